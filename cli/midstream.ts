@@ -1,0 +1,2 @@
+import { Command } from 'commander'
+console.log(new Command().name)

@@ -1,0 +1,2 @@
+export { scheduleOn, type ScheduleOnOptions } from './scheduleOn'
+export { eventTime, type EventTimeOptions } from './eventTime'

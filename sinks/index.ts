@@ -1,0 +1,2 @@
+/** midstream/sinks: where results go. */
+export {}

@@ -1,0 +1,43 @@
+/**
+ * Errors thrown by midstream's kernels and scheduler. Each names the offending value so that
+ * a stream error read in a log says what was wrong without a debugger.
+ */
+
+/** Thrown by a scheduler's `schedule` when its bounded queue already holds `maxQueueSize` tasks. */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError'
+  constructor(
+    /** The limit that was reached. */
+    readonly maxQueueSize: number,
+  ) {
+    super(`scheduler queue is full: ${maxQueueSize} tasks already queued (raise maxQueueSize or slow the producer)`)
+  }
+}
+
+/** Thrown by `scheduleOn` when more values wait for the scheduler than its `bufferLimit` allows. */
+export class BufferOverflowError extends Error {
+  override readonly name = 'BufferOverflowError'
+  constructor(
+    readonly bufferLimit: number,
+  ) {
+    super(`buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
+  }
+}
+
+/** `String(value)` that also shows strings quoted and survives symbols and objects without `toString`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'bigint') return `${value}n`
+  try {
+    return String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
+}
+
+/** Throws a `TypeError`/`RangeError` unless `value` is a finite number; returns it otherwise. */
+export function requireFinite(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`)
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${describeValue(value)}`)
+  return value
+}

@@ -1,0 +1,24 @@
+export { QueueFullError, BufferOverflowError } from './errors'
+export { LogHistogram } from './stats/logHistogram'
+export { createPlatformClock, type Clock } from './scheduler/clock'
+export { createHybridTimer, type Timer, type TimerHandle, type HybridTimerOptions, type Precision } from './scheduler/timer'
+export { PRIORITIES, POLICIES, priorityLevel, type Policy, type Priority, type PriorityName } from './scheduler/policy'
+export {
+  SchedulerCore,
+  CoreTask,
+  type TaskOptions,
+  type SchedulerCoreOptions,
+  type SchedulerStats,
+  type LatencySummary,
+} from './scheduler/core'
+export { VirtualTime } from './scheduler/virtualTime'
+export {
+  NanoScheduler,
+  VirtualNanoScheduler,
+  createNanoScheduler,
+  createVirtualNanoScheduler,
+  rxjsTimeSource,
+  type NanoSchedulerOptions,
+  type LaneOptions,
+  type TaskSpec,
+} from './scheduler/nanoScheduler'

@@ -1,0 +1,299 @@
+import { QueueFullError, describeValue } from '../errors'
+import { LogHistogram } from '../stats/logHistogram'
+import type { Clock } from './clock'
+import { checkPolicy, priorityLevel, readyKey, type Policy, type Priority } from './policy'
+import { TaskHeap } from './taskHeap'
+import type { Timer, TimerHandle } from './timer'
+
+/** What `SchedulerCore.schedule` takes; times in milliseconds from now, fractions allowed. */
+export interface TaskOptions {
+  /** Delay before the task becomes ready. Negative behaves as 0 (as in RxJS). Default 0. */
+  delay?: number
+  /** A name from `PRIORITIES` or a level in [0, 100]. Default `'normal'`. */
+  priority?: Priority
+  /** Relative deadline, counted from each release. Completion after it counts as a miss. */
+  deadline?: number
+  /** Re-release the task every `period` ms (fixed rate, from its previous release) until cancelled. */
+  period?: number
+  /** Expected run time, used by the `'llf'` policy. Default 0. */
+  cost?: number
+}
+
+const enum TaskState {
+  Delayed,
+  Ready,
+  Running,
+  Done,
+  Cancelled,
+}
+
+/** A scheduled unit of work, as the core holds it. Fields are read-only to callers. */
+export class CoreTask {
+  heapKey = 0
+  heapIndex = -1
+  state = TaskState.Delayed
+  /** Absolute deadline of the current release, ms on the clock; Infinity when none. */
+  deadlineAt = Infinity
+  constructor(
+    readonly run: () => void,
+    public due: number,
+    public seq: number,
+    readonly level: number,
+    readonly relativeDeadline: number,
+    readonly period: number,
+    readonly cost: number,
+  ) {}
+
+  get pending(): boolean {
+    return this.state === TaskState.Delayed || this.state === TaskState.Ready
+  }
+}
+
+export interface SchedulerCoreOptions {
+  /** Ready-queue order. Default `'priority'`. */
+  policy?: Policy
+  /** The most tasks (ready and delayed) the scheduler holds; beyond it `schedule` throws `QueueFullError`. Default 10 000. */
+  maxQueueSize?: number
+  /**
+   * Called when a task throws. The scheduler goes on with the next task either way.
+   * Default: rethrow asynchronously, as RxJS's `reportUnhandledError` does.
+   */
+  onTaskError?: (error: unknown) => void
+}
+
+/** Percentiles of a latency distribution in nanoseconds. */
+export interface LatencySummary {
+  count: number
+  p50: number
+  p99: number
+  max: number
+  mean: number
+}
+
+export interface SchedulerStats {
+  policy: Policy
+  scheduled: number
+  completed: number
+  cancelled: number
+  failed: number
+  missedDeadlines: number
+  /** Tasks ready to run now. */
+  ready: number
+  /** Tasks waiting for their due time. */
+  delayed: number
+  /** ready + delayed, the figure `maxQueueSize` bounds. */
+  queueSize: number
+  /** From due time to actual start. */
+  latenessNs: LatencySummary
+  /** From start to the end of the run. */
+  runTimeNs: LatencySummary
+}
+
+function summarize(h: LogHistogram): LatencySummary {
+  return {
+    count: h.count,
+    p50: h.percentile(0.5),
+    p99: h.percentile(0.99),
+    max: h.count === 0 ? NaN : h.max,
+    mean: h.mean,
+  }
+}
+
+function rethrowAsync(error: unknown): void {
+  ;(globalThis as unknown as { setTimeout(fn: () => void, ms: number): unknown }).setTimeout(() => {
+    throw error
+  }, 0)
+}
+
+/**
+ * The scheduler proper, free of RxJS types: a timeline (delayed tasks, a heap by due time), a
+ * ready queue (a heap by policy key and sequence) and one platform timer armed at the earliest
+ * due time. Ready work runs in a drain started soon after it is queued (never synchronously
+ * inside `schedule`), so everything queued together is ordered by the policy.
+ *
+ * ```ts
+ * const core = new SchedulerCore(createPlatformClock(), timer, { policy: 'edf' })
+ * core.schedule(() => console.log('second'), { deadline: 10 })
+ * core.schedule(() => console.log('first'), { deadline: 2 })
+ * ```
+ */
+export class SchedulerCore {
+  readonly policy: Policy
+  readonly maxQueueSize: number
+  private readonly onTaskError: (error: unknown) => void
+  private readonly timeline = new TaskHeap<CoreTask>()
+  private readonly readyQueue = new TaskHeap<CoreTask>()
+  private readonly lateness = new LogHistogram()
+  private readonly runTime = new LogHistogram()
+  private seq = 0
+  private draining = false
+  private drainHandle: TimerHandle | undefined
+  private wakeHandle: TimerHandle | undefined
+  private wakeAt = Infinity
+  private counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0 }
+
+  constructor(
+    readonly clock: Clock,
+    private readonly timer: Timer,
+    options: SchedulerCoreOptions = {},
+  ) {
+    this.policy = checkPolicy(options.policy ?? 'priority')
+    const max = options.maxQueueSize ?? 10_000
+    if (!(Number.isInteger(max) && max > 0)) throw new RangeError(`maxQueueSize must be a positive integer, got ${describeValue(max)}`)
+    this.maxQueueSize = max
+    this.onTaskError = options.onTaskError ?? rethrowAsync
+  }
+
+  now(): number {
+    return this.clock.now()
+  }
+
+  /** Queues `run`; throws on bad options (naming the value) or when the queue is full. */
+  schedule(run: () => void, options: TaskOptions = {}): CoreTask {
+    const delay = checkTime(options.delay, 'delay', 0)
+    const relativeDeadline = checkTime(options.deadline, 'deadline', Infinity)
+    const period = checkTime(options.period, 'period', 0)
+    const cost = checkTime(options.cost, 'cost', 0)
+    if (options.period !== undefined && !(period > 0)) throw new RangeError(`period must be > 0, got ${describeValue(options.period)}`)
+    const level = options.priority === undefined ? 50 : priorityLevel(options.priority)
+    if (this.timeline.size + this.readyQueue.size >= this.maxQueueSize) throw new QueueFullError(this.maxQueueSize)
+    const now = this.clock.now()
+    const task = new CoreTask(run, now + Math.max(0, delay), this.seq++, level, relativeDeadline, period, cost)
+    this.counts.scheduled++
+    this.release(task, now)
+    return task
+  }
+
+  /** Removes a pending task (or stops a periodic one); returns whether anything was cancelled. */
+  cancel(task: CoreTask): boolean {
+    if (task.state === TaskState.Delayed) this.timeline.remove(task)
+    else if (task.state === TaskState.Ready) this.readyQueue.remove(task)
+    else if (!(task.state === TaskState.Running && task.period > 0)) return false
+    task.state = TaskState.Cancelled
+    this.counts.cancelled++
+    if (!this.draining) this.arm()
+    return true
+  }
+
+  stats(): SchedulerStats {
+    const ready = this.readyQueue.size
+    const delayed = this.timeline.size
+    return {
+      policy: this.policy,
+      ...this.counts,
+      ready,
+      delayed,
+      queueSize: ready + delayed,
+      latenessNs: summarize(this.lateness),
+      runTimeNs: summarize(this.runTime),
+    }
+  }
+
+  resetStats(): void {
+    this.lateness.reset()
+    this.runTime.reset()
+    this.counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0 }
+  }
+
+  private release(task: CoreTask, now: number): void {
+    task.deadlineAt = task.due + task.relativeDeadline
+    if (task.due <= now) {
+      this.makeReady(task)
+      if (!this.draining && this.drainHandle === undefined) {
+        this.drainHandle = this.timer.setTimer(this.drain, 0)
+      }
+    } else {
+      task.state = TaskState.Delayed
+      task.heapKey = task.due
+      this.timeline.push(task)
+      if (!this.draining && task.due < this.wakeAt) this.arm()
+    }
+  }
+
+  private makeReady(task: CoreTask): void {
+    task.state = TaskState.Ready
+    task.heapKey = readyKey(this.policy, task.level, task.deadlineAt, task.cost, task.period)
+    this.readyQueue.push(task)
+  }
+
+  private promoteDue(now: number): void {
+    const timeline = this.timeline
+    let head = timeline.peek()
+    while (head !== undefined && head.due <= now) {
+      timeline.pop()
+      this.makeReady(head)
+      head = timeline.peek()
+    }
+  }
+
+  private readonly drain = (): void => {
+    if (this.drainHandle !== undefined) this.timer.clearTimer(this.drainHandle)
+    this.drainHandle = undefined
+    this.draining = true
+    const readyQueue = this.readyQueue
+    // One clock reading per task: the end of one run is the start of the next.
+    let t = this.clock.now()
+    try {
+      this.promoteDue(t)
+      let task = readyQueue.pop()
+      while (task !== undefined) {
+        task.state = TaskState.Running
+        const start = t
+        this.lateness.record((start - task.due) * 1e6)
+        try {
+          task.run()
+        } catch (error) {
+          this.counts.failed++
+          this.onTaskError(error)
+        }
+        t = this.clock.now()
+        this.runTime.record((t - start) * 1e6)
+        this.counts.completed++
+        if (t > task.deadlineAt) this.counts.missedDeadlines++
+        if (task.state === TaskState.Running) {
+          if (task.period > 0) {
+            task.due += task.period
+            this.release(task, t)
+          } else {
+            task.state = TaskState.Done
+          }
+        }
+        this.promoteDue(t)
+        task = readyQueue.pop()
+      }
+    } finally {
+      this.draining = false
+      this.arm()
+    }
+  }
+
+  private readonly wake = (): void => {
+    this.wakeHandle = undefined
+    this.wakeAt = Infinity
+    this.drain()
+  }
+
+  /** Keeps exactly one platform timer, at the earliest due time, and none when nothing waits. */
+  private arm(): void {
+    if (this.readyQueue.size > 0) {
+      if (this.drainHandle === undefined) this.drainHandle = this.timer.setTimer(this.drain, 0)
+      return
+    }
+    const head = this.timeline.peek()
+    const due = head === undefined ? Infinity : head.due
+    if (due === this.wakeAt) return
+    if (this.wakeHandle !== undefined) this.timer.clearTimer(this.wakeHandle)
+    this.wakeHandle = undefined
+    this.wakeAt = due
+    if (head !== undefined) this.wakeHandle = this.timer.setTimer(this.wake, due - this.clock.now())
+  }
+}
+
+function checkTime(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
+  if (Number.isNaN(value) || value === -Infinity || (value === Infinity && name !== 'deadline')) {
+    throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
+  }
+  return value
+}

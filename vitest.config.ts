@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^midstream\/sources$/, replacement: here('./sources/index.ts') },
+      { find: /^midstream\/sinks$/, replacement: here('./sinks/index.ts') },
+      { find: /^midstream\/testing$/, replacement: here('./testing/index.ts') },
+      { find: /^midstream$/, replacement: here('./index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    pool: 'forks',
+  },
+})
