@@ -1,0 +1,151 @@
+/**
+ * The main job, on embedded data: what midstream does today, end to end.
+ *  1. Replays a recorded LLM answer stream in event time (its own timestamps drive a virtual
+ *     scheduler), measuring time to first token, throughput per window and stalls, in milliseconds of
+ *     the recording but without waiting for them.
+ *  2. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
+ *     alarms are delivered ahead of the backlog, and the scheduler reports its lateness.
+ *  3. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
+ */
+import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
+import { createNanoScheduler, createVirtualNanoScheduler, eventTime, scheduleOn } from 'midstream'
+import { recordedAnswer } from './data/recordedAnswer'
+
+export interface DemoOptions {
+  /** Where lines go; default console.log. */
+  print?: (line: string) => void
+  /** Samples per precision measurement; default 200. */
+  precisionSamples?: number
+}
+
+export async function runDemo(options: DemoOptions = {}): Promise<void> {
+  const print = options.print ?? ((line: string) => console.log(line))
+  print('midstream demo\n')
+  replayLlmAnswer(print)
+  await prioritisedTelemetry(print)
+  await timerPrecision(print, options.precisionSamples ?? 200)
+}
+
+function replayLlmAnswer(print: (line: string) => void): void {
+  print('1. A recorded LLM answer, replayed in event time')
+  const scheduler = createVirtualNanoScheduler()
+  // one replay shared by three analyses, each on the recording's own clock
+  const tokens = connectable(from(recordedAnswer).pipe(eventTime(scheduler, ([t]) => t)))
+  const windowMs = 500
+  const rows: string[] = []
+  let firstTokenAt = NaN
+  const stalls: number[] = []
+  tokens.pipe(first()).subscribe(([t]) => (firstTokenAt = t))
+  let windowIndex = 0
+  tokens.pipe(bufferTime(windowMs, scheduler)).subscribe((batch) => {
+    const start = windowIndex++ * windowMs
+    if (batch.length > 0 || start < recordedAnswer[recordedAnswer.length - 1][0]) rows.push(`   ${String(start).padStart(5)}-${String(start + windowMs).padEnd(5)} ms ${String(batch.length).padStart(3)} tokens  ${'#'.repeat(batch.length)}`)
+  })
+  // debounce emits a token after which 200 ms passed in silence: the model stalled there
+  tokens.pipe(debounceTime(200, scheduler)).subscribe(([t]) => stalls.push(t))
+  tokens.connect()
+  scheduler.flush()
+  const last = recordedAnswer[recordedAnswer.length - 1][0]
+  print(`   time to first token ${firstTokenAt} ms; ${recordedAnswer.length} tokens in ${last} ms of recording`)
+  for (const row of rows) print(row)
+  const midStalls = stalls.filter((t) => t < last)
+  print(`   stalls of 200 ms or more after the tokens at: ${midStalls.map((t) => `${t} ms`).join(', ') || 'none'}`)
+  print('')
+}
+
+async function prioritisedTelemetry(print: (line: string) => void): Promise<void> {
+  const bursts = 20
+  const perBurst = 2000
+  print(`2. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
+  const scheduler = createNanoScheduler({ policy: 'priority' })
+  const readings = new Subject<Reading>()
+  const bulkLatency: number[] = []
+  const alarmLatency: number[] = []
+  let smoothed = 0
+  const done = Promise.all([
+    lastValueFrom(
+      readings.pipe(
+        scheduleOn(scheduler, { priority: 'low', batchSize: 64 }),
+        tap((r) => {
+          smoothed = exponentialSmoothing(smoothed, r.celsius)
+          bulkLatency.push(scheduler.now() - r.at)
+        }),
+      ),
+      { defaultValue: undefined },
+    ),
+    lastValueFrom(
+      readings.pipe(
+        filter((r) => r.celsius > 49.5),
+        scheduleOn(scheduler, { priority: 'critical', deadline: 1 }),
+        tap((r) => alarmLatency.push(scheduler.now() - r.at)),
+      ),
+      { defaultValue: undefined },
+    ),
+  ])
+  let i = 0
+  for (let b = 0; b < bursts; b++) {
+    for (let k = 0; k < perBurst; k++, i++) readings.next({ i, celsius: 40 + 9 * Math.sin(i / 700) + ((i * 7919) % 13) / 13, at: scheduler.now() })
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+  readings.complete()
+  await done
+  const stats = scheduler.stats()
+  print('   pipeline   values   delivery latency p50     max')
+  print(`   alarms   ${String(alarmLatency.length).padStart(8)}   ${ms(median(alarmLatency)).padStart(12)}  ${ms(Math.max(...alarmLatency)).padStart(9)}`)
+  print(`   bulk     ${String(bulkLatency.length).padStart(8)}   ${ms(median(bulkLatency)).padStart(12)}  ${ms(Math.max(...bulkLatency)).padStart(9)}`)
+  print(`   ${stats.completed} scheduled tasks carried ${alarmLatency.length + bulkLatency.length} values; ${stats.missedDeadlines} alarm deadlines (1 ms) missed; smoothed temperature ${smoothed.toFixed(2)} C`)
+  print('')
+}
+
+interface Reading {
+  i: number
+  celsius: number
+  at: number
+}
+
+/** The bulk pipeline's per-reading work: a deliberately heavy smoothing step, so a backlog forms. */
+function exponentialSmoothing(previous: number, x: number): number {
+  let s = previous
+  for (let k = 0; k < 200; k++) s = 0.999 * s + 0.001 * x + 1e-9 * Math.sin(s)
+  return s
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(3)} ms`
+}
+
+async function timerPrecision(print: (line: string) => void, samples: number): Promise<void> {
+  print(`3. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
+  const nano = await lateness(createNanoScheduler(), 1, samples)
+  const rx = await lateness(asyncScheduler, 1, samples)
+  print('   scheduler             p50        p99        max')
+  print(`   NanoScheduler   ${fmt(nano)}`)
+  print(`   asyncScheduler  ${fmt(rx)}`)
+  print(`   p99 ratio: ${(rx.p99 / nano.p99).toFixed(1)}x in NanoScheduler's favour`)
+}
+
+async function lateness(scheduler: SchedulerLike, delayMs: number, n: number): Promise<{ p50: number; p99: number; max: number }> {
+  const samples = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    samples[i] = await new Promise<number>((resolve) => {
+      const due = performance.now() + delayMs
+      scheduler.schedule(() => resolve(performance.now() - due), delayMs)
+    })
+  }
+  samples.sort()
+  const at = (q: number) => samples[Math.min(n - 1, Math.ceil(q * n) - 1)] * 1e6
+  return { p50: at(0.5), p99: at(0.99), max: samples[n - 1] * 1e6 }
+}
+
+function fmt(s: { p50: number; p99: number; max: number }): string {
+  return [s.p50, s.p99, s.max].map((ns) => us(ns).padStart(9)).join('  ')
+}
+
+function us(ns: number): string {
+  return `${(ns / 1000).toFixed(1)} us`
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Bundles the core entry point (`midstream`) for the browser with esbuild and fails if anything
+// reachable from it imports a Node built-in. Prints the minified and gzipped sizes: the core
+// alone (rxjs left to the application, as a peer dependency) and with the parts of rxjs it pulls in.
+import { build } from 'esbuild'
+import { builtinModules } from 'node:module'
+import { gzipSync } from 'node:zlib'
+import { fileURLToPath } from 'node:url'
+
+const entry = fileURLToPath(new URL('../index.ts', import.meta.url))
+const limitBytes = 30 * 1024 // the original's browser build was 65 KB compressed
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
+
+async function bundle(external) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    external,
+    logLevel: 'silent',
+  })
+  const nodeImports = Object.values(result.metafile.inputs)
+    .flatMap((input) => input.imports)
+    .filter((imp) => imp.path.startsWith('node:') || builtins.has(imp.path))
+  const code = result.outputFiles[0].contents
+  return { nodeImports, min: code.length, gz: gzipSync(code, { level: 9 }).length }
+}
+
+const core = await bundle(['rxjs'])
+const full = await bundle([])
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`
+console.log('browser bundle of `midstream` (esbuild, platform browser, minified):')
+console.log(`  core, rxjs external   ${kb(core.min).padStart(9)} min  ${kb(core.gz).padStart(8)} gzip`)
+console.log(`  with rxjs bundled     ${kb(full.min).padStart(9)} min  ${kb(full.gz).padStart(8)} gzip`)
+const problems = []
+for (const { nodeImports } of [core, full]) for (const imp of nodeImports) problems.push(`imports Node built-in ${imp.path}`)
+if (full.gz > limitBytes) problems.push(`gzip size ${kb(full.gz)} exceeds ${kb(limitBytes)}`)
+if (problems.length > 0) {
+  console.error(`browser bundle check failed:\n  ${[...new Set(problems)].join('\n  ')}`)
+  process.exit(1)
+}
+console.log('  no node: imports reachable; ok')

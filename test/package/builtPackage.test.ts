@@ -1,0 +1,101 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+// These tests load the BUILT package (dist/, via the package's own exports map, the way users
+// do) in fresh Node processes: `npm test` builds first. A broken exports map fails here.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+function node(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', input, timeout: 60_000 })
+  return { code: result.status, out: result.stdout, err: result.stderr }
+}
+
+const entries: Record<string, string[]> = {
+  midstream: ['createNanoScheduler', 'createVirtualNanoScheduler', 'scheduleOn', 'eventTime', 'QueueFullError', 'PRIORITIES'],
+  'midstream/testing': ['timedStream', 'runTimed', 'timedSource', 'createVirtualNanoScheduler'],
+  'midstream/sources': [],
+  'midstream/sinks': [],
+}
+
+describe('the built package', () => {
+  it('has been built', () => {
+    expect(existsSync(`${root}/dist/index.js`)).toBe(true)
+  })
+
+  describe.each(Object.entries(entries))('%s', (entry, names) => {
+    it('loads with import, and exports what the docs name', () => {
+      const r = node(['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(m)))`])
+      expect(r.err).toBe('')
+      expect(JSON.parse(r.out)).toEqual(expect.arrayContaining(names))
+    })
+
+    it('loads with require, with the same names', () => {
+      const r = node(['-e', `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(entry)}))))`])
+      expect(r.err).toBe('')
+      expect(JSON.parse(r.out)).toEqual(expect.arrayContaining(names))
+    })
+  })
+
+  it('works end to end from CommonJS: a scheduler in real time runs an RxJS timer', () => {
+    const script = `
+      const { createNanoScheduler } = require('midstream')
+      const { timer } = require('rxjs')
+      const s = createNanoScheduler()
+      const t0 = s.now()
+      timer(0.5, s).subscribe(() => {
+        const waited = s.now() - t0
+        setImmediate(() => console.log(JSON.stringify({ waited, stats: s.stats().completed })))
+      })`
+    const r = node(['-e', script])
+    expect(r.err).toBe('')
+    const out = JSON.parse(r.out)
+    expect(out.waited).toBeGreaterThanOrEqual(0.5)
+    expect(out.stats).toBe(1)
+  })
+
+  it('lets the process exit once every scheduled action is cancelled (no handle kept alive)', () => {
+    const script = `
+      import { createNanoScheduler } from 'midstream'
+      const s = createNanoScheduler()
+      const subs = [60000, 30000, 2, 0.3].map((d) => s.schedule(() => console.log('must not run'), d))
+      const periodic = s.scheduleTask({ run: () => {}, period: 1000 })
+      subs.forEach((x) => x.unsubscribe())
+      periodic.unsubscribe()
+      console.log('cancelled')`
+    const started = Date.now()
+    const r = node(['--input-type=module', '-e', script])
+    expect(r.code).toBe(0)
+    expect(r.out.trim()).toBe('cancelled')
+    // a timer left armed would have kept the process alive for 30-60 s; the spawn timeout is 60 s
+    expect(Date.now() - started).toBeLessThan(25_000)
+  })
+
+  it('ships dist and the README, and the command is named midstream', () => {
+    const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))
+    const files: string[] = pack[0].files.map((f: { path: string }) => f.path)
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/testing.js', 'dist/sources.cjs', 'dist/sinks.d.cts', 'dist/cli.js', 'README.md']) {
+      expect(files).toContain(f)
+    }
+    expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
+  })
+
+  it('the midstream command answers --version and --help, and rejects bad options', () => {
+    expect(node(['dist/cli.js', '--version']).out.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(node(['dist/cli.js', '--help']).out).toContain('demo')
+    const bad = node(['dist/cli.js', 'demo', '--samples', 'ten'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.err).toContain('--samples must be an integer >= 10, got "ten"')
+  })
+
+  it('the demo runs and reports what the pipelines measured', () => {
+    const r = node(['dist/cli.js', 'demo', '--samples', '20'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    // values that follow from the embedded recording, not from timing
+    expect(r.out).toContain('time to first token 412 ms; 57 tokens in 3209 ms of recording')
+    expect(r.out).toContain('stalls of 200 ms or more after the tokens at: 1197 ms')
+    expect(r.out).toMatch(/bulk\s+40000/)
+  })
+})
