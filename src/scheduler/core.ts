@@ -13,7 +13,7 @@ export interface TaskOptions {
   priority?: Priority
   /** Relative deadline, counted from each release. Completion after it counts as a miss. */
   deadline?: number
-  /** Re-release the task every `period` ms (fixed rate, from its previous release) until cancelled. */
+  /** Re-release the task every `period` ms (fixed rate, from its previous release) until cancelled; among equal keys it keeps its first place. */
   period?: number
   /** Expected run time, used by the `'llf'` policy. Default 0. */
   cost?: number
@@ -252,6 +252,7 @@ export class SchedulerCore {
         if (t > task.deadlineAt) this.counts.missedDeadlines++
         if (task.state === TaskState.Running) {
           if (task.period > 0) {
+            // keeps its sequence number: among equal keys a periodic task keeps its first place
             task.due += task.period
             this.release(task, t)
           } else {

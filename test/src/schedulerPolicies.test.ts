@@ -84,3 +84,21 @@ test.prop([fc.array(fc.record({ delay: fc.double({ min: -5, max: 50, noNaN: true
     for (let k = 1; k < started.length; k++) expect(started[k][1]).toBeGreaterThanOrEqual(started[k - 1][1])
   },
 )
+
+test.prop([fc.array(fc.record({ delay: fc.integer({ min: 0, max: 10 }), period: fc.constantFrom(2, 3, 5, 7, 10) }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 60 })])(
+  'rate-monotonic periodic tasks release at delay + k * period; at each instant the shorter period runs first',
+  (specs, horizon) => {
+    const scheduler = createVirtualNanoScheduler({ policy: 'rate-monotonic' })
+    const runs: Array<[number, number]> = []
+    specs.forEach((s, i) => scheduler.scheduleTask({ run: () => runs.push([scheduler.now(), i]), delay: s.delay, period: s.period }))
+    scheduler.advanceTo(horizon)
+    // oracle: every release up to the horizon, ordered by time, then period, then the order the
+    // tasks were first scheduled in (a periodic task keeps its place among equals)
+    const expected: Array<[number, number]> = []
+    specs.forEach((s, i) => {
+      for (let t = s.delay; t <= horizon; t += s.period) expected.push([t, i])
+    })
+    expected.sort((a, b) => a[0] - b[0] || specs[a[1]].period - specs[b[1]].period || a[1] - b[1])
+    expect(runs).toEqual(expected)
+  },
+)
