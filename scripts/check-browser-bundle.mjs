@@ -31,8 +31,16 @@ async function bundle(external) {
   return { nodeImports, min: code.length, gz: gzipSync(code, { level: 9 }).length }
 }
 
-const core = await bundle(['rxjs'])
-const full = await bundle([])
+let core, full
+try {
+  core = await bundle(['rxjs'])
+  full = await bundle([])
+} catch (error) {
+  // esbuild refuses to resolve Node built-ins for platform browser: that is the failure we look for
+  const messages = (error.errors ?? []).map((e) => `${e.location?.file ?? '?'}:${e.location?.line ?? '?'}: ${e.text}`)
+  console.error(`browser bundle check failed: the core entry point does not bundle for the browser\n  ${messages.join('\n  ') || error}`)
+  process.exit(1)
+}
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`
 console.log('browser bundle of `midstream` (esbuild, platform browser, minified):')
 console.log(`  core, rxjs external   ${kb(core.min).padStart(9)} min  ${kb(core.gz).padStart(8)} gzip`)
