@@ -58,14 +58,5 @@ export function printTable(header: string[], rows: string[][], align?: ('l' | 'r
   for (const r of rows) console.log(line(r))
 }
 
-/** Nanoseconds now, from the same monotonic clock for every measurement. */
-export const nowNs = (): bigint => process.hrtime.bigint()
-
 /** Gives the event loop a turn (lets pending timers and I/O run) between measurements. */
 export const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
-/** Runs a full GC if node was started with --expose-gc; a no-op otherwise. */
-export function maybeGc(): void {
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (typeof gc === 'function') gc()
-}

@@ -18,10 +18,11 @@ export type Precision = 'fine' | 'coarse'
 export interface HybridTimerOptions {
   /**
    * `'fine'` (default): sleep with `setTimeout` until `fineWindowMs` before the due time, then
-   * poll the clock once per event-loop turn (`setImmediate`, or a `MessageChannel` in browsers),
-   * and spin for the last `spinWindowMs`. Starts land within microseconds of the due time, at
-   * the cost of keeping one core busy for up to `fineWindowMs` (+ the spin) before each wake-up
-   * while other I/O still runs between polls.
+   * busy-wait in slices of at most 0.1 ms, yielding one event-loop turn between slices
+   * (`setImmediate`, or a `MessageChannel` in browsers), and spin without yielding for the last
+   * `spinWindowMs`. Starts land within microseconds of the due time, at the cost of keeping one
+   * core busy for up to `fineWindowMs` (+ the spin) before each wake-up, while other I/O still
+   * runs between slices (the loop is never held for more than a slice + `spinWindowMs`).
    * `'coarse'`: plain `setTimeout` rounded up to whole milliseconds; no busy time, about a
    * millisecond of lateness.
    */
@@ -43,8 +44,21 @@ const host = globalThis as unknown as HostTimers
 
 /** Clock readings that may repeat before we conclude the clock is frozen (fake timers). */
 const STALLED_POLLS = 8
-/** Bound on a spin, in clock readings: a frozen clock must never hang the process. */
-const MAX_SPIN_READS = 200_000
+/**
+ * Longest busy-wait in one event-loop turn of the fine phase, before the final spin. Yielding
+ * once per slice instead of once per turn keeps the fine phase nearly allocation-free: every
+ * `setImmediate` allocates (~400 bytes in Node 20), and polling every turn (~3 us) allocated
+ * ~150 kB per millisecond of waiting, enough for a young-generation GC every ~20 ms whose
+ * 0.3-0.5 ms pause was the bulk of the p99 lateness.
+ */
+const SLICE_MS = 0.1
+/** Planned busy time (us) with no movement of the clock after which it counts as frozen. */
+const FROZEN_AFTER_US = 200
+/** Upper bound of the busy-loop speed estimate, iterations per microsecond. */
+const MAX_ITERS_PER_US = 10_000
+
+/** Handles in the fine phase across all hybrid timers: with more than one, each polls every turn. */
+let fineHandles = 0
 
 class HybridHandle {
   cancelled = false
@@ -52,10 +66,68 @@ class HybridHandle {
   immediateId: unknown = undefined
   lastReading = NaN
   stalls = 0
+  fine = false
+  onWake: (() => void) | undefined = undefined
+  onPoll: (() => void) | undefined = undefined
   constructor(
     readonly fn: () => void,
     readonly due: number,
   ) {}
+}
+
+function enterFine(h: HybridHandle): void {
+  if (!h.fine) {
+    h.fine = true
+    fineHandles++
+  }
+}
+
+function leaveFine(h: HybridHandle): void {
+  if (h.fine) {
+    h.fine = false
+    fineHandles--
+  }
+}
+
+/** Written by `busy` so that its loop is not optimised away. */
+let busySink = 0
+/** Running estimate of `busy` iterations per microsecond: lowered at once, raised gradually. */
+let itersPerUs = 10
+
+function busy(n: number): void {
+  let x = busySink
+  for (let i = 0; i < n; i++) x = ((x ^ (x << 5)) + i) | 0
+  busySink = x
+}
+
+/**
+ * Busy-waits until `clock.now() >= target - slackMs` while reading the clock rarely: each round
+ * busies (with a calibrated loop) for half the time left, so a wait of w us takes about
+ * log2(w) + a few readings instead of one every ~50 ns; each `hrtime.bigint()` reading
+ * allocates, and a tight spin allocates ~1 kB per microsecond. Returns the last reading, which
+ * is below the target only when the clock stood still (fake timers) for `FROZEN_AFTER_US` of
+ * planned busy time.
+ */
+function spinUntil(clock: Clock, target: number, slackMs: number): number {
+  let now = clock.now()
+  let stillUs = 0
+  while (target - now > slackMs) {
+    const halfUs = (target - now) * 500
+    const n = halfUs >= 0.2 ? Math.ceil(halfUs * itersPerUs) : 0
+    if (n > 0) busy(n)
+    const after = clock.now()
+    if (after > now) {
+      if (n > 0) {
+        const measured = n / ((after - now) * 1000)
+        itersPerUs = measured < itersPerUs ? measured : Math.min(MAX_ITERS_PER_US, itersPerUs + (measured - itersPerUs) * 0.5)
+      }
+      stillUs = 0
+      now = after
+    } else if ((stillUs += n > 0 ? halfUs : 0.05) > FROZEN_AFTER_US) {
+      return after
+    }
+  }
+  return now
 }
 
 /**
@@ -83,40 +155,61 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
   const fire = (h: HybridHandle) => {
     if (h.cancelled) return
     h.cancelled = true
+    leaveFine(h)
     h.fn()
   }
 
   const sleep = (h: HybridHandle, ms: number) => {
-    h.timeoutId = host.setTimeout(() => {
-      h.timeoutId = undefined
-      step(h)
-    }, ms)
+    leaveFine(h)
+    h.timeoutId = host.setTimeout(
+      (h.onWake ??= () => {
+        h.timeoutId = undefined
+        step(h)
+      }),
+      ms,
+    )
   }
 
   const poll = (h: HybridHandle) => {
-    h.immediateId = nextTurn.set(() => {
-      h.immediateId = undefined
-      step(h)
-    })
+    enterFine(h)
+    h.immediateId = nextTurn.set(
+      (h.onPoll ??= () => {
+        h.immediateId = undefined
+        step(h)
+      }),
+    )
   }
 
   function step(h: HybridHandle): void {
     if (h.cancelled) return
-    const now = clock.now()
+    let now = clock.now()
     const remaining = h.due - now
     if (remaining <= 0) return fire(h)
     if (precision === 'coarse') return sleep(h, Math.ceil(remaining))
     if (remaining > fineWindowMs) return sleep(h, Math.floor(remaining - fineWindowMs))
-    if (now === h.lastReading && ++h.stalls >= STALLED_POLLS) {
-      h.stalls = 0
-      return sleep(h, Math.ceil(remaining))
+    enterFine(h)
+    if (now === h.lastReading) {
+      // The clock has not moved since the last turn: fake timers, or a very coarse clock.
+      if (++h.stalls >= STALLED_POLLS) {
+        h.stalls = 0
+        return sleep(h, Math.ceil(remaining))
+      }
+      return poll(h)
     }
+    h.stalls = 0
     h.lastReading = now
-    if (remaining > spinWindowMs) return poll(h)
-    let reads = 0
-    while (clock.now() < h.due) {
-      if (++reads > MAX_SPIN_READS) return sleep(h, Math.ceil(h.due - clock.now()))
+    // Far from the due time: busy-wait one slice, then yield a turn. Within a slice of the final
+    // spin: busy-wait straight to the due time, so no turn (another callback, a GC task) falls
+    // in between; the loop is held at most SLICE_MS + spinWindowMs. While other handles are in
+    // their fine phase, poll every turn and spin only the last spinWindowMs, so that none of
+    // them waits on this one.
+    const shared = fineHandles > 1
+    if (remaining > spinWindowMs + (shared ? 0 : SLICE_MS)) {
+      if (!shared) spinUntil(clock, now + SLICE_MS, 0.002)
+      return poll(h)
     }
+    now = spinUntil(clock, h.due, 0)
+    if (now < h.due) return sleep(h, Math.ceil(h.due - now))
     fire(h)
   }
 
@@ -125,6 +218,8 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
       const h = new HybridHandle(fn, clock.now() + delayMs)
       if (delayMs <= 0) {
         queueMicrotask(() => fire(h))
+      } else if (precision === 'fine' && delayMs > spinWindowMs && delayMs <= fineWindowMs) {
+        poll(h) // never busy-wait a slice inside the caller's setTimer
       } else {
         step(h)
       }
@@ -133,6 +228,7 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
     clearTimer(handle) {
       const h = handle as HybridHandle
       h.cancelled = true
+      leaveFine(h)
       if (h.timeoutId !== undefined) host.clearTimeout(h.timeoutId)
       if (h.immediateId !== undefined) nextTurn.clear(h.immediateId)
       h.timeoutId = h.immediateId = undefined
