@@ -6,6 +6,7 @@ export { PRIORITIES, POLICIES, priorityLevel, type Policy, type Priority, type P
 export {
   SchedulerCore,
   CoreTask,
+  type Runnable,
   type TaskOptions,
   type SchedulerCoreOptions,
   type SchedulerStats,

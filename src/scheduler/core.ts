@@ -27,6 +27,11 @@ const enum TaskState {
   Cancelled,
 }
 
+/** What a task runs: an object with a `run` method (so an RxJS action needs no closure per task). */
+export interface Runnable {
+  run(): void
+}
+
 /** A scheduled unit of work, as the core holds it. Fields are read-only to callers. */
 export class CoreTask {
   heapKey = 0
@@ -35,7 +40,7 @@ export class CoreTask {
   /** Absolute deadline of the current release, ms on the clock; Infinity when none. */
   deadlineAt = Infinity
   constructor(
-    readonly run: () => void,
+    readonly target: Runnable,
     public due: number,
     public seq: number,
     readonly level: number,
@@ -113,8 +118,8 @@ function rethrowAsync(error: unknown): void {
  *
  * ```ts
  * const core = new SchedulerCore(createPlatformClock(), timer, { policy: 'edf' })
- * core.schedule(() => console.log('second'), { deadline: 10 })
- * core.schedule(() => console.log('first'), { deadline: 2 })
+ * core.schedule({ run: () => console.log('second') }, { deadline: 10 })
+ * core.schedule({ run: () => console.log('first') }, { deadline: 2 })
  * ```
  */
 export class SchedulerCore {
@@ -148,20 +153,43 @@ export class SchedulerCore {
     return this.clock.now()
   }
 
-  /** Queues `run`; throws on bad options (naming the value) or when the queue is full. */
-  schedule(run: () => void, options: TaskOptions = {}): CoreTask {
+  /** Queues `target.run()`; throws on bad options (naming the value) or when the queue is full. */
+  schedule(target: Runnable, options: TaskOptions = {}): CoreTask {
+    const now = this.clock.now()
     const delay = checkTime(options.delay, 'delay', 0)
     const relativeDeadline = checkTime(options.deadline, 'deadline', Infinity)
     const period = checkTime(options.period, 'period', 0)
     const cost = checkTime(options.cost, 'cost', 0)
     if (options.period !== undefined && !(period > 0)) throw new RangeError(`period must be > 0, got ${describeValue(options.period)}`)
     const level = options.priority === undefined ? 50 : priorityLevel(options.priority)
+    return this.enqueue(target, now, delay, level, relativeDeadline, period, cost)
+  }
+
+  /**
+   * `schedule` for callers that have already checked their arguments (`delayMs` a number, not
+   * NaN; `level` in [0, 100]; `relativeDeadline` a number or Infinity): no options object, no
+   * re-validation. `now` is the clock reading the delay counts from.
+   */
+  enqueue(target: Runnable, now: number, delayMs: number, level: number, relativeDeadline: number, period = 0, cost = 0): CoreTask {
     if (this.timeline.size + this.readyQueue.size >= this.maxQueueSize) throw new QueueFullError(this.maxQueueSize)
-    const now = this.clock.now()
-    const task = new CoreTask(run, now + Math.max(0, delay), this.seq++, level, relativeDeadline, period, cost)
+    const task = new CoreTask(target, delayMs > 0 ? now + delayMs : now, this.seq++, level, relativeDeadline, period, cost)
     this.counts.scheduled++
     this.release(task, now)
     return task
+  }
+
+  /**
+   * Queues a task again from inside its own run (a recursive RxJS action), reusing it; returns
+   * false when the task is not running, and the caller schedules anew.
+   */
+  requeue(task: CoreTask, now: number, delayMs: number): boolean {
+    if (task.state !== TaskState.Running || task.period > 0) return false
+    if (this.timeline.size + this.readyQueue.size >= this.maxQueueSize) throw new QueueFullError(this.maxQueueSize)
+    task.due = delayMs > 0 ? now + delayMs : now
+    task.seq = this.seq++
+    this.counts.scheduled++
+    this.release(task, now)
+    return true
   }
 
   /** Removes a pending task (or stops a periodic one); returns whether anything was cancelled. */
@@ -239,9 +267,11 @@ export class SchedulerCore {
       while (task !== undefined) {
         task.state = TaskState.Running
         const start = t
+        // read before the run: a task that requeues itself gets the next release's deadline
+        const deadlineAt = task.deadlineAt
         this.lateness.record((start - task.due) * 1e6)
         try {
-          task.run()
+          task.target.run()
         } catch (error) {
           this.counts.failed++
           this.onTaskError(error)
@@ -249,7 +279,7 @@ export class SchedulerCore {
         t = this.clock.now()
         this.runTime.record((t - start) * 1e6)
         this.counts.completed++
-        if (t > task.deadlineAt) this.counts.missedDeadlines++
+        if (t > deadlineAt) this.counts.missedDeadlines++
         if (task.state === TaskState.Running) {
           if (task.period > 0) {
             // keeps its sequence number: among equal keys a periodic task keeps its first place

@@ -1,7 +1,8 @@
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../errors'
 import { createPlatformClock, type Clock } from './clock'
-import { SchedulerCore, type CoreTask, type SchedulerCoreOptions, type SchedulerStats, type TaskOptions } from './core'
+import { SchedulerCore, type CoreTask, type Runnable, type SchedulerCoreOptions, type SchedulerStats, type TaskOptions } from './core'
+import { PRIORITIES, priorityLevel } from './policy'
 import { createHybridTimer, type HybridTimerOptions, type Timer } from './timer'
 import { VirtualTime } from './virtualTime'
 
@@ -13,6 +14,29 @@ export interface TaskSpec extends TaskOptions {
   run: () => void
 }
 
+/** A lane's options, checked once: what every task scheduled through it carries. */
+interface Lane {
+  readonly options: LaneOptions
+  readonly level: number
+  readonly relativeDeadline: number
+  readonly cost: number
+}
+
+function resolveLane(options: LaneOptions): Lane {
+  const level = options.priority === undefined ? PRIORITIES.normal : priorityLevel(options.priority)
+  const relativeDeadline = options.deadline === undefined ? Infinity : checkMs(options.deadline, 'deadline', true)
+  const cost = options.cost === undefined ? 0 : checkMs(options.cost, 'cost', false)
+  return { options, level, relativeDeadline, cost }
+}
+
+function checkMs(value: unknown, name: string, infinityAllowed: boolean): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
+  if (value !== value || value === -Infinity || (value === Infinity && !infinityAllowed)) {
+    throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
+  }
+  return value
+}
+
 /**
  * A nanosecond-precision scheduler that is a real RxJS `SchedulerLike`: pass it wherever RxJS
  * takes a scheduler (`observeOn`, `subscribeOn`, `timer`, `interval`, `delay`, `bufferTime`,
@@ -21,11 +45,15 @@ export interface TaskSpec extends TaskOptions {
  * ordered by the scheduler's policy.
  */
 export class NanoScheduler implements SchedulerLike {
+  private readonly lane: Lane
+
   constructor(
     /** The RxJS-free core: timeline, ready queue, statistics. */
     readonly core: SchedulerCore,
-    private readonly lane: LaneOptions = {},
-  ) {}
+    lane: LaneOptions = {},
+  ) {
+    this.lane = resolveLane(lane)
+  }
 
   /** Milliseconds (float, epoch scale) from the scheduler's clock. */
   now(): number {
@@ -55,7 +83,7 @@ export class NanoScheduler implements SchedulerLike {
       throw new TypeError(`scheduleTask needs { run: function }, got ${describeValue(spec)}`)
     }
     const core = this.core
-    const task = core.schedule(spec.run, spec)
+    const task = core.schedule(spec, spec)
     return new Subscription(() => void core.cancel(task))
   }
 
@@ -64,7 +92,7 @@ export class NanoScheduler implements SchedulerLike {
    * `SchedulerLike` to hand to RxJS operators, e.g. `observeOn(scheduler.withLane({ priority: 'high' }))`.
    */
   withLane(options: LaneOptions): NanoScheduler {
-    return new NanoScheduler(this.core, { ...this.lane, ...options })
+    return new NanoScheduler(this.core, { ...this.lane.options, ...options })
   }
 
   stats(): SchedulerStats {
@@ -76,35 +104,40 @@ export class NanoScheduler implements SchedulerLike {
   }
 }
 
-/** An RxJS action: a Subscription whose `schedule` (re)queues the same work, as AsyncAction does. */
-class NanoAction<T> extends Subscription implements SchedulerAction<T> {
+/**
+ * An RxJS action: a Subscription whose `schedule` (re)queues the same work, as AsyncAction does.
+ * It is its own `Runnable`, and an action that reschedules itself from its work reuses its task.
+ */
+class NanoAction<T> extends Subscription implements SchedulerAction<T>, Runnable {
   private task: CoreTask | null = null
   private state: T | undefined
 
   constructor(
     private readonly core: SchedulerCore,
     private readonly work: (this: SchedulerAction<T>, state?: T) => void,
-    private readonly lane: LaneOptions,
+    private readonly lane: Lane,
   ) {
     super()
   }
 
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this
+    if (typeof delay !== 'number' || delay !== delay || delay === Infinity || delay === -Infinity) checkMs(delay, 'delay', false)
     this.state = state
-    if (this.task !== null) this.core.cancel(this.task)
+    const core = this.core
+    const now = core.clock.now()
+    const task = this.task
+    if (task !== null) {
+      if (core.requeue(task, now, delay)) return this
+      core.cancel(task)
+    }
     const lane = this.lane
-    this.task = this.core.schedule(this.execute, {
-      delay,
-      priority: lane.priority,
-      deadline: lane.deadline,
-      cost: lane.cost,
-    })
+    this.task = core.enqueue(this, now, delay, lane.level, lane.relativeDeadline, 0, lane.cost)
     return this
   }
 
-  private readonly execute = (): void => {
-    this.task = null
+  /** Called by the core. */
+  run(): void {
     if (this.closed) return
     try {
       this.work(this.state)

@@ -70,6 +70,12 @@ export class LogHistogram {
 /** Bucket index: values below SUB_BUCKETS map linearly (width 1); above, by octave and mantissa. */
 function bucketOf(v: number): number {
   if (v < SUB_BUCKETS) return Math.floor(v)
+  if (v < 4294967296) {
+    // the common case (under 4.3 s in nanoseconds): integer bit tricks, no log2 or pow
+    const u = v >>> 0
+    const octave = 31 - Math.clz32(u) - SUB_BUCKET_BITS + 1
+    return octave * SUB_BUCKETS + (u >>> (octave - 1)) - SUB_BUCKETS
+  }
   let octave = Math.floor(Math.log2(v)) - SUB_BUCKET_BITS + 1
   // Math.log2 may round across a power of two: step to the octave whose range really holds v.
   if (lowerBoundOf(octave * SUB_BUCKETS) > v) octave--

@@ -57,3 +57,16 @@ describe('LogHistogram', () => {
     expect(h.mean).toBeNaN()
   })
 })
+
+test.prop([fc.double({ min: 0, max: 2 ** 52, noNaN: true })])('every value falls inside the range of the bucket it is counted in', (v) => {
+  const h = new LogHistogram()
+  h.record(v)
+  const index = h.counts.findIndex((c) => c === 1)
+  // rebuild the bucket bounds plainly: [ (64 + sub) * 2^(o-1), (65 + sub) * 2^(o-1) ) for o >= 1
+  const o = Math.floor(index / 64)
+  const sub = index % 64
+  const lower = o === 0 ? sub : (64 + sub) * 2 ** (o - 1)
+  const upper = o === 0 ? sub + 1 : (65 + sub) * 2 ** (o - 1)
+  expect(v).toBeGreaterThanOrEqual(lower)
+  expect(v).toBeLessThan(upper)
+})

@@ -66,8 +66,8 @@ describe('statistics', () => {
     // virtual timers, but a clock the tasks move: run times become known exactly
     const core = new SchedulerCore(clock, time, { policy: 'edf' })
     const order: string[] = []
-    core.schedule(() => { order.push('slow'); clock.t += 5 }, { deadline: 2 })
-    core.schedule(() => { order.push('fast'); clock.t += 1 }, { deadline: 10 })
+    core.schedule({ run: () => { order.push('slow'); clock.t += 5 } }, { deadline: 2 })
+    core.schedule({ run: () => { order.push('fast'); clock.t += 1 } }, { deadline: 10 })
     time.advanceBy(0)
     const stats = core.stats()
     expect(order).toEqual(['slow', 'fast'])
