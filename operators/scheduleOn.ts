@@ -1,6 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs'
 import { BufferOverflowError, describeValue } from '../src/errors'
 import { priorityLevel, type Priority } from '../src/scheduler/policy'
+import { ChunkedQueue } from '../src/structures/chunkedQueue'
 import type { NanoScheduler } from '../src/scheduler/nanoScheduler'
 
 export interface ScheduleOnOptions<T> {
@@ -51,8 +52,7 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
 
   return (source) =>
     new Observable<T>((subscriber) => {
-      let buffer: T[] = []
-      let head = 0
+      const buffer = new ChunkedQueue<T>()
       let ended: { error: unknown } | 'complete' | null = null
       let task: Subscription | null = null
       let taskLevel = NO_LEVEL
@@ -75,24 +75,16 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
 
       const deliver = (): void => {
         task = null
-        const end = Math.min(buffer.length, head + batchSize)
-        while (head < end) {
+        for (let n = Math.min(buffer.size, batchSize); n > 0; n--) {
           if (subscriber.closed) return
-          const value = buffer[head]
-          buffer[head++] = undefined as T
-          subscriber.next(value)
+          subscriber.next(buffer.shift() as T)
         }
-        if (head === buffer.length) {
-          buffer.length = head = 0
+        if (buffer.size === 0) {
           batchLevel = NO_LEVEL
           batchDeadlineAt = Infinity
           if (ended === 'complete') subscriber.complete()
           else if (ended !== null) subscriber.error(ended.error)
         } else {
-          if (head > 4096 && head * 2 > buffer.length) {
-            buffer = buffer.slice(head)
-            head = 0
-          }
           requestTask()
         }
       }
@@ -100,8 +92,7 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
       const fail = (error: unknown): void => {
         task?.unsubscribe()
         task = null
-        buffer = []
-        head = 0
+        buffer.clear()
         subscriber.error(error)
       }
 
@@ -114,7 +105,7 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
               const relative = typeof deadline === 'function' ? checkDeadline(deadline(value), value) : deadline
               deadlineAt = scheduler.now() + relative
             }
-            if (buffer.length - head >= bufferLimit) throw new BufferOverflowError(bufferLimit)
+            if (buffer.size >= bufferLimit) throw new BufferOverflowError(bufferLimit)
             buffer.push(value)
             if (level > batchLevel) batchLevel = level
             if (deadlineAt < batchDeadlineAt) batchDeadlineAt = deadlineAt
@@ -145,8 +136,7 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
         subscription.unsubscribe()
         task?.unsubscribe()
         task = null
-        buffer = []
-        head = 0
+        buffer.clear()
       }
     })
 }
