@@ -13,7 +13,10 @@ export interface TaskOptions {
   priority?: Priority
   /** Relative deadline, counted from each release. Completion after it counts as a miss. */
   deadline?: number
-  /** Re-release the task every `period` ms (fixed rate, from its previous release) until cancelled; among equal keys it keeps its first place. */
+  /**
+   * Re-release the task every `period` ms (fixed rate, from its previous release) until cancelled;
+   * among equal keys it keeps its first place. Releases that pass while it runs late are skipped.
+   */
   period?: number
   /** Expected run time, used by the `'llf'` policy. Default 0. */
   cost?: number
@@ -82,6 +85,8 @@ export interface SchedulerStats {
   cancelled: number
   failed: number
   missedDeadlines: number
+  /** Releases of periodic tasks skipped because their time had passed (the task overran its period). */
+  skippedReleases: number
   /** Tasks ready to run now. */
   ready: number
   /** Tasks waiting for their due time. */
@@ -135,7 +140,7 @@ export class SchedulerCore {
   private drainHandle: TimerHandle | undefined
   private wakeHandle: TimerHandle | undefined
   private wakeAt = Infinity
-  private counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0 }
+  private counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0, skippedReleases: 0 }
 
   constructor(
     readonly clock: Clock,
@@ -220,7 +225,7 @@ export class SchedulerCore {
   resetStats(): void {
     this.lateness.reset()
     this.runTime.reset()
-    this.counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0 }
+    this.counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0, skippedReleases: 0 }
   }
 
   private release(task: CoreTask, now: number): void {
@@ -282,8 +287,13 @@ export class SchedulerCore {
         if (t > deadlineAt) this.counts.missedDeadlines++
         if (task.state === TaskState.Running) {
           if (task.period > 0) {
-            // keeps its sequence number: among equal keys a periodic task keeps its first place
-            task.due += task.period
+            // Fixed rate, never back to back: releases whose time passed while the task ran or
+            // waited are skipped (and counted), so an overrunning task cannot hold the drain forever.
+            // It keeps its sequence number: among equal keys it keeps its first place.
+            const next = task.due + task.period
+            const skipped = next >= t ? 0 : Math.ceil((t - next) / task.period)
+            this.counts.skippedReleases += skipped
+            task.due = next + skipped * task.period
             this.release(task, t)
           } else {
             task.state = TaskState.Done

@@ -150,3 +150,55 @@ describe('under vitest fake timers (hrtime and performance faked too)', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 })
+
+describe('periodic tasks that overrun their period', () => {
+  test.prop([fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 8 })])(
+    'skip the releases that passed while they ran, and count them; never run back to back',
+    (period, runTime, runs) => {
+      // one manual clock for the core and for a plain timer list the test fires in due order
+      const clock = manualClock()
+      const timers: Array<{ at: number; fn: () => void }> = []
+      const timer = {
+        setTimer: (fn: () => void, delayMs: number) => {
+          const entry = { at: clock.t + Math.max(0, delayMs), fn }
+          timers.push(entry)
+          return entry
+        },
+        clearTimer: (handle: object) => void timers.splice(timers.indexOf(handle as (typeof timers)[number]), 1),
+      }
+      const core = new SchedulerCore(clock, timer)
+      const starts: number[] = []
+      const task = core.schedule(
+        {
+          run: () => {
+            starts.push(clock.t)
+            clock.t += runTime
+            if (starts.length === runs) core.cancel(task)
+          },
+        },
+        { period },
+      )
+      for (let guard = 0; guard < 10_000 && timers.length > 0; guard++) {
+        timers.sort((a, b) => a.at - b.at)
+        const next = timers.shift()!
+        clock.t = Math.max(clock.t, next.at)
+        next.fn()
+      }
+      // oracle: after a start s, the next start is the first release s + k * period (k >= 1) at or after s + runTime
+      const expected = [0]
+      let skipped = 0
+      while (expected.length < runs) {
+        const s = expected[expected.length - 1]
+        let next = s + period
+        while (next < s + runTime) {
+          next += period
+          skipped++
+        }
+        expected.push(next)
+      }
+      expect(starts).toEqual(expected)
+      expect(core.stats().skippedReleases).toBe(skipped)
+      expect(core.stats().queueSize).toBe(0)
+    },
+  )
+})
