@@ -67,7 +67,15 @@ export interface SchedulerCoreOptions {
    * Default: rethrow asynchronously, as RxJS's `reportUnhandledError` does.
    */
   onTaskError?: (error: unknown) => void
+  /**
+   * A drain (a run of ready tasks) that has lasted this long with work left yields one event-loop
+   * turn before it goes on, so that a flood of tasks cannot starve I/O. Default 5 ms.
+   */
+  yieldAfterMs?: number
 }
+
+/** The delay that asks the timer for "the next event-loop turn" (any positive delay does). */
+const NEXT_TURN_MS = 1e-6
 
 /** Percentiles of a latency distribution in nanoseconds. */
 export interface LatencySummary {
@@ -131,6 +139,7 @@ export class SchedulerCore {
   readonly policy: Policy
   readonly maxQueueSize: number
   private readonly onTaskError: (error: unknown) => void
+  private readonly yieldAfterMs: number
   private readonly timeline = new TaskHeap<CoreTask>()
   private readonly readyQueue = new TaskHeap<CoreTask>()
   private readonly lateness = new LogHistogram()
@@ -152,6 +161,9 @@ export class SchedulerCore {
     if (!(Number.isInteger(max) && max > 0)) throw new RangeError(`maxQueueSize must be a positive integer, got ${describeValue(max)}`)
     this.maxQueueSize = max
     this.onTaskError = options.onTaskError ?? rethrowAsync
+    const yieldAfterMs = options.yieldAfterMs ?? 5
+    if (!(yieldAfterMs > 0)) throw new RangeError(`yieldAfterMs must be > 0, got ${describeValue(options.yieldAfterMs)}`)
+    this.yieldAfterMs = yieldAfterMs
   }
 
   now(): number {
@@ -266,6 +278,7 @@ export class SchedulerCore {
     const readyQueue = this.readyQueue
     // One clock reading per task: the end of one run is the start of the next.
     let t = this.clock.now()
+    const yieldAt = t + this.yieldAfterMs
     try {
       this.promoteDue(t)
       let task = readyQueue.pop()
@@ -300,6 +313,10 @@ export class SchedulerCore {
           }
         }
         this.promoteDue(t)
+        if (t >= yieldAt && readyQueue.size > 0) {
+          this.drainHandle = this.timer.setTimer(this.drain, NEXT_TURN_MS)
+          break
+        }
         task = readyQueue.pop()
       }
     } finally {

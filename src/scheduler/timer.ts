@@ -5,8 +5,9 @@ export type TimerHandle = { readonly __timerHandle: true } | object
 
 /**
  * A Timer sets and clears platform timers: the only part of a scheduler that touches the host's
- * event loop. Delays are fractional milliseconds; a delay of 0 means "as soon as possible after
- * the current job", never synchronously.
+ * event loop. Delays are fractional milliseconds. A timer never fires inside `setTimer`: a delay
+ * of 0 means "as soon as possible after the current job" (a microtask), and a positive delay, however
+ * small, lets the host run other work (I/O, other timers) first.
  */
 export interface Timer {
   setTimer(fn: () => void, delayMs: number): TimerHandle
@@ -216,13 +217,12 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
   return {
     setTimer(fn, delayMs) {
       const h = new HybridHandle(fn, clock.now() + delayMs)
-      if (delayMs <= 0) {
-        queueMicrotask(() => fire(h))
-      } else if (precision === 'fine' && delayMs > spinWindowMs && delayMs <= fineWindowMs) {
-        poll(h) // never busy-wait a slice inside the caller's setTimer
-      } else {
-        step(h)
-      }
+      // Never fires inside setTimer: 0 is a microtask, any positive delay at least one
+      // event-loop turn (so a tiny delay is how a caller yields to I/O), and no busy wait here.
+      if (delayMs <= 0) queueMicrotask(() => fire(h))
+      else if (precision === 'coarse') sleep(h, Math.ceil(delayMs))
+      else if (delayMs > fineWindowMs) sleep(h, Math.floor(delayMs - fineWindowMs))
+      else poll(h)
       return h
     },
     clearTimer(handle) {

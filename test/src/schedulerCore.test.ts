@@ -1,4 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
+import type { SchedulerAction } from 'rxjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { QueueFullError, SchedulerCore, VirtualTime, createNanoScheduler, createVirtualNanoScheduler, type Clock } from 'midstream'
 
@@ -64,7 +65,7 @@ describe('statistics', () => {
     const clock = manualClock()
     const time = new VirtualTime(0)
     // virtual timers, but a clock the tasks move: run times become known exactly
-    const core = new SchedulerCore(clock, time, { policy: 'edf' })
+    const core = new SchedulerCore(clock, time, { policy: 'edf', yieldAfterMs: Infinity })
     const order: string[] = []
     core.schedule({ run: () => { order.push('slow'); clock.t += 5 } }, { deadline: 2 })
     core.schedule({ run: () => { order.push('fast'); clock.t += 1 } }, { deadline: 10 })
@@ -151,6 +152,40 @@ describe('under vitest fake timers (hrtime and performance faked too)', () => {
   })
 })
 
+describe('fairness to the host', () => {
+  it('a drain that runs past yieldAfterMs lets the event loop turn before it goes on', async () => {
+    const nano = createNanoScheduler({ yieldAfterMs: 5 })
+    const events: string[] = []
+    const busyFor = (ms: number) => {
+      const until = performance.now() + ms
+      while (performance.now() < until);
+    }
+    await new Promise<void>((resolve) => {
+      // a chain of 20 tasks of 2 ms each, rescheduling itself at once: 40 ms of work
+      nano.schedule(
+        function (this: SchedulerAction<number>, i?: number) {
+          busyFor(2)
+          events.push(`task ${i}`)
+          if (i! < 19) this.schedule(i! + 1)
+          else resolve()
+        },
+        0,
+        0,
+      )
+      setImmediate(() => events.push('host turn'))
+    })
+    const turn = events.indexOf('host turn')
+    // without yielding the host turn would come after all 20 tasks
+    expect(turn).toBeGreaterThan(0)
+    expect(turn).toBeLessThan(20)
+    expect(nano.stats().completed).toBe(20)
+  })
+
+  it('rejects a yieldAfterMs that is not positive', () => {
+    expect(() => createNanoScheduler({ yieldAfterMs: 0 })).toThrow(/yieldAfterMs must be > 0, got 0/)
+  })
+})
+
 describe('periodic tasks that overrun their period', () => {
   test.prop([fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 8 })])(
     'skip the releases that passed while they ran, and count them; never run back to back',
@@ -166,7 +201,8 @@ describe('periodic tasks that overrun their period', () => {
         },
         clearTimer: (handle: object) => void timers.splice(timers.indexOf(handle as (typeof timers)[number]), 1),
       }
-      const core = new SchedulerCore(clock, timer)
+      // with yielding off, every start lands exactly on a release time (a yield costs a turn)
+      const core = new SchedulerCore(clock, timer, { yieldAfterMs: Infinity })
       const starts: number[] = []
       const task = core.schedule(
         {
