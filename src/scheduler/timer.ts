@@ -58,9 +58,6 @@ const FROZEN_AFTER_US = 200
 /** Upper bound of the busy-loop speed estimate, iterations per microsecond. */
 const MAX_ITERS_PER_US = 10_000
 
-/** Handles in the fine phase across all hybrid timers: with more than one, each polls every turn. */
-let fineHandles = 0
-
 class HybridHandle {
   cancelled = false
   timeoutId: unknown = undefined
@@ -76,59 +73,50 @@ class HybridHandle {
   ) {}
 }
 
-function enterFine(h: HybridHandle): void {
-  if (!h.fine) {
-    h.fine = true
-    fineHandles++
-  }
-}
-
-function leaveFine(h: HybridHandle): void {
-  if (h.fine) {
-    h.fine = false
-    fineHandles--
-  }
-}
-
-/** Written by `busy` so that its loop is not optimised away. */
-let busySink = 0
-/** Running estimate of `busy` iterations per microsecond: lowered at once, raised gradually. */
-let itersPerUs = 10
-
-function busy(n: number): void {
-  let x = busySink
-  for (let i = 0; i < n; i++) x = ((x ^ (x << 5)) + i) | 0
-  busySink = x
-}
-
 /**
- * Busy-waits until `clock.now() >= target - slackMs` while reading the clock rarely: each round
- * busies (with a calibrated loop) for half the time left, so a wait of w us takes about
- * log2(w) + a few readings instead of one every ~50 ns; each `hrtime.bigint()` reading
- * allocates, and a tight spin allocates ~1 kB per microsecond. Returns the last reading, which
- * is below the target only when the clock stood still (fake timers) for `FROZEN_AFTER_US` of
- * planned busy time.
+ * A calibrated busy loop: waits without reading the clock on every iteration (each
+ * `hrtime.bigint()` reading allocates, and a tight spin allocates ~1 kB per microsecond). Each
+ * timer owns one, so no state is shared between schedulers.
  */
-function spinUntil(clock: Clock, target: number, slackMs: number): number {
-  let now = clock.now()
-  let stillUs = 0
-  while (target - now > slackMs) {
-    const halfUs = (target - now) * 500
-    const n = halfUs >= 0.2 ? Math.ceil(halfUs * itersPerUs) : 0
-    if (n > 0) busy(n)
-    const after = clock.now()
-    if (after > now) {
-      if (n > 0) {
-        const measured = n / ((after - now) * 1000)
-        itersPerUs = measured < itersPerUs ? measured : Math.min(MAX_ITERS_PER_US, itersPerUs + (measured - itersPerUs) * 0.5)
-      }
-      stillUs = 0
-      now = after
-    } else if ((stillUs += n > 0 ? halfUs : 0.05) > FROZEN_AFTER_US) {
-      return after
-    }
+class BusyWait {
+  /** Running estimate of loop iterations per microsecond: lowered at once, raised gradually. */
+  private itersPerUs = 10
+  /** Written by the loop so that it is not optimised away. */
+  private sink = 0
+
+  private busy(n: number): void {
+    let x = this.sink
+    for (let i = 0; i < n; i++) x = ((x ^ (x << 5)) + i) | 0
+    this.sink = x
   }
-  return now
+
+  /**
+   * Busy-waits until `clock.now() >= target - slackMs`: each round busies for half the time
+   * left, so a wait of w us takes about log2(w) + a few clock readings. Returns the last reading,
+   * which is below the target only when the clock stood still (fake timers) for
+   * `FROZEN_AFTER_US` of planned busy time.
+   */
+  until(clock: Clock, target: number, slackMs: number): number {
+    let now = clock.now()
+    let stillUs = 0
+    while (target - now > slackMs) {
+      const halfUs = (target - now) * 500
+      const n = halfUs >= 0.2 ? Math.ceil(halfUs * this.itersPerUs) : 0
+      if (n > 0) this.busy(n)
+      const after = clock.now()
+      if (after > now) {
+        if (n > 0) {
+          const measured = n / ((after - now) * 1000)
+          this.itersPerUs = measured < this.itersPerUs ? measured : Math.min(MAX_ITERS_PER_US, this.itersPerUs + (measured - this.itersPerUs) * 0.5)
+        }
+        stillUs = 0
+        now = after
+      } else if ((stillUs += n > 0 ? halfUs : 0.05) > FROZEN_AFTER_US) {
+        return after
+      }
+    }
+    return now
+  }
 }
 
 /**
@@ -152,6 +140,21 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
     throw new RangeError(`fineWindowMs and spinWindowMs must be >= 0, got ${fineWindowMs} and ${spinWindowMs}`)
   }
   const nextTurn = makeNextTurn()
+  const busyWait = new BusyWait()
+  /** Handles of this timer in their fine phase: with more than one, each polls every turn. */
+  let fineHandles = 0
+  const enterFine = (h: HybridHandle) => {
+    if (!h.fine) {
+      h.fine = true
+      fineHandles++
+    }
+  }
+  const leaveFine = (h: HybridHandle) => {
+    if (h.fine) {
+      h.fine = false
+      fineHandles--
+    }
+  }
 
   const fire = (h: HybridHandle) => {
     if (h.cancelled) return
@@ -206,10 +209,10 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
     // them waits on this one.
     const shared = fineHandles > 1
     if (remaining > spinWindowMs + (shared ? 0 : SLICE_MS)) {
-      if (!shared) spinUntil(clock, now + SLICE_MS, 0.002)
+      if (!shared) busyWait.until(clock, now + SLICE_MS, 0.002)
       return poll(h)
     }
-    now = spinUntil(clock, h.due, 0)
+    now = busyWait.until(clock, h.due, 0)
     if (now < h.due) return sleep(h, Math.ceil(h.due - now))
     fire(h)
   }
