@@ -23,3 +23,6 @@ export {
   type LaneOptions,
   type TaskSpec,
 } from './scheduler/nanoScheduler'
+export { dtw, dtwPath, type DtwOptions, type DtwCost, type WarpingPath } from './compare/dtw'
+export { euclidean, zNormalize } from './compare/pointwise'
+export { envelope, lbKim, lbKeogh, type Envelope } from './compare/lowerBounds'

@@ -1,0 +1,97 @@
+import { describeValue } from '../errors'
+import { checkFiniteSeries } from './pointwise'
+
+/** The running maximum and minimum of a series over a window of +-band samples. */
+export interface Envelope {
+  upper: Float64Array
+  lower: Float64Array
+}
+
+/**
+ * The Keogh envelope of `x`: upper[i] = max(x[i - band .. i + band]), lower[i] = the min,
+ * computed in O(n) with Lemire's monotonic deques whatever the band.
+ *
+ * ```ts
+ * envelope([1, 3, 2, 5], 1) // { upper: [3, 3, 5, 5], lower: [1, 1, 2, 2] }
+ * ```
+ */
+export function envelope(x: ArrayLike<number>, band: number): Envelope {
+  checkFiniteSeries(x, 'x')
+  if (!Number.isInteger(band) || band < 0) throw new RangeError(`band must be an integer >= 0, got ${describeValue(band)}`)
+  const n = x.length
+  const upper = new Float64Array(n)
+  const lower = new Float64Array(n)
+  // deques of indices, as ring-free arrays with head pointers: each index enters and leaves once
+  const maxQ = new Int32Array(n)
+  const minQ = new Int32Array(n)
+  let maxHead = 0
+  let maxTail = 0
+  let minHead = 0
+  let minTail = 0
+  for (let k = 0; k < n + band; k++) {
+    if (k < n) {
+      const v = x[k]
+      while (maxTail > maxHead && x[maxQ[maxTail - 1]] <= v) maxTail--
+      maxQ[maxTail++] = k
+      while (minTail > minHead && x[minQ[minTail - 1]] >= v) minTail--
+      minQ[minTail++] = k
+    }
+    const i = k - band // the window of i is [i - band, i + band]; its right end k has just entered
+    if (i < 0) continue
+    while (maxQ[maxHead] < i - band) maxHead++
+    while (minQ[minHead] < i - band) minHead++
+    upper[i] = x[maxQ[maxHead]]
+    lower[i] = x[minQ[minHead]]
+  }
+  return { upper, lower }
+}
+
+/**
+ * LB_Kim (first and last points): every warping path contains (0, 0) and (n - 1, m - 1), so the
+ * cost of those two cells is a lower bound of DTW under any band. O(1).
+ *
+ * ```ts
+ * lbKim([0, 5, 1], [1, 9, 3]) // (0-1)^2 + (1-3)^2 = 5 <= dtw
+ * ```
+ */
+export function lbKim(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared' | 'absolute' = 'squared'): number {
+  if (a.length === 0 || b.length === 0) throw new RangeError('lbKim needs non-empty sequences')
+  const c = pointCost(cost)
+  const first = c(a[0], b[0])
+  if (a.length === 1 && b.length === 1) return first
+  return first + c(a[a.length - 1], b[b.length - 1])
+}
+
+/**
+ * LB_Keogh: the cost of `query` outside the envelope of a candidate (built with the same band), a
+ * lower bound of the banded DTW between query and candidate of equal length. With `abandonAbove`
+ * it stops early and returns the partial sum once that is exceeded (still a valid lower bound).
+ *
+ * ```ts
+ * const env = envelope(candidate, 5)
+ * lbKeogh(query, env) <= dtw(query, candidate, { band: 5 }) // always
+ * ```
+ */
+export function lbKeogh(query: ArrayLike<number>, env: Envelope, options: { cost?: 'squared' | 'absolute'; abandonAbove?: number } = {}): number {
+  const n = query.length
+  if (env.upper.length !== n || env.lower.length !== n) {
+    throw new RangeError(`lbKeogh needs a query and an envelope of equal length, got ${n} and ${env.upper.length}`)
+  }
+  const squared = (options.cost ?? 'squared') === 'squared'
+  const abandonAbove = options.abandonAbove ?? Infinity
+  const { upper, lower } = env
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    const q = query[i]
+    const d = q > upper[i] ? q - upper[i] : q < lower[i] ? lower[i] - q : 0
+    sum += squared ? d * d : d
+    if (sum > abandonAbove) return sum
+  }
+  return sum
+}
+
+function pointCost(cost: 'squared' | 'absolute'): (x: number, y: number) => number {
+  if (cost === 'squared') return (x, y) => (x - y) ** 2
+  if (cost === 'absolute') return (x, y) => Math.abs(x - y)
+  throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
+}
