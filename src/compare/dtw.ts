@@ -49,6 +49,11 @@ export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwO
   const rows = rowsOverA ? n : m
   const cols = rowsOverA ? m : n
   const cellCost = makeCellCost(a, b, options.cost, !rowsOverA)
+  if (typeof a[0] === 'number' && typeof options.cost !== 'function') {
+    const x = (rowsOverA ? a : b) as unknown as ArrayLike<number>
+    const y = (rowsOverA ? b : a) as unknown as ArrayLike<number>
+    return dtwNumbers(x, y, w, options.cost !== 'absolute', abandonAbove)
+  }
   let prev = new Float64Array(cols + 1).fill(Infinity)
   let curr = new Float64Array(cols + 1).fill(Infinity)
   prev[0] = 0
@@ -58,14 +63,46 @@ export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwO
     curr[lo - 1] = Infinity
     let rowMin = Infinity
     for (let j = lo; j <= hi; j++) {
-      const up = prev[j]
-      const diag = prev[j - 1]
-      const left = curr[j - 1]
-      let best = diag < up ? diag : up
-      if (left < best) best = left
-      const d = best + cellCost(i - 1, j - 1)
+      const d = Math.min(prev[j - 1], prev[j], curr[j - 1]) + cellCost(i - 1, j - 1)
       curr[j] = d
       if (d < rowMin) rowMin = d
+    }
+    if (hi < cols) curr[hi + 1] = Infinity
+    if (rowMin > abandonAbove) return Infinity
+    const t = prev
+    prev = curr
+    curr = t
+  }
+  return prev[cols]
+}
+
+/**
+ * The hot path of `dtw` for plain numbers (inputs already checked): the same recurrence as the
+ * generic loop with the cost inlined, rows over `x` (the longer), a row as long as `y`.
+ */
+function dtwNumbers(x: ArrayLike<number>, y: ArrayLike<number>, w: number, squared: boolean, abandonAbove: number): number {
+  const rows = x.length
+  const cols = y.length
+  let prev = new Float64Array(cols + 1).fill(Infinity)
+  let curr = new Float64Array(cols + 1).fill(Infinity)
+  prev[0] = 0
+  for (let i = 1; i <= rows; i++) {
+    const lo = Math.max(1, i - w)
+    const hi = Math.min(cols, i + w)
+    const xi = x[i - 1]
+    curr[lo - 1] = Infinity
+    let rowMin = Infinity
+    let left = Infinity
+    let diag = prev[lo - 1]
+    for (let j = lo; j <= hi; j++) {
+      const up = prev[j]
+      const diff = xi - y[j - 1]
+      // Math.min compiles to branch-free minsd; ternaries mispredict on random data
+      const d = Math.min(diag, up, left) + (squared ? diff * diff : Math.abs(diff))
+      curr[j] = d
+      if (d < rowMin) rowMin = d
+      left = d
+      diag = up
     }
     if (hi < cols) curr[hi + 1] = Infinity
     if (rowMin > abandonAbove) return Infinity
