@@ -26,3 +26,4 @@ export {
 export { dtw, dtwPath, type DtwOptions, type DtwCost, type WarpingPath } from './compare/dtw'
 export { euclidean, zNormalize } from './compare/pointwise'
 export { envelope, lbKim, lbKeogh, type Envelope } from './compare/lowerBounds'
+export { findMatches, searchMatches, type Match, type FindMatchesOptions, type SearchStats } from './compare/findMatches'

@@ -1,0 +1,325 @@
+import { describeValue } from '../errors'
+import { dtw } from './dtw'
+import { envelope } from './lowerBounds'
+import { checkFiniteSeries, zNormalize } from './pointwise'
+
+/** A subsequence of the searched series: inclusive `start` and `end` indices and its DTW distance. */
+export interface Match {
+  start: number
+  end: number
+  distance: number
+}
+
+export interface FindMatchesOptions {
+  /** The k best matches (default 1 when no threshold is given). */
+  k?: number
+  /** All matches with distance <= threshold (with `k`, at most k of them). */
+  threshold?: number
+  /** Sakoe-Chiba half-width: samples, or a fraction (< 1) of the query length. Default: none. */
+  band?: number
+  /** Compare shapes: z-normalise the query and every window (online). Default false. */
+  normalize?: boolean
+  /** Matches closer than this many samples (start to start) to a better one are trivial and dropped. Default: half the query length. */
+  exclusionZone?: number
+  cost?: 'squared' | 'absolute'
+}
+
+/** What the search did: how many windows each stage of the cascade removed. */
+export interface SearchStats {
+  windows: number
+  prunedByKim: number
+  prunedByKeoghEQ: number
+  prunedByKeoghEC: number
+  /** Windows never examined past their first lower bound because better matches settled the answer. */
+  neverExamined: number
+  excluded: number
+  dtwComputed: number
+  dtwAbandoned: number
+}
+
+/**
+ * Exact subsequence search under DTW (the UCR suite's cascade): every window of the query's
+ * length is bounded below by LB_Kim and LB_Keogh against the query's envelope; windows are then
+ * examined best bound first, refined by LB_Keogh against their own envelope, and only then
+ * compared by early-abandoning DTW. Matches are taken greedily in order of distance (then start),
+ * dropping those within `exclusionZone` of a match already taken, until `k` are found or the
+ * `threshold` is passed. The result is exact: the same as computing DTW for every window.
+ *
+ * ```ts
+ * findMatches(series, query, { k: 3, band: 0.05, normalize: true })
+ * // [{ start: 1200, end: 1327, distance: 3.1 }, ...] sorted by distance, then start
+ * ```
+ */
+export function findMatches(series: ArrayLike<number>, query: ArrayLike<number>, options: FindMatchesOptions = {}): Match[] {
+  return searchMatches(series, query, options).matches
+}
+
+/** `findMatches` with the cascade's counts, for benchmarks and tuning. */
+export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number>, options: FindMatchesOptions = {}): { matches: Match[]; stats: SearchStats } {
+  checkFiniteSeries(series, 'series')
+  checkFiniteSeries(query, 'query')
+  const m = query.length
+  const n = series.length
+  if (m === 0) throw new RangeError('findMatches: the query is empty')
+  const threshold = options.threshold ?? Infinity
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new RangeError(`threshold must be a number, got ${describeValue(options.threshold)}`)
+  const k = options.k ?? (options.threshold === undefined ? 1 : Infinity)
+  if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k))) throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
+  const w = bandWidth(options.band, m)
+  const zone = options.exclusionZone ?? Math.floor(m / 2)
+  if (!Number.isInteger(zone) || zone < 0) throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)
+  const squared = (options.cost ?? 'squared') === 'squared'
+  if (options.cost !== undefined && options.cost !== 'squared' && options.cost !== 'absolute') throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(options.cost)}`)
+  const normalize = options.normalize === true
+  const stats: SearchStats = { windows: 0, prunedByKim: 0, prunedByKeoghEQ: 0, prunedByKeoghEC: 0, neverExamined: 0, excluded: 0, dtwComputed: 0, dtwAbandoned: 0 }
+  if (n < m) return { matches: [], stats }
+
+  const windows = n - m + 1
+  stats.windows = windows
+  const q = normalize ? zNormalize(query) : Float64Array.from(query)
+  const qEnv = envelope(q, w)
+  // the series' own envelope, once (Lemire): a window's envelope is a slice of it, normalised affinely
+  const sEnv = envelope(series, w)
+  const mean = new Float64Array(windows)
+  const invStd = new Float64Array(windows)
+  windowMoments(series, m, normalize, mean, invStd)
+
+  const cost = (d: number) => (squared ? d * d : Math.abs(d))
+  const window = new Float64Array(m)
+  // Phase 1: LB_Kim and LB_Keogh EQ (the window against the query's envelope) for every window.
+  // A partial LB_Keogh sum is still a lower bound, so the sum stops at `cap`: an estimate of the
+  // answer from a few sampled windows (or the threshold). Query points far from the mean come
+  // first (as in the UCR suite), so the sum passes the cap after few terms.
+  const cap = Math.min(threshold, sampledCap(series, windows, m, k, normalize, q, w, squared, window))
+  const order = Uint32Array.from(q.keys()).sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]))
+  const bound = new Float64Array(windows)
+  const alive: number[] = []
+  const { upper: qU, lower: qL } = qEnv
+  for (let s = 0; s < windows; s++) {
+    const mu = mean[s]
+    const is = invStd[s]
+    const first = (series[s] - mu) * is
+    const last = (series[s + m - 1] - mu) * is
+    let lb = safe(cost(first - q[0]) + (m > 1 ? cost(last - q[m - 1]) : 0))
+    if (lb > threshold) {
+      stats.prunedByKim++
+      continue
+    }
+    let keogh = 0
+    for (let o = 0; o < m && keogh <= cap; o++) {
+      const i = order[o]
+      const c = (series[s + i] - mu) * is
+      const d = c > qU[i] ? c - qU[i] : c < qL[i] ? qL[i] - c : 0
+      keogh += squared ? d * d : d
+    }
+    keogh = safe(keogh)
+    if (keogh > threshold) {
+      stats.prunedByKeoghEQ++
+      continue
+    }
+    if (keogh > lb) lb = keogh
+    bound[s] = lb
+    alive.push(s)
+  }
+
+  // Phase 2: best bound first. A computed distance is final once no unexamined window's bound is
+  // below it; matches are then taken in exact global order of (distance, start).
+  const candidates = new BoundHeap(alive, bound)
+  const results = new BoundHeap([], new Float64Array(windows))
+  const refined = new Uint8Array(windows)
+  const excluded = new Uint8Array(windows)
+  const matches: Match[] = []
+  const take = (s: number, distance: number) => {
+    matches.push({ start: s, end: s + m - 1, distance })
+    for (let e = Math.max(0, s - zone), to = Math.min(windows - 1, s + zone); e <= to; e++) excluded[e] = 1
+  }
+  while (matches.length < k) {
+    const nextBound = candidates.size > 0 ? candidates.peekKey() : Infinity
+    if (results.size > 0 && (results.peekKey() < nextBound || candidates.size === 0)) {
+      const s = results.peek()
+      const distance = results.peekKey()
+      results.pop()
+      if (!excluded[s]) take(s, distance)
+      continue
+    }
+    if (candidates.size === 0) break
+    const s = candidates.pop()
+    if (excluded[s]) {
+      stats.excluded++
+      continue
+    }
+    const mu = mean[s]
+    const is = invStd[s]
+    if (!refined[s]) {
+      // LB_Keogh EC: the query against the window's envelope (a slice of the series envelope, normalised)
+      refined[s] = 1
+      let keogh = 0
+      for (let i = 0; i < m; i++) {
+        const u = (sEnv.upper[s + i] - mu) * is
+        const l = (sEnv.lower[s + i] - mu) * is
+        const qi = q[i]
+        const d = qi > u ? qi - u : qi < l ? l - qi : 0
+        keogh += squared ? d * d : d
+      }
+      keogh = safe(keogh)
+      // (at the window's edges the series envelope also covers neighbours outside it: wider, so
+      // the bound is looser there but still a lower bound, as in the UCR suite)
+      if (keogh > threshold) {
+        stats.prunedByKeoghEC++
+        continue
+      }
+      if (keogh > bound[s]) {
+        candidates.push(s, keogh)
+        continue
+      }
+    }
+    normalizeWindow(series, s, m, normalize, window)
+    stats.dtwComputed++
+    const distance = dtw(window, q, { band: w, cost: squared ? 'squared' : 'absolute', abandonAbove: threshold })
+    if (distance > threshold) {
+      stats.dtwAbandoned++
+      continue
+    }
+    results.push(s, distance)
+  }
+  stats.neverExamined = candidates.size
+  return { matches, stats }
+}
+
+/**
+ * The k-th smallest DTW distance among a few evenly spaced windows: the best matches cannot be
+ * worse than that by much, so lower-bound sums may stop there. Only a speed heuristic: any value
+ * keeps the search exact.
+ */
+function sampledCap(series: ArrayLike<number>, windows: number, m: number, k: number, normalize: boolean, q: Float64Array, w: number, squared: boolean, scratch: Float64Array): number {
+  if (k === Infinity) return Infinity
+  const samples = Math.min(windows, 4 * k + 12)
+  const distances: number[] = []
+  for (let t = 0; t < samples; t++) {
+    const s = Math.floor((t * (windows - 1)) / Math.max(1, samples - 1))
+    normalizeWindow(series, s, m, normalize, scratch)
+    distances.push(dtw(scratch, q, { band: w, cost: squared ? 'squared' : 'absolute' }))
+  }
+  distances.sort((a, b) => a - b)
+  return distances.length >= k ? distances[k - 1] : Infinity
+}
+
+/**
+ * Bounds are computed from rolling window moments, whose rounding can lift a bound a few ulps
+ * above a distance it equals in exact arithmetic (with band 0, LB_Keogh is the distance): shave
+ * it so that pruning and ordering never depend on rounding.
+ */
+function safe(bound: number): number {
+  return bound * (1 - 1e-9)
+}
+
+/** Copies window s into `out`, z-normalised exactly (two passes, as `zNormalize`) when asked: the distances reported do not carry the rolling sums' rounding. */
+function normalizeWindow(series: ArrayLike<number>, s: number, m: number, normalize: boolean, out: Float64Array): void {
+  for (let i = 0; i < m; i++) out[i] = series[s + i]
+  if (normalize) out.set(zNormalize(out))
+}
+
+/** Mean and 1/std of every window (rolling sums, recomputed exactly every 4096 windows); identity when not normalising. */
+function windowMoments(series: ArrayLike<number>, m: number, normalize: boolean, mean: Float64Array, invStd: Float64Array): void {
+  const windows = mean.length
+  if (!normalize) {
+    invStd.fill(1)
+    return
+  }
+  let sum = 0
+  let sumSq = 0
+  for (let s = 0; s < windows; s++) {
+    if (s % 4096 === 0) {
+      sum = 0
+      sumSq = 0
+      for (let i = s; i < s + m; i++) {
+        sum += series[i]
+        sumSq += series[i] * series[i]
+      }
+    } else {
+      const out = series[s - 1]
+      const inn = series[s + m - 1]
+      sum += inn - out
+      sumSq += inn * inn - out * out
+    }
+    const mu = sum / m
+    const variance = Math.max(0, sumSq / m - mu * mu)
+    const std = Math.sqrt(variance)
+    mean[s] = mu
+    // a flat window has no shape: it normalises to zeros, as zNormalize does
+    invStd[s] = std > 1e-12 * Math.max(1, Math.abs(mu)) ? 1 / std : 0
+  }
+}
+
+function bandWidth(band: number | undefined, m: number): number {
+  if (band === undefined) return m
+  if (typeof band !== 'number' || !(band >= 0) || band === Infinity) {
+    throw new RangeError(`band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
+  }
+  return Math.min(m, band > 0 && band < 1 ? Math.floor(band * m) : Math.floor(band))
+}
+
+/** A binary min-heap of window indices keyed by a number, ties broken by the smaller index. */
+class BoundHeap {
+  private readonly items: number[]
+  private readonly keys: number[]
+  constructor(indices: number[], key: Float64Array) {
+    this.items = indices
+    this.keys = indices.map((i) => key[i])
+    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.down(i)
+  }
+  get size(): number {
+    return this.items.length
+  }
+  peek(): number {
+    return this.items[0]
+  }
+  peekKey(): number {
+    return this.keys[0]
+  }
+  push(item: number, key: number): void {
+    this.items.push(item)
+    this.keys.push(key)
+    let i = this.items.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!this.less(i, p)) break
+      this.swap(i, p)
+      i = p
+    }
+  }
+  pop(): number {
+    const top = this.items[0]
+    const lastItem = this.items.pop()!
+    const lastKey = this.keys.pop()!
+    if (this.items.length > 0) {
+      this.items[0] = lastItem
+      this.keys[0] = lastKey
+      this.down(0)
+    }
+    return top
+  }
+  private less(a: number, b: number): boolean {
+    return this.keys[a] < this.keys[b] || (this.keys[a] === this.keys[b] && this.items[a] < this.items[b])
+  }
+  private swap(a: number, b: number): void {
+    const ti = this.items[a]
+    this.items[a] = this.items[b]
+    this.items[b] = ti
+    const tk = this.keys[a]
+    this.keys[a] = this.keys[b]
+    this.keys[b] = tk
+  }
+  private down(i: number): void {
+    const n = this.items.length
+    for (;;) {
+      const l = 2 * i + 1
+      if (l >= n) return
+      const r = l + 1
+      const c = r < n && this.less(r, l) ? r : l
+      if (!this.less(c, i)) return
+      this.swap(c, i)
+      i = c
+    }
+  }
+}
