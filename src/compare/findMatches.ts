@@ -94,6 +94,7 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
   const order = Uint32Array.from(q.keys()).sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]))
   const bound = new Float64Array(windows)
   const alive: number[] = []
+  let overflow: number[] = []
   const { upper: qU, lower: qL } = qEnv
   for (let s = 0; s < windows; s++) {
     const mu = mean[s]
@@ -119,12 +120,14 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
     }
     if (keogh > lb) lb = keogh
     bound[s] = lb
-    alive.push(s)
+    // windows bounded above the cap are rarely needed: they join the heap only if the answer is not settled first
+    if (lb < cap) alive.push(s)
+    else overflow.push(s)
   }
 
   // Phase 2: best bound first. A computed distance is final once no unexamined window's bound is
   // below it; matches are then taken in exact global order of (distance, start).
-  const candidates = new BoundHeap(alive, bound)
+  let candidates = new BoundHeap(alive, bound)
   const results = new BoundHeap([], new Float64Array(windows))
   const refined = new Uint8Array(windows)
   const excluded = new Uint8Array(windows)
@@ -134,8 +137,13 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
     for (let e = Math.max(0, s - zone), to = Math.min(windows - 1, s + zone); e <= to; e++) excluded[e] = 1
   }
   while (matches.length < k) {
-    const nextBound = candidates.size > 0 ? candidates.peekKey() : Infinity
-    if (results.size > 0 && (results.peekKey() < nextBound || candidates.size === 0)) {
+    if (candidates.size === 0 && overflow.length > 0) {
+      candidates = new BoundHeap(overflow, bound)
+      overflow = []
+    }
+    // every window in the overflow is bounded by at least the cap
+    const nextBound = Math.min(candidates.size > 0 ? candidates.peekKey() : Infinity, overflow.length > 0 ? cap : Infinity)
+    if (results.size > 0 && (results.peekKey() < nextBound || nextBound === Infinity)) {
       const s = results.peek()
       const distance = results.peekKey()
       results.pop()
@@ -182,7 +190,7 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
     }
     results.push(s, distance)
   }
-  stats.neverExamined = candidates.size
+  stats.neverExamined = candidates.size + overflow.length
   return { matches, stats }
 }
 
@@ -206,11 +214,12 @@ function sampledCap(series: ArrayLike<number>, windows: number, m: number, k: nu
 
 /**
  * Bounds are computed from rolling window moments, whose rounding can lift a bound a few ulps
- * above a distance it equals in exact arithmetic (with band 0, LB_Keogh is the distance): shave
- * it so that pruning and ordering never depend on rounding.
+ * above a distance it equals in exact arithmetic (with band 0, LB_Keogh is the distance; two
+ * windows of the same shape both have distance 0 up to rounding): shave it, relatively and
+ * absolutely, so that pruning and ordering never depend on rounding.
  */
 function safe(bound: number): number {
-  return bound * (1 - 1e-9)
+  return Math.max(0, bound * (1 - 1e-9) - 1e-12)
 }
 
 /** Copies window s into `out`, z-normalised exactly (two passes, as `zNormalize`) when asked: the distances reported do not carry the rolling sums' rounding. */

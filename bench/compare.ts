@@ -1,0 +1,97 @@
+/**
+ * Temporal comparison, side by side in one run:
+ *  - full DTW at n = 1 000 and 4 000 (absolute cost, so every implementation computes the same
+ *    number): midstream `dtw` vs the npm packages `dtw` and `dynamic-time-warping` (both allocate
+ *    an n*m matrix); the distances are checked equal;
+ *  - banded DTW (5 % band) in ns per cell on a random walk;
+ *  - `findMatches` (UCR cascade), query 128, 5 % band, z-normalised, on a 1e6-point random walk:
+ *    points per second and the share of windows pruned before full DTW.
+ *
+ * Run: npx tsx bench/compare.ts
+ */
+import { createRequire } from 'node:module'
+import { dtw, searchMatches } from '../index'
+import { fmt, machineLine, median, printTable } from './lib/report'
+
+const require = createRequire(import.meta.url)
+const NpmDtw = require('dtw') as new (options?: { distanceMetric?: string }) => { compute(a: number[], b: number[]): number }
+const DynamicTimeWarping = require('dynamic-time-warping') as new (a: number[], b: number[], d: (x: number, y: number) => number) => { getDistance(): number }
+
+function randomWalk(n: number, seed: number): number[] {
+  let s = seed
+  let x = 0
+  const out: number[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    s = (s * 16807) % 2147483647
+    x += s / 2147483647 - 0.5
+    out[i] = x
+  }
+  return out
+}
+
+/** Median wall time in ms of `fn` over `repeats` runs (after one warm-up), and its last result. */
+function time<T>(fn: () => T, repeats: number): { ms: number; result: T } {
+  let result = fn()
+  const times: number[] = []
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now()
+    result = fn()
+    times.push(performance.now() - t0)
+  }
+  return { ms: median(times), result }
+}
+
+console.log('## Temporal comparison')
+console.log()
+console.log(machineLine())
+console.log()
+
+const rows: string[][] = []
+for (const n of [1000, 4000]) {
+  const a = randomWalk(n, 1)
+  const b = randomWalk(n, 2)
+  const repeats = n === 1000 ? 7 : 3
+  const ours = time(() => dtw(a, b, { cost: 'absolute' }), repeats)
+  const npmDtw = time(() => new NpmDtw({ distanceMetric: 'manhattan' }).compute(a, b), repeats)
+  const dynamic = time(() => new DynamicTimeWarping(a, b, (x, y) => Math.abs(x - y)).getDistance(), repeats)
+  const agree = Math.abs(ours.result - npmDtw.result) < 1e-6 * ours.result && Math.abs(ours.result - dynamic.result) < 1e-6 * ours.result
+  rows.push([`full DTW, n = ${n}`, fmt(ours.ms), fmt(npmDtw.ms), fmt(dynamic.ms), `${fmt(npmDtw.ms / ours.ms)}x / ${fmt(dynamic.ms / ours.ms)}x`, agree ? 'yes' : 'NO'])
+}
+console.log('time in ms (median); speed-up = baseline time / midstream time')
+console.log()
+printTable(['case', 'midstream dtw', 'npm dtw', 'npm dynamic-time-warping', 'speed-up (dtw / d-t-w)', 'same distance'], rows)
+console.log()
+
+const banded: string[][] = []
+for (const n of [1000, 4000, 16000]) {
+  const a = Float64Array.from(randomWalk(n, 3))
+  const b = Float64Array.from(randomWalk(n, 4))
+  const w = Math.floor(0.05 * n)
+  const cells = n * (2 * w + 1) - w * (w + 1)
+  const t = time(() => dtw(a, b, { band: w }), 5)
+  const full = time(() => dtw(a, b), n > 4000 ? 1 : 3)
+  banded.push([String(n), String(w), fmt((t.ms * 1e6) / cells), fmt((full.ms * 1e6) / (n * n))])
+}
+console.log('DTW ns per cell (squared cost, random walk); goal: banded <= 4 ns')
+console.log()
+printTable(['n', 'band', 'banded ns/cell', 'full ns/cell'], banded)
+console.log()
+
+{
+  const n = 1_000_000
+  const series = Float64Array.from(randomWalk(n, 5))
+  const query = Float64Array.from(randomWalk(128, 6))
+  const runs: string[][] = []
+  for (const [label, options] of [
+    ['k = 1', { k: 1 }],
+    ['k = 5', { k: 5 }],
+  ] as const) {
+    const t = time(() => searchMatches(series, query, { ...options, band: 0.05, normalize: true }), 3)
+    const { stats } = t.result
+    const pruned = 1 - stats.dtwComputed / stats.windows
+    runs.push([label, fmt(n / t.ms / 1000), `${(pruned * 100).toFixed(3)} %`, String(stats.dtwComputed)])
+  }
+  console.log('findMatches: query 128, band 5 %, z-normalised, 1e6-point random walk; goal >= 1.5 M points/s, >= 99.5 % pruned')
+  console.log()
+  printTable(['search', 'M points/s', 'pruned before DTW', 'full DTWs'], runs)
+}
