@@ -27,3 +27,5 @@ export { dtw, dtwPath, type DtwOptions, type DtwCost, type WarpingPath } from '.
 export { euclidean, zNormalize } from './compare/pointwise'
 export { envelope, lbKim, lbKeogh, type Envelope } from './compare/lowerBounds'
 export { findMatches, searchMatches, type Match, type FindMatchesOptions, type SearchStats } from './compare/findMatches'
+export { editDistance, type SequenceCompareOptions } from './compare/editDistance'
+export { lcsLength, lcsDistance } from './compare/lcs'
