@@ -4,13 +4,15 @@
  *    number): midstream `dtw` vs the npm packages `dtw` and `dynamic-time-warping` (both allocate
  *    an n*m matrix); the distances are checked equal;
  *  - banded DTW (5 % band) in ns per cell on a random walk;
+ *  - `editDistance` vs `fastest-levenshtein` on random strings (goal: within 1.5x);
  *  - `findMatches` (UCR cascade), query 128, 5 % band, z-normalised, on a 1e6-point random walk:
  *    points per second and the share of windows pruned before full DTW.
  *
  * Run: npx tsx bench/compare.ts
  */
 import { createRequire } from 'node:module'
-import { dtw, searchMatches } from '../index'
+import { distance as fastestLevenshtein } from 'fastest-levenshtein'
+import { dtw, editDistance, lcsLength, searchMatches } from '../index'
 import { fmt, machineLine, median, printTable } from './lib/report'
 
 const require = createRequire(import.meta.url)
@@ -29,9 +31,10 @@ function randomWalk(n: number, seed: number): number[] {
   return out
 }
 
-/** Median wall time in ms of `fn` over `repeats` runs (after one warm-up), and its last result. */
-function time<T>(fn: () => T, repeats: number): { ms: number; result: T } {
+/** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
+function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {
   let result = fn()
+  for (let i = 1; i < warmup; i++) result = fn()
   const times: number[] = []
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now()
@@ -52,8 +55,8 @@ for (const n of [1000, 4000]) {
   const b = randomWalk(n, 2)
   const repeats = n === 1000 ? 7 : 3
   const ours = time(() => dtw(a, b, { cost: 'absolute' }), repeats)
-  const npmDtw = time(() => new NpmDtw({ distanceMetric: 'manhattan' }).compute(a, b), repeats)
-  const dynamic = time(() => new DynamicTimeWarping(a, b, (x, y) => Math.abs(x - y)).getDistance(), repeats)
+  const npmDtw = time(() => new NpmDtw({ distanceMetric: 'manhattan' }).compute(a, b), repeats, 1)
+  const dynamic = time(() => new DynamicTimeWarping(a, b, (x, y) => Math.abs(x - y)).getDistance(), repeats, 1)
   const agree = Math.abs(ours.result - npmDtw.result) < 1e-6 * ours.result && Math.abs(ours.result - dynamic.result) < 1e-6 * ours.result
   rows.push([`full DTW, n = ${n}`, fmt(ours.ms), fmt(npmDtw.ms), fmt(dynamic.ms), `${fmt(npmDtw.ms / ours.ms)}x / ${fmt(dynamic.ms / ours.ms)}x`, agree ? 'yes' : 'NO'])
 }
@@ -86,7 +89,7 @@ console.log()
     ['k = 1', { k: 1 }],
     ['k = 5', { k: 5 }],
   ] as const) {
-    const t = time(() => searchMatches(series, query, { ...options, band: 0.05, normalize: true }), 3)
+    const t = time(() => searchMatches(series, query, { ...options, band: 0.05, normalize: true }), 3, 1)
     const { stats } = t.result
     const pruned = 1 - stats.dtwComputed / stats.windows
     runs.push([label, fmt(n / t.ms / 1000), `${(pruned * 100).toFixed(3)} %`, String(stats.dtwComputed)])
@@ -94,4 +97,30 @@ console.log()
   console.log('findMatches: query 128, band 5 %, z-normalised, 1e6-point random walk; goal >= 1.5 M points/s, >= 99.5 % pruned')
   console.log()
   printTable(['search', 'M points/s', 'pruned before DTW', 'full DTWs'], runs)
+}
+
+console.log()
+{
+  const rows: string[][] = []
+  let seed = 9
+  const randomString = (n: number) => {
+    let out = ''
+    for (let i = 0; i < n; i++) {
+      seed = (seed * 16807) % 2147483647
+      out += String.fromCharCode(97 + (seed % 26))
+    }
+    return out
+  }
+  for (const n of [16, 100, 1000, 5000]) {
+    const pairs = Array.from({ length: 64 }, () => [randomString(n), randomString(n)] as const)
+    const repeats = n >= 1000 ? 5 : 15
+    const ours = time(() => pairs.map(([a, b]) => editDistance(a, b)), repeats)
+    const theirs = time(() => pairs.map(([a, b]) => fastestLevenshtein(a, b)), repeats)
+    const lcs = time(() => pairs.map(([a, b]) => lcsLength(a, b)), repeats)
+    const same = ours.result.every((d, i) => d === theirs.result[i])
+    rows.push([String(n), fmt((ours.ms * 1e3) / pairs.length), fmt((theirs.ms * 1e3) / pairs.length), `${fmt(theirs.ms / ours.ms)}x`, fmt((lcs.ms * 1e3) / pairs.length), same ? 'yes' : 'NO'])
+  }
+  console.log('edit distance, us per pair of random strings (26 letters); goal: within 1.5x of fastest-levenshtein')
+  console.log()
+  printTable(['length', 'midstream editDistance', 'fastest-levenshtein', 'speed-up', 'midstream lcsLength', 'same distance'], rows)
 }
