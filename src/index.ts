@@ -29,3 +29,11 @@ export { envelope, lbKim, lbKeogh, type Envelope } from './compare/lowerBounds'
 export { findMatches, searchMatches, type Match, type FindMatchesOptions, type SearchStats } from './compare/findMatches'
 export { editDistance, type SequenceCompareOptions } from './compare/editDistance'
 export { lcsLength, lcsDistance } from './compare/lcs'
+export {
+  findRecurring,
+  findSimilarRecurring,
+  type RecurringOptions,
+  type RecurringPattern,
+  type SimilarRecurringOptions,
+  type SimilarGroup,
+} from './compare/recurring'
