@@ -1,2 +1,3 @@
 export { scheduleOn, type ScheduleOnOptions } from './scheduleOn'
 export { eventTime, type EventTimeOptions } from './eventTime'
+export { dtwMatch, type DtwMatchOptions, type DtwMatchEvent, type DtwQuery } from './dtwMatch'

@@ -37,3 +37,4 @@ export {
   type SimilarRecurringOptions,
   type SimilarGroup,
 } from './compare/recurring'
+export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'

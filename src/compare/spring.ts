@@ -1,0 +1,284 @@
+import { describeValue } from '../errors'
+
+/** A subsequence of the stream that matches the query: element indices, inclusive, and its DTW distance. */
+export interface SpringMatch {
+  /** Index of the first matching stream element (0-based, counting every `push`). */
+  start: number
+  /** Index of the last matching stream element (inclusive). */
+  end: number
+  /** Accumulated DTW cost between the subsequence and the query (`<= epsilon`). */
+  distance: number
+  /** With `timed: true`: the time given to `push` with the first element. */
+  startTime?: number
+  /** With `timed: true`: the time given to `push` with the last element. */
+  endTime?: number
+}
+
+export interface SpringOptions {
+  /** Report subsequences whose DTW distance to the query is at most this (finite, >= 0). */
+  epsilon: number
+  /** Per-element cost: `'squared'` (default; the accumulated cost, as `dtw`) or `'absolute'`. */
+  cost?: 'squared' | 'absolute'
+  /** Carry a time per element (`push(x, time)`) and report `startTime`/`endTime`. Default false. */
+  timed?: boolean
+}
+
+/**
+ * SPRING (Sakurai, Faloutsos, Yamamuro, ICDE 2007): streaming subsequence matching under DTW.
+ * Keeps one star-padded DTW column over the query (distances and start positions in typed
+ * arrays), so each `push` is O(m) time for a query of length m and allocates nothing unless it
+ * returns a match. It reports the paper's disjoint-query answer: non-overlapping subsequences of
+ * distance <= epsilon, each the best of its group of overlapping candidates, as soon as no
+ * overlapping subsequence can still beat it (the candidate is held back until then; `flush()` at
+ * the end of the stream returns it). No Sakoe-Chiba band: subsequence lengths are free.
+ * As in the paper, ties go to the current column, then the diagonal, then the previous column
+ * (the latest start), a candidate is replaced only by a strictly smaller distance, and reporting
+ * a match clears the cells whose path starts inside it: a path that ran through such a cell is
+ * lost, so a match starting before that report may come out with a larger distance than its
+ * subsequence's DTW (e.g. query [0, 0] over [0, 1, -2], epsilon 5: [0, 0] then [1, 2] at 5, not
+ * [1, 1] at 2). Matches starting after the previous report carry their exact DTW distance.
+ *
+ * Elements are numbers (for a query of numbers) or vectors of the query's dimension. A
+ * non-finite element, or a vector of the wrong shape, is a `TypeError` naming its index; the
+ * state is left unchanged.
+ *
+ * ```ts
+ * const spring = new Spring([1, 2, 3], { epsilon: 0.5 })
+ * for (const x of [9, 1, 2, 2, 3, 9, 9]) {
+ *   const match = spring.push(x) // at x = 9 (index 6): { start: 1, end: 4, distance: 0 }
+ * }
+ * spring.flush() // a match still pending at the end, or null
+ * ```
+ */
+export class Spring {
+  /** Query length m. */
+  readonly length: number
+  /** 0 for a query of numbers, else the vector dimension. */
+  readonly dimension: number
+  readonly epsilon: number
+  private readonly query: Float64Array
+  private readonly squared: boolean
+  private readonly timed: boolean
+  // columns t-1 and t; cell 0 is the star padding (distance 0, starting at the current element)
+  private dPrev: Float64Array
+  private dCurr: Float64Array
+  private sPrev: Float64Array
+  private sCurr: Float64Array
+  private tPrev: Float64Array
+  private tCurr: Float64Array
+  private t = 0
+  // the pending candidate: dMin = Infinity when none
+  private dMin = Infinity
+  private candStart = 0
+  private candEnd = 0
+  private candStartTime = 0
+  private candEndTime = 0
+
+  constructor(query: ArrayLike<number> | ArrayLike<ArrayLike<number>>, options: SpringOptions) {
+    if (query === null || typeof query !== 'object' || typeof query.length !== 'number') {
+      throw new TypeError(`Spring: query must be an array of numbers or vectors, got ${describeValue(query)}`)
+    }
+    const m = query.length
+    if (m === 0) throw new RangeError('Spring: query is empty')
+    const { epsilon, cost = 'squared', timed = false } = options ?? ({} as SpringOptions)
+    if (typeof epsilon !== 'number' || !(epsilon >= 0) || epsilon === Infinity) {
+      throw new RangeError(`Spring: epsilon must be a finite number >= 0, got ${describeValue(epsilon)}`)
+    }
+    if (cost !== 'squared' && cost !== 'absolute') throw new RangeError(`Spring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
+    const first = query[0]
+    const dim = typeof first === 'number' ? 0 : first !== null && typeof first === 'object' && typeof first.length === 'number' ? first.length : -1
+    if (dim < 0 || (dim === 0 && typeof first !== 'number')) throw new TypeError(`Spring: query[0] must be a number or a vector, got ${describeValue(first)}`)
+    const flat = new Float64Array(m * Math.max(dim, 1))
+    for (let i = 0; i < m; i++) {
+      const q = query[i]
+      if (dim === 0) {
+        if (typeof q !== 'number' || !Number.isFinite(q)) throw new TypeError(`Spring: query[${i}] must be a finite number, got ${describeValue(q)}`)
+        flat[i] = q
+        continue
+      }
+      if (q === null || typeof q !== 'object' || (q as ArrayLike<number>).length !== dim) {
+        throw new RangeError(`Spring: query[${i}] must be a vector of dimension ${dim}, got ${describeValue(q)}`)
+      }
+      for (let k = 0; k < dim; k++) {
+        const v = (q as ArrayLike<number>)[k]
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`Spring: query[${i}][${k}] must be a finite number, got ${describeValue(v)}`)
+        flat[i * dim + k] = v
+      }
+    }
+    this.length = m
+    this.dimension = dim
+    this.epsilon = epsilon
+    this.query = flat
+    this.squared = cost === 'squared'
+    this.timed = timed
+    this.dPrev = new Float64Array(m + 1).fill(Infinity)
+    this.dCurr = new Float64Array(m + 1).fill(Infinity)
+    this.dPrev[0] = 0
+    this.sPrev = new Float64Array(m + 1)
+    this.sCurr = new Float64Array(m + 1)
+    this.tPrev = new Float64Array(timed ? m + 1 : 0)
+    this.tCurr = new Float64Array(timed ? m + 1 : 0)
+  }
+
+  /** How many elements have been pushed: the index the next one will get. */
+  get count(): number {
+    return this.t
+  }
+
+  /**
+   * Feeds the next stream element (and, with `timed`, its time); returns the match that became
+   * final with it, or null. O(m).
+   */
+  push(x: number | ArrayLike<number>, time = 0): SpringMatch | null {
+    this.check(x)
+    const m = this.length
+    const t = this.t
+    const { dPrev, sPrev, tPrev } = this
+    const d = this.dCurr
+    const s = this.sCurr
+    const tt = this.tCurr
+    d[0] = 0
+    s[0] = t
+    if (this.dimension === 0 && !this.timed) this.columnScalar(x as number, d, s, dPrev, sPrev)
+    else this.columnGeneral(x, time, d, s, tt, dPrev, sPrev, tPrev)
+    let match: SpringMatch | null = null
+    if (this.dMin <= this.epsilon) {
+      const dMin = this.dMin
+      const end = this.candEnd
+      let final = true
+      for (let i = 1; i <= m; i++) {
+        if (d[i] < dMin && s[i] <= end) {
+          final = false
+          break
+        }
+      }
+      if (final) match = this.report(d, s)
+    }
+    if (d[m] <= this.epsilon && d[m] < this.dMin) {
+      this.dMin = d[m]
+      this.candStart = s[m]
+      this.candEnd = t
+      if (this.timed) {
+        this.candStartTime = tt[m]
+        this.candEndTime = time
+      }
+    }
+    // the current column becomes the previous one
+    this.dPrev = d
+    this.dCurr = dPrev
+    this.sPrev = s
+    this.sCurr = sPrev
+    this.tPrev = tt
+    this.tCurr = tPrev
+    this.t = t + 1
+    return match
+  }
+
+  /** At the end of the stream: the pending candidate, now final, or null. */
+  flush(): SpringMatch | null {
+    if (!(this.dMin <= this.epsilon)) return null
+    // after push's swap, the column last written is the "previous" one
+    return this.report(this.dPrev, this.sPrev)
+  }
+
+  /** Emits the candidate and clears every cell of column (d, s) whose path starts inside it. */
+  private report(d: Float64Array, s: Float64Array): SpringMatch {
+    const match: SpringMatch = { start: this.candStart, end: this.candEnd, distance: this.dMin }
+    if (this.timed) {
+      match.startTime = this.candStartTime
+      match.endTime = this.candEndTime
+    }
+    const end = this.candEnd
+    for (let i = 1; i <= this.length; i++) if (s[i] <= end) d[i] = Infinity
+    this.dMin = Infinity
+    return match
+  }
+
+  /** The DTW column for a number, untimed: the hot path, with everything in locals. */
+  private columnScalar(x: number, d: Float64Array, s: Float64Array, dPrev: Float64Array, sPrev: Float64Array): void {
+    const q = this.query
+    const squared = this.squared
+    const m = this.length
+    let left = 0 // d[0]
+    let leftStart = s[0]
+    let diag = dPrev[0]
+    for (let i = 1; i <= m; i++) {
+      const up = dPrev[i]
+      // ties go to the current column, then the diagonal, then the previous column (the paper's order)
+      let best = left
+      let start = leftStart
+      if (diag < best) {
+        best = diag
+        start = sPrev[i - 1]
+      }
+      if (up < best) {
+        best = up
+        start = sPrev[i]
+      }
+      const diff = x - q[i - 1]
+      left = best + (squared ? diff * diff : Math.abs(diff))
+      leftStart = start
+      d[i] = left
+      s[i] = start
+      diag = up
+    }
+  }
+
+  /** The DTW column for vectors and/or with times carried along. */
+  private columnGeneral(
+    x: number | ArrayLike<number>,
+    time: number,
+    d: Float64Array,
+    s: Float64Array,
+    tt: Float64Array,
+    dPrev: Float64Array,
+    sPrev: Float64Array,
+    tPrev: Float64Array,
+  ): void {
+    const scalar = this.dimension === 0
+    const timed = this.timed
+    if (timed) tt[0] = time
+    for (let i = 1; i <= this.length; i++) {
+      const left = d[i - 1]
+      const diag = dPrev[i - 1]
+      const up = dPrev[i]
+      // same choice as columnScalar: left unless strictly beaten, then diag unless strictly beaten by up
+      const from = left <= diag && left <= up ? 0 : diag <= up ? 1 : 2
+      const best = from === 0 ? left : from === 1 ? diag : up
+      d[i] = best + (scalar ? this.scalarCost(x as number, i - 1) : this.vectorCost(x as ArrayLike<number>, i - 1))
+      s[i] = from === 0 ? s[i - 1] : from === 1 ? sPrev[i - 1] : sPrev[i]
+      if (timed) tt[i] = from === 0 ? tt[i - 1] : from === 1 ? tPrev[i - 1] : tPrev[i]
+    }
+  }
+
+  private scalarCost(x: number, j: number): number {
+    const diff = x - this.query[j]
+    return this.squared ? diff * diff : Math.abs(diff)
+  }
+
+  private vectorCost(x: ArrayLike<number>, j: number): number {
+    const dim = this.dimension
+    const q = this.query
+    let c = 0
+    for (let k = 0, o = j * dim; k < dim; k++) {
+      const diff = x[k] - q[o + k]
+      c += this.squared ? diff * diff : Math.abs(diff)
+    }
+    return c
+  }
+
+  private check(x: unknown): void {
+    const dim = this.dimension
+    if (dim === 0) {
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new TypeError(`Spring: element #${this.t} must be a finite number, got ${describeValue(x)}`)
+      return
+    }
+    if (x === null || typeof x !== 'object' || (x as ArrayLike<number>).length !== dim) {
+      throw new TypeError(`Spring: element #${this.t} must be a vector of dimension ${dim}, got ${describeValue(x)}`)
+    }
+    for (let k = 0; k < dim; k++) {
+      const v = (x as ArrayLike<number>)[k]
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`Spring: element #${this.t}[${k}] must be a finite number, got ${describeValue(v)}`)
+    }
+  }
+}
