@@ -127,14 +127,13 @@ describe('dtwMatch', () => {
     fc.integer({ min: 1, max: 2 ** 31 - 1 }),
     fc.array(fc.record({ gamma: fc.double({ min: 0.85, max: 1.2, noNaN: true }), scale: fc.double({ min: 0.5, max: 4, noNaN: true }) }), { minLength: 1, maxLength: 4 }),
   ])(
-    'normalized mode finds planted copies, warped inside the pattern length, scaled and shifted, on a random walk, and nothing else',
+    'normalized mode finds planted copies, warped inside the pattern length, scaled and shifted, on a random walk; anything else it reports is a true match',
     (seed, copies) => {
       // windows have the pattern's length in this mode, so a copy is warped in time (t -> t^gamma)
       // without getting longer; z-normalisation must see through its scale and level
       const random = rng(seed)
       const m = 48
       const shape = (u: number) => Math.sin(6 * Math.PI * u) * (1 - 0.5 * u) // three waves, decaying
-      // (on this walk, z-normalised windows stay above ~3.5 from the pattern; planted copies below ~1)
       const pattern = Array.from({ length: m }, (_, i) => shape(i / (m - 1)))
       const series: number[] = []
       let level = 0
@@ -149,11 +148,16 @@ describe('dtwMatch', () => {
       }
       for (let k = 0; k < 100; k++) series.push(walk())
       const out = run(series, { waves: pattern }, { threshold: 2, normalize: true, band: 0.25 })
-      expect(out.values.map((v) => v.start)).toHaveLength(planted.length)
-      out.values.forEach((v, k) => {
-        expect(Math.abs(v.start - planted[k])).toBeLessThanOrEqual(3)
+      // every planted copy is found where it was planted
+      for (const at of planted) expect(out.values.some((v) => Math.abs(v.start - at) <= 3)).toBe(true)
+      // anything else reported is a real match: the walk happened to take the pattern's shape there
+      const zq = znorm(pattern)
+      out.values.forEach((v) => {
         expect(v.end - v.start).toBe(m - 1)
         expect(v.distance).toBeLessThanOrEqual(2)
+        if (!planted.some((at) => Math.abs(v.start - at) <= 3)) {
+          expect(bandedDtw(znorm(series.slice(v.start, v.end + 1)), zq, Math.floor(0.25 * m))).toBeCloseTo(v.distance, 6)
+        }
       })
     },
   )
