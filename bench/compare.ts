@@ -5,6 +5,7 @@
  *    an n*m matrix); the distances are checked equal;
  *  - banded DTW (5 % band) in ns per cell on a random walk;
  *  - `editDistance` vs `fastest-levenshtein` on random strings (goal: within 1.5x);
+ *  - SPRING (`Spring`, and `dtwMatch` through RxJS), query 128, on a 1e6-point random walk;
  *  - `findMatches` (UCR cascade), query 128, 5 % band, z-normalised, on a 1e6-point random walk:
  *    points per second and the share of windows pruned before full DTW.
  *
@@ -12,7 +13,8 @@
  */
 import { createRequire } from 'node:module'
 import { distance as fastestLevenshtein } from 'fastest-levenshtein'
-import { dtw, editDistance, lcsLength, searchMatches } from '../index'
+import { count, from } from 'rxjs'
+import { Spring, dtw, dtwMatch, editDistance, lcsLength, searchMatches } from '../index'
 import { fmt, machineLine, median, printTable } from './lib/report'
 
 const require = createRequire(import.meta.url)
@@ -123,4 +125,38 @@ console.log()
   console.log('edit distance, us per pair of random strings (26 letters); goal: within 1.5x of fastest-levenshtein')
   console.log()
   printTable(['length', 'midstream editDistance', 'fastest-levenshtein', 'speed-up', 'midstream lcsLength', 'same distance'], rows)
+}
+
+console.log()
+{
+  const n = 1_000_000
+  const series = Float64Array.from(randomWalk(n, 7))
+  const query = Float64Array.from(randomWalk(128, 8))
+  const rows: string[][] = []
+  const kernel = time(() => {
+    const spring = new Spring(query, { epsilon: 5 })
+    let matches = 0
+    for (let i = 0; i < n; i++) if (spring.push(series[i]) !== null) matches++
+    return matches
+  }, 3, 1)
+  rows.push(['Spring.push (kernel)', fmt(n / kernel.ms / 1000), String(kernel.result)])
+  const operator = time(() => {
+    let matches = 0
+    from(series)
+      .pipe(dtwMatch(query, { threshold: 5 }), count())
+      .subscribe((c) => (matches = c))
+    return matches
+  }, 3, 1)
+  rows.push(['dtwMatch (SPRING, through RxJS)', fmt(n / operator.ms / 1000), String(operator.result)])
+  const normalized = time(() => {
+    let matches = 0
+    from(series)
+      .pipe(dtwMatch(query, { threshold: 5, normalize: true, band: 0.05 }), count())
+      .subscribe((c) => (matches = c))
+    return matches
+  }, 3, 1)
+  rows.push(['dtwMatch (normalize, band 5 %)', fmt(n / normalized.ms / 1000), String(normalized.result)])
+  console.log('streaming matching, query 128, threshold 5, 1e6-point random walk; goal: SPRING >= 1 M points/s, normalised >= 1.5 M points/s')
+  console.log()
+  printTable(['matcher', 'M points/s', 'matches'], rows)
 }
