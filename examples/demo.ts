@@ -3,12 +3,13 @@
  *  1. Replays a recorded LLM answer stream in event time (its own timestamps drive a virtual
  *     scheduler), measuring time to first token, throughput per window and stalls, in milliseconds of
  *     the recording but without waiting for them.
- *  2. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
+ *  2. Finds a spike shape in a noisy telemetry stream with dtwMatch (SPRING), stretched copies included.
+ *  3. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
  *     alarms are delivered ahead of the backlog, and the scheduler reports its lateness.
- *  3. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
+ *  4. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
  */
 import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
-import { createNanoScheduler, createVirtualNanoScheduler, eventTime, scheduleOn } from 'midstream'
+import { createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, scheduleOn } from 'midstream'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -22,6 +23,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => console.log(line))
   print('midstream demo\n')
   replayLlmAnswer(print)
+  matchPatterns(print)
   await prioritisedTelemetry(print)
   await timerPrecision(print, options.precisionSamples ?? 200)
 }
@@ -53,10 +55,34 @@ function replayLlmAnswer(print: (line: string) => void): void {
   print('')
 }
 
+function matchPatterns(print: (line: string) => void): void {
+  print('2. A spike shape found in a noisy telemetry stream (dtwMatch, SPRING), stretched copies included')
+  const spike = [0, 1, 3, 7, 4, 2, 1, 0]
+  // deterministic noise, and the spike planted at known places, stretched 1x, 1.5x and 2x
+  let seed = 11
+  const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.6
+  const readings: number[] = []
+  const planted: Array<[number, number]> = []
+  for (const stretch of [1, 1.5, 2]) {
+    for (let k = 0; k < 60; k++) readings.push(noise())
+    const length = Math.round(spike.length * stretch)
+    planted.push([readings.length, readings.length + length - 1])
+    for (let j = 0; j < length; j++) readings.push(spike[Math.min(spike.length - 1, Math.floor(j / stretch))] + noise() * 0.3)
+  }
+  for (let k = 0; k < 60; k++) readings.push(noise())
+  const found: string[] = []
+  from(readings)
+    .pipe(dtwMatch({ spike }, { threshold: 6 }))
+    .subscribe((m) => found.push(`[${m.start}, ${m.end}] (distance ${m.distance.toFixed(2)})`))
+  print(`   ${readings.length} readings; planted at ${planted.map(([a, b]) => `[${a}, ${b}]`).join(', ')}`)
+  print(`   found ${found.length}: ${found.join(', ')}`)
+  print('')
+}
+
 async function prioritisedTelemetry(print: (line: string) => void): Promise<void> {
   const bursts = 20
   const perBurst = 2000
-  print(`2. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
+  print(`3. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
   const scheduler = createNanoScheduler({ policy: 'priority' })
   const readings = new Subject<Reading>()
   const bulkLatency: number[] = []
@@ -120,7 +146,7 @@ function ms(value: number): string {
 }
 
 async function timerPrecision(print: (line: string) => void, samples: number): Promise<void> {
-  print(`3. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
+  print(`4. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
   const nano = await lateness(createNanoScheduler(), 1, samples)
   const rx = await lateness(asyncScheduler, 1, samples)
   print('   scheduler             p50        p99        max')

@@ -97,5 +97,7 @@ describe('the built package', () => {
     expect(r.out).toContain('time to first token 412 ms; 57 tokens in 3209 ms of recording')
     expect(r.out).toContain('stalls of 200 ms or more after the tokens at: 1197 ms')
     expect(r.out).toMatch(/bulk\s+40000/)
+    // the spike planted three times (stretched 1x, 1.5x, 2x) is found three times, near where it was planted
+    expect(r.out).toMatch(/found 3: \[60, 67\] .*\[12[89], 139\] .*\[20[01], 21[45]\]/)
   })
 })
