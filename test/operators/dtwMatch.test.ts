@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { dtwMatch, type DtwMatchEvent, type DtwMatchOptions } from '../../operators/dtwMatch'
 import { Spring } from '../../src/compare/spring'
 import { runTimed, timedStream } from '../../testing'
+import { rng } from '../support/rng'
 
 /** Subscribes synchronously and collects what comes out, and how it ended. */
 function collect<T>(source: Observable<T>): { values: T[]; end: string; error?: unknown } {
@@ -36,17 +37,6 @@ function offline(series: number[], patterns: Record<string, number[]>, threshold
   return out
 }
 
-/** A small seeded PRNG (mulberry32), so planted-pattern tests are reproducible from fast-check's seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const value = fc.integer({ min: -6, max: 6 })
 const query = fc.array(value, { minLength: 1, maxLength: 6 })

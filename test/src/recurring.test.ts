@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { dtw } from '../../src/compare/dtw'
 import { zNormalize } from '../../src/compare/pointwise'
 import { findRecurring, findSimilarRecurring } from '../../src/compare/recurring'
+import { rng } from '../support/rng'
 
 type Found = Array<{ pattern: unknown; length: number; occurrences: number[] }>
 
@@ -171,17 +172,6 @@ const similarOptions = fc.record({
   cost: fc.constantFrom<'squared' | 'absolute'>('squared', 'absolute'),
 })
 
-/** A deterministic generator for the planted-motif tests (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('findSimilarRecurring', () => {
   test.prop([smallSeries, similarOptions], { numRuns: 400 })('equals the brute force (all non-trivial pairs, connected components)', (x, o) => {
