@@ -195,13 +195,13 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
 }
 
 /**
- * The k-th smallest DTW distance among a few evenly spaced windows: the best matches cannot be
- * worse than that by much, so lower-bound sums may stop there. Only a speed heuristic: any value
- * keeps the search exact.
+ * The k-th smallest DTW distance among a few hundred evenly spaced windows (a few milliseconds of
+ * DTW): the best matches are no worse, so lower-bound sums may stop there. Only a speed heuristic:
+ * any value keeps the search exact.
  */
 function sampledCap(series: ArrayLike<number>, windows: number, m: number, k: number, normalize: boolean, q: Float64Array, w: number, squared: boolean, scratch: Float64Array): number {
   if (k === Infinity) return Infinity
-  const samples = Math.min(windows, 4 * k + 12)
+  const samples = Math.min(windows, 32 * k + 256)
   const distances: number[] = []
   for (let t = 0; t < samples; t++) {
     const s = Math.floor((t * (windows - 1)) / Math.max(1, samples - 1))
