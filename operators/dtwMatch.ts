@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { NormalizedWindowMatcher, prepareNormalized, type WindowMatch } from '../src/compare/normalizedWindowMatcher'
 import { Spring } from '../src/compare/spring'
+import { checkBand } from '../src/compare/dtw'
 import { describeValue } from '../src/errors'
 
 /** A query: numbers, or vectors of one dimension (vectors only without `normalize`). */
@@ -89,9 +90,7 @@ export function dtwMatch<T = number | ArrayLike<number>>(
   for (const [name, f] of [['select', select], ['time', time], ['onSkip', onSkip]] as const) {
     if (f !== undefined && typeof f !== 'function') throw new TypeError(`dtwMatch: ${name} must be a function, got ${describeValue(f)}`)
   }
-  if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
-    throw new RangeError(`dtwMatch: band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
-  }
+  checkBand(band, 'dtwMatch: ')
   const named = namedPatterns(patterns)
   // a kernel per pattern built once now, so that a bad pattern throws at call time
   const dimension = new Spring(named[0][1], { epsilon: threshold }).dimension

@@ -176,13 +176,25 @@ function prepare<T>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): n
   const n = a.length
   const m = b.length
   const longer = Math.max(n, m)
-  const { band } = options
-  if (band === undefined) return longer
-  if (typeof band !== 'number' || !(band >= 0) || band === Infinity) {
-    throw new RangeError(`band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
+  return Math.max(bandHalfWidth(options.band, longer), Math.abs(n - m))
+}
+
+/** Throws unless `band` is undefined, a number of samples >= 0, or a fraction in (0, 1). `context` prefixes the message. */
+export function checkBand(band: unknown, context = ''): void {
+  if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
+    throw new RangeError(`${context}band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
   }
-  const r = band > 0 && band < 1 ? Math.floor(band * longer) : Math.floor(band)
-  return Math.min(longer, Math.max(r, Math.abs(n - m)))
+}
+
+/**
+ * The Sakoe-Chiba half-width a `band` option means for sequences whose longer one has `length`
+ * samples: all of it when undefined, a fraction (< 1) of it floored, or a sample count; never
+ * more than `length`. The one reading of `band` shared by every kernel that takes it.
+ */
+export function bandHalfWidth(band: number | undefined, length: number, context = ''): number {
+  checkBand(band, context)
+  if (band === undefined) return length
+  return Math.min(length, band > 0 && band < 1 ? Math.floor(band * length) : Math.floor(band))
 }
 
 function checkSequence(x: unknown, name: string): void {

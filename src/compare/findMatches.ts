@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { dtw } from './dtw'
+import { bandHalfWidth, dtw } from './dtw'
 import { envelope } from './lowerBounds'
 import { checkFiniteSeries, zNormalize } from './pointwise'
 
@@ -65,7 +65,7 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new RangeError(`threshold must be a number, got ${describeValue(options.threshold)}`)
   const k = options.k ?? (options.threshold === undefined ? 1 : Infinity)
   if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k))) throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
-  const w = bandWidth(options.band, m)
+  const w = bandHalfWidth(options.band, m)
   const zone = options.exclusionZone ?? Math.floor(m / 2)
   if (!Number.isInteger(zone) || zone < 0) throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)
   const squared = (options.cost ?? 'squared') === 'squared'
@@ -258,14 +258,6 @@ function windowMoments(series: ArrayLike<number>, m: number, normalize: boolean,
     // a flat window has no shape: it normalises to zeros, as zNormalize does
     invStd[s] = std > 1e-12 * Math.max(1, Math.abs(mu)) ? 1 / std : 0
   }
-}
-
-function bandWidth(band: number | undefined, m: number): number {
-  if (band === undefined) return m
-  if (typeof band !== 'number' || !(band >= 0) || band === Infinity) {
-    throw new RangeError(`band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
-  }
-  return Math.min(m, band > 0 && band < 1 ? Math.floor(band * m) : Math.floor(band))
 }
 
 /** A binary min-heap of window indices keyed by a number, ties broken by the smaller index. */

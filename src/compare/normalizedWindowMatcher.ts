@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { dtw } from './dtw'
+import { bandHalfWidth, dtw } from './dtw'
 import { envelope, lbKeogh, type Envelope } from './lowerBounds'
 import { zNormalize } from './pointwise'
 
@@ -31,7 +31,7 @@ export function prepareNormalized(name: string, query: Query, band: number | und
     if (typeof query[i] !== 'number') throw new TypeError(`dtwMatch: with normalize, pattern ${JSON.stringify(name)} must hold numbers; [${i}] is ${describeValue(query[i])}`)
   }
   const z = zNormalize(query as ArrayLike<number>)
-  const r = band === undefined ? m : Math.min(m, band > 0 && band < 1 ? Math.floor(band * m) : Math.floor(band))
+  const r = bandHalfWidth(band, m)
   return { query: z, env: envelope(z, Math.min(r, m - 1)), band: r, squared: cost === 'squared', threshold }
 }
 

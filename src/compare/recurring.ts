@@ -4,7 +4,7 @@
  * (`findSimilarRecurring`, by pruned all-pairs DTW and connected components).
  */
 import { describeValue } from '../errors'
-import { dtw } from './dtw'
+import { bandHalfWidth, checkBand, dtw } from './dtw'
 import { envelope, lbKeogh, lbKim } from './lowerBounds'
 import { checkFiniteSeries } from './pointwise'
 
@@ -286,9 +286,7 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
   if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
     throw new RangeError(`findSimilarRecurring: maxDistance must be a number >= 0, got ${describeValue(maxDistance)}`)
   }
-  if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
-    throw new RangeError(`findSimilarRecurring: band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
-  }
+  checkBand(band, 'findSimilarRecurring: ')
   if (cost !== 'squared' && cost !== 'absolute') throw new RangeError(`findSimilarRecurring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
   if (typeof normalize !== 'boolean') throw new TypeError(`findSimilarRecurring: normalize must be a boolean, got ${describeValue(normalize)}`)
 
@@ -297,7 +295,7 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
   if (count < 2) return []
   const x = Float64Array.from(series)
   // the half-width dtw will use for two windows of equal length
-  const halfWidth = band === undefined ? length : Math.min(length, band > 0 && band < 1 ? Math.floor(band * length) : Math.floor(band))
+  const halfWidth = bandHalfWidth(band, length)
   const dtwOptions = { band, cost }
   const exclusion = Math.ceil(length / 2)
   // LB_Keogh sums different terms from DTW, so in floating point it may round a hair above it
