@@ -1,9 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { editDistance } from '../../src/compare/editDistance'
-
-/** SameValueZero, as `Map` keys and `Array.prototype.includes` compare. */
-const sameValueZero = (x: unknown, y: unknown): boolean => x === y || (x !== x && y !== y)
+import { binaryAlphabet, blockLength, lcgString, sameValueZero, smallAlphabet, stringOf, wideAlphabet } from '../support/strings'
 
 /** The textbook Wagner-Fischer table, written plainly: the oracle. Calls `equals(a[i], b[j])`. */
 function referenceLevenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean = sameValueZero): number {
@@ -17,14 +15,6 @@ function referenceLevenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T
   }
   return D[n][m]
 }
-
-/** Lengths that straddle the 32-bit block boundaries, or any length up to 200. */
-const length = fc.oneof(fc.constantFrom(0, 1, 2, 31, 32, 33, 63, 64, 65, 95, 96, 97, 128, 160), fc.integer({ min: 0, max: 200 }))
-const smallAlphabet = fc.constantFrom('a', 'b', 'c', 'd')
-const binaryAlphabet = fc.constantFrom('0', '1')
-/** Any UTF-16 code unit, lone surrogates included, biased towards a few so that some match. */
-const wideAlphabet = fc.oneof(fc.constantFrom('x', 'y', '\ud83d', '\ude00'), fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)))
-const stringOf = (unit: fc.Arbitrary<string>) => length.chain((n) => fc.string({ unit, minLength: n, maxLength: n }))
 
 /** `s` with a few random single-character edits: pairs that are close, with long common prefixes and suffixes. */
 const nearPair = (unit: fc.Arbitrary<string>) =>
@@ -71,25 +61,16 @@ describe('editDistance', () => {
   })
 
   it('equals the reference DP on long strings (many carry words, long text)', () => {
-    const random = (n: number, seed: number) => {
-      let x = seed
-      let s = ''
-      for (let i = 0; i < n; i++) {
-        x = (Math.imul(x, 1103515245) + 12345) >>> 0
-        s += 'acgt'[x >>> 30]
-      }
-      return s
-    }
     for (const [n, m] of [[1000, 1500], [2000, 40], [700, 700], [1, 3000]]) {
-      const a = random(n, n)
-      const b = random(m, m + 7)
+      const a = lcgString(n, n)
+      const b = lcgString(m, m + 7)
       expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
       expect(editDistance(b, a)).toBe(referenceLevenshtein(a, b))
     }
   })
 
   const pool = [{ id: 0 }, { id: 1 }, { id: 2 }, { id: 3 }]
-  const objects = length.chain((n) => fc.array(fc.integer({ min: 0, max: 3 }).map((i) => pool[i]), { minLength: n, maxLength: n }))
+  const objects = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 3 }).map((i) => pool[i]), { minLength: n, maxLength: n }))
   test.prop([objects, objects])('equals the reference DP on arrays of objects (by identity)', (a, b) => {
     expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
     // structurally equal copies are different objects
@@ -97,13 +78,13 @@ describe('editDistance', () => {
     expect(editDistance(a, copies)).toBe(a.length)
   })
 
-  const numbers = length.chain((n) => fc.array(fc.constantFrom(0, -0, 1, 2, NaN, Infinity, 1.5), { minLength: n, maxLength: n }))
+  const numbers = blockLength.chain((n) => fc.array(fc.constantFrom(0, -0, 1, 2, NaN, Infinity, 1.5), { minLength: n, maxLength: n }))
   test.prop([numbers, numbers])('equals the reference DP on arrays of numbers (SameValueZero: NaN = NaN, 0 = -0)', (a, b) => {
     expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
     expect(editDistance(Float64Array.from(a), Float64Array.from(b))).toBe(referenceLevenshtein(a, b))
   })
 
-  const ints = length.chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
+  const ints = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
   test.prop([ints, ints])('with a custom, non-transitive equals equals the reference DP with that equals', (a, b) => {
     const near = (x: number, y: number) => Math.abs(x - y) <= 1
     expect(editDistance(a, b, { equals: near })).toBe(referenceLevenshtein(a, b, near))
