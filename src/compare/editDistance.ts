@@ -169,6 +169,22 @@ export function encodePair(a: ArrayLike<unknown>, b: ArrayLike<unknown>): Encode
   return { p, t, start, m: pEnd - start, n: tEnd - start, common: start + m - pEnd, alphabet }
 }
 
+/**
+ * The common prefix `[0, start)` and suffix (`[aEnd, a.length)` against `[bEnd, b.length)`) under
+ * `equals`, which the DP fallbacks cut before filling their table. @internal
+ */
+export function trimCommonEnds<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean): { start: number; aEnd: number; bEnd: number } {
+  let aEnd = a.length
+  let bEnd = b.length
+  let start = 0
+  while (start < aEnd && start < bEnd && equals(a[start], b[start])) start++
+  while (aEnd > start && bEnd > start && equals(a[aEnd - 1], b[bEnd - 1])) {
+    aEnd--
+    bEnd--
+  }
+  return { start, aEnd, bEnd }
+}
+
 /** The zeroed Peq table, large enough for ids below `alphabet`. @internal */
 export function peqTable(alphabet: number): Int32Array {
   if (peq.length < alphabet) peq = new Int32Array(Math.max(alphabet, 65536))
@@ -308,14 +324,7 @@ function myersBlocks(peq: Int32Array, p: Int32Array, ps: number, m: number, t: I
  * the table differ by at most 1.
  */
 function editDistanceDp<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean): number {
-  let aEnd = a.length
-  let bEnd = b.length
-  let s = 0
-  while (s < aEnd && s < bEnd && equals(a[s], b[s])) s++
-  while (aEnd > s && bEnd > s && equals(a[aEnd - 1], b[bEnd - 1])) {
-    aEnd--
-    bEnd--
-  }
+  const { start: s, aEnd, bEnd } = trimCommonEnds(a, b, equals)
   const n = aEnd - s
   const m = bEnd - s
   if (n === 0) return m

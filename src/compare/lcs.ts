@@ -3,7 +3,7 @@
  * by the bit-vector LCS algorithm. Same equality and input rules as `editDistance`: strings by
  * UTF-16 code unit, other sequences by SameValueZero, or a custom `options.equals`.
  */
-import { carryBuffers, encodePair, peqTable, popcount32, readEquals, requireSequence, type SequenceCompareOptions } from './editDistance'
+import { carryBuffers, encodePair, peqTable, popcount32, readEquals, requireSequence, trimCommonEnds, type SequenceCompareOptions } from './editDistance'
 
 /**
  * Length of a longest common subsequence of `a` and `b`: the most elements that can be matched
@@ -115,16 +115,8 @@ function lcsBlocks(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int
 
 /** The LCS table by rows over the shorter sequence, for a custom predicate (prefix/suffix cut is exact for any predicate). */
 function lcsDp<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean): number {
-  let aEnd = a.length
-  let bEnd = b.length
-  let s = 0
-  while (s < aEnd && s < bEnd && equals(a[s], b[s])) s++
-  let common = s
-  while (aEnd > s && bEnd > s && equals(a[aEnd - 1], b[bEnd - 1])) {
-    aEnd--
-    bEnd--
-    common++
-  }
+  const { start: s, aEnd, bEnd } = trimCommonEnds(a, b, equals)
+  const common = s + (a.length - aEnd)
   const n = aEnd - s
   const m = bEnd - s
   if (n === 0 || m === 0) return common
