@@ -34,10 +34,3 @@ export function describeValue(value: unknown): string {
     return Object.prototype.toString.call(value)
   }
 }
-
-/** Throws a `TypeError`/`RangeError` unless `value` is a finite number; returns it otherwise. */
-export function requireFinite(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`)
-  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${describeValue(value)}`)
-  return value
-}

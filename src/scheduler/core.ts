@@ -348,9 +348,13 @@ export class SchedulerCore {
 }
 
 function checkTime(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
+  return value === undefined ? fallback : checkMs(value, name, name === 'deadline')
+}
+
+/** Returns `value` if it is a number of milliseconds (Infinity only when allowed); throws naming it otherwise. */
+export function checkMs(value: unknown, name: string, infinityAllowed: boolean): number {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
-  if (Number.isNaN(value) || value === -Infinity || (value === Infinity && name !== 'deadline')) {
+  if (value !== value || value === -Infinity || (value === Infinity && !infinityAllowed)) {
     throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
   }
   return value

@@ -1,7 +1,7 @@
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../errors'
 import { createPlatformClock, type Clock } from './clock'
-import { SchedulerCore, type CoreTask, type Runnable, type SchedulerCoreOptions, type SchedulerStats, type TaskOptions } from './core'
+import { SchedulerCore, checkMs, type CoreTask, type Runnable, type SchedulerCoreOptions, type SchedulerStats, type TaskOptions } from './core'
 import { PRIORITIES, priorityLevel } from './policy'
 import { createHybridTimer, type HybridTimerOptions, type Timer } from './timer'
 import { VirtualTime } from './virtualTime'
@@ -27,14 +27,6 @@ function resolveLane(options: LaneOptions): Lane {
   const relativeDeadline = options.deadline === undefined ? Infinity : checkMs(options.deadline, 'deadline', true)
   const cost = options.cost === undefined ? 0 : checkMs(options.cost, 'cost', false)
   return { options, level, relativeDeadline, cost }
-}
-
-function checkMs(value: unknown, name: string, infinityAllowed: boolean): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
-  if (value !== value || value === -Infinity || (value === Infinity && !infinityAllowed)) {
-    throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
-  }
-  return value
 }
 
 /**
