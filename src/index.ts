@@ -37,4 +37,5 @@ export {
   type SimilarRecurringOptions,
   type SimilarGroup,
 } from './compare/recurring'
+export { delayEmbed, type Embedding } from './attractor/embedding'
 export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'

@@ -1,0 +1,46 @@
+import { checkFiniteSeries } from '../compare/pointwise'
+import { describeValue } from '../errors'
+
+/**
+ * A delay embedding (Takens): point i is (x[i], x[i + delay], ..., x[i + (dimension - 1) delay]),
+ * stored row by row in `data`, so component k of point i is `data[i * dimension + k]`.
+ */
+export interface Embedding {
+  readonly data: Float64Array
+  /** Number of points: series length - (dimension - 1) * delay. */
+  readonly count: number
+  readonly dimension: number
+  readonly delay: number
+}
+
+/**
+ * Reconstructs a state space from a scalar series by the method of delays (Takens 1981), the
+ * convention of TISEAN and nolds. A `RangeError` when the series is too short for one point.
+ *
+ * ```ts
+ * delayEmbed([1, 2, 3, 4, 5], 2, 2) // { count: 3, dimension: 2, data: [1, 3, 2, 4, 3, 5] }
+ * ```
+ */
+export function delayEmbed(series: ArrayLike<number>, dimension: number, delay: number): Embedding {
+  checkFiniteSeries(series, 'series')
+  checkEmbeddingParameters(dimension, delay)
+  const count = series.length - (dimension - 1) * delay
+  if (count < 1) throw new RangeError(`delayEmbed needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`)
+  return embedUnchecked(series, dimension, delay)
+}
+
+/** `delayEmbed` without validation, for kernels that validated their input once already. */
+export function embedUnchecked(series: ArrayLike<number>, dimension: number, delay: number): Embedding {
+  const count = Math.max(0, series.length - (dimension - 1) * delay)
+  const data = new Float64Array(count * dimension)
+  for (let k = 0; k < dimension; k++) {
+    const shift = k * delay
+    for (let i = 0, o = k; i < count; i++, o += dimension) data[o] = series[i + shift]
+  }
+  return { data, count, dimension, delay }
+}
+
+export function checkEmbeddingParameters(dimension: unknown, delay: unknown): void {
+  if (!Number.isInteger(dimension) || (dimension as number) < 1) throw new RangeError(`dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+  if (!Number.isInteger(delay) || (delay as number) < 1) throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+}
