@@ -38,4 +38,16 @@ export {
   type SimilarGroup,
 } from './compare/recurring'
 export { delayEmbed, type Embedding } from './attractor/embedding'
+export { estimateDelay, mutualInformation, type DelayMethod, type EstimateDelayOptions, type MutualInformationOptions, type MutualInformationBinning } from './attractor/estimateDelay'
+export {
+  estimateDimension,
+  falseNearestNeighbors,
+  caoE1E2,
+  type EstimateDimensionOptions,
+  type FalseNearestNeighborOptions,
+  type CaoOptions,
+} from './attractor/estimateDimension'
+export { lyapunovRosenstein, type LyapunovOptions, type LyapunovResult } from './attractor/lyapunov'
+export { zeroOneTest, type ZeroOneTestOptions } from './attractor/zeroOneTest'
+export { permutationEntropy, ordinalPatternCounts, SlidingPermutationEntropy } from './attractor/permutationEntropy'
 export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'

@@ -40,8 +40,9 @@ export class KdTree {
 
   /**
    * The index of the point nearest (Euclidean) to `points[index]`, among points j with
-   * |j - index| > `theilerWindow` and j < `limit`; -1 when there is none. Its squared distance is
-   * then in `lastDistance2`.
+   * |j - index| > `theilerWindow` and j < `limit`; -1 when there is none. Among equally near points
+   * the lowest index wins, so the answer does not depend on the tree's shape. Its squared distance
+   * is then in `lastDistance2`.
    */
   nearest(points: Float64Array, index: number, theilerWindow = 0, limit = this.count): number {
     const d = this.dimension
@@ -82,11 +83,11 @@ export class KdTree {
         if (j >= this.candidateLimit || (j >= this.excludeFrom && j <= this.excludeTo)) continue
         let dist2 = 0
         const base = s * d
-        for (let k = 0; k < d && dist2 < this.bestDistance2; k++) {
+        for (let k = 0; k < d && dist2 <= this.bestDistance2; k++) {
           const diff = coords[base + k] - q[k]
           dist2 += diff * diff
         }
-        if (dist2 < this.bestDistance2) {
+        if (dist2 < this.bestDistance2 || (dist2 === this.bestDistance2 && j < this.bestIndex)) {
           this.bestDistance2 = dist2
           this.bestIndex = j
         }
@@ -97,10 +98,10 @@ export class KdTree {
     const diff = q[this.splitDimension[mid]] - this.splitValue[mid]
     if (diff < 0) {
       this.visit(lo, mid)
-      if (diff * diff < this.bestDistance2) this.visit(mid, hi)
+      if (diff * diff <= this.bestDistance2) this.visit(mid, hi)
     } else {
       this.visit(mid, hi)
-      if (diff * diff < this.bestDistance2) this.visit(lo, mid)
+      if (diff * diff <= this.bestDistance2) this.visit(lo, mid)
     }
   }
 
