@@ -50,4 +50,5 @@ export {
 export { lyapunovRosenstein, type LyapunovOptions, type LyapunovResult } from './attractor/lyapunov'
 export { zeroOneTest, type ZeroOneTestOptions } from './attractor/zeroOneTest'
 export { permutationEntropy, ordinalPatternCounts, SlidingPermutationEntropy } from './attractor/permutationEntropy'
+export { classifyDynamics, type DynamicsReport, type Regime, type ClassifyOptions } from './attractor/classifyDynamics'
 export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'

@@ -2,6 +2,7 @@ import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
 import { embedUnchecked } from './embedding'
 import { KdTree } from './kdTree'
+import { standardDeviation } from '../stats/moments'
 
 export interface FalseNearestNeighborOptions {
   /**
@@ -199,16 +200,6 @@ function isConstant(series: ArrayLike<number>): boolean {
   return true
 }
 
-/** The population standard deviation, Kennel's R_A. */
-function standardDeviation(series: ArrayLike<number>): number {
-  const n = series.length
-  let mean = 0
-  for (let i = 0; i < n; i++) mean += series[i]
-  mean /= n
-  let variance = 0
-  for (let i = 0; i < n; i++) variance += (series[i] - mean) ** 2
-  return Math.sqrt(variance / n)
-}
 
 /** Validated parameters plus the per-dimension false-neighbour count. */
 class FalseNeighbourCount {

@@ -5,6 +5,7 @@ import { estimateDelay } from './estimateDelay'
 import { estimateDimension } from './estimateDimension'
 import { KdTree } from './kdTree'
 import { meanPeriod } from './meanPeriod'
+import { standardDeviation } from '../stats/moments'
 
 export interface LyapunovOptions {
   /** Embedding dimension; estimated by false nearest neighbours when omitted. */
@@ -31,9 +32,16 @@ export interface LyapunovResult {
   readonly dimension: number
   readonly delay: number
   readonly theilerWindow: number
-  /** Neighbour pairs averaged (points whose nearest neighbour sits at distance 0 are left out). */
+  /** Neighbour pairs averaged (points whose nearest neighbour is a repeat to rounding are left out). */
   readonly pairs: number
 }
+
+/**
+ * Distances below this many standard deviations are rounding residue, not geometry: a sine whose
+ * period is a fraction of samples repeats its states to a few ulps, and the log of such residues
+ * would swamp the curve.
+ */
+const ROUNDING_FLOOR = 1e-9
 
 /** Nats below the divergence plateau where the automatic fit stops: the curve bends well before it saturates. */
 const SATURATION_MARGIN = 1.5
@@ -96,10 +104,12 @@ export function embeddingDelay(series: ArrayLike<number>): number {
 
 /**
  * Rosenstein's mean log divergence curve y(k), k = 0..maxSteps, over pairs that have all maxSteps
- * steps ahead. A step where every pair has met exactly (distance 0) is NaN.
+ * steps ahead. Pairs (and later steps) closer than 1e-9 standard deviations are rounding residue
+ * and left out; a step where every pair has met so is NaN.
  */
 export function divergenceCurve(series: ArrayLike<number>, dimension: number, delay: number, theilerWindow: number, maxSteps: number): { divergence: Float64Array; pairs: number } {
   const { data, count } = embedUnchecked(series, dimension, delay)
+  const floor2 = (ROUNDING_FLOOR * standardDeviation(series)) ** 2
   const tree = new KdTree(data, count, dimension)
   const limit = count - maxSteps
   const sum = new Float64Array(maxSteps + 1)
@@ -107,7 +117,7 @@ export function divergenceCurve(series: ArrayLike<number>, dimension: number, de
   let pairs = 0
   for (let i = 0; i < limit; i++) {
     const j = tree.nearest(data, i, theilerWindow, limit)
-    if (j < 0 || tree.lastDistance2 === 0) continue
+    if (j < 0 || tree.lastDistance2 <= floor2) continue
     pairs++
     for (let k = 0, a = i * dimension, b = j * dimension; k <= maxSteps; k++, a += dimension, b += dimension) {
       let d2 = 0
@@ -116,7 +126,7 @@ export function divergenceCurve(series: ArrayLike<number>, dimension: number, de
         d2 += diff * diff
       }
       // a pair that meets exactly (x and 1 - x under the logistic map) has no logarithm: leave the term out
-      if (d2 > 0) {
+      if (d2 > floor2) {
         sum[k] += 0.5 * Math.log(d2)
         terms[k]++
       }
