@@ -136,7 +136,13 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
     return { regime: 'unknown', ...nothing, permutationEntropy: Number.NaN, stable: false, confidence: 0, reason: `too short to judge: ${n} values, needs at least ${settings.minLength}` }
   }
   const pe = known.permutationEntropy ?? permutationEntropy(x, settings.order, 1)
-  const settled = settling(x)
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < n; i++) {
+    if (x[i] < min) min = x[i]
+    if (x[i] > max) max = x[i]
+  }
+  const settled = settling(x, min, max)
   if (settled !== null) return { regime: 'fixed-point', ...nothing, permutationEntropy: pe, stable: true, confidence: 1, reason: settled }
   if (pe >= NOISE_ENTROPY) {
     return {
@@ -148,7 +154,7 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
       reason: `ordinal patterns of order ${settings.order} are near uniform (permutation entropy ${fmt(pe)} >= ${NOISE_ENTROPY}): no forbidden patterns, no determinism`,
     }
   }
-  const period = exactPeriod(x)
+  const period = exactPeriod(x, min, max)
   if (period > 0) {
     return { regime: 'limit-cycle', ...nothing, permutationEntropy: pe, stable: true, confidence: 1, reason: `repeats exactly every ${period} samples` }
   }
@@ -189,14 +195,8 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
 }
 
 /** Why the series is at (or dying into) a fixed point, or null. */
-function settling(x: ArrayLike<number>): string | null {
+function settling(x: ArrayLike<number>, min: number, max: number): string | null {
   const n = x.length
-  let min = Infinity
-  let max = -Infinity
-  for (let i = 0; i < n; i++) {
-    if (x[i] < min) min = x[i]
-    if (x[i] > max) max = x[i]
-  }
   const scale = Math.max(Math.abs(min), Math.abs(max))
   if (max - min <= RELATIVE_TOLERANCE * scale) return `constant at ${fmt(x[0])}`
   // a decaying envelope: every eighth quieter than the one before, and the last under half the first
@@ -216,14 +216,8 @@ function settling(x: ArrayLike<number>): string | null {
 }
 
 /** The smallest p <= n/3 with x[i + p] = x[i] (to rounding) over the last two thirds, or 0. */
-function exactPeriod(x: ArrayLike<number>): number {
+function exactPeriod(x: ArrayLike<number>, min: number, max: number): number {
   const n = x.length
-  let min = Infinity
-  let max = -Infinity
-  for (let i = 0; i < n; i++) {
-    if (x[i] < min) min = x[i]
-    if (x[i] > max) max = x[i]
-  }
   const tolerance = 1e-6 * (max - min)
   const from = Math.floor(n / 3)
   for (let p = 1; p <= from; p++) {
