@@ -4,12 +4,14 @@
  *     scheduler), measuring time to first token, throughput per window and stalls, in milliseconds of
  *     the recording but without waiting for them.
  *  2. Finds a spike shape in a noisy telemetry stream with dtwMatch (SPRING), stretched copies included.
- *  3. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
+ *  3. Watches a sensor whose dynamics change (a cycle, chaos, a fault that is pure noise, a decay to
+ *     rest) with attractorWindow: Lyapunov exponent, 0-1 test and permutation entropy per window.
+ *  4. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
  *     alarms are delivered ahead of the backlog, and the scheduler reports its lateness.
- *  4. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
+ *  5. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
  */
 import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
-import { createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, scheduleOn } from 'midstream'
+import { attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, scheduleOn } from 'midstream'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -24,6 +26,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   print('midstream demo\n')
   replayLlmAnswer(print)
   matchPatterns(print)
+  regimeChanges(print)
   await prioritisedTelemetry(print)
   await timerPrecision(print, options.precisionSamples ?? 200)
 }
@@ -79,10 +82,35 @@ function matchPatterns(print: (line: string) => void): void {
   print('')
 }
 
+function regimeChanges(print: (line: string) => void): void {
+  print('3. A sensor whose dynamics change, watched with attractorWindow (500 values, every 250)')
+  // a logistic-map oscillator at r = 3.5 (period 4), then r = 3.9 (chaos), then a fault that reads
+  // pure noise, then a ring-down to rest: 5 000 readings with known regimes
+  const readings: number[] = []
+  let x = 0.4
+  for (const r of [3.5, 3.9]) {
+    for (let i = 0; i < 1500; i++) readings.push((x = r * x * (1 - x)))
+  }
+  let seed = 7
+  for (let i = 0; i < 1000; i++) readings.push((seed = (seed * 16807) % 2147483647) / 2147483647)
+  for (let i = 0; i < 1000; i++) readings.push(0.5 + 0.4 * Math.exp(-i / 120) * Math.cos(i / 3))
+  const started = performance.now()
+  let windows = 0
+  from(readings)
+    .pipe(attractorWindow({ window: 500, hop: 250 }))
+    .subscribe((w) => {
+      windows++
+      const figures = Number.isNaN(w.lyapunov) ? '' : `  lambda ${w.lyapunov.toFixed(3).padStart(6)}  K ${w.k01.toFixed(2).padStart(5)}`
+      print(`   ${String(w.start).padStart(4)}-${String(w.end).padEnd(4)} ${w.regime.padEnd(11)} PE ${w.permutationEntropy.toFixed(2)}${figures}  ${w.reason.split(':')[0]}`)
+    })
+  print(`   truth: limit-cycle 0-1499, chaotic 1500-2999, noise 3000-3999, fixed-point 4000-4999; ${windows} windows in ${(performance.now() - started).toFixed(0)} ms`)
+  print('')
+}
+
 async function prioritisedTelemetry(print: (line: string) => void): Promise<void> {
   const bursts = 20
   const perBurst = 2000
-  print(`3. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
+  print(`4. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
   const scheduler = createNanoScheduler({ policy: 'priority' })
   const readings = new Subject<Reading>()
   const bulkLatency: number[] = []
@@ -146,7 +174,7 @@ function ms(value: number): string {
 }
 
 async function timerPrecision(print: (line: string) => void, samples: number): Promise<void> {
-  print(`4. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
+  print(`5. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
   const nano = await lateness(createNanoScheduler(), 1, samples)
   const rx = await lateness(asyncScheduler, 1, samples)
   print('   scheduler             p50        p99        max')

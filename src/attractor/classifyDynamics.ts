@@ -43,7 +43,7 @@ export interface ClassifyOptions {
   readonly minLength?: number
   /** Order of the permutation entropy (its noise guard). Default 4. */
   readonly order?: number
-  /** Frequencies in the 0-1 test's median. Default 100. */
+  /** Frequencies c in the 0-1 test's median. Default 40: the median settles well before the 100 of the standalone test, at 40% of its cost. */
   readonly cCount?: number
   /** Seed of the 0-1 test's frequencies. */
   readonly seed?: number
@@ -107,7 +107,7 @@ export function classifyDynamics(series: ArrayLike<number>, options: ClassifyOpt
 
 export function resolveClassifyOptions(options: ClassifyOptions, prefix = ''): ClassifySettings {
   if (options === null || typeof options !== 'object') throw new TypeError(`${prefix}options must be an object, got ${describeValue(options)}`)
-  const { dt = 1, dimension, delay, maxDimension = 8, minLength = 200, order = 4, cCount = 100, seed = ZERO_ONE_DEFAULT_SEED } = options
+  const { dt = 1, dimension, delay, maxDimension = 8, minLength = 200, order = 4, cCount = 40, seed = ZERO_ONE_DEFAULT_SEED } = options
   if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`${prefix}dt must be a finite number > 0, got ${describeValue(dt)}`)
   if (dimension !== undefined || delay !== undefined) checkEmbeddingParameters(dimension ?? 1, delay ?? 1)
   const integerIn = (name: string, value: unknown, min: number, max: number): void => {

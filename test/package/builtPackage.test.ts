@@ -99,5 +99,10 @@ describe('the built package', () => {
     expect(r.out).toMatch(/bulk\s+40000/)
     // the spike planted three times (stretched 1x, 1.5x, 2x) is found three times, near where it was planted
     expect(r.out).toMatch(/found 3: \[60, 67\] .*\[12[89], 139\] .*\[20[01], 21[45]\]/)
+    // attractorWindow over a sensor with known regimes: each pure window gets its regime
+    expect(r.out).toMatch(/ {6}0-499 {2}limit-cycle .*repeats exactly every 4 samples/)
+    expect(r.out).toMatch(/2000-2499 chaotic .*lambda {2}0\.\d+ {2}K {2}1\.00/)
+    expect(r.out).toMatch(/3250-3749 noise /)
+    expect(r.out).toMatch(/4500-4999 fixed-point /)
   })
 })
