@@ -211,7 +211,7 @@ for (const c of [cases[0], cases[3], cases[4], cases[5], cases[6]]) {
   const delay = Math.min(delayAc.result, delayMi.result)
   const dim = time(() => estimateDimension(x, delay, { maxDimension: 8 }), repeats)
   const subsample = Math.max(1, Math.min(delay, Math.floor(n / 300)))
-  const k01 = time(() => zeroOneTest(x, { subsample, cCount: 100 }), repeats)
+  const k01 = time(() => zeroOneTest(x, { subsample, cCount: 40 }), repeats)
   const lyap = time(() => lyapunovRosenstein(x, { dimension: dim.result, delay }), repeats)
   const total = time(() => classifyDynamics(x, { dt: c.dt }), repeats)
   const parts = pe.ms + delayAc.ms + delayMi.ms + dim.ms + k01.ms + lyap.ms
