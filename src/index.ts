@@ -51,4 +51,7 @@ export { lyapunovRosenstein, type LyapunovOptions, type LyapunovResult } from '.
 export { zeroOneTest, type ZeroOneTestOptions } from './attractor/zeroOneTest'
 export { permutationEntropy, ordinalPatternCounts, SlidingPermutationEntropy } from './attractor/permutationEntropy'
 export { classifyDynamics, type DynamicsReport, type Regime, type ClassifyOptions } from './attractor/classifyDynamics'
+export { ltl, formatLtl, type Formula, type Interval } from './ltl/formula'
+export { parseLtl, LtlSyntaxError } from './ltl/parse'
+export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
 export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'

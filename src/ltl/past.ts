@@ -1,0 +1,517 @@
+import { describeValue } from '../errors'
+import { checkInterval, type Formula } from './formula'
+
+/*
+ * Past-time (metric) LTL by dynamic programming, after Havelund & Rosu, "Synthesizing monitors for
+ * safety properties" (TACAS 2002): every past operator's value at event i is a function of its
+ * children's values at i and its own value at i-1, so a monitor needs one bit per subformula and
+ * O(formula size) work per event. Time bounds add, per bounded node, a queue of the timestamps that
+ * can still make it true.
+ */
+
+const FUTURE: Readonly<Record<string, string>> = { next: 'X', eventually: 'F', always: 'G', until: 'U', release: 'R', weakUntil: 'W' }
+const PAST = new Set(['previous', 'once', 'historically', 'since'])
+
+// Opcodes (the interpreter's switch spells them as literals). Bounded operators split three ways at compile time so the loop never tests a bound:
+// [0, inf] is the untimed operator, [0, b] needs only the latest witness time, [a, b] with a > 0
+// needs a queue of runs of witness times.
+const TRUE = 0
+const FALSE = 1
+const ATOM = 2
+const NOT = 3
+const AND = 4
+const OR = 5
+const IMPLIES = 6
+const IFF = 7
+const PREVIOUS = 8
+const ONCE = 9
+const HISTORICALLY = 10
+const SINCE = 11
+const ONCE_LAST = 12
+const HISTORICALLY_LAST = 13
+const SINCE_LAST = 14
+const ONCE_RUNS = 15
+const HISTORICALLY_RUNS = 16
+const SINCE_RUNS = 17
+
+const BINARY: Readonly<Record<string, number>> = { and: AND, or: OR, implies: IMPLIES, iff: IFF }
+
+/**
+ * True if `f` uses no future operator (X, F, G, U, R, W), so that its value at an event depends
+ * only on the events up to it and `PastEvaluator` can monitor it.
+ *
+ * ```ts
+ * isPastFormula(parseLtl('H (ack -> O request)')) // true
+ * isPastFormula(parseLtl('G (req -> F ack)'))     // false
+ * ```
+ */
+export function isPastFormula(f: Formula): boolean {
+  return findNode(f, (g) => g.kind in FUTURE) === undefined
+}
+
+/**
+ * True if `f` uses a past operator (Y, O, H, S) anywhere.
+ *
+ * ```ts
+ * containsPast(parseLtl('G (grant -> O request)')) // true
+ * containsPast(parseLtl('p && !q'))                // false
+ * ```
+ */
+export function containsPast(f: Formula): boolean {
+  return findNode(f, (g) => PAST.has(g.kind)) !== undefined
+}
+
+/** The operands of `f`, after checking that it is a formula node at all. */
+function operands(f: Formula): readonly Formula[] {
+  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string') throw new TypeError(`expected a formula, got ${describeValue(f)}`)
+  if ('operand' in f) return [f.operand]
+  if ('left' in f) return [f.left, f.right]
+  return []
+}
+
+// Walks with an explicit stack and a visited set: builder-made chains can be deeper than the call
+// stack, and a tree that reuses subtree objects is a DAG whose paths can be exponentially many.
+function findNode(f: Formula, test: (g: Formula) => boolean): Formula | undefined {
+  const seen = new Set<Formula>()
+  const stack = [f]
+  while (stack.length > 0) {
+    const g = stack.pop() as Formula
+    if (seen.has(g)) continue
+    seen.add(g)
+    if (test(g)) return g
+    const kids = operands(g)
+    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k])
+  }
+  return undefined
+}
+
+/**
+ * The timestamps at which an O/H/S node had a witness, kept as runs [start, end] in a ring buffer
+ * of Float64 pairs that doubles when full. Two witness times at most `upper - lower` apart have
+ * windows [t + lower, t + upper] that overlap, so a run of them answers exactly like its members
+ * together: true at T iff start + lower <= T <= end + upper. Merging bounds the queue by about
+ * upper / (upper - lower) runs instead of the number of events in the window, and makes [a, inf]
+ * one run forever.
+ */
+class WitnessRuns {
+  private buf = new Float64Array(8)
+  private mask = 3
+  private head = 0
+  private count = 0
+
+  clear(): void {
+    this.head = 0
+    this.count = 0
+  }
+
+  /** Drops runs out of reach, adds `time` if `present`, and says whether a witness is in [time - upper, time - lower]. */
+  update(present: number, time: number, lower: number, upper: number): number {
+    let buf = this.buf
+    let mask = this.mask
+    let head = this.head
+    let count = this.count
+    // time never decreases, so a run whose newest witness is more than `upper` back is gone for good
+    while (count > 0 && time - buf[(head << 1) + 1] > upper) {
+      head = (head + 1) & mask
+      count--
+    }
+    if (present !== 0) {
+      const lastEnd = (((head + count - 1) & mask) << 1) + 1
+      if (count > 0 && time - buf[lastEnd] <= upper - lower) {
+        buf[lastEnd] = time
+      } else {
+        if (count > mask) {
+          this.grow(head, count)
+          buf = this.buf
+          mask = this.mask
+          head = 0
+        }
+        const at = ((head + count) & mask) << 1
+        buf[at] = time
+        buf[at + 1] = time
+        count++
+      }
+    }
+    this.head = head
+    this.count = count
+    return count > 0 && time - buf[head << 1] >= lower ? 1 : 0
+  }
+
+  private grow(head: number, count: number): void {
+    const capacity = this.mask + 1
+    const next = new Float64Array(capacity << 2)
+    for (let k = 0; k < count; k++) {
+      const from = ((head + k) & this.mask) << 1
+      next[k << 1] = this.buf[from]
+      next[(k << 1) + 1] = this.buf[from + 1]
+    }
+    this.buf = next
+    this.mask = (capacity << 1) - 1
+  }
+}
+
+/** The formula forest flattened in post-order, each structurally distinct subformula once. */
+interface Program {
+  op: Uint8Array
+  left: Int32Array
+  right: Int32Array
+  lower: Float64Array
+  upper: Float64Array
+  /** Index into `last` (for *_LAST) or `runs` (for *_RUNS); -1 otherwise. */
+  slot: Int32Array
+  roots: Int32Array
+  lastCount: number
+  runsCount: number
+  atomCount: number
+  timed: boolean
+}
+
+function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>): Program {
+  const op: number[] = []
+  const left: number[] = []
+  const right: number[] = []
+  const lower: number[] = []
+  const upper: number[] = []
+  const slot: number[] = []
+  const shared = new Map<string, number>()
+  let lastCount = 0
+  let runsCount = 0
+  let atomCount = 0
+  let timed = false
+
+  const emit = (code: number, l: number, r: number, lo = 0, hi = Infinity): number => {
+    const key = `${code},${l},${r},${lo},${hi}`
+    const known = shared.get(key)
+    if (known !== undefined) return known
+    const id = op.length
+    op.push(code)
+    left.push(l)
+    right.push(r)
+    lower.push(lo)
+    upper.push(hi)
+    slot.push(code >= ONCE_RUNS ? runsCount++ : code >= ONCE_LAST ? lastCount++ : -1)
+    shared.set(key, id)
+    return id
+  }
+
+  // picks the untimed, latest-witness or runs form of O/H/S (base is the untimed opcode)
+  const bounded = (base: number, f: { bound?: { lower: number; upper: number } }, l: number, r: number): number => {
+    if (f.bound === undefined) return emit(base, l, r)
+    timed = true
+    const { lower: lo, upper: hi } = checkInterval(f.bound)
+    if (lo === 0 && hi === Infinity) return emit(base, l, r)
+    return emit(base + (lo === 0 ? ONCE_LAST - ONCE : ONCE_RUNS - ONCE), l, r, lo, hi)
+  }
+
+  const node = (f: Formula, kids: readonly number[]): number => {
+    switch (f.kind) {
+      case 'true':
+        return emit(TRUE, -1, -1)
+      case 'false':
+        return emit(FALSE, -1, -1)
+      case 'atom': {
+        const k = atomIndex.get(f.name)
+        if (k === undefined) throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} is not in the atom index`)
+        if (!Number.isInteger(k) || k < 0) throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} has index ${describeValue(k)}, expected a non-negative integer`)
+        atomCount = Math.max(atomCount, k + 1)
+        return emit(ATOM, k, -1)
+      }
+      case 'not':
+        return emit(NOT, kids[0], -1)
+      case 'previous':
+        return emit(PREVIOUS, kids[0], -1)
+      case 'once':
+        return bounded(ONCE, f, kids[0], -1)
+      case 'historically':
+        return bounded(HISTORICALLY, f, kids[0], -1)
+      case 'since':
+        return bounded(SINCE, f, kids[0], kids[1])
+      case 'and':
+      case 'or':
+      case 'implies':
+      case 'iff':
+        return emit(BINARY[f.kind], kids[0], kids[1])
+      default:
+        throw new TypeError(`expected a formula, got kind ${describeValue((f as { kind: unknown }).kind)}`)
+    }
+  }
+
+  // post-order with an explicit stack, each distinct object once (see findNode)
+  const ids = new Map<Formula, number>()
+  const open = new Set<Formula>()
+  const visit = (root: Formula): number => {
+    const stack = [root]
+    while (stack.length > 0) {
+      const f = stack[stack.length - 1]
+      if (ids.has(f)) {
+        stack.pop()
+        continue
+      }
+      const kids = operands(f)
+      if (!open.has(f)) {
+        if (f.kind in FUTURE) throw new RangeError(`PastEvaluator: '${f.kind}' (${FUTURE[f.kind]}) is a future operator; a past formula may use only Y, O, H, S and boolean connectives`)
+        open.add(f)
+        for (let k = kids.length - 1; k >= 0; k--) {
+          // open nodes are exactly the ancestors of the stack top
+          if (open.has(kids[k])) throw new TypeError('a formula may not contain itself')
+          stack.push(kids[k])
+        }
+        continue
+      }
+      stack.pop()
+      open.delete(f)
+      ids.set(f, node(f, kids.map((kid) => ids.get(kid) as number)))
+    }
+    return ids.get(root) as number
+  }
+
+  const rootIds = Int32Array.from(roots, visit)
+  return {
+    op: Uint8Array.from(op),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    lower: Float64Array.from(lower),
+    upper: Float64Array.from(upper),
+    slot: Int32Array.from(slot),
+    roots: rootIds,
+    lastCount,
+    runsCount,
+    atomCount,
+    timed,
+  }
+}
+
+type Kernel = (atoms: Uint8Array, time: number, out: Uint8Array) => void
+
+/**
+ * Nodes per generated function. V8 does not optimise a function with more than 60 KB of bytecode
+ * (--max-optimized-bytecode-size) and a bounded S costs ~150 bytes, so one function for a large
+ * formula would run unoptimised, 20x slower than the interpreter; 200 nodes keep any mix well under.
+ */
+const CHUNK_NODES = 200
+
+/**
+ * Writes the program as straight-line JavaScript: each node's value is a local, each temporal
+ * node's memory a slot of `S` (own previous value; for Y the operand's previous value), `L`
+ * (latest witness time) or a `WitnessRuns`. V8 keeps the locals in registers, which an
+ * interpreter over node arrays cannot. Large programs are cut into functions of CHUNK_NODES nodes
+ * that pass the values a later chunk reads through `V`. Returns undefined where `new Function` is
+ * forbidden (CSP).
+ */
+function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly WitnessRuns[]): Kernel | undefined {
+  const size = p.op.length
+  const chunkOf = (n: number): number => Math.floor(n / CHUNK_NODES)
+  const lastChunk = Math.max(0, chunkOf(size - 1))
+  // nodes whose value a later chunk (or the roots, written by the last chunk) reads
+  const exported = new Uint8Array(size)
+  for (let n = 0; n < size; n++) {
+    for (const m of [p.left[n], p.right[n]]) if (m >= 0 && p.op[n] !== ATOM && chunkOf(m) < chunkOf(n)) exported[m] = 1
+  }
+  for (const root of p.roots) if (chunkOf(root) < lastChunk) exported[root] = 1
+  const num = (x: number): string => (x === Infinity ? 'Infinity' : String(x))
+
+  const sources: string[] = []
+  for (let c = 0; c <= lastChunk; c++) {
+    const lines: string[] = []
+    const used = new Set<number>()
+    const ref = (m: number): string => (chunkOf(m) === c ? `v${m}` : `V[${m}]`)
+    for (let n = c * CHUNK_NODES; n < Math.min(size, (c + 1) * CHUNK_NODES); n++) {
+      const a = ref(p.left[n])
+      const b = ref(p.right[n])
+      const k = p.slot[n]
+      const lo = num(p.lower[n])
+      const hi = num(p.upper[n])
+      if (p.op[n] >= ONCE_RUNS) used.add(k)
+      let body: string
+      switch (p.op[n]) {
+        case TRUE: body = `const v${n} = 1`; break
+        case FALSE: body = `const v${n} = 0`; break
+        case ATOM: body = `const v${n} = -atoms[${p.left[n]}] >>> 31`; break
+        case NOT: body = `const v${n} = ${a} ^ 1`; break
+        case AND: body = `const v${n} = ${a} & ${b}`; break
+        case OR: body = `const v${n} = ${a} | ${b}`; break
+        case IMPLIES: body = `const v${n} = (${a} ^ 1) | ${b}`; break
+        case IFF: body = `const v${n} = ${a} ^ ${b} ^ 1`; break
+        case PREVIOUS: body = `const v${n} = S[${n}]; S[${n}] = ${a}`; break
+        case ONCE: body = `const v${n} = ${a} | S[${n}]; S[${n}] = v${n}`; break
+        case HISTORICALLY: body = `const v${n} = ${a} & S[${n}]; S[${n}] = v${n}`; break
+        case SINCE: body = `const v${n} = ${b} | (${a} & S[${n}]); S[${n}] = v${n}`; break
+        case ONCE_LAST: body = `if (${a} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`; break
+        case HISTORICALLY_LAST: body = `if (${a} === 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 0 : 1`; break
+        case SINCE_LAST: body = `if (${a} === 0) L[${k}] = -Infinity; if (${b} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`; break
+        case ONCE_RUNS: body = `const v${n} = R${k}.update(${a}, time, ${lo}, ${hi})`; break
+        case HISTORICALLY_RUNS: body = `const v${n} = R${k}.update(${a} ^ 1, time, ${lo}, ${hi}) ^ 1`; break
+        default: body = `if (${a} === 0) R${k}.clear(); const v${n} = R${k}.update(${b}, time, ${lo}, ${hi})`; break
+      }
+      lines.push(`  ${body}`)
+      if (exported[n] !== 0) lines.push(`  V[${n}] = v${n}`)
+    }
+    if (c === lastChunk) p.roots.forEach((root, r) => lines.push(`  out[${r}] = ${ref(root)}`))
+    const bind = [...used].map((k) => `const R${k} = R[${k}]\n`).join('')
+    sources.push(`'use strict'\n${bind}return function pastStep${c}(atoms, time, out) {\n${lines.join('\n')}\n}`)
+  }
+  try {
+    const V = new Uint8Array(size)
+    const chunks = sources.map((source) => new Function('S', 'L', 'R', 'V', source)(S, L, runs, V) as Kernel)
+    if (chunks.length === 1) return chunks[0]
+    return (atoms, time, out) => {
+      for (let c = 0; c < chunks.length; c++) chunks[c](atoms, time, out)
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** Options for `PastEvaluator`. */
+export interface PastEvaluatorOptions {
+  /**
+   * Generate a specialised step function with `new Function` (default true). Falls back to the
+   * interpreter by itself where a Content Security Policy forbids it; false forces the interpreter.
+   */
+  readonly generate?: boolean
+}
+
+/**
+ * Monitors pure past-time LTL formulas (Y, O, H, S with optional time bounds in ms, boolean
+ * connectives, atoms) over a stream of events, one `step` per event, in O(formula size) time per
+ * event and constant memory for unbounded operators. All roots share one compiled program, in
+ * which structurally equal subformulas are evaluated once.
+ *
+ * Semantics over the events seen so far, at event i with times t_0 <= ... <= t_i: `Y f` is f at
+ * i-1 (false at the first event); `O[a,b] f`: f at some j <= i with t_i - t_j in [a,b];
+ * `H[a,b] f`: f at every such j (true if there is none); `f S[a,b] g`: g at some such j and f at
+ * every k in (j, i]. Unbounded means [0, inf].
+ *
+ * Throws a RangeError naming the operator if a future operator (X, F, G, U, R, W) appears, and a
+ * RangeError for an atom missing from `atomIndex`.
+ *
+ * ```ts
+ * const atoms = new Map([['req', 0], ['ack', 1]])
+ * const monitor = new PastEvaluator([parseLtl('H (ack -> O[0,100ms] req)')], atoms)
+ * const values = new Uint8Array(2), out = new Uint8Array(1)
+ * values[0] = 1; monitor.step(values, 0, out)           // out[0] === 1
+ * values[0] = 0; values[1] = 1; monitor.step(values, 50, out)  // out[0] === 1
+ * monitor.step(values, 500, out)                        // out[0] === 0: the ack at 500 has no req since 400
+ * ```
+ */
+export class PastEvaluator {
+  /** Number of distinct compiled subformula nodes. */
+  readonly size: number
+  /** True if any time bound appears on O, H or S. */
+  readonly timed: boolean
+  /** True if `step` runs a generated function, false if it runs the interpreter. */
+  readonly generated: boolean
+
+  private readonly program: Program
+  // interpreter: values of every node at this event and at the previous one, swapped per event
+  private now: Uint8Array
+  private prev: Uint8Array
+  private started = 0
+  // generated kernel: per-node memory of Y/O/H/S
+  private readonly state: Uint8Array
+  private readonly last: Float64Array
+  private readonly runs: WitnessRuns[]
+  private readonly kernel: Kernel | undefined
+
+  constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options: PastEvaluatorOptions = {}) {
+    if (!Array.isArray(roots)) throw new TypeError(`PastEvaluator needs an array of formulas, got ${describeValue(roots)}`)
+    if (atomIndex === null || typeof atomIndex !== 'object' || typeof atomIndex.get !== 'function') throw new TypeError(`PastEvaluator needs a Map from atom names to indices, got ${describeValue(atomIndex)}`)
+    this.program = compile(roots, atomIndex)
+    this.size = this.program.op.length
+    this.timed = this.program.timed
+    this.now = new Uint8Array(this.size)
+    this.prev = new Uint8Array(this.size)
+    this.state = new Uint8Array(this.size)
+    this.last = new Float64Array(this.program.lastCount)
+    this.runs = Array.from({ length: this.program.runsCount }, () => new WitnessRuns())
+    this.reset()
+    this.kernel = options.generate === false ? undefined : generate(this.program, this.state, this.last, this.runs)
+    this.generated = this.kernel !== undefined
+  }
+
+  /**
+   * Advances by one event. `atoms[k]` is atom k's value at this event (0 false, anything else
+   * true), `time` its timestamp in ms, which must not decrease (not checked here). Writes
+   * `out[r]` = value (0 or 1) of `roots[r]` at this event.
+   */
+  step(atoms: Uint8Array, time: number, out: Uint8Array): void {
+    if (atoms.length < this.program.atomCount) throw new RangeError(`PastEvaluator.step: atoms has length ${atoms.length}, the formulas need ${this.program.atomCount}`)
+    if (out.length < this.program.roots.length) throw new RangeError(`PastEvaluator.step: out has length ${out.length}, there are ${this.program.roots.length} roots`)
+    if (this.kernel !== undefined) this.kernel(atoms, time, out)
+    else this.interpret(atoms, time, out)
+  }
+
+  /** Forgets all events, as if freshly constructed. */
+  reset(): void {
+    const op = this.program.op
+    this.started = 0
+    this.now.fill(0)
+    this.prev.fill(0)
+    this.state.fill(0)
+    // H's value before the first event is true (the empty conjunction); O's and S's are false.
+    // step swaps the buffers first, so the first event reads this.now as prev
+    for (let n = 0; n < op.length; n++) if (op[n] === HISTORICALLY) this.now[n] = this.state[n] = 1
+    this.last.fill(-Infinity)
+    for (const r of this.runs) r.clear()
+  }
+
+  private interpret(atoms: Uint8Array, time: number, out: Uint8Array): void {
+    const now = this.prev
+    const prev = this.now
+    this.now = now
+    this.prev = prev
+    const { op, left, right, lower, upper, slot, roots } = this.program
+    const last = this.last
+    const runs = this.runs
+    const started = this.started
+    const size = op.length
+    for (let n = 0; n < size; n++) {
+      // literal case labels: V8 compiles a switch over small integer literals to a jump table, over
+      // named constants to a chain of comparisons (2x slower here, as bundlers keep the names)
+      switch (op[n]) {
+        case 0: now[n] = 1; break // TRUE
+        case 1: now[n] = 0; break // FALSE
+        case 2: now[n] = -atoms[left[n]] >>> 31; break // ATOM
+        case 3: now[n] = now[left[n]] ^ 1; break // NOT
+        case 4: now[n] = now[left[n]] & now[right[n]]; break // AND
+        case 5: now[n] = now[left[n]] | now[right[n]]; break // OR
+        case 6: now[n] = (now[left[n]] ^ 1) | now[right[n]]; break // IMPLIES
+        case 7: now[n] = now[left[n]] ^ now[right[n]] ^ 1; break // IFF
+        // before the first event prev holds initial states (1 for H), not values: Y must read false there
+        case 8: now[n] = prev[left[n]] & started; break // PREVIOUS
+        case 9: now[n] = now[left[n]] | prev[n]; break // ONCE
+        case 10: now[n] = now[left[n]] & prev[n]; break // HISTORICALLY
+        case 11: now[n] = now[right[n]] | (now[left[n]] & prev[n]); break // SINCE
+        case 12: { // ONCE_LAST
+          const k = slot[n]
+          if (now[left[n]] !== 0) last[k] = time
+          now[n] = time - last[k] <= upper[n] ? 1 : 0
+          break
+        }
+        case 13: { // HISTORICALLY_LAST
+          const k = slot[n]
+          if (now[left[n]] === 0) last[k] = time
+          now[n] = time - last[k] <= upper[n] ? 0 : 1
+          break
+        }
+        case 14: { // SINCE_LAST
+          const k = slot[n]
+          if (now[left[n]] === 0) last[k] = -Infinity
+          if (now[right[n]] !== 0) last[k] = time
+          now[n] = time - last[k] <= upper[n] ? 1 : 0
+          break
+        }
+        case 15: now[n] = runs[slot[n]].update(now[left[n]], time, lower[n], upper[n]); break // ONCE_RUNS
+        case 16: now[n] = runs[slot[n]].update(now[left[n]] ^ 1, time, lower[n], upper[n]) ^ 1; break // HISTORICALLY_RUNS
+        case 17: { // SINCE_RUNS
+          const r = runs[slot[n]]
+          if (now[left[n]] === 0) r.clear()
+          now[n] = r.update(now[right[n]], time, lower[n], upper[n])
+          break
+        }
+      }
+    }
+    this.started = 1
+    for (let r = 0; r < roots.length; r++) out[r] = now[roots[r]]
+  }
+}

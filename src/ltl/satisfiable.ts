@@ -1,0 +1,323 @@
+import { Kind, type Term, type TermTable } from './terms'
+
+/**
+ * Whether some infinite word satisfies the untimed term `t`, propositions being free (any
+ * valuation may occur at any position). Exact: the tableau of Gerth, Peled, Vardi & Wolper,
+ * "Simple on-the-fly automatic verification of linear temporal logic" (1995), builds the
+ * generalised Büchi automaton of `t` on the fly, and Tarjan's algorithm looks for a reachable
+ * strongly connected component with a cycle that meets every acceptance set, stopping at the
+ * first one.
+ *
+ * Only True, False, literals, And, Or, X, U and R are accepted; anything else (END, the weak
+ * next N, the metric operators) throws a `RangeError`, since it has no meaning here on its own:
+ * callers map it away first, as `abstractUntimed` does.
+ *
+ * Cost: exponential in the number of distinct subterms n (the automaton has up to 2^O(n) nodes,
+ * each an O(n) bitset), which is fine for the small residuals a monitor produces. The answer is
+ * stored in `t.sat`, and in the `sat` of the subterms that Or, X and U reduce to, so each
+ * distinct residual pays once however often a monitor asks.
+ *
+ * ```ts
+ * const table = new TermTable(1)
+ * const p = table.literal(0, true)
+ * satisfiable(table, table.and([table.release(table.false, p), table.until(table.true, table.literal(0, false))])) // G p && F !p: false
+ * ```
+ */
+export function satisfiable(table: TermTable, t: Term): boolean {
+  if (t.sat !== 0) return t.sat === 1
+  checkUntimed(t, new Set())
+  return decide(table, t)
+}
+
+const KIND_NAMES = ['True', 'False', 'Lit', 'NotLit', 'End', 'NotEnd', 'And', 'Or', 'Next', 'WeakNext', 'Until', 'Release', 'UntilRel', 'ReleaseRel', 'UntilAbs', 'ReleaseAbs']
+
+// Checked up front, so that an Or or an until decided by one operand still rejects the rest.
+function checkUntimed(t: Term, seen: Set<number>): void {
+  if (t.sat !== 0 || seen.has(t.id)) return
+  seen.add(t.id)
+  switch (t.kind) {
+    case Kind.True:
+    case Kind.False:
+    case Kind.Lit:
+    case Kind.NotLit:
+      return
+    case Kind.And:
+    case Kind.Or:
+      for (const u of t.args) checkUntimed(u, seen)
+      return
+    case Kind.Next:
+      return checkUntimed(t.a!, seen)
+    case Kind.Until:
+    case Kind.Release:
+      checkUntimed(t.a!, seen)
+      return checkUntimed(t.b!, seen)
+    default:
+      throw new RangeError(`satisfiable: term #${t.id} is of kind ${KIND_NAMES[t.kind]}; only untimed LTL (true, false, literals, and, or, X, U, R) is accepted — map END, N and metric operators away first (abstractUntimed)`)
+  }
+}
+
+/**
+ * Or is satisfiable when one operand is, X f when f is, and a U b when b is (a model of b
+ * satisfies a U b at its first position), so those reduce to smaller terms whose answers other
+ * residuals can share; And and R need the tableau.
+ */
+function decide(table: TermTable, t: Term): boolean {
+  if (t.sat !== 0) return t.sat === 1
+  let yes: boolean
+  switch (t.kind) {
+    case Kind.True:
+    case Kind.Lit:
+    case Kind.NotLit:
+      yes = true
+      break
+    case Kind.False:
+      yes = false
+      break
+    case Kind.Or:
+      yes = t.args.some((u) => decide(table, u))
+      break
+    case Kind.Next:
+      yes = decide(table, t.a!)
+      break
+    case Kind.Until:
+      yes = decide(table, t.b!)
+      break
+    default:
+      yes = tableau(t)
+  }
+  t.sat = yes ? 1 : 2
+  return yes
+}
+
+/**
+ * A node of the automaton, as far as emptiness can tell it apart: its Next set (what its successors
+ * must satisfy) and which acceptance sets it belongs to. GPVW keys nodes on Old and Next; with free
+ * propositions the literals of Old never block a word (a node with a contradiction is already
+ * gone), so Old matters only through acceptance, and nodes that agree on Next and acceptance have
+ * the same successors and the same accepting runs: merging them gives the same answer on a smaller
+ * graph.
+ */
+interface Node {
+  readonly next: Uint32Array
+  /** Bit j: the node is in the acceptance set of the j-th until. */
+  readonly accepts: Uint32Array
+  succ: number[] | null
+  /** Order of discovery, -1 before. */
+  index: number
+  /** In a component the search has not closed yet. */
+  live: boolean
+}
+
+/** A node still being expanded: subterms left to process (GPVW's New), and Old and Next so far. */
+interface Pending {
+  readonly todo: number[]
+  readonly old: Uint32Array
+  readonly next: Uint32Array
+}
+
+const has = (set: Uint32Array, i: number): boolean => ((set[i >>> 5] >>> (i & 31)) & 1) === 1
+const add = (set: Uint32Array, i: number): void => {
+  set[i >>> 5] |= 1 << (i & 31)
+}
+
+function keyOf(set: Uint32Array, more: Uint32Array | null): string {
+  let key = ''
+  for (let i = 0; i < set.length; i++) key += set[i].toString(36) + ','
+  if (more !== null) for (let i = 0; i < more.length; i++) key += ';' + more[i].toString(36)
+  return key
+}
+
+function tableau(t: Term): boolean {
+  // The closure: every term a node can hold is a subterm of t, numbered locally so sets are bitsets.
+  const terms: Term[] = []
+  const local = new Map<number, number>()
+  const number = (u: Term): number => {
+    let i = local.get(u.id)
+    if (i !== undefined) return i
+    i = terms.length
+    local.set(u.id, i)
+    terms.push(u)
+    if (u.a !== null) number(u.a)
+    if (u.b !== null) number(u.b)
+    for (const v of u.args) number(v)
+    return i
+  }
+  const root = number(t)
+  const n = terms.length
+  const words = (n + 31) >>> 5
+  const kind = new Int32Array(n)
+  const left = new Int32Array(n).fill(-1)
+  const right = new Int32Array(n).fill(-1)
+  const operands: number[][] = []
+  const complement = new Int32Array(n).fill(-1)
+  const literalAt = new Map<number, number>() // prop * 2 + (positive ? 1 : 0) -> local index
+  for (let i = 0; i < n; i++) {
+    const u = terms[i]
+    kind[i] = u.kind
+    if (u.a !== null) left[i] = local.get(u.a.id)!
+    if (u.b !== null) right[i] = local.get(u.b.id)!
+    operands.push(u.args.map((v) => local.get(v.id)!))
+    if (u.kind === Kind.Lit || u.kind === Kind.NotLit) literalAt.set(u.prop * 2 + (u.kind === Kind.Lit ? 1 : 0), i)
+  }
+  for (let i = 0; i < n; i++) {
+    const u = terms[i]
+    if (u.kind === Kind.Lit || u.kind === Kind.NotLit) complement[i] = literalAt.get(u.prop * 2 + (u.kind === Kind.Lit ? 0 : 1)) ?? -1
+  }
+  // One acceptance set per a U b: the nodes that do not promise it, or fulfil it with b now.
+  const untils: number[] = []
+  for (let i = 0; i < n; i++) if (kind[i] === Kind.Until) untils.push(i)
+
+  const nodes: Node[] = []
+  const nodeByKey = new Map<string, number>()
+  // Successors depend only on the Next set, which many nodes share.
+  const expansionByNext = new Map<string, number[]>()
+
+  /** GPVW's expansion of a node whose New is `start`: the completed, consistent nodes it splits into. */
+  const expand = (start: number[]): number[] => {
+    const found: number[] = []
+    const stack: Pending[] = [{ todo: start, old: new Uint32Array(words), next: new Uint32Array(words) }]
+    while (stack.length > 0) {
+      const p = stack.pop()!
+      let alive = true
+      while (alive && p.todo.length > 0) {
+        const f = p.todo.pop()!
+        // a subterm already processed on this branch has made its choice; doing it again adds nothing
+        if (has(p.old, f)) continue
+        add(p.old, f)
+        switch (kind[f]) {
+          case Kind.True:
+            break
+          case Kind.False:
+            alive = false
+            break
+          case Kind.Lit:
+          case Kind.NotLit:
+            if (complement[f] >= 0 && has(p.old, complement[f])) alive = false
+            break
+          case Kind.And:
+            for (const g of operands[f]) p.todo.push(g)
+            break
+          case Kind.Or: {
+            const gs = operands[f]
+            for (let k = 1; k < gs.length; k++) stack.push({ todo: [...p.todo, gs[k]], old: p.old.slice(), next: p.next.slice() })
+            p.todo.push(gs[0])
+            break
+          }
+          case Kind.Next:
+            add(p.next, left[f])
+            break
+          case Kind.Until: {
+            // b now, or a now and a U b again next; fulfilling first tends to reach an accepting cycle sooner
+            const next = p.next.slice()
+            add(next, f)
+            stack.push({ todo: [...p.todo, left[f]], old: p.old.slice(), next })
+            p.todo.push(right[f])
+            break
+          }
+          case Kind.Release: {
+            // a and b now, or b now and a R b again next
+            const next = p.next.slice()
+            add(next, f)
+            stack.push({ todo: [...p.todo, right[f]], old: p.old.slice(), next })
+            p.todo.push(left[f], right[f])
+            break
+          }
+        }
+      }
+      if (!alive) continue
+      const accepts = new Uint32Array((untils.length + 31) >>> 5)
+      for (let j = 0; j < untils.length; j++) if (!has(p.old, untils[j]) || has(p.old, right[untils[j]])) add(accepts, j)
+      const key = keyOf(p.next, accepts)
+      let id = nodeByKey.get(key)
+      if (id === undefined) {
+        id = nodes.length
+        nodes.push({ next: p.next, accepts, succ: null, index: -1, live: false })
+        nodeByKey.set(key, id)
+      }
+      if (!found.includes(id)) found.push(id)
+    }
+    return found
+  }
+
+  const successors = (v: number): number[] => {
+    const node = nodes[v]
+    if (node.succ !== null) return node.succ
+    const key = keyOf(node.next, null)
+    let succ = expansionByNext.get(key)
+    if (succ === undefined) {
+      const start: number[] = []
+      for (let i = 0; i < n; i++) if (has(node.next, i)) start.push(i)
+      succ = expand(start)
+      expansionByNext.set(key, succ)
+    }
+    node.succ = succ
+    return succ
+  }
+
+  // Couvreur's on-the-fly form of Tarjan's algorithm: the live strongly connected components
+  // (visited, not yet closed) sit on a stack of roots, each with the union of its nodes' acceptance
+  // sets. An edge back into a live component closes a cycle through every component above it, which
+  // merge into it; the answer is yes as soon as a merged component meets every acceptance set, without
+  // waiting for the component to close as plain Tarjan would.
+  const full = new Uint32Array((untils.length + 31) >>> 5)
+  for (let j = 0; j < untils.length; j++) add(full, j)
+  const complete = (acc: Uint32Array): boolean => {
+    for (let i = 0; i < acc.length; i++) if (acc[i] !== full[i]) return false
+    return true
+  }
+  let counter = 0
+  const roots: number[] = [] // DFS index of each live component's root
+  const rootAccepts: Uint32Array[] = []
+  const live: number[] = []
+  const enter = (v: number): void => {
+    const node = nodes[v]
+    node.index = counter++
+    node.live = true
+    live.push(v)
+    roots.push(node.index)
+    rootAccepts.push(node.accepts.slice())
+  }
+  for (const start of expand([root])) {
+    if (nodes[start].index >= 0) continue
+    const path: number[] = [start]
+    const cursor: number[] = [0]
+    enter(start)
+    while (path.length > 0) {
+      const v = path[path.length - 1]
+      const succ = successors(v)
+      const i = cursor[cursor.length - 1]
+      if (i < succ.length) {
+        cursor[cursor.length - 1] = i + 1
+        const w = nodes[succ[i]]
+        if (w.index < 0) {
+          enter(succ[i])
+          path.push(succ[i])
+          cursor.push(0)
+        } else if (w.live) {
+          // a cycle (a self-loop included): merge every live component above w's into w's
+          while (roots[roots.length - 1] > w.index) {
+            const above = rootAccepts.pop()!
+            roots.pop()
+            const below = rootAccepts[rootAccepts.length - 1]
+            for (let k = 0; k < below.length; k++) below[k] |= above[k]
+          }
+          if (complete(rootAccepts[rootAccepts.length - 1])) return true
+        }
+        continue
+      }
+      path.pop()
+      cursor.pop()
+      if (roots[roots.length - 1] === nodes[v].index) {
+        // v's component is closed without meeting every acceptance set: no accepting cycle runs through it
+        roots.pop()
+        rootAccepts.pop()
+        let w: number
+        do {
+          w = live.pop()!
+          nodes[w].live = false
+        } while (w !== v)
+      }
+    }
+  }
+  return false
+}
