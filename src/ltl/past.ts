@@ -12,9 +12,9 @@ import { checkInterval, type Formula } from './formula'
 const FUTURE: Readonly<Record<string, string>> = { next: 'X', eventually: 'F', always: 'G', until: 'U', release: 'R', weakUntil: 'W' }
 const PAST = new Set(['previous', 'once', 'historically', 'since'])
 
-// Opcodes (the interpreter's switch spells them as literals). Bounded operators split three ways at compile time so the loop never tests a bound:
-// [0, inf] is the untimed operator, [0, b] needs only the latest witness time, [a, b] with a > 0
-// needs a queue of runs of witness times.
+// Opcodes (the interpreter's switch spells them as literals). Bounded operators split three ways at
+// compile time so the loop never tests a bound: [0, inf] is the untimed operator, [0, b] needs only
+// the latest witness time, [a, b] with a > 0 needs a queue of runs of witness times.
 const TRUE = 0
 const FALSE = 1
 const ATOM = 2
@@ -91,7 +91,8 @@ function findNode(f: Formula, test: (g: Formula) => boolean): Formula | undefine
  * windows [t + lower, t + upper] that overlap, so a run of them answers exactly like its members
  * together: true at T iff start + lower <= T <= end + upper. Merging bounds the queue by about
  * upper / (upper - lower) runs instead of the number of events in the window, and makes [a, inf]
- * one run forever.
+ * one run forever. (With fractional times the merge test rounds like any other difference, so a
+ * window edge may move by an ulp.)
  */
 class WitnessRuns {
   private buf = new Float64Array(8)
@@ -384,6 +385,9 @@ export interface PastEvaluatorOptions {
  *
  * Throws a RangeError naming the operator if a future operator (X, F, G, U, R, W) appears, and a
  * RangeError for an atom missing from `atomIndex`.
+ *
+ * `step` runs JavaScript generated for the formulas where `new Function` is allowed (several times
+ * faster), else an interpreter over the compiled arrays; both give the same values.
  *
  * ```ts
  * const atoms = new Map([['req', 0], ['ack', 1]])

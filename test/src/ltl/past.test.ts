@@ -230,7 +230,7 @@ describe('PastEvaluator on large formulas', () => {
 
   it('a chain of 1000 nodes equals the semantics', () => {
     let f: Formula = ltl.atom('p')
-    for (let i = 1; i < 400; i++) {
+    for (let i = 1; i < 600; i++) {
       const a = ltl.atom(atomNames[i % 3])
       f = i % 3 === 0 ? ltl.once(ltl.and(f, a), i % 2 === 0 ? { lower: 0, upper: i % 7 } : { lower: 1, upper: 3 }) : i % 3 === 1 ? ltl.since(a, f) : ltl.or(ltl.not(f), ltl.previous(a))
     }
@@ -262,6 +262,27 @@ describe('PastEvaluator', () => {
     const columns = alone.map((e) => run(e, 1, tr).map((row) => row[0]))
     expect(run(together, roots.length, tr)).toEqual(tr.events.map((_, i) => columns.map((c) => c[i])))
     expect(columns[2]).toEqual(columns[0])
+  })
+
+  it('compiles chains deeper than the call stack and shared subtrees once', () => {
+    let deep: Formula = ltl.atom('p')
+    for (let i = 0; i < 30_001; i++) deep = ltl.not(deep)
+    expect(isPastFormula(deep)).toBe(true)
+    expect(containsPast(deep)).toBe(false)
+    // reusing one object at both sides 60 times makes 2^60 paths but 62 distinct nodes
+    let dag: Formula = ltl.once(ltl.atom('p'))
+    for (let i = 0; i < 60; i++) dag = ltl.and(dag, dag)
+    expect(isPastFormula(dag)).toBe(true)
+    expect(containsPast(dag)).toBe(true)
+    const tr = trace(['', 'p', '', 'q'])
+    for (const { generate } of modes) {
+      const evaluator = new PastEvaluator([deep, dag], atomIndex, { generate })
+      expect(evaluator.size).toBe(30_002 + 61)
+      expect(run(evaluator, 2, tr)).toEqual([[true, false], [false, true], [true, true], [true, true]])
+    }
+    const cyclic = { kind: 'not', operand: ltl.atom('p') } as { kind: 'not'; operand: Formula }
+    cyclic.operand = ltl.and(ltl.atom('q'), cyclic)
+    expect(() => new PastEvaluator([cyclic], atomIndex)).toThrow(/may not contain itself/)
   })
 
   it('counts distinct nodes and reports bounds', () => {
