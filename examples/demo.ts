@@ -9,9 +9,11 @@
  *  4. Runs a telemetry burst and a few alarms through two pipelines on one real NanoScheduler:
  *     alarms are delivered ahead of the backlog, and the scheduler reports its lateness.
  *  5. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
+ *  6. Guards the recorded LLM answer with temporal-logic rules (ltlGuard): a latency rule holds,
+ *     a content rule cuts the answer off at the first token that breaks it.
  */
 import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
-import { attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, scheduleOn } from 'midstream'
+import { LtlViolationError, attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, ltlGuard, ltlVerdicts, scheduleOn } from 'midstream'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -29,6 +31,43 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   regimeChanges(print)
   await prioritisedTelemetry(print)
   await timerPrecision(print, options.precisionSamples ?? 200)
+  guardAnswer(print)
+}
+
+function guardAnswer(print: (line: string) => void): void {
+  print('6. The recorded answer under temporal-logic guards (ltlGuard, ltlVerdicts)')
+  type Token = readonly [number, string]
+  const atoms = {
+    token: () => true,
+    // a stand-in for a policy: the answer must not speak of yesterday
+    yesterday: ([, text]: Token) => text.trim() === 'yesterday',
+    stop: ([, text]: Token) => text.trim() === '.',
+  }
+  const time = ([t]: Token) => t
+  const rules = {
+    // the first token within 500 ms, and a sentence never left open for more than 2 s
+    latency: 'F[0,500ms] token && G (token -> F[0,2s] stop)',
+    policy: 'G !yesterday',
+  }
+  for (const [name, rule] of Object.entries(rules)) {
+    const changes: string[] = []
+    from(recordedAnswer)
+      .pipe(ltlVerdicts(rule, { atoms, time }))
+      .subscribe((v) => changes.push(`${v.final ? 'at the end' : `after token #${v.index} (${v.timestamp} ms)`}: ${v.verdict}`))
+    print(`   ${name}: ${rule}`)
+    print(`     verdicts: ${changes.join('; ')}`)
+  }
+  let text = ''
+  let stoppedBy = 'nothing'
+  from(recordedAnswer)
+    .pipe(ltlGuard(rules, { atoms, time }))
+    .subscribe({
+      next: ([, t]) => (text += t),
+      error: (e) => (stoppedBy = e instanceof LtlViolationError ? `${e.formula} at token #${e.index} (${e.timestamp} ms)` : String(e)),
+    })
+  print(`   guarded answer: "${text.trim()}"`)
+  print(`   stopped by: ${stoppedBy}`)
+  print('')
 }
 
 function replayLlmAnswer(print: (line: string) => void): void {

@@ -104,5 +104,9 @@ describe('the built package', () => {
     expect(r.out).toMatch(/2000-2499 chaotic .*lambda {2}0\.\d+ {2}K {2}1\.00/)
     expect(r.out).toMatch(/3250-3749 noise /)
     expect(r.out).toMatch(/4500-4999 fixed-point /)
+    // the LTL guard: the latency rule holds to the end, the policy rule cuts the answer at "yesterday"
+    expect(r.out).toContain('latency: F[0,500ms] token && G (token -> F[0,2s] stop)\n     verdicts: at the end: true')
+    expect(r.out).toContain('verdicts: after token #32 (2434 ms): false; at the end: false')
+    expect(r.out).toContain('so a replay of"\n   stopped by: G !yesterday at token #32 (2434 ms)')
   })
 })
