@@ -4,18 +4,27 @@ import { Kind, type Term, type TermTable } from './terms'
  * Whether some infinite word satisfies the untimed term `t`, propositions being free (any
  * valuation may occur at any position). Exact: the tableau of Gerth, Peled, Vardi & Wolper,
  * "Simple on-the-fly automatic verification of linear temporal logic" (1995), builds the
- * generalised Büchi automaton of `t` on the fly, and Tarjan's algorithm looks for a reachable
- * strongly connected component with a cycle that meets every acceptance set, stopping at the
- * first one.
+ * generalised Büchi automaton of `t` on the fly (one acceptance set per until), and a depth-first
+ * search finds a reachable cycle that meets every acceptance set, stopping at the first one.
+ *
+ * Three liberties, none of which changes an answer: nodes are merged when they agree on Next and
+ * on acceptance (GPVW merges on Old and Next, a finer split that emptiness cannot observe); the
+ * strongly connected components are Tarjan's in Couvreur's on-the-fly form, which reports an
+ * accepting component as soon as its cycle closes; and the conjunction of each node's Next set is
+ * a term of `table` whose `sat` memo is read (a known answer prunes the node or ends the search)
+ * and written (every node is unsatisfiable when the root is; every node on the search path is
+ * satisfiable when the root is). Progression residuals are mostly such conjunctions, so one search
+ * usually answers for many of the residuals a monitor asks about next.
  *
  * Only True, False, literals, And, Or, X, U and R are accepted; anything else (END, the weak
  * next N, the metric operators) throws a `RangeError`, since it has no meaning here on its own:
  * callers map it away first, as `abstractUntimed` does.
  *
- * Cost: exponential in the number of distinct subterms n (the automaton has up to 2^O(n) nodes,
- * each an O(n) bitset), which is fine for the small residuals a monitor produces. The answer is
- * stored in `t.sat`, and in the `sat` of the subterms that Or, X and U reduce to, so each
- * distinct residual pays once however often a monitor asks.
+ * Cost: exponential in the number n of distinct subterms (up to 2^O(n) nodes, each found by an
+ * expansion that may branch 2^O(n) ways), fine for the residuals of formulas of a few dozen
+ * operators: G (p_i -> F p_i+1) for i < 6 and its residuals take about a millisecond each, an
+ * unsatisfiable variant tens of milliseconds the first time. The answer is stored in `t.sat`, so
+ * each distinct residual pays once however often a monitor asks.
  *
  * ```ts
  * const table = new TermTable(1)
@@ -83,7 +92,7 @@ function decide(table: TermTable, t: Term): boolean {
       yes = decide(table, t.b!)
       break
     default:
-      yes = tableau(t)
+      yes = tableau(table, t)
   }
   t.sat = yes ? 1 : 2
   return yes
@@ -101,7 +110,13 @@ interface Node {
   readonly next: Uint32Array
   /** Bit j: the node is in the acceptance set of the j-th until. */
   readonly accepts: Uint32Array
+  /** The conjunction of Next, whose `sat` memo this search reads and fills in. */
+  readonly rest: Term
+  /** Pending untils in Next, then the size of Next: the search tries successors that promise less first. */
+  readonly burden: number
   succ: number[] | null
+  /** The last expansion that produced this node, to list it once. */
+  stamp: number
   /** Order of discovery, -1 before. */
   index: number
   /** In a component the search has not closed yet. */
@@ -127,22 +142,22 @@ function keyOf(set: Uint32Array, more: Uint32Array | null): string {
   return key
 }
 
-function tableau(t: Term): boolean {
+function tableau(table: TermTable, t: Term): boolean {
   // The closure: every term a node can hold is a subterm of t, numbered locally so sets are bitsets.
   const terms: Term[] = []
   const local = new Map<number, number>()
-  const number = (u: Term): number => {
+  const visit = (u: Term): number => {
     let i = local.get(u.id)
     if (i !== undefined) return i
     i = terms.length
     local.set(u.id, i)
     terms.push(u)
-    if (u.a !== null) number(u.a)
-    if (u.b !== null) number(u.b)
-    for (const v of u.args) number(v)
+    if (u.a !== null) visit(u.a)
+    if (u.b !== null) visit(u.b)
+    for (const v of u.args) visit(v)
     return i
   }
-  const root = number(t)
+  const root = visit(t)
   const n = terms.length
   const words = (n + 31) >>> 5
   const kind = new Int32Array(n)
@@ -173,7 +188,10 @@ function tableau(t: Term): boolean {
   const expansionByNext = new Map<string, number[]>()
 
   /** GPVW's expansion of a node whose New is `start`: the completed, consistent nodes it splits into. */
+  let expansions = 0
+  let witness = false
   const expand = (start: number[]): number[] => {
+    const stamp = ++expansions
     const found: number[] = []
     const stack: Pending[] = [{ todo: start, old: new Uint32Array(words), next: new Uint32Array(words) }]
     while (stack.length > 0) {
@@ -230,13 +248,28 @@ function tableau(t: Term): boolean {
       const key = keyOf(p.next, accepts)
       let id = nodeByKey.get(key)
       if (id === undefined) {
+        let pending = 0
+        const parts: Term[] = []
+        for (let i = 0; i < n; i++) if (has(p.next, i)) (parts.push(terms[i]), kind[i] === Kind.Until && pending++)
+        const rest = table.and(parts)
         id = nodes.length
-        nodes.push({ next: p.next, accepts, succ: null, index: -1, live: false })
+        nodes.push({ next: p.next, accepts, rest, burden: pending * (n + 1) + parts.length, succ: null, stamp: 0, index: -1, live: false })
         nodeByKey.set(key, id)
       }
-      if (!found.includes(id)) found.push(id)
+      const rest = nodes[id].rest
+      // a node whose future is known to be impossible carries no run; one whose future is known to
+      // be possible completes the reachable prefix to a model
+      if (rest.sat === 2) continue
+      if (rest.sat === 1) witness = true
+      if (nodes[id].stamp !== stamp) {
+        nodes[id].stamp = stamp
+        found.push(id)
+      }
     }
-    return found
+    // Only the order of the search changes: successors left with fewer eventualities to fulfil close
+    // an accepting cycle sooner when there is one (on residuals of G (p_i -> F p_i+1), i < 6, one
+    // expansion instead of thirty).
+    return found.sort((x, y) => nodes[x].burden - nodes[y].burden)
   }
 
   const successors = (v: number): number[] => {
@@ -277,14 +310,23 @@ function tableau(t: Term): boolean {
     roots.push(node.index)
     rootAccepts.push(node.accepts.slice())
   }
-  for (const start of expand([root])) {
+  const starts = expand([root])
+  const path: number[] = []
+  const found = (): boolean => {
+    // every node on the search path reaches the accepting cycle (or the known model)
+    for (const v of path) nodes[v].rest.sat = 1
+    return true
+  }
+  if (witness) return true
+  for (const start of starts) {
     if (nodes[start].index >= 0) continue
-    const path: number[] = [start]
+    path.push(start)
     const cursor: number[] = [0]
     enter(start)
     while (path.length > 0) {
       const v = path[path.length - 1]
       const succ = successors(v)
+      if (witness) return found()
       const i = cursor[cursor.length - 1]
       if (i < succ.length) {
         cursor[cursor.length - 1] = i + 1
@@ -301,7 +343,7 @@ function tableau(t: Term): boolean {
             const below = rootAccepts[rootAccepts.length - 1]
             for (let k = 0; k < below.length; k++) below[k] |= above[k]
           }
-          if (complete(rootAccepts[rootAccepts.length - 1])) return true
+          if (complete(rootAccepts[rootAccepts.length - 1])) return found()
         }
         continue
       }
@@ -319,5 +361,7 @@ function tableau(t: Term): boolean {
       }
     }
   }
+  // every node is reachable from the root, so none has a model left
+  for (const node of nodes) node.rest.sat = 2
   return false
 }
