@@ -51,7 +51,7 @@ export class Term {
     readonly prop: number,
     readonly a: Term | null,
     readonly b: Term | null,
-    /** Operands of And / Or, sorted by id. */
+    /** Operands of And / Or: untimed ones by id, then timed ones. */
     readonly args: readonly Term[],
     readonly lo: number,
     readonly hi: number,
@@ -63,6 +63,15 @@ export class Term {
 }
 
 const NO_ARGS: readonly Term[] = []
+
+/**
+ * Untimed operands first (by id, so interned junctions have one key), then timed ones: progression
+ * stops at the first operand that decides a junction, and an untimed one decides from its memo
+ * without allocating (in `!req || F[0,b] ack`, a false `req` settles it before the deadline is touched).
+ */
+function byProgressionOrder(x: Term, y: Term): number {
+  return x.timed === y.timed ? x.id - y.id : x.timed ? 1 : -1
+}
 
 /** The hash-consing table: every term a monitor builds comes from here. */
 export class TermTable {
@@ -209,7 +218,7 @@ export class TermTable {
     }
     for (const t of parts) if (!push(t)) return zero
     if (flat.length === 0) return unit
-    flat.sort((x, y) => x.id - y.id)
+    flat.sort(byProgressionOrder)
     const out: Term[] = []
     for (let i = 0; i < flat.length; i++) {
       const t = flat[i]
@@ -251,7 +260,7 @@ export class TermTable {
     }
     if (best.size === open) return parts
     for (const t of best.values()) rest.push(t)
-    rest.sort((x, y) => x.id - y.id)
+    rest.sort(byProgressionOrder)
     return rest
   }
 }
