@@ -1,0 +1,305 @@
+import { describeValue } from '../errors'
+import { mulberry32 } from '../stats/random'
+
+/**
+ * Online model selection: which of N candidates (models, arms) to trust next, from the losses or
+ * rewards seen so far. Full information (`Hedge`: every candidate's loss each round) or bandit
+ * feedback (`UCB1`, `EXP3`, `ThompsonSampling`: only the chosen one's reward).
+ */
+export interface Selector {
+  readonly size: number
+  /** The candidate to use now (random for Hedge, EXP3 and Thompson sampling, from their seed). */
+  select(): number
+  /** The current probability (or, for UCB1, share of pulls) of each candidate; sums to 1. */
+  weights(): Float64Array
+}
+
+export interface SelectorOptions {
+  /** Seed of the selector's own PRNG. Default 1. */
+  readonly seed?: number
+}
+
+function checkSize(n: unknown, name: string): number {
+  if (!Number.isInteger(n) || (n as number) < 1) throw new RangeError(`${name}: the number of candidates must be an integer >= 1, got ${describeValue(n)}`)
+  return n as number
+}
+
+function checkArm(arm: unknown, n: number, name: string): number {
+  if (!Number.isInteger(arm) || (arm as number) < 0 || (arm as number) >= n) throw new RangeError(`${name}: arm must be an integer in [0, ${n - 1}], got ${describeValue(arm)}`)
+  return arm as number
+}
+
+function checkUnit(value: unknown, what: string, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`${name}: ${what} must be a number in [0, 1], got ${describeValue(value)}`)
+  return value
+}
+
+/** Samples an index from probabilities p (summing to 1) with one uniform draw. */
+function sample(p: Float64Array, u: number): number {
+  let acc = 0
+  for (let i = 0; i < p.length; i++) {
+    acc += p[i]
+    if (u < acc) return i
+  }
+  return p.length - 1
+}
+
+/**
+ * Hedge, exponential weights over N experts (Freund & Schapire 1997): weight_i proportional to
+ * exp(-eta L_i), L_i the expert's cumulative loss, losses in [0, 1]. With `horizon` T and the rate
+ * eta = sqrt(8 ln N / T) its expected cumulative loss is within sqrt(T ln N / 2) of the best expert
+ * in hindsight on any sequence; without a horizon the rate is sqrt(8 ln N / t) at round t (anytime).
+ *
+ * ```ts
+ * const hedge = new Hedge(3, { horizon: 1000 })
+ * hedge.update([0.9, 0.1, 0.5]) // every candidate's loss this round
+ * hedge.weights()               // the second now weighs most
+ * ```
+ */
+export class Hedge implements Selector {
+  readonly size: number
+  /** Cumulative loss of each expert. */
+  readonly losses: Float64Array
+  private readonly p: Float64Array
+  private readonly random: () => number
+  private rounds = 0
+  private readonly fixedRate: number | undefined
+  private readonly horizon: number | undefined
+
+  constructor(n: number, options: SelectorOptions & { learningRate?: number; horizon?: number } = {}) {
+    this.size = checkSize(n, 'Hedge')
+    const { learningRate, horizon, seed = 1 } = options
+    if (learningRate !== undefined && !(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`Hedge: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (horizon !== undefined && (!Number.isInteger(horizon) || horizon < 1)) throw new RangeError(`Hedge: horizon must be an integer >= 1, got ${describeValue(horizon)}`)
+    this.fixedRate = learningRate
+    this.horizon = horizon
+    this.losses = new Float64Array(n)
+    this.p = new Float64Array(n).fill(1 / n)
+    this.random = mulberry32(seed)
+  }
+
+  /** The learning rate the next update uses. */
+  get learningRate(): number {
+    if (this.fixedRate !== undefined) return this.fixedRate
+    const ln = Math.log(Math.max(2, this.size))
+    return Math.sqrt((8 * ln) / (this.horizon ?? Math.max(1, this.rounds + 1)))
+  }
+
+  select(): number {
+    return sample(this.p, this.random())
+  }
+
+  weights(): Float64Array {
+    return this.p.slice()
+  }
+
+  /** Adds this round's loss of every expert (each in [0, 1]). */
+  update(losses: ArrayLike<number>): void {
+    if (losses === null || typeof losses !== 'object' || losses.length !== this.size) throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
+    for (let i = 0; i < this.size; i++) checkUnit(losses[i], `loss ${i}`, 'Hedge')
+    const eta = this.learningRate
+    this.rounds++
+    let min = Infinity
+    for (let i = 0; i < this.size; i++) {
+      this.losses[i] += losses[i]
+      if (this.losses[i] < min) min = this.losses[i]
+    }
+    // exp(-eta (L_i - min L)): the same weights, never underflowing to all zeros
+    let total = 0
+    for (let i = 0; i < this.size; i++) total += this.p[i] = Math.exp(-eta * (this.losses[i] - min))
+    for (let i = 0; i < this.size; i++) this.p[i] /= total
+  }
+
+  reset(): void {
+    this.losses.fill(0)
+    this.p.fill(1 / this.size)
+    this.rounds = 0
+  }
+}
+
+/**
+ * UCB1 (Auer, Cesa-Bianchi & Fischer 2002) for rewards in [0, 1]: try every arm once, then pull
+ * the arm with the highest mean + sqrt(2 ln t / n_i). Logarithmic regret on stochastic arms.
+ *
+ * ```ts
+ * const ucb = new UCB1(3)
+ * const arm = ucb.select()
+ * ucb.update(arm, 1)
+ * ```
+ */
+export class UCB1 implements Selector {
+  readonly size: number
+  readonly pulls: Float64Array
+  readonly rewards: Float64Array
+  private t = 0
+
+  constructor(n: number, readonly exploration = 2) {
+    this.size = checkSize(n, 'UCB1')
+    if (!(typeof exploration === 'number' && exploration >= 0 && Number.isFinite(exploration))) throw new RangeError(`UCB1: exploration must be a finite number >= 0, got ${describeValue(exploration)}`)
+    this.pulls = new Float64Array(n)
+    this.rewards = new Float64Array(n)
+  }
+
+  select(): number {
+    let best = 0
+    let bestIndex = -Infinity
+    const log = Math.log(Math.max(1, this.t))
+    for (let i = 0; i < this.size; i++) {
+      if (this.pulls[i] === 0) return i
+      const index = this.rewards[i] / this.pulls[i] + Math.sqrt((this.exploration * log) / this.pulls[i])
+      if (index > bestIndex) {
+        bestIndex = index
+        best = i
+      }
+    }
+    return best
+  }
+
+  /** Shares of pulls so far (uniform before any). */
+  weights(): Float64Array {
+    const w = new Float64Array(this.size)
+    for (let i = 0; i < this.size; i++) w[i] = this.t === 0 ? 1 / this.size : this.pulls[i] / this.t
+    return w
+  }
+
+  update(arm: number, reward: number): void {
+    checkArm(arm, this.size, 'UCB1')
+    checkUnit(reward, 'reward', 'UCB1')
+    this.t++
+    this.pulls[arm]++
+    this.rewards[arm] += reward
+  }
+}
+
+/**
+ * EXP3 (Auer, Cesa-Bianchi, Freund & Schapire 2002), exponential weights for adversarial bandits:
+ * p_i = (1 - gamma) w_i / sum w + gamma / N; the pulled arm's reward r is scaled to r / p_i and
+ * multiplies its weight by exp(gamma r / (p_i N)). Rewards in [0, 1].
+ *
+ * ```ts
+ * const exp3 = new EXP3(4, { gamma: 0.1, seed: 7 })
+ * const arm = exp3.select()
+ * exp3.update(arm, 0.8)
+ * ```
+ */
+export class EXP3 implements Selector {
+  readonly size: number
+  readonly gamma: number
+  /** log w_i, kept relative to the largest so they never overflow. */
+  private readonly logWeights: Float64Array
+  private readonly p: Float64Array
+  private readonly random: () => number
+
+  constructor(n: number, options: SelectorOptions & { gamma?: number } = {}) {
+    this.size = checkSize(n, 'EXP3')
+    const { gamma = 0.1, seed = 1 } = options
+    if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1)) throw new RangeError(`EXP3: gamma must be a number in (0, 1], got ${describeValue(gamma)}`)
+    this.gamma = gamma
+    this.logWeights = new Float64Array(n)
+    this.p = new Float64Array(n).fill(1 / n)
+    this.random = mulberry32(seed)
+  }
+
+  select(): number {
+    return sample(this.p, this.random())
+  }
+
+  weights(): Float64Array {
+    return this.p.slice()
+  }
+
+  update(arm: number, reward: number): void {
+    checkArm(arm, this.size, 'EXP3')
+    checkUnit(reward, 'reward', 'EXP3')
+    this.logWeights[arm] += (this.gamma * (reward / this.p[arm])) / this.size
+    let max = -Infinity
+    for (let i = 0; i < this.size; i++) if (this.logWeights[i] > max) max = this.logWeights[i]
+    let total = 0
+    for (let i = 0; i < this.size; i++) total += Math.exp((this.logWeights[i] -= max))
+    for (let i = 0; i < this.size; i++) this.p[i] = ((1 - this.gamma) * Math.exp(this.logWeights[i])) / total + this.gamma / this.size
+  }
+}
+
+/**
+ * Thompson sampling with Beta-Bernoulli posteriors (Thompson 1933; Agrawal & Goyal 2012): each arm
+ * keeps Beta(1 + successes, 1 + failures); `select` draws one sample per arm and takes the largest.
+ * A reward in [0, 1] counts as a success with that probability (the Bernoulli trick), so any
+ * bounded reward works.
+ *
+ * ```ts
+ * const ts = new ThompsonSampling(3, { seed: 3 })
+ * const arm = ts.select()
+ * ts.update(arm, 1)
+ * ```
+ */
+export class ThompsonSampling implements Selector {
+  readonly size: number
+  readonly alpha: Float64Array
+  readonly beta: Float64Array
+  private readonly random: () => number
+
+  constructor(n: number, options: SelectorOptions = {}) {
+    this.size = checkSize(n, 'ThompsonSampling')
+    this.alpha = new Float64Array(n).fill(1)
+    this.beta = new Float64Array(n).fill(1)
+    this.random = mulberry32(options.seed ?? 1)
+  }
+
+  select(): number {
+    let best = 0
+    let bestDraw = -Infinity
+    for (let i = 0; i < this.size; i++) {
+      const draw = betaSample(this.alpha[i], this.beta[i], this.random)
+      if (draw > bestDraw) {
+        bestDraw = draw
+        best = i
+      }
+    }
+    return best
+  }
+
+  /** Posterior means, normalised to sum to 1. */
+  weights(): Float64Array {
+    const w = new Float64Array(this.size)
+    let total = 0
+    for (let i = 0; i < this.size; i++) total += w[i] = this.alpha[i] / (this.alpha[i] + this.beta[i])
+    for (let i = 0; i < this.size; i++) w[i] /= total
+    return w
+  }
+
+  update(arm: number, reward: number): void {
+    checkArm(arm, this.size, 'ThompsonSampling')
+    checkUnit(reward, 'reward', 'ThompsonSampling')
+    const success = reward === 1 || (reward > 0 && this.random() < reward)
+    if (success) this.alpha[arm]++
+    else this.beta[arm]++
+  }
+}
+
+/** Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+function betaSample(a: number, b: number, random: () => number): number {
+  const x = gammaSample(a, random)
+  const y = gammaSample(b, random)
+  return x / (x + y)
+}
+
+/** Gamma(shape >= 1) by Marsaglia & Tsang (2000). */
+function gammaSample(shape: number, random: () => number): number {
+  const d = shape - 1 / 3
+  const c = 1 / Math.sqrt(9 * d)
+  for (;;) {
+    let x: number
+    let v: number
+    do {
+      x = normalSample(random)
+      v = 1 + c * x
+    } while (v <= 0)
+    v = v * v * v
+    const u = random()
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v
+  }
+}
+
+function normalSample(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+}
