@@ -1,0 +1,255 @@
+import { describeValue } from '../errors'
+
+/** An online learner: predict first, then learn from the answer (prequential, test-then-train). */
+export interface OnlineLearner<X, Y, P = Y> {
+  predict(x: X): P
+  learn(x: X, y: Y): void
+}
+
+function checkVector(x: ArrayLike<number>, dimension: number, name: string): void {
+  if (x === null || typeof x !== 'object' || x.length !== dimension) throw new RangeError(`${name}: x must have ${dimension} features, got ${describeValue(x)}`)
+  for (let i = 0; i < dimension; i++) if (typeof x[i] !== 'number' || !Number.isFinite(x[i])) throw new RangeError(`${name}: feature ${i} must be a finite number, got ${describeValue(x[i])}`)
+}
+
+function checkFinite(v: unknown, what: string, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${name}: ${what} must be a finite number, got ${describeValue(v)}`)
+  return v
+}
+
+/**
+ * Count, mean, variance (Welford 1962: one pass, no catastrophic cancellation), min and max.
+ *
+ * ```ts
+ * const s = new RunningStats()
+ * for (const x of [2, 4, 4, 4, 5, 5, 7, 9]) s.update(x)
+ * s.mean // 5; s.variance // 4 (population); s.sampleVariance // 4.571...
+ * ```
+ */
+export class RunningStats {
+  count = 0
+  mean = 0
+  min = Infinity
+  max = -Infinity
+  private m2 = 0
+
+  update(x: number): void {
+    checkFinite(x, 'x', 'RunningStats')
+    this.count++
+    const delta = x - this.mean
+    this.mean += delta / this.count
+    this.m2 += delta * (x - this.mean)
+    if (x < this.min) this.min = x
+    if (x > this.max) this.max = x
+  }
+
+  /** Population variance (0 before two values). */
+  get variance(): number {
+    return this.count > 0 ? this.m2 / this.count : 0
+  }
+
+  get sampleVariance(): number {
+    return this.count > 1 ? this.m2 / (this.count - 1) : 0
+  }
+
+  get std(): number {
+    return Math.sqrt(this.variance)
+  }
+
+  reset(): void {
+    this.count = this.mean = this.m2 = 0
+    this.min = Infinity
+    this.max = -Infinity
+  }
+}
+
+/**
+ * Linear regression by stochastic gradient descent on the squared error, one example at a time:
+ * w <- w - rate (w.x + b - y) x, with optional L2 shrinkage.
+ *
+ * ```ts
+ * const lr = new OnlineLinearRegression(2, { learningRate: 0.05 })
+ * lr.learn([1, 2], 5)
+ * lr.predict([1, 2])
+ * ```
+ */
+export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, number> {
+  readonly weights: Float64Array
+  intercept = 0
+  readonly learningRate: number
+  readonly l2: number
+
+  constructor(readonly dimension: number, options: { learningRate?: number; l2?: number } = {}) {
+    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`OnlineLinearRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+    const { learningRate = 0.01, l2 = 0 } = options
+    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`OnlineLinearRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`OnlineLinearRegression: l2 must be a finite number >= 0, got ${describeValue(l2)}`)
+    this.weights = new Float64Array(dimension)
+    this.learningRate = learningRate
+    this.l2 = l2
+  }
+
+  predict(x: ArrayLike<number>): number {
+    checkVector(x, this.dimension, 'OnlineLinearRegression')
+    return this.raw(x)
+  }
+
+  learn(x: ArrayLike<number>, y: number): void {
+    checkVector(x, this.dimension, 'OnlineLinearRegression')
+    checkFinite(y, 'y', 'OnlineLinearRegression')
+    const error = this.raw(x) - y
+    const rate = this.learningRate
+    for (let i = 0; i < this.dimension; i++) this.weights[i] -= rate * (error * x[i] + this.l2 * this.weights[i])
+    this.intercept -= rate * error
+  }
+
+  private raw(x: ArrayLike<number>): number {
+    let s = this.intercept
+    for (let i = 0; i < this.dimension; i++) s += this.weights[i] * x[i]
+    return s
+  }
+}
+
+/**
+ * Logistic regression by stochastic gradient descent on the log loss; `predict` is P(y = 1).
+ *
+ * ```ts
+ * const clf = new OnlineLogisticRegression(2)
+ * clf.learn([0.2, 1.5], 1)
+ * clf.predict([0.2, 1.5]) // a probability
+ * ```
+ */
+export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>, 0 | 1 | boolean, number> {
+  readonly weights: Float64Array
+  intercept = 0
+  readonly learningRate: number
+
+  constructor(readonly dimension: number, options: { learningRate?: number } = {}) {
+    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+    const { learningRate = 0.1 } = options
+    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    this.weights = new Float64Array(dimension)
+    this.learningRate = learningRate
+  }
+
+  predict(x: ArrayLike<number>): number {
+    checkVector(x, this.dimension, 'OnlineLogisticRegression')
+    return this.probability(x)
+  }
+
+  learn(x: ArrayLike<number>, y: 0 | 1 | boolean): void {
+    checkVector(x, this.dimension, 'OnlineLogisticRegression')
+    if (y !== 0 && y !== 1 && y !== true && y !== false) throw new RangeError(`OnlineLogisticRegression: y must be 0, 1 or a boolean, got ${describeValue(y)}`)
+    const gradient = this.probability(x) - (y === true || y === 1 ? 1 : 0)
+    for (let i = 0; i < this.dimension; i++) this.weights[i] -= this.learningRate * gradient * x[i]
+    this.intercept -= this.learningRate * gradient
+  }
+
+  private probability(x: ArrayLike<number>): number {
+    let z = this.intercept
+    for (let i = 0; i < this.dimension; i++) z += this.weights[i] * x[i]
+    return 1 / (1 + Math.exp(-z))
+  }
+}
+
+/**
+ * Gaussian naive Bayes: per class, a prior from counts and per feature a normal density from a
+ * running mean and variance; `predict` is the most probable class (`predictProba` all of them).
+ *
+ * ```ts
+ * const nb = new GaussianNaiveBayes(1)
+ * nb.learn([1.0], 'low'); nb.learn([9.0], 'high'); nb.learn([1.2], 'low'); nb.learn([8.7], 'high')
+ * nb.predict([2]) // 'low'
+ * ```
+ */
+export class GaussianNaiveBayes<C extends string | number = string | number> implements OnlineLearner<ArrayLike<number>, C, C | undefined> {
+  private readonly classes = new Map<C, RunningStats[]>()
+  private total = 0
+  /** Added to every variance so a class seen once (variance 0) still has a density. */
+  readonly varianceFloor: number
+
+  constructor(readonly dimension: number, options: { varianceFloor?: number } = {}) {
+    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`GaussianNaiveBayes: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+    this.varianceFloor = options.varianceFloor ?? 1e-9
+  }
+
+  learn(x: ArrayLike<number>, y: C): void {
+    checkVector(x, this.dimension, 'GaussianNaiveBayes')
+    let stats = this.classes.get(y)
+    if (stats === undefined) this.classes.set(y, (stats = Array.from({ length: this.dimension }, () => new RunningStats())))
+    for (let i = 0; i < this.dimension; i++) stats[i].update(x[i])
+    this.total++
+  }
+
+  /** Log joint likelihood of each class, normalised into probabilities. */
+  predictProba(x: ArrayLike<number>): Map<C, number> {
+    checkVector(x, this.dimension, 'GaussianNaiveBayes')
+    const logs = new Map<C, number>()
+    let max = -Infinity
+    for (const [label, stats] of this.classes) {
+      let log = Math.log(stats[0].count / this.total)
+      for (let i = 0; i < this.dimension; i++) {
+        const variance = stats[i].variance + this.varianceFloor
+        log += -0.5 * Math.log(2 * Math.PI * variance) - (x[i] - stats[i].mean) ** 2 / (2 * variance)
+      }
+      logs.set(label, log)
+      if (log > max) max = log
+    }
+    let sum = 0
+    for (const [label, log] of logs) {
+      const p = Math.exp(log - max)
+      logs.set(label, p)
+      sum += p
+    }
+    for (const [label, p] of logs) logs.set(label, p / sum)
+    return logs
+  }
+
+  /** The most probable class; undefined before any example. */
+  predict(x: ArrayLike<number>): C | undefined {
+    let best: C | undefined
+    let bestP = -1
+    for (const [label, p] of this.predictProba(x)) if (p > bestP) (bestP = p), (best = label)
+    return best
+  }
+}
+
+/**
+ * Forecasts the next value as the mean of the last `window` values (window 1: the last value, the
+ * naive forecast every forecaster should beat).
+ *
+ * ```ts
+ * const f = new MovingAverageForecaster(3)
+ * for (const y of [1, 2, 3, 4]) f.learn(undefined, y)
+ * f.predict() // 3
+ * ```
+ */
+export class MovingAverageForecaster implements OnlineLearner<unknown, number, number> {
+  private readonly ring: Float64Array
+  private count = 0
+  private sum = 0
+
+  constructor(readonly window = 1) {
+    if (!Number.isInteger(window) || window < 1) throw new RangeError(`MovingAverageForecaster: window must be an integer >= 1, got ${describeValue(window)}`)
+    this.ring = new Float64Array(window)
+  }
+
+  /** NaN before the first value. */
+  predict(_x?: unknown): number {
+    const n = Math.min(this.count, this.window)
+    return n === 0 ? Number.NaN : this.sum / n
+  }
+
+  learn(_x: unknown, y: number): void {
+    checkFinite(y, 'y', 'MovingAverageForecaster')
+    const slot = this.count % this.window
+    if (this.count >= this.window) this.sum -= this.ring[slot]
+    this.ring[slot] = y
+    this.sum += y
+    this.count++
+    // a running sum drifts by rounding; recount once per window
+    if (slot === this.window - 1) {
+      this.sum = 0
+      for (let i = 0; i < this.window; i++) this.sum += this.ring[i]
+    }
+  }
+}
