@@ -31,6 +31,11 @@ export interface MonitorOptions<E> {
 export interface Monitor<E> {
   /** Feeds one event (with its time in ms for metric formulas; non-decreasing) and returns the verdict. */
   step(event: E, timestamp?: number): Verdict
+  /**
+   * The verdict `step(event)` would give, without stepping: to refuse an action that would break a
+   * rule before taking it. Formulas without past operators only (a RangeError otherwise).
+   */
+  peek(event: E, timestamp?: number): Verdict
   /** The verdict on the events so far. */
   readonly verdict: Verdict
   /**
@@ -275,6 +280,23 @@ class LtlMonitor<E> implements Monitor<E> {
       if (this.state === 'false') this.violation = { formula: this.text, index, event, timestamp, atEnd: false }
     }
     return this.state
+  }
+
+  peek(event: E, timestamp?: number): Verdict {
+    if (this.past !== null) throw new RangeError(`peek needs a formula without past operators: ${JSON.stringify(this.text)}`)
+    if (this.finished) throw new Error(`monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`)
+    if (this.state !== 'unknown') return this.state
+    if (this.timed && (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < this.lastTime)) {
+      throw new RangeError(`peek: ${JSON.stringify(this.text)} has time bounds, so it needs a finite timestamp not before ${this.lastTime}, got ${describeValue(timestamp)}`)
+    }
+    const values = this.atomValues
+    for (let k = 0; k < values.length; k++) {
+      const predicate = this.predicates[k]
+      values[k] = (predicate !== null ? predicate(event) : readRecord(event, this.atomNames[k])) ? 1 : 0
+    }
+    let bits = 0
+    for (let k = 0; k < this.propositions.length; k++) if (values[this.propositions[k].atom] !== 0) bits |= 1 << k
+    return this.verdictOf(progress(this.table, this.current, bits, timestamp ?? this.events))
   }
 
   finish(): Verdict {

@@ -168,3 +168,24 @@ describe('createMonitor: examples', () => {
     expect(() => parseLtl('G (p ->')).toThrow(/at line 1, column 8/)
   })
 })
+
+describe('createMonitor: peek', () => {
+  test.prop([formulaArb(atoms, 4), fc.array(valuation, { maxLength: 6 }), valuation])('peek(e) is the verdict step(e) gives, and changes nothing', (f, trace, next) => {
+    const m = createMonitor<Valuation>(f, { closedWorld: true })
+    const twin = createMonitor<Valuation>(f, { closedWorld: true })
+    for (const e of trace) {
+      const peeked = m.peek(e)
+      expect(m.peek(e)).toBe(peeked)
+      expect(m.step(e)).toBe(peeked)
+      twin.step(e)
+    }
+    const peeked = m.peek(next)
+    expect(m.verdict).toBe(twin.verdict)
+    expect(m.step(next)).toBe(peeked)
+    expect(m.finish()).toBe((twin.step(next), twin.finish()))
+  })
+
+  it('refuses formulas with past operators', () => {
+    expect(() => createMonitor('H p', { closedWorld: true }).peek({ p: true })).toThrow(/peek needs a formula without past operators/)
+  })
+})
