@@ -122,18 +122,34 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
   readonly weights: Float64Array
   intercept = 0
   readonly learningRate: number
+  /** With `averaging`: the predicting weights, an average of the SGD iterates (last entry: intercept). */
+  private readonly averaged: Float64Array | null
+  private readonly averaging: number
+  private seen = 0
 
-  constructor(readonly dimension: number, options: { learningRate?: number } = {}) {
+  /**
+   * `averaging` in (0, 1): predict with an exponential moving average of the SGD weights (Polyak
+   * averaging, 1/n at first, then this factor), which removes most of constant-rate SGD's noise
+   * while still following a drifting target; about 1/averaging examples of memory.
+   */
+  constructor(readonly dimension: number, options: { learningRate?: number; averaging?: number } = {}) {
     if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-    const { learningRate = 0.1 } = options
+    const { learningRate = 0.1, averaging } = options
     if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (averaging !== undefined && !(averaging > 0 && averaging < 1)) throw new RangeError(`OnlineLogisticRegression: averaging must be a number in (0, 1), got ${describeValue(averaging)}`)
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
+    this.averaging = averaging ?? 0
+    this.averaged = averaging === undefined ? null : new Float64Array(dimension + 1)
   }
 
   predict(x: ArrayLike<number>): number {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
-    return this.probability(x)
+    const a = this.averaged
+    if (a === null) return this.probability(x)
+    let z = a[this.dimension]
+    for (let i = 0; i < this.dimension; i++) z += a[i] * x[i]
+    return 1 / (1 + Math.exp(-z))
   }
 
   learn(x: ArrayLike<number>, y: 0 | 1 | boolean): void {
@@ -142,6 +158,12 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
     const gradient = this.probability(x) - (y === true || y === 1 ? 1 : 0)
     for (let i = 0; i < this.dimension; i++) this.weights[i] -= this.learningRate * gradient * x[i]
     this.intercept -= this.learningRate * gradient
+    const a = this.averaged
+    if (a !== null) {
+      const step = Math.max(this.averaging, 1 / ++this.seen)
+      for (let i = 0; i < this.dimension; i++) a[i] += step * (this.weights[i] - a[i])
+      a[this.dimension] += step * (this.intercept - a[this.dimension])
+    }
   }
 
   private probability(x: ArrayLike<number>): number {

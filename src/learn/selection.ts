@@ -110,6 +110,17 @@ export class Hedge implements Selector {
     for (let i = 0; i < this.size; i++) this.p[i] /= total
   }
 
+  /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
+  restore(losses: ArrayLike<number>): void {
+    if (losses.length !== this.size) throw new RangeError(`Hedge: restore needs ${this.size} losses, got ${losses.length}`)
+    let min = Infinity
+    for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
+    const eta = this.learningRate
+    let total = 0
+    for (let i = 0; i < this.size; i++) total += this.p[i] = Math.exp(-eta * (this.losses[i] - min))
+    for (let i = 0; i < this.size; i++) this.p[i] /= total
+  }
+
   reset(): void {
     this.losses.fill(0)
     this.p.fill(1 / this.size)

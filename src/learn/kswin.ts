@@ -1,0 +1,260 @@
+import { describeValue } from '../errors'
+import { mulberry32 } from '../stats/random'
+
+/**
+ * P(D_{n,n} >= h/n) for the two-sample Kolmogorov-Smirnov distance of two samples of the same
+ * size n drawn from one continuous distribution: the share of monotone lattice paths from (0,0)
+ * to (n,n) that reach |x - y| >= h. This is the exact two-sided p-value scipy's `ks_2samp` uses
+ * when both samples have n elements (`_compute_prob_outside_square`), the reflection sum
+ * 2 sum_k (-1)^(k+1) C(2n, n - kh) / C(2n, n) evaluated Horner-wise from the innermost term so
+ * that no large binomial and no cancellation appear. Same operations in the same order as scipy,
+ * so the same doubles.
+ *
+ * ```ts
+ * ksEqualSizePValue(30, 12) // p-value of D = 12/30 between two samples of 30
+ * ```
+ */
+export function ksEqualSizePValue(n: number, h: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`ksEqualSizePValue: n must be an integer >= 1, got ${describeValue(n)}`)
+  if (!Number.isInteger(h) || h < 0 || h > n) throw new RangeError(`ksEqualSizePValue: h must be an integer in [0, ${n}], got ${describeValue(h)}`)
+  if (h === 0) return 1
+  let p = 0
+  for (let k = Math.floor(n / h); k >= 0; k--) {
+    let a = 1
+    for (let j = 0; j < h; j++) a = ((n - k * h - j) * a) / (n + k * h + j + 1)
+    p = a * (1 - p)
+  }
+  p *= 2
+  // scipy rejects an exact value outside [0, 1] and clips; rounding can only push it just past 1
+  return p < 0 ? 0 : p > 1 ? 1 : p
+}
+
+/**
+ * h = n D for two ascending-sorted samples of the same size n, D their two-sample
+ * Kolmogorov-Smirnov distance max_v |F_a(v) - F_b(v)|: the largest gap between how many of each
+ * lie at or below a value, taken after all ties at that value (as scipy's searchsorted 'right').
+ *
+ * ```ts
+ * ksEqualSizeDistance(Float64Array.of(1, 2, 3), Float64Array.of(2, 3, 4)) // 1, so D = 1/3
+ * ```
+ */
+export function ksEqualSizeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length
+  if (b.length !== n) throw new RangeError(`ksEqualSizeDistance: samples must have the same length, got ${n} and ${b.length}`)
+  let i = 0
+  let j = 0
+  let h = 0
+  // once one sample is used up the gap only shrinks, so the loop may stop there
+  while (i < n && j < n) {
+    const v = a[i] < b[j] ? a[i] : b[j]
+    while (i < n && a[i] <= v) i++
+    while (j < n && b[j] <= v) j++
+    const gap = i > j ? i - j : j - i
+    if (gap > h) h = gap
+  }
+  return h
+}
+
+export interface KSWINOptions {
+  /** Significance level of the KS test, in [0, 1]. Default 0.005 (River advises below 0.01). */
+  readonly alpha?: number
+  /** Length n of the sliding window. Default 100. */
+  readonly windowSize?: number
+  /** Length r of the recent part, and of the reference sample drawn from the older part. Default 30. */
+  readonly statSize?: number
+  /** Seed of the reference sampling; re-applied at every reset, as River re-seeds. Default 1. */
+  readonly seed?: number
+  /** Values to start with (the last `windowSize` are kept), so the first test need not wait. */
+  readonly window?: ArrayLike<number>
+  /**
+   * Source of randomness for the reference sample: given the seed, returns `below(m)`, a uniform
+   * integer in [0, m). Default `Math.floor(mulberry32(seed)() * m)`. Passing a port of Python's
+   * `random.Random(seed)._randbelow` reproduces River's draws exactly.
+   */
+  readonly randomBelow?: (seed: number) => (m: number) => number
+}
+
+function defaultRandomBelow(seed: number): (m: number) => number {
+  const random = mulberry32(seed)
+  return (m) => Math.floor(random() * m)
+}
+
+/**
+ * KSWIN, Kolmogorov-Smirnov windowing (Raab, Heusinger & Schleif 2020), as River's `drift.KSWIN`:
+ * a sliding window of the last n values; once full, every update draws r indices without
+ * replacement from the oldest n - r positions (the reference W) and compares them with the newest
+ * r (R) by the two-sample KS test; drift when p <= alpha and D > 0.1. On the update after a
+ * drift the detector resets: empty window, re-seeded sampler.
+ *
+ * The p-value is scipy's exact one for equal sizes ({@link ksEqualSizePValue}). The sampling is
+ * Python's `random.sample` pool method step for step, but fed by mulberry32 unless `randomBelow`
+ * says otherwise, so with the default source the same seed does not give River's draws and the
+ * detection index on a given stream can differ from River's by the luck of the sample. Each update
+ * costs O(r log r) for the sort and allocates nothing.
+ *
+ * ```ts
+ * const kswin = new KSWIN({ alpha: 0.0001, seed: 42 })
+ * for (const x of stream) {
+ *   kswin.update(x)
+ *   if (kswin.driftDetected) console.log('distribution changed', kswin.pValue)
+ * }
+ * ```
+ */
+export class KSWIN {
+  readonly alpha: number
+  readonly windowSize: number
+  readonly statSize: number
+  readonly seed: number
+  private readonly createBelow: (seed: number) => (m: number) => number
+  private below: (m: number) => number
+  private readonly buffer: Float64Array
+  // index of the oldest value in buffer, and how many values it holds
+  private start = 0
+  private length = 0
+  private readonly pool: Int32Array
+  private readonly taken: Uint8Array
+  // Python's sample uses its pool method while the population is at most this large
+  private readonly poolLimit: number
+  private readonly reference: Float64Array
+  private readonly recent: Float64Array
+  private n = 0
+  private p = 0
+  private d = 0
+  private detected = false
+
+  constructor(options: KSWINOptions = {}) {
+    const { alpha = 0.005, windowSize = 100, statSize = 30, seed = 1, window, randomBelow = defaultRandomBelow } = options
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw new RangeError(`KSWIN: alpha must be a number in [0, 1], got ${describeValue(alpha)}`)
+    if (!Number.isInteger(statSize) || statSize < 1) throw new RangeError(`KSWIN: statSize must be an integer >= 1, got ${describeValue(statSize)}`)
+    // River only checks windowSize >= statSize, then Python's sample fails at the first full window
+    // unless the older part can supply statSize distinct indices
+    if (!Number.isInteger(windowSize) || windowSize < 2 * statSize) throw new RangeError(`KSWIN: windowSize must be an integer >= 2 * statSize = ${2 * statSize}, got ${describeValue(windowSize)}`)
+    if (!Number.isInteger(seed)) throw new RangeError(`KSWIN: seed must be an integer, got ${describeValue(seed)}`)
+    if (typeof randomBelow !== 'function') throw new TypeError(`KSWIN: randomBelow must be a function, got ${describeValue(randomBelow)}`)
+    this.alpha = alpha
+    this.windowSize = windowSize
+    this.statSize = statSize
+    this.seed = seed
+    this.createBelow = randomBelow
+    this.below = randomBelow(seed)
+    this.buffer = new Float64Array(windowSize)
+    this.pool = new Int32Array(windowSize - statSize)
+    this.taken = new Uint8Array(windowSize - statSize)
+    this.poolLimit = 21 + (statSize > 5 ? 4 ** Math.ceil(Math.log(statSize * 3) / Math.log(4)) : 0)
+    this.reference = new Float64Array(statSize)
+    this.recent = new Float64Array(statSize)
+    if (window !== undefined) {
+      for (let i = 0; i < window.length; i++) {
+        if (typeof window[i] !== 'number' || !Number.isFinite(window[i])) throw new RangeError(`KSWIN: window[${i}] must be a finite number, got ${describeValue(window[i])}`)
+      }
+      for (let i = Math.max(0, window.length - windowSize); i < window.length; i++) this.push(window[i])
+    }
+  }
+
+  /** True when the last `update` detected a change; cleared by the next `update` or `reset`. */
+  get driftDetected(): boolean {
+    return this.detected
+  }
+
+  /** p-value of the last KS test (0 before the first test, as River). */
+  get pValue(): number {
+    return this.p
+  }
+
+  /** KS distance D of the last test, in [0, 1]. */
+  get statistic(): number {
+    return this.d
+  }
+
+  /** Values consumed since the last reset. */
+  get count(): number {
+    return this.n
+  }
+
+  /** Consumes one value; throws a RangeError on a non-finite one, leaving the state untouched. */
+  update(x: number): void {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`KSWIN.update: x must be a finite number, got ${describeValue(x)}`)
+    if (this.detected) this.reset()
+    this.n++
+    this.push(x)
+    if (this.length < this.windowSize) {
+      this.detected = false
+      return
+    }
+    const r = this.statSize
+    const older = this.windowSize - r
+    if (older <= this.poolLimit) this.samplePool(older, r)
+    else this.sampleRejection(older, r)
+    for (let i = 0; i < r; i++) this.recent[i] = this.at(older + i)
+    this.reference.sort()
+    this.recent.sort()
+    const h = ksEqualSizeDistance(this.reference, this.recent)
+    this.d = h / r
+    this.p = ksEqualSizePValue(r, h)
+    // River also replaces the window by its recent part here, but the reset on the next update
+    // empties it anyway, so that step changes nothing observable
+    this.detected = this.p <= this.alpha && this.d > 0.1
+  }
+
+  /** Forgets everything seen and re-seeds the sampler, as a freshly constructed detector (without `window`). */
+  reset(): void {
+    this.start = 0
+    this.length = 0
+    this.n = 0
+    this.p = 0
+    this.d = 0
+    this.detected = false
+    this.below = this.createBelow(this.seed)
+  }
+
+  // Python's random.sample(range(older), r) has two methods and picks by size; both are mirrored
+  // draw for draw so that a Python-compatible randomBelow reproduces River's reference samples
+
+  /** Pool method: pick pool[j], move the last live entry into the hole; the pool starts as the identity. */
+  private samplePool(older: number, r: number): void {
+    const pool = this.pool
+    for (let i = 0; i < older; i++) pool[i] = i
+    for (let i = 0; i < r; i++) {
+      const live = older - i
+      const j = this.draw(live)
+      this.reference[i] = this.at(pool[j])
+      pool[j] = pool[live - 1]
+    }
+  }
+
+  /** Set method: redraw until an index not taken yet comes up. */
+  private sampleRejection(older: number, r: number): void {
+    const taken = this.taken
+    for (let i = 0; i < r; i++) {
+      let j = this.draw(older)
+      while (taken[j] === 1) j = this.draw(older)
+      taken[j] = 1
+      this.pool[i] = j
+      this.reference[i] = this.at(j)
+    }
+    for (let i = 0; i < r; i++) taken[this.pool[i]] = 0
+  }
+
+  private draw(m: number): number {
+    const j = this.below(m)
+    if (!(j >= 0 && j < m) || j !== Math.floor(j)) throw new RangeError(`KSWIN: randomBelow(${m}) returned ${describeValue(j)}, not an integer in [0, ${m})`)
+    return j
+  }
+
+  /** The i-th oldest value in the window. */
+  private at(i: number): number {
+    const k = this.start + i
+    return this.buffer[k < this.windowSize ? k : k - this.windowSize]
+  }
+
+  private push(x: number): void {
+    if (this.length < this.windowSize) {
+      const k = this.start + this.length
+      this.buffer[k < this.windowSize ? k : k - this.windowSize] = x
+      this.length++
+    } else {
+      this.buffer[this.start] = x
+      this.start = this.start + 1 === this.windowSize ? 0 : this.start + 1
+    }
+  }
+}

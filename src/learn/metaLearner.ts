@@ -1,0 +1,390 @@
+import { describeValue } from '../errors'
+import { createMonitor, type Monitor } from '../ltl/monitor'
+import type { Formula } from '../ltl/formula'
+import { ADWIN } from './adwin'
+import type { OnlineLearner } from './learners'
+import { PageHinkley } from './pageHinkley'
+import { EXP3, Hedge, ThompsonSampling, UCB1 } from './selection'
+
+export type Task = 'classification' | 'regression'
+
+/** What a level currently believes. */
+export interface LevelSummary {
+  readonly level: number
+  /** Level 0 and 1: the candidate this level favours; level 2: the learning rate it set. */
+  readonly belief: string
+  /** Input index since which the belief has held. */
+  readonly since: number
+  /** Level 1: drifts detected so far; level 2: adjustments made. */
+  readonly events: number
+  /** Level 1: index of the last drift (-1 if none). */
+  readonly last: number
+}
+
+/** The changes a self-modification rule may make to the levels below it. */
+export interface MetaControl {
+  setLearningRate(rate: number): void
+  resetCandidate(name: string): void
+  resetSelector(): void
+  /** Remove a candidate (at least one must stay). */
+  removeCandidate(name: string): void
+  addCandidate(name: string, make: () => OnlineLearner<unknown, unknown, unknown>): void
+}
+
+/** The state a rule's condition reads. */
+export interface MetaState {
+  readonly index: number
+  readonly chosen: string
+  readonly weights: Readonly<Record<string, number>>
+  readonly drift: boolean
+  /** Recent (exponentially weighted) loss of each candidate and of the ensemble. */
+  readonly recentLoss: Readonly<Record<string, number>>
+  readonly ensembleLoss: number
+  readonly learningRate: number
+  readonly levels: readonly LevelSummary[]
+}
+
+export interface MetaRule {
+  readonly name: string
+  readonly when: (state: MetaState) => boolean
+  readonly apply: (control: MetaControl) => void
+  /** Meta-event atoms the change raises besides `modify` and the rule's own name (e.g. `switch`, `reset`). */
+  readonly events?: readonly string[]
+}
+
+export interface MetaLearnerConfig<X, Y, P> {
+  readonly task: Task
+  /** Level 0: named factories of online learners. */
+  readonly candidates: Readonly<Record<string, () => OnlineLearner<X, Y, P>>>
+  /** Loss of a prediction in [0, 1]. Default: 0/1 for classification; squared error over the target's running variance, capped at 1, for regression. */
+  readonly loss?: (prediction: P, y: Y) => number
+  /** Level 1 selector. Default 'hedge' (full information: every candidate's loss every step). */
+  readonly selector?: 'hedge' | 'ucb1' | 'exp3' | 'thompson'
+  /** Hedge's initial learning rate (level 2 adapts it). Default 2. */
+  readonly learningRate?: number
+  /** Level 1 drift detector on the ensemble's loss. Default 'adwin'. */
+  readonly detector?: 'adwin' | 'page-hinkley' | 'none'
+  /** On drift: reset the candidates and the selector, or only the selector's weights. Default 'reset'. */
+  readonly onDrift?: 'reset' | 'reweigh'
+  /** Levels 0..maxDepth-1 (2: candidates and selector; 3 adds the level that tunes the selector). Default 3. */
+  readonly maxDepth?: 2 | 3
+  /** Inputs per level-2 period (how often it looks at level-1 regret). Default 500. */
+  readonly period?: number
+  readonly rules?: readonly MetaRule[]
+  /** LTL constraints over the meta-events (atoms: drift, modify, switch, reset, rate, add, remove, rule names); no past operators. */
+  readonly safety?: ReadonlyArray<string | Formula>
+  /** At most this many modifications in any `modificationWindow` inputs. Default Infinity. */
+  readonly maxModificationsPerWindow?: number
+  readonly modificationWindow?: number
+  readonly seed?: number
+}
+
+/** One step's result. */
+export interface MetaStep<P> {
+  readonly index: number
+  /** The ensemble's prediction, made before learning from this input's target. */
+  readonly prediction: P | undefined
+  readonly chosen: string
+  readonly weights: Record<string, number>
+  readonly drift: boolean
+  readonly levels: LevelSummary[]
+  readonly modifications: { readonly applied: string[]; readonly refused: string[] }
+}
+
+const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (about 100 inputs)
+
+/**
+ * A three-level online meta-learner (after the "strange loop" idea, made concrete): level 0 runs
+ * candidate learners prequentially (predict, then learn); level 1 weighs them with Hedge (or picks
+ * with a bandit) by their losses and watches the ensemble's loss with a drift detector, resetting or
+ * reweighing on drift; level 2 tunes level 1's learning rate from the trend of its regret. Rules
+ * may modify lower levels; each change is checked first against LTL safety constraints over the
+ * meta-events (`Monitor.peek`) and the modification budget, and refused (and counted) if it would
+ * break one.
+ *
+ * ```ts
+ * const meta = new MetaLearner({ task: 'classification', candidates: { nb: () => new GaussianNaiveBayes(3), lr: () => new OnlineLogisticRegression(3) } })
+ * const out = meta.step([0.1, 2, 5], 1) // prediction before learning, chosen, weights, drift, levels
+ * ```
+ */
+export class MetaLearner<X, Y, P> {
+  private readonly names: string[] = []
+  private readonly factories: Array<() => OnlineLearner<X, Y, P>> = []
+  private learners: Array<OnlineLearner<X, Y, P>> = []
+  private selector!: Hedge | UCB1 | EXP3 | ThompsonSampling
+  private detector: ADWIN | PageHinkley | null
+  private readonly safety: Monitor<Record<string, boolean>>[]
+  private readonly loss: (prediction: P, y: Y) => number
+  private readonly target = { count: 0, mean: 0, m2: 0 }
+  private recent: number[] = []
+  private ensembleRecent = 0
+  private index = 0
+  private learningRate: number
+  private level0 = { best: '', since: 0 }
+  private level1 = { best: '', since: 0, drifts: 0, lastDrift: -1 }
+  private level2 = { since: 0, adjustments: 0, periodLoss: 0, periodBest: new Float64Array(0), previousRegret: Number.NaN }
+  private readonly appliedAt: number[] = []
+  refusals = 0
+
+  constructor(private readonly config: MetaLearnerConfig<X, Y, P>) {
+    if (config === null || typeof config !== 'object') throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
+    const { task, candidates, selector = 'hedge', learningRate = 2, detector = 'adwin', onDrift = 'reset', maxDepth = 3, period = 500, maxModificationsPerWindow = Infinity, modificationWindow = 1000 } = config
+    if (task !== 'classification' && task !== 'regression') throw new RangeError(`MetaLearner: task must be 'classification' or 'regression', got ${describeValue(task)}`)
+    if (candidates === null || typeof candidates !== 'object' || Object.keys(candidates).length === 0) throw new RangeError('MetaLearner: candidates must name at least one learner factory')
+    for (const [name, make] of Object.entries(candidates)) {
+      if (typeof make !== 'function') throw new TypeError(`MetaLearner: candidate ${JSON.stringify(name)} must be a factory function, got ${describeValue(make)}`)
+      this.names.push(name)
+      this.factories.push(make)
+    }
+    if (!['hedge', 'ucb1', 'exp3', 'thompson'].includes(selector)) throw new RangeError(`MetaLearner: selector must be 'hedge', 'ucb1', 'exp3' or 'thompson', got ${describeValue(selector)}`)
+    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`MetaLearner: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (!['adwin', 'page-hinkley', 'none'].includes(detector)) throw new RangeError(`MetaLearner: detector must be 'adwin', 'page-hinkley' or 'none', got ${describeValue(detector)}`)
+    if (onDrift !== 'reset' && onDrift !== 'reweigh') throw new RangeError(`MetaLearner: onDrift must be 'reset' or 'reweigh', got ${describeValue(onDrift)}`)
+    if (maxDepth !== 2 && maxDepth !== 3) throw new RangeError(`MetaLearner: maxDepth must be 2 or 3, got ${describeValue(maxDepth)}`)
+    if (!Number.isInteger(period) || period < 10) throw new RangeError(`MetaLearner: period must be an integer >= 10, got ${describeValue(period)}`)
+    if (!(maxModificationsPerWindow >= 0)) throw new RangeError(`MetaLearner: maxModificationsPerWindow must be >= 0, got ${describeValue(maxModificationsPerWindow)}`)
+    if (!Number.isInteger(modificationWindow) || modificationWindow < 1) throw new RangeError(`MetaLearner: modificationWindow must be an integer >= 1, got ${describeValue(modificationWindow)}`)
+    for (const rule of config.rules ?? []) {
+      if (rule === null || typeof rule !== 'object' || typeof rule.name !== 'string' || typeof rule.when !== 'function' || typeof rule.apply !== 'function') throw new TypeError(`MetaLearner: a rule needs a name, when and apply, got ${describeValue(rule)}`)
+    }
+    this.learningRate = learningRate
+    this.loss = config.loss ?? (task === 'classification' ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1) : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
+    this.safety = (config.safety ?? []).map((spec) => createMonitor<Record<string, boolean>>(spec, { closedWorld: true }))
+    for (const m of this.safety) m.peek({}) // a constraint with past operators fails here, at construction
+    this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
+    this.learners = this.factories.map((make) => make())
+    this.recent = this.names.map(() => 0)
+    this.selector = this.makeSelector()
+    this.level2.periodBest = new Float64Array(this.names.length)
+  }
+
+  /** Predicts for x (ensemble of the candidates), then learns from y when it is given. */
+  step(x: X, y?: Y): MetaStep<P> {
+    const index = this.index++
+    const n = this.names.length
+    const predictions = this.learners.map((l) => l.predict(x))
+    const weights = this.selector.weights()
+    const chosen = this.selector instanceof Hedge ? argmax(weights) : this.selector.select()
+    const prediction = this.combine(predictions, weights, chosen)
+    let drift = false
+    const applied: string[] = []
+    const refused: string[] = []
+    if (y !== undefined) {
+      const losses = new Float64Array(n)
+      for (let i = 0; i < n; i++) {
+        const l = predictions[i] === undefined ? 1 : this.loss(predictions[i], y)
+        if (!(l >= 0 && l <= 1)) throw new RangeError(`MetaLearner: loss of ${JSON.stringify(this.names[i])} must be in [0, 1], got ${describeValue(l)}`)
+        losses[i] = l
+        this.recent[i] += RECENT * (l - this.recent[i])
+      }
+      const ensembleLoss = prediction === undefined ? 1 : this.loss(prediction, y)
+      this.ensembleRecent += RECENT * (ensembleLoss - this.ensembleRecent)
+      for (const l of this.learners) l.learn(x, y)
+      if (this.selector instanceof Hedge) this.selector.update(losses)
+      else this.selector.update(chosen, 1 - losses[chosen])
+      if (this.detector !== null) {
+        this.detector.update(ensembleLoss)
+        drift = this.detector.driftDetected
+      }
+      if (drift) this.onDrift(index)
+      if ((this.config.maxDepth ?? 3) === 3) this.tune(index, ensembleLoss, losses)
+    }
+    this.track(index)
+    this.modify(index, drift, applied, refused)
+    const after = this.selector.weights()
+    const named: Record<string, number> = {}
+    for (let i = 0; i < this.names.length; i++) named[this.names[i]] = after[i]
+    return { index, prediction, chosen: this.names[chosen], weights: named, drift, levels: this.summaries(), modifications: { applied, refused } }
+  }
+
+  private combine(predictions: Array<P | undefined>, weights: Float64Array, chosen: number): P | undefined {
+    if (this.config.task === 'regression') {
+      let sum = 0
+      let total = 0
+      for (let i = 0; i < predictions.length; i++) {
+        const p = predictions[i] as unknown as number
+        if (typeof p === 'number' && Number.isFinite(p)) (sum += weights[i] * p), (total += weights[i])
+      }
+      return total > 0 ? (sum / total as unknown as P) : predictions[chosen]
+    }
+    if (!(this.selector instanceof Hedge)) return predictions[chosen]
+    // weighted vote over the predicted labels
+    const votes = new Map<P, number>()
+    let best: P | undefined
+    let bestVote = -1
+    for (let i = 0; i < predictions.length; i++) {
+      const p = predictions[i]
+      if (p === undefined) continue
+      const v = (votes.get(p) ?? 0) + weights[i]
+      votes.set(p, v)
+      if (v > bestVote) (bestVote = v), (best = p)
+    }
+    return best
+  }
+
+  private squaredLoss(p: number, y: number): number {
+    const t = this.target
+    t.count++
+    const delta = y - t.mean
+    t.mean += delta / t.count
+    t.m2 += delta * (y - t.mean)
+    const variance = t.count > 1 ? t.m2 / t.count : 1
+    return Math.min(1, (p - y) ** 2 / (4 * (variance > 0 ? variance : 1)))
+  }
+
+  private onDrift(index: number): void {
+    this.level1.drifts++
+    this.level1.lastDrift = index
+    if ((this.config.onDrift ?? 'reset') === 'reset') this.learners = this.factories.map((make) => make())
+    this.selector = this.makeSelector()
+  }
+
+  /** Level 2: each period, compare level 1's regret with the previous period's and move the rate. */
+  private tune(index: number, ensembleLoss: number, losses: Float64Array): void {
+    const l2 = this.level2
+    l2.periodLoss += ensembleLoss
+    for (let i = 0; i < losses.length; i++) l2.periodBest[i] += losses[i]
+    const period = this.config.period ?? 500
+    if ((index + 1) % period !== 0) return
+    let best = Infinity
+    for (let i = 0; i < l2.periodBest.length; i++) best = Math.min(best, l2.periodBest[i])
+    const regret = (l2.periodLoss - best) / period
+    if (!Number.isNaN(l2.previousRegret) && Math.abs(regret - l2.previousRegret) > 0.005) {
+      // regret rising: the weights follow the best candidate too slowly; falling: they can settle
+      this.setRate(regret > l2.previousRegret ? this.learningRate * 2 : this.learningRate * 0.75, index)
+    }
+    l2.previousRegret = regret
+    l2.periodLoss = 0
+    l2.periodBest.fill(0)
+  }
+
+  private setRate(rate: number, index: number): void {
+    const bounded = Math.min(64, Math.max(0.05, rate))
+    if (bounded === this.learningRate) return
+    this.learningRate = bounded
+    this.level2.since = index
+    this.level2.adjustments++
+    if (this.selector instanceof Hedge) {
+      const losses = this.selector.losses.slice()
+      this.selector = this.makeSelector()
+      ;(this.selector as Hedge).restore(losses)
+    }
+  }
+
+  private track(index: number): void {
+    const recentBest = this.names[argmin(this.recent)]
+    if (recentBest !== this.level0.best) this.level0 = { best: recentBest, since: index }
+    const favoured = this.names[argmax(this.selector.weights())]
+    if (favoured !== this.level1.best) this.level1 = { ...this.level1, best: favoured, since: index }
+  }
+
+  private modify(index: number, drift: boolean, applied: string[], refused: string[]): void {
+    const rules = this.config.rules
+    if (rules === undefined || rules.length === 0) {
+      if (this.safety.length > 0) this.stepSafety({ drift })
+      return
+    }
+    const event: Record<string, boolean> = { drift }
+    const state = this.state(index, drift)
+    const cap = this.config.maxModificationsPerWindow ?? Infinity
+    const window = this.config.modificationWindow ?? 1000
+    while (this.appliedAt.length > 0 && this.appliedAt[0] <= index - window) this.appliedAt.shift()
+    for (const rule of rules) {
+      if (!rule.when(state)) continue
+      const proposed: Record<string, boolean> = { ...event, modify: true, [rule.name]: true }
+      for (const e of rule.events ?? []) proposed[e] = true
+      if (this.appliedAt.length >= cap || this.safety.some((m) => m.peek(proposed) === 'false')) {
+        refused.push(rule.name)
+        this.refusals++
+        continue
+      }
+      rule.apply(this.control())
+      Object.assign(event, proposed)
+      applied.push(rule.name)
+      this.appliedAt.push(index)
+    }
+    this.stepSafety(event)
+  }
+
+  private stepSafety(event: Record<string, boolean>): void {
+    for (const m of this.safety) m.step(event)
+  }
+
+  private control(): MetaControl {
+    const find = (name: string): number => {
+      const i = this.names.indexOf(name)
+      if (i < 0) throw new RangeError(`MetaLearner: no candidate named ${JSON.stringify(name)}`)
+      return i
+    }
+    return {
+      setLearningRate: (rate) => this.setRate(rate, this.index - 1),
+      resetCandidate: (name) => {
+        const i = find(name)
+        this.learners[i] = this.factories[i]()
+      },
+      resetSelector: () => {
+        this.selector = this.makeSelector()
+      },
+      removeCandidate: (name) => {
+        const i = find(name)
+        if (this.names.length === 1) throw new RangeError('MetaLearner: the last candidate cannot be removed')
+        for (const list of [this.names, this.factories, this.learners, this.recent] as unknown[][]) list.splice(i, 1)
+        this.selector = this.makeSelector()
+        this.level2.periodBest = new Float64Array(this.names.length)
+      },
+      addCandidate: (name, make) => {
+        if (this.names.includes(name)) throw new RangeError(`MetaLearner: a candidate named ${JSON.stringify(name)} exists`)
+        this.names.push(name)
+        this.factories.push(make as () => OnlineLearner<X, Y, P>)
+        this.learners.push(make() as OnlineLearner<X, Y, P>)
+        this.recent.push(this.ensembleRecent)
+        this.selector = this.makeSelector()
+        this.level2.periodBest = new Float64Array(this.names.length)
+      },
+    }
+  }
+
+  private state(index: number, drift: boolean): MetaState {
+    const weights: Record<string, number> = {}
+    const recentLoss: Record<string, number> = {}
+    const w = this.selector.weights()
+    this.names.forEach((name, i) => ((weights[name] = w[i]), (recentLoss[name] = this.recent[i])))
+    return { index, chosen: this.names[argmax(w)], weights, drift, recentLoss, ensembleLoss: this.ensembleRecent, learningRate: this.learningRate, levels: this.summaries() }
+  }
+
+  private summaries(): LevelSummary[] {
+    const out: LevelSummary[] = [
+      { level: 0, belief: this.level0.best, since: this.level0.since, events: 0, last: -1 },
+      { level: 1, belief: this.level1.best, since: this.level1.since, events: this.level1.drifts, last: this.level1.lastDrift },
+    ]
+    if ((this.config.maxDepth ?? 3) === 3) out.push({ level: 2, belief: `learning rate ${Number(this.learningRate.toPrecision(3))}`, since: this.level2.since, events: this.level2.adjustments, last: this.level2.since })
+    return out
+  }
+
+  private makeSelector(): Hedge | UCB1 | EXP3 | ThompsonSampling {
+    const n = this.names.length
+    const seed = this.config.seed ?? 1
+    switch (this.config.selector ?? 'hedge') {
+      case 'ucb1':
+        return new UCB1(n)
+      case 'exp3':
+        return new EXP3(n, { seed })
+      case 'thompson':
+        return new ThompsonSampling(n, { seed })
+      default:
+        return new Hedge(n, { learningRate: this.learningRate, seed })
+    }
+  }
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i
+  return best
+}
+
+function argmin(values: ArrayLike<number>): number {
+  let best = 0
+  for (let i = 1; i < values.length; i++) if (values[i] < values[best]) best = i
+  return best
+}

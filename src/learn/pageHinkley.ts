@@ -1,0 +1,117 @@
+import { describeValue } from '../errors'
+
+/** Which direction of change a {@link PageHinkley} detector watches. */
+export type PageHinkleyMode = 'both' | 'up' | 'down'
+
+export interface PageHinkleyOptions {
+  /** Updates (since the last reset) before a drift may be flagged. Default 30. */
+  readonly minInstances?: number
+  /** Magnitude of change tolerated, subtracted (up) or added (down) at every step. Default 0.005. */
+  readonly delta?: number
+  /** Detection threshold lambda on the cumulative deviation. Default 50. */
+  readonly threshold?: number
+  /** Forgetting factor in (0, 1] applied to the cumulative sums. Default 1 - 1e-4. */
+  readonly alpha?: number
+  /** Flag increases of the mean (`'up'`), decreases (`'down'`) or either (`'both'`). Default `'both'`. */
+  readonly mode?: PageHinkleyMode
+}
+
+const MODE_UP = 1
+const MODE_DOWN = 2
+const MODE_BOTH = 3
+
+/**
+ * Page-Hinkley test (Page 1954) for a change in the mean of a stream, step for step as River's
+ * `drift.PageHinkley` (online-ml/river, the two-sided version with `mode`): the running mean m_t,
+ * the fading cumulative sums U_t = alpha U_{t-1} + (x_t - m_t) - delta and
+ * L_t = alpha L_{t-1} + (x_t - m_t) + delta, and a drift when U_t - min U > threshold (up) or
+ * max L - L_t > threshold (down), once `minInstances` values have been seen.
+ *
+ * As in River, `driftDetected` is true only for the update that detects; the next `update` first
+ * resets the detector (mean, sums, count) and then consumes its value. O(1) per update, no
+ * allocation.
+ *
+ * ```ts
+ * const ph = new PageHinkley()
+ * for (const x of stream) {
+ *   ph.update(x)
+ *   if (ph.driftDetected) console.log('the mean moved')
+ * }
+ * ```
+ */
+export class PageHinkley {
+  readonly minInstances: number
+  readonly delta: number
+  readonly threshold: number
+  readonly alpha: number
+  readonly mode: PageHinkleyMode
+  private readonly modeCode: number
+  private n = 0
+  private mean = 0
+  private sumIncrease = 0
+  private sumDecrease = 0
+  private minIncrease = Infinity
+  // River starts the maximum at -1, not -Infinity; kept so the first steps match bit for bit
+  private maxDecrease = -1
+  private detected = false
+
+  constructor(options: PageHinkleyOptions = {}) {
+    const { minInstances = 30, delta = 0.005, threshold = 50, alpha = 1 - 0.0001, mode = 'both' } = options
+    if (!Number.isInteger(minInstances) || minInstances < 1) throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${describeValue(minInstances)}`)
+    if (typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0) throw new RangeError(`PageHinkley: delta must be a finite number >= 0, got ${describeValue(delta)}`)
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) throw new RangeError(`PageHinkley: threshold must be a finite number >= 0, got ${describeValue(threshold)}`)
+    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1)) throw new RangeError(`PageHinkley: alpha must be a number in (0, 1], got ${describeValue(alpha)}`)
+    if (mode !== 'both' && mode !== 'up' && mode !== 'down') throw new TypeError(`PageHinkley: mode must be 'both', 'up' or 'down', got ${describeValue(mode)}`)
+    this.minInstances = minInstances
+    this.delta = delta
+    this.threshold = threshold
+    this.alpha = alpha
+    this.mode = mode
+    this.modeCode = mode === 'up' ? MODE_UP : mode === 'down' ? MODE_DOWN : MODE_BOTH
+  }
+
+  /** True when the last `update` detected a change; cleared by the next `update` or `reset`. */
+  get driftDetected(): boolean {
+    return this.detected
+  }
+
+  /** Values consumed since the last reset (including the automatic one after a detection). */
+  get count(): number {
+    return this.n
+  }
+
+  /** Running mean of the values since the last reset. */
+  get runningMean(): number {
+    return this.mean
+  }
+
+  /** Consumes one value; throws a RangeError on a non-finite one, leaving the state untouched. */
+  update(x: number): void {
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`PageHinkley.update: x must be a finite number, got ${describeValue(x)}`)
+    if (this.detected) this.reset()
+    this.n += 1
+    // (1 / n) * (x - m) rather than (x - m) / n: River's stats.Mean rounds this way
+    this.mean += (1 / this.n) * (x - this.mean)
+    const dev = x - this.mean
+    this.sumIncrease = this.alpha * this.sumIncrease + dev - this.delta
+    this.sumDecrease = this.alpha * this.sumDecrease + dev + this.delta
+    if (this.sumIncrease < this.minIncrease) this.minIncrease = this.sumIncrease
+    if (this.sumDecrease > this.maxDecrease) this.maxDecrease = this.sumDecrease
+    if (this.n >= this.minInstances) {
+      const up = (this.modeCode & MODE_UP) !== 0 && this.sumIncrease - this.minIncrease > this.threshold
+      const down = (this.modeCode & MODE_DOWN) !== 0 && this.maxDecrease - this.sumDecrease > this.threshold
+      this.detected = up || down
+    }
+  }
+
+  /** Forgets everything seen, as a freshly constructed detector with the same options. */
+  reset(): void {
+    this.n = 0
+    this.mean = 0
+    this.sumIncrease = 0
+    this.sumDecrease = 0
+    this.minIncrease = Infinity
+    this.maxDecrease = -1
+    this.detected = false
+  }
+}

@@ -1,0 +1,348 @@
+import { describe, expect, it } from 'vitest'
+import { fc, test } from '@fast-check/vitest'
+import { KSWIN, ksEqualSizeDistance, ksEqualSizePValue } from '../../../src/learn/kswin'
+import { rng } from '../../support/rng'
+
+/**
+ * CPython's random.Random(seed) for a seed in [0, 2^32): MT19937 seeded by init_by_array([seed]),
+ * random() from two words (53 bits), choices() as population[floor(random() * n)], randbelow by
+ * rejection on bit-length words, sample() by its pool or set method (Lib/random.py). Enough to
+ * rebuild River's docstring run; checked against values printed by python3 3.11 below.
+ */
+class PythonRandom {
+  private readonly mt = new Uint32Array(624)
+  private index = 624
+  constructor(seed: number) {
+    const mt = this.mt
+    mt[0] = 19650218
+    for (let i = 1; i < 624; i++) mt[i] = (Math.imul(1812433253, mt[i - 1] ^ (mt[i - 1] >>> 30)) + i) >>> 0
+    let i = 1
+    for (let k = 624; k > 0; k--) {
+      mt[i] = ((mt[i] ^ Math.imul(mt[i - 1] ^ (mt[i - 1] >>> 30), 1664525)) + seed) >>> 0
+      if (++i >= 624) (mt[0] = mt[623]), (i = 1)
+    }
+    for (let k = 623; k > 0; k--) {
+      mt[i] = ((mt[i] ^ Math.imul(mt[i - 1] ^ (mt[i - 1] >>> 30), 1566083941)) - i) >>> 0
+      if (++i >= 624) (mt[0] = mt[623]), (i = 1)
+    }
+    mt[0] = 0x80000000
+  }
+  uint32(): number {
+    const mt = this.mt
+    if (this.index >= 624) {
+      for (let k = 0; k < 624; k++) {
+        const y = (mt[k] & 0x80000000) | (mt[(k + 1) % 624] & 0x7fffffff)
+        mt[k] = mt[(k + 397) % 624] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0)
+      }
+      this.index = 0
+    }
+    let y = mt[this.index++]
+    y ^= y >>> 11
+    y ^= (y << 7) & 0x9d2c5680
+    y ^= (y << 15) & 0xefc60000
+    y ^= y >>> 18
+    return y >>> 0
+  }
+  random(): number {
+    return ((this.uint32() >>> 5) * 67108864 + (this.uint32() >>> 6)) / 9007199254740992
+  }
+  randbelow(n: number): number {
+    const shift = Math.clz32(n)
+    let r = this.uint32() >>> shift
+    while (r >= n) r = this.uint32() >>> shift
+    return r
+  }
+  /** random.sample(range(n), k) */
+  sample(n: number, k: number): number[] {
+    const result: number[] = []
+    const setsize = 21 + (k > 5 ? 4 ** Math.ceil(Math.log(k * 3) / Math.log(4)) : 0)
+    if (n <= setsize) {
+      const pool = Array.from({ length: n }, (_, i) => i)
+      for (let i = 0; i < k; i++) {
+        const j = this.randbelow(n - i)
+        result.push(pool[j])
+        pool[j] = pool[n - i - 1]
+      }
+    } else {
+      const selected = new Set<number>()
+      for (let i = 0; i < k; i++) {
+        let j = this.randbelow(n)
+        while (selected.has(j)) j = this.randbelow(n)
+        selected.add(j)
+        result.push(j)
+      }
+    }
+    return result
+  }
+  choices<T>(population: readonly T[], k: number): T[] {
+    return Array.from({ length: k }, () => population[Math.floor(this.random() * population.length)])
+  }
+}
+
+const pythonRandomBelow = (seed: number) => {
+  const r = new PythonRandom(seed)
+  return (m: number) => r.randbelow(m)
+}
+
+/** rng.choices([0, 1], k=1000) + rng.choices(range(4, 8), k=1000) with rng = random.Random(12345). */
+function riverExampleStream(): number[] {
+  const r = new PythonRandom(12345)
+  return [...r.choices([0, 1], 1000), ...r.choices([4, 5, 6, 7], 1000)]
+}
+
+function detections(detector: KSWIN, xs: ArrayLike<number>): number[] {
+  const found: number[] = []
+  for (let i = 0; i < xs.length; i++) {
+    detector.update(xs[i])
+    if (detector.driftDetected) found.push(i)
+  }
+  return found
+}
+
+function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+}
+
+function binomial(n: number, k: number): bigint {
+  let c = 1n
+  for (let i = 0; i < k; i++) c = (c * BigInt(n - i)) / BigInt(i + 1)
+  return c
+}
+
+/** P(D_{n,n} >= h/n) by counting lattice paths (0,0) -> (n,n) that stay strictly inside |x - y| < h. */
+function latticePValue(n: number, h: number): number {
+  if (h === 0) return 1
+  let row: bigint[] = Array.from({ length: n + 1 }, (_, y) => (y < h ? 1n : 0n))
+  for (let x = 1; x <= n; x++) {
+    const next: bigint[] = new Array(n + 1).fill(0n)
+    for (let y = 0; y <= n; y++) {
+      if (Math.abs(x - y) >= h) continue
+      next[y] = row[y] + (y > 0 ? next[y - 1] : 0n)
+    }
+    row = next
+  }
+  const total = binomial(2 * n, n)
+  return Number(total - row[n]) / Number(total)
+}
+
+/** max over every value v of |#(a <= v) - #(b <= v)|, by brute force. */
+function bruteDistance(a: readonly number[], b: readonly number[]): number {
+  let h = 0
+  for (const v of [...a, ...b]) h = Math.max(h, Math.abs(a.filter((u) => u <= v).length - b.filter((u) => u <= v).length))
+  return h
+}
+
+/**
+ * River's KSWIN.update transcribed with plain arrays: deque of at most windowSize values,
+ * random.sample over the older part, ks_2samp by brute force and lattice counting.
+ */
+function riverKswin(xs: readonly number[], alpha: number, windowSize: number, statSize: number, seed: number) {
+  let window: number[] = []
+  let random = new PythonRandom(seed)
+  let drift = false
+  const steps: { drift: boolean; d: number; p: number }[] = []
+  for (const x of xs) {
+    if (drift) (window = []), (random = new PythonRandom(seed))
+    window.push(x)
+    if (window.length > windowSize) window.shift()
+    let d = 0
+    let p = 0
+    if (window.length >= windowSize) {
+      const reference = random.sample(windowSize - statSize, statSize).map((r) => window[r])
+      const recent = window.slice(windowSize - statSize)
+      const h = bruteDistance(reference, recent)
+      d = h / statSize
+      p = latticePValue(statSize, h)
+      drift = p <= alpha && d > 0.1
+    } else {
+      drift = false
+    }
+    steps.push({ drift, d, p })
+  }
+  return steps
+}
+
+describe('KSWIN: River docstring example', () => {
+  it('the Python ports agree with python3 3.11', () => {
+    const r = new PythonRandom(42)
+    expect(r.sample(70, 30)).toEqual([14, 3, 35, 31, 28, 17, 13, 43, 47, 57, 34, 5, 37, 27, 2, 1, 58, 63, 69, 32, 38, 54, 67, 12, 45, 41, 59, 26, 51, 65])
+    expect(r.sample(70, 30).slice(0, 5)).toEqual([35, 0, 20, 54, 43])
+    const xs = riverExampleStream()
+    expect(xs.reduce((s, v, i) => s + i * v, 0)).toBe(8451760)
+  })
+
+  it('with Python\'s random as the sampler: "Change detected at index 1016, input value: 6", and nowhere else', () => {
+    const xs = riverExampleStream()
+    const found = detections(new KSWIN({ alpha: 0.0001, seed: 42, randomBelow: pythonRandomBelow }), xs)
+    expect(found).toEqual([1016])
+    expect(xs[1016]).toBe(6)
+  })
+
+  it('with the default mulberry32 sampler the same change is found within the window (not the same index)', () => {
+    const xs = riverExampleStream()
+    const found = detections(new KSWIN({ alpha: 0.0001, seed: 42 }), xs)
+    expect(found.length).toBeGreaterThanOrEqual(1)
+    expect(found[0]).toBeGreaterThanOrEqual(1000)
+    expect(found[0]).toBeLessThan(1030)
+  })
+})
+
+describe('KSWIN: against a plain transcription of River with scipy\'s test done by brute force', () => {
+  it('ksEqualSizePValue equals the lattice-path count for every n <= 40 and h', () => {
+    for (let n = 1; n <= 40; n++) {
+      for (let h = 0; h <= n; h++) {
+        const exact = latticePValue(n, h)
+        expect(Math.abs(ksEqualSizePValue(n, h) - exact)).toBeLessThanOrEqual(1e-12 * exact + 1e-300)
+      }
+    }
+  })
+
+  test.prop([fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 25 }).chain((a) => fc.tuple(fc.constant(a), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: a.length, maxLength: a.length })))])(
+    'ksEqualSizeDistance equals the brute-force distance, ties included',
+    ([ints, doubles]) => {
+      // half the samples from a few integers so that ties across and within samples are common
+      const b = doubles.map((v, i) => (i % 2 === 0 ? Math.round(v) : v))
+      expect(ksEqualSizeDistance(Float64Array.from(ints).sort(), Float64Array.from(b).sort())).toBe(bruteDistance(ints, b))
+    },
+  )
+
+  test.prop([fc.integer({ min: 1, max: 10000 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(0.005, 0.05)], { numRuns: 25 })(
+    'every step (drift flag, D, p-value) matches, for pool- and set-method sample sizes',
+    (seed, statSize, extra, alpha) => {
+      // statSize * (2 + extra) keeps the older part small (pool method) or, for extra 3 with statSize 6, large (set method)
+      const windowSize = statSize * (2 + extra) + (extra === 3 ? 30 : 0)
+      const random = rng(seed)
+      const xs = Array.from({ length: 400 }, (_, i) => Math.floor(random() * 5) + (i > 200 ? 2 : 0))
+      const expected = riverKswin(xs, alpha, windowSize, statSize, seed)
+      const kswin = new KSWIN({ alpha, windowSize, statSize, seed, randomBelow: pythonRandomBelow })
+      for (let i = 0; i < xs.length; i++) {
+        kswin.update(xs[i])
+        expect(kswin.driftDetected).toBe(expected[i].drift)
+        expect(kswin.statistic).toBe(expected[i].d)
+        expect(Math.abs(kswin.pValue - expected[i].p)).toBeLessThanOrEqual(1e-12)
+      }
+    },
+  )
+
+  it('the River docstring run matches the transcription step for step', () => {
+    const xs = riverExampleStream()
+    const expected = riverKswin(xs, 0.0001, 100, 30, 42)
+    const kswin = new KSWIN({ alpha: 0.0001, seed: 42, randomBelow: pythonRandomBelow })
+    for (let i = 0; i < xs.length; i++) {
+      kswin.update(xs[i])
+      expect(kswin.driftDetected).toBe(expected[i].drift)
+      expect(kswin.statistic).toBe(expected[i].d)
+      expect(Math.abs(kswin.pValue - expected[i].p)).toBeLessThanOrEqual(1e-12)
+    }
+  })
+})
+
+describe('KSWIN: behaviour', () => {
+  // Without change, the reference and the recent part are independent samples of one continuous
+  // law, so the exact test gives P(p <= alpha) <= alpha at each full-window update: at most
+  // alpha * 20 000 = 100 alarms per stream on average (fewer, as each alarm empties the window
+  // for 99 updates). Alarms cluster (consecutive tests share 29 of 30 recent values), so we allow
+  // 1.5 alpha per update over 5 x 20 000 updates: 750. Measured: see the report.
+  it('false alarms on 5 x 20 000 i.i.d. normal values stay within 1.5 alpha per update', () => {
+    let alarms = 0
+    for (let seed = 1; seed <= 5; seed++) {
+      const noise = gaussian(rng(seed))
+      alarms += detections(new KSWIN({ seed }), Float64Array.from({ length: 20000 }, noise)).length
+    }
+    expect(alarms).toBeLessThanOrEqual(1.5 * 0.005 * 5 * 20000)
+  })
+
+  // After a jump of 3 standard deviations, once about half the recent 30 values are new the
+  // distance is near 1/2 and p ~ 1e-3 < alpha; by 30 updates all are new and p ~ 1e-17. A false
+  // alarm shortly before the jump empties the window, and the first test then waits for it to
+  // refill: the delay counts from the first full window that holds the jump.
+  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(3, -3)], { numRuns: 50 })('a mean shift of 3 sigma is caught within statSize = 30 updates of a full window', (seed, shift) => {
+    const noise = gaussian(rng(seed))
+    const xs = Float64Array.from({ length: 1000 }, (_, i) => (i >= 500 ? shift : 0) + noise())
+    const all = detections(new KSWIN({ seed }), xs)
+    const before = all.filter((i) => i < 500)
+    const firstTest = Math.max(500, before.length > 0 ? before[before.length - 1] + 100 : 99)
+    const after = all.filter((i) => i >= 500)
+    expect(after.length).toBeGreaterThanOrEqual(1)
+    expect(after[0]).toBeLessThan(firstTest + 30)
+  })
+
+  it('drift is flagged for one update only; the next update empties the window and re-seeds', () => {
+    const xs = riverExampleStream()
+    const kswin = new KSWIN({ alpha: 0.0001, seed: 42, randomBelow: pythonRandomBelow })
+    for (let i = 0; i <= 1016; i++) kswin.update(xs[i])
+    expect(kswin.driftDetected).toBe(true)
+    kswin.update(xs[1017])
+    expect(kswin.driftDetected).toBe(false)
+    expect(kswin.count).toBe(1)
+    // from here on it behaves as a fresh detector fed from index 1017
+    const fresh = new KSWIN({ alpha: 0.0001, seed: 42, randomBelow: pythonRandomBelow })
+    fresh.update(xs[1017])
+    for (let i = 1018; i < 1400; i++) {
+      kswin.update(xs[i])
+      fresh.update(xs[i])
+      expect(kswin.pValue).toBe(fresh.pValue)
+    }
+  })
+
+  it('reset() gives the same future as a fresh detector', () => {
+    const noise = gaussian(rng(9))
+    const xs = Float64Array.from({ length: 600 }, (_, i) => noise() + (i > 300 ? 2 : 0))
+    const used = new KSWIN({ seed: 5 })
+    for (let i = 0; i < 250; i++) used.update(xs[599 - i])
+    used.reset()
+    expect(used.count).toBe(0)
+    expect(detections(used, xs)).toEqual(detections(new KSWIN({ seed: 5 }), xs))
+  })
+
+  it('window pre-fills like River\'s deque: the last windowSize values, no test until the next update', () => {
+    const noise = gaussian(rng(11))
+    const xs = Float64Array.from({ length: 500 }, (_, i) => noise() + (i > 250 ? 2 : 0))
+    // 99 values fed one by one never fill the window, so no draw is spent: same state as pre-filled
+    const fed = new KSWIN({ seed: 3 })
+    for (let i = 0; i < 99; i++) fed.update(xs[i])
+    const prefilled = new KSWIN({ seed: 3, window: xs.subarray(0, 99) })
+    // a longer window keeps only its last 100 values
+    const long = new KSWIN({ seed: 3, window: xs.subarray(0, 150) })
+    const tail = new KSWIN({ seed: 3, window: xs.subarray(50, 150) })
+    for (let i = 99; i < 500; i++) {
+      fed.update(xs[i])
+      prefilled.update(xs[i])
+      expect(prefilled.pValue).toBe(fed.pValue)
+      expect(prefilled.driftDetected).toBe(fed.driftDetected)
+      if (i >= 150) {
+        long.update(xs[i])
+        tail.update(xs[i])
+        expect(long.pValue).toBe(tail.pValue)
+      }
+    }
+  })
+})
+
+describe('KSWIN: bad input', () => {
+  it.each([NaN, Infinity, -Infinity])('update(%s) throws a RangeError naming it and keeps the state', (x) => {
+    const kswin = new KSWIN()
+    kswin.update(1)
+    expect(() => kswin.update(x)).toThrow(RangeError)
+    expect(() => kswin.update(x)).toThrow(String(x))
+    expect(kswin.count).toBe(1)
+  })
+
+  it('bad options throw, naming the value', () => {
+    expect(() => new KSWIN({ alpha: 1.5 })).toThrow(/alpha.*1\.5/)
+    expect(() => new KSWIN({ alpha: NaN })).toThrow(RangeError)
+    expect(() => new KSWIN({ statSize: 0 })).toThrow(/statSize.*0/)
+    expect(() => new KSWIN({ windowSize: 50, statSize: 30 })).toThrow(/windowSize.*50/)
+    expect(() => new KSWIN({ windowSize: 100.5 })).toThrow(RangeError)
+    expect(() => new KSWIN({ seed: 0.5 })).toThrow(/seed.*0\.5/)
+    expect(() => new KSWIN({ window: [1, NaN] })).toThrow(/window\[1\].*NaN/)
+    expect(() => ksEqualSizePValue(30, 31)).toThrow(/31/)
+    expect(() => ksEqualSizeDistance([1], [1, 2])).toThrow(RangeError)
+  })
+
+  it('a randomBelow that leaves [0, m) is reported, not trusted', () => {
+    const kswin = new KSWIN({ windowSize: 4, statSize: 2, randomBelow: () => (m) => m })
+    for (let i = 0; i < 3; i++) kswin.update(i)
+    expect(() => kswin.update(3)).toThrow(/randomBelow\(2\) returned 2/)
+  })
+})
