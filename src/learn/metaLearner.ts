@@ -125,6 +125,11 @@ export class MetaLearner<X, Y, P> {
   private level2 = { since: 0, adjustments: 0, periodLoss: 0, periodBest: new Float64Array(0), previousRegret: Number.NaN }
   private readonly appliedAt: number[] = []
   refusals = 0
+  // reused every step: the step allocates only what it emits
+  private predictions: Array<P | undefined> = []
+  private buffer = new Float64Array(0)
+  private losses = new Float64Array(0)
+  private summaryCache: LevelSummary[] = []
 
   constructor(private readonly config: MetaLearnerConfig<X, Y, P>) {
     if (config === null || typeof config !== 'object') throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
@@ -162,17 +167,19 @@ export class MetaLearner<X, Y, P> {
   step(x: X, y?: Y): MetaStep<P> {
     const index = this.index++
     const n = this.names.length
-    const predictions = this.learners.map((l) => l.predict(x))
-    const weights = this.selector.weights()
+    if (this.buffer.length !== n) (this.buffer = new Float64Array(n)), (this.losses = new Float64Array(n)), (this.predictions = new Array<P | undefined>(n).fill(undefined))
+    const predictions = this.predictions
+    for (let i = 0; i < n; i++) predictions[i] = this.learners[i].predict(x)
+    const weights = this.selector.weightsInto(this.buffer)
     const chosen = this.selector instanceof Hedge ? argmax(weights) : this.selector.select()
     const prediction = this.combine(predictions, weights, chosen)
     let drift = false
     const applied: string[] = []
     const refused: string[] = []
     if (y !== undefined) {
-      const losses = new Float64Array(n)
+      const losses = this.losses
       for (let i = 0; i < n; i++) {
-        const l = predictions[i] === undefined ? 1 : this.loss(predictions[i], y)
+        const l = predictions[i] === undefined ? 1 : this.loss(predictions[i] as P, y)
         if (!(l >= 0 && l <= 1)) throw new RangeError(`MetaLearner: loss of ${JSON.stringify(this.names[i])} must be in [0, 1], got ${describeValue(l)}`)
         losses[i] = l
         this.recent[i] += RECENT * (l - this.recent[i])
@@ -191,7 +198,7 @@ export class MetaLearner<X, Y, P> {
     }
     this.track(index)
     this.modify(index, drift, applied, refused)
-    const after = this.selector.weights()
+    const after = this.selector.weightsInto(this.buffer)
     const named: Record<string, number> = {}
     for (let i = 0; i < this.names.length; i++) named[this.names[i]] = after[i]
     return { index, prediction, chosen: this.names[chosen], weights: named, drift, levels: this.summaries(), modifications: { applied, refused } }
@@ -208,16 +215,18 @@ export class MetaLearner<X, Y, P> {
       return total > 0 ? (sum / total as unknown as P) : predictions[chosen]
     }
     if (!(this.selector instanceof Hedge)) return predictions[chosen]
-    // weighted vote over the predicted labels
-    const votes = new Map<P, number>()
+    // weighted vote over the predicted labels (a quadratic scan: candidates are few, and a Map per step is not free)
     let best: P | undefined
     let bestVote = -1
     for (let i = 0; i < predictions.length; i++) {
       const p = predictions[i]
       if (p === undefined) continue
-      const v = (votes.get(p) ?? 0) + weights[i]
-      votes.set(p, v)
-      if (v > bestVote) (bestVote = v), (best = p)
+      let seenBefore = false
+      for (let j = 0; j < i && !seenBefore; j++) seenBefore = predictions[j] === p
+      if (seenBefore) continue
+      let vote = 0
+      for (let j = i; j < predictions.length; j++) if (predictions[j] === p) vote += weights[j]
+      if (vote > bestVote) (bestVote = vote), (best = p)
     }
     return best
   }
@@ -274,7 +283,7 @@ export class MetaLearner<X, Y, P> {
   private track(index: number): void {
     const recentBest = this.names[argmin(this.recent)]
     if (recentBest !== this.level0.best) this.level0 = { best: recentBest, since: index }
-    const favoured = this.names[argmax(this.selector.weights())]
+    const favoured = this.names[argmax(this.selector.weightsInto(this.buffer))]
     if (favoured !== this.level1.best) this.level1 = { ...this.level1, best: favoured, since: index }
   }
 
@@ -347,18 +356,23 @@ export class MetaLearner<X, Y, P> {
   private state(index: number, drift: boolean): MetaState {
     const weights: Record<string, number> = {}
     const recentLoss: Record<string, number> = {}
-    const w = this.selector.weights()
+    const w = this.selector.weightsInto(this.buffer)
     this.names.forEach((name, i) => ((weights[name] = w[i]), (recentLoss[name] = this.recent[i])))
     return { index, chosen: this.names[argmax(w)], weights, drift, recentLoss, ensembleLoss: this.ensembleRecent, learningRate: this.learningRate, levels: this.summaries() }
   }
 
+  /** The levels' summaries; the same array while nothing changed, so a quiet step allocates none. */
   private summaries(): LevelSummary[] {
-    const out: LevelSummary[] = [
-      { level: 0, belief: this.level0.best, since: this.level0.since, events: 0, last: -1 },
-      { level: 1, belief: this.level1.best, since: this.level1.since, events: this.level1.drifts, last: this.level1.lastDrift },
-    ]
-    if ((this.config.maxDepth ?? 3) === 3) out.push({ level: 2, belief: `learning rate ${Number(this.learningRate.toPrecision(3))}`, since: this.level2.since, events: this.level2.adjustments, last: this.level2.since })
-    return out
+    const c = this.summaryCache
+    const l0 = this.level0
+    const l1 = this.level1
+    const l2 = this.level2
+    const deep = (this.config.maxDepth ?? 3) === 3
+    const s0 = c.length > 0 && c[0].belief === l0.best && c[0].since === l0.since ? c[0] : { level: 0, belief: l0.best, since: l0.since, events: 0, last: -1 }
+    const s1 = c.length > 0 && c[1].belief === l1.best && c[1].since === l1.since && c[1].events === l1.drifts ? c[1] : { level: 1, belief: l1.best, since: l1.since, events: l1.drifts, last: l1.lastDrift }
+    const s2 = !deep ? null : c.length > 2 && c[2].events === l2.adjustments ? c[2] : { level: 2, belief: `learning rate ${Number(this.learningRate.toPrecision(3))}`, since: l2.since, events: l2.adjustments, last: l2.since }
+    if (c.length > 0 && s0 === c[0] && s1 === c[1] && (s2 === null || s2 === c[2])) return c
+    return (this.summaryCache = s2 === null ? [s0, s1] : [s0, s1, s2])
   }
 
   private makeSelector(): Hedge | UCB1 | EXP3 | ThompsonSampling {

@@ -12,6 +12,8 @@ export interface Selector {
   select(): number
   /** The current probability (or, for UCB1, share of pulls) of each candidate; sums to 1. */
   weights(): Float64Array
+  /** The same, written into `out` (no allocation). */
+  weightsInto(out: Float64Array): Float64Array
 }
 
 export interface SelectorOptions {
@@ -93,6 +95,11 @@ export class Hedge implements Selector {
     return this.p.slice()
   }
 
+  weightsInto(out: Float64Array): Float64Array {
+    out.set(this.p)
+    return out
+  }
+
   /** Adds this round's loss of every expert (each in [0, 1]). */
   update(losses: ArrayLike<number>): void {
     if (losses === null || typeof losses !== 'object' || losses.length !== this.size) throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
@@ -168,9 +175,12 @@ export class UCB1 implements Selector {
 
   /** Shares of pulls so far (uniform before any). */
   weights(): Float64Array {
-    const w = new Float64Array(this.size)
-    for (let i = 0; i < this.size; i++) w[i] = this.t === 0 ? 1 / this.size : this.pulls[i] / this.t
-    return w
+    return this.weightsInto(new Float64Array(this.size))
+  }
+
+  weightsInto(out: Float64Array): Float64Array {
+    for (let i = 0; i < this.size; i++) out[i] = this.t === 0 ? 1 / this.size : this.pulls[i] / this.t
+    return out
   }
 
   update(arm: number, reward: number): void {
@@ -217,6 +227,11 @@ export class EXP3 implements Selector {
 
   weights(): Float64Array {
     return this.p.slice()
+  }
+
+  weightsInto(out: Float64Array): Float64Array {
+    out.set(this.p)
+    return out
   }
 
   update(arm: number, reward: number): void {
@@ -271,11 +286,14 @@ export class ThompsonSampling implements Selector {
 
   /** Posterior means, normalised to sum to 1. */
   weights(): Float64Array {
-    const w = new Float64Array(this.size)
+    return this.weightsInto(new Float64Array(this.size))
+  }
+
+  weightsInto(out: Float64Array): Float64Array {
     let total = 0
-    for (let i = 0; i < this.size; i++) total += w[i] = this.alpha[i] / (this.alpha[i] + this.beta[i])
-    for (let i = 0; i < this.size; i++) w[i] /= total
-    return w
+    for (let i = 0; i < this.size; i++) total += out[i] = this.alpha[i] / (this.alpha[i] + this.beta[i])
+    for (let i = 0; i < this.size; i++) out[i] /= total
+    return out
   }
 
   update(arm: number, reward: number): void {
