@@ -11,9 +11,11 @@
  *  5. Measures timer precision: NanoScheduler against RxJS's asyncScheduler, same run.
  *  6. Guards the recorded LLM answer with temporal-logic rules (ltlGuard): a latency rule holds,
  *     a content rule cuts the answer off at the first token that breaks it.
+ *  7. Learns a drifting concept online with metaLearn: candidates weighed by Hedge, ADWIN on the
+ *     ensemble's loss, a self-modification rule held back by an LTL safety constraint.
  */
 import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
-import { LtlViolationError, attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, ltlGuard, ltlVerdicts, scheduleOn } from 'midstream'
+import { GaussianNaiveBayes, LtlViolationError, OnlineLogisticRegression, attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, ltlGuard, ltlVerdicts, metaLearn, scheduleOn, type OnlineLearner } from 'midstream'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -32,6 +34,61 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   await prioritisedTelemetry(print)
   await timerPrecision(print, options.precisionSamples ?? 200)
   guardAnswer(print)
+  learnDriftingConcept(print)
+}
+
+function learnDriftingConcept(print: (line: string) => void): void {
+  print('7. A drifting concept learned online (metaLearn): SEA, thresholds 8, 9, 7, 9.5, 10% label noise (ceiling 90%)')
+  // the SEA concepts stream: label 1 when x1 + x2 <= theta, theta changing every 5 000 samples
+  let seed = 3
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+  const observations: Array<{ x: number[]; y: number }> = []
+  for (const theta of [8, 9, 7, 9.5]) {
+    for (let i = 0; i < 5000; i++) {
+      const x = [10 * random(), 10 * random(), 10 * random()]
+      const label = x[0] + x[1] <= theta ? 1 : 0
+      observations.push({ x, y: random() < 0.1 ? 1 - label : label })
+    }
+  }
+  const logistic = (rate: number, averaging?: number) => (): OnlineLearner<number[], number, number> => {
+    const model = new OnlineLogisticRegression(3, { learningRate: rate, averaging })
+    const scaled = (x: number[]) => x.map((v) => v / 10)
+    return { predict: (x) => (model.predict(scaled(x)) > 0.5 ? 1 : 0), learn: (x, y) => model.learn(scaled(x), y as 0 | 1) }
+  }
+  const naiveBayes = (): OnlineLearner<number[], number, number> => {
+    const model = new GaussianNaiveBayes<number>(3)
+    return { predict: (x) => model.predict(x) ?? 0, learn: (x, y) => model.learn(x, y) }
+  }
+  let correct = 0
+  let windowCorrect = 0
+  let applied = 0
+  let refused = 0
+  const rows: string[] = []
+  from(observations)
+    .pipe(
+      metaLearn<number[], number, number>({
+        task: 'classification',
+        candidates: { averaged: logistic(0.5, 0.002), plain: logistic(0.5), naiveBayes },
+        // when the ensemble is doing badly, start the selector over; never twice in a row
+        rules: [{ name: 'restartSelector', when: (s) => s.ensembleLoss > 0.2, apply: (c) => c.resetSelector(), events: ['switch'] }],
+        safety: ['G (switch -> X !switch)'],
+      }),
+    )
+    .subscribe((step) => {
+      const right = step.prediction === observations[step.index].y ? 1 : 0
+      correct += right
+      windowCorrect += right
+      applied += step.modifications.applied.length
+      refused += step.modifications.refused.length
+      if (step.drift) rows.push(`   drift detected at ${step.index} (level 1 resets the candidates and the weights)`)
+      if ((step.index + 1) % 2500 === 0) {
+        rows.push(`   ${String(step.index + 1).padStart(6)}: last 2 500 ${((windowCorrect / 2500) * 100).toFixed(1)}% right, favoured ${step.levels[1].belief}, ${step.levels[2].belief}`)
+        windowCorrect = 0
+      }
+    })
+  for (const row of rows) print(row)
+  print(`   prequential accuracy ${((correct / observations.length) * 100).toFixed(1)}%; self-modifications applied ${applied}, refused by 'G (switch -> X !switch)' ${refused}`)
+  print('')
 }
 
 function guardAnswer(print: (line: string) => void): void {

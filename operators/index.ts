@@ -4,3 +4,4 @@ export { dtwMatch, type DtwMatchOptions, type DtwMatchEvent, type DtwQuery } fro
 export { attractorWindow, type AttractorWindowOptions, type AttractorWindowReport } from './attractorWindow'
 export { ltlGuard, LtlViolationError, type LtlGuardOptions, type LtlSpec, type Annotated } from './ltlGuard'
 export { ltlVerdicts, type VerdictChange } from './ltlVerdicts'
+export { metaLearn, type Observation } from './metaLearn'

@@ -108,5 +108,10 @@ describe('the built package', () => {
     expect(r.out).toContain('latency: F[0,500ms] token && G (token -> F[0,2s] stop)\n     verdicts: at the end: true')
     expect(r.out).toContain('verdicts: after token #32 (2434 ms): false; at the end: false')
     expect(r.out).toContain('so a replay of"\n   stopped by: G !yesterday at token #32 (2434 ms)')
+    // metaLearn on SEA: at least 85% prequential accuracy, and the safety constraint refuses some self-modifications
+    const learned = /prequential accuracy (\d+\.\d)%; self-modifications applied (\d+), refused by 'G \(switch -> X !switch\)' (\d+)/.exec(r.out)
+    expect(learned).not.toBeNull()
+    expect(Number(learned![1])).toBeGreaterThanOrEqual(85)
+    expect(Number(learned![3])).toBeGreaterThan(0)
   })
 })
