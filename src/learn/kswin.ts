@@ -8,7 +8,8 @@ import { mulberry32 } from '../stats/random'
  * when both samples have n elements (`_compute_prob_outside_square`), the reflection sum
  * 2 sum_k (-1)^(k+1) C(2n, n - kh) / C(2n, n) evaluated Horner-wise from the innermost term so
  * that no large binomial and no cancellation appear. Same operations in the same order as scipy,
- * so the same doubles.
+ * so the same doubles (scipy's `method='auto'` uses this up to n = 10 000 and an asymptotic
+ * value beyond; here it is exact for every n).
  *
  * ```ts
  * ksEqualSizePValue(30, 12) // p-value of D = 12/30 between two samples of 30
@@ -25,7 +26,9 @@ export function ksEqualSizePValue(n: number, h: number): number {
     p = a * (1 - p)
   }
   p *= 2
-  // scipy rejects an exact value outside [0, 1] and clips; rounding can only push it just past 1
+  // Rounding can push a p-value of almost 1 a few ulps past 1 (n = 5, h = 1 already). scipy then
+  // falls back to its asymptotic kstwo value, also within ulps of 1; clipping to 1 instead changes
+  // no decision short of alpha = 1
   return p < 0 ? 0 : p > 1 ? 1 : p
 }
 
@@ -86,11 +89,13 @@ function defaultRandomBelow(seed: number): (m: number) => number {
  * r (R) by the two-sample KS test; drift when p <= alpha and D > 0.1. On the update after a
  * drift the detector resets: empty window, re-seeded sampler.
  *
- * The p-value is scipy's exact one for equal sizes ({@link ksEqualSizePValue}). The sampling is
- * Python's `random.sample` pool method step for step, but fed by mulberry32 unless `randomBelow`
- * says otherwise, so with the default source the same seed does not give River's draws and the
- * detection index on a given stream can differ from River's by the luck of the sample. Each update
- * costs O(r log r) for the sort and allocates nothing.
+ * The p-value is scipy's exact one for equal sizes ({@link ksEqualSizePValue}). The sampling
+ * mirrors Python's `random.sample` (pool or set method, as Python picks) draw for draw, but is fed
+ * by mulberry32 unless `randomBelow` says otherwise, so with the default source a seed does not
+ * give River's draws, and on some streams the detection index differs from River's by the luck
+ * of the sample. (Not on River's docstring stream: 1016, as River prints, with either source,
+ * since there the older part is all old regime when the change enters the recent part.) The
+ * window is kept sorted by insertion, so an update costs O(n), sorts nothing and allocates nothing.
  *
  * ```ts
  * const kswin = new KSWIN({ alpha: 0.0001, seed: 42 })
@@ -107,16 +112,18 @@ export class KSWIN {
   readonly seed: number
   private readonly createBelow: (seed: number) => (m: number) => number
   private below: (m: number) => number
-  private readonly buffer: Float64Array
-  // index of the oldest value in buffer, and how many values it holds
-  private start = 0
+  // The window kept sorted by value, each value with its arrival number (0, 1, ... since the
+  // reset), so the KS distance is one merge-free pass over it and no sample is ever sorted
+  private readonly sortedValue: Float64Array
+  private readonly sortedArrival: Float64Array
   private length = 0
+  private arrivals = 0
   private readonly pool: Int32Array
-  private readonly taken: Uint8Array
+  // chosen[pos] = 1 for the older positions drawn into the reference sample, cleared after the test
+  private readonly chosen: Uint8Array
+  private readonly picked: Int32Array
   // Python's sample uses its pool method while the population is at most this large
   private readonly poolLimit: number
-  private readonly reference: Float64Array
-  private readonly recent: Float64Array
   private n = 0
   private p = 0
   private d = 0
@@ -137,12 +144,12 @@ export class KSWIN {
     this.seed = seed
     this.createBelow = randomBelow
     this.below = randomBelow(seed)
-    this.buffer = new Float64Array(windowSize)
+    this.sortedValue = new Float64Array(windowSize)
+    this.sortedArrival = new Float64Array(windowSize)
     this.pool = new Int32Array(windowSize - statSize)
-    this.taken = new Uint8Array(windowSize - statSize)
+    this.chosen = new Uint8Array(windowSize - statSize)
+    this.picked = new Int32Array(statSize)
     this.poolLimit = 21 + (statSize > 5 ? 4 ** Math.ceil(Math.log(statSize * 3) / Math.log(4)) : 0)
-    this.reference = new Float64Array(statSize)
-    this.recent = new Float64Array(statSize)
     if (window !== undefined) {
       for (let i = 0; i < window.length; i++) {
         if (typeof window[i] !== 'number' || !Number.isFinite(window[i])) throw new RangeError(`KSWIN: window[${i}] must be a finite number, got ${describeValue(window[i])}`)
@@ -185,10 +192,27 @@ export class KSWIN {
     const older = this.windowSize - r
     if (older <= this.poolLimit) this.samplePool(older, r)
     else this.sampleRejection(older, r)
-    for (let i = 0; i < r; i++) this.recent[i] = this.at(older + i)
-    this.reference.sort()
-    this.recent.sort()
-    const h = ksEqualSizeDistance(this.reference, this.recent)
+    // F_W - F_R counted along the sorted window, read off after each run of equal values
+    // (scipy's searchsorted 'right'); values in neither sample only repeat the previous gap
+    const value = this.sortedValue
+    const arrival = this.sortedArrival
+    const oldest = this.arrivals - this.windowSize
+    const chosen = this.chosen
+    let inReference = 0
+    let inRecent = 0
+    let h = 0
+    for (let k = 0; k < this.windowSize; ) {
+      const v = value[k]
+      do {
+        const pos = (arrival[k] - oldest) | 0 // an integer index keeps the typed-array load on its fast path
+        if (pos >= older) inRecent++
+        else if (chosen[pos] === 1) inReference++
+        k++
+      } while (k < this.windowSize && value[k] === v)
+      const gap = inReference > inRecent ? inReference - inRecent : inRecent - inReference
+      if (gap > h) h = gap
+    }
+    for (let i = 0; i < r; i++) chosen[this.picked[i]] = 0
     this.d = h / r
     this.p = ksEqualSizePValue(r, h)
     // River also replaces the window by its recent part here, but the reset on the next update
@@ -198,8 +222,8 @@ export class KSWIN {
 
   /** Forgets everything seen and re-seeds the sampler, as a freshly constructed detector (without `window`). */
   reset(): void {
-    this.start = 0
     this.length = 0
+    this.arrivals = 0
     this.n = 0
     this.p = 0
     this.d = 0
@@ -217,44 +241,57 @@ export class KSWIN {
     for (let i = 0; i < r; i++) {
       const live = older - i
       const j = this.draw(live)
-      this.reference[i] = this.at(pool[j])
+      this.picked[i] = pool[j]
+      this.chosen[pool[j]] = 1
       pool[j] = pool[live - 1]
     }
   }
 
   /** Set method: redraw until an index not taken yet comes up. */
   private sampleRejection(older: number, r: number): void {
-    const taken = this.taken
+    const chosen = this.chosen
     for (let i = 0; i < r; i++) {
       let j = this.draw(older)
-      while (taken[j] === 1) j = this.draw(older)
-      taken[j] = 1
-      this.pool[i] = j
-      this.reference[i] = this.at(j)
+      while (chosen[j] === 1) j = this.draw(older)
+      chosen[j] = 1
+      this.picked[i] = j
     }
-    for (let i = 0; i < r; i++) taken[this.pool[i]] = 0
   }
 
   private draw(m: number): number {
     const j = this.below(m)
-    if (!(j >= 0 && j < m) || j !== Math.floor(j)) throw new RangeError(`KSWIN: randomBelow(${m}) returned ${describeValue(j)}, not an integer in [0, ${m})`)
+    if (!(j >= 0 && j < m) || j !== Math.floor(j)) {
+      // leave no half-drawn sample marked behind the error
+      this.chosen.fill(0)
+      throw new RangeError(`KSWIN: randomBelow(${m}) returned ${describeValue(j)}, not an integer in [0, ${m})`)
+    }
     return j
   }
 
-  /** The i-th oldest value in the window. */
-  private at(i: number): number {
-    const k = this.start + i
-    return this.buffer[k < this.windowSize ? k : k - this.windowSize]
-  }
-
+  /** Adds x to the sorted window, first dropping the oldest value when the window is full. */
   private push(x: number): void {
-    if (this.length < this.windowSize) {
-      const k = this.start + this.length
-      this.buffer[k < this.windowSize ? k : k - this.windowSize] = x
-      this.length++
-    } else {
-      this.buffer[this.start] = x
-      this.start = this.start + 1 === this.windowSize ? 0 : this.start + 1
+    const value = this.sortedValue
+    const arrival = this.sortedArrival
+    let size = this.length
+    if (size === this.windowSize) {
+      const oldest = this.arrivals - size
+      let k = 0
+      while (arrival[k] !== oldest) k++
+      for (; k < size - 1; k++) {
+        value[k] = value[k + 1]
+        arrival[k] = arrival[k + 1]
+      }
+      size--
     }
+    let k = size
+    while (k > 0 && value[k - 1] > x) {
+      value[k] = value[k - 1]
+      arrival[k] = arrival[k - 1]
+      k--
+    }
+    value[k] = x
+    arrival[k] = this.arrivals
+    this.arrivals++
+    this.length = size + 1
   }
 }

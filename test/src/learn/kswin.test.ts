@@ -178,12 +178,11 @@ describe('KSWIN: River docstring example', () => {
     expect(xs[1016]).toBe(6)
   })
 
-  it('with the default mulberry32 sampler the same change is found within the window (not the same index)', () => {
+  // Here the draw cannot matter: when the recent 30 start to hold values from {4..7}, the older 70
+  // are all from {0, 1}, so whichever 30 are drawn D is the share of new values in the recent part
+  it('with the default mulberry32 sampler, any seed: also [1016] on this stream', () => {
     const xs = riverExampleStream()
-    const found = detections(new KSWIN({ alpha: 0.0001, seed: 42 }), xs)
-    expect(found.length).toBeGreaterThanOrEqual(1)
-    expect(found[0]).toBeGreaterThanOrEqual(1000)
-    expect(found[0]).toBeLessThan(1030)
+    for (const seed of [42, 1, 2, 3, 12345]) expect(detections(new KSWIN({ alpha: 0.0001, seed }), xs)).toEqual([1016])
   })
 })
 
@@ -239,32 +238,33 @@ describe('KSWIN: against a plain transcription of River with scipy\'s test done 
 
 describe('KSWIN: behaviour', () => {
   // Without change, the reference and the recent part are independent samples of one continuous
-  // law, so the exact test gives P(p <= alpha) <= alpha at each full-window update: at most
-  // alpha * 20 000 = 100 alarms per stream on average (fewer, as each alarm empties the window
-  // for 99 updates). Alarms cluster (consecutive tests share 29 of 30 recent values), so we allow
-  // 1.5 alpha per update over 5 x 20 000 updates: 750. Measured: see the report.
-  it('false alarms on 5 x 20 000 i.i.d. normal values stay within 1.5 alpha per update', () => {
+  // law, so the exact test gives P(p <= alpha) <= alpha at each full-window update: on average at
+  // most alpha * 20 000 = 100 alarms per stream (fewer, as each alarm empties the window for 99
+  // updates, and the lattice p-value is conservative). Alarms cluster (consecutive tests share 29
+  // of 30 recent values), so the bound is that mean, alpha per update, not a tail bound; measured
+  // 127 over these 5 x 20 000 updates, 0.0014 per test over 20 seeds.
+  it('false alarms on 5 x 20 000 i.i.d. normal values stay within alpha per update', () => {
     let alarms = 0
     for (let seed = 1; seed <= 5; seed++) {
       const noise = gaussian(rng(seed))
       alarms += detections(new KSWIN({ seed }), Float64Array.from({ length: 20000 }, noise)).length
     }
-    expect(alarms).toBeLessThanOrEqual(1.5 * 0.005 * 5 * 20000)
+    expect(alarms).toBeLessThanOrEqual(0.005 * 5 * 20000)
   })
 
   // After a jump of 3 standard deviations, once about half the recent 30 values are new the
-  // distance is near 1/2 and p ~ 1e-3 < alpha; by 30 updates all are new and p ~ 1e-17. A false
-  // alarm shortly before the jump empties the window, and the first test then waits for it to
-  // refill: the delay counts from the first full window that holds the jump.
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(3, -3)], { numRuns: 50 })('a mean shift of 3 sigma is caught within statSize = 30 updates of a full window', (seed, shift) => {
+  // distance is near 1/2 and p ~ 1e-3 < alpha; by 30 updates all are new and p ~ 1e-17. This
+  // needs the older part to hold the old regime: a false alarm in the 100 updates before the jump
+  // empties the window, which then refills with mostly new values and may never see the change
+  // (River alike), so such runs are set aside.
+  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(3, -3)], { numRuns: 50 })('a mean shift of 3 sigma is caught within statSize = 30 updates', (seed, shift) => {
     const noise = gaussian(rng(seed))
     const xs = Float64Array.from({ length: 1000 }, (_, i) => (i >= 500 ? shift : 0) + noise())
     const all = detections(new KSWIN({ seed }), xs)
-    const before = all.filter((i) => i < 500)
-    const firstTest = Math.max(500, before.length > 0 ? before[before.length - 1] + 100 : 99)
+    fc.pre(!all.some((i) => i >= 400 && i < 500))
     const after = all.filter((i) => i >= 500)
     expect(after.length).toBeGreaterThanOrEqual(1)
-    expect(after[0]).toBeLessThan(firstTest + 30)
+    expect(after[0]).toBeLessThan(530)
   })
 
   it('drift is flagged for one update only; the next update empties the window and re-seeds', () => {
