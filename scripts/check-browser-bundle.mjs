@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url'
 
 const entry = fileURLToPath(new URL('../index.ts', import.meta.url))
 // the original's browser build was 65 KB compressed; the whole of midstream's core (scheduler,
-// comparison, attractor and LTL kernels, operators) must stay well under it. An application that
+// comparison, attractor, LTL and learning kernels, operators) must stay well under it. An application that
 // imports a few operators bundles far less (esbuild drops what is not reachable).
-const limitBytes = 45 * 1024
+const limitBytes = 55 * 1024
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
 
 async function bundle(external) {
