@@ -19,7 +19,7 @@
  */
 import { classifyDynamics, estimateDelay, estimateDimension, lyapunovRosenstein, permutationEntropy, zeroOneTest } from '../index'
 import { lorenz, logistic, uniformNoise } from '../test/support/dynamics'
-import { fmt, machineLine, median, printTable, yieldTurn } from './lib/report'
+import { fmt, loglogSlope, machineLine, median, printTable, time, yieldTurn } from './lib/report'
 
 const DT = 0.02
 const SIZES = [1000, 2000, 4000, 5000, 8000]
@@ -27,36 +27,8 @@ const SIZES = [1000, 2000, 4000, 5000, 8000]
 const BASELINE_MAX = 8000
 const TARGET_MS: Record<number, number> = { 1000: 20, 5000: 100 }
 
-/** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
-function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {
-  let result = fn()
-  for (let i = 1; i < warmup; i++) result = fn()
-  const times: number[] = []
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now()
-    result = fn()
-    times.push(performance.now() - t0)
-  }
-  return { ms: median(times), result }
-}
-
 /** Fewer repeats for the larger windows, so the whole run stays under two minutes. */
 const repeatsFor = (n: number): number => (n <= 2000 ? 9 : n <= 5000 ? 7 : 5)
-
-/** Least-squares slope of log(ms) against log(n): the exponent b of ms ~ n^b. */
-function loglogSlope(ns: number[], ms: number[]): number {
-  const xs = ns.map(Math.log)
-  const ys = ms.map(Math.log)
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length
-  let sxy = 0
-  let sxx = 0
-  for (let i = 0; i < xs.length; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my)
-    sxx += (xs[i] - mx) ** 2
-  }
-  return sxy / sxx
-}
 
 /**
  * Textbook Rosenstein, as nolds' `lyap_r`: embed; for each of the ntraj = count - maxSteps points

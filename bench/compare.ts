@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { distance as fastestLevenshtein } from 'fastest-levenshtein'
 import { count, from } from 'rxjs'
 import { Spring, dtw, dtwMatch, editDistance, lcsLength, searchMatches } from '../index'
-import { fmt, machineLine, median, printTable } from './lib/report'
+import { fmt, machineLine, median, printTable, time } from './lib/report'
 
 const require = createRequire(import.meta.url)
 const NpmDtw = require('dtw') as new (options?: { distanceMetric?: string }) => { compute(a: number[], b: number[]): number }
@@ -31,19 +31,6 @@ function randomWalk(n: number, seed: number): number[] {
     out[i] = x
   }
   return out
-}
-
-/** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
-function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {
-  let result = fn()
-  for (let i = 1; i < warmup; i++) result = fn()
-  const times: number[] = []
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now()
-    result = fn()
-    times.push(performance.now() - t0)
-  }
-  return { ms: median(times), result }
 }
 
 console.log('## Temporal comparison')

@@ -6,18 +6,10 @@
 import { from } from 'rxjs'
 import { ADWIN, MetaLearner, PageHinkley, metaLearn, type OnlineLearner } from '../index'
 import { rng } from '../test/support/rng'
-import { fmt, machineLine, median, printTable, yieldTurn } from './lib/report'
+import { fmt, machineLine, printTable, time as timeMedian, yieldTurn } from './lib/report'
 
-function time(run: () => void, repeats = 5): number {
-  run()
-  const samples: number[] = []
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now()
-    run()
-    samples.push(performance.now() - t0)
-  }
-  return median(samples)
-}
+/** Median ms of 5 runs after one warm-up run. */
+const time = (run: () => void, repeats = 5): number => timeMedian(run, repeats, 1).ms
 
 /** ADWIN0 (Bifet & Gavalda 2007, before the exponential histogram): the window kept whole, every split tested. */
 class Adwin0 {

@@ -25,7 +25,7 @@
 import { count, from } from 'rxjs'
 import { createMonitor, ltlGuard, parseLtl, type Formula, type Verdict } from '../index'
 import { PastEvaluator } from '../src/ltl/past'
-import { fmt, machineLine, median, printTable, ratio, yieldTurn } from './lib/report'
+import { fmt, loglogSlope, machineLine, median, printTable, ratio, time, yieldTurn } from './lib/report'
 
 const N = 1_000_000
 /** The baseline is measured in full on this many events. */
@@ -135,34 +135,6 @@ function burstTrace(n: number, b: number, seed: number): Ev[] {
   const out: Ev[] = new Array(n)
   for (let i = 0; i < n; i++) out[i] = kinds[(r() < 0.05 ? 1 : 0) + (i % period === 0 || i === n - 1 ? 2 : 0)]
   return out
-}
-
-/** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
-function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {
-  let result = fn()
-  for (let i = 1; i < warmup; i++) result = fn()
-  const times: number[] = []
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now()
-    result = fn()
-    times.push(performance.now() - t0)
-  }
-  return { ms: median(times), result }
-}
-
-/** Least-squares slope of log(ms) against log(n): the exponent b of ms ~ n^b. */
-function loglogSlope(ns: number[], ms: number[]): number {
-  const xs = ns.map(Math.log)
-  const ys = ms.map(Math.log)
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length
-  let sxy = 0
-  let sxx = 0
-  for (let i = 0; i < xs.length; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my)
-    sxx += (xs[i] - mx) ** 2
-  }
-  return sxy / sxx
 }
 
 /** Nodes of the formula tree (shared subtrees counted each time they appear). */

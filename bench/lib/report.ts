@@ -60,3 +60,31 @@ export function printTable(header: string[], rows: string[][], align?: ('l' | 'r
 
 /** Gives the event loop a turn (lets pending timers and I/O run) between measurements. */
 export const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
+export function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {
+  let result = fn()
+  for (let i = 1; i < warmup; i++) result = fn()
+  const times: number[] = []
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now()
+    result = fn()
+    times.push(performance.now() - t0)
+  }
+  return { ms: median(times), result }
+}
+
+/** Least-squares slope of log(ms) against log(n): the exponent b of ms ~ n^b. */
+export function loglogSlope(ns: number[], ms: number[]): number {
+  const xs = ns.map(Math.log)
+  const ys = ms.map(Math.log)
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length
+  let sxy = 0
+  let sxx = 0
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my)
+    sxx += (xs[i] - mx) ** 2
+  }
+  return sxy / sxx
+}

@@ -125,7 +125,7 @@ interface Node {
 
 /** A node still being expanded: subterms left to process (GPVW's New), and Old and Next so far. */
 interface Pending {
-  readonly todo: number[]
+  readonly unexpanded: number[]
   readonly old: Uint32Array
   readonly next: Uint32Array
 }
@@ -193,12 +193,12 @@ function tableau(table: TermTable, t: Term): boolean {
   const expand = (start: number[]): number[] => {
     const stamp = ++expansions
     const found: number[] = []
-    const stack: Pending[] = [{ todo: start, old: new Uint32Array(words), next: new Uint32Array(words) }]
+    const stack: Pending[] = [{ unexpanded: start, old: new Uint32Array(words), next: new Uint32Array(words) }]
     while (stack.length > 0) {
       const p = stack.pop()!
       let alive = true
-      while (alive && p.todo.length > 0) {
-        const f = p.todo.pop()!
+      while (alive && p.unexpanded.length > 0) {
+        const f = p.unexpanded.pop()!
         // a subterm already processed on this branch has made its choice; doing it again adds nothing
         if (has(p.old, f)) continue
         add(p.old, f)
@@ -213,12 +213,12 @@ function tableau(table: TermTable, t: Term): boolean {
             if (complement[f] >= 0 && has(p.old, complement[f])) alive = false
             break
           case Kind.And:
-            for (const g of operands[f]) p.todo.push(g)
+            for (const g of operands[f]) p.unexpanded.push(g)
             break
           case Kind.Or: {
             const gs = operands[f]
-            for (let k = 1; k < gs.length; k++) stack.push({ todo: [...p.todo, gs[k]], old: p.old.slice(), next: p.next.slice() })
-            p.todo.push(gs[0])
+            for (let k = 1; k < gs.length; k++) stack.push({ unexpanded: [...p.unexpanded, gs[k]], old: p.old.slice(), next: p.next.slice() })
+            p.unexpanded.push(gs[0])
             break
           }
           case Kind.Next:
@@ -228,16 +228,16 @@ function tableau(table: TermTable, t: Term): boolean {
             // b now, or a now and a U b again next; fulfilling first tends to reach an accepting cycle sooner
             const next = p.next.slice()
             add(next, f)
-            stack.push({ todo: [...p.todo, left[f]], old: p.old.slice(), next })
-            p.todo.push(right[f])
+            stack.push({ unexpanded: [...p.unexpanded, left[f]], old: p.old.slice(), next })
+            p.unexpanded.push(right[f])
             break
           }
           case Kind.Release: {
             // a and b now, or b now and a R b again next
             const next = p.next.slice()
             add(next, f)
-            stack.push({ todo: [...p.todo, right[f]], old: p.old.slice(), next })
-            p.todo.push(left[f], right[f])
+            stack.push({ unexpanded: [...p.unexpanded, right[f]], old: p.old.slice(), next })
+            p.unexpanded.push(left[f], right[f])
             break
           }
         }

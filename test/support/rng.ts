@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32), so tests that plant patterns are reproducible from fast-check's seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A small seeded PRNG (the library's mulberry32), so tests that plant patterns are reproducible from fast-check's seed. */
+export { mulberry32 as rng } from '../../src/stats/random'
