@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../src/errors'
-import type { Formula } from '../src/ltl/formula'
+import { formatLtl, type Formula } from '../src/ltl/formula'
 import { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from '../src/ltl/monitor'
 
 /** A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it. */
@@ -124,7 +124,7 @@ export function checkClock(time: unknown, scheduler: SchedulerLike | undefined, 
 }
 
 function namedSpecs(specs: unknown): Array<[string, LtlSpec]> {
-  const text = (spec: LtlSpec): string => (typeof spec === 'string' ? spec : createMonitor(spec, { closedWorld: true }).text)
+  const text = (spec: LtlSpec): string => (typeof spec === 'string' ? spec : formatLtl(spec))
   if (typeof specs === 'string') return [[specs, specs]]
   if (Array.isArray(specs)) {
     if (specs.length === 0) throw new RangeError('ltlGuard: the list of formulas is empty')

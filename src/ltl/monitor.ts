@@ -171,7 +171,6 @@ class LtlMonitor<E> implements Monitor<E> {
       return proposition(`past:${key}`, { atom: -1, past: r })
     }
 
-    // propositions are numbered while the future part is built; the table needs their count, so build twice
     const build = (table: TermTable): Term => {
       const term = (f: Formula, positive: boolean): Term => {
         if (containsPast(f)) {
@@ -231,9 +230,10 @@ class LtlMonitor<E> implements Monitor<E> {
       const root = isPastFormula(this.formula) && containsPast(this.formula) ? table.release(table.false, term(this.formula, true)) : term(this.formula, true)
       return root
     }
-    build(new TermTable(MAX_PROPOSITIONS))
-    this.table = new TermTable(this.propositions.length)
+    this.table = new TermTable(0)
     this.initial = build(this.table)
+    // propositions are numbered while the future part is built; the memos sized by their count come later, with progression
+    this.table.propositions = this.propositions.length
     this.current = this.initial
     this.atomValues = new Uint8Array(this.atomNames.length)
     this.past = pastRoots.length > 0 ? new PastEvaluator(pastRoots, atomIndex) : null
@@ -261,18 +261,9 @@ class LtlMonitor<E> implements Monitor<E> {
       if (timestamp < this.lastTime) throw new RangeError(`event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`)
       this.lastTime = timestamp
     }
-    const values = this.atomValues
-    for (let k = 0; k < values.length; k++) {
-      const predicate = this.predicates[k]
-      values[k] = (predicate !== null ? predicate(event) : readRecord(event, this.atomNames[k])) ? 1 : 0
-    }
-    if (this.past !== null) this.past.step(values, timestamp ?? index, this.pastValues)
-    let bits = 0
-    const props = this.propositions
-    for (let k = 0; k < props.length; k++) {
-      const p = props[k]
-      if ((p.atom >= 0 ? values[p.atom] : this.pastValues[p.past]) !== 0) bits |= 1 << k
-    }
+    this.readAtoms(event)
+    if (this.past !== null) this.past.step(this.atomValues, timestamp ?? index, this.pastValues)
+    const bits = this.valuation()
     // progression goes on after a decision: finish() reads LTLf from the residual
     this.current = progress(this.table, this.current, bits, timestamp ?? index)
     if (this.state === 'unknown') {
@@ -289,14 +280,8 @@ class LtlMonitor<E> implements Monitor<E> {
     if (this.timed && (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < this.lastTime)) {
       throw new RangeError(`peek: ${JSON.stringify(this.text)} has time bounds, so it needs a finite timestamp not before ${this.lastTime}, got ${describeValue(timestamp)}`)
     }
-    const values = this.atomValues
-    for (let k = 0; k < values.length; k++) {
-      const predicate = this.predicates[k]
-      values[k] = (predicate !== null ? predicate(event) : readRecord(event, this.atomNames[k])) ? 1 : 0
-    }
-    let bits = 0
-    for (let k = 0; k < this.propositions.length; k++) if (values[this.propositions[k].atom] !== 0) bits |= 1 << k
-    return this.verdictOf(progress(this.table, this.current, bits, timestamp ?? this.events))
+    this.readAtoms(event)
+    return this.verdictOf(progress(this.table, this.current, this.valuation(), timestamp ?? this.events))
   }
 
   finish(): Verdict {
@@ -317,6 +302,26 @@ class LtlMonitor<E> implements Monitor<E> {
     this.past?.reset()
     this.state = this.verdictOf(this.initial)
     this.violation = this.state === 'false' ? { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false } : null
+  }
+
+  /** Each atom's value on `event`, into `atomValues`. */
+  private readAtoms(event: E): void {
+    const values = this.atomValues
+    for (let k = 0; k < values.length; k++) {
+      const predicate = this.predicates[k]
+      values[k] = (predicate !== null ? predicate(event) : readRecord(event, this.atomNames[k])) ? 1 : 0
+    }
+  }
+
+  /** The valuation bit mask of the propositions, from `atomValues` and the past subformulas' values. */
+  private valuation(): number {
+    let bits = 0
+    const props = this.propositions
+    for (let k = 0; k < props.length; k++) {
+      const p = props[k]
+      if ((p.atom >= 0 ? this.atomValues[p.atom] : this.pastValues[p.past]) !== 0) bits |= 1 << k
+    }
+    return bits
   }
 
   private verdictOf(t: Term): Verdict {

@@ -88,8 +88,11 @@ export class TermTable {
   readonly notEnd: Term
 
   constructor(
-    /** Number of propositions valuations range over (bit k of a valuation is proposition k). */
-    readonly propositions: number,
+    /**
+     * Number of propositions valuations range over (bit k of a valuation is proposition k); it sizes
+     * the progression memos, so it may be set once the formula's propositions are numbered.
+     */
+    public propositions: number,
   ) {
     this.true = this.make(Kind.True, -1, null, null, NO_ARGS, 0, 0)
     this.false = this.make(Kind.False, -1, null, null, NO_ARGS, 0, 0)
