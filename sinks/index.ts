@@ -1,2 +1,2 @@
 /** midstream/sinks: where results go. */
-export {}
+export { quicSink, wsSink, sendTo, type SinkOptions } from './transport'

@@ -13,13 +13,20 @@ const PREFIX_BYTES = 4
 export const FrameKind = {
   /** A message on a channel. */
   Data: 0,
-  /** The receiver has everything up to and including `seq` on the channel (for resume). */
+  /** The receiver has every message numbered below `seq` on the channel (acknowledgement, resume point and credit). */
   Ack: 1,
   /** The stream is being reset; the payload is a UTF-8 reason. */
   Error: 2,
-  /** The sender will send nothing more on the channel. */
+  /** The sender will send nothing more on the channel; `seq` is the number of messages sent. */
   End: 3,
+  /** The first frame of a lane: the payload is JSON `{ name, reliability }`; `seq` is the first message number that follows. */
+  Open: 4,
+  /** An unreliable message (a WebTransport datagram or a droppable WebSocket message); the payload starts with the channel name. */
+  Datagram: 5,
+  /** WebSocket only (a WebTransport stream has its own end): the sender writes nothing more on this lane. */
+  Close: 6,
 } as const
+const MAX_KIND = 6
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind]
 
 export interface Frame {
@@ -52,7 +59,7 @@ const EMPTY = new Uint8Array(0)
  */
 export function encodeFrame(frame: Frame, maxFrameBytes = 1 << 20): Uint8Array {
   const { kind, channel, seq, payload } = frame
-  if (kind !== 0 && kind !== 1 && kind !== 2 && kind !== 3) throw new RangeError(`frame kind must be 0-3, got ${describeValue(kind)}`)
+  if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND) throw new RangeError(`frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff) throw new RangeError(`frame channel must be an integer in [0, 2^32), got ${describeValue(channel)}`)
   if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`frame seq must be a safe integer >= 0, got ${describeValue(seq)}`)
   if (!(payload instanceof Uint8Array)) throw new TypeError(`frame payload must be a Uint8Array, got ${describeValue(payload)}`)
@@ -110,7 +117,7 @@ export class FrameDecoder {
       if (this.length - offset - PREFIX_BYTES < size) break
       const at = offset + PREFIX_BYTES
       const kind = view.getUint8(at)
-      if (kind > 3) return this.fail(new FrameError('malformed', `unknown frame kind ${kind}`))
+      if (kind > MAX_KIND) return this.fail(new FrameError('malformed', `unknown frame kind ${kind}`))
       const high = view.getUint32(at + 5)
       if (high > 0x1fffff) return this.fail(new FrameError('malformed', 'frame seq exceeds 2^53 - 1'))
       const payloadBytes = size - FRAME_HEADER_BYTES

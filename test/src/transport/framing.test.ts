@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest'
 import { FRAME_HEADER_BYTES, FrameDecoder, FrameError, bytesCodec, encodeFrame, jsonCodec, type Frame } from '../../../src/transport/framing'
 
 const frameArb: fc.Arbitrary<Frame> = fc.record({
-  kind: fc.constantFrom(0, 1, 2, 3 as const),
+  kind: fc.constantFrom(0, 1, 2, 3, 4, 5, 6 as const),
   channel: fc.integer({ min: 0, max: 0xffffffff }),
   seq: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constant(Number.MAX_SAFE_INTEGER), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
   payload: fc.uint8Array({ maxLength: 300 }),
@@ -79,7 +79,7 @@ describe('framing', () => {
   })
 
   it('encodeFrame checks its input; the codecs round-trip and name bad payloads', () => {
-    expect(() => encodeFrame({ kind: 4 as never, channel: 0, seq: 0, payload: new Uint8Array() })).toThrow(/kind must be 0-3, got 4/)
+    expect(() => encodeFrame({ kind: 7 as never, channel: 0, seq: 0, payload: new Uint8Array() })).toThrow(/kind must be 0-6, got 7/)
     expect(() => encodeFrame({ kind: 0, channel: -1, seq: 0, payload: new Uint8Array() })).toThrow(/channel must be an integer/)
     expect(() => encodeFrame({ kind: 0, channel: 0, seq: 2 ** 53, payload: new Uint8Array() })).toThrow(/seq must be a safe integer/)
     expect(() => encodeFrame({ kind: 0, channel: 0, seq: 0, payload: new Uint8Array(100) }, 50)).toThrow(/frame of 113 bytes exceeds maxFrameBytes \(50\)/)

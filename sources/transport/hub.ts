@@ -1,0 +1,159 @@
+import { Subject, type Observable } from 'rxjs'
+import { describeValue } from '../../src/errors'
+import { TransportError, type Link } from '../../src/transport/link'
+import { randomHex, SESSION_PARAMETER } from './client'
+import { resolveLimits, TransportSession, type ResolvedLimits, type TransportLimits } from '../../src/transport/session'
+
+/** What `authenticate` sees: the request URL (with its query), the headers and the peer's address. */
+export interface TransportRequest {
+  readonly url: URL
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly remoteAddress: string | undefined
+}
+
+/**
+ * Runs before any data is accepted. Return anything but `false`, `null` or `undefined` to accept
+ * (it becomes `session.principal`); return one of those or throw to refuse: the connection is
+ * answered with HTTP 401 and no data of it reaches a pipeline.
+ */
+export type Authenticate = (request: TransportRequest) => unknown
+
+export interface ServerLimits extends TransportLimits {
+  /** Sessions open at once, connected or waiting to resume (default 1000); above it a connection gets HTTP 503. */
+  maxSessions?: number
+  /** How long a session whose connection dropped waits for its client to resume (default 15 000 ms). */
+  resumeWindowMs?: number
+}
+
+export interface ServerStats {
+  /** Connections refused before any data: 'unauthorized' (401) and 'full' (503). */
+  readonly refusedSessions: { unauthorized: number; full: number }
+  /** Lanes reset across all sessions, by reason code ('too-large', 'malformed', 'unknown-channel', 'rate-limited', ...). */
+  readonly refused: Record<string, number>
+  /** Sessions open now. */
+  sessions: number
+  /** Reconnections that resumed a session. */
+  resumes: number
+}
+
+/** HTTP statuses of a refused connection. */
+export const REFUSED_UNAUTHORIZED = 401
+export const REFUSED_FULL = 503
+
+/**
+ * The server half shared by the WebTransport and WebSocket servers: authentication, the session
+ * registry (resume by id, for the same principal only), limits, and the counters.
+ */
+export class SessionHub {
+  readonly limits: ResolvedLimits
+  readonly maxSessions: number
+  readonly resumeWindowMs: number
+  readonly stats: ServerStats = { refusedSessions: { unauthorized: 0, full: 0 }, refused: {}, sessions: 0, resumes: 0 }
+  private readonly live = new Map<string, { session: TransportSession; principalKey: string; timer: ReturnType<typeof setTimeout> | null }>()
+  private readonly emitter = new Subject<TransportSession>()
+  readonly sessions: Observable<TransportSession> = this.emitter.asObservable()
+  private stopped = false
+
+  constructor(
+    limits: ServerLimits = {},
+    private readonly authenticate: Authenticate | undefined,
+  ) {
+    const { maxSessions = 1000, resumeWindowMs = 15_000, ...rest } = limits
+    if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError(`limits.maxSessions must be an integer >= 1, got ${describeValue(maxSessions)}`)
+    if (!(resumeWindowMs >= 0) || !Number.isFinite(resumeWindowMs)) throw new RangeError(`limits.resumeWindowMs must be a finite number >= 0, got ${describeValue(resumeWindowMs)}`)
+    if (authenticate !== undefined && typeof authenticate !== 'function') throw new TypeError(`authenticate must be a function, got ${describeValue(authenticate)}`)
+    this.limits = resolveLimits(rest)
+    this.maxSessions = maxSessions
+    this.resumeWindowMs = resumeWindowMs
+  }
+
+  /** Decides on a connection request: the principal to attach with, or the HTTP status to refuse with. */
+  async admit(request: TransportRequest): Promise<{ status: 200; principal: unknown } | { status: number }> {
+    if (this.stopped) return { status: REFUSED_FULL }
+    let principal: unknown = true
+    if (this.authenticate !== undefined) {
+      try {
+        principal = await this.authenticate(request)
+      } catch {
+        principal = null
+      }
+    }
+    if (principal === false || principal === null || principal === undefined) {
+      this.stats.refusedSessions.unauthorized++
+      return { status: REFUSED_UNAUTHORIZED }
+    }
+    const id = request.url.searchParams.get(SESSION_PARAMETER)
+    if (!(id !== null && this.live.has(id)) && this.live.size >= this.maxSessions) {
+      this.stats.refusedSessions.full++
+      return { status: REFUSED_FULL }
+    }
+    return { status: 200, principal }
+  }
+
+  /** A connection that `admit` accepted: resume its session or start one (emitted on `sessions`). */
+  attach(link: Link, url: URL, principal: unknown): void {
+    if (this.stopped) return link.close('server closed')
+    const requested = url.searchParams.get(SESSION_PARAMETER)
+    const id = requested !== null && /^[0-9a-f]{16,64}$/.test(requested) ? requested : randomHex(16)
+    const principalKey = keyOf(principal)
+    const existing = this.live.get(id)
+    if (existing !== undefined && existing.principalKey === principalKey && !existing.session.closed) {
+      if (existing.timer !== null) clearTimeout(existing.timer)
+      existing.timer = null
+      this.stats.resumes++
+      this.watch(existing.session, link)
+      existing.session.attach(link)
+      return
+    }
+    if (existing !== undefined) return link.close('session id in use')
+    const session = new TransportSession(id, 'server', this.limits, undefined, principal)
+    session.onRefused = (code) => {
+      this.stats.refused[code] = (this.stats.refused[code] ?? 0) + 1
+    }
+    const entry = { session, principalKey, timer: null as ReturnType<typeof setTimeout> | null }
+    this.live.set(id, entry)
+    this.stats.sessions = this.live.size
+    session.onClosed = () => {
+      if (entry.timer !== null) clearTimeout(entry.timer)
+      if (this.live.get(id) === entry) this.live.delete(id)
+      this.stats.sessions = this.live.size
+    }
+    this.watch(session, link)
+    this.emitter.next(session)
+    session.attach(link)
+  }
+
+  /** Closes every session and completes `sessions`. */
+  close(): void {
+    this.stopped = true
+    for (const { session } of [...this.live.values()]) session.close()
+    this.live.clear()
+    this.stats.sessions = 0
+    this.emitter.complete()
+  }
+
+  // A goodbye ends the session; a lost connection leaves resumeWindowMs to come back.
+  private watch(session: TransportSession, link: Link): void {
+    session.onDetached = (reason, detached) => {
+      if (detached !== link) return
+      if (reason === 'bye') return session.close()
+      const entry = this.live.get(session.id)
+      if (entry === undefined) return
+      entry.timer = setTimeout(() => session.fail(new TransportError('closed', `the client did not resume within ${this.resumeWindowMs} ms`)), this.resumeWindowMs)
+    }
+  }
+}
+
+function keyOf(principal: unknown): string {
+  try {
+    return JSON.stringify(principal) ?? String(principal)
+  } catch {
+    return String(principal)
+  }
+}
+
+export function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {}
+  for (const [key, value] of Object.entries(raw)) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  return out
+}

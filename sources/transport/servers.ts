@@ -1,0 +1,183 @@
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Observable } from 'rxjs'
+import { WebSocketServer } from 'ws'
+import { describeValue } from '../../src/errors'
+import type { TransportSession } from '../../src/transport/session'
+import { webSocketLink, type WebSocketLike } from '../../src/transport/wsLink'
+import { webTransportLink } from '../../src/transport/wtLink'
+import { randomHex } from './client'
+import { headersOf, SessionHub, type Authenticate, type ServerLimits, type ServerStats } from './hub'
+import { loadWebTransport } from './webTransportPackage'
+
+export interface TransportServerOptions {
+  /** Default '127.0.0.1'. */
+  host?: string
+  /** Default 0 (any free port). */
+  port?: number
+  /** PEM certificate and private key (TLS is not optional; `createDevCertificate` makes a pair for development). */
+  cert: string
+  key: string
+  /** Default '/midstream'. */
+  path?: string
+  authenticate?: Authenticate
+  limits?: ServerLimits
+}
+
+export interface TransportServer {
+  /** Where it listens, and the URL clients dial. */
+  readonly address: { readonly host: string; readonly port: number; readonly url: string }
+  /** 'webtransport-http2', 'webtransport-http3' or 'websocket'. */
+  readonly protocol: string
+  /** Each new session, once (a resumed session is not new). Subscribe before clients connect: a channel nobody listens on is refused. */
+  readonly sessions: Observable<TransportSession>
+  readonly stats: ServerStats
+  /** Closes every session and stops listening. */
+  close(): Promise<void>
+}
+
+// The HTTP/2 transport's default 16 KB initial windows stall client-to-server data once the first
+// window is used (see README, transport): start every window at its limit.
+const STREAM_WINDOW = 6 << 20
+const SESSION_WINDOW = 15 << 20
+
+function checkOptions(options: TransportServerOptions, name: string): Required<Pick<TransportServerOptions, 'host' | 'port' | 'path'>> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${name} needs options { cert, key, ... }, got ${describeValue(options)}`)
+  const { host = '127.0.0.1', port = 0, path = '/midstream', cert, key } = options
+  if (typeof cert !== 'string' || !cert.includes('BEGIN CERTIFICATE')) throw new TypeError(`${name}: cert must be a PEM certificate, got ${describeValue(cert).slice(0, 40)}`)
+  if (typeof key !== 'string' || !key.includes('PRIVATE KEY')) throw new TypeError(`${name}: key must be a PEM private key`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`${name}: port must be an integer in [0, 65535], got ${describeValue(port)}`)
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`${name}: path must start with '/', got ${describeValue(path)}`)
+  return { host, port, path }
+}
+
+/**
+ * A WebTransport server: HTTP/3 over QUIC when the optional native package is installed, else
+ * WebTransport over HTTP/2 (TLS over TCP) in pure JavaScript. Every connection is authenticated
+ * before any of its data is read; refused ones get HTTP 401 (or 503 above `limits.maxSessions`).
+ *
+ * ```ts
+ * const { cert, key } = await createDevCertificate()
+ * const server = await quicServer({ cert, key, authenticate: ({ url }) => url.searchParams.get('token') === secret })
+ * server.sessions.subscribe((session) => session.channel('ticks').subscribe(console.log))
+ * ```
+ */
+export async function quicServer(options: TransportServerOptions): Promise<TransportServer> {
+  const { host, port, path } = checkOptions(options, 'quicServer')
+  const hub = new SessionHub(options.limits, options.authenticate)
+  const wt = await loadWebTransport()
+  if (wt?.Http2Server === undefined) throw new Error('quicServer needs @fails-components/webtransport (npm install @fails-components/webtransport)')
+  const Server = wt.Http3Server ?? wt.Http2Server
+  const protocol = wt.Http3Server !== undefined ? 'webtransport-http3' : 'webtransport-http2'
+  const server = new Server({
+    host,
+    port,
+    secret: randomHex(16),
+    cert: options.cert,
+    privKey: options.key,
+    defaultDatagramsReadableMode: 'bytes',
+    initialStreamFlowControlWindow: STREAM_WINDOW,
+    streamFlowControlWindowSizeLimit: STREAM_WINDOW,
+    initialSessionFlowControlWindow: SESSION_WINDOW,
+    sessionFlowControlWindowSizeLimit: SESSION_WINDOW,
+    initialBidirectionalStreams: hub.limits.maxStreamsPerSession,
+  })
+  server.setRequestCallback(async ({ header }) => {
+    const url = new URL(header[':path'] ?? '/', `https://${host}`)
+    if (url.pathname !== path) return { status: 404 }
+    const verdict = await hub.admit({ url, headers: header, remoteAddress: undefined })
+    return verdict.status === 200 ? { status: 200, path, userData: { url: url.href, principal: (verdict as { principal: unknown }).principal } } : { status: verdict.status }
+  })
+  server.startServer()
+  await server.ready
+  const reader = server.sessionStream(path).getReader()
+  void (async () => {
+    for (;;) {
+      const { value: session, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }))
+      if (done || session === undefined) return
+      const { url, principal } = (session.userData ?? {}) as { url?: string; principal?: unknown }
+      session.ready.then(
+        () => hub.attach(webTransportLink(session, protocol, hub.limits.maxFrameBytes), new URL(url ?? path, `https://${host}`), principal),
+        () => undefined,
+      )
+    }
+  })()
+  const bound = server.address() ?? { host, port }
+  return {
+    address: { host: bound.host, port: bound.port, url: `https://${formatHost(bound.host)}:${bound.port}${path}` },
+    protocol,
+    sessions: hub.sessions,
+    stats: hub.stats,
+    async close() {
+      hub.close()
+      reader.cancel().catch(() => undefined)
+      server.stopServer()
+      await server.closed
+    },
+  }
+}
+
+/**
+ * The WebSocket fallback with the same framing, sessions, limits and authentication, over TLS
+ * (`wss:`). For browsers without WebTransport and networks that block UDP.
+ *
+ * ```ts
+ * const server = await wsServer({ cert, key })
+ * server.sessions.subscribe((session) => session.send('ticks', interval(100)).subscribe())
+ * ```
+ */
+export async function wsServer(options: TransportServerOptions): Promise<TransportServer> {
+  const { host, port, path } = checkOptions(options, 'wsServer')
+  const hub = new SessionHub(options.limits, options.authenticate)
+  const https = createHttpsServer({ cert: options.cert, key: options.key })
+  // ws closes the whole socket (1009) above maxPayload; frames above maxFrameBytes are refused per lane before that.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * hub.limits.maxFrameBytes + 64, perMessageDeflate: false })
+  https.on('request', (_request, response) => {
+    response.writeHead(426, { 'content-type': 'text/plain' }).end('this endpoint speaks WebSocket\n')
+  })
+  https.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', `https://${host}`)
+    if (url.pathname !== path) return refuseUpgrade(socket, 404)
+    socket.on('error', () => undefined)
+    hub.admit({ url, headers: headersOf(request.headers), remoteAddress: request.socket.remoteAddress }).then(
+      (verdict) => {
+        if (verdict.status !== 200) return refuseUpgrade(socket, verdict.status)
+        sockets.handleUpgrade(request, socket, head, (ws) => {
+          hub.attach(webSocketLink(ws as unknown as WebSocketLike, 'server', hub.limits.maxFrameBytes), url, (verdict as { principal: unknown }).principal)
+        })
+      },
+      () => refuseUpgrade(socket, 500),
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    https.once('error', reject)
+    https.listen(port, host, () => {
+      https.off('error', reject)
+      resolve()
+    })
+  })
+  const bound = https.address() as AddressInfo
+  return {
+    address: { host: bound.address, port: bound.port, url: `wss://${formatHost(bound.address)}:${bound.port}${path}` },
+    protocol: 'websocket',
+    sessions: hub.sessions,
+    stats: hub.stats,
+    async close() {
+      hub.close()
+      for (const client of sockets.clients) client.terminate()
+      sockets.close()
+      https.closeAllConnections()
+      await new Promise<void>((resolve) => https.close(() => resolve()))
+    },
+  }
+}
+
+function refuseUpgrade(socket: { write(data: string): unknown; destroy(): void }, status: number): void {
+  const text = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : status === 404 ? 'Not Found' : 'Error'
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.destroy()
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}

@@ -1,0 +1,72 @@
+import type { Frame } from './framing'
+
+/**
+ * What the session layer needs from a transport: a connection ("link") that carries lanes, each lane
+ * a bidirectional, reliable, ordered byte pipe for one channel, plus unreliable datagrams. A
+ * WebTransport session maps a lane to a bidirectional stream (priority = `sendOrder`); a WebSocket
+ * multiplexes lanes by the frame's channel id and schedules writes by priority itself.
+ */
+export interface Lane {
+  /** Resolves once the transport has taken the bytes (this is where backpressure is felt); rejects when the lane is gone. */
+  write(bytes: Uint8Array): Promise<void>
+  /** Called with each frame that arrives, in order (the link decodes; a framing error ends the lane). */
+  onFrame: ((frame: Frame) => void) | null
+  /** Called once when the peer ends or resets the lane, a frame could not be read, or the link drops. */
+  onEnd: ((error?: Error) => void) | null
+  /** Ends our half after the writes already made. */
+  end(): void
+  /** Abandons both halves at once. */
+  reset(reason: string): void
+}
+
+export interface Link {
+  /** 'webtransport' or 'websocket', and for WebTransport the HTTP version under it. */
+  readonly protocol: TransportProtocol
+  /**
+   * Opens a lane for channel id `channel` (the opener's: odd ids for clients, even for servers);
+   * writes wait until it is open. Lanes with a higher priority are served first under contention.
+   */
+  openLane(channel: number, priority: number): Lane
+  /** Set by the session: called for each lane the peer opens. */
+  onLane: ((lane: Lane) => void) | null
+  /** Sends one unreliable message; false when it was dropped (the link is congested or closed). */
+  sendDatagram(bytes: Uint8Array): boolean
+  onDatagram: ((bytes: Uint8Array) => void) | null
+  /** Called once when the link is gone, for whatever reason. */
+  onClose: ((reason: string) => void) | null
+  close(reason?: string): void
+}
+
+export type TransportProtocol = 'webtransport-http3' | 'webtransport-http2' | 'webtransport' | 'websocket'
+
+/** Why a transport refused, dropped or reset something; `code` is stable, the message is for people. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError'
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export type TransportErrorCode =
+  | 'refused' // authentication failed or the server is full: the session never opened
+  | 'unreachable' // no connection could be made (after the retries)
+  | 'closed' // the session was closed
+  | 'too-large' // a frame above maxFrameBytes
+  | 'malformed' // bytes that are not frames, or a payload the codec cannot read
+  | 'truncated' // a lane ended inside a frame
+  | 'unknown-channel' // nobody listens on that channel name
+  | 'too-many-streams' // maxStreamsPerSession reached
+  | 'rate-limited' // the session's messages-per-second budget ran out
+  | 'protocol' // frames out of order (a gap in the numbering, data before Open)
+  | 'overflow' // the sender's bounded queue was full
+  | 'remote' // the peer's source failed; the message is the peer's
+
+/** Reads an error frame's payload: `code` then a space then the message. */
+export function parseErrorPayload(text: string): TransportError {
+  const space = text.indexOf(' ')
+  const code = (space > 0 ? text.slice(0, space) : 'remote') as TransportErrorCode
+  return new TransportError(code, space > 0 ? text.slice(space + 1) : text)
+}

@@ -1,0 +1,480 @@
+import { Observable, isObservable, type Subscriber } from 'rxjs'
+import { describeValue } from '../errors'
+import { ChannelReceiver, ChannelSender, errorFrame } from './channel'
+import { FrameError, FrameKind, jsonCodec, type Frame, type PayloadCodec } from './framing'
+import { TransportError, type Lane, type Link, type TransportProtocol } from './link'
+import { TokenBucket } from './reliability'
+
+export interface TransportLimits {
+  /** Largest frame accepted or sent, header included (default 1 MiB). */
+  maxFrameBytes?: number
+  /** Lanes the peer may have open at once on one session (default 1024). */
+  maxStreamsPerSession?: number
+  /** Messages per second the peer may send on one session, all channels together (default unlimited). */
+  messagesPerSecond?: number
+  /** Messages the peer may send at once above the rate (default: one second's worth). */
+  burst?: number
+  /** Bytes a channel may have sent and not yet acknowledged before its sender waits (default 8 MiB). */
+  maxUnackedBytes?: number
+  /** Bytes an Observable source may run ahead of the acknowledgements before the send fails with 'overflow' (default 64 MiB). */
+  maxQueuedBytes?: number
+}
+
+export interface ResolvedLimits {
+  readonly maxFrameBytes: number
+  readonly maxStreamsPerSession: number
+  readonly messagesPerSecond: number
+  readonly burst: number
+  readonly maxUnackedBytes: number
+  readonly maxQueuedBytes: number
+}
+
+export function resolveLimits(limits: TransportLimits = {}): ResolvedLimits {
+  const positive = (name: keyof TransportLimits, fallback: number, min = 1): number => {
+    const value = limits[name] ?? fallback
+    if (typeof value !== 'number' || Number.isNaN(value) || value < min) throw new RangeError(`limits.${name} must be a number >= ${min}, got ${describeValue(limits[name])}`)
+    return value
+  }
+  const messagesPerSecond = positive('messagesPerSecond', Infinity)
+  return {
+    maxFrameBytes: positive('maxFrameBytes', 1 << 20, 64),
+    maxStreamsPerSession: positive('maxStreamsPerSession', 1024),
+    messagesPerSecond,
+    burst: positive('burst', Number.isFinite(messagesPerSecond) ? messagesPerSecond : Infinity),
+    maxUnackedBytes: positive('maxUnackedBytes', 8 << 20),
+    maxQueuedBytes: positive('maxQueuedBytes', 64 << 20),
+  }
+}
+
+export interface ChannelOptions<T> {
+  /** How payloads become values (default JSON). */
+  codec?: PayloadCodec<T>
+}
+
+export interface SendOptions<T> extends ChannelOptions<T> {
+  /** Higher goes first under contention (WebTransport `sendOrder`); default 0. */
+  priority?: number
+  /** 'reliable' (default: numbered, acknowledged, resumed) or 'datagram' (lossy, for telemetry: drops are counted). */
+  reliability?: 'reliable' | 'datagram'
+}
+
+/** What a send reports: messages sent, acknowledged by the peer, and (datagrams) dropped. */
+export interface SendProgress {
+  readonly channel: string
+  readonly sent: number
+  readonly acknowledged: number
+  readonly dropped: number
+}
+
+/** What a session counts, so nothing refused or dropped goes unseen. */
+export interface SessionStats {
+  /** Lanes reset, by the reason code ('too-large', 'malformed', 'unknown-channel', 'rate-limited', ...). */
+  readonly refused: Record<string, number>
+  /** Repeats dropped after a resume. */
+  duplicates: number
+  datagramsReceived: number
+  /** Datagrams that arrived for a channel nobody listens on, or over the rate. */
+  datagramsDropped: number
+  /** Links attached after the first (reconnections). */
+  resumes: number
+}
+
+type Source<T> = Observable<T> | AsyncIterable<T>
+
+/**
+ * A session between two peers that outlives its connections: named channels in both directions,
+ * each numbered and acknowledged so that after a dropped connection the next one resumes without
+ * loss or repeats. The server's `sessions` and the client's `connect` hand these out.
+ */
+export class TransportSession {
+  private link: Link | null = null
+  private readonly receivers = new Map<string, { receiver: ChannelReceiver<unknown>; subscribers: Set<Subscriber<unknown>> }>()
+  private readonly senders = new Set<ChannelSender<unknown>>()
+  private readonly priorities = new WeakMap<ChannelSender<unknown>, number>()
+  private nextChannel: number
+  private incomingLanes = 0
+  private readonly bucket: TokenBucket | null
+  private attachedBefore = false
+  private isClosed = false
+  readonly stats: SessionStats = { refused: {}, duplicates: 0, datagramsReceived: 0, datagramsDropped: 0, resumes: 0 }
+  /** Called once when the session ends for good (closed here, by the peer, or not resumed in time). */
+  onClosed: ((error?: TransportError) => void) | null = null
+  /** Called when the connection under the session goes ('bye' when the peer closed deliberately). */
+  onDetached: ((reason: string, link: Link) => void) | null = null
+  /** Called for each lane refused (the server adds them up). */
+  onRefused: ((code: string) => void) | null = null
+
+  constructor(
+    /** Random, chosen by the client; a reconnecting client presents it to resume. */
+    readonly id: string,
+    readonly role: 'client' | 'server',
+    readonly limits: ResolvedLimits,
+    private readonly now: () => number = () => performance.now(),
+    /** Whatever `authenticate` returned for the peer (the server side). */
+    readonly principal: unknown = undefined,
+  ) {
+    this.nextChannel = role === 'client' ? 1 : 2
+    this.bucket = Number.isFinite(limits.messagesPerSecond) ? new TokenBucket(limits.messagesPerSecond, limits.burst) : null
+  }
+
+  /** The transport under the session now, or null between connections. */
+  get protocol(): TransportProtocol | null {
+    return this.link?.protocol ?? null
+  }
+
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  /** Puts the session on a (new) connection: every sender reopens its lane and resends what is unacknowledged. */
+  attach(link: Link): void {
+    if (this.isClosed) {
+      link.close('session closed')
+      return
+    }
+    if (this.attachedBefore) this.stats.resumes++
+    this.attachedBefore = true
+    this.link?.close('replaced')
+    this.link = link
+    link.onLane = (lane) => this.acceptLane(lane)
+    link.onDatagram = (bytes) => this.acceptDatagram(bytes)
+    link.onClose = (reason) => {
+      if (this.link !== link) return
+      this.link = null
+      for (const sender of this.senders) sender.detach()
+      this.incomingLanes = 0
+      this.onDetached?.(reason, link)
+    }
+    for (const sender of this.senders) sender.attach(link.openLane(sender.channel, this.priorities.get(sender) ?? 0))
+  }
+
+  /** The current connection is gone and will not come back: end everything with `error`. */
+  fail(error: TransportError): void {
+    this.shutdown(error)
+  }
+
+  /** Closes the session: lanes and connection; channels complete. */
+  close(): void {
+    this.shutdown()
+  }
+
+  /**
+   * Messages the peer sends on channel `name`, in order, each once. Several subscribers share one
+   * channel. Completes when the peer's source completes, errors with a TransportError when the peer
+   * fails, the lane is refused (a bad frame) or the session ends unresumed. A lane the peer opens for
+   * a name nobody subscribed to is refused with 'unknown-channel' (and counted).
+   */
+  channel<T = unknown>(name: string, options: ChannelOptions<T> = {}): Observable<T> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+    return new Observable<T>((subscriber) => {
+      if (this.isClosed) {
+        subscriber.complete()
+        return
+      }
+      let entry = this.receivers.get(name)
+      if (entry === undefined) {
+        const receiver = new ChannelReceiver<unknown>(name, (options.codec ?? jsonCodec) as PayloadCodec<unknown>, this.limits.maxFrameBytes)
+        const subscribers = new Set<Subscriber<unknown>>()
+        receiver.deliver = (value) => {
+          for (const s of subscribers) s.next(value)
+        }
+        receiver.onEnd = () => {
+          this.receivers.delete(name)
+          for (const s of [...subscribers]) s.complete()
+        }
+        receiver.onError = (error) => {
+          this.receivers.delete(name)
+          for (const s of [...subscribers]) s.error(error)
+        }
+        entry = { receiver, subscribers }
+        this.receivers.set(name, entry)
+      }
+      const { receiver, subscribers } = entry
+      subscribers.add(subscriber as Subscriber<unknown>)
+      return () => {
+        subscribers.delete(subscriber as Subscriber<unknown>)
+        if (subscribers.size === 0 && this.receivers.get(name)?.receiver === receiver) {
+          this.receivers.delete(name)
+          receiver.refuse(new TransportError('unknown-channel', `nobody listens on ${describeValue(name)} any more`))
+        }
+      }
+    })
+  }
+
+  /**
+   * Sends `source`'s values on channel `name` when subscribed. Emits progress as the peer
+   * acknowledges, completes once the peer has every message (after `source` completes), errors when
+   * the peer refuses the lane or the session ends. An AsyncIterable source is pulled only while the
+   * channel's window has room (backpressure end to end); an Observable cannot be paused, so it may
+   * run `limits.maxQueuedBytes` ahead before the send fails with 'overflow'. Unsubscribing resets
+   * the lane and stops the source.
+   */
+  send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+    const priority = options.priority ?? 0
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+    if (!isObservable(source) && !isAsyncIterable(source)) throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
+    const codec = (options.codec ?? jsonCodec) as PayloadCodec<T>
+    if (options.reliability === 'datagram') return this.sendDatagrams(name, source, codec)
+    return new Observable<SendProgress>((subscriber) => {
+      if (this.isClosed) {
+        subscriber.error(new TransportError('closed', 'the session is closed'))
+        return
+      }
+      const sender = new ChannelSender<T>(this.nextChannel, name, codec, this.limits.maxFrameBytes, this.limits.maxUnackedBytes)
+      this.nextChannel += 2
+      const progress = (): SendProgress => ({ channel: name, sent: sender.sent, acknowledged: sender.acknowledged, dropped: 0 })
+      let stopped = false
+      const stop = (): void => {
+        stopped = true
+        this.senders.delete(sender as ChannelSender<unknown>)
+      }
+      sender.onAcknowledged = () => subscriber.next(progress())
+      sender.onDone = () => {
+        stop()
+        subscriber.complete()
+      }
+      sender.onError = (error) => {
+        stop()
+        subscriber.error(error)
+      }
+      this.senders.add(sender as ChannelSender<unknown>)
+      this.priorities.set(sender as ChannelSender<unknown>, priority)
+      if (this.link !== null) sender.attach(this.link.openLane(sender.channel, priority))
+      const fail = (error: unknown): void => {
+        if (stopped) return
+        stop()
+        sender.abort(new TransportError('remote', error instanceof Error ? error.message : describeValue(error)))
+        subscriber.error(error)
+      }
+      const push = (value: T): boolean => {
+        try {
+          sender.push(value)
+          return true
+        } catch (error) {
+          fail(error)
+          return false
+        }
+      }
+      let teardownSource: () => void
+      if (isObservable(source)) {
+        const subscription = source.subscribe({
+          next: (value) => {
+            if (stopped) return
+            if (sender.unacknowledgedBytes > this.limits.maxQueuedBytes) return fail(new TransportError('overflow', `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`))
+            push(value)
+          },
+          error: fail,
+          complete: () => {
+            if (!stopped) sender.end()
+          },
+        })
+        teardownSource = () => subscription.unsubscribe()
+      } else {
+        const iterator = source[Symbol.asyncIterator]()
+        void (async () => {
+          try {
+            for (;;) {
+              await sender.whenWritable()
+              if (stopped) return
+              const step = await iterator.next()
+              if (stopped) return
+              if (step.done === true) return sender.end()
+              if (!push(step.value)) return
+            }
+          } catch (error) {
+            fail(error)
+          }
+        })()
+        teardownSource = () => void iterator.return?.()?.catch(() => undefined)
+      }
+      return () => {
+        if (!stopped) {
+          stop()
+          sender.abort()
+        }
+        teardownSource()
+      }
+    })
+  }
+
+  private sendDatagrams<T>(name: string, source: Source<T>, codec: PayloadCodec<T>): Observable<SendProgress> {
+    const prefix = new TextEncoder().encode(name)
+    return new Observable<SendProgress>((subscriber) => {
+      let sent = 0
+      let dropped = 0
+      const sendOne = (value: T): void => {
+        const body = codec.encode(value)
+        const payload = new Uint8Array(1 + prefix.length + body.length)
+        payload[0] = prefix.length
+        payload.set(prefix, 1)
+        payload.set(body, 1 + prefix.length)
+        if (payload.length + 17 > this.limits.maxFrameBytes) throw new RangeError(`datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`)
+        sent++
+        if (this.link === null || !this.link.sendDatagram(payload)) dropped++
+      }
+      const report = (): SendProgress => ({ channel: name, sent, acknowledged: 0, dropped })
+      const guarded = (value: T): boolean => {
+        try {
+          sendOne(value)
+          return true
+        } catch (error) {
+          subscriber.error(error)
+          return false
+        }
+      }
+      if (isObservable(source)) {
+        return source.subscribe({
+          next: (value) => void guarded(value),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            subscriber.next(report())
+            subscriber.complete()
+          },
+        })
+      }
+      let stopped = false
+      const iterator = source[Symbol.asyncIterator]()
+      void (async () => {
+        try {
+          for (;;) {
+            const step = await iterator.next()
+            if (stopped) return
+            if (step.done === true) {
+              subscriber.next(report())
+              return subscriber.complete()
+            }
+            if (!guarded(step.value)) return
+          }
+        } catch (error) {
+          subscriber.error(error)
+        }
+      })()
+      return () => {
+        stopped = true
+        void iterator.return?.()?.catch(() => undefined)
+      }
+    })
+  }
+
+  private acceptLane(lane: Lane): void {
+    if (this.incomingLanes >= this.limits.maxStreamsPerSession) {
+      this.count('too-many-streams')
+      lane.onFrame = (frame) => {
+        lane.onFrame = null
+        refuseLane(lane, frame.channel, new TransportError('too-many-streams', `more than ${this.limits.maxStreamsPerSession} streams on one session`), this.limits.maxFrameBytes)
+      }
+      return
+    }
+    this.incomingLanes++
+    let receiver: ChannelReceiver<unknown> | null = null
+    let channel = 0
+    const refuse = (error: TransportError): void => {
+      this.count(error.code)
+      lane.onFrame = null
+      if (receiver !== null) {
+        receiver.refuse(error)
+        receiver.onError?.(error)
+      } else refuseLane(lane, channel, error, this.limits.maxFrameBytes)
+    }
+    lane.onFrame = (frame: Frame) => {
+      if (receiver === null) {
+        channel = frame.channel
+        if (frame.kind !== FrameKind.Open) return refuse(new TransportError('protocol', `the first frame of a stream must be Open, got kind ${frame.kind}`))
+        const name = readOpenName(frame.payload)
+        const entry = name === null ? undefined : this.receivers.get(name)
+        if (entry === undefined) return refuse(new TransportError(name === null ? 'malformed' : 'unknown-channel', name === null ? 'the Open frame does not name a channel' : `nobody listens on channel ${describeValue(name)}`))
+        receiver = entry.receiver
+        receiver.attach(lane, frame.channel)
+        return
+      }
+      if (frame.kind === FrameKind.Data && this.bucket !== null && !this.bucket.take(this.now())) {
+        return refuse(new TransportError('rate-limited', `more than ${this.limits.messagesPerSecond} messages per second on this session`))
+      }
+      const before = receiver.duplicates
+      const error = receiver.receive(frame)
+      this.stats.duplicates += receiver.duplicates - before
+      if (error !== null) refuse(error)
+    }
+    lane.onEnd = (error) => {
+      this.incomingLanes--
+      if (error instanceof FrameError) {
+        this.count(error.code)
+        const failure = new TransportError(error.code, error.message)
+        if (receiver !== null) {
+          receiver.refuse(failure)
+          receiver.onError?.(failure)
+        } else refuseLane(lane, channel, failure, this.limits.maxFrameBytes)
+      }
+      receiver?.detach(lane)
+    }
+  }
+
+  private acceptDatagram(payload: Uint8Array): void {
+    const nameLength = payload[0] ?? 0
+    const name = payload.length > nameLength ? safeText(payload.subarray(1, 1 + nameLength)) : null
+    const entry = name === null ? undefined : this.receivers.get(name)
+    if (entry === undefined || (this.bucket !== null && !this.bucket.take(this.now()))) {
+      this.stats.datagramsDropped++
+      return
+    }
+    let value: unknown
+    try {
+      value = entry.receiver.decode(payload.subarray(1 + nameLength))
+    } catch {
+      this.stats.datagramsDropped++
+      return
+    }
+    this.stats.datagramsReceived++
+    for (const s of entry.subscribers) s.next(value)
+  }
+
+  private count(code: string): void {
+    this.stats.refused[code] = (this.stats.refused[code] ?? 0) + 1
+    this.onRefused?.(code)
+  }
+
+  private shutdown(error?: TransportError): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    for (const sender of [...this.senders]) {
+      sender.abort()
+      sender.onError?.(error ?? new TransportError('closed', 'the session was closed'))
+    }
+    this.senders.clear()
+    for (const { subscribers } of [...this.receivers.values()]) {
+      for (const s of [...subscribers]) (error === undefined ? s.complete() : s.error(error))
+    }
+    this.receivers.clear()
+    const link = this.link
+    this.link = null
+    link?.close(error === undefined ? 'bye' : error.message)
+    this.onClosed?.(error)
+  }
+}
+
+function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {
+  lane.write(errorFrame(channel, error, maxFrameBytes)).catch(() => undefined)
+  lane.end()
+}
+
+function readOpenName(payload: Uint8Array): string | null {
+  try {
+    const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) as { name?: unknown }
+    return typeof parsed?.name === 'string' && parsed.name.length > 0 ? parsed.name : null
+  } catch {
+    return null
+  }
+}
+
+function safeText(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}

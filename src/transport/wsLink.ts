@@ -1,0 +1,215 @@
+import { describeValue } from '../errors'
+import { encodeFrame, FrameDecoder, FrameError, FrameKind, type Frame } from './framing'
+import type { Lane, Link } from './link'
+
+/** The part of a WebSocket both `ws` (Node) and the browser's own provide. */
+export interface WebSocketLike {
+  binaryType: string
+  readonly bufferedAmount: number
+  readonly readyState: number
+  send(data: Uint8Array, callback?: (error?: Error) => void): void
+  close(code?: number, reason?: string): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+}
+
+const EMPTY = new Uint8Array(0)
+/** Bytes handed to the socket and not yet written out, above which lanes wait (and datagrams are dropped). */
+const HIGH_WATER_BYTES = 1 << 20
+const NORMAL_CLOSURE = 1000
+
+/**
+ * A link over one WebSocket: lanes are multiplexed by the frame's channel id (the client opens odd
+ * ids, the server even ones), each WebSocket message carries frames of one lane, and writes are
+ * scheduled highest priority first while the socket's unsent bytes stay under 1 MiB. A message
+ * that is not frames fails the lane it names (or is counted in `unroutable`); other lanes go on.
+ */
+export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', maxFrameBytes: number): Link & { readonly unroutable: number } {
+  socket.binaryType = 'arraybuffer'
+  const lanes = new Map<number, WsLane>()
+  const waiting = new Set<WsLane>()
+  let inFlight = 0
+  let closed = false
+  let pumpScheduled = false
+  // Node's `ws` reports when bytes leave; the browser's WebSocket is polled through bufferedAmount.
+  const hasSendCallback = typeof (socket as { once?: unknown }).once === 'function'
+
+  class WsLane implements Lane {
+    onFrame: ((frame: Frame) => void) | null = null
+    onEnd: ((error?: Error) => void) | null = null
+    queue: Array<{ bytes: Uint8Array; resolve: () => void; reject: (error: Error) => void }> = []
+    finished = false
+    localEnded = false
+
+    constructor(
+      readonly id: number,
+      readonly priority: number,
+    ) {}
+
+    write(bytes: Uint8Array): Promise<void> {
+      if (closed || this.finished || this.localEnded) return Promise.reject(new Error('lane closed'))
+      return new Promise((resolve, reject) => {
+        this.queue.push({ bytes, resolve, reject })
+        waiting.add(this)
+        pump()
+      })
+    }
+
+    end(): void {
+      if (this.localEnded || closed) return
+      this.localEnded = true
+      void this.writeAfterQueue(encodeFrame({ kind: FrameKind.Close, channel: this.id, seq: 0, payload: EMPTY }))
+      if (this.finished) lanes.delete(this.id)
+    }
+
+    reset(reason: string): void {
+      if (!this.localEnded && !closed) {
+        this.localEnded = true
+        for (const item of this.queue) item.reject(new Error(reason))
+        this.queue = []
+        waiting.delete(this)
+        socket.send(encodeFrame({ kind: FrameKind.Close, channel: this.id, seq: 1, payload: EMPTY }))
+      }
+      this.finish()
+    }
+
+    finish(error?: Error): void {
+      if (this.finished) return
+      this.finished = true
+      if (this.localEnded) lanes.delete(this.id)
+      this.onEnd?.(error)
+    }
+
+    private writeAfterQueue(bytes: Uint8Array): Promise<void> {
+      return new Promise((resolve, reject) => {
+        this.queue.push({ bytes, resolve, reject })
+        waiting.add(this)
+        pump()
+      })
+    }
+  }
+
+  function pump(): void {
+    while (!closed && waiting.size > 0 && underHighWater()) {
+      let best: WsLane | null = null
+      for (const lane of waiting) if (best === null || lane.priority > best.priority) best = lane
+      const lane = best as WsLane
+      const item = lane.queue.shift()
+      if (lane.queue.length === 0) waiting.delete(lane)
+      if (item === undefined) continue
+      send(item.bytes)
+      item.resolve()
+    }
+    if (!closed && waiting.size > 0 && !hasSendCallback && !pumpScheduled) {
+      pumpScheduled = true
+      setTimeout(() => {
+        pumpScheduled = false
+        pump()
+      }, 1)
+    }
+  }
+
+  function underHighWater(): boolean {
+    return hasSendCallback ? inFlight < HIGH_WATER_BYTES : socket.bufferedAmount < HIGH_WATER_BYTES
+  }
+
+  function send(bytes: Uint8Array): void {
+    if (!hasSendCallback) return socket.send(bytes)
+    inFlight += bytes.length
+    socket.send(bytes, () => {
+      inFlight -= bytes.length
+      if (waiting.size > 0) pump()
+    })
+  }
+
+  function routeFailure(bytes: Uint8Array, error: FrameError): void {
+    // the channel id sits at bytes 5-8 when the header got that far
+    const id = bytes.length >= 9 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(5) : -1
+    const lane = lanes.get(id)
+    if (lane === undefined) {
+      link.unroutable++
+      return
+    }
+    lane.finish(error)
+  }
+
+  function receive(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      link.unroutable++
+      return
+    }
+    const bytes = new Uint8Array(data)
+    const decoder = new FrameDecoder(maxFrameBytes)
+    let frames: Frame[]
+    try {
+      frames = decoder.push(bytes)
+      decoder.finish()
+    } catch (error) {
+      if (error instanceof FrameError) return routeFailure(bytes, error)
+      throw error
+    }
+    for (const frame of frames) {
+      if (frame.kind === FrameKind.Datagram) {
+        link.onDatagram?.(frame.payload)
+        continue
+      }
+      let lane = lanes.get(frame.channel)
+      if (frame.kind === FrameKind.Open && lane === undefined) {
+        if ((frame.channel % 2 === 1) === (role === 'client')) {
+          link.unroutable++
+          continue
+        }
+        lane = new WsLane(frame.channel, 0)
+        lanes.set(frame.channel, lane)
+        link.onLane?.(lane)
+      }
+      if (lane === undefined || lane.finished) {
+        link.unroutable++
+        continue
+      }
+      if (frame.kind === FrameKind.Close) {
+        if (frame.seq === 1) lane.localEnded = true
+        lane.finish()
+      } else lane.onFrame?.(frame)
+    }
+  }
+
+  const link = {
+    protocol: 'websocket' as const,
+    unroutable: 0,
+    onLane: null as ((lane: Lane) => void) | null,
+    onDatagram: null as ((bytes: Uint8Array) => void) | null,
+    onClose: null as ((reason: string) => void) | null,
+    openLane(channel: number, priority: number): Lane {
+      if (!Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+      if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
+      const lane = new WsLane(channel, priority)
+      lanes.set(lane.id, lane)
+      return lane
+    },
+    sendDatagram(payload: Uint8Array): boolean {
+      if (closed || !underHighWater()) return false
+      send(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes))
+      return true
+    },
+    close(reason = 'bye'): void {
+      if (closed) return
+      socket.close(reason === 'bye' ? NORMAL_CLOSURE : 4000, reason.slice(0, 120))
+    },
+  }
+
+  socket.addEventListener('message', (event) => receive(event.data))
+  socket.addEventListener('close', (event) => {
+    closed = true
+    const error = new Error(`connection closed (${event.code})`)
+    for (const lane of lanes.values()) {
+      for (const item of lane.queue) item.reject(error)
+      lane.queue = []
+      lane.finish(error)
+    }
+    lanes.clear()
+    waiting.clear()
+    link.onClose?.(event.code === NORMAL_CLOSURE ? 'bye' : event.reason || `lost (${event.code})`)
+  })
+  return link
+}
