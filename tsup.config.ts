@@ -13,6 +13,7 @@ export default defineConfig([
     entry: {
       index: 'index.ts',
       sources: 'sources/index.ts',
+      'sources.browser': 'sources/browser.ts',
       sinks: 'sinks/index.ts',
       testing: 'testing/index.ts',
     },

@@ -6,6 +6,8 @@ import { webSocketLink, type WebSocketLike } from '../../src/transport/wsLink'
 import { webTransportLink } from '../../src/transport/wtLink'
 import { loadWebTransport } from './webTransportPackage'
 
+const WS_PACKAGE = 'ws'
+
 /** The query parameter a client sends its session id in, to resume after a dropped connection. */
 export const SESSION_PARAMETER = 'midstream-session'
 
@@ -185,7 +187,8 @@ async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: n
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string'
   let socket: WebSocketLike
   if (isNode) {
-    const { default: NodeWebSocket } = await import('ws')
+    // a specifier in a variable keeps bundlers from pulling `ws` into browser builds
+    const { default: NodeWebSocket } = (await import(/* @vite-ignore */ WS_PACKAGE)) as typeof import('ws')
     socket = new NodeWebSocket(url.href, { ...(options.ca !== undefined ? { ca: options.ca } : {}), headers: options.auth?.headers, perMessageDeflate: false, maxPayload: 4 * maxFrameBytes + 64 }) as unknown as WebSocketLike
   } else {
     socket = new (globalThis as unknown as { WebSocket: new (url: string) => WebSocketLike }).WebSocket(url.href)

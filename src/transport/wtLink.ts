@@ -7,7 +7,7 @@ export interface WebTransportLike {
   readonly ready: Promise<unknown>
   readonly closed: Promise<{ closeCode?: number; reason?: string }>
   readonly incomingBidirectionalStreams: ReadableStream<BidirectionalStreamLike>
-  readonly datagrams: { readonly readable: ReadableStream<Uint8Array>; readonly writable: WritableStream<Uint8Array> }
+  readonly datagrams: { readonly readable: ReadableStream<Uint8Array>; readonly writable?: WritableStream<Uint8Array>; createWritable?(): WritableStream<Uint8Array> }
   createBidirectionalStream(options?: { sendOrder?: number; waitUntilAvailable?: boolean }): Promise<BidirectionalStreamLike>
   close(info?: { closeCode?: number; reason?: string }): void
 }
@@ -97,7 +97,12 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
   }
 
-  const datagramWriter = session.datagrams.writable.getWriter()
+  // created on the first datagram; the current API is createWritable(), older ones have `writable`
+  let datagramWriter: WritableStreamDefaultWriter<Uint8Array> | null = null
+  const datagrams = (): WritableStreamDefaultWriter<Uint8Array> => {
+    datagramWriter ??= (session.datagrams.createWritable?.() ?? (session.datagrams.writable as WritableStream<Uint8Array>)).getWriter()
+    return datagramWriter
+  }
 
   const link: Link = {
     protocol,
@@ -109,8 +114,9 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
       return new WtLane(session.createBidirectionalStream({ sendOrder: priority, waitUntilAvailable: true }))
     },
     sendDatagram(payload: Uint8Array): boolean {
-      if (closed || (datagramWriter.desiredSize ?? 0) <= 0) return false
-      datagramWriter.write(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes)).catch(() => undefined)
+      const writer = datagrams()
+      if (closed || (writer.desiredSize ?? 0) <= 0) return false
+      writer.write(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes)).catch(() => undefined)
       return true
     },
     close(reason = 'bye'): void {
