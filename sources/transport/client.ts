@@ -7,6 +7,17 @@ import { webTransportLink } from '../../src/transport/wtLink'
 import { loadWebTransport } from './webTransportPackage'
 
 const WS_PACKAGE = 'ws'
+// The HTTP/2 transport's default 16 KB initial windows stall data once the first window is used
+// (README, transport): every window starts at its limit, and stream credit is plenty (the session
+// enforces maxStreamsPerSession itself, with an error the peer can read).
+export const HTTP2_WINDOWS = {
+  initialStreamFlowControlWindow: 6 << 20,
+  streamFlowControlWindowSizeLimit: 6 << 20,
+  initialSessionFlowControlWindow: 15 << 20,
+  sessionFlowControlWindowSizeLimit: 15 << 20,
+  initialUnidirectionalStreams: 1 << 20,
+  initialBidirectionalStreams: 16,
+}
 
 /** The query parameter a client sends its session id in, to resume after a dropped connection. */
 export const SESSION_PARAMETER = 'midstream-session'
@@ -67,7 +78,7 @@ export class ClientSession extends TransportSession {
       if (attempt > 0) await this.sleep(backoffOf(this.options, attempt))
       if (this.closed) throw new TransportError('closed', 'the session was closed')
       try {
-        const link = await dial(this.url, this.id, this.options, this.limits.maxFrameBytes)
+        const link = await dial(this.url, this.id, this.options, this.limits.maxFrameBytes, first && attempt === 0)
         if (this.closed) {
           link.close('bye')
           throw new TransportError('closed', 'the session was closed')
@@ -148,14 +159,14 @@ function channelSource<T>(url: string, options: SourceOptions<T>): Observable<T>
   })
 }
 
-async function dial(url: string, id: string, options: ConnectOptions, maxFrameBytes: number): Promise<Link> {
+async function dial(url: string, id: string, options: ConnectOptions, maxFrameBytes: number, first: boolean): Promise<Link> {
   const transport = options.transport ?? 'auto'
   const target = new URL(url)
   target.searchParams.set(SESSION_PARAMETER, id)
   if (options.auth?.token !== undefined) target.searchParams.set('token', options.auth.token)
   if (target.protocol === 'wss:' || transport === 'websocket') return dialWebSocket(target, options, maxFrameBytes)
   try {
-    return await dialWebTransport(target, options, maxFrameBytes)
+    return await dialWebTransport(target, options, maxFrameBytes, first)
   } catch (error) {
     if (transport === 'webtransport' || options.fallback === undefined) throw error
     const fallback = new URL(options.fallback)
@@ -164,22 +175,24 @@ async function dial(url: string, id: string, options: ConnectOptions, maxFrameBy
   }
 }
 
-async function dialWebTransport(url: URL, options: ConnectOptions, maxFrameBytes: number): Promise<Link> {
+// WebTransport reports a refused session (HTTP 401/503) and an unreachable server alike: the first
+// attempt calls it 'refused' (no retries), a reconnection 'unreachable' (retried).
+async function dialWebTransport(url: URL, options: ConnectOptions, maxFrameBytes: number, first: boolean): Promise<Link> {
   const wt = await loadWebTransport()
   if (wt === null) throw new TransportError('unreachable', 'WebTransport is not available here (no native WebTransport, no @fails-components/webtransport)')
   const native = wt.support.implementation === 'native'
   const hashes = (options.certificateHashes ?? []).map((hash) => ({ algorithm: 'sha-256', value: toBytes(hash) }))
   const session = new wt.WebTransport(url.href, {
     ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}),
-    ...(native || wt.support.http3 ? {} : { forceReliable: true, initialBidirectionalStreams: 4096 }),
+    ...(native || wt.support.http3 ? {} : { forceReliable: true, ...HTTP2_WINDOWS }),
   })
   session.closed.catch(() => undefined)
   try {
     await session.ready
   } catch (error) {
-    throw new TransportError('refused', `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`)
+    throw new TransportError(first ? 'refused' : 'unreachable', `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`)
   }
-  return webTransportLink(session, native ? 'webtransport' : wt.support.http3 ? 'webtransport-http3' : 'webtransport-http2', maxFrameBytes)
+  return webTransportLink(session, native ? 'webtransport' : wt.support.http3 ? 'webtransport-http3' : 'webtransport-http2', maxFrameBytes, 'client')
 }
 
 async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: number): Promise<Link> {

@@ -6,7 +6,7 @@ import { describeValue } from '../../src/errors'
 import type { TransportSession } from '../../src/transport/session'
 import { webSocketLink, type WebSocketLike } from '../../src/transport/wsLink'
 import { webTransportLink } from '../../src/transport/wtLink'
-import { randomHex } from './client'
+import { HTTP2_WINDOWS, randomHex } from './client'
 import { headersOf, SessionHub, type Authenticate, type ServerLimits, type ServerStats } from './hub'
 import { loadWebTransport } from './webTransportPackage'
 
@@ -36,10 +36,6 @@ export interface TransportServer {
   close(): Promise<void>
 }
 
-// The HTTP/2 transport's default 16 KB initial windows stall client-to-server data once the first
-// window is used (see README, transport): start every window at its limit.
-const STREAM_WINDOW = 6 << 20
-const SESSION_WINDOW = 15 << 20
 
 function checkOptions(options: TransportServerOptions, name: string): Required<Pick<TransportServerOptions, 'host' | 'port' | 'path'>> {
   if (options === null || typeof options !== 'object') throw new TypeError(`${name} needs options { cert, key, ... }, got ${describeValue(options)}`)
@@ -76,11 +72,7 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
     cert: options.cert,
     privKey: options.key,
     defaultDatagramsReadableMode: 'bytes',
-    initialStreamFlowControlWindow: STREAM_WINDOW,
-    streamFlowControlWindowSizeLimit: STREAM_WINDOW,
-    initialSessionFlowControlWindow: SESSION_WINDOW,
-    sessionFlowControlWindowSizeLimit: SESSION_WINDOW,
-    initialBidirectionalStreams: hub.limits.maxStreamsPerSession,
+    ...HTTP2_WINDOWS,
   })
   server.setRequestCallback(async ({ header }) => {
     const url = new URL(header[':path'] ?? '/', `https://${host}`)
@@ -90,6 +82,14 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
   })
   server.startServer()
   await server.ready
+  // stopServer waits for every HTTP/2 connection to go, and a client may keep its connection after its
+  // WebTransport session: track them so close() can end them
+  const connections = new Set<Http2Connection>()
+  const inner = (server as unknown as { transportInt?: { serverInt?: { on(event: 'session', listener: (session: Http2Connection) => void): void } } }).transportInt?.serverInt
+  inner?.on('session', (connection) => {
+    connections.add(connection)
+    connection.on('close', () => connections.delete(connection))
+  })
   const reader = server.sessionStream(path).getReader()
   void (async () => {
     for (;;) {
@@ -97,7 +97,7 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
       if (done || session === undefined) return
       const { url, principal } = (session.userData ?? {}) as { url?: string; principal?: unknown }
       session.ready.then(
-        () => hub.attach(webTransportLink(session, protocol, hub.limits.maxFrameBytes), new URL(url ?? path, `https://${host}`), principal),
+        () => hub.attach(webTransportLink(session, protocol, hub.limits.maxFrameBytes, 'server'), new URL(url ?? path, `https://${host}`), principal),
         () => undefined,
       )
     }
@@ -112,7 +112,17 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
       hub.close()
       reader.cancel().catch(() => undefined)
       server.stopServer()
-      await server.closed
+      // a connection a client keeps after its session would hold stopServer open: give it a moment, then end it
+      if (!(await settlesWithin(server.closed, 1000))) {
+        for (const connection of connections) connection.close()
+        if (!(await settlesWithin(server.closed, 1000))) {
+          for (const connection of connections) {
+            connection.on('error', () => undefined)
+            connection.destroy()
+          }
+          await settlesWithin(server.closed, 1000)
+        }
+      }
     },
   }
 }
@@ -170,6 +180,19 @@ export async function wsServer(options: TransportServerOptions): Promise<Transpo
       await new Promise<void>((resolve) => https.close(() => resolve()))
     },
   }
+}
+
+interface Http2Connection {
+  close(): void
+  destroy(): void
+  on(event: 'close' | 'error', listener: () => void): void
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const settled = await Promise.race([promise.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))])
+  clearTimeout(timer)
+  return settled
 }
 
 function refuseUpgrade(socket: { write(data: string): unknown; destroy(): void }, status: number): void {

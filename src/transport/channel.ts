@@ -30,6 +30,8 @@ export class ChannelSender<T> {
   private lane: Lane | null = null
   private queue: Uint8Array[] = []
   private writing = false
+  // a write on a dead lane may never settle: each lane gets its own pump, and a stale one stops
+  private epoch = 0
   private ended = false
   private done = false
   private waiters: Array<() => void> = []
@@ -85,6 +87,8 @@ export class ChannelSender<T> {
   attach(lane: Lane): void {
     this.lane = lane
     this.queue = []
+    this.epoch++
+    this.writing = false
     const open = textEncoder.encode(JSON.stringify({ name: this.name }))
     this.enqueue(encodeFrame({ kind: FrameKind.Open, channel: this.channel, seq: this.acknowledged, payload: open }, this.maxFrameBytes))
     for (const [, bytes] of this.resend.unacknowledged()) this.queue.push(bytes)
@@ -99,6 +103,7 @@ export class ChannelSender<T> {
   detach(): void {
     this.lane = null
     this.queue = []
+    this.epoch++
   }
 
   /** Stops for good; the receiver is told why when `error` is given. */
@@ -160,20 +165,31 @@ export class ChannelSender<T> {
     if (!this.writing) void this.pump()
   }
 
+  // Whatever queued while the previous write was in flight, as one write of at most maxFrameBytes
+  // (a WebSocket message carries one write, and the peer refuses messages far above that).
+  private takeBatch(): Uint8Array {
+    let count = 1
+    let bytes = this.queue[0].length
+    while (count < this.queue.length && bytes + this.queue[count].length <= this.maxFrameBytes) bytes += this.queue[count++].length
+    const batch = count === 1 ? this.queue[0] : concat(this.queue.slice(0, count))
+    this.queue = count === this.queue.length ? [] : this.queue.slice(count)
+    return batch
+  }
+
   // Coalesces whatever queued while the previous write was in flight into one write.
   private async pump(): Promise<void> {
     this.writing = true
+    const epoch = this.epoch
     try {
-      while (this.queue.length > 0 && this.lane !== null) {
+      while (this.queue.length > 0 && this.lane !== null && epoch === this.epoch) {
         const lane = this.lane
-        const batch = this.queue.length === 1 ? this.queue[0] : concat(this.queue)
-        this.queue = []
+        const batch = this.takeBatch()
         await lane.write(batch)
       }
     } catch {
       // the lane is gone; onEnd detaches and the session resumes on the next link
     } finally {
-      this.writing = false
+      if (epoch === this.epoch) this.writing = false
     }
   }
 }

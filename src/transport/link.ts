@@ -32,6 +32,8 @@ export interface Link {
   /** Sends one unreliable message; false when it was dropped (the link is congested or closed). */
   sendDatagram(bytes: Uint8Array): boolean
   onDatagram: ((bytes: Uint8Array) => void) | null
+  /** Called for bytes that name no lane (a stream or message whose first frame cannot be read). */
+  onUnroutable?: (() => void) | null
   /** Called once when the link is gone, for whatever reason. */
   onClose: ((reason: string) => void) | null
   close(reason?: string): void

@@ -96,6 +96,7 @@ export class TransportSession {
   private readonly bucket: TokenBucket | null
   private attachedBefore = false
   private isClosed = false
+  private failure: TransportError | null = null
   readonly stats: SessionStats = { refused: {}, duplicates: 0, datagramsReceived: 0, datagramsDropped: 0, resumes: 0 }
   /** Called once when the session ends for good (closed here, by the peer, or not resumed in time). */
   onClosed: ((error?: TransportError) => void) | null = null
@@ -138,6 +139,7 @@ export class TransportSession {
     this.link = link
     link.onLane = (lane) => this.acceptLane(lane)
     link.onDatagram = (bytes) => this.acceptDatagram(bytes)
+    link.onUnroutable = () => this.count('malformed')
     link.onClose = (reason) => {
       if (this.link !== link) return
       this.link = null
@@ -168,7 +170,8 @@ export class TransportSession {
     if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
     return new Observable<T>((subscriber) => {
       if (this.isClosed) {
-        subscriber.complete()
+        if (this.failure !== null) subscriber.error(this.failure)
+        else subscriber.complete()
         return
       }
       let entry = this.receivers.get(name)
@@ -178,12 +181,16 @@ export class TransportSession {
         receiver.deliver = (value) => {
           for (const s of subscribers) s.next(value)
         }
+        // a subscriber may subscribe again from its complete/error handler: only this receiver's entry goes
+        const forget = (): void => {
+          if (this.receivers.get(name)?.receiver === receiver) this.receivers.delete(name)
+        }
         receiver.onEnd = () => {
-          this.receivers.delete(name)
+          forget()
           for (const s of [...subscribers]) s.complete()
         }
         receiver.onError = (error) => {
-          this.receivers.delete(name)
+          forget()
           for (const s of [...subscribers]) s.error(error)
         }
         entry = { receiver, subscribers }
@@ -218,7 +225,7 @@ export class TransportSession {
     if (options.reliability === 'datagram') return this.sendDatagrams(name, source, codec)
     return new Observable<SendProgress>((subscriber) => {
       if (this.isClosed) {
-        subscriber.error(new TransportError('closed', 'the session is closed'))
+        subscriber.error(this.failure ?? new TransportError('closed', 'the session is closed'))
         return
       }
       const sender = new ChannelSender<T>(this.nextChannel, name, codec, this.limits.maxFrameBytes, this.limits.maxUnackedBytes)
@@ -369,7 +376,10 @@ export class TransportSession {
     this.incomingLanes++
     let receiver: ChannelReceiver<unknown> | null = null
     let channel = 0
+    let refused = false
     const refuse = (error: TransportError): void => {
+      if (refused) return
+      refused = true
       this.count(error.code)
       lane.onFrame = null
       if (receiver !== null) {
@@ -398,14 +408,7 @@ export class TransportSession {
     }
     lane.onEnd = (error) => {
       this.incomingLanes--
-      if (error instanceof FrameError) {
-        this.count(error.code)
-        const failure = new TransportError(error.code, error.message)
-        if (receiver !== null) {
-          receiver.refuse(failure)
-          receiver.onError?.(failure)
-        } else refuseLane(lane, channel, failure, this.limits.maxFrameBytes)
-      }
+      if (error instanceof FrameError) refuse(new TransportError(error.code, error.message))
       receiver?.detach(lane)
     }
   }
@@ -437,6 +440,7 @@ export class TransportSession {
   private shutdown(error?: TransportError): void {
     if (this.isClosed) return
     this.isClosed = true
+    this.failure = error ?? null
     for (const sender of [...this.senders]) {
       sender.abort()
       sender.onError?.(error ?? new TransportError('closed', 'the session was closed'))

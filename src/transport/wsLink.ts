@@ -47,7 +47,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     ) {}
 
     write(bytes: Uint8Array): Promise<void> {
-      if (closed || this.finished || this.localEnded) return Promise.reject(new Error('lane closed'))
+      // a lane whose incoming side failed can still carry the Error frame that says why
+      if (closed || this.localEnded) return Promise.reject(new Error('lane closed'))
       return new Promise((resolve, reject) => {
         this.queue.push({ bytes, resolve, reject })
         waiting.add(this)
@@ -128,6 +129,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     const lane = lanes.get(id)
     if (lane === undefined) {
       link.unroutable++
+      link.onUnroutable?.()
       return
     }
     lane.finish(error)
@@ -180,6 +182,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     onLane: null as ((lane: Lane) => void) | null,
     onDatagram: null as ((bytes: Uint8Array) => void) | null,
     onClose: null as ((reason: string) => void) | null,
+    onUnroutable: null as (() => void) | null,
     openLane(channel: number, priority: number): Lane {
       if (!Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
       if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
@@ -199,6 +202,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
   }
 
   socket.addEventListener('message', (event) => receive(event.data))
+  // `ws` emits 'error' (an oversized message, a broken socket) before 'close'; without a listener it would throw
+  ;(socket as unknown as { addEventListener(type: 'error', listener: () => void): void }).addEventListener('error', () => undefined)
   socket.addEventListener('close', (event) => {
     closed = true
     const error = new Error(`connection closed (${event.code})`)

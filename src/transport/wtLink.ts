@@ -6,80 +6,99 @@ import type { Lane, Link, TransportProtocol } from './link'
 export interface WebTransportLike {
   readonly ready: Promise<unknown>
   readonly closed: Promise<{ closeCode?: number; reason?: string }>
-  readonly incomingBidirectionalStreams: ReadableStream<BidirectionalStreamLike>
+  readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>
   readonly datagrams: { readonly readable: ReadableStream<Uint8Array>; readonly writable?: WritableStream<Uint8Array>; createWritable?(): WritableStream<Uint8Array> }
-  createBidirectionalStream(options?: { sendOrder?: number; waitUntilAvailable?: boolean }): Promise<BidirectionalStreamLike>
+  createUnidirectionalStream(options?: { sendOrder?: number; waitUntilAvailable?: boolean }): Promise<WritableStream<Uint8Array>>
   close(info?: { closeCode?: number; reason?: string }): void
 }
 
-export interface BidirectionalStreamLike {
-  readonly readable: ReadableStream<Uint8Array>
-  readonly writable: WritableStream<Uint8Array>
-}
-
 const NORMAL_CLOSE = 0
+const EMPTY = new Uint8Array(0)
 
 /**
- * A link over a WebTransport session: each lane is a bidirectional stream whose `sendOrder` is the
- * lane's priority (WebTransport sends higher sendOrder first), frames are decoded per stream, and
- * datagrams go out as WebTransport datagrams, dropped (and reported) when the send queue is full.
+ * A link over a WebTransport session. A lane is a pair of unidirectional streams, one each way,
+ * paired by the opener's channel id: the opener's stream starts with its Open frame, the answering
+ * stream with an Open frame of the same id and an empty payload. (Bidirectional streams opened by
+ * an HTTP/2 server stall in @fails-components/webtransport 1.6.8 once 16 KB have gone to the
+ * client; unidirectional ones flow both ways.) Each stream's `sendOrder` is the lane's priority, so
+ * WebTransport sends higher priorities first; frames are decoded per stream; datagrams are
+ * WebTransport datagrams, dropped (and reported) when the send queue is full.
  */
-export function webTransportLink(session: WebTransportLike, protocol: TransportProtocol, maxFrameBytes: number): Link {
+export function webTransportLink(session: WebTransportLike, protocol: TransportProtocol, maxFrameBytes: number, role: 'client' | 'server'): Link {
   let closed = false
-  const open = new Set<WtLane>()
+  const lanes = new Map<number, WtLane>()
 
   class WtLane implements Lane {
     onFrame: ((frame: Frame) => void) | null = null
     onEnd: ((error?: Error) => void) | null = null
     private writer: WritableStreamDefaultWriter<Uint8Array> | null = null
+    private opening: Promise<void> | null = null
     private reader: ReadableStreamDefaultReader<Uint8Array> | null = null
-    private readonly ready: Promise<void>
     private finished = false
     private ended = false
 
-    constructor(stream: Promise<BidirectionalStreamLike>) {
-      open.add(this)
-      this.ready = stream.then((bidi) => {
-        this.writer = bidi.writable.getWriter()
-        this.reader = bidi.readable.getReader()
-        void this.readLoop(this.reader)
-      })
-      this.ready.catch((error: unknown) => this.finish(error instanceof Error ? error : new Error(String(error))))
+    constructor(
+      readonly id: number,
+      readonly priority: number,
+      private readonly answering: boolean,
+    ) {
+      lanes.set(id, this)
     }
 
     async write(bytes: Uint8Array): Promise<void> {
-      if (this.writer === null) await this.ready
-      if (this.ended) throw new Error('lane closed')
+      if (this.ended || closed) throw new Error('lane closed')
+      if (this.writer === null) await this.open()
       return (this.writer as WritableStreamDefaultWriter<Uint8Array>).write(bytes)
     }
 
     end(): void {
       if (this.ended) return
       this.ended = true
-      void this.ready.then(() => this.writer?.close()).catch(() => undefined)
+      const writer = this.writer
+      if (writer !== null) writer.close().catch(() => undefined)
+      else if (this.opening !== null) this.opening.then(() => this.writer?.close()).catch(() => undefined)
+      this.release()
     }
 
     reset(reason: string): void {
       this.ended = true
-      void this.ready
-        .then(() => {
-          this.writer?.abort(reason).catch(() => undefined)
-          this.reader?.cancel(reason).catch(() => undefined)
-        })
-        .catch(() => undefined)
+      this.writer?.abort(reason).catch(() => undefined)
+      this.reader?.cancel(reason).catch(() => undefined)
       this.finish()
     }
 
     finish(error?: Error): void {
       if (this.finished) return
       this.finished = true
-      open.delete(this)
+      this.release()
       this.onEnd?.(error)
     }
 
-    private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-      const decoder = new FrameDecoder(maxFrameBytes)
+    /** The peer's stream of this lane (for an opener, the answer). */
+    read(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[]): void {
+      this.reader = reader
+      void this.readLoop(reader, decoder, first)
+    }
+
+    private open(): Promise<void> {
+      this.opening ??= session.createUnidirectionalStream({ sendOrder: this.priority, waitUntilAvailable: true }).then(async (stream) => {
+        this.writer = stream.getWriter()
+        // an answering stream names its lane first; an opener's first frame is its own Open
+        if (this.answering) await this.writer.write(encodeFrame({ kind: FrameKind.Open, channel: this.id, seq: 0, payload: EMPTY }))
+      })
+      return this.opening
+    }
+
+    private release(): void {
+      if (this.ended && this.finished && lanes.get(this.id) === this) lanes.delete(this.id)
+    }
+
+    private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[]): Promise<void> {
       try {
+        for (const frame of first) {
+          if (this.finished) return
+          this.onFrame?.(frame)
+        }
         for (;;) {
           const { value, done } = await reader.read()
           if (done) break
@@ -97,6 +116,46 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
   }
 
+  // Reads the first frame of an incoming stream to learn its lane: a new one the peer opens, or the answer to one of ours.
+  async function routeIncoming(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = stream.getReader()
+    const decoder = new FrameDecoder(maxFrameBytes)
+    let frames: Frame[] = []
+    try {
+      while (frames.length === 0) {
+        const { value, done } = await reader.read()
+        if (done) {
+          if (decoder.pending > 0) link.onUnroutable?.()
+          return
+        }
+        frames = decoder.push(value)
+      }
+    } catch (error) {
+      // a stream whose first bytes are not a frame has no lane to reset: drop it (counted by the session as malformed)
+      reader.cancel(error instanceof Error ? error.message : 'malformed').catch(() => undefined)
+      link.onUnroutable?.()
+      return
+    }
+    const head = frames[0]
+    const ours = (head.channel % 2 === 1) === (role === 'client')
+    if (ours) {
+      const lane = lanes.get(head.channel)
+      if (head.kind !== FrameKind.Open || lane === undefined) {
+        reader.cancel('unknown lane').catch(() => undefined)
+        return
+      }
+      lane.read(reader, decoder, frames.slice(1))
+      return
+    }
+    if (lanes.has(head.channel)) {
+      reader.cancel('lane already open').catch(() => undefined)
+      return
+    }
+    const lane = new WtLane(head.channel, 0, true)
+    link.onLane?.(lane)
+    lane.read(reader, decoder, frames)
+  }
+
   // created on the first datagram; the current API is createWritable(), older ones have `writable`
   let datagramWriter: WritableStreamDefaultWriter<Uint8Array> | null = null
   const datagrams = (): WritableStreamDefaultWriter<Uint8Array> => {
@@ -109,13 +168,16 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     onLane: null,
     onDatagram: null,
     onClose: null,
-    openLane(_channel: number, priority: number): Lane {
+    onUnroutable: null,
+    openLane(channel: number, priority: number): Lane {
       if (!Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
-      return new WtLane(session.createBidirectionalStream({ sendOrder: priority, waitUntilAvailable: true }))
+      if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
+      return new WtLane(channel, priority, false)
     },
     sendDatagram(payload: Uint8Array): boolean {
+      if (closed) return false
       const writer = datagrams()
-      if (closed || (writer.desiredSize ?? 0) <= 0) return false
+      if ((writer.desiredSize ?? 0) <= 0) return false
       writer.write(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes)).catch(() => undefined)
       return true
     },
@@ -131,13 +193,12 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
   }
 
   void (async () => {
-    const reader = session.incomingBidirectionalStreams.getReader()
+    const reader = session.incomingUnidirectionalStreams.getReader()
     try {
       for (;;) {
         const { value, done } = await reader.read()
         if (done) return
-        const lane = new WtLane(Promise.resolve(value))
-        link.onLane?.(lane)
+        void routeIncoming(value)
       }
     } catch {
       // the session is gone; `closed` reports it
@@ -166,7 +227,8 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
   function report(reason: string): void {
     closed = true
     const error = new Error(`session closed: ${reason}`)
-    for (const lane of [...open]) lane.finish(error)
+    for (const lane of [...lanes.values()]) lane.finish(error)
+    lanes.clear()
     link.onClose?.(reason)
   }
 
