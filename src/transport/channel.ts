@@ -269,7 +269,9 @@ export class ChannelReceiver<T> {
     if (frame.kind === FrameKind.End) {
       if (frame.seq !== this.delivered) return new TransportError('protocol', `End after ${frame.seq} messages on ${describeValue(this.name)}, but ${this.delivered} arrived`)
       this.ended = true
+      // the last acknowledgement, then our half of the lane ends (a stream's credit goes back to the peer)
       this.lane?.write(ackFrame(this.channel, this.delivered)).catch(() => undefined)
+      this.lane?.end()
       this.onEnd?.()
       return null
     }
