@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { encodeFrame, FrameKind, type Frame, type PayloadCodec } from './framing'
+import { concat, encodeFrame, FrameKind, type Frame, type PayloadCodec } from './framing'
 import { parseErrorPayload, TransportError, type Lane } from './link'
 import { DuplicateFilter, ResendBuffer } from './reliability'
 
@@ -192,18 +192,6 @@ export class ChannelSender<T> {
       if (epoch === this.epoch) this.writing = false
     }
   }
-}
-
-export function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let total = 0
-  for (const chunk of chunks) total += chunk.length
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.length
-  }
-  return out
 }
 
 /**

@@ -198,3 +198,16 @@ export const bytesCodec: PayloadCodec<Uint8Array> = {
   },
   decode: (bytes) => bytes,
 }
+
+/** The chunks joined into one array (one write instead of many). */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let total = 0
+  for (const chunk of chunks) total += chunk.length
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}

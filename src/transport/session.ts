@@ -1,6 +1,6 @@
 import { Observable, isObservable, type Subscriber } from 'rxjs'
 import { describeValue } from '../errors'
-import { ChannelReceiver, ChannelSender, errorFrame } from './channel'
+import { ackFrame, ChannelReceiver, ChannelSender, errorFrame } from './channel'
 import { FrameError, FrameKind, jsonCodec, type Frame, type PayloadCodec } from './framing'
 import { TransportError, type Lane, type Link, type TransportProtocol } from './link'
 import { TokenBucket } from './reliability'
@@ -187,6 +187,7 @@ export class TransportSession {
         }
         receiver.onEnd = () => {
           forget()
+          this.rememberCompleted(name, receiver.delivered)
           for (const s of [...subscribers]) s.complete()
         }
         receiver.onError = (error) => {
@@ -282,7 +283,7 @@ export class TransportSession {
         void (async () => {
           try {
             for (;;) {
-              await sender.whenWritable()
+              if (sender.windowFull) await sender.whenWritable()
               if (stopped) return
               const step = await iterator.next()
               if (stopped) return
@@ -393,6 +394,14 @@ export class TransportSession {
         if (frame.kind !== FrameKind.Open) return refuse(new TransportError('protocol', `the first frame of a stream must be Open, got kind ${frame.kind}`))
         const name = readOpenName(frame.payload)
         const entry = name === null ? undefined : this.receivers.get(name)
+        const completed = name === null ? undefined : this.completed.get(name)
+        if (entry === undefined && completed !== undefined) {
+          // the channel ended here but the sender lost the last acknowledgement in a cut: confirm it again
+          lane.onFrame = null
+          lane.write(ackFrame(frame.channel, completed)).catch(() => undefined)
+          lane.end()
+          return
+        }
         if (entry === undefined) return refuse(new TransportError(name === null ? 'malformed' : 'unknown-channel', name === null ? 'the Open frame does not name a channel' : `nobody listens on channel ${describeValue(name)}`))
         receiver = entry.receiver
         receiver.attach(lane, frame.channel)
@@ -430,6 +439,16 @@ export class TransportSession {
     }
     this.stats.datagramsReceived++
     for (const s of entry.subscribers) s.next(value)
+  }
+
+  // Channels that completed, with their message counts, so a resumed sender that missed the final
+  // acknowledgement gets it (bounded: the oldest are forgotten first).
+  private readonly completed = new Map<string, number>()
+
+  private rememberCompleted(name: string, delivered: number): void {
+    this.completed.delete(name)
+    this.completed.set(name, delivered)
+    if (this.completed.size > 4096) this.completed.delete(this.completed.keys().next().value as string)
   }
 
   private count(code: string): void {

@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { encodeFrame, FrameDecoder, FrameError, FrameKind, type Frame } from './framing'
+import { concat, encodeFrame, FrameDecoder, FrameError, FrameKind, type Frame } from './framing'
 import type { Lane, Link } from './link'
 
 /** The part of a WebSocket both `ws` (Node) and the browser's own provide. */
@@ -17,6 +17,10 @@ const EMPTY = new Uint8Array(0)
 /** Bytes handed to the socket and not yet written out, above which lanes wait (and datagrams are dropped). */
 const HIGH_WATER_BYTES = 1 << 20
 const NORMAL_CLOSURE = 1000
+const OPEN = 1
+/** Largest WebSocket message made by gathering several writes (a single larger write goes alone). */
+const BATCH_BYTES = 64 * 1024
+const nextTurn: (callback: () => void) => void = typeof setImmediate === 'function' ? (callback) => void setImmediate(callback) : (callback) => void setTimeout(callback, 0)
 
 /**
  * A link over one WebSocket: lanes are multiplexed by the frame's channel id (the client opens odd
@@ -31,6 +35,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
   let inFlight = 0
   let closed = false
   let pumpScheduled = false
+  let sentThisTurn = false
+  let turnEndScheduled = false
   // Node's `ws` reports when bytes leave; the browser's WebSocket is polled through bufferedAmount.
   const hasSendCallback = typeof (socket as { once?: unknown }).once === 'function'
 
@@ -69,7 +75,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
         for (const item of this.queue) item.reject(new Error(reason))
         this.queue = []
         waiting.delete(this)
-        socket.send(encodeFrame({ kind: FrameKind.Close, channel: this.id, seq: 1, payload: EMPTY }))
+        send(encodeFrame({ kind: FrameKind.Close, channel: this.id, seq: 1, payload: EMPTY }))
       }
       this.finish()
     }
@@ -90,17 +96,35 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     }
   }
 
+  // The first write of a turn goes out at once (latency); writes made during the rest of the turn
+  // (until the next macrotask) are gathered, highest priority first, into messages of up to 64 KiB.
   function pump(): void {
+    if (sentThisTurn) return scheduleTurnEnd()
+    flush()
+  }
+
+  function flush(): void {
     while (!closed && waiting.size > 0 && underHighWater()) {
-      let best: WsLane | null = null
-      for (const lane of waiting) if (best === null || lane.priority > best.priority) best = lane
-      const lane = best as WsLane
-      const item = lane.queue.shift()
-      if (lane.queue.length === 0) waiting.delete(lane)
-      if (item === undefined) continue
-      send(item.bytes)
-      item.resolve()
+      const parts: Uint8Array[] = []
+      const resolves: Array<() => void> = []
+      let bytes = 0
+      while (waiting.size > 0) {
+        let best: WsLane | null = null
+        for (const lane of waiting) if (best === null || lane.priority > best.priority) best = lane
+        const lane = best as WsLane
+        const next = lane.queue[0]
+        if (parts.length > 0 && bytes + next.bytes.length > BATCH_BYTES) break
+        lane.queue.shift()
+        if (lane.queue.length === 0) waiting.delete(lane)
+        parts.push(next.bytes)
+        resolves.push(next.resolve)
+        bytes += next.bytes.length
+      }
+      send(parts.length === 1 ? parts[0] : concat(parts))
+      for (const resolve of resolves) resolve()
     }
+    sentThisTurn = true
+    scheduleTurnEnd()
     if (!closed && waiting.size > 0 && !hasSendCallback && !pumpScheduled) {
       pumpScheduled = true
       setTimeout(() => {
@@ -110,11 +134,22 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     }
   }
 
+  function scheduleTurnEnd(): void {
+    if (turnEndScheduled) return
+    turnEndScheduled = true
+    nextTurn(() => {
+      turnEndScheduled = false
+      sentThisTurn = false
+      if (waiting.size > 0) flush()
+    })
+  }
+
   function underHighWater(): boolean {
     return hasSendCallback ? inFlight < HIGH_WATER_BYTES : socket.bufferedAmount < HIGH_WATER_BYTES
   }
 
   function send(bytes: Uint8Array): void {
+    if (socket.readyState !== OPEN) return
     if (!hasSendCallback) return socket.send(bytes)
     inFlight += bytes.length
     socket.send(bytes, () => {
@@ -191,7 +226,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
       return lane
     },
     sendDatagram(payload: Uint8Array): boolean {
-      if (closed || !underHighWater()) return false
+      if (closed || socket.readyState !== OPEN || !underHighWater()) return false
       send(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes))
       return true
     },

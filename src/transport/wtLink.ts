@@ -13,6 +13,8 @@ export interface WebTransportLike {
 }
 
 const NORMAL_CLOSE = 0
+/** Datagrams on this channel id are the link's heartbeat, not messages. */
+const HEARTBEAT_CHANNEL = 1
 const EMPTY = new Uint8Array(0)
 
 /**
@@ -24,9 +26,12 @@ const EMPTY = new Uint8Array(0)
  * WebTransport sends higher priorities first; frames are decoded per stream; datagrams are
  * WebTransport datagrams, dropped (and reported) when the send queue is full.
  */
-export function webTransportLink(session: WebTransportLike, protocol: TransportProtocol, maxFrameBytes: number, role: 'client' | 'server'): Link {
+export function webTransportLink(session: WebTransportLike, protocol: TransportProtocol, maxFrameBytes: number, role: 'client' | 'server', heartbeatMs = 1000): Link {
   let closed = false
   const lanes = new Map<number, WtLane>()
+  let lastHeard = Date.now()
+  let reportedClose = false
+  let heartbeat: ReturnType<typeof setInterval> | undefined
 
   class WtLane implements Lane {
     onFrame: ((frame: Frame) => void) | null = null
@@ -102,6 +107,7 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
         for (;;) {
           const { value, done } = await reader.read()
           if (done) break
+          lastHeard = Date.now()
           for (const frame of decoder.push(value)) {
             if (this.finished) return
             this.onFrame?.(frame)
@@ -184,6 +190,7 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     close(reason = 'bye'): void {
       if (closed) return
       closed = true
+      clearInterval(heartbeat)
       try {
         session.close({ closeCode: reason === 'bye' ? NORMAL_CLOSE : 4000, reason: reason.slice(0, 120) })
       } catch {
@@ -212,12 +219,32 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
         const { value, done } = await reader.read()
         if (done) return
         const frames = safeDecode(value, maxFrameBytes)
-        for (const frame of frames) if (frame.kind === FrameKind.Datagram) link.onDatagram?.(frame.payload)
+        lastHeard = Date.now()
+        for (const frame of frames) if (frame.kind === FrameKind.Datagram && frame.channel !== HEARTBEAT_CHANNEL) link.onDatagram?.(frame.payload)
       }
     } catch {
       // the session is gone
     }
   })()
+
+  // A connection cut under the HTTP/2 transport can leave `closed` unsettled: each side sends a
+  // heartbeat datagram every heartbeatMs and gives the link up after three silent periods.
+  heartbeat = setInterval(() => {
+    if (Date.now() - lastHeard > 3 * heartbeatMs) {
+      report('lost (no heartbeat)')
+      try {
+        session.close({ closeCode: 4000, reason: 'no heartbeat' })
+      } catch {
+        // already closing
+      }
+      return
+    }
+    if (!closed) {
+      const writer = datagrams()
+      if ((writer.desiredSize ?? 0) > 0) writer.write(encodeFrame({ kind: FrameKind.Datagram, channel: HEARTBEAT_CHANNEL, seq: 0, payload: EMPTY })).catch(() => undefined)
+    }
+  }, heartbeatMs)
+  ;(heartbeat as { unref?: () => void }).unref?.()
 
   session.closed.then(
     (info) => report(info?.closeCode === NORMAL_CLOSE && info?.reason === 'bye' ? 'bye' : info?.reason || 'closed'),
@@ -225,6 +252,9 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
   )
 
   function report(reason: string): void {
+    clearInterval(heartbeat)
+    if (reportedClose) return
+    reportedClose = true
     closed = true
     const error = new Error(`session closed: ${reason}`)
     for (const lane of [...lanes.values()]) lane.finish(error)
