@@ -20,6 +20,7 @@ const NORMAL_CLOSURE = 1000
 const OPEN = 1
 /** Largest WebSocket message made by gathering several writes (a single larger write goes alone). */
 const BATCH_BYTES = 64 * 1024
+const IMMEDIATE_SENDS = 8
 const nextTurn: (callback: () => void) => void = typeof setImmediate === 'function' ? (callback) => void setImmediate(callback) : (callback) => void setTimeout(callback, 0)
 
 /**
@@ -35,7 +36,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
   let inFlight = 0
   let closed = false
   let pumpScheduled = false
-  let sentThisTurn = false
+  let sendsThisTurn = 0
   let turnEndScheduled = false
   // Node's `ws` reports when bytes leave; the browser's WebSocket is polled through bufferedAmount.
   const hasSendCallback = typeof (socket as { once?: unknown }).once === 'function'
@@ -96,10 +97,11 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     }
   }
 
-  // The first write of a turn goes out at once (latency); writes made during the rest of the turn
-  // (until the next macrotask) are gathered, highest priority first, into messages of up to 64 KiB.
+  // The first few writes of a turn go out at once (latency: an Open and its first message, a
+  // request and its answer); once a turn has made IMMEDIATE_SENDS messages, writes wait for the turn
+  // to end (the next macrotask) and are gathered, highest priority first, into messages of up to 64 KiB.
   function pump(): void {
-    if (sentThisTurn) return scheduleTurnEnd()
+    if (sendsThisTurn >= IMMEDIATE_SENDS) return scheduleTurnEnd()
     flush()
   }
 
@@ -121,9 +123,9 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
         bytes += next.bytes.length
       }
       send(parts.length === 1 ? parts[0] : concat(parts))
+      sendsThisTurn++
       for (const resolve of resolves) resolve()
     }
-    sentThisTurn = true
     scheduleTurnEnd()
     if (!closed && waiting.size > 0 && !hasSendCallback && !pumpScheduled) {
       pumpScheduled = true
@@ -139,7 +141,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     turnEndScheduled = true
     nextTurn(() => {
       turnEndScheduled = false
-      sentThisTurn = false
+      sendsThisTurn = 0
       if (waiting.size > 0) flush()
     })
   }
