@@ -160,3 +160,34 @@ describe('import', () => {
     expect(support).toMatchObject({ available: true, http3: false, implementation: '@fails-components/webtransport' })
   })
 })
+
+describe('fallback', () => {
+  it("connect(https URL, { fallback }) uses the WebSocket server when WebTransport cannot connect", async () => {
+    const server = await wsServer({ cert: certificate.cert, key: certificate.key })
+    const got = new Promise<unknown[]>((resolve) => server.sessions.subscribe((s) => s.channel('x').pipe(toArray()).subscribe(resolve)))
+    // nothing listens for WebTransport on the ws server's port + 0: the HTTP/2 CONNECT gets no WebTransport answer
+    const client = connect(`https://127.0.0.1:${server.address.port}/midstream`, { fallback: server.address.url, certificateHashes: [certificate.hash], ca: certificate.cert })
+    await lastValueFrom(client.send('x', range(0, 10)))
+    expect(client.protocol).toBe('websocket')
+    expect(await got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    client.close()
+    await server.close()
+  })
+})
+
+describe('no open handles', () => {
+  it('a process that uses both transports and closes them ends by itself', () => {
+    const started = performance.now()
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/sources/fixtures/exitsByItself.ts'], { encoding: 'utf8', cwd: process.cwd(), timeout: 30_000 })
+    expect(result.signal).toBeNull() // not killed by the timeout
+    expect(result.status).toBe(0)
+    expect(performance.now() - started).toBeLessThan(30_000)
+    const results = JSON.parse(result.stdout) as Record<string, { firstThree: number[]; received: number; closedSessions: number }>
+    for (const name of ['ws', 'wt']) {
+      expect(results[name].firstThree).toEqual([0, 1, 2])
+      expect(results[name].received).toBe(100)
+      // three clients (the source, the sink, the bare session): each session closed on the server
+      expect(results[name].closedSessions).toBe(3)
+    }
+  }, 40_000)
+})
