@@ -1,0 +1,192 @@
+import { Observable, Subject } from 'rxjs'
+import { describeValue } from '../../src/errors'
+
+/** A server event of the OpenAI Realtime API (`type` plus the event's fields). */
+export interface RealtimeServerEvent {
+  readonly type: string
+  readonly [field: string]: unknown
+}
+
+/** A client event to send (`type` plus fields), e.g. `{ type: 'response.create' }`. */
+export interface RealtimeClientEvent {
+  readonly type: string
+  readonly [field: string]: unknown
+}
+
+export class RealtimeError extends Error {
+  override readonly name = 'RealtimeError'
+  constructor(
+    readonly code: 'malformed' | 'queue-full' | 'unreachable' | 'closed' | 'server',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface RealtimeOptions {
+  /** Default 'wss://api.openai.com/v1/realtime'; ws: only for loopback hosts (tests, local proxies). */
+  url?: string
+  /** Sent as the `model` query parameter. */
+  model: string
+  /** Sent as `Authorization: Bearer ...` (Node; browsers cannot set headers on a WebSocket). */
+  apiKey?: string
+  headers?: Record<string, string>
+  /** Reconnect after an abnormal close, with capped exponential backoff (default: 5 retries, 250 ms doubling to 8 s). */
+  reconnect?: boolean | { retries?: number; initialMs?: number; maxMs?: number }
+  /** Client events kept while the socket is not open (default 1000); one more fails the stream with 'queue-full'. */
+  maxQueued?: number
+}
+
+export interface RealtimeConnection {
+  /** Server events, parsed. Subscribing connects; completes after `close()`; errors with a RealtimeError. */
+  readonly events: Observable<RealtimeServerEvent>
+  /** Sends a client event now, or when the socket opens (queued in order). */
+  send(event: RealtimeClientEvent): void
+  /** Closes for good: no reconnection after this. */
+  close(): void
+  /** Connections made so far (the first and each reconnection). */
+  readonly connections: number
+}
+
+interface SocketLike {
+  readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  on(event: 'open' | 'close' | 'error' | 'message', listener: (...args: never[]) => void): void
+}
+
+const OPEN = 1
+const WS_PACKAGE = 'ws'
+
+/**
+ * The OpenAI Realtime API (or any server speaking it) over WebSocket: server events as an
+ * Observable, client events through `send`. Events sent before the socket opens are queued and go
+ * out in order once it does; an abnormal close reconnects with capped exponential backoff (the
+ * queue carries over), a deliberate `close()` never does.
+ *
+ * ```ts
+ * const realtime = realtimeSource({ model: 'gpt-realtime', apiKey })
+ * realtime.events.pipe(filter((e) => e.type === 'response.output_text.delta')).subscribe((e) => process.stdout.write(String(e.delta)))
+ * realtime.send({ type: 'response.create' })
+ * ```
+ */
+export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
+  if (options === null || typeof options !== 'object' || typeof options.model !== 'string' || options.model === '') throw new TypeError(`realtimeSource needs options.model, got ${describeValue(options?.model)}`)
+  const url = new URL(options.url ?? 'wss://api.openai.com/v1/realtime')
+  if (url.protocol === 'ws:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new TypeError(`realtimeSource: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`)
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError(`realtimeSource needs a ws: or wss: URL, got ${describeValue(url.href)}`)
+  url.searchParams.set('model', options.model)
+  const maxQueued = options.maxQueued ?? 1000
+  if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new RangeError(`maxQueued must be an integer >= 0, got ${describeValue(maxQueued)}`)
+  const backoff = reconnectPolicy(options.reconnect)
+
+  const events = new Subject<RealtimeServerEvent>()
+  const queue: string[] = []
+  let socket: SocketLike | null = null
+  let started = false
+  let closedForGood = false
+  let attempt = 0
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let connections = 0
+
+  const fail = (error: RealtimeError): void => {
+    if (closedForGood) return
+    closedForGood = true
+    if (timer !== null) clearTimeout(timer)
+    socket?.close(1000)
+    events.error(error)
+  }
+
+  const flush = (): void => {
+    while (socket !== null && socket.readyState === OPEN && queue.length > 0) socket.send(queue.shift() as string)
+  }
+
+  const dial = async (): Promise<void> => {
+    const { default: WebSocket } = (await import(/* @vite-ignore */ WS_PACKAGE)) as typeof import('ws')
+    if (closedForGood) return
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
+    const ws = new WebSocket(url.href, { headers }) as unknown as SocketLike
+    socket = ws
+    connections++
+    ws.on('open', () => {
+      attempt = 0
+      flush()
+    })
+    ws.on('message', (data: never) => {
+      let event: RealtimeServerEvent
+      try {
+        event = JSON.parse(String(data)) as RealtimeServerEvent
+      } catch {
+        return fail(new RealtimeError('malformed', `the server sent a message that is not JSON: ${String(data).slice(0, 80)}`))
+      }
+      if (event === null || typeof event !== 'object' || typeof event.type !== 'string') return fail(new RealtimeError('malformed', `a server event needs a string "type": ${String(data).slice(0, 80)}`))
+      events.next(event)
+    })
+    ws.on('error', () => undefined) // 'close' follows and decides
+    ws.on('close', (code: never) => {
+      if (socket === ws) socket = null
+      if (closedForGood) return
+      // the server ending the session normally ends the stream; anything else is retried
+      if ((code as number) === 1000) return close()
+      if (attempt >= backoff.retries) return fail(new RealtimeError('unreachable', `the Realtime socket closed (${code as number}) after ${attempt} reconnection attempts`))
+      attempt++
+      timer = setTimeout(() => {
+        timer = null
+        dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
+      }, Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1)))
+    })
+  }
+
+  const start = (): void => {
+    if (started) return
+    started = true
+    dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
+  }
+
+  const close = (): void => {
+    if (closedForGood) return
+    closedForGood = true
+    if (timer !== null) clearTimeout(timer)
+    timer = null
+    socket?.close(1000)
+    socket = null
+    events.complete()
+  }
+
+  return {
+    events: new Observable<RealtimeServerEvent>((subscriber) => {
+      const subscription = events.subscribe(subscriber)
+      start()
+      return () => {
+        subscription.unsubscribe()
+        if (!events.observed) close()
+      }
+    }),
+    send(event: RealtimeClientEvent): void {
+      if (event === null || typeof event !== 'object' || typeof event.type !== 'string') throw new TypeError(`a client event needs a string "type", got ${describeValue(event)}`)
+      if (closedForGood) throw new RealtimeError('closed', 'the Realtime connection is closed')
+      if (queue.length >= maxQueued && !(socket !== null && socket.readyState === OPEN)) {
+        fail(new RealtimeError('queue-full', `more than ${maxQueued} client events waiting for the socket to open`))
+        return
+      }
+      queue.push(JSON.stringify(event))
+      flush()
+    },
+    close,
+    get connections() {
+      return connections
+    },
+  }
+}
+
+function reconnectPolicy(reconnect: RealtimeOptions['reconnect']): { retries: number; initialMs: number; maxMs: number } {
+  if (reconnect === false) return { retries: 0, initialMs: 0, maxMs: 0 }
+  const given = reconnect === true || reconnect === undefined ? {} : reconnect
+  const retries = given.retries ?? 5
+  const initialMs = given.initialMs ?? 250
+  const maxMs = given.maxMs ?? 8000
+  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
+  if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError(`reconnect needs 0 < initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`)
+  return { retries, initialMs, maxMs }
+}
