@@ -7,3 +7,4 @@ export { createDevCertificate, type DevCertificate } from '../src/transport/devC
 export { TransportSession, type ChannelOptions, type SendOptions, type SendProgress, type SessionStats, type TransportLimits } from '../src/transport/session'
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
 export { jsonCodec, bytesCodec, FrameError, type PayloadCodec } from '../src/transport/framing'
+export { realtimeSource, RealtimeError, type RealtimeConnection, type RealtimeOptions, type RealtimeServerEvent, type RealtimeClientEvent } from './llm/realtimeSource'
