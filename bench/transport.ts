@@ -10,9 +10,14 @@
  *     our sources are AsyncIterables (backpressure), plain ws waits for the send callback once
  *     `bufferedAmount` passes 8 MiB (our default window), bytes counted at the receiver;
  *  2. rate of 100-byte messages (messages/s), our source an Observable and an AsyncIterable;
- *  3. stream-open latency on a connected session: start a `send` on a new channel until its first
- *     message is at the server; plain ws has no streams, so its figure is a new wss connection
- *     (TLS + upgrade) plus one message, labelled as such;
+ *  3a. stream open, local: a WebSocket lane is local bookkeeping (nothing to wait for, n/a); a
+ *     WebTransport lane waits for the package's `createUnidirectionalStream()` before its first write,
+ *     so the WT figure is that call alone, timed on a connected raw @fails-components/webtransport
+ *     session (the library's own lane cannot be observed from outside without editing it);
+ *  3b. new channel -> first message at the server (one-way, same process): start a `send` on a new
+ *     channel until its first message is at the server; plain ws: one message on an already-open
+ *     connection until the server's 'message' handler runs; raw package: `createUnidirectionalStream`
+ *     + write 30 bytes until the server's reader has them (how much of our WT figure is the package);
  *  4. 1 000 concurrent streams on one session (one message each, until all 1 000 arrived);
  *     plain ws: 1 000 concurrent connections, labelled.
  *
@@ -24,6 +29,9 @@ import type { AddressInfo } from 'node:net'
 import { firstValueFrom, lastValueFrom, Observable, of } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
 import { bytesCodec, connect, createDevCertificate, quicServer, wsServer, type ClientSession, type TransportServer, type TransportSession } from '../sources/index'
+import { HTTP2_WINDOWS } from '../sources/transport/client'
+import { loadWebTransport } from '../sources/transport/webTransportPackage'
+import type { WebTransportLike } from '../src/transport/wtLink'
 import { fmt, machineLine, median, printTable, ratio, yieldTurn } from './lib/report'
 
 const MB = 1e6
@@ -33,7 +41,8 @@ const BIG_COUNT = Math.round((TOTAL_MB * MB) / BIG)
 const SMALL = 100
 const SMALL_COUNT = Number(process.env.TRANSPORT_BENCH_SMALL ?? 200_000)
 const OPENS = 200
-const WS_OPENS = 50
+const RAW = 30 // bytes the raw-package one-way figure writes
+const SPACING_MS = 1 // pause between one-way samples, so nothing queues
 const CONCURRENT = 1000
 const REPEATS = Number(process.env.TRANSPORT_BENCH_REPEATS ?? 3)
 const TIMEOUT_MS = Number(process.env.TRANSPORT_BENCH_TIMEOUT_MS ?? 20_000)
@@ -262,7 +271,10 @@ async function benchOurs(kind: 'webtransport' | 'websocket', cert: string, key: 
   await step('stream open', async (pair) => {
     for (let i = 0; i < 20; i++) await withTimeout(oursOpen(pair), 'stream open (warm-up)')
     const samples: number[] = []
-    for (let i = 0; i < OPENS; i++) samples.push(await withTimeout(oursOpen(pair), `stream open #${i}`))
+    for (let i = 0; i < OPENS; i++) {
+      samples.push(await withTimeout(oursOpen(pair), `stream open #${i}`))
+      await sleep(SPACING_MS)
+    }
     samples.sort((a, b) => a - b)
     f.open = median(samples) * 1000
     f.openP99 = samples[Math.ceil(0.99 * samples.length) - 1] * 1000
@@ -279,6 +291,135 @@ async function benchOurs(kind: 'webtransport' | 'websocket', cert: string, key: 
   if (runs.length === REPEATS) {
     f.concurrent = median(runs.map((r) => r.arrived))
     f.concurrentDone = median(runs.map((r) => r.done))
+  }
+  return f
+}
+
+
+// ---------------------------------------------------------------- raw @fails-components/webtransport
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** p50 and p99 (us) of samples in ms. */
+function p50p99(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return { p50: median(sorted) * 1000, p99: sorted[Math.ceil(0.99 * sorted.length) - 1] * 1000 }
+}
+
+interface RawFigures {
+  create: number // us: createUnidirectionalStream() resolves
+  createP99: number
+  oneWay: number // us: create + write RAW bytes until the server's reader has them
+  oneWayP99: number
+  errors: string[]
+}
+
+/**
+ * The package on its own, set up as `quicServer` / `connect` set it up (HTTP/2, same flow-control
+ * windows), with no midstream framing, lanes or acknowledgements on top.
+ */
+async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<RawFigures> {
+  const f: RawFigures = { create: NaN, createP99: NaN, oneWay: NaN, oneWayP99: NaN, errors: [] }
+  const wt = await loadWebTransport()
+  if (wt?.Http2Server === undefined) {
+    f.errors.push('raw webtransport: @fails-components/webtransport not available')
+    return f
+  }
+  const Server = wt.Http2Server
+  const server = new Server({ host: '127.0.0.1', port: 0, secret: 'raw-bench-secret-0123', cert, privKey: key, defaultDatagramsReadableMode: 'bytes', ...HTTP2_WINDOWS })
+  server.setRequestCallback(async () => ({ status: 200, path: '/raw' }))
+  server.startServer()
+  await server.ready
+  const connections = new Set<{ close(): void; destroy(): void; on(event: string, listener: () => void): void }>()
+  const inner = (server as unknown as { transportInt?: { serverInt?: { on(event: 'session', listener: (c: (typeof connections extends Set<infer C> ? C : never)) => void): void } } }).transportInt?.serverInt
+  inner?.on('session', (connection) => {
+    connections.add(connection)
+    connection.on('close', () => connections.delete(connection))
+  })
+  // each incoming stream: read it to its end, reporting the time its first bytes arrived
+  let onFirstBytes: (at: number) => void = () => undefined
+  const sessionReader = server.sessionStream('/raw').getReader()
+  void (async () => {
+    for (;;) {
+      const { value: session, done } = await sessionReader.read().catch(() => ({ value: undefined, done: true as const }))
+      if (done || session === undefined) return
+      session.closed.catch(() => undefined)
+      void (async () => {
+        const streams = session.incomingUnidirectionalStreams.getReader()
+        for (;;) {
+          const next = await streams.read().catch(() => ({ value: undefined, done: true as const }))
+          if (next.done || next.value === undefined) return
+          const reader = next.value.getReader()
+          void (async () => {
+            let first = true
+            for (;;) {
+              const chunk = await reader.read().catch(() => ({ value: undefined, done: true as const }))
+              if (chunk.done) return
+              if (first && chunk.value !== undefined && chunk.value.length > 0) {
+                first = false
+                onFirstBytes(performance.now())
+              }
+            }
+          })()
+        }
+      })()
+    }
+  })()
+  const address = server.address() ?? { host: '127.0.0.1', port: 0 }
+  let client: WebTransportLike | null = null
+  try {
+    client = new wt.WebTransport(`https://127.0.0.1:${address.port}/raw`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }], forceReliable: true, ...HTTP2_WINDOWS })
+    client.closed.catch(() => undefined)
+    await withTimeout(client.ready, 'raw webtransport connect')
+    const session = client
+    const payload = new Uint8Array(RAW).fill(5)
+    const create = async (): Promise<number> => {
+      const t0 = performance.now()
+      const stream = await session.createUnidirectionalStream({ waitUntilAvailable: true })
+      const elapsed = performance.now() - t0
+      await stream.close()
+      return elapsed
+    }
+    const oneWay = async (): Promise<number> => {
+      const arrived = new Promise<number>((resolve) => (onFirstBytes = resolve))
+      const t0 = performance.now()
+      const stream = await session.createUnidirectionalStream({ waitUntilAvailable: true })
+      const writer = stream.getWriter()
+      void writer.write(payload)
+      const at = await arrived
+      await writer.close()
+      return at - t0
+    }
+    const sample = async (what: string, run: () => Promise<number>): Promise<{ p50: number; p99: number }> => {
+      for (let i = 0; i < 20; i++) await withTimeout(run(), `${what} (warm-up)`)
+      const samples: number[] = []
+      for (let i = 0; i < OPENS; i++) {
+        samples.push(await withTimeout(run(), `${what} #${i}`))
+        await sleep(SPACING_MS)
+      }
+      return p50p99(samples)
+    }
+    const t0 = performance.now()
+    try {
+      ;({ p50: f.create, p99: f.createP99 } = await sample('raw createUnidirectionalStream', create))
+      ;({ p50: f.oneWay, p99: f.oneWayP99 } = await sample('raw create + write', oneWay))
+      progress(`raw webtransport: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    } catch (error) {
+      progress(`raw webtransport: FAILED: ${(error as Error).message}`)
+      f.errors.push(`raw webtransport: ${(error as Error).message}`)
+    }
+  } finally {
+    client?.close()
+    sessionReader.cancel().catch(() => undefined)
+    server.stopServer()
+    const settles = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), sleep(ms).then(() => false)])
+    if (!(await settles(server.closed, 1000))) {
+      for (const c of connections) {
+        c.on('error', () => undefined)
+        c.destroy()
+      }
+      await settles(server.closed, 1000)
+    }
   }
   return f
 }
@@ -355,14 +496,14 @@ interface PlainFigures {
   up: number
   down: number
   small: number
-  connectOpen: number // us
-  connectOpenP99: number
+  oneWay: number // us, one message on an open connection
+  oneWayP99: number
   concurrent: number // ms
   errors: string[]
 }
 
 async function benchPlain(cert: string, key: string): Promise<PlainFigures> {
-  const f: PlainFigures = { up: NaN, down: NaN, small: NaN, connectOpen: NaN, connectOpenP99: NaN, concurrent: NaN, errors: [] }
+  const f: PlainFigures = { up: NaN, down: NaN, small: NaN, oneWay: NaN, oneWayP99: NaN, concurrent: NaN, errors: [] }
   const server = await plainServer(cert, key)
   try {
     const serverSide = once(server.wss, 'connection') as Promise<[WebSocket]>
@@ -389,29 +530,25 @@ async function benchPlain(cert: string, key: string): Promise<PlainFigures> {
     await guard('small', async () => {
       f.small = SMALL_COUNT / (await measure('ws small', REPEATS, () => plainTransfer(server, client, serverSocket, 'up', small, SMALL_COUNT)))
     })
-    client.close()
-    // a new connection (TLS handshake + upgrade) and one message, until it is at the server
-    const connectAndSend = async (): Promise<{ ms: number; socket: WebSocket }> => {
-      const t0 = performance.now()
-      let done!: () => void
-      const arrived = new Promise<void>((resolve) => (done = resolve))
-      server.onMessage = () => done()
-      const socket = await plainConnect(server.url, cert)
-      socket.send(small)
-      await arrived
-      return { ms: performance.now() - t0, socket }
-    }
-    await guard('connect + 1 message', async () => {
-      const samples: number[] = []
-      for (let i = 0; i < WS_OPENS + 5; i++) {
-        const { ms, socket } = await withTimeout(connectAndSend(), 'ws connect + send')
-        socket.terminate()
-        if (i >= 5) samples.push(ms)
+    // one message on the open connection until the server's 'message' handler runs, spaced out
+    await guard('one-way latency', async () => {
+      const oneWay = async (): Promise<number> => {
+        let done!: (at: number) => void
+        const arrived = new Promise<number>((resolve) => (done = resolve))
+        server.onMessage = () => done(performance.now())
+        const t0 = performance.now()
+        client.send(small)
+        return (await arrived) - t0
       }
-      samples.sort((a, b) => a - b)
-      f.connectOpen = median(samples) * 1000
-      f.connectOpenP99 = samples[Math.ceil(0.99 * samples.length) - 1] * 1000
+      for (let i = 0; i < 20; i++) await withTimeout(oneWay(), 'ws one-way (warm-up)')
+      const samples: number[] = []
+      for (let i = 0; i < OPENS; i++) {
+        samples.push(await withTimeout(oneWay(), `ws one-way #${i}`))
+        await sleep(SPACING_MS)
+      }
+      ;({ p50: f.oneWay, p99: f.oneWayP99 } = p50p99(samples))
     })
+    client.close()
     await guard('1000 connections', async () => {
       const runs: number[] = []
       for (let r = 0; r < REPEATS; r++) {
@@ -458,6 +595,7 @@ const { cert, key, hash } = await createDevCertificate()
 const wt = await benchOurs('webtransport', cert, key, hash)
 const ws = await benchOurs('websocket', cert, key, hash)
 const plain = await benchPlain(cert, key)
+const raw = await benchRaw(cert, key, hash)
 
 const mbs = (x: number) => (Number.isFinite(x) ? `${fmt(x)} MB/s` : 'failed')
 const rate = (x: number) => (Number.isFinite(x) ? `${fmt(x / 1000)} k msg/s` : 'failed')
@@ -467,19 +605,37 @@ const ms = (x: number) => (Number.isFinite(x) ? `${fmt(x)} ms` : 'failed')
 const higher = (a: number, b: number, base: number) => `${ratio(a / base)} / ${ratio(b / base)}`
 const lower = (a: number, b: number, base: number) => `${ratio(base / a)} / ${ratio(base / b)}`
 
+const none = '-'
 const rows: string[][] = [
-  [`throughput, 1 stream, 64 KiB msgs, client -> server (${TOTAL_MB} MB)`, mbs(wt.up), mbs(ws.up), mbs(plain.up), higher(wt.up, ws.up, plain.up), '>= 100 MB/s, >= 0.5x'],
-  [`throughput, 1 stream, 64 KiB msgs, server -> client (${TOTAL_MB} MB)`, mbs(wt.down), mbs(ws.down), mbs(plain.down), higher(wt.down, ws.down, plain.down), '>= 100 MB/s, >= 0.5x'],
-  [`100 B messages, client -> server, Observable source (${fmt(SMALL_COUNT)})`, rate(wt.smallObservable), rate(ws.smallObservable), rate(plain.small), higher(wt.smallObservable, ws.smallObservable, plain.small), '>= 0.5x'],
-  [`100 B messages, client -> server, AsyncIterable source (${fmt(SMALL_COUNT)})`, rate(wt.smallIterable), rate(ws.smallIterable), rate(plain.small), higher(wt.smallIterable, ws.smallIterable, plain.small), '>= 0.5x'],
-  [`stream open -> first msg at server, median of ${OPENS} (plain ws: new wss connection + 1 msg, ${WS_OPENS})`, us(wt.open, wt.openP99), us(ws.open, ws.openP99), us(plain.connectOpen, plain.connectOpenP99), lower(wt.open, ws.open, plain.connectOpen), '< 100 us'],
-  [`${CONCURRENT} concurrent streams on 1 session, 1 msg each, all arrived (plain ws: ${CONCURRENT} connections)`, ms(wt.concurrent), ms(ws.concurrent), ms(plain.concurrent), lower(wt.concurrent, ws.concurrent, plain.concurrent), `${CONCURRENT} streams`],
-  [`  same, until all ${CONCURRENT} sends acknowledged`, ms(wt.concurrentDone), ms(ws.concurrentDone), 'n/a', 'n/a', ''],
+  [`throughput, 1 stream, 64 KiB msgs, client -> server (${TOTAL_MB} MB)`, mbs(wt.up), mbs(ws.up), mbs(plain.up), none, higher(wt.up, ws.up, plain.up), '>= 100 MB/s, >= 0.5x'],
+  [`throughput, 1 stream, 64 KiB msgs, server -> client (${TOTAL_MB} MB)`, mbs(wt.down), mbs(ws.down), mbs(plain.down), none, higher(wt.down, ws.down, plain.down), '>= 100 MB/s, >= 0.5x'],
+  [`100 B messages, client -> server, Observable source (${fmt(SMALL_COUNT)})`, rate(wt.smallObservable), rate(ws.smallObservable), rate(plain.small), none, higher(wt.smallObservable, ws.smallObservable, plain.small), '>= 0.5x'],
+  [`100 B messages, client -> server, AsyncIterable source (${fmt(SMALL_COUNT)})`, rate(wt.smallIterable), rate(ws.smallIterable), rate(plain.small), none, higher(wt.smallIterable, ws.smallIterable, plain.small), '>= 0.5x'],
+  [
+    `stream open, local (WT: the package's createUnidirectionalStream(), which our lane awaits)`,
+    us(raw.create, raw.createP99),
+    'n/a (a lane is local bookkeeping)',
+    'n/a (no streams)',
+    '(= WT column)',
+    none,
+    '< 100 us',
+  ],
+  [
+    `new channel -> 1st msg at server, one-way (plain ws: 1 msg on open conn; raw: stream + ${RAW} B)`,
+    us(wt.open, wt.openP99),
+    us(ws.open, ws.openP99),
+    us(plain.oneWay, plain.oneWayP99),
+    us(raw.oneWay, raw.oneWayP99),
+    lower(wt.open, ws.open, plain.oneWay),
+    none,
+  ],
+  [`${CONCURRENT} concurrent streams on 1 session, 1 msg each, all arrived (plain ws: ${CONCURRENT} connections)`, ms(wt.concurrent), ms(ws.concurrent), ms(plain.concurrent), none, lower(wt.concurrent, ws.concurrent, plain.concurrent), `${CONCURRENT} streams`],
+  [`  same, until all ${CONCURRENT} sends acknowledged`, ms(wt.concurrentDone), ms(ws.concurrentDone), 'n/a', none, 'n/a', ''],
 ]
-console.log(`TLS on 127.0.0.1, median of ${REPEATS} repetitions after a warm-up; ratio = midstream WT / midstream WS against plain ws (> 1x is better than plain ws)`)
+console.log(`TLS on 127.0.0.1, client and server in one process; throughput and ${CONCURRENT}-stream rows: median of ${REPEATS} repetitions after a warm-up; latency rows: median (p99) of ${OPENS} samples ${SPACING_MS} ms apart after 20 warm-up; ratio = midstream WT / midstream WS against plain ws (> 1x is better than plain ws); raw WT package = @fails-components/webtransport alone on a raw session, no midstream on top`)
 console.log()
-printTable(['figure', 'midstream WebTransport/HTTP2', 'midstream WebSocket', 'plain ws', 'ratio (WT / WS vs ws)', 'goal'], rows)
-const errors = [...wt.errors, ...ws.errors, ...plain.errors]
+printTable(['figure', 'midstream WT/HTTP2', 'midstream WebSocket', 'plain ws', 'raw WT package', 'WT / WS vs ws', 'goal'], rows)
+const errors = [...wt.errors, ...ws.errors, ...plain.errors, ...raw.errors]
 if (errors.length > 0) {
   console.log()
   console.log('errors:')
