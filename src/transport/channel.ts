@@ -160,9 +160,14 @@ export class ChannelSender<T> {
     for (const resolve of waiters) resolve()
   }
 
+  // The pump starts a microtask later, so what is pushed in the same synchronous burst (an Open and
+  // the first messages, a burst from an Observable) goes out in one write.
   private enqueue(bytes: Uint8Array): void {
     this.queue.push(bytes)
-    if (!this.writing) void this.pump()
+    if (this.writing) return
+    this.writing = true
+    const epoch = this.epoch
+    queueMicrotask(() => void this.pump(epoch))
   }
 
   // Whatever queued while the previous write was in flight, as one write of at most maxFrameBytes
@@ -177,9 +182,8 @@ export class ChannelSender<T> {
   }
 
   // Coalesces whatever queued while the previous write was in flight into one write.
-  private async pump(): Promise<void> {
-    this.writing = true
-    const epoch = this.epoch
+  private async pump(epoch: number): Promise<void> {
+    if (epoch !== this.epoch) return
     try {
       while (this.queue.length > 0 && this.lane !== null && epoch === this.epoch) {
         const lane = this.lane

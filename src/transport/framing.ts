@@ -104,7 +104,18 @@ export class FrameDecoder {
 
   /** The frames completed by `chunk`, in order; throws a FrameError for a bad frame (and then for every later call). */
   push(chunk: Uint8Array): Frame[] {
-    if (this.failed !== null) throw this.failed
+    const { frames, error } = this.decode(chunk)
+    if (error !== null) throw error
+    return frames
+  }
+
+  /**
+   * Like `push`, without throwing: the frames that were whole before a bad one, and the error (the
+   * decoder then stays failed). A link uses it to learn which lane a bad frame belongs to (its Open
+   * may come in the same chunk) and to tell that lane why it is reset.
+   */
+  decode(chunk: Uint8Array): { frames: Frame[]; error: FrameError | null } {
+    if (this.failed !== null) return { frames: [], error: this.failed }
     if (!(chunk instanceof Uint8Array)) throw new TypeError(`FrameDecoder.push needs a Uint8Array, got ${describeValue(chunk)}`)
     this.append(chunk)
     const frames: Frame[] = []
@@ -112,14 +123,14 @@ export class FrameDecoder {
     const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.length)
     while (this.length - offset >= PREFIX_BYTES) {
       const size = view.getUint32(offset)
-      if (size > this.maxFrameBytes) return this.fail(new FrameError('too-large', `frame of ${size} bytes exceeds maxFrameBytes (${this.maxFrameBytes})`))
-      if (size < FRAME_HEADER_BYTES) return this.fail(new FrameError('malformed', `frame length ${size} is shorter than the ${FRAME_HEADER_BYTES}-byte header`))
+      if (size > this.maxFrameBytes) return { frames, error: this.fail(new FrameError('too-large', `frame of ${size} bytes exceeds maxFrameBytes (${this.maxFrameBytes})`)) }
+      if (size < FRAME_HEADER_BYTES) return { frames, error: this.fail(new FrameError('malformed', `frame length ${size} is shorter than the ${FRAME_HEADER_BYTES}-byte header`)) }
       if (this.length - offset - PREFIX_BYTES < size) break
       const at = offset + PREFIX_BYTES
       const kind = view.getUint8(at)
-      if (kind > MAX_KIND) return this.fail(new FrameError('malformed', `unknown frame kind ${kind}`))
+      if (kind > MAX_KIND) return { frames, error: this.fail(new FrameError('malformed', `unknown frame kind ${kind}`)) }
       const high = view.getUint32(at + 5)
-      if (high > 0x1fffff) return this.fail(new FrameError('malformed', 'frame seq exceeds 2^53 - 1'))
+      if (high > 0x1fffff) return { frames, error: this.fail(new FrameError('malformed', 'frame seq exceeds 2^53 - 1')) }
       const payloadBytes = size - FRAME_HEADER_BYTES
       frames.push({
         kind: kind as FrameKind,
@@ -131,20 +142,20 @@ export class FrameDecoder {
       offset = at + size
     }
     this.consume(offset)
-    return frames
+    return { frames, error: null }
   }
 
   /** Declares the end of the stream: a FrameError('truncated') if it ended inside a frame. */
   finish(): void {
     if (this.failed !== null) throw this.failed
-    if (this.length > 0) this.fail(new FrameError('truncated', `the stream ended inside a frame (${this.length} bytes left over)`))
+    if (this.length > 0) throw this.fail(new FrameError('truncated', `the stream ended inside a frame (${this.length} bytes left over)`))
   }
 
-  private fail(error: FrameError): never {
+  private fail(error: FrameError): FrameError {
     this.failed = error
     this.buffer = new Uint8Array(0)
     this.length = 0
-    throw error
+    return error
   }
 
   private append(chunk: Uint8Array): void {

@@ -160,9 +160,12 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     })
   }
 
-  function routeFailure(bytes: Uint8Array, error: FrameError): void {
-    // the channel id sits at bytes 5-8 when the header got that far
-    const id = bytes.length >= 9 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(5) : -1
+  // the channel id sits at bytes 5-8 when the header got that far
+  function headerChannel(bytes: Uint8Array): number {
+    return bytes.length >= 9 ? new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(5) : -1
+  }
+
+  function routeFailure(id: number, error: FrameError): void {
     const lane = lanes.get(id)
     if (lane === undefined) {
       link.unroutable++
@@ -179,13 +182,13 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     }
     const bytes = new Uint8Array(data)
     const decoder = new FrameDecoder(maxFrameBytes)
-    let frames: Frame[]
-    try {
-      frames = decoder.push(bytes)
-      decoder.finish()
-    } catch (error) {
-      if (error instanceof FrameError) return routeFailure(bytes, error)
-      throw error
+    let { frames, error } = decoder.decode(bytes)
+    if (error === null) {
+      try {
+        decoder.finish()
+      } catch (finishError) {
+        error = finishError as FrameError
+      }
     }
     for (const frame of frames) {
       if (frame.kind === FrameKind.Datagram) {
@@ -211,6 +214,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
         lane.finish()
       } else lane.onFrame?.(frame)
     }
+    // a bad frame fails the lane of the frames before it (its Open may be among them), else the one its header names
+    if (error !== null) routeFailure(frames.length > 0 ? frames[frames.length - 1].channel : headerChannel(bytes), error)
   }
 
   const link = {

@@ -80,9 +80,9 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
 
     /** The peer's stream of this lane (for an opener, the answer). */
-    read(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[]): void {
+    read(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[], failure: FrameError | null): void {
       this.reader = reader
-      void this.readLoop(reader, decoder, first)
+      void this.readLoop(reader, decoder, first, failure)
     }
 
     private open(): Promise<void> {
@@ -98,20 +98,23 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
       if (this.ended && this.finished && lanes.get(this.id) === this) lanes.delete(this.id)
     }
 
-    private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[]): Promise<void> {
+    private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[], failure: FrameError | null): Promise<void> {
       try {
         for (const frame of first) {
           if (this.finished) return
           this.onFrame?.(frame)
         }
+        if (failure !== null) throw failure
         for (;;) {
           const { value, done } = await reader.read()
           if (done) break
           lastHeard = Date.now()
-          for (const frame of decoder.push(value)) {
+          const { frames, error } = decoder.decode(value)
+          for (const frame of frames) {
             if (this.finished) return
             this.onFrame?.(frame)
           }
+          if (error !== null) throw error
         }
         decoder.finish()
         this.finish()
@@ -127,18 +130,22 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     const reader = stream.getReader()
     const decoder = new FrameDecoder(maxFrameBytes)
     let frames: Frame[] = []
+    let failure: FrameError | null = null
     try {
-      while (frames.length === 0) {
+      while (frames.length === 0 && failure === null) {
         const { value, done } = await reader.read()
         if (done) {
           if (decoder.pending > 0) link.onUnroutable?.()
           return
         }
-        frames = decoder.push(value)
+        ;({ frames, error: failure } = decoder.decode(value))
       }
-    } catch (error) {
-      // a stream whose first bytes are not a frame has no lane to reset: drop it (counted by the session as malformed)
-      reader.cancel(error instanceof Error ? error.message : 'malformed').catch(() => undefined)
+    } catch {
+      return // the session is gone
+    }
+    if (frames.length === 0) {
+      // a stream whose first bytes are not a frame names no lane: drop it (counted by the session as malformed)
+      reader.cancel((failure as FrameError).message).catch(() => undefined)
       link.onUnroutable?.()
       return
     }
@@ -150,7 +157,7 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
         reader.cancel('unknown lane').catch(() => undefined)
         return
       }
-      lane.read(reader, decoder, frames.slice(1))
+      lane.read(reader, decoder, frames.slice(1), failure)
       return
     }
     if (lanes.has(head.channel)) {
@@ -159,7 +166,7 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
     const lane = new WtLane(head.channel, 0, true)
     link.onLane?.(lane)
-    lane.read(reader, decoder, frames)
+    lane.read(reader, decoder, frames, failure)
   }
 
   // created on the first datagram; the current API is createWritable(), older ones have `writable`
