@@ -7,3 +7,5 @@ export { webTransportSupport, type WebTransportSupport } from './transport/webTr
 export { TransportSession, type ChannelOptions, type SendOptions, type SendProgress, type SessionStats, type TransportLimits } from '../src/transport/session'
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
 export { jsonCodec, bytesCodec, FrameError, type PayloadCodec } from '../src/transport/framing'
+export { sseSource, SseError, type SseEvent, type SseSourceOptions, type SseReconnectOptions, type SseTarget, type SseErrorCode } from './llm/sseSource'
+export { llmStream, LlmError, type LlmStreamOptions, type LlmChunk, type LlmTokenChunk, type LlmToolCallChunk, type LlmFinishChunk, type LlmUsageChunk, type LlmMessage, type LlmTool } from './llm/llmStream'

@@ -8,3 +8,5 @@ export { TransportSession, type ChannelOptions, type SendOptions, type SendProgr
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
 export { jsonCodec, bytesCodec, FrameError, type PayloadCodec } from '../src/transport/framing'
 export { realtimeSource, RealtimeError, type RealtimeConnection, type RealtimeOptions, type RealtimeServerEvent, type RealtimeClientEvent } from './llm/realtimeSource'
+export { sseSource, SseError, type SseEvent, type SseSourceOptions, type SseReconnectOptions, type SseTarget, type SseErrorCode } from './llm/sseSource'
+export { llmStream, LlmError, type LlmStreamOptions, type LlmChunk, type LlmTokenChunk, type LlmToolCallChunk, type LlmFinishChunk, type LlmUsageChunk, type LlmMessage, type LlmTool } from './llm/llmStream'

@@ -1,0 +1,350 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser'
+import { Observable } from 'rxjs'
+import { describeValue } from '../../src/errors'
+
+/** One server-sent event. `event` is `'message'` when the server named none. */
+export interface SseEvent {
+  /** The event's own `id:` field, if it had one (the last one seen is sent back as `Last-Event-ID` on reconnect). */
+  id?: string
+  event: string
+  data: string
+  /** The reconnection time in ms the server set in this event's block (`retry:`), if it set one. */
+  retry?: number
+}
+
+export interface SseReconnectOptions {
+  /** Consecutive failed attempts (no 2xx event stream) before giving up with `SseError('retries-exhausted')`; default 5. */
+  retries?: number
+  /** Cap on the delay before a reconnection in ms, including a server's `retry:`; default 30 000. */
+  maxDelayMs?: number
+}
+
+export interface SseSourceOptions {
+  /** Reconnect when the stream ends or the connection drops (default false: complete / error instead). */
+  reconnect?: boolean | SseReconnectOptions
+  /** The fetch to use (default: the global `fetch` at subscription time). */
+  fetch?: typeof fetch
+  /** Largest event data, in UTF-8 bytes, before the stream errors with `SseError('event-too-large')`; default 1 MiB. */
+  maxEventBytes?: number
+}
+
+export type SseTarget = string | URL | Request | { url: string | URL; init?: RequestInit }
+
+export type SseErrorCode = 'status' | 'content-type' | 'network' | 'event-too-large' | 'retries-exhausted' | 'fetch-threw'
+
+/** An event stream that could not be opened or read: which URL, and what the server answered. */
+export class SseError extends Error {
+  override readonly name = 'SseError'
+  constructor(
+    readonly code: SseErrorCode,
+    message: string,
+    /** The URL requested. */
+    readonly url: string,
+    /** The HTTP status, when a response arrived. */
+    readonly status?: number,
+    /** The start (up to 64 KiB) of a rejected response's body, for `'status'` and `'content-type'` errors. */
+    readonly body?: string,
+    /** The response's content type, when a response arrived. */
+    readonly contentType?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+const DEFAULT_MAX_EVENT_BYTES = 1 << 20
+const DEFAULT_RETRY_MS = 1000
+const DEFAULT_RETRIES = 5
+const DEFAULT_MAX_DELAY_MS = 30_000
+const ERROR_BODY_BYTES = 64 << 10
+
+/**
+ * Server-sent events from a URL, read with `fetch` and parsed by `eventsource-parser`.
+ *
+ * Emits one `SseEvent` per dispatched event, in order (comments and `id:`/`retry:`-only blocks emit nothing).
+ * Completes when the server ends the stream (or answers 204 No Content) and `reconnect` is off.
+ * With `reconnect`, a stream that ends or drops is opened again after the server's `retry:` delay
+ * (1 s before any; doubled per consecutive failure, capped at `maxDelayMs`), sending the last event
+ * id seen as `Last-Event-ID`; it never reconnects after unsubscription.
+ * Errors with `SseError`: `'status'` for a non-2xx answer and `'content-type'` for one that is not
+ * `text/event-stream` (never retried; both carry `status`, `url` and the start of the body),
+ * `'event-too-large'` for an event over `maxEventBytes`, `'network'` for a dropped connection without
+ * `reconnect`, `'retries-exhausted'` when reconnection gives up. An abort through the caller's own
+ * `init.signal` errors with the signal's reason. Unsubscribing aborts the request (AbortController).
+ * Bad arguments throw at call time (`TypeError`/`RangeError` naming the value).
+ *
+ * @example
+ * sseSource('https://example.com/events', { reconnect: { retries: 10 } })
+ *   .pipe(filter((e) => e.event === 'price'), map((e) => JSON.parse(e.data)))
+ *   .subscribe(console.log)
+ */
+export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Observable<SseEvent> {
+  const request = resolveTarget(target)
+  if (options === null || typeof options !== 'object') throw new TypeError(`sseSource options must be an object, got ${describeValue(options)}`)
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
+  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1) throw new RangeError(`maxEventBytes must be an integer >= 1, got ${describeValue(maxEventBytes)}`)
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError(`options.fetch must be a function, got ${describeValue(options.fetch)}`)
+  const reconnect = resolveReconnect(options.reconnect)
+
+  return new Observable<SseEvent>((subscriber) => {
+    const fetchImpl = options.fetch ?? globalThis.fetch
+    let closed = false
+    let controller: AbortController | null = null
+    let timer: ReturnType<typeof setTimeout> | null = null
+    let lastEventId: string | undefined
+    let retryMs: number | undefined
+    let failures = 0
+    const userSignal = request.signal
+    const onUserAbort = (): void => fail(userSignal?.reason)
+    userSignal?.addEventListener('abort', onUserAbort)
+
+    const finish = (): void => {
+      closed = true
+      userSignal?.removeEventListener('abort', onUserAbort)
+      if (timer !== null) clearTimeout(timer)
+      timer = null
+    }
+    const fail = (error: unknown): void => {
+      if (closed) return
+      finish()
+      controller?.abort()
+      subscriber.error(error)
+    }
+    const complete = (): void => {
+      if (closed) return
+      finish()
+      subscriber.complete()
+    }
+
+    const retryOrFail = (cause: unknown, ended: boolean): void => {
+      if (closed) return
+      if (userSignal?.aborted) return fail(userSignal.reason)
+      if (reconnect === null) {
+        if (ended) return complete()
+        return fail(new SseError('network', `event stream from ${request.url} failed: ${messageOf(cause)}`, request.url, undefined, undefined, undefined, { cause }))
+      }
+      failures++
+      if (failures > reconnect.retries) {
+        return fail(new SseError('retries-exhausted', `event stream from ${request.url} failed ${failures} times in a row (retries: ${reconnect.retries}): ${messageOf(cause)}`, request.url, undefined, undefined, undefined, { cause }))
+      }
+      const base = retryMs ?? DEFAULT_RETRY_MS
+      const delay = Math.min(reconnect.maxDelayMs, base * 2 ** (failures - 1))
+      timer = setTimeout(() => {
+        timer = null
+        void open()
+      }, delay)
+    }
+
+    const open = async (): Promise<void> => {
+      if (closed) return
+      const ac = new AbortController()
+      controller = ac
+      if (userSignal?.aborted) return fail(userSignal.reason)
+      let pending: Promise<Response>
+      try {
+        pending = fetchImpl(request.build(ac.signal, lastEventId))
+      } catch (error) {
+        return fail(new SseError('fetch-threw', `fetch threw for ${request.url}: ${messageOf(error)}`, request.url, undefined, undefined, undefined, { cause: error }))
+      }
+      let response: Response
+      try {
+        response = await pending
+      } catch (error) {
+        return retryOrFail(error, false)
+      }
+      if (closed || ac.signal.aborted) {
+        void response.body?.cancel().catch(() => undefined)
+        return
+      }
+      const contentType = response.headers.get('content-type') ?? ''
+      if (response.status === 204) {
+        void response.body?.cancel().catch(() => undefined)
+        return complete()
+      }
+      if (!response.ok || !/^text\/event-stream\s*(;|$)/i.test(contentType)) {
+        const body = await readCapped(response, ERROR_BODY_BYTES).catch(() => undefined)
+        const error = !response.ok
+          ? new SseError('status', `event stream from ${request.url} answered ${response.status} ${response.statusText}`.trimEnd(), request.url, response.status, body, contentType)
+          : new SseError('content-type', `event stream from ${request.url} has content-type ${describeValue(contentType)}, expected "text/event-stream"`, request.url, response.status, body, contentType)
+        return fail(error)
+      }
+      failures = 0
+      if (response.body === null) return retryOrFail(new Error('response has no body'), true)
+
+      let pendingRetry: number | undefined
+      const parser: EventSourceParser = createParser({
+        maxBufferSize: maxEventBytes + 1024,
+        onRetry(ms) {
+          retryMs = ms
+          pendingRetry = ms
+        },
+        onEvent(message) {
+          if (closed) return
+          const bytes = utf8Length(message.data)
+          if (bytes > maxEventBytes) {
+            return fail(new SseError('event-too-large', `an event of ${bytes} bytes from ${request.url} exceeds maxEventBytes (${maxEventBytes})`, request.url, response.status))
+          }
+          if (message.id !== undefined) lastEventId = message.id
+          const event: SseEvent = { event: message.event ?? 'message', data: message.data }
+          if (message.id !== undefined) event.id = message.id
+          if (pendingRetry !== undefined) event.retry = pendingRetry
+          pendingRetry = undefined
+          subscriber.next(event)
+        },
+        onError(error) {
+          if (error.type === 'max-buffer-size-exceeded') {
+            fail(new SseError('event-too-large', `an event from ${request.url} exceeds maxEventBytes (${maxEventBytes}): over ${maxEventBytes + 1024} characters buffered before its end`, request.url, response.status))
+          }
+          // Unknown fields and invalid retry values are ignored, as the SSE specification says.
+        },
+      })
+
+      const reader = response.body.getReader()
+      const decoder = new TextDecoder()
+      let endsWithCr = false
+      const feed = (text: string): void => {
+        if (text === '') return
+        endsWithCr = text.charCodeAt(text.length - 1) === 13
+        parser.feed(text)
+      }
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (closed) break
+          if (done) {
+            feed(decoder.decode())
+            // A CR at the very end is a complete line ending (the parser waits to see whether LF follows).
+            if (endsWithCr && !closed) parser.feed('\n')
+            break
+          }
+          feed(decoder.decode(value, { stream: true }))
+          if (closed) break
+        }
+      } catch (error) {
+        void reader.cancel().catch(() => undefined)
+        return retryOrFail(error, false)
+      }
+      if (closed) {
+        void reader.cancel().catch(() => undefined)
+        return
+      }
+      retryOrFail(new Error('the server ended the stream'), true)
+    }
+
+    void open()
+    return () => {
+      if (closed) return
+      finish()
+      controller?.abort()
+    }
+  })
+}
+
+interface ResolvedTarget {
+  url: string
+  signal: AbortSignal | undefined
+  build(signal: AbortSignal, lastEventId: string | undefined): Request
+}
+
+function resolveTarget(target: SseTarget): ResolvedTarget {
+  if (typeof Request !== 'undefined' && target instanceof Request) {
+    const template = target.clone()
+    return {
+      url: target.url,
+      signal: target.signal,
+      build: (signal, lastEventId) => new Request(template.clone(), { signal, headers: withSseHeaders(template.headers, lastEventId) }),
+    }
+  }
+  let url: URL
+  let init: RequestInit = {}
+  if (typeof target === 'string' || target instanceof URL) url = parseUrl(target)
+  else if (target !== null && typeof target === 'object' && 'url' in target) {
+    const spec = target as { url: string | URL; init?: RequestInit }
+    url = parseUrl(spec.url)
+    if (spec.init !== undefined) {
+      if (spec.init === null || typeof spec.init !== 'object') throw new TypeError(`sseSource init must be an object, got ${describeValue(spec.init)}`)
+      init = spec.init
+    }
+  } else throw new TypeError(`sseSource needs a URL, a Request or { url, init }, got ${describeValue(target)}`)
+  const href = url.href
+  return {
+    url: href,
+    signal: init.signal ?? undefined,
+    build: (signal, lastEventId) => new Request(href, { ...init, signal, headers: withSseHeaders(init.headers, lastEventId) }),
+  }
+}
+
+function parseUrl(value: unknown): URL {
+  if (value instanceof URL) return value
+  if (typeof value === 'string') {
+    try {
+      return new URL(value)
+    } catch {
+      // fall through to the error below
+    }
+  }
+  throw new TypeError(`sseSource needs an absolute URL, got ${describeValue(value)}`)
+}
+
+function withSseHeaders(base: HeadersInit | undefined, lastEventId: string | undefined): Headers {
+  const headers = new Headers(base)
+  if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
+  if (!headers.has('cache-control')) headers.set('cache-control', 'no-cache')
+  if (lastEventId !== undefined && lastEventId !== '') headers.set('last-event-id', lastEventId)
+  return headers
+}
+
+function resolveReconnect(reconnect: SseSourceOptions['reconnect']): { retries: number; maxDelayMs: number } | null {
+  if (reconnect === undefined || reconnect === false) return null
+  if (reconnect === true) return { retries: DEFAULT_RETRIES, maxDelayMs: DEFAULT_MAX_DELAY_MS }
+  if (reconnect === null || typeof reconnect !== 'object') throw new TypeError(`reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`)
+  const retries = reconnect.retries ?? DEFAULT_RETRIES
+  if (retries !== Infinity && (!Number.isInteger(retries) || retries < 0)) throw new RangeError(`reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`)
+  const maxDelayMs = reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
+  if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs)) throw new RangeError(`reconnect.maxDelayMs must be a finite number >= 0, got ${describeValue(maxDelayMs)}`)
+  return { retries, maxDelayMs }
+}
+
+/** Reads at most `limit` bytes of a body as text, then cancels the rest. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  let total = 0
+  try {
+    while (total < limit) {
+      const { done, value } = await reader.read()
+      if (done) return text + decoder.decode()
+      const part = value.byteLength > limit - total ? value.subarray(0, limit - total) : value
+      total += part.byteLength
+      text += decoder.decode(part, { stream: true })
+    }
+    return text + decoder.decode()
+  } finally {
+    void reader.cancel().catch(() => undefined)
+  }
+}
+
+/** UTF-8 length of a string without allocating (lone surrogates count as the 3-byte U+FFFD they encode to). */
+export function utf8Length(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message
+  }
+  return describeValue(error)
+}
