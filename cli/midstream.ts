@@ -1,25 +1,93 @@
-import { Command } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runDemo } from '../examples/demo'
 import pkg from '../package.json' with { type: 'json' }
+import { runAnalyze } from './commands/analyze'
+import { runCheck, type CheckOptions } from './commands/check'
+import { ALGORITHMS, runCompare, type CompareOptions } from './commands/compare'
+import { CliError, integerOption } from './io'
+
+// Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
+const USAGE_ERROR = 2
 
 const program = new Command()
   .name('midstream')
   .description('Analyse streams while they are still flowing.')
   .version(pkg.version)
+  // commander prints its own message (unknown option, missing argument, bad choice); we pick the exit code
+  .exitOverride()
+
+const positiveNumber =
+  (name: string) =>
+  (value: string): number => {
+    const x = Number(value)
+    if (value.trim() === '' || !Number.isFinite(x) || !(x > 0)) throw new InvalidArgumentError(`${name} must be a finite number > 0.`)
+    return x
+  }
 
 program
   .command('demo')
   .description('run the main pipeline on embedded data: event-time replay, prioritised pipelines, timer precision')
-  .option('--samples <n>', 'timers per precision measurement', (v) => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 10) throw new RangeError(`--samples must be an integer >= 10, got ${JSON.stringify(v)}`)
-    return n
-  }, 200)
+  .option('--samples <n>', 'timers per precision measurement', integerOption('--samples', 10), 200)
   .action(async (options: { samples: number }) => {
     await runDemo({ precisionSamples: options.samples })
   })
 
+program
+  .command('check')
+  .description('check a JSON-lines trace against an LTL formula (exit 0: holds, 1: violated, 2: bad input)')
+  .argument('<formula>', "LTL formula, e.g. 'G (req -> F ack)'; metric bounds like F[0,500ms] need --time-field")
+  .argument('<trace>', 'JSON-lines file, one event object per line (- for standard input); streamed, not loaded')
+  .option('--atoms <list>', 'atom definitions, comma-separated: name (event field name is truthy), name=field (field is truthy) or name=field:value (field equals value)')
+  .option('--closed-world', 'read atoms without a definition from the events as records of booleans (missing: false)')
+  .option('--time-field <field>', 'event field holding the timestamp in ms (dotted path allowed)')
+  .option('--json', 'print the result as one JSON object')
+  .action(async (formula: string, trace: string, options: CheckOptions) => {
+    process.exitCode = await runCheck(formula, trace, options)
+  })
+
+program
+  .command('compare')
+  .description('distance between two sequences: DTW over numbers, LCS or edit distance over text or JSON arrays')
+  .argument('<a>', 'first file: a JSON array, one number per line (dtw), or text (lcs, edit)')
+  .argument('<b>', 'second file, as <a>')
+  .addOption(new Option('--algorithm <name>', 'what to compute').choices(ALGORITHMS).makeOptionMandatory())
+  .option('--window <n>', 'dtw: Sakoe-Chiba band half-width in samples', integerOption('--window', 0))
+  .addOption(new Option('--cost <kind>', 'dtw: per-pair cost (default squared)').choices(['squared', 'absolute']))
+  .option('--lines', 'lcs, edit: compare the files line by line instead of character by character')
+  .option('--path', 'also print an optimal alignment path')
+  .option('--json', 'print the result as one JSON object')
+  .action(async (a: string, b: string, options: CompareOptions) => {
+    process.exitCode = await runCompare(a, b, options)
+  })
+
+program
+  .command('analyze')
+  .description('classify the dynamics of a numeric series: fixed point, limit cycle, chaos or noise')
+  .argument('<series>', 'one number per line, a JSON array, or CSV (first column; a header row is skipped)')
+  .option('--min-length <n>', 'shorter series are reported as unknown (default 200, at least 50)', integerOption('--min-length', 50))
+  .option('--dt <seconds>', 'sampling interval, so the exponent is per unit time (default 1)', positiveNumber('--dt'))
+  .option('--json', 'print the result as one JSON object')
+  .action(async (series: string, options: { minLength?: number; dt?: number; json?: boolean }) => {
+    process.exitCode = await runAnalyze(series, options)
+  })
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  // a closed pipe (`| head`) is not an error of ours
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
+
 program.parseAsync().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error)
-  process.exit(1)
+  if (error instanceof CommanderError) {
+    // already printed by commander; --help and --version end with code 0
+    process.exitCode = error.exitCode === 0 ? 0 : USAGE_ERROR
+    return
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`midstream: ${error.message}\n`)
+    process.exitCode = error.exitCode
+    return
+  }
+  process.stderr.write(`midstream: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = USAGE_ERROR
 })

@@ -1,0 +1,175 @@
+/**
+ * `midstream check <formula> <trace.jsonl>`: runs the LTL monitor over a JSON-lines trace, streamed
+ * line by line, and reports the LTLf verdict of the finished trace (or the first violation).
+ */
+import { LtlSyntaxError, createMonitor, parseLtl, type Formula, type Monitor } from 'midstream'
+import { CliError, describeFile, out, preview, readLines, toJson } from '../io'
+
+export interface CheckOptions {
+  atoms?: string
+  closedWorld?: boolean
+  timeField?: string
+  json?: boolean
+}
+
+type Predicate = (event: unknown) => boolean
+
+/** Reads a dotted path (`a.b.c`) from an event. */
+function field(event: unknown, path: readonly string[]): unknown {
+  let v: unknown = event
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string, unknown>)[key]
+  }
+  return v
+}
+
+/**
+ * `--atoms` definitions, comma-separated: `name` is true when the event's field `name` (a dotted
+ * path) is truthy; `name=field` when `field` is truthy; `name=field:value` when the field's value,
+ * written as text, is `value` (`level=severity:error`, `slow=status:504`).
+ */
+export function parseAtomDefinitions(spec: string | undefined): Record<string, Predicate> {
+  const atoms: Record<string, Predicate> = {}
+  if (spec === undefined) return atoms
+  for (const raw of spec.split(',')) {
+    const item = raw.trim()
+    if (item === '') continue
+    const eq = item.indexOf('=')
+    const name = eq < 0 ? item : item.slice(0, eq).trim()
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new CliError(`--atoms: ${preview(name)} is not an atom name (letters, digits, '_' and '.', not starting with a digit)`)
+    if (Object.prototype.hasOwnProperty.call(atoms, name)) throw new CliError(`--atoms: atom ${preview(name)} is defined twice`)
+    if (eq < 0) {
+      const path = name.split('.')
+      atoms[name] = (event) => Boolean(field(event, path))
+      continue
+    }
+    const rest = item.slice(eq + 1)
+    const colon = rest.indexOf(':')
+    if (rest.trim() === '' || colon === 0) throw new CliError(`--atoms: ${preview(item)} must be name, name=field or name=field:value`)
+    if (colon < 0) {
+      const path = rest.trim().split('.')
+      atoms[name] = (event) => Boolean(field(event, path))
+      continue
+    }
+    const path = rest.slice(0, colon).trim().split('.')
+    const value = rest.slice(colon + 1)
+    atoms[name] = (event) => {
+      const v = field(event, path)
+      return v !== undefined && v !== null && typeof v !== 'object' && String(v) === value
+    }
+  }
+  return atoms
+}
+
+function collect(f: Formula, atoms: Set<string>, facts: { timed: boolean; next: boolean }): void {
+  if (f.kind === 'atom') atoms.add(f.name)
+  if ('bound' in f && f.bound !== undefined) facts.timed = true
+  if (f.kind === 'next') facts.next = true
+  if ('operand' in f) collect(f.operand, atoms, facts)
+  else if ('left' in f) {
+    collect(f.left, atoms, facts)
+    collect(f.right, atoms, facts)
+  }
+}
+
+/** Parses the formula, turning a syntax error into the library's caret excerpt with line and column. */
+function parseFormula(text: string): Formula {
+  try {
+    return parseLtl(text)
+  } catch (error) {
+    if (error instanceof LtlSyntaxError) {
+      throw new CliError(`formula syntax error at line ${error.line}, column ${error.column}: ${error.expected}\n${error.excerpt}`)
+    }
+    throw new CliError(`formula: ${(error as Error).message}`)
+  }
+}
+
+export async function runCheck(formulaText: string, tracePath: string, options: CheckOptions): Promise<number> {
+  const formula = parseFormula(formulaText)
+  const atomsUsed = new Set<string>()
+  const facts = { timed: false, next: false }
+  collect(formula, atomsUsed, facts)
+  const atoms = parseAtomDefinitions(options.atoms)
+  const closedWorld = options.closedWorld === true
+  if (!closedWorld) {
+    const missing = [...atomsUsed].filter((name) => !Object.prototype.hasOwnProperty.call(atoms, name))
+    if (missing.length > 0) {
+      throw new CliError(`atom${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} of the formula ${missing.length > 1 ? 'have' : 'has'} no definition: list ${missing.length > 1 ? 'them' : 'it'} in --atoms, or pass --closed-world to read every atom from the events as booleans`)
+    }
+  }
+  const timeField = options.timeField
+  if (facts.timed && timeField === undefined) throw new CliError('the formula has time bounds: give --time-field, the event field holding each timestamp in ms')
+  const timePath = timeField?.split('.')
+
+  let monitor: Monitor<unknown>
+  try {
+    monitor = createMonitor<unknown>(formula, { atoms, closedWorld })
+  } catch (error) {
+    throw new CliError(`formula: ${(error as Error).message}`)
+  }
+
+  let events = 0
+  let violationLine = -1
+  // an LTL3 'false' is final for formulas without X, so the rest of the trace need not be read
+  const stopOnFalse = !facts.next
+  for await (const { text, line } of readLines(tracePath, 'trace')) {
+    if (text.trim() === '') continue
+    let event: unknown
+    try {
+      event = JSON.parse(text)
+    } catch (error) {
+      throw new CliError(`${describeFile(tracePath)}, line ${line}: malformed JSON: ${(error as Error).message}`)
+    }
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      throw new CliError(`${describeFile(tracePath)}, line ${line}: an event must be a JSON object, got ${preview(text)}`)
+    }
+    let timestamp: number | undefined
+    if (timePath !== undefined) {
+      const t = field(event, timePath)
+      if (typeof t !== 'number' || !Number.isFinite(t)) {
+        throw new CliError(`${describeFile(tracePath)}, line ${line}: field '${timeField}' must be a finite number (ms), got ${t === undefined ? 'nothing' : preview(JSON.stringify(t))}`)
+      }
+      timestamp = t
+    }
+    const before = monitor.verdict
+    try {
+      monitor.step(event, timestamp)
+    } catch (error) {
+      throw new CliError(`${describeFile(tracePath)}, line ${line}: ${(error as Error).message}`)
+    }
+    events++
+    if (before !== 'false' && monitor.verdict === 'false') {
+      violationLine = line
+      if (stopOnFalse) break
+    }
+  }
+  const ltl3 = monitor.verdict
+  const verdict = monitor.finish()
+  const violation = verdict === 'false' ? monitor.violation : null
+  const at =
+    violation === null
+      ? null
+      : violation.index === -1
+        ? { index: -1, line: null, event: null, atEnd: false, unsatisfiable: true }
+        : violation.atEnd
+          ? { index: violation.index, line: null, event: null, atEnd: true }
+          : { index: violation.index, line: violationLine, event: violation.event, atEnd: false }
+
+  if (options.json === true) {
+    out(toJson({ verdict, ltl3: ltl3, events, formula: formulaText, violation: at }))
+  } else if (verdict === 'true') {
+    out(`verdict: true (${events} event${events === 1 ? '' : 's'})`)
+    out(`formula: ${formulaText}`)
+  } else {
+    out('verdict: false')
+    out(`formula: ${formulaText}`)
+    if (at === null || at.index === -1) out('no trace can satisfy the formula')
+    else if (at.atEnd) out(`violated at the end of the trace, after ${events} event${events === 1 ? '' : 's'}: an obligation was still open`)
+    else {
+      out(`violated by event ${at.index} (line ${at.line} of ${describeFile(tracePath)})`)
+      out(`event: ${JSON.stringify(at.event)}`)
+    }
+  }
+  return verdict === 'true' ? 0 : 1
+}

@@ -1,0 +1,351 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { map, type MonoTypeOperatorFunction } from 'rxjs'
+import { describeValue } from '../src/errors'
+import type { Verdict } from '../src/ltl/monitor'
+
+/** Default histogram buckets, in seconds: 50 µs to 10 s, dense below 10 ms where scheduler lateness lives. */
+export const DEFAULT_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+])
+
+/** Thrown by `metrics` when the registry already holds a collector under one of its names (call `metrics` once per registry and prefix). */
+export class MetricsRegistrationError extends Error {
+  override readonly name = 'MetricsRegistrationError'
+  constructor(
+    /** The full metric name that is taken. */
+    readonly metricName: string,
+  ) {
+    super(`metrics: the registry already has a metric named ${JSON.stringify(metricName)} (use a fresh registry or another prefix)`)
+  }
+}
+
+export interface MetricsOptions {
+  /** The prom-client registry to register on. Default: a new `Registry` for this call (never prom-client's global one). */
+  registry?: Registry
+  /** Prepended to every metric name; empty or a valid metric-name start such as `'app_'`. Default `'midstream_'`. */
+  prefix?: string
+  /** Upper bounds, in seconds, of both histograms' buckets: finite and strictly increasing (`+Inf` is added). Default `DEFAULT_LATENCY_BUCKETS_SECONDS`. */
+  buckets?: readonly number[]
+}
+
+/** The prom-client collectors behind a `MidstreamMetrics` (names without the prefix). */
+export interface MidstreamCollectors {
+  readonly elementsTotal: Counter<'pipeline' | 'stage'>
+  readonly matchesTotal: Counter<'pipeline' | 'pattern'>
+  readonly verdictsTotal: Counter<'pipeline' | 'formula' | 'verdict'>
+  readonly droppedTotal: Counter<'pipeline' | 'reason'>
+  readonly driftsTotal: Counter<'pipeline' | 'detector'>
+  readonly latenessSeconds: Histogram<'pipeline'>
+  readonly elementLatencySeconds: Histogram<'pipeline' | 'stage'>
+  readonly transportSessions: Gauge<'server'>
+}
+
+const VERDICTS: readonly Verdict[] = ['true', 'false', 'unknown']
+const PREFIX = /^(?:[a-zA-Z_][a-zA-Z0-9_]*)?$/
+
+/**
+ * midstream's Prometheus collectors on one registry. Made by `metrics(...)`; the record methods
+ * check their arguments and throw a `TypeError`/`RangeError` naming a bad one. Times are given in
+ * milliseconds and exported in seconds.
+ */
+export class MidstreamMetrics {
+  /** The registry every collector is registered on. */
+  readonly registry: Registry
+  /** The prefix of every metric name. */
+  readonly prefix: string
+  /** The underlying prom-client collectors, for what the methods do not cover (e.g. `reset()`). */
+  readonly collectors: MidstreamCollectors
+
+  /** @internal use `metrics(...)` */
+  constructor(registry: Registry, prefix: string, buckets: readonly number[]) {
+    this.registry = registry
+    this.prefix = prefix
+    const registers = [registry]
+    const names = ['elements_total', 'matches_total', 'verdicts_total', 'dropped_total', 'drifts_total', 'lateness_seconds', 'element_latency_seconds', 'transport_sessions']
+    for (const name of names) if (registry.getSingleMetric(prefix + name) !== undefined) throw new MetricsRegistrationError(prefix + name)
+    const b = [...buckets]
+    this.collectors = {
+      elementsTotal: new Counter({ name: `${prefix}elements_total`, help: 'Elements that passed a pipeline stage.', labelNames: ['pipeline', 'stage'] as const, registers }),
+      matchesTotal: new Counter({ name: `${prefix}matches_total`, help: 'Pattern matches emitted (dtwMatch), by pattern.', labelNames: ['pipeline', 'pattern'] as const, registers }),
+      verdictsTotal: new Counter({ name: `${prefix}verdicts_total`, help: 'LTL verdict events emitted (ltlVerdicts), by formula and verdict.', labelNames: ['pipeline', 'formula', 'verdict'] as const, registers }),
+      droppedTotal: new Counter({ name: `${prefix}dropped_total`, help: 'Elements dropped, by reason.', labelNames: ['pipeline', 'reason'] as const, registers }),
+      driftsTotal: new Counter({ name: `${prefix}drifts_total`, help: 'Concept drifts detected, by detector.', labelNames: ['pipeline', 'detector'] as const, registers }),
+      latenessSeconds: new Histogram({ name: `${prefix}lateness_seconds`, help: 'Scheduler lateness: task start minus its due time, in seconds.', labelNames: ['pipeline'] as const, buckets: b, registers }),
+      elementLatencySeconds: new Histogram({ name: `${prefix}element_latency_seconds`, help: 'Latency of an element at a pipeline stage, in seconds.', labelNames: ['pipeline', 'stage'] as const, buckets: b, registers }),
+      transportSessions: new Gauge({ name: `${prefix}transport_sessions`, help: 'Open transport sessions, by server.', labelNames: ['server'] as const, registers }),
+    }
+  }
+
+  /** The Content-Type of `render()`'s text (the registry's: Prometheus text format 0.0.4 by default). */
+  get contentType(): string {
+    return this.registry.contentType
+  }
+
+  /**
+   * The registry's exposition text (every metric on it, not only midstream's).
+   *
+   * ```ts
+   * const m = metrics()
+   * m.countElements('ingest', 'parse')
+   * console.log(await m.render()) // midstream_elements_total{pipeline="ingest",stage="parse"} 1 ...
+   * ```
+   */
+  render(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  /** Adds `count` (a non-negative integer, default 1) to `elements_total{pipeline,stage}`. */
+  countElements(pipeline: string, stage: string, count = 1): void {
+    this.collectors.elementsTotal.inc({ pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) }, countValue(count))
+  }
+
+  /** Adds one to `matches_total{pipeline,pattern}`. */
+  countMatch(pipeline: string, pattern: string): void {
+    this.collectors.matchesTotal.inc({ pipeline: labelValue('pipeline', pipeline), pattern: labelValue('pattern', pattern) })
+  }
+
+  /** Adds one to `verdicts_total{pipeline,formula,verdict}`; `verdict` is `'true'`, `'false'` or `'unknown'`. */
+  countVerdict(pipeline: string, formula: string, verdict: Verdict): void {
+    if (!VERDICTS.includes(verdict)) throw new TypeError(`verdict must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`)
+    this.collectors.verdictsTotal.inc({ pipeline: labelValue('pipeline', pipeline), formula: labelValue('formula', formula), verdict })
+  }
+
+  /** Adds `count` (a non-negative integer, default 1) to `dropped_total{pipeline,reason}`. */
+  countDropped(pipeline: string, reason: string, count = 1): void {
+    this.collectors.droppedTotal.inc({ pipeline: labelValue('pipeline', pipeline), reason: labelValue('reason', reason) }, countValue(count))
+  }
+
+  /** Adds one to `drifts_total{pipeline,detector}`. */
+  countDrift(pipeline: string, detector: string): void {
+    this.collectors.driftsTotal.inc({ pipeline: labelValue('pipeline', pipeline), detector: labelValue('detector', detector) })
+  }
+
+  /** Observes a scheduler lateness of `ms` milliseconds (finite, >= 0) in `lateness_seconds{pipeline}`. */
+  observeLateness(pipeline: string, ms: number): void {
+    this.collectors.latenessSeconds.observe({ pipeline: labelValue('pipeline', pipeline) }, millisecondsValue('lateness', ms) / 1000)
+  }
+
+  /** Observes an element latency of `ms` milliseconds (finite, >= 0) in `element_latency_seconds{pipeline,stage}`. */
+  observeElementLatency(pipeline: string, stage: string, ms: number): void {
+    this.collectors.elementLatencySeconds.observe({ pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) }, millisecondsValue('latency', ms) / 1000)
+  }
+
+  /** Sets `transport_sessions{server}` to `count` open sessions (a non-negative integer). */
+  setTransportSessions(server: string, count: number): void {
+    this.collectors.transportSessions.set({ server: labelValue('server', server) }, countValue(count))
+  }
+}
+
+/**
+ * Creates midstream's Prometheus collectors on a registry (a new one unless you pass yours;
+ * prom-client's global registry is never used implicitly): counters `elements_total{pipeline,stage}`,
+ * `matches_total{pipeline,pattern}`, `verdicts_total{pipeline,formula,verdict}`,
+ * `dropped_total{pipeline,reason}`, `drifts_total{pipeline,detector}`; histograms
+ * `lateness_seconds{pipeline}` and `element_latency_seconds{pipeline,stage}`; gauge
+ * `transport_sessions{server}`, every name prefixed with `prefix`.
+ *
+ * Throws a `TypeError`/`RangeError` naming a bad option, and `MetricsRegistrationError` when the
+ * registry already holds one of the names.
+ *
+ * ```ts
+ * import { Registry } from 'prom-client'
+ * const m = metrics({ registry: new Registry(), prefix: 'edge_' })
+ * m.observeLateness('telemetry', 0.4) // 0.4 ms -> edge_lateness_seconds
+ * const text = await m.render()
+ * ```
+ */
+export function metrics(options: MetricsOptions = {}): MidstreamMetrics {
+  if (options === null || typeof options !== 'object') throw new TypeError(`metrics: options must be an object, got ${describeValue(options)}`)
+  const { registry = new Registry(), prefix = 'midstream_', buckets = DEFAULT_LATENCY_BUCKETS_SECONDS } = options
+  if (!isRegistry(registry)) throw new TypeError(`metrics: options.registry must be a prom-client Registry, got ${describeValue(registry)}`)
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) throw new TypeError(`metrics: options.prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
+  if (!Array.isArray(buckets) || buckets.length === 0) throw new TypeError(`metrics: options.buckets must be a non-empty array of seconds, got ${describeValue(buckets)}`)
+  buckets.forEach((bound: unknown, i) => {
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) throw new RangeError(`metrics: options.buckets[${i}] must be a finite number of seconds, got ${describeValue(bound)}`)
+    if (i > 0 && bound <= buckets[i - 1]) throw new RangeError(`metrics: options.buckets must be strictly increasing, but buckets[${i}] = ${bound} follows ${buckets[i - 1]}`)
+  })
+  return new MidstreamMetrics(registry, prefix, buckets)
+}
+
+/** What `prometheusSink` records. */
+export type PrometheusSinkKind = 'elements' | 'matches' | 'verdicts' | 'lateness'
+
+export interface PrometheusSinkOptions<T> {
+  /** The `pipeline` label. Required, non-empty. */
+  pipeline: string
+  /** What the values are:
+   * - `'elements'`: any value; one `elements_total{pipeline,stage}` per value (and `element_latency_seconds` with `latency`);
+   * - `'matches'`: `dtwMatch` events; one `matches_total{pipeline,pattern}` per event, pattern = `event.pattern`;
+   * - `'verdicts'`: `ltlVerdicts` events; one `verdicts_total{pipeline,formula,verdict}` per event (changes and the final one);
+   * - `'lateness'`: scheduler lateness in milliseconds (numbers, finite, >= 0), observed in `lateness_seconds{pipeline}`. */
+  kind: PrometheusSinkKind
+  /** `'elements'` only: the `stage` label. Default `'output'`. */
+  stage?: string
+  /** The kind's varying label, computed per value: the stage for `'elements'`, the pattern for `'matches'`, the formula for `'verdicts'` (not for `'lateness'`). */
+  label?: (value: T) => string
+  /** `'verdicts'` only: the `formula` label when there is no `label`. One of the two is required. */
+  formula?: string
+  /** `'elements'` only: each value's latency in milliseconds (finite, >= 0), observed in `element_latency_seconds{pipeline,stage}`. */
+  latency?: (value: T) => number
+}
+
+/**
+ * Records a stream's values in `m`'s collectors and passes every value through unchanged: same
+ * values, same order, same completion and errors; unsubscribing unsubscribes the source.
+ *
+ * Emits: each source value, after recording it. Completes when the source completes.
+ * Bad input: a value the kind cannot record (a lateness that is not a finite number >= 0, a match
+ * without a string `pattern`, a verdict that is not `'true'`/`'false'`/`'unknown'`), a `label`
+ * returning anything but a non-empty string, or a throwing `label`/`latency`, errors the stream
+ * with that error (`TypeError`/`RangeError` naming the value and its index) and does not emit the
+ * value. Bad options throw at call time.
+ *
+ * ```ts
+ * const m = metrics()
+ * telemetry$.pipe(
+ *   prometheusSink(m, { pipeline: 'cpu', kind: 'elements', stage: 'in', latency: (e) => Date.now() - e.ts }),
+ *   dtwMatch({ spike }, { threshold: 4, select: (e) => e.cpu }),
+ *   prometheusSink(m, { pipeline: 'cpu', kind: 'matches' }),
+ * ).subscribe()
+ * latenessMs$.pipe(prometheusSink(m, { pipeline: 'cpu', kind: 'lateness' })).subscribe() // numbers, in ms
+ * ```
+ */
+export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOptions<T>): MonoTypeOperatorFunction<T> {
+  if (!(m instanceof MidstreamMetrics)) throw new TypeError(`prometheusSink: first argument must come from metrics(...), got ${describeValue(m)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(`prometheusSink: options must be an object, got ${describeValue(options)}`)
+  const { pipeline, kind, stage, label, formula, latency } = options
+  checkLabel('prometheusSink: options.pipeline', pipeline)
+  if (kind !== 'elements' && kind !== 'matches' && kind !== 'verdicts' && kind !== 'lateness') {
+    throw new TypeError(`prometheusSink: options.kind must be 'elements', 'matches', 'verdicts' or 'lateness', got ${describeValue(kind)}`)
+  }
+  if (label !== undefined && typeof label !== 'function') throw new TypeError(`prometheusSink: options.label must be a function, got ${describeValue(label)}`)
+  if (label !== undefined && kind === 'lateness') throw new TypeError(`prometheusSink: kind 'lateness' has no varying label, but options.label was given`)
+  if (stage !== undefined) {
+    if (kind !== 'elements') throw new TypeError(`prometheusSink: options.stage is for kind 'elements' only, got it with kind ${describeValue(kind)}`)
+    checkLabel('prometheusSink: options.stage', stage)
+  }
+  if (latency !== undefined) {
+    if (kind !== 'elements') throw new TypeError(`prometheusSink: options.latency is for kind 'elements' only, got it with kind ${describeValue(kind)}`)
+    if (typeof latency !== 'function') throw new TypeError(`prometheusSink: options.latency must be a function, got ${describeValue(latency)}`)
+  }
+  if (formula !== undefined) {
+    if (kind !== 'verdicts') throw new TypeError(`prometheusSink: options.formula is for kind 'verdicts' only, got it with kind ${describeValue(kind)}`)
+    checkLabel('prometheusSink: options.formula', formula)
+  }
+  if (kind === 'verdicts' && formula === undefined && label === undefined) throw new TypeError(`prometheusSink: kind 'verdicts' needs options.formula or options.label for the formula label`)
+
+  const labelOf = (value: T, index: number, fallback: string | undefined, name: string): string => {
+    if (label === undefined) return fallback as string
+    const result = label(value)
+    if (typeof result !== 'string' || result === '') throw new TypeError(`prometheusSink: options.label must return a non-empty ${name}, got ${describeValue(result)} for value #${index} ${describeValue(value)}`)
+    return result
+  }
+  const record = (value: T, index: number): void => {
+    switch (kind) {
+      case 'elements': {
+        const stageLabel = labelOf(value, index, stage ?? 'output', 'stage')
+        let ms: number | undefined
+        if (latency !== undefined) {
+          ms = latency(value)
+          if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`prometheusSink: options.latency must return a finite number of milliseconds >= 0, got ${describeValue(ms)} for value #${index}`)
+        }
+        m.countElements(pipeline, stageLabel)
+        if (ms !== undefined) m.observeElementLatency(pipeline, stageLabel, ms)
+        return
+      }
+      case 'matches': {
+        let pattern: string
+        if (label !== undefined) pattern = labelOf(value, index, undefined, 'pattern')
+        else {
+          const p = value !== null && typeof value === 'object' ? (value as { pattern?: unknown }).pattern : undefined
+          if (typeof p !== 'string' || p === '') throw new TypeError(`prometheusSink: kind 'matches' needs values with a non-empty string 'pattern' (dtwMatch events), got ${describeValue(p)} in value #${index}`)
+          pattern = p
+        }
+        m.countMatch(pipeline, pattern)
+        return
+      }
+      case 'verdicts': {
+        const v = value !== null && typeof value === 'object' ? (value as { verdict?: unknown }).verdict : undefined
+        if (typeof v !== 'string' || !VERDICTS.includes(v as Verdict)) throw new TypeError(`prometheusSink: kind 'verdicts' needs values with verdict 'true', 'false' or 'unknown' (ltlVerdicts events), got ${describeValue(v)} in value #${index}`)
+        m.countVerdict(pipeline, labelOf(value, index, formula, 'formula'), v as Verdict)
+        return
+      }
+      case 'lateness': {
+        const ms = value as unknown
+        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`prometheusSink: kind 'lateness' needs finite lateness in milliseconds >= 0, got ${describeValue(ms)} as value #${index}`)
+        m.observeLateness(pipeline, ms)
+        return
+      }
+    }
+  }
+
+  // map: a throw in `record` becomes a stream error, and an unsubscription reaches even a
+  // synchronous source while it is still emitting (map's subscriber is chained to ours)
+  return map((value: T, index: number) => {
+    record(value, index)
+    return value
+  })
+}
+
+/**
+ * A `node:http` request handler that serves `m`'s registry at `GET /metrics` (also `HEAD`; a query
+ * string is ignored) with the registry's content type; other methods get 405 with `Allow`, other
+ * paths 404, and a failing collection 500.
+ *
+ * ```ts
+ * import { createServer } from 'node:http'
+ * const m = metrics()
+ * createServer(metricsHandler(m)).listen(9464) // curl http://localhost:9464/metrics
+ * ```
+ */
+export function metricsHandler(m: MidstreamMetrics): (request: IncomingMessage, response: ServerResponse) => void {
+  if (!(m instanceof MidstreamMetrics)) throw new TypeError(`metricsHandler: argument must come from metrics(...), got ${describeValue(m)}`)
+  return (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    if (path !== '/metrics') return plain(response, 404, `not found: ${path} (metrics are at /metrics)\n`)
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('Allow', 'GET, HEAD')
+      return plain(response, 405, `method ${request.method ?? '?'} not allowed on /metrics (use GET)\n`)
+    }
+    m.render().then(
+      (text) => {
+        const body = Buffer.from(text, 'utf8')
+        response.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' })
+        response.end(request.method === 'HEAD' ? undefined : body)
+      },
+      (error: unknown) => plain(response, 500, `collecting metrics failed: ${error instanceof Error ? error.message : describeValue(error)}\n`),
+    )
+  }
+}
+
+function plain(response: ServerResponse, status: number, text: string): void {
+  const body = Buffer.from(text, 'utf8')
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length })
+  response.end(body)
+}
+
+function isRegistry(value: unknown): value is Registry {
+  if (value instanceof Registry) return true
+  const r = value as Partial<Registry> | null
+  return r !== null && typeof r === 'object' && typeof r.metrics === 'function' && typeof r.registerMetric === 'function' && typeof r.getSingleMetric === 'function'
+}
+
+function checkLabel(what: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string, got ${describeValue(value)}`)
+}
+
+function labelValue(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`label ${name} must be a non-empty string, got ${describeValue(value)}`)
+  return value
+}
+
+function countValue(count: unknown): number {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${describeValue(count)}`)
+  return count
+}
+
+function millisecondsValue(what: string, ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${describeValue(ms)}`)
+  return ms
+}
