@@ -5,6 +5,7 @@ import { runAnalyze } from './commands/analyze'
 import { runCheck, type CheckOptions } from './commands/check'
 import { ALGORITHMS, runCompare, type CompareOptions } from './commands/compare'
 import { CliError, integerOption } from './io'
+import { startMcpServer } from './mcp'
 
 // Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
 const USAGE_ERROR = 2
@@ -69,6 +70,19 @@ program
   .option('--json', 'print the result as one JSON object')
   .action(async (series: string, options: { minLength?: number; dt?: number; json?: boolean }) => {
     process.exitCode = await runAnalyze(series, options)
+  })
+
+program
+  .command('mcp')
+  .description('serve the MCP tools (compare, find matches, analyse dynamics, check LTL, detect drift) over stdio, or Streamable HTTP on 127.0.0.1')
+  .option('--http <port>', 'serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio (0: any free port)', integerOption('--http', 0))
+  .action(async (options: { http?: number }) => {
+    if (options.http !== undefined && options.http > 65535) throw new CliError(`--http must be a port in [0, 65535], got ${options.http}`)
+    const server = await startMcpServer({ http: options.http })
+    if (server.url !== undefined) process.stderr.write(`midstream mcp: listening on ${server.url}\n`)
+    const stop = (): void => void server.close().then(() => process.exit(0))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
   })
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -276,7 +276,7 @@ describe('midstream MCP server (in memory)', () => {
 
 describe('midstream MCP server over its transports', () => {
   it('answers over stdio when run as a process, and the process ends when the client closes', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', 'cli/mcp.ts', '--stdio'], cwd: root, stderr: 'pipe' })
+    const transport = new StdioClientTransport({ command: process.execPath, args: ['dist/cli.js', 'mcp'], cwd: root, stderr: 'pipe' })
     let stderr = ''
     transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const client = new Client({ name: 'mcp-stdio-test', version: '0.0.0' })

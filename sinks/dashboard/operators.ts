@@ -1,0 +1,64 @@
+import { tap, type MonoTypeOperatorFunction } from 'rxjs'
+import { describeValue } from '../../src/errors'
+import type { Verdict } from '../../src/ltl/monitor'
+import type { DashboardModel, MatchInfo } from './model'
+
+/** What `dashboardSink` reads from each value; every field is optional. */
+export interface DashboardSinkOptions<T> {
+  /** Series to feed: name -> the value's number (return undefined to skip). */
+  readonly series?: Readonly<Record<string, (value: T) => number | undefined>>
+  /** Counts each value on this channel (or on the channel a function returns). */
+  readonly count?: string | ((value: T) => string | undefined)
+  /** A match carried by the value, if any (e.g. `(e) => e` after `dtwMatch`). */
+  readonly match?: (value: T) => MatchInfo | undefined
+  /** Verdicts carried by the value: formula -> verdict (e.g. `(a) => a.verdicts` after `ltlGuard(..., { onViolation: 'annotate' })`). */
+  readonly verdicts?: (value: T) => Readonly<Record<string, Verdict>> | undefined
+  /** Scheduler lateness in ms carried by the value, if any. */
+  readonly lateness?: (value: T) => number | undefined
+  /** Each value's time in ms. Default `Date.now()` at arrival (the model itself never reads a clock). */
+  readonly time?: (value: T) => number
+}
+
+/**
+ * Feeds `model` from a stream and passes every value through unchanged (a `tap`). A selector that
+ * throws, or bad data (NaN, empty name), errors the stream with the model's TypeError/RangeError.
+ *
+ * ```ts
+ * readings$.pipe(dashboardSink(model, { series: { cpu: (r) => r.cpu }, count: 'cpu', time: (r) => r.at }))
+ * ```
+ */
+export function dashboardSink<T>(model: DashboardModel, options: DashboardSinkOptions<T>): MonoTypeOperatorFunction<T> {
+  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function') throw new TypeError(`dashboardSink needs a DashboardModel, got ${describeValue(model)}`)
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describeValue(options)}`)
+  const series = Object.entries(options.series ?? {}).map(([name, select]) => [model.series(name), select] as const)
+  const { count, match, verdicts, lateness } = options
+  const time = options.time ?? (() => Date.now())
+  let index = 0
+  return tap((value: T) => {
+    const t = time(value)
+    for (const [handle, select] of series) {
+      const x = select(value)
+      if (x !== undefined) handle.push(x, t)
+    }
+    const channel = typeof count === 'function' ? count(value) : count
+    if (channel !== undefined) model.count(channel, 1, t)
+    const m = match?.(value)
+    if (m !== undefined) model.match(m.time === undefined && m.endTime === undefined ? { ...m, time: t } : m)
+    const v = verdicts?.(value)
+    if (v !== undefined) for (const formula of Object.keys(v)) model.verdict(formula, v[formula], index)
+    const l = lateness?.(value)
+    if (l !== undefined) model.lateness(l)
+    index++
+  })
+}
+
+/** Pushes `select(value)` onto series `name` and passes the value through. */
+export function tapSeries<T>(model: DashboardModel, name: string, select: (value: T) => number, time?: (value: T) => number): MonoTypeOperatorFunction<T> {
+  return dashboardSink<T>(model, { series: { [name]: select }, time })
+}
+
+/** Counts each value on `channel` (for its rate) and passes it through. */
+export function tapCount<T>(model: DashboardModel, channel: string, time?: (value: T) => number): MonoTypeOperatorFunction<T> {
+  if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`channel must be a non-empty string, got ${describeValue(channel)}`)
+  return dashboardSink<T>(model, { count: channel, time })
+}
