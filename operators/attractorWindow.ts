@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import {
   classifyWith,
@@ -118,7 +119,7 @@ export function attractorWindow<T = number>(options: AttractorWindowOptions<T>):
         return out
       }
 
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(item) {
           const index = seen++
           let value: unknown

@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { NormalizedWindowMatcher, prepareNormalized, type WindowMatch } from '../src/compare/normalizedWindowMatcher'
 import { Spring } from '../src/compare/spring'
@@ -118,7 +119,7 @@ export function dtwMatch<T = number | ArrayLike<number>>(
         subscriber.next(event)
       }
 
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(event) {
           const i = index++
           let value: unknown

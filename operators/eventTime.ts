@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
@@ -41,7 +42,7 @@ export function eventTime<T>(
   return (source) =>
     new Observable<T>((subscriber) => {
       let index = 0
-      return source.subscribe({
+      return subscribeLinked(subscriber, source, {
         next(value) {
           const i = index++
           let time: number

@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { formatLtl, type Formula } from '../src/ltl/formula'
@@ -85,7 +86,7 @@ export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Recor
         else subscriber.complete()
         return
       }
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(event) {
           let at: number | undefined
           try {

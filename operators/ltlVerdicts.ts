@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { createMonitor, type Verdict } from '../src/ltl/monitor'
@@ -37,7 +38,7 @@ export function ltlVerdicts<T>(spec: LtlSpec, options: Omit<LtlGuardOptions<T>, 
       let last: Verdict = monitor.verdict
       if (last !== 'unknown') subscriber.next({ verdict: last, index: -1, timestamp: undefined, final: false })
       let lastTime: number | undefined
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(event) {
           let verdict: Verdict
           try {

@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { MetaLearner, type MetaLearnerConfig, type MetaStep } from '../src/learn/metaLearner'
@@ -34,7 +35,7 @@ export function metaLearn<X, Y, P>(config: MetaLearnerConfig<X, Y, P>): Operator
     new Observable<MetaStep<P>>((subscriber) => {
       const learner = new MetaLearner(config)
       let index = 0
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(observation) {
           const i = index++
           if (observation === null || typeof observation !== 'object' || !('x' in observation)) {

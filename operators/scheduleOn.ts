@@ -1,3 +1,4 @@
+import { subscribeLinked } from './subscribeLinked'
 import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs'
 import { BufferOverflowError, describeValue } from '../src/errors'
 import { priorityLevel, type Priority } from '../src/scheduler/policy'
@@ -96,7 +97,7 @@ export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptio
         subscriber.error(error)
       }
 
-      const subscription = source.subscribe({
+      const subscription = subscribeLinked(subscriber, source, {
         next(value) {
           try {
             const level = levelOf(value)
