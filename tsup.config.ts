@@ -15,6 +15,7 @@ export default defineConfig([
       sources: 'sources/index.ts',
       'sources.browser': 'sources/browser.ts',
       sinks: 'sinks/index.ts',
+      terminal: 'sinks/terminal.ts',
       testing: 'testing/index.ts',
     },
     dts: true,
@@ -28,7 +29,7 @@ export default defineConfig([
     format: ['esm'],
     target: 'es2022',
     platform: 'node',
-    external: ['midstream', 'midstream/sources', 'midstream/sinks', 'midstream/testing', 'rxjs'],
+    external: ['midstream', 'midstream/sources', 'midstream/sinks', 'midstream/terminal', 'midstream/testing', 'rxjs'],
     banner: { js: '#!/usr/bin/env node' },
   },
 ])

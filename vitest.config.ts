@@ -8,6 +8,7 @@ export default defineConfig({
     alias: [
       { find: /^midstream\/sources$/, replacement: here('./sources/index.ts') },
       { find: /^midstream\/sinks$/, replacement: here('./sinks/index.ts') },
+      { find: /^midstream\/terminal$/, replacement: here('./sinks/terminal.ts') },
       { find: /^midstream\/testing$/, replacement: here('./testing/index.ts') },
       { find: /^midstream$/, replacement: here('./index.ts') },
     ],

@@ -1,0 +1,6 @@
+/**
+ * midstream/terminal: the terminal dashboard (ink + React). A separate, ESM-only entry point: ink
+ * loads with top-level await, which `require` cannot do, and `midstream/sinks` stays loadable from
+ * CommonJS without it.
+ */
+export { renderDashboard, Dashboard, sparkline, formatNumber, type RenderDashboardOptions, type DashboardHandle, type DashboardProps } from './dashboard/terminal'
