@@ -1,11 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { runDemo } from '../examples/demo'
+import { runDemoWithDashboard } from '../examples/demoDashboard'
 import pkg from '../package.json' with { type: 'json' }
 import { runAnalyze } from './commands/analyze'
 import { runCheck, type CheckOptions } from './commands/check'
 import { ALGORITHMS, runCompare, type CompareOptions } from './commands/compare'
 import { CliError, integerOption } from './io'
 import { startMcpServer } from './mcp'
+import { runServe, type ServeOptions } from './commands/serve'
 
 // Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
 const USAGE_ERROR = 2
@@ -27,10 +29,16 @@ const positiveNumber =
 
 program
   .command('demo')
-  .description('run the main pipeline on embedded data: event-time replay, prioritised pipelines, timer precision')
+  .description('run the whole library on embedded data (scheduler, dtwMatch, attractorWindow, ltlGuard, metaLearn) with a terminal dashboard; ends by itself')
   .option('--samples <n>', 'timers per precision measurement', integerOption('--samples', 10), 200)
-  .action(async (options: { samples: number }) => {
-    await runDemo({ precisionSamples: options.samples })
+  .option('--json', 'print one JSON line per section result instead of text (no dashboard)')
+  .option('--dashboard', 'show the live terminal dashboard (default when standard output is a terminal)')
+  .option('--no-dashboard', 'print the text report only')
+  .action(async (options: { samples: number; json?: boolean; dashboard?: boolean }) => {
+    if (options.json && options.dashboard === true) throw new CliError('--json and --dashboard cannot be used together')
+    const dashboard = options.dashboard ?? (!options.json && process.stdout.isTTY === true)
+    if (dashboard) await runDemoWithDashboard({ precisionSamples: options.samples })
+    else await runDemo({ precisionSamples: options.samples, json: options.json })
   })
 
 program
@@ -70,6 +78,26 @@ program
   .option('--json', 'print the result as one JSON object')
   .action(async (series: string, options: { minLength?: number; dt?: number; json?: boolean }) => {
     process.exitCode = await runAnalyze(series, options)
+  })
+
+program
+  .command('serve')
+  .description('ingest over WebTransport and WebSocket, run the pipelines of a config file, serve the web dashboard and /metrics')
+  .option('--config <file>', 'pipelines, JSON or YAML: { channels: { <name>: { value, time, analyses: [{ dtwMatch | attractorWindow | ltl }] } } }')
+  .option('--host <host>', 'address to listen on (a non-loopback host needs --token)', '127.0.0.1')
+  .option('--port <n>', 'HTTP port of the dashboard (/) and /metrics (0: any free port)', integerOption('--port', 0), 8080)
+  .option('--ws-port <n>', 'WebSocket (wss) ingest port', integerOption('--ws-port', 0), 4434)
+  .option('--quic-port <n>', 'WebTransport ingest port', integerOption('--quic-port', 0), 4433)
+  .option('--no-webtransport', 'WebSocket ingest only')
+  .option('--cert <file>', 'PEM certificate (default: a development certificate made at start, its hash printed)')
+  .option('--key <file>', 'PEM private key for --cert')
+  .option('--token <token>', 'clients must send it (?token= or Authorization: Bearer)')
+  .action(async (options: ServeOptions) => {
+    const server = await runServe(options)
+    process.stdout.write(`${JSON.stringify(server.addresses)}\n`)
+    const stop = (): void => void server.close().then(() => process.exit(0))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
   })
 
 program
