@@ -13,9 +13,14 @@
  *     a content rule cuts the answer off at the first token that breaks it.
  *  7. Learns a drifting concept online with metaLearn: candidates weighed by Hedge, ADWIN on the
  *     ensemble's loss, a self-modification rule held back by an LTL safety constraint.
+ *
+ * Each section prints its lines and returns a structured result (`DemoResult`); with `json: true`
+ * only the results are printed, one JSON line each. Given a `DashboardModel`, the sections also feed
+ * it while they run (see `examples/demoDashboard.ts`, which draws it in the terminal).
  */
 import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
 import { GaussianNaiveBayes, LtlViolationError, OnlineLogisticRegression, attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, ltlGuard, ltlVerdicts, metaLearn, scheduleOn, type OnlineLearner } from 'midstream'
+import type { DashboardModel } from 'midstream/sinks'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -23,21 +28,121 @@ export interface DemoOptions {
   print?: (line: string) => void
   /** Samples per precision measurement; default 200. */
   precisionSamples?: number
+  /** Print one JSON line per section result instead of the prose. */
+  json?: boolean
+  /** A dashboard model the sections feed while they run (series, matches, verdicts, lateness, counts). */
+  model?: DashboardModel
+  /** A pause after each section, in ms, so a dashboard drawing `model` can redraw; default 0. */
+  pauseMs?: number
+  /** Called with each section's result as soon as it is ready. */
+  onResult?: (result: DemoResult) => void
 }
 
-export async function runDemo(options: DemoOptions = {}): Promise<void> {
-  const print = options.print ?? ((line: string) => console.log(line))
-  print('midstream demo\n')
-  replayLlmAnswer(print)
-  matchPatterns(print)
-  regimeChanges(print)
-  await prioritisedTelemetry(print)
-  await timerPrecision(print, options.precisionSamples ?? 200)
-  guardAnswer(print)
-  learnDriftingConcept(print)
+export interface ReplayResult {
+  section: 'replay'
+  tokens: number
+  firstTokenMs: number
+  durationMs: number
+  windowMs: number
+  windows: Array<{ startMs: number; endMs: number; tokens: number }>
+  /** Tokens (their time in the recording) after which the model was silent for 200 ms or more. */
+  stallsAfterMs: number[]
 }
 
-function learnDriftingConcept(print: (line: string) => void): void {
+export interface DtwMatchResult {
+  section: 'dtwMatch'
+  readings: number
+  pattern: string
+  planted: Array<{ start: number; end: number; stretch: number }>
+  matches: Array<{ pattern: string; start: number; end: number; distance: number }>
+}
+
+export interface AttractorWindowResult {
+  section: 'attractorWindow'
+  readings: number
+  truth: Array<{ start: number; end: number; regime: string }>
+  windows: Array<{ start: number; end: number; regime: string; permutationEntropy: number; lyapunov: number | null; k01: number | null; reason: string }>
+  elapsedMs: number
+}
+
+export interface SchedulerResult {
+  section: 'scheduler'
+  bursts: number
+  perBurst: number
+  alarms: { values: number; p50Ms: number; maxMs: number }
+  bulk: { values: number; p50Ms: number; maxMs: number }
+  tasks: number
+  missedDeadlines: number
+  smoothedCelsius: number
+}
+
+export interface TimerPrecisionResult {
+  section: 'timerPrecision'
+  samples: number
+  delayMs: number
+  nanoScheduler: LatenessSummary
+  asyncScheduler: LatenessSummary
+}
+
+/** Lateness percentiles in microseconds. */
+export interface LatenessSummary {
+  p50Us: number
+  p99Us: number
+  maxUs: number
+}
+
+export interface LtlGuardResult {
+  section: 'ltlGuard'
+  rules: Array<{ name: string; formula: string; verdicts: Array<{ verdict: string; final: boolean; index: number; timestampMs: number | null }> }>
+  guardedText: string
+  guardedTokens: number
+  stoppedBy: { formula: string; index: number; timestampMs: number | null } | null
+}
+
+export interface MetaLearnResult {
+  section: 'metaLearn'
+  samples: number
+  windows: Array<{ end: number; accuracy: number; favoured: string[] }>
+  drifts: number[]
+  accuracy: number
+  modificationsApplied: number
+  modificationsRefused: number
+}
+
+export type DemoResult = ReplayResult | DtwMatchResult | AttractorWindowResult | SchedulerResult | TimerPrecisionResult | LtlGuardResult | MetaLearnResult
+
+/** What a section gets: where its prose goes, and the model to feed (if any). */
+interface Ctx {
+  print: (line: string) => void
+  model: DashboardModel | undefined
+}
+
+/** The wall clock the dashboard model is fed with (its rates are per second of it). */
+const clock = (): number => Date.now()
+
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult[]> {
+  const out = options.print ?? ((line: string) => console.log(line))
+  const ctx: Ctx = { print: options.json ? () => undefined : out, model: options.model }
+  const pauseMs = options.pauseMs ?? 0
+  const results: DemoResult[] = []
+  const done = async (result: DemoResult): Promise<void> => {
+    results.push(result)
+    if (options.json) out(JSON.stringify(result))
+    options.onResult?.(result)
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs))
+  }
+  ctx.print('midstream demo\n')
+  await done(replayLlmAnswer(ctx))
+  await done(matchPatterns(ctx))
+  await done(regimeChanges(ctx))
+  await done(await prioritisedTelemetry(ctx))
+  await done(await timerPrecision(ctx, options.precisionSamples ?? 200))
+  await done(guardAnswer(ctx))
+  await done(learnDriftingConcept(ctx))
+  return results
+}
+
+function learnDriftingConcept({ print, model }: Ctx): MetaLearnResult {
   print('7. A drifting concept learned online (metaLearn): SEA, thresholds 8, 9, 7, 9.5, 10% label noise (ceiling 90%)')
   // the SEA concepts stream: label 1 when x1 + x2 <= theta, theta changing every 5 000 samples
   let seed = 3
@@ -64,6 +169,8 @@ function learnDriftingConcept(print: (line: string) => void): void {
   let applied = 0
   let refused = 0
   const rows: string[] = []
+  const windows: MetaLearnResult['windows'] = []
+  const drifts: number[] = []
   from(observations)
     .pipe(
       metaLearn<number[], number, number>({
@@ -80,18 +187,26 @@ function learnDriftingConcept(print: (line: string) => void): void {
       windowCorrect += right
       applied += step.modifications.applied.length
       refused += step.modifications.refused.length
-      if (step.drift) rows.push(`   drift detected at ${step.index} (level 1 resets the candidates and the weights)`)
+      if (step.drift) {
+        drifts.push(step.index)
+        rows.push(`   drift detected at ${step.index} (level 1 resets the candidates and the weights)`)
+      }
       if ((step.index + 1) % 2500 === 0) {
-        rows.push(`   ${String(step.index + 1).padStart(6)}: last 2 500 ${((windowCorrect / 2500) * 100).toFixed(1)}% right, favoured ${step.levels[1].belief}, ${step.levels[2].belief}`)
+        const favoured = [String(step.levels[1].belief), String(step.levels[2].belief)]
+        windows.push({ end: step.index + 1, accuracy: windowCorrect / 2500, favoured })
+        rows.push(`   ${String(step.index + 1).padStart(6)}: last 2 500 ${((windowCorrect / 2500) * 100).toFixed(1)}% right, favoured ${favoured[0]}, ${favoured[1]}`)
+        model?.series('metaLearn accuracy %').push((windowCorrect / 2500) * 100, clock())
+        model?.count('SEA samples', 2500, clock())
         windowCorrect = 0
       }
     })
   for (const row of rows) print(row)
   print(`   prequential accuracy ${((correct / observations.length) * 100).toFixed(1)}%; self-modifications applied ${applied}, refused by 'G (switch -> X !switch)' ${refused}`)
   print('')
+  return { section: 'metaLearn', samples: observations.length, windows, drifts, accuracy: correct / observations.length, modificationsApplied: applied, modificationsRefused: refused }
 }
 
-function guardAnswer(print: (line: string) => void): void {
+function guardAnswer({ print, model }: Ctx): LtlGuardResult {
   print('6. The recorded answer under temporal-logic guards (ltlGuard, ltlVerdicts)')
   type Token = readonly [number, string]
   const atoms = {
@@ -106,41 +221,67 @@ function guardAnswer(print: (line: string) => void): void {
     latency: 'F[0,500ms] token && G (token -> F[0,2s] stop)',
     policy: 'G !yesterday',
   }
+  const checked: LtlGuardResult['rules'] = []
   for (const [name, rule] of Object.entries(rules)) {
     const changes: string[] = []
+    const verdicts: LtlGuardResult['rules'][number]['verdicts'] = []
     from(recordedAnswer)
       .pipe(ltlVerdicts(rule, { atoms, time }))
-      .subscribe((v) => changes.push(`${v.final ? 'at the end' : `after token #${v.index} (${v.timestamp} ms)`}: ${v.verdict}`))
+      .subscribe((v) => {
+        changes.push(`${v.final ? 'at the end' : `after token #${v.index} (${v.timestamp} ms)`}: ${v.verdict}`)
+        verdicts.push({ verdict: v.verdict, final: v.final, index: v.index, timestampMs: v.timestamp ?? null })
+        // the dashboard keeps the event that decided the verdict (a final verdict that repeats it adds nothing)
+        if (!v.final || verdicts.length === 1) model?.verdict(rule, v.verdict, v.index)
+      })
+    checked.push({ name, formula: rule, verdicts })
     print(`   ${name}: ${rule}`)
     print(`     verdicts: ${changes.join('; ')}`)
   }
   let text = ''
-  let stoppedBy = 'nothing'
+  let tokens = 0
+  let stoppedBy: LtlGuardResult['stoppedBy'] = null
+  let stoppedText = 'nothing'
   from(recordedAnswer)
     .pipe(ltlGuard(rules, { atoms, time }))
     .subscribe({
-      next: ([, t]) => (text += t),
-      error: (e) => (stoppedBy = e instanceof LtlViolationError ? `${e.formula} at token #${e.index} (${e.timestamp} ms)` : String(e)),
+      next: ([, t]) => {
+        text += t
+        tokens++
+        model?.count('guarded tokens', 1, clock())
+      },
+      error: (e) => {
+        if (e instanceof LtlViolationError) {
+          stoppedBy = { formula: e.formula, index: e.index, timestampMs: e.timestamp ?? null }
+          stoppedText = `${e.formula} at token #${e.index} (${e.timestamp} ms)`
+        } else stoppedText = String(e)
+      },
     })
   print(`   guarded answer: "${text.trim()}"`)
-  print(`   stopped by: ${stoppedBy}`)
+  print(`   stopped by: ${stoppedText}`)
   print('')
+  return { section: 'ltlGuard', rules: checked, guardedText: text.trim(), guardedTokens: tokens, stoppedBy }
 }
 
-function replayLlmAnswer(print: (line: string) => void): void {
+function replayLlmAnswer({ print, model }: Ctx): ReplayResult {
   print('1. A recorded LLM answer, replayed in event time')
   const scheduler = createVirtualNanoScheduler()
   // one replay shared by three analyses, each on the recording's own clock
   const tokens = connectable(from(recordedAnswer).pipe(eventTime(scheduler, ([t]) => t)))
   const windowMs = 500
   const rows: string[] = []
+  const windows: ReplayResult['windows'] = []
   let firstTokenAt = NaN
   const stalls: number[] = []
   tokens.pipe(first()).subscribe(([t]) => (firstTokenAt = t))
   let windowIndex = 0
   tokens.pipe(bufferTime(windowMs, scheduler)).subscribe((batch) => {
     const start = windowIndex++ * windowMs
-    if (batch.length > 0 || start < recordedAnswer[recordedAnswer.length - 1][0]) rows.push(`   ${String(start).padStart(5)}-${String(start + windowMs).padEnd(5)} ms ${String(batch.length).padStart(3)} tokens  ${'#'.repeat(batch.length)}`)
+    if (batch.length > 0 || start < recordedAnswer[recordedAnswer.length - 1][0]) {
+      rows.push(`   ${String(start).padStart(5)}-${String(start + windowMs).padEnd(5)} ms ${String(batch.length).padStart(3)} tokens  ${'#'.repeat(batch.length)}`)
+      windows.push({ startMs: start, endMs: start + windowMs, tokens: batch.length })
+      model?.series(`LLM tokens per ${windowMs} ms`).push(batch.length, clock())
+      model?.count('LLM tokens', batch.length, clock())
+    }
   })
   // debounce emits a token after which 200 ms passed in silence: the model stalled there
   tokens.pipe(debounceTime(200, scheduler)).subscribe(([t]) => stalls.push(t))
@@ -152,33 +293,44 @@ function replayLlmAnswer(print: (line: string) => void): void {
   const midStalls = stalls.filter((t) => t < last)
   print(`   stalls of 200 ms or more after the tokens at: ${midStalls.map((t) => `${t} ms`).join(', ') || 'none'}`)
   print('')
+  return { section: 'replay', tokens: recordedAnswer.length, firstTokenMs: firstTokenAt, durationMs: last, windowMs, windows, stallsAfterMs: midStalls }
 }
 
-function matchPatterns(print: (line: string) => void): void {
+function matchPatterns({ print, model }: Ctx): DtwMatchResult {
   print('2. A spike shape found in a noisy telemetry stream (dtwMatch, SPRING), stretched copies included')
   const spike = [0, 1, 3, 7, 4, 2, 1, 0]
   // deterministic noise, and the spike planted at known places, stretched 1x, 1.5x and 2x
   let seed = 11
   const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.6
   const readings: number[] = []
-  const planted: Array<[number, number]> = []
+  const planted: DtwMatchResult['planted'] = []
   for (const stretch of [1, 1.5, 2]) {
     for (let k = 0; k < 60; k++) readings.push(noise())
     const length = Math.round(spike.length * stretch)
-    planted.push([readings.length, readings.length + length - 1])
+    planted.push({ start: readings.length, end: readings.length + length - 1, stretch })
     for (let j = 0; j < length; j++) readings.push(spike[Math.min(spike.length - 1, Math.floor(j / stretch))] + noise() * 0.3)
   }
   for (let k = 0; k < 60; k++) readings.push(noise())
-  const found: string[] = []
+  const matches: DtwMatchResult['matches'] = []
   from(readings)
-    .pipe(dtwMatch({ spike }, { threshold: 6 }))
-    .subscribe((m) => found.push(`[${m.start}, ${m.end}] (distance ${m.distance.toFixed(2)})`))
-  print(`   ${readings.length} readings; planted at ${planted.map(([a, b]) => `[${a}, ${b}]`).join(', ')}`)
-  print(`   found ${found.length}: ${found.join(', ')}`)
+    .pipe(
+      tap((v) => {
+        model?.series('telemetry').push(v, clock())
+        model?.count('telemetry', 1, clock())
+      }),
+      dtwMatch({ spike }, { threshold: 6 }),
+    )
+    .subscribe((m) => {
+      matches.push({ pattern: m.pattern, start: m.start, end: m.end, distance: m.distance })
+      model?.match({ pattern: m.pattern, start: m.start, end: m.end, distance: m.distance, time: clock() })
+    })
+  print(`   ${readings.length} readings; planted at ${planted.map(({ start, end }) => `[${start}, ${end}]`).join(', ')}`)
+  print(`   found ${matches.length}: ${matches.map((m) => `[${m.start}, ${m.end}] (distance ${m.distance.toFixed(2)})`).join(', ')}`)
   print('')
+  return { section: 'dtwMatch', readings: readings.length, pattern: 'spike', planted, matches }
 }
 
-function regimeChanges(print: (line: string) => void): void {
+function regimeChanges({ print, model }: Ctx): AttractorWindowResult {
   print('3. A sensor whose dynamics change, watched with attractorWindow (500 values, every 250)')
   // a logistic-map oscillator at r = 3.5 (period 4), then r = 3.9 (chaos), then a fault that reads
   // pure noise, then a ring-down to rest: 5 000 readings with known regimes
@@ -191,19 +343,40 @@ function regimeChanges(print: (line: string) => void): void {
   for (let i = 0; i < 1000; i++) readings.push((seed = (seed * 16807) % 2147483647) / 2147483647)
   for (let i = 0; i < 1000; i++) readings.push(0.5 + 0.4 * Math.exp(-i / 120) * Math.cos(i / 3))
   const started = performance.now()
-  let windows = 0
+  const windows: AttractorWindowResult['windows'] = []
   from(readings)
-    .pipe(attractorWindow({ window: 500, hop: 250 }))
+    .pipe(
+      tap({
+        next: (() => {
+          let i = 0
+          // every 40th reading on the chart (125 points for the 5 000), every one in the count
+          return (v: number) => {
+            if (i++ % 40 === 0) model?.series('sensor').push(v, clock())
+            model?.count('sensor', 1, clock())
+          }
+        })(),
+      }),
+      attractorWindow({ window: 500, hop: 250 }),
+    )
     .subscribe((w) => {
-      windows++
-      const figures = Number.isNaN(w.lyapunov) ? '' : `  lambda ${w.lyapunov.toFixed(3).padStart(6)}  K ${w.k01.toFixed(2).padStart(5)}`
+      const chaotic = !Number.isNaN(w.lyapunov)
+      windows.push({ start: w.start, end: w.end, regime: w.regime, permutationEntropy: w.permutationEntropy, lyapunov: chaotic ? w.lyapunov : null, k01: chaotic ? w.k01 : null, reason: w.reason })
+      const figures = chaotic ? `  lambda ${w.lyapunov.toFixed(3).padStart(6)}  K ${w.k01.toFixed(2).padStart(5)}` : ''
       print(`   ${String(w.start).padStart(4)}-${String(w.end).padEnd(4)} ${w.regime.padEnd(11)} PE ${w.permutationEntropy.toFixed(2)}${figures}  ${w.reason.split(':')[0]}`)
     })
-  print(`   truth: limit-cycle 0-1499, chaotic 1500-2999, noise 3000-3999, fixed-point 4000-4999; ${windows} windows in ${(performance.now() - started).toFixed(0)} ms`)
+  const elapsedMs = performance.now() - started
+  print(`   truth: limit-cycle 0-1499, chaotic 1500-2999, noise 3000-3999, fixed-point 4000-4999; ${windows.length} windows in ${elapsedMs.toFixed(0)} ms`)
   print('')
+  const truth = [
+    { start: 0, end: 1499, regime: 'limit-cycle' },
+    { start: 1500, end: 2999, regime: 'chaotic' },
+    { start: 3000, end: 3999, regime: 'noise' },
+    { start: 4000, end: 4999, regime: 'fixed-point' },
+  ]
+  return { section: 'attractorWindow', readings: readings.length, truth, windows, elapsedMs }
 }
 
-async function prioritisedTelemetry(print: (line: string) => void): Promise<void> {
+async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerResult> {
   const bursts = 20
   const perBurst = 2000
   print(`4. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
@@ -227,7 +400,13 @@ async function prioritisedTelemetry(print: (line: string) => void): Promise<void
       readings.pipe(
         filter((r) => r.celsius > 49.5),
         scheduleOn(scheduler, { priority: 'critical', deadline: 1 }),
-        tap((r) => alarmLatency.push(scheduler.now() - r.at)),
+        tap((r) => {
+          const late = scheduler.now() - r.at
+          alarmLatency.push(late)
+          // the dashboard's lateness panel: how long after it was read each alarm was delivered
+          model?.lateness(late)
+          model?.count('alarms', 1, clock())
+        }),
       ),
       { defaultValue: undefined },
     ),
@@ -235,16 +414,20 @@ async function prioritisedTelemetry(print: (line: string) => void): Promise<void
   let i = 0
   for (let b = 0; b < bursts; b++) {
     for (let k = 0; k < perBurst; k++, i++) readings.next({ i, celsius: 40 + 9 * Math.sin(i / 700) + ((i * 7919) % 13) / 13, at: scheduler.now() })
+    model?.count('bulk readings', perBurst, clock())
     await new Promise((resolve) => setTimeout(resolve, 1))
   }
   readings.complete()
   await done
   const stats = scheduler.stats()
+  const alarms = { values: alarmLatency.length, p50Ms: median(alarmLatency), maxMs: Math.max(...alarmLatency) }
+  const bulk = { values: bulkLatency.length, p50Ms: median(bulkLatency), maxMs: Math.max(...bulkLatency) }
   print('   pipeline   values   delivery latency p50     max')
-  print(`   alarms   ${String(alarmLatency.length).padStart(8)}   ${ms(median(alarmLatency)).padStart(12)}  ${ms(Math.max(...alarmLatency)).padStart(9)}`)
-  print(`   bulk     ${String(bulkLatency.length).padStart(8)}   ${ms(median(bulkLatency)).padStart(12)}  ${ms(Math.max(...bulkLatency)).padStart(9)}`)
-  print(`   ${stats.completed} scheduled tasks carried ${alarmLatency.length + bulkLatency.length} values; ${stats.missedDeadlines} alarm deadlines (1 ms) missed; smoothed temperature ${smoothed.toFixed(2)} C`)
+  print(`   alarms   ${String(alarms.values).padStart(8)}   ${ms(alarms.p50Ms).padStart(12)}  ${ms(alarms.maxMs).padStart(9)}`)
+  print(`   bulk     ${String(bulk.values).padStart(8)}   ${ms(bulk.p50Ms).padStart(12)}  ${ms(bulk.maxMs).padStart(9)}`)
+  print(`   ${stats.completed} scheduled tasks carried ${alarms.values + bulk.values} values; ${stats.missedDeadlines} alarm deadlines (1 ms) missed; smoothed temperature ${smoothed.toFixed(2)} C`)
   print('')
+  return { section: 'scheduler', bursts, perBurst, alarms, bulk, tasks: stats.completed, missedDeadlines: stats.missedDeadlines, smoothedCelsius: smoothed }
 }
 
 interface Reading {
@@ -269,7 +452,7 @@ function ms(value: number): string {
   return `${value.toFixed(3)} ms`
 }
 
-async function timerPrecision(print: (line: string) => void, samples: number): Promise<void> {
+async function timerPrecision({ print }: Ctx, samples: number): Promise<TimerPrecisionResult> {
   print(`5. Timer precision: ${samples} sequential timers 1 ms ahead (lateness = start - due)`)
   const nano = await lateness(createNanoScheduler(), 1, samples)
   const rx = await lateness(asyncScheduler, 1, samples)
@@ -277,8 +460,9 @@ async function timerPrecision(print: (line: string) => void, samples: number): P
   print(`   NanoScheduler   ${fmt(nano)}`)
   print(`   asyncScheduler  ${fmt(rx)}`)
   print(`   asyncScheduler p99 / NanoScheduler p99 = ${(rx.p99 / nano.p99).toFixed(1)} (medians: ${(rx.p50 / nano.p50).toFixed(0)}x)`)
+  const us = (s: { p50: number; p99: number; max: number }): LatenessSummary => ({ p50Us: s.p50 / 1000, p99Us: s.p99 / 1000, maxUs: s.max / 1000 })
+  return { section: 'timerPrecision', samples, delayMs: 1, nanoScheduler: us(nano), asyncScheduler: us(rx) }
 }
-
 async function lateness(scheduler: SchedulerLike, delayMs: number, n: number): Promise<{ p50: number; p99: number; max: number }> {
   const samples = new Float64Array(n)
   for (let i = 0; i < n; i++) {

@@ -84,14 +84,18 @@ describe('the built package', () => {
   it('the midstream command answers --version and --help, and rejects bad options', () => {
     expect(node(['dist/cli.js', '--version']).out.trim()).toMatch(/^\d+\.\d+\.\d+$/)
     expect(node(['dist/cli.js', '--help']).out).toContain('demo')
+    const demoHelp = node(['dist/cli.js', 'demo', '--help']).out
+    for (const flag of ['--json', '--dashboard', '--no-dashboard', '--samples <n>']) expect(demoHelp).toContain(flag)
     const bad = node(['dist/cli.js', 'demo', '--samples', 'ten'])
     expect(bad.code).not.toBe(0)
     expect(bad.err).toContain('--samples must be an integer >= 10, got "ten"')
   })
 
   it('the demo runs and reports what the pipelines measured', () => {
+    // standard output is a pipe here, so the text report is printed without the dashboard
     const r = node(['dist/cli.js', 'demo', '--samples', '20'])
     expect(r.err).toBe('')
+    expect(r.out).not.toContain('dashboard frames')
     expect(r.code).toBe(0)
     // values that follow from the embedded recording, not from timing
     expect(r.out).toContain('time to first token 412 ms; 57 tokens in 3209 ms of recording')
