@@ -21,7 +21,8 @@ export class TransportSession {
   private readonly senders = new Set<ChannelSender<unknown>>()
   private readonly priorities = new WeakMap<ChannelSender<unknown>, number>()
   private nextChannel: number
-  private incomingLanes = 0
+  // lanes the peer has open on the current link (a new link starts a new set; old lanes leave their own)
+  private incomingLanes = new Set<Lane>()
   private readonly bucket: TokenBucket | null
   private attachedBefore = false
   private isClosed = false
@@ -66,6 +67,7 @@ export class TransportSession {
     this.attachedBefore = true
     this.link?.close('replaced')
     this.link = link
+    this.incomingLanes = new Set()
     link.onLane = (lane) => this.acceptLane(lane)
     link.onDatagram = (bytes) => this.acceptDatagram(bytes)
     link.onUnroutable = () => this.count('malformed')
@@ -73,7 +75,7 @@ export class TransportSession {
       if (this.link !== link) return
       this.link = null
       for (const sender of this.senders) sender.detach()
-      this.incomingLanes = 0
+      this.incomingLanes = new Set()
       this.onDetached?.(reason, link)
     }
     for (const sender of this.senders) sender.attach(link.openLane(sender.channel, this.priorities.get(sender) ?? 0))
@@ -296,7 +298,7 @@ export class TransportSession {
   }
 
   private acceptLane(lane: Lane): void {
-    if (this.incomingLanes >= this.limits.maxStreamsPerSession) {
+    if (this.incomingLanes.size >= this.limits.maxStreamsPerSession) {
       this.count('too-many-streams')
       lane.onFrame = (frame) => {
         lane.onFrame = null
@@ -304,7 +306,8 @@ export class TransportSession {
       }
       return
     }
-    this.incomingLanes++
+    const open = this.incomingLanes
+    open.add(lane)
     let receiver: ChannelReceiver<unknown> | null = null
     let channel = 0
     let refused = false
@@ -346,7 +349,7 @@ export class TransportSession {
       if (error !== null) refuse(error)
     }
     lane.onEnd = (error) => {
-      this.incomingLanes--
+      open.delete(lane)
       if (error instanceof FrameError) refuse(new TransportError(error.code, error.message))
       receiver?.detach(lane)
     }
