@@ -15,6 +15,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // ink renders only its last frame when it believes it runs in CI (is-in-ci reads CI and
+    // CONTINUOUS_INTEGRATION): the dashboard tests, and the processes they start, need live frames
+    env: { CI: '0', CONTINUOUS_INTEGRATION: '0' },
     testTimeout: 30_000,
     pool: 'forks',
   },
