@@ -3,34 +3,13 @@
  * is chaotic with the exponent of its own derivative, a sine is a limit cycle with the permutation
  * entropy computed here, and bad input is reported in one message.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-let dir: string
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
-
-function expectUsageError(r: ReturnType<typeof run>, ...fragments: string[]): void {
-  expect(r.code).toBe(2)
-  expect(r.stdout).toBe('')
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-  expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3)
-  for (const f of fragments) expect(r.stderr).toContain(f)
-}
+const workspace = cliWorkspace('midstream-cli-analyze-')
+const { run, file } = workspace
 
 /** Normalised permutation entropy, order 4, delay 1, ties ranked by time: the textbook definition. */
 function permutationEntropyOracle(x: number[], order = 4): number {
@@ -50,9 +29,9 @@ function permutationEntropyOracle(x: number[], order = 4): number {
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build before these tests`)
-  dir = mkdtempSync(join(tmpdir(), 'midstream-cli-analyze-'))
+  workspace.open()
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => workspace.close())
 
 describe('midstream analyze', () => {
   it('the logistic map at r = 4 is chaotic, with the exponent of the mean log derivative (ln 2)', () => {
@@ -106,7 +85,7 @@ describe('midstream analyze', () => {
 
   it('reports bad input in one message with exit code 2 and no stack trace', () => {
     expectUsageError(run('analyze', file('bad.txt', '0.1\n0.2\n\n0.3x\n')), 'line 4', '0.3x')
-    expectUsageError(run('analyze', join(dir, 'absent.txt')), 'absent.txt')
+    expectUsageError(run('analyze', join(workspace.dir, 'absent.txt')), 'absent.txt')
     expectUsageError(run('analyze', file('ok.txt', '1\n2\n'), '--min-length', '5'), '--min-length')
     expectUsageError(run('analyze', file('ok2.txt', '1\n2\n'), '--verbose'), "unknown option '--verbose'")
   })

@@ -2,44 +2,14 @@
  * `midstream check`, run as the built command (`npm run build` first): verdicts, violation
  * positions and exit codes against oracles written here, and bad input reported in one message.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
+import { rng as random } from '../support/rng'
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-let dir: string
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
-
-/** A bad-input report: exit 2, nothing on stdout, a short message on stderr, no stack frames. */
-function expectUsageError(r: ReturnType<typeof run>, ...fragments: string[]): void {
-  expect(r.code).toBe(2)
-  expect(r.stdout).toBe('')
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-  expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3)
-  for (const f of fragments) expect(r.stderr).toContain(f)
-}
-
-/** Seeded LCG in [0, 1). */
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 32
-  }
-}
+const workspace = cliWorkspace('midstream-cli-check-')
+const { run, file } = workspace
 
 /** LTLf oracle for G (req -> F ack) on a finished trace: every req is answered then or later. */
 function respondsOracle(events: ReadonlyArray<{ req?: boolean; ack?: boolean }>): boolean {
@@ -53,9 +23,9 @@ function respondsOracle(events: ReadonlyArray<{ req?: boolean; ack?: boolean }>)
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build before these tests`)
-  dir = mkdtempSync(join(tmpdir(), 'midstream-cli-check-'))
+  workspace.open()
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => workspace.close())
 
 describe('midstream check', () => {
   it('finds the exact event that violates G !error, with its line number (blank lines counted)', () => {
@@ -129,7 +99,7 @@ describe('midstream check', () => {
 
   it('reports bad input in one message with exit code 2 and no stack trace', () => {
     const good = file('good.jsonl', '{"a":true}\n')
-    expectUsageError(run('check', 'G !a', join(dir, 'no-such-trace.jsonl'), '--closed-world'), 'no-such-trace.jsonl')
+    expectUsageError(run('check', 'G !a', join(workspace.dir, 'no-such-trace.jsonl'), '--closed-world'), 'no-such-trace.jsonl')
     expectUsageError(run('check', 'G !a', file('malformed.jsonl', '{"a":false}\n\n{"a": tru}\n'), '--closed-world'), 'line 3', 'malformed JSON')
     expectUsageError(run('check', 'G !a', file('scalar.jsonl', '{"a":false}\n42\n'), '--closed-world'), 'line 2')
 

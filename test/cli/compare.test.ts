@@ -3,42 +3,14 @@
  * distances against plain O(n·m) dynamic programmes written here, alignment paths checked for
  * validity and cost, and bad input reported in one message.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
+import { rng as random } from '../support/rng'
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
-let dir: string
-
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name)
-  writeFileSync(path, text)
-  return path
-}
-
-function expectUsageError(r: ReturnType<typeof run>, ...fragments: string[]): void {
-  expect(r.code).toBe(2)
-  expect(r.stdout).toBe('')
-  expect(r.stderr).not.toMatch(/^\s+at /m)
-  expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3)
-  for (const f of fragments) expect(r.stderr).toContain(f)
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 32
-  }
-}
+const workspace = cliWorkspace('midstream-cli-compare-')
+const { run, file } = workspace
 
 /** Textbook DTW, squared cost, Sakoe-Chiba band |i - j| <= w (widened to |n - m|). */
 function dtwOracle(a: number[], b: number[], w = Infinity): number {
@@ -74,9 +46,9 @@ function levenshteinOracle<T>(a: T[], b: T[]): number {
 
 beforeAll(() => {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build before these tests`)
-  dir = mkdtempSync(join(tmpdir(), 'midstream-cli-compare-'))
+  workspace.open()
 })
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => workspace.close())
 
 describe('midstream compare', () => {
   const rand = random(2024)
@@ -145,7 +117,7 @@ describe('midstream compare', () => {
     const good = file('good.txt', '1\n2\n3\n')
     expectUsageError(run('compare', good, good, '--algorithm', 'cosine'), "'cosine'", 'dtw, lcs, edit')
     expectUsageError(run('compare', good, file('nan.txt', '1\n2\n\nabc\n'), '--algorithm', 'dtw'), 'line 4', 'abc')
-    expectUsageError(run('compare', good, join(dir, 'missing.txt'), '--algorithm', 'dtw'), 'missing.txt')
+    expectUsageError(run('compare', good, join(workspace.dir, 'missing.txt'), '--algorithm', 'dtw'), 'missing.txt')
     expectUsageError(run('compare', good, good, '--algorithm', 'dtw', '--window', 'wide'), '--window')
     expectUsageError(run('compare', good, good, '--algorithm', 'edit', '--shiny'), "unknown option '--shiny'")
   })

@@ -177,11 +177,9 @@ describe('fallback', () => {
 
 describe('no open handles', () => {
   it('a process that uses both transports and closes them ends by itself', () => {
-    const started = performance.now()
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/sources/fixtures/exitsByItself.ts'], { encoding: 'utf8', cwd: process.cwd(), timeout: 30_000 })
     expect(result.signal).toBeNull() // not killed by the timeout
     expect(result.status).toBe(0)
-    expect(performance.now() - started).toBeLessThan(30_000)
     const results = JSON.parse(result.stdout) as Record<string, { firstThree: number[]; received: number; closedSessions: number }>
     for (const name of ['ws', 'wt']) {
       expect(results[name].firstThree).toEqual([0, 1, 2])
