@@ -78,15 +78,16 @@ export async function runServe(options: ServeOptions): Promise<{ close(): Promis
     if ((request.url ?? '').split('?')[0] === '/metrics') return serveMetrics(request, response)
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
   })
+  // the dashboard and /metrics have neither TLS nor authentication: they stay on loopback whatever
+  // --host says (ingest can face the network with --token); put a proxy in front to publish them
   await new Promise<void>((resolve, reject) => {
-    http.once('error', (error) => reject(new CliError(`cannot listen on ${options.host}:${options.port}: ${error.message}`)))
-    http.listen(options.port, options.host, resolve)
+    http.once('error', (error) => reject(new CliError(`cannot listen on 127.0.0.1:${options.port}: ${error.message}`)))
+    http.listen(options.port, '127.0.0.1', resolve)
   })
   const port = (http.address() as AddressInfo).port
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host
   const addresses: Record<string, string> = {
-    dashboard: `http://${host}:${port}/`,
-    metrics: `http://${host}:${port}/metrics`,
+    dashboard: `http://127.0.0.1:${port}/`,
+    metrics: `http://127.0.0.1:${port}/metrics`,
     websocket: ws.address.url,
   }
   if (servers[1] !== undefined) addresses.webtransport = servers[1].address.url
