@@ -44,6 +44,7 @@ export class ChannelSender<T> {
   constructor(
     readonly channel: number,
     readonly name: string,
+    readonly priority: number,
     private readonly codec: PayloadCodec<T>,
     private readonly maxFrameBytes: number,
     maxUnackedBytes: number,
@@ -206,6 +207,8 @@ export class ChannelSender<T> {
 export class ChannelReceiver<T> {
   private readonly filter = new DuplicateFilter()
   private lane: Lane | null = null
+  /** The sender's channel id on the current lane (acknowledgements carry it). */
+  private channel = 0
   private ackPending = false
   duplicates = 0
   ended = false
@@ -235,8 +238,6 @@ export class ChannelReceiver<T> {
     this.channel = channel
     lane.write(ackFrame(channel, this.delivered)).catch(() => undefined)
   }
-
-  private channel = 0
 
   /** Data, End or Error for this channel, in lane order. Returns an error to reset the lane with, if any. */
   receive(frame: Frame): TransportError | null {

@@ -19,7 +19,6 @@ export class TransportSession {
   private link: Link | null = null
   private readonly receivers = new Map<string, { receiver: ChannelReceiver<unknown>; subscribers: Set<Subscriber<unknown>> }>()
   private readonly senders = new Set<ChannelSender<unknown>>()
-  private readonly priorities = new WeakMap<ChannelSender<unknown>, number>()
   private nextChannel: number
   // lanes the peer has open on the current link (a new link starts a new set; old lanes leave their own)
   private incomingLanes = new Set<Lane>()
@@ -78,7 +77,7 @@ export class TransportSession {
       this.incomingLanes = new Set()
       this.onDetached?.(reason, link)
     }
-    for (const sender of this.senders) sender.attach(link.openLane(sender.channel, this.priorities.get(sender) ?? 0))
+    for (const sender of this.senders) sender.attach(link.openLane(sender.channel, sender.priority))
   }
 
   /** The current connection is gone and will not come back: end everything with `error`. */
@@ -160,7 +159,7 @@ export class TransportSession {
         subscriber.error(this.failure ?? new TransportError('closed', 'the session is closed'))
         return
       }
-      const sender = new ChannelSender<T>(this.nextChannel, name, codec, this.limits.maxFrameBytes, this.limits.maxUnackedBytes)
+      const sender = new ChannelSender<T>(this.nextChannel, name, priority, codec, this.limits.maxFrameBytes, this.limits.maxUnackedBytes)
       this.nextChannel += 2
       const progress = (): SendProgress => ({ channel: name, sent: sender.sent, acknowledged: sender.acknowledged, dropped: 0 })
       let stopped = false
@@ -178,7 +177,6 @@ export class TransportSession {
         subscriber.error(error)
       }
       this.senders.add(sender as ChannelSender<unknown>)
-      this.priorities.set(sender as ChannelSender<unknown>, priority)
       if (this.link !== null) sender.attach(this.link.openLane(sender.channel, priority))
       const fail = (error: unknown): void => {
         if (stopped) return

@@ -27,9 +27,9 @@ const nextTurn: (callback: () => void) => void = typeof setImmediate === 'functi
  * A link over one WebSocket: lanes are multiplexed by the frame's channel id (the client opens odd
  * ids, the server even ones), each WebSocket message carries frames of one lane, and writes are
  * scheduled highest priority first while the socket's unsent bytes stay under 1 MiB. A message
- * that is not frames fails the lane it names (or is counted in `unroutable`); other lanes go on.
+ * that is not frames fails the lane it names (or, naming none, is reported through `onUnroutable`); other lanes go on.
  */
-export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', maxFrameBytes: number): Link & { readonly unroutable: number } {
+export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', maxFrameBytes: number): Link {
   socket.binaryType = 'arraybuffer'
   const lanes = new Map<number, WsLane>()
   const waiting = new Set<WsLane>()
@@ -168,7 +168,6 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
   function routeFailure(id: number, error: FrameError): void {
     const lane = lanes.get(id)
     if (lane === undefined) {
-      link.unroutable++
       link.onUnroutable?.()
       return
     }
@@ -177,7 +176,7 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
 
   function receive(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) {
-      link.unroutable++
+      link.onUnroutable?.()
       return
     }
     const bytes = new Uint8Array(data)
@@ -198,17 +197,15 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
       let lane = lanes.get(frame.channel)
       if (frame.kind === FrameKind.Open && lane === undefined) {
         if ((frame.channel % 2 === 1) === (role === 'client')) {
-          link.unroutable++
+          link.onUnroutable?.() // an id only we may open
           continue
         }
         lane = new WsLane(frame.channel, 0)
         lanes.set(frame.channel, lane)
         link.onLane?.(lane)
       }
-      if (lane === undefined || lane.finished) {
-        link.unroutable++
-        continue
-      }
+      // frames already in flight when their lane was reset or ended: nothing left to deliver them to
+      if (lane === undefined || lane.finished) continue
       if (frame.kind === FrameKind.Close) {
         if (frame.seq === 1) lane.localEnded = true
         lane.finish()
@@ -220,7 +217,6 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
 
   const link = {
     protocol: 'websocket' as const,
-    unroutable: 0,
     onLane: null as ((lane: Lane) => void) | null,
     onDatagram: null as ((bytes: Uint8Array) => void) | null,
     onClose: null as ((reason: string) => void) | null,

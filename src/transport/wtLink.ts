@@ -225,8 +225,11 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
       for (;;) {
         const { value, done } = await reader.read()
         if (done) return
-        const frames = safeDecode(value, maxFrameBytes)
         lastHeard = Date.now()
+        // a datagram is whole frames or nothing
+        const decoder = new FrameDecoder(maxFrameBytes)
+        const { frames, error } = decoder.decode(value)
+        if (error !== null || decoder.pending > 0) continue
         for (const frame of frames) if (frame.kind === FrameKind.Datagram && frame.channel !== HEARTBEAT_CHANNEL) link.onDatagram?.(frame.payload)
       }
     } catch {
@@ -270,15 +273,4 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
   }
 
   return link
-}
-
-function safeDecode(bytes: Uint8Array, maxFrameBytes: number): Frame[] {
-  try {
-    const decoder = new FrameDecoder(maxFrameBytes)
-    const frames = decoder.push(bytes)
-    decoder.finish()
-    return frames
-  } catch {
-    return []
-  }
 }
