@@ -97,7 +97,7 @@ export class TransportSession {
    * a name nobody subscribed to is refused with 'unknown-channel' (and counted).
    */
   channel<T = unknown>(name: string, options: ChannelOptions<T> = {}): Observable<T> {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+    checkChannelName(name)
     return new Observable<T>((subscriber) => {
       if (this.isClosed) {
         if (this.failure !== null) subscriber.error(this.failure)
@@ -148,7 +148,7 @@ export class TransportSession {
    * the lane and stops the source.
    */
   send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
-    if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+    checkChannelName(name)
     const priority = options.priority ?? 0
     if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
     if (!isObservable(source) && !isAsyncIterable(source)) throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
@@ -405,6 +405,10 @@ export class TransportSession {
     link?.close(error === undefined ? 'bye' : error.message)
     this.onClosed?.(error)
   }
+}
+
+function checkChannelName(name: unknown): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
 }
 
 function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {
