@@ -17,9 +17,16 @@
  *
  * Run: npx tsx bench/attractor.ts
  */
-import { classifyDynamics, estimateDelay, estimateDimension, lyapunovRosenstein, permutationEntropy, zeroOneTest } from '../index'
-import { lorenz, logistic, uniformNoise } from '../test/support/dynamics'
-import { fmt, loglogSlope, machineLine, median, printTable, time, yieldTurn } from './lib/report'
+import {
+  classifyDynamics,
+  estimateDelay,
+  estimateDimension,
+  lyapunovRosenstein,
+  permutationEntropy,
+  zeroOneTest,
+} from '../index'
+import { logistic, lorenz, uniformNoise } from '../test/support/dynamics'
+import { fmt, loglogSlope, machineLine, printTable, time, yieldTurn } from './lib/report'
 
 const DT = 0.02
 const SIZES = [1000, 2000, 4000, 5000, 8000]
@@ -37,7 +44,15 @@ const repeatsFor = (n: number): number => (n <= 2000 ? 9 : n <= 5000 ? 7 : 5)
  * the pairs after k = 0..maxSteps steps (zero distances left out); least-squares slope over [from, to].
  * O(N^2 dimension) time, one distance row of memory (nolds keeps the whole N x N matrix).
  */
-function textbookRosenstein(x: ArrayLike<number>, dimension: number, delay: number, theilerWindow: number, maxSteps: number, from: number, to: number): number {
+function textbookRosenstein(
+  x: ArrayLike<number>,
+  dimension: number,
+  delay: number,
+  theilerWindow: number,
+  maxSteps: number,
+  from: number,
+  to: number,
+): number {
   const count = x.length - (dimension - 1) * delay
   const orbit = new Float64Array(count * dimension)
   for (let i = 0; i < count; i++) for (let c = 0; c < dimension; c++) orbit[i * dimension + c] = x[i + c * delay]
@@ -76,7 +91,11 @@ function textbookRosenstein(x: ArrayLike<number>, dimension: number, delay: numb
       }
     }
   }
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0
   for (let k = from; k <= to; k++) {
     const y = sum[k] / terms[k]
     n++
@@ -94,11 +113,11 @@ console.log(machineLine())
 console.log()
 
 // classifyDynamics on every case
-const lorenzSeries = new Map(SIZES.map((n) => [n, lorenz(n, DT)] as const))
+const lorenzSeries = new Map(SIZES.map(n => [n, lorenz(n, DT)] as const))
 const cases: { label: string; n: number; x: Float64Array; dt: number }[] = [
-  ...SIZES.map((n) => ({ label: `Lorenz x, dt ${DT}`, n, x: lorenzSeries.get(n)!, dt: DT })),
-  ...[1000, 5000].map((n) => ({ label: 'logistic r = 4', n, x: logistic(n, 4), dt: 1 })),
-  ...[1000, 5000].map((n) => ({ label: 'uniform noise', n, x: uniformNoise(n), dt: 1 })),
+  ...SIZES.map(n => ({ label: `Lorenz x, dt ${DT}`, n, x: lorenzSeries.get(n)!, dt: DT })),
+  ...[1000, 5000].map(n => ({ label: 'logistic r = 4', n, x: logistic(n, 4), dt: 1 })),
+  ...[1000, 5000].map(n => ({ label: 'uniform noise', n, x: uniformNoise(n), dt: 1 })),
 ]
 const classifyMs = new Map<number, number>()
 const classifyRows: string[][] = []
@@ -108,7 +127,14 @@ for (const c of cases) {
   if (c.label.startsWith('Lorenz')) classifyMs.set(c.n, t.ms)
   if (t.result.regime === 'unknown') unknowns.push(`${c.label}, N = ${c.n.toLocaleString('en-US')}: ${t.result.reason}`)
   const target = TARGET_MS[c.n]
-  classifyRows.push([c.label, c.n.toLocaleString('en-US'), fmt(t.ms), target === undefined ? '' : `<= ${target}`, t.result.regime, `${t.result.dimension} / ${t.result.delay}`])
+  classifyRows.push([
+    c.label,
+    c.n.toLocaleString('en-US'),
+    fmt(t.ms),
+    target === undefined ? '' : `<= ${target}`,
+    t.result.regime,
+    `${t.result.dimension} / ${t.result.delay}`,
+  ])
   await yieldTurn()
 }
 console.log('classifyDynamics, time in ms (median); targets from the issue, not assertions')
@@ -133,43 +159,110 @@ for (const n of SIZES) {
   curveSteps.push(maxSteps)
   const fitRange = [auto.fit.from, auto.fit.to] as const
   const repeats = repeatsFor(n)
-  const ours = time(() => lyapunovRosenstein(x, { dt: DT, dimension, delay, theilerWindow, maxSteps, fitRange }).exponent, repeats)
+  const ours = time(
+    () => lyapunovRosenstein(x, { dt: DT, dimension, delay, theilerWindow, maxSteps, fitRange }).exponent,
+    repeats,
+  )
   oursMs.push(ours.ms)
-  neighboursMs.push(time(() => lyapunovRosenstein(x, { dt: DT, dimension, delay, theilerWindow, maxSteps: 2, fitRange: [0, 2] }), repeats).ms)
+  neighboursMs.push(
+    time(
+      () => lyapunovRosenstein(x, { dt: DT, dimension, delay, theilerWindow, maxSteps: 2, fitRange: [0, 2] }),
+      repeats,
+    ).ms,
+  )
   let baselineCell = 'skipped'
   let baselineExponent = 'skipped'
   let speedup = ''
   if (n <= BASELINE_MAX) {
-    const baseline = time(() => textbookRosenstein(x, dimension, delay, theilerWindow, maxSteps, fitRange[0], fitRange[1]) / DT, n >= 5000 ? 3 : 5, 1)
+    const baseline = time(
+      () => textbookRosenstein(x, dimension, delay, theilerWindow, maxSteps, fitRange[0], fitRange[1]) / DT,
+      n >= 5000 ? 3 : 5,
+      1,
+    )
     baselineMs.push(baseline.ms)
     baselineNs.push(n)
     baselineCell = fmt(baseline.ms)
     baselineExponent = baseline.result.toFixed(4)
     speedup = `${fmt(baseline.ms / ours.ms)}x`
   }
-  lyapunovRows.push([n.toLocaleString('en-US'), `${dimension} / ${delay} / ${theilerWindow} / ${maxSteps} / ${fitRange[0]}-${fitRange[1]}`, fmt(ours.ms), fmt(neighboursMs[neighboursMs.length - 1]), baselineCell, speedup, ours.result.toFixed(4), baselineExponent])
+  lyapunovRows.push([
+    n.toLocaleString('en-US'),
+    `${dimension} / ${delay} / ${theilerWindow} / ${maxSteps} / ${fitRange[0]}-${fitRange[1]}`,
+    fmt(ours.ms),
+    fmt(neighboursMs[neighboursMs.length - 1]),
+    baselineCell,
+    speedup,
+    ours.result.toFixed(4),
+    baselineExponent,
+  ])
   await yieldTurn()
 }
-console.log('lyapunovRosenstein (k-d tree) vs textbook O(N^2) Rosenstein (nolds lyap_r style), Lorenz x, dt 0.02; same embedding, Theiler window,')
-console.log('curve length and fit range; exponents per unit time (Lorenz: 0.9056); time in ms (median); "neighbours only" is midstream with a curve of 2 steps')
+console.log(
+  'lyapunovRosenstein (k-d tree) vs textbook O(N^2) Rosenstein (nolds lyap_r style), Lorenz x, dt 0.02; same embedding, Theiler window,',
+)
+console.log(
+  'curve length and fit range; exponents per unit time (Lorenz: 0.9056); time in ms (median); "neighbours only" is midstream with a curve of 2 steps',
+)
 console.log()
-printTable(['N', 'dim / delay / Theiler / steps / fit', 'midstream ms', 'neighbours only ms', 'textbook O(N^2) ms', 'speed-up', 'midstream exponent', 'textbook exponent'], lyapunovRows)
+printTable(
+  [
+    'N',
+    'dim / delay / Theiler / steps / fit',
+    'midstream ms',
+    'neighbours only ms',
+    'textbook O(N^2) ms',
+    'speed-up',
+    'midstream exponent',
+    'textbook exponent',
+  ],
+  lyapunovRows,
+)
 console.log()
 
 // growth of time with N
-const classifySeries = SIZES.map((n) => classifyMs.get(n)!)
+const classifySeries = SIZES.map(n => classifyMs.get(n)!)
 const growthRows: string[][] = [
-  ['midstream classifyDynamics', fmt(classifySeries[0]), fmt(classifySeries[classifySeries.length - 1]), fmt(classifySeries[classifySeries.length - 1] / classifySeries[0]), loglogSlope(SIZES, classifySeries).toFixed(2)],
-  ['midstream lyapunovRosenstein', fmt(oursMs[0]), fmt(oursMs[oursMs.length - 1]), fmt(oursMs[oursMs.length - 1] / oursMs[0]), loglogSlope(SIZES, oursMs).toFixed(2)],
-  ['midstream lyapunovRosenstein, neighbours only', fmt(neighboursMs[0]), fmt(neighboursMs[neighboursMs.length - 1]), fmt(neighboursMs[neighboursMs.length - 1] / neighboursMs[0]), loglogSlope(SIZES, neighboursMs).toFixed(2)],
-  ['textbook O(N^2) Rosenstein', fmt(baselineMs[0]), fmt(baselineMs[baselineMs.length - 1]), fmt(baselineMs[baselineMs.length - 1] / baselineMs[0]), loglogSlope(baselineNs, baselineMs).toFixed(2)],
+  [
+    'midstream classifyDynamics',
+    fmt(classifySeries[0]),
+    fmt(classifySeries[classifySeries.length - 1]),
+    fmt(classifySeries[classifySeries.length - 1] / classifySeries[0]),
+    loglogSlope(SIZES, classifySeries).toFixed(2),
+  ],
+  [
+    'midstream lyapunovRosenstein',
+    fmt(oursMs[0]),
+    fmt(oursMs[oursMs.length - 1]),
+    fmt(oursMs[oursMs.length - 1] / oursMs[0]),
+    loglogSlope(SIZES, oursMs).toFixed(2),
+  ],
+  [
+    'midstream lyapunovRosenstein, neighbours only',
+    fmt(neighboursMs[0]),
+    fmt(neighboursMs[neighboursMs.length - 1]),
+    fmt(neighboursMs[neighboursMs.length - 1] / neighboursMs[0]),
+    loglogSlope(SIZES, neighboursMs).toFixed(2),
+  ],
+  [
+    'textbook O(N^2) Rosenstein',
+    fmt(baselineMs[0]),
+    fmt(baselineMs[baselineMs.length - 1]),
+    fmt(baselineMs[baselineMs.length - 1] / baselineMs[0]),
+    loglogSlope(baselineNs, baselineMs).toFixed(2),
+  ],
 ]
-console.log(`growth of time from N = ${SIZES[0]} to ${SIZES[SIZES.length - 1]} (Lorenz x): exponent b of time ~ N^b, least squares over N = ${SIZES.join(', ')}; 8x the points is 8x the time for b = 1, 64x for b = 2`)
+console.log(
+  `growth of time from N = ${SIZES[0]} to ${SIZES[SIZES.length - 1]} (Lorenz x): exponent b of time ~ N^b, least squares over N = ${SIZES.join(', ')}; 8x the points is 8x the time for b = 1, 64x for b = 2`,
+)
 console.log()
 printTable(['kernel', `ms at ${SIZES[0]}`, `ms at ${SIZES[SIZES.length - 1]}`, 'ratio', 'exponent b'], growthRows)
 console.log()
-console.log(`lyapunovRosenstein follows every pair for maxSteps steps (${curveSteps.join(', ')} at N = ${SIZES.join(', ')}: a quarter of the points, at most 10 mean periods),`)
-console.log('so its curve costs O(N maxSteps) and grows faster than N until maxSteps stops growing; the neighbour search alone is the k-d tree part')
+console.log(
+  `lyapunovRosenstein follows every pair for maxSteps steps (${curveSteps.join(', ')} at N = ${SIZES.join(', ')}: a quarter of the points, at most 10 mean periods),`,
+)
+console.log(
+  'so its curve costs O(N maxSteps) and grows faster than N until maxSteps stops growing; the neighbour search alone is the k-d tree part',
+)
 console.log()
 
 // where classifyDynamics spends its time: each part alone, with the arguments classifyDynamics gives it
@@ -199,7 +292,21 @@ for (const c of [cases[0], cases[3], cases[4], cases[5], cases[6]]) {
   ])
   await yieldTurn()
 }
-console.log('where classifyDynamics spends its time, ms (median), each part timed alone; estimateDelay is autocorrelation + mutual information')
+console.log(
+  'where classifyDynamics spends its time, ms (median), each part timed alone; estimateDelay is autocorrelation + mutual information',
+)
 console.log('(classifyDynamics takes the smaller delay); the 0-1 test runs on every delay-th sample, keeping >= 300')
 console.log()
-printTable(['series', 'permutationEntropy', 'estimateDelay (ac + mi)', 'estimateDimension', 'zeroOneTest', 'lyapunovRosenstein', 'sum of parts', 'classifyDynamics'], breakdownRows)
+printTable(
+  [
+    'series',
+    'permutationEntropy',
+    'estimateDelay (ac + mi)',
+    'estimateDimension',
+    'zeroOneTest',
+    'lyapunovRosenstein',
+    'sum of parts',
+    'classifyDynamics',
+  ],
+  breakdownRows,
+)

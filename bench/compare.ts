@@ -14,12 +14,18 @@
 import { createRequire } from 'node:module'
 import { distance as fastestLevenshtein } from 'fastest-levenshtein'
 import { count, from } from 'rxjs'
-import { Spring, dtw, dtwMatch, editDistance, lcsLength, searchMatches } from '../index'
-import { fmt, machineLine, median, printTable, time } from './lib/report'
+import { dtw, dtwMatch, editDistance, lcsLength, Spring, searchMatches } from '../index'
+import { fmt, machineLine, printTable, time } from './lib/report'
 
 const require = createRequire(import.meta.url)
-const NpmDtw = require('dtw') as new (options?: { distanceMetric?: string }) => { compute(a: number[], b: number[]): number }
-const DynamicTimeWarping = require('dynamic-time-warping') as new (a: number[], b: number[], d: (x: number, y: number) => number) => { getDistance(): number }
+const NpmDtw = require('dtw') as new (options?: {
+  distanceMetric?: string
+}) => { compute(a: number[], b: number[]): number }
+const DynamicTimeWarping = require('dynamic-time-warping') as new (
+  a: number[],
+  b: number[],
+  d: (x: number, y: number) => number,
+) => { getDistance(): number }
 
 function randomWalk(n: number, seed: number): number[] {
   let s = seed
@@ -46,12 +52,24 @@ for (const n of [1000, 4000]) {
   const ours = time(() => dtw(a, b, { cost: 'absolute' }), repeats)
   const npmDtw = time(() => new NpmDtw({ distanceMetric: 'manhattan' }).compute(a, b), repeats, 1)
   const dynamic = time(() => new DynamicTimeWarping(a, b, (x, y) => Math.abs(x - y)).getDistance(), repeats, 1)
-  const agree = Math.abs(ours.result - npmDtw.result) < 1e-6 * ours.result && Math.abs(ours.result - dynamic.result) < 1e-6 * ours.result
-  rows.push([`full DTW, n = ${n}`, fmt(ours.ms), fmt(npmDtw.ms), fmt(dynamic.ms), `${fmt(npmDtw.ms / ours.ms)}x / ${fmt(dynamic.ms / ours.ms)}x`, agree ? 'yes' : 'NO'])
+  const agree =
+    Math.abs(ours.result - npmDtw.result) < 1e-6 * ours.result &&
+    Math.abs(ours.result - dynamic.result) < 1e-6 * ours.result
+  rows.push([
+    `full DTW, n = ${n}`,
+    fmt(ours.ms),
+    fmt(npmDtw.ms),
+    fmt(dynamic.ms),
+    `${fmt(npmDtw.ms / ours.ms)}x / ${fmt(dynamic.ms / ours.ms)}x`,
+    agree ? 'yes' : 'NO',
+  ])
 }
 console.log('time in ms (median); speed-up = baseline time / midstream time')
 console.log()
-printTable(['case', 'midstream dtw', 'npm dtw', 'npm dynamic-time-warping', 'speed-up (dtw / d-t-w)', 'same distance'], rows)
+printTable(
+  ['case', 'midstream dtw', 'npm dtw', 'npm dynamic-time-warping', 'speed-up (dtw / d-t-w)', 'same distance'],
+  rows,
+)
 console.log()
 
 const banded: string[][] = []
@@ -83,7 +101,9 @@ console.log()
     const pruned = 1 - stats.dtwComputed / stats.windows
     runs.push([label, fmt(n / t.ms / 1000), `${(pruned * 100).toFixed(3)} %`, String(stats.dtwComputed)])
   }
-  console.log('findMatches: query 128, band 5 %, z-normalised, 1e6-point random walk; goal >= 1.5 M points/s, >= 99.5 % pruned')
+  console.log(
+    'findMatches: query 128, band 5 %, z-normalised, 1e6-point random walk; goal >= 1.5 M points/s, >= 99.5 % pruned',
+  )
   console.log()
   printTable(['search', 'M points/s', 'pruned before DTW', 'full DTWs'], runs)
 }
@@ -107,11 +127,21 @@ console.log()
     const theirs = time(() => pairs.map(([a, b]) => fastestLevenshtein(a, b)), repeats)
     const lcs = time(() => pairs.map(([a, b]) => lcsLength(a, b)), repeats)
     const same = ours.result.every((d, i) => d === theirs.result[i])
-    rows.push([String(n), fmt((ours.ms * 1e3) / pairs.length), fmt((theirs.ms * 1e3) / pairs.length), `${fmt(theirs.ms / ours.ms)}x`, fmt((lcs.ms * 1e3) / pairs.length), same ? 'yes' : 'NO'])
+    rows.push([
+      String(n),
+      fmt((ours.ms * 1e3) / pairs.length),
+      fmt((theirs.ms * 1e3) / pairs.length),
+      `${fmt(theirs.ms / ours.ms)}x`,
+      fmt((lcs.ms * 1e3) / pairs.length),
+      same ? 'yes' : 'NO',
+    ])
   }
   console.log('edit distance, us per pair of random strings (26 letters); goal: within 1.5x of fastest-levenshtein')
   console.log()
-  printTable(['length', 'midstream editDistance', 'fastest-levenshtein', 'speed-up', 'midstream lcsLength', 'same distance'], rows)
+  printTable(
+    ['length', 'midstream editDistance', 'fastest-levenshtein', 'speed-up', 'midstream lcsLength', 'same distance'],
+    rows,
+  )
 }
 
 console.log()
@@ -120,30 +150,44 @@ console.log()
   const series = Float64Array.from(randomWalk(n, 7))
   const query = Float64Array.from(randomWalk(128, 8))
   const rows: string[][] = []
-  const kernel = time(() => {
-    const spring = new Spring(query, { epsilon: 5 })
-    let matches = 0
-    for (let i = 0; i < n; i++) if (spring.push(series[i]) !== null) matches++
-    return matches
-  }, 3, 1)
+  const kernel = time(
+    () => {
+      const spring = new Spring(query, { epsilon: 5 })
+      let matches = 0
+      for (let i = 0; i < n; i++) if (spring.push(series[i]) !== null) matches++
+      return matches
+    },
+    3,
+    1,
+  )
   rows.push(['Spring.push (kernel)', fmt(n / kernel.ms / 1000), String(kernel.result)])
-  const operator = time(() => {
-    let matches = 0
-    from(series)
-      .pipe(dtwMatch(query, { threshold: 5 }), count())
-      .subscribe((c) => (matches = c))
-    return matches
-  }, 3, 1)
+  const operator = time(
+    () => {
+      let matches = 0
+      from(series)
+        .pipe(dtwMatch(query, { threshold: 5 }), count())
+        .subscribe(c => (matches = c))
+      return matches
+    },
+    3,
+    1,
+  )
   rows.push(['dtwMatch (SPRING, through RxJS)', fmt(n / operator.ms / 1000), String(operator.result)])
-  const normalized = time(() => {
-    let matches = 0
-    from(series)
-      .pipe(dtwMatch(query, { threshold: 5, normalize: true, band: 0.05 }), count())
-      .subscribe((c) => (matches = c))
-    return matches
-  }, 3, 1)
+  const normalized = time(
+    () => {
+      let matches = 0
+      from(series)
+        .pipe(dtwMatch(query, { threshold: 5, normalize: true, band: 0.05 }), count())
+        .subscribe(c => (matches = c))
+      return matches
+    },
+    3,
+    1,
+  )
   rows.push(['dtwMatch (normalize, band 5 %)', fmt(n / normalized.ms / 1000), String(normalized.result)])
-  console.log('streaming matching, query 128, threshold 5, 1e6-point random walk; goal: SPRING >= 1 M points/s, normalised >= 1.5 M points/s')
+  console.log(
+    'streaming matching, query 128, threshold 5, 1e6-point random walk; goal: SPRING >= 1 M points/s, normalised >= 1.5 M points/s',
+  )
   console.log()
   printTable(['matcher', 'M points/s', 'matches'], rows)
 }

@@ -4,7 +4,7 @@
  * overhead of MetaLearner / metaLearn per element with 4 candidates beyond the candidates' own cost.
  */
 import { from } from 'rxjs'
-import { ADWIN, MetaLearner, PageHinkley, metaLearn, type OnlineLearner } from '../index'
+import { ADWIN, MetaLearner, metaLearn, type OnlineLearner, PageHinkley } from '../index'
 import { rng } from '../test/support/rng'
 import { fmt, machineLine, printTable, time as timeMedian, yieldTurn } from './lib/report'
 
@@ -80,8 +80,15 @@ const naive = time(() => {
     if (d.driftDetected) detections++
   }
 }, 3)
-rows.push([`baseline: ADWIN0, every split of the whole window (${n0.toLocaleString('en-US')} updates)`, fmt(n0 / naive / 1000), '', `${detections / 4} per run`])
-console.log(`drift detectors on ${N.toLocaleString('en-US')} Bernoulli values (p 0.2, then 0.6 from the middle), M updates/s (median of 5 runs)\n`)
+rows.push([
+  `baseline: ADWIN0, every split of the whole window (${n0.toLocaleString('en-US')} updates)`,
+  fmt(n0 / naive / 1000),
+  '',
+  `${detections / 4} per run`,
+])
+console.log(
+  `drift detectors on ${N.toLocaleString('en-US')} Bernoulli values (p 0.2, then 0.6 from the middle), M updates/s (median of 5 runs)\n`,
+)
 printTable(['detector', 'M updates/s', 'goal', 'detections'], rows)
 console.log()
 
@@ -92,8 +99,8 @@ const M = 300_000
 const labels = Int8Array.from({ length: M }, (_, i) => (random() < 0.7 ? i & 1 : 1 - (i & 1)))
 const observations = Array.from(labels, (y, i) => ({ x: i, y }))
 const bare = time(() => {
-  const learners = Object.values(candidates).map((make) => make())
-  for (let i = 0; i < M; i++) for (const l of learners) (l.predict(i), l.learn(i, labels[i]))
+  const learners = Object.values(candidates).map(make => make())
+  for (let i = 0; i < M; i++) for (const l of learners) l.predict(i), l.learn(i, labels[i])
 })
 const rowsMeta: string[][] = [['the 4 candidates alone (predict + learn)', fmt((bare / M) * 1e6), '']]
 for (const detector of ['adwin', 'none'] as const) {
@@ -101,13 +108,25 @@ for (const detector of ['adwin', 'none'] as const) {
     const meta = new MetaLearner<number, number, number>({ task: 'classification', candidates, detector })
     for (let i = 0; i < M; i++) meta.step(i, labels[i])
   })
-  rowsMeta.push([`MetaLearner.step, 3 levels, detector ${detector}`, fmt((kernel / M) * 1e6), fmt(((kernel - bare) / M) * 1e6)])
+  rowsMeta.push([
+    `MetaLearner.step, 3 levels, detector ${detector}`,
+    fmt((kernel / M) * 1e6),
+    fmt(((kernel - bare) / M) * 1e6),
+  ])
   await yieldTurn()
 }
 const operator = time(() => {
   let count = 0
-  from(observations).pipe(metaLearn({ task: 'classification', candidates })).subscribe(() => count++)
+  from(observations)
+    .pipe(metaLearn({ task: 'classification', candidates }))
+    .subscribe(() => count++)
 })
-rowsMeta.push(['from(observations).pipe(metaLearn(...)), 3 levels, ADWIN', fmt((operator / M) * 1e6), fmt(((operator - bare) / M) * 1e6)])
-console.log(`MetaLearner over ${M.toLocaleString('en-US')} labelled observations with 4 near-free candidates, ns per element (median of 5 runs); goal: overhead <= 1 000 ns\n`)
+rowsMeta.push([
+  'from(observations).pipe(metaLearn(...)), 3 levels, ADWIN',
+  fmt((operator / M) * 1e6),
+  fmt(((operator - bare) / M) * 1e6),
+])
+console.log(
+  `MetaLearner over ${M.toLocaleString('en-US')} labelled observations with 4 near-free candidates, ns per element (median of 5 runs); goal: overhead <= 1 000 ns\n`,
+)
 printTable(['path', 'ns per element', 'overhead beyond the candidates'], rowsMeta)

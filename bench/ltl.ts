@@ -23,7 +23,7 @@
  * Run: npx tsx bench/ltl.ts
  */
 import { count, from } from 'rxjs'
-import { createMonitor, ltlGuard, parseLtl, type Formula, type Verdict } from '../index'
+import { createMonitor, type Formula, ltlGuard, parseLtl, type Verdict } from '../index'
 import { PastEvaluator } from '../src/ltl/past'
 import { fmt, loglogSlope, machineLine, median, printTable, ratio, time, yieldTurn } from './lib/report'
 
@@ -44,18 +44,28 @@ const ATOM_NAMES = ['req', 'ack', 'grant', 'err', 'reset', 'done', 'start', 'ok'
 type AtomName = (typeof ATOM_NAMES)[number]
 type Ev = { readonly t: number } & { readonly [K in AtomName]: boolean }
 const ATOMS: Record<AtomName, (e: Ev) => boolean> = {
-  req: (e) => e.req,
-  ack: (e) => e.ack,
-  grant: (e) => e.grant,
-  err: (e) => e.err,
-  reset: (e) => e.reset,
-  done: (e) => e.done,
-  start: (e) => e.start,
-  ok: (e) => e.ok,
+  req: e => e.req,
+  ack: e => e.ack,
+  grant: e => e.grant,
+  err: e => e.err,
+  reset: e => e.reset,
+  done: e => e.done,
+  start: e => e.start,
+  ok: e => e.ok,
 }
 
 function event(t: number, on: Partial<Record<AtomName, boolean>>): Ev {
-  return { t, req: !!on.req, ack: !!on.ack, grant: !!on.grant, err: !!on.err, reset: !!on.reset, done: !!on.done, start: !!on.start, ok: !!on.ok }
+  return {
+    t,
+    req: !!on.req,
+    ack: !!on.ack,
+    grant: !!on.grant,
+    err: !!on.err,
+    reset: !!on.reset,
+    done: !!on.done,
+    start: !!on.start,
+    ok: !!on.ok,
+  }
 }
 
 function random(seed: number): () => number {
@@ -74,9 +84,18 @@ function pastTrace(n: number, seed: number): Ev[] {
   const r = random(seed)
   const out: Ev[] = new Array(n)
   for (let i = 0; i < n; i++) {
-    out[i] = i === 0
-      ? event(0, { req: true, ack: true, start: true, ok: true })
-      : event(i, { req: r() < 0.1, ack: r() < 0.1, grant: r() < 0.1, err: r() < 0.05, done: r() < 0.8, start: r() < 0.05, ok: true })
+    out[i] =
+      i === 0
+        ? event(0, { req: true, ack: true, start: true, ok: true })
+        : event(i, {
+            req: r() < 0.1,
+            ack: r() < 0.1,
+            grant: r() < 0.1,
+            err: r() < 0.05,
+            done: r() < 0.8,
+            start: r() < 0.05,
+            ok: true,
+          })
   }
   return out
 }
@@ -95,7 +114,12 @@ function futureTrace(n: number, seed: number): Ev[] {
   let pendingGrant = false
   for (let i = 0; i < n; i++) {
     const last = i === n - 1
-    let req = false, ack = false, err = false, reset = false, grant = false, done = false
+    let req = false,
+      ack = false,
+      err = false,
+      reset = false,
+      grant = false,
+      done = false
     if (pendingReq) {
       if (r() < 0.3 || last) (ack = true), (pendingReq = false)
     } else if (!last && r() < 0.1) (req = true), (pendingReq = true)
@@ -130,7 +154,12 @@ function metricTrace(n: number, seed: number): Ev[] {
  */
 function burstTrace(n: number, b: number, seed: number): Ev[] {
   const r = random(seed)
-  const kinds = [event(0, { ok: true }), event(0, { req: true, ok: true }), event(0, { ack: true, ok: true }), event(0, { req: true, ack: true, ok: true })]
+  const kinds = [
+    event(0, { ok: true }),
+    event(0, { req: true, ok: true }),
+    event(0, { ack: true, ok: true }),
+    event(0, { req: true, ack: true, ok: true }),
+  ]
   const period = b / 2
   const out: Ev[] = new Array(n)
   for (let i = 0; i < n; i++) out[i] = kinds[(r() < 0.05 ? 1 : 0) + (i % period === 0 || i === n - 1 ? 2 : 0)]
@@ -162,12 +191,19 @@ function feedAt(m: { step(e: Ev, t?: number): Verdict }, events: readonly Ev[], 
 }
 
 /** Subscribes `from(events).pipe(op, count())` to completion: events that came out, and how it ended. */
-function pipeThrough(events: readonly Ev[], op: (source: ReturnType<typeof from<readonly Ev[]>>) => ReturnType<typeof from<unknown[]>>): string {
+function pipeThrough(
+  events: readonly Ev[],
+  op: (source: ReturnType<typeof from<readonly Ev[]>>) => ReturnType<typeof from<unknown[]>>,
+): string {
   let passed = -1
   let outcome = 'did not end'
   op(from(events))
     .pipe(count())
-    .subscribe({ next: (c) => (passed = c), error: (e: Error) => (outcome = `error: ${e.message}`), complete: () => (outcome = 'completed') })
+    .subscribe({
+      next: c => (passed = c),
+      error: (e: Error) => (outcome = `error: ${e.message}`),
+      complete: () => (outcome = 'completed'),
+    })
   return `${passed.toLocaleString('en-US')} out, ${outcome}`
 }
 
@@ -201,25 +237,29 @@ function holds(f: Formula, trace: readonly Ev[], n: number, i: number): boolean 
     case 'eventually': {
       const lower = f.bound?.lower ?? 0
       const upper = f.bound?.upper ?? Infinity
-      for (let j = i; j < n && trace[j].t - trace[i].t <= upper; j++) if (trace[j].t - trace[i].t >= lower && holds(f.operand, trace, n, j)) return true
+      for (let j = i; j < n && trace[j].t - trace[i].t <= upper; j++)
+        if (trace[j].t - trace[i].t >= lower && holds(f.operand, trace, n, j)) return true
       return false
     }
     case 'always': {
       const lower = f.bound?.lower ?? 0
       const upper = f.bound?.upper ?? Infinity
-      for (let j = i; j < n && trace[j].t - trace[i].t <= upper; j++) if (trace[j].t - trace[i].t >= lower && !holds(f.operand, trace, n, j)) return false
+      for (let j = i; j < n && trace[j].t - trace[i].t <= upper; j++)
+        if (trace[j].t - trace[i].t >= lower && !holds(f.operand, trace, n, j)) return false
       return true
     }
     case 'once': {
       const lower = f.bound?.lower ?? 0
       const upper = f.bound?.upper ?? Infinity
-      for (let j = i; j >= 0 && trace[i].t - trace[j].t <= upper; j--) if (trace[i].t - trace[j].t >= lower && holds(f.operand, trace, n, j)) return true
+      for (let j = i; j >= 0 && trace[i].t - trace[j].t <= upper; j--)
+        if (trace[i].t - trace[j].t >= lower && holds(f.operand, trace, n, j)) return true
       return false
     }
     case 'historically': {
       const lower = f.bound?.lower ?? 0
       const upper = f.bound?.upper ?? Infinity
-      for (let j = i; j >= 0 && trace[i].t - trace[j].t <= upper; j--) if (trace[i].t - trace[j].t >= lower && !holds(f.operand, trace, n, j)) return false
+      for (let j = i; j >= 0 && trace[i].t - trace[j].t <= upper; j--)
+        if (trace[i].t - trace[j].t >= lower && !holds(f.operand, trace, n, j)) return false
       return true
     }
     case 'until': {
@@ -355,7 +395,7 @@ const kernelInterp = time(() => kernelViews(interpreter, views, null), 7)
 const pastMonitor = createMonitor<Ev>(PAST, { atoms: ATOMS })
 const pastMonitorRun = time(() => (pastMonitor.reset(), feed(pastMonitor, pastEvents, false)), 7)
 // what createMonitor does before the kernel: the predicates, called through one array as it calls them
-const predicateList = ATOM_NAMES.map((name) => ATOMS[name])
+const predicateList = ATOM_NAMES.map(name => ATOMS[name])
 function predicatesOnly(events: readonly Ev[]): number {
   const values = new Uint8Array(A)
   let held = 0
@@ -370,13 +410,40 @@ const predicates = time(() => predicatesOnly(pastEvents), 7)
 {
   const held = (h: number) => `held at ${h.toLocaleString('en-US')} of ${N.toLocaleString('en-US')}`
   const rows = [
-    ['PastEvaluator.step, generated code, one precomputed Uint8Array per event', perSecond(N, kernel.ms), nsPerEvent(N, kernel.ms), held(kernel.result)],
-    ['PastEvaluator.step, generated code, atoms copied into one buffer per event', perSecond(N, kernelCopied.ms), nsPerEvent(N, kernelCopied.ms), held(kernelCopied.result)],
-    ['PastEvaluator.step, interpreter (no new Function)', perSecond(N, kernelInterp.ms), nsPerEvent(N, kernelInterp.ms), held(kernelInterp.result)],
-    ['createMonitor(...).step(event), 8 predicates', perSecond(N, pastMonitorRun.ms), nsPerEvent(N, pastMonitorRun.ms), `verdict '${pastMonitorRun.result}'`],
-    ['reference: the 8 predicates alone, into a Uint8Array per event (no monitor)', perSecond(N, predicates.ms), nsPerEvent(N, predicates.ms), `req at ${predicates.result.toLocaleString('en-US')}`],
+    [
+      'PastEvaluator.step, generated code, one precomputed Uint8Array per event',
+      perSecond(N, kernel.ms),
+      nsPerEvent(N, kernel.ms),
+      held(kernel.result),
+    ],
+    [
+      'PastEvaluator.step, generated code, atoms copied into one buffer per event',
+      perSecond(N, kernelCopied.ms),
+      nsPerEvent(N, kernelCopied.ms),
+      held(kernelCopied.result),
+    ],
+    [
+      'PastEvaluator.step, interpreter (no new Function)',
+      perSecond(N, kernelInterp.ms),
+      nsPerEvent(N, kernelInterp.ms),
+      held(kernelInterp.result),
+    ],
+    [
+      'createMonitor(...).step(event), 8 predicates',
+      perSecond(N, pastMonitorRun.ms),
+      nsPerEvent(N, pastMonitorRun.ms),
+      `verdict '${pastMonitorRun.result}'`,
+    ],
+    [
+      'reference: the 8 predicates alone, into a Uint8Array per event (no monitor)',
+      perSecond(N, predicates.ms),
+      nsPerEvent(N, predicates.ms),
+      `req at ${predicates.result.toLocaleString('en-US')}`,
+    ],
   ]
-  console.log(`past-time kernel: \`${PAST}\` (${treeSize(pastFormula)} tree nodes, ${generated.size} compiled); goal: >= ${fmt(GOAL_KERNEL / 1e6)} M events/s in the kernel`)
+  console.log(
+    `past-time kernel: \`${PAST}\` (${treeSize(pastFormula)} tree nodes, ${generated.size} compiled); goal: >= ${fmt(GOAL_KERNEL / 1e6)} M events/s in the kernel`,
+  )
   console.log()
   printTable(['path', 'M events/s', 'ns/event', 'result'], rows)
   console.log()
@@ -393,10 +460,13 @@ await yieldTurn()
     return performance.now() - t0
   }
   const fresh: number[][] = FUTURE.map(() => [])
-  FUTURE.forEach((text) => feed(createMonitor<Ev>(text, { atoms: ATOMS }), futureEvents, false))
-  for (let r = 0; r < 3; r++) FUTURE.forEach((text, k) => fresh[k].push(timeOnce(() => feed(createMonitor<Ev>(text, { atoms: ATOMS }), futureEvents, false))))
-  const monitors = FUTURE.map((text) => createMonitor<Ev>(text, { atoms: ATOMS }))
-  for (const m of monitors) for (let w = 0; w < 3; w++) (m.reset(), feed(m, futureEvents, false))
+  FUTURE.forEach(text => feed(createMonitor<Ev>(text, { atoms: ATOMS }), futureEvents, false))
+  for (let r = 0; r < 3; r++)
+    FUTURE.forEach((text, k) =>
+      fresh[k].push(timeOnce(() => feed(createMonitor<Ev>(text, { atoms: ATOMS }), futureEvents, false))),
+    )
+  const monitors = FUTURE.map(text => createMonitor<Ev>(text, { atoms: ATOMS }))
+  for (const m of monitors) for (let w = 0; w < 3; w++) m.reset(), feed(m, futureEvents, false)
   const warm: number[][] = FUTURE.map(() => [])
   const kernelAgain: number[] = []
   for (let r = 0; r < 7; r++) {
@@ -408,11 +478,26 @@ await yieldTurn()
   FUTURE.forEach((text, k) => {
     const ms = median(warm[k])
     const m = monitors[k]
-    rows.push([`\`${text}\``, String(treeSize(parseLtl(text))), perSecond(N, median(fresh[k])), perSecond(N, ms), nsPerEvent(N, ms), `>= ${fmt(GOAL_KERNEL / GOAL_FUTURE_RATIO / 1e6)}`, ratio(ms / kernelMs), `'${m.verdict}' / '${m.finish()}'`])
+    rows.push([
+      `\`${text}\``,
+      String(treeSize(parseLtl(text))),
+      perSecond(N, median(fresh[k])),
+      perSecond(N, ms),
+      nsPerEvent(N, ms),
+      `>= ${fmt(GOAL_KERNEL / GOAL_FUTURE_RATIO / 1e6)}`,
+      ratio(ms / kernelMs),
+      `'${m.verdict}' / '${m.finish()}'`,
+    ])
   })
-  console.log(`future-time formulas through createMonitor(...).step(event), M events/s; "fresh" is a new monitor's first pass (builds its automaton), "warm" after`)
-  console.log(`passes on the same monitor (kept across reset()); goal: warm within ${GOAL_FUTURE_RATIO}x of the ${fmt(GOAL_KERNEL / 1e6)} M events/s kernel goal; "warm / kernel" is time per event`)
-  console.log(`against the past kernel of the first table re-timed between these runs (${perSecond(N, kernelMs)} M events/s; precomputed atoms, no predicates); verdict after the last event / after finish() (LTLf)`)
+  console.log(
+    `future-time formulas through createMonitor(...).step(event), M events/s; "fresh" is a new monitor's first pass (builds its automaton), "warm" after`,
+  )
+  console.log(
+    `passes on the same monitor (kept across reset()); goal: warm within ${GOAL_FUTURE_RATIO}x of the ${fmt(GOAL_KERNEL / 1e6)} M events/s kernel goal; "warm / kernel" is time per event`,
+  )
+  console.log(
+    `against the past kernel of the first table re-timed between these runs (${perSecond(N, kernelMs)} M events/s; precomputed atoms, no predicates); verdict after the last event / after finish() (LTLf)`,
+  )
   console.log()
   printTable(['formula', 'nodes', 'fresh', 'warm', 'warm ns/event', 'goal', 'warm / kernel', 'verdict / finish'], rows)
   console.log()
@@ -422,7 +507,7 @@ await yieldTurn()
 // 3. metric formulas, bound x1 .. x1000 on the same trace
 {
   const rows: string[][] = []
-  const times = Float64Array.from(metricEvents, (e) => e.t)
+  const times = Float64Array.from(metricEvents, e => e.t)
   const metricFlat = new Uint8Array(N * A)
   for (let i = 0; i < N; i++) for (let k = 0; k < A; k++) metricFlat[i * A + k] = metricEvents[i][ATOM_NAMES[k]] ? 1 : 0
   const metricViews: Uint8Array[] = Array.from({ length: N }, (_, i) => metricFlat.subarray(i * A, (i + 1) * A))
@@ -432,7 +517,7 @@ await yieldTurn()
     {
       label: '`G (req -> F[0,b] ack)`, createMonitor',
       repeats: 5,
-      make: (b) => {
+      make: b => {
         const m = createMonitor<Ev>(`G (req -> F[0,${b}ms] ack)`, { atoms: ATOMS })
         return () => (m.reset(), `'${feed(m, metricEvents, true)}'`)
       },
@@ -440,7 +525,7 @@ await yieldTurn()
     {
       label: '`G (req -> F[0,b] ack)`, createMonitor, acks only every b/2 ms (~b/40 requests waiting)',
       repeats: 5,
-      make: (b) => {
+      make: b => {
         const events = burstTrace(N, b, 4)
         const m = createMonitor<Ev>(`G (req -> F[0,${b}ms] ack)`, { atoms: ATOMS })
         return () => (m.reset(), `'${feedAt(m, events, times)}'`)
@@ -449,7 +534,7 @@ await yieldTurn()
     {
       label: '`H (ack -> O[0,b] req)`, createMonitor',
       repeats: 5,
-      make: (b) => {
+      make: b => {
         const m = createMonitor<Ev>(`H (ack -> O[0,${b}ms] req)`, { atoms: ATOMS })
         return () => (m.reset(), `'${feed(m, metricEvents, true)}'`)
       },
@@ -457,7 +542,7 @@ await yieldTurn()
     {
       label: '`H (ack -> O[0,b] req)`, PastEvaluator.step kernel',
       repeats: 7,
-      make: (b) => {
+      make: b => {
         const evaluator = new PastEvaluator([parseLtl(`H (ack -> O[0,${b}ms] req)`)], atomIndex)
         return () => {
           const held = kernelViews(evaluator, metricViews, times)
@@ -480,13 +565,25 @@ await yieldTurn()
       await yieldTurn()
     }
     const ms = samples.map(median)
-    rows.push([c.label, ...ms.map((x) => `${perSecond(N, x)} (${nsPerEvent(N, x)} ns)`), ratio(ms[ms.length - 1] / ms[0]), [...results].join(', ')])
+    rows.push([
+      c.label,
+      ...ms.map(x => `${perSecond(N, x)} (${nsPerEvent(N, x)} ns)`),
+      ratio(ms[ms.length - 1] / ms[0]),
+      [...results].join(', '),
+    ])
   }
-  console.log('metric formulas, one event per ms, a request at 5 % of them answered 1-8 ms later (the same trace for every b; the second row: acks only')
+  console.log(
+    'metric formulas, one event per ms, a request at 5 % of them answered 1-8 ms later (the same trace for every b; the second row: acks only',
+  )
   console.log('every b/2 ms, so at b = 10 s some 250 requests wait at once); M events/s (ns/event);')
-  console.log(`goal: >= ${fmt(GOAL_METRIC / 1e6)} M events/s, time per event flat as b grows x10, x100, x1000 (last column: ns/event at b = 10 s over b = 10 ms)`)
+  console.log(
+    `goal: >= ${fmt(GOAL_METRIC / 1e6)} M events/s, time per event flat as b grows x10, x100, x1000 (last column: ns/event at b = 10 s over b = 10 ms)`,
+  )
   console.log()
-  printTable(['formula', ...BOUNDS_MS.map((b) => `b = ${b >= 1000 ? `${b / 1000} s` : `${b} ms`}`), 'x1000 / x1', 'verdict'], rows)
+  printTable(
+    ['formula', ...BOUNDS_MS.map(b => `b = ${b >= 1000 ? `${b / 1000} s` : `${b} ms`}`), 'x1000 / x1', 'verdict'],
+    rows,
+  )
   console.log()
 }
 await yieldTurn()
@@ -500,13 +597,40 @@ await yieldTurn()
     rows.push([label, perSecond(N, t.ms), nsPerEvent(N, t.ms), target, t.result])
   }
   const goal = `>= ${fmt(GOAL_GUARD / 1e6)}`
-  add('`from(events)` alone (RxJS reference)', futureEvents, (s) => s, '')
-  add(`ltlGuard(\`${G}\`, { onViolation: 'error' })`, futureEvents, (s) => s.pipe(ltlGuard<Ev>(G, { atoms: ATOMS, onViolation: 'error' })), goal)
-  add("ltlGuard(past formula above, { onViolation: 'error' })", pastEvents, (s) => s.pipe(ltlGuard<Ev>(PAST, { atoms: ATOMS, onViolation: 'error' })), goal)
-  add(`ltlGuard(\`${G}\`, { onViolation: 'annotate' })`, futureEvents, (s) => s.pipe(ltlGuard<Ev>(G, { atoms: ATOMS, onViolation: 'annotate' })), goal)
-  add("ltlGuard(past formula above, { onViolation: 'annotate' })", pastEvents, (s) => s.pipe(ltlGuard<Ev>(PAST, { atoms: ATOMS, onViolation: 'annotate' })), goal)
-  add("ltlGuard(`G (req -> F[0,100ms] ack)`, { onViolation: 'error', time })", metricEvents, (s) => s.pipe(ltlGuard<Ev>('G (req -> F[0,100ms] ack)', { atoms: ATOMS, onViolation: 'error', time: (e) => e.t })), goal)
-  console.log(`ltlGuard end to end: from(events).pipe(ltlGuard(...), count()) subscribed to completion (on completion the formulas are finished under LTLf)`)
+  add('`from(events)` alone (RxJS reference)', futureEvents, s => s, '')
+  add(
+    `ltlGuard(\`${G}\`, { onViolation: 'error' })`,
+    futureEvents,
+    s => s.pipe(ltlGuard<Ev>(G, { atoms: ATOMS, onViolation: 'error' })),
+    goal,
+  )
+  add(
+    "ltlGuard(past formula above, { onViolation: 'error' })",
+    pastEvents,
+    s => s.pipe(ltlGuard<Ev>(PAST, { atoms: ATOMS, onViolation: 'error' })),
+    goal,
+  )
+  add(
+    `ltlGuard(\`${G}\`, { onViolation: 'annotate' })`,
+    futureEvents,
+    s => s.pipe(ltlGuard<Ev>(G, { atoms: ATOMS, onViolation: 'annotate' })),
+    goal,
+  )
+  add(
+    "ltlGuard(past formula above, { onViolation: 'annotate' })",
+    pastEvents,
+    s => s.pipe(ltlGuard<Ev>(PAST, { atoms: ATOMS, onViolation: 'annotate' })),
+    goal,
+  )
+  add(
+    "ltlGuard(`G (req -> F[0,100ms] ack)`, { onViolation: 'error', time })",
+    metricEvents,
+    s => s.pipe(ltlGuard<Ev>('G (req -> F[0,100ms] ack)', { atoms: ATOMS, onViolation: 'error', time: e => e.t })),
+    goal,
+  )
+  console.log(
+    `ltlGuard end to end: from(events).pipe(ltlGuard(...), count()) subscribed to completion (on completion the formulas are finished under LTLf)`,
+  )
   console.log()
   printTable(['pipeline', 'M events/s', 'ns/event', 'goal M events/s', 'outcome'], rows)
   console.log()
@@ -519,7 +643,13 @@ await yieldTurn()
     { text: PAST, past: true, events: pastEvents, small: pastTrace(NAIVE_SMALL, 11), timed: false },
     { text: FUTURE[0], past: false, events: futureEvents, small: futureTrace(NAIVE_SMALL, 12), timed: false },
     { text: FUTURE[2], past: false, events: futureEvents, small: futureTrace(NAIVE_SMALL, 12), timed: false },
-    { text: 'G (req -> F[0,100ms] ack)', past: false, events: metricEvents, small: metricTrace(NAIVE_SMALL, 13), timed: true },
+    {
+      text: 'G (req -> F[0,100ms] ack)',
+      past: false,
+      events: metricEvents,
+      small: metricTrace(NAIVE_SMALL, 13),
+      timed: true,
+    },
   ]
   const rows: string[][] = []
   const notes: string[] = []
@@ -527,11 +657,16 @@ await yieldTurn()
     const f = parseLtl(c.text)
     const label = c.text === PAST ? 'past formula above' : `\`${c.text}\``
     // ours: a fresh monitor per run, so building its automaton is included
-    const ours = (events: Ev[]) => time(() => {
-      const m = createMonitor<Ev>(c.text, { atoms: ATOMS })
-      feed(m, events, c.timed)
-      return m
-    }, 3, 1)
+    const ours = (events: Ev[]) =>
+      time(
+        () => {
+          const m = createMonitor<Ev>(c.text, { atoms: ATOMS })
+          feed(m, events, c.timed)
+          return m
+        },
+        3,
+        1,
+      )
     // 10^4, measured in full
     const small = naive(f, c.past, c.small, c.small.length)
     const oursSmall = ours(c.small)
@@ -539,7 +674,15 @@ await yieldTurn()
     // LTLf values agree? past: the monitor's G f holds iff f held at every prefix; future: finish() vs value at position 0
     const ltlf = c.past ? (small.falses === 0 ? 'true' : 'false') : String(small.last)
     const agree = mSmall.finish() === ltlf ? 'yes' : 'NO'
-    rows.push([label, NAIVE_SMALL.toLocaleString('en-US'), seconds(small.ms), 'measured', fmt(oursSmall.ms), ratio(small.ms / oursSmall.ms), `${ltlf} / ${mSmall.verdict}, ${agree}`])
+    rows.push([
+      label,
+      NAIVE_SMALL.toLocaleString('en-US'),
+      seconds(small.ms),
+      'measured',
+      fmt(oursSmall.ms),
+      ratio(small.ms / oursSmall.ms),
+      `${ltlf} / ${mSmall.verdict}, ${agree}`,
+    ])
     await yieldTurn()
     // 10^6, under a budget, then extrapolated from the growth over the last three quarters of the run
     const big = naive(f, c.past, c.events, N, NAIVE_BUDGET_MS)
@@ -553,14 +696,30 @@ await yieldTurn()
       naiveBig = big.msAt[big.msAt.length - 1] * (N / k) ** b
       how = `extrapolated from ${k.toLocaleString('en-US')} events, time ~ n^${b.toFixed(2)}`
       const quadratic = big.msAt[big.msAt.length - 1] * (N / k) ** 2
-      notes.push(`${label}: ${k.toLocaleString('en-US')} events in ${seconds(big.msAt[big.msAt.length - 1])}; exponent ${b.toFixed(2)} fitted over ${big.at[from].toLocaleString('en-US')}..${k.toLocaleString('en-US')} events; with exactly n^2: ${seconds(quadratic)}`)
+      notes.push(
+        `${label}: ${k.toLocaleString('en-US')} events in ${seconds(big.msAt[big.msAt.length - 1])}; exponent ${b.toFixed(2)} fitted over ${big.at[from].toLocaleString('en-US')}..${k.toLocaleString('en-US')} events; with exactly n^2: ${seconds(quadratic)}`,
+      )
     }
-    rows.push([label, N.toLocaleString('en-US'), seconds(naiveBig), how, fmt(oursBig.ms), ratio(naiveBig / oursBig.ms), `- / ${oursBig.result.finish()}`])
+    rows.push([
+      label,
+      N.toLocaleString('en-US'),
+      seconds(naiveBig),
+      how,
+      fmt(oursBig.ms),
+      ratio(naiveBig / oursBig.ms),
+      `- / ${oursBig.result.finish()}`,
+    ])
     await yieldTurn()
   }
-  console.log('baseline: the original approach, the formula re-evaluated over the whole prefix after every event by a recursive evaluator (LTLf;')
-  console.log(`future formulas at position 0, past ones at the last position); ours: createMonitor, a fresh monitor per run (automaton built in the run), ms (median);`)
-  console.log(`at 10^6 the baseline runs ${NAIVE_BUDGET_MS / 1000} s per formula and the rest is EXTRAPOLATED (marked); last column: LTLf value of the whole trace, baseline / ours (finish()), and agreement`)
+  console.log(
+    'baseline: the original approach, the formula re-evaluated over the whole prefix after every event by a recursive evaluator (LTLf;',
+  )
+  console.log(
+    `future formulas at position 0, past ones at the last position); ours: createMonitor, a fresh monitor per run (automaton built in the run), ms (median);`,
+  )
+  console.log(
+    `at 10^6 the baseline runs ${NAIVE_BUDGET_MS / 1000} s per formula and the rest is EXTRAPOLATED (marked); last column: LTLf value of the whole trace, baseline / ours (finish()), and agreement`,
+  )
   console.log()
   printTable(['formula', 'events', 'baseline', 'baseline figure', 'ours ms', 'speed-up', 'LTLf baseline / ours'], rows)
   console.log()

@@ -25,18 +25,26 @@
  *
  * Run: npm run bench -- pipeline   (PIPELINE_BENCH_N / _RATE / _SECONDS to change sizes)
  */
-import * as React from 'react'
-import { render, renderToString } from 'ink'
-import { Writable } from 'node:stream'
+
 import { once } from 'node:events'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { Subject, filter, firstValueFrom, lastValueFrom, map, share, tap, type Observable } from 'rxjs'
+import { Writable } from 'node:stream'
+import { render, renderToString } from 'ink'
+import * as React from 'react'
+import { filter, firstValueFrom, lastValueFrom, map, type Observable, Subject, share, tap } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
-import { attractorWindow, dtwMatch, ltlGuard, type Annotated } from '../index'
+import { type Annotated, attractorWindow, dtwMatch, ltlGuard } from '../index'
 import { DashboardModel, dashboardSink, metrics, prometheusSink } from '../sinks/index'
 import { Dashboard, formatNumber, sparkline } from '../sinks/terminal'
-import { connect, createDevCertificate, wsServer, type ClientSession, type TransportServer, type TransportSession } from '../sources/index'
+import {
+  type ClientSession,
+  connect,
+  createDevCertificate,
+  type TransportServer,
+  type TransportSession,
+  wsServer,
+} from '../sources/index'
 import { fmt, machineLine, median, printTable, ratio, summary, yieldTurn } from './lib/report'
 
 const RATE = Number(process.env.PIPELINE_BENCH_RATE ?? 2000) // events/s for the latency figure
@@ -94,7 +102,15 @@ function makeSink(expected: number): { sink: Sink; arrive: (e: Ev) => void; fail
   let resolve!: () => void
   let reject!: (error: unknown) => void
   const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)))
-  const sink: Sink = { count: 0, latency: new Float64Array(expected), done, matches: 0, windows: 0, windowMs: [], regimes: {} }
+  const sink: Sink = {
+    count: 0,
+    latency: new Float64Array(expected),
+    done,
+    matches: 0,
+    windows: 0,
+    windowMs: [],
+    regimes: {},
+  }
   const arrive = (e: Ev): void => {
     sink.latency[e.i] = performance.now() - e.t
     if (++sink.count === expected) resolve()
@@ -130,11 +146,11 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
     let sum = 0
     source
       .pipe(
-        map((e) => ({ e, x: e.v * 2 })),
-        filter((o) => Number.isFinite(o.x)),
-        tap((o) => (sum += o.x)),
+        map(e => ({ e, x: e.v * 2 })),
+        filter(o => Number.isFinite(o.x)),
+        tap(o => (sum += o.x)),
       )
-      .subscribe({ next: (o) => arrive(o.e), error: fail })
+      .subscribe({ next: o => arrive(o.e), error: fail })
     return sink
   }
   const m = stage.sinks ? metrics() : null
@@ -143,9 +159,9 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
   if (stage.dtw) {
     source
       .pipe(
-        dtwMatch<Ev>({ spike: SPIKE }, { threshold: 6, select: (e) => e.v, time: (e) => e.t }),
+        dtwMatch<Ev>({ spike: SPIKE }, { threshold: 6, select: e => e.v, time: e => e.t }),
         stage.sinks ? prometheusSink(m!, { pipeline: 'demo', kind: 'matches' }) : tap(),
-        stage.sinks ? dashboardSink(model!, { match: (x) => x }) : tap(),
+        stage.sinks ? dashboardSink(model!, { match: x => x }) : tap(),
       )
       .subscribe({ next: () => sink.matches++, error: fail })
   }
@@ -155,16 +171,19 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
     source
       .pipe(
         tap(() => (entered = performance.now())),
-        attractorWindow<Ev>({ window: 500, hop: stage.hop ?? 250, select: (e) => e.x, time: (e) => e.t }),
+        attractorWindow<Ev>({ window: 500, hop: stage.hop ?? 250, select: e => e.x, time: e => e.t }),
         stage.sinks
           ? dashboardSink(model!, {
-              series: { lyapunov: (w) => (Number.isFinite(w.lyapunov) ? w.lyapunov : undefined), k01: (w) => (Number.isFinite(w.k01) ? w.k01 : undefined) },
-              time: (w) => w.endTime ?? 0,
+              series: {
+                lyapunov: w => (Number.isFinite(w.lyapunov) ? w.lyapunov : undefined),
+                k01: w => (Number.isFinite(w.k01) ? w.k01 : undefined),
+              },
+              time: w => w.endTime ?? 0,
             })
           : tap(),
       )
       .subscribe({
-        next: (w) => {
+        next: w => {
           sink.regimes[w.regime] = (sink.regimes[w.regime] ?? 0) + 1
           sink.windows++
           sink.windowMs.push(performance.now() - entered)
@@ -174,24 +193,41 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
   }
   // main branch: the guard, metrics and the dashboard feed
   const main: Observable<Annotated<Ev>> = stage.ltl
-    ? source.pipe(ltlGuard<Ev>(FORMULAS, { atoms, time: (e) => e.t, onViolation: 'annotate' }))
-    : source.pipe(map((value) => ({ value, verdicts: {} })))
+    ? source.pipe(ltlGuard<Ev>(FORMULAS, { atoms, time: e => e.t, onViolation: 'annotate' }))
+    : source.pipe(map(value => ({ value, verdicts: {} })))
   main
     .pipe(
-      stage.sinks ? prometheusSink<Annotated<Ev>>(m!, { pipeline: 'demo', kind: 'elements', stage: 'out', latency: (a) => Math.max(0, performance.now() - a.value.t) }) : tap(),
-      stage.sinks ? dashboardSink<Annotated<Ev>>(model!, { series: { value: (a) => a.value.v }, count: 'readings', verdicts: (a) => a.verdicts, time: (a) => a.value.t }) : tap(),
+      stage.sinks
+        ? prometheusSink<Annotated<Ev>>(m!, {
+            pipeline: 'demo',
+            kind: 'elements',
+            stage: 'out',
+            latency: a => Math.max(0, performance.now() - a.value.t),
+          })
+        : tap(),
+      stage.sinks
+        ? dashboardSink<Annotated<Ev>>(model!, {
+            series: { value: a => a.value.v },
+            count: 'readings',
+            verdicts: a => a.verdicts,
+            time: a => a.value.t,
+          })
+        : tap(),
     )
-    .subscribe({ next: (a) => arrive(a.value), error: fail })
+    .subscribe({ next: a => arrive(a.value), error: fail })
   return sink
 }
 
 // ---------------------------------------------------------------- helpers
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 function withTimeout<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout>
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms)))]).finally(() => clearTimeout(timer))
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms))),
+  ]).finally(() => clearTimeout(timer))
 }
 
 function progress(line: string): void {
@@ -253,13 +289,20 @@ async function runOurs(pair: Pair, stage: Stage, total: number, rate: number | n
   } else {
     const subject = new Subject<Ev>()
     sent = lastValueFrom(pair.client.send(name, subject), { defaultValue: null })
-    await paced((e) => subject.next(e), rate, total)
+    await paced(e => subject.next(e), rate, total)
     subject.complete()
   }
   await withTimeout(sink.done, `${JSON.stringify(stage)}: ${total} events (${sink.count} arrived)`)
   const seconds = (performance.now() - t0) / 1000
   await withTimeout(sent, 'send acknowledged')
-  return { seconds, latency: sink.latency, matches: sink.matches, windows: sink.windows, windowMs: sink.windowMs, regimes: sink.regimes }
+  return {
+    seconds,
+    latency: sink.latency,
+    matches: sink.matches,
+    windows: sink.windows,
+    windowMs: sink.windowMs,
+    regimes: sink.regimes,
+  }
 }
 
 // ---------------------------------------------------------------- over plain ws
@@ -278,7 +321,10 @@ async function openPlain(cert: string, key: string): Promise<Plain> {
   https.listen(0, '127.0.0.1')
   await once(https, 'listening')
   const connected = once(wss, 'connection') as Promise<[WebSocket]>
-  const client = new WebSocket(`wss://127.0.0.1:${(https.address() as AddressInfo).port}/`, { ca: cert, perMessageDeflate: false })
+  const client = new WebSocket(`wss://127.0.0.1:${(https.address() as AddressInfo).port}/`, {
+    ca: cert,
+    perMessageDeflate: false,
+  })
   await once(client, 'open')
   const [socket] = await connected
   const plain: Plain = {
@@ -289,9 +335,9 @@ async function openPlain(cert: string, key: string): Promise<Plain> {
     async close() {
       client.close()
       for (const c of wss.clients) c.terminate()
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
+      await new Promise<void>(resolve => wss.close(() => resolve()))
       https.closeAllConnections()
-      await new Promise<void>((resolve) => https.close(() => resolve()))
+      await new Promise<void>(resolve => https.close(() => resolve()))
     },
   }
   socket.on('message', (data: Buffer) => plain.onEvent(JSON.parse(data.toString()) as Ev))
@@ -301,13 +347,16 @@ async function openPlain(cert: string, key: string): Promise<Plain> {
 async function runPlain(plain: Plain, total: number, rate: number | null): Promise<RunResult> {
   const subject = new Subject<Ev>()
   const sink = subscribePipeline(subject, total, BARE)
-  plain.onEvent = (e) => subject.next(e)
+  plain.onEvent = e => subject.next(e)
   const send = (e: Ev) => plain.client.send(JSON.stringify(e))
   const t0 = performance.now()
   if (rate === null) {
     for (let i = 0; i < total; i++) {
       const body = JSON.stringify(event(i))
-      if (plain.client.bufferedAmount > WS_LIMITS.maxUnackedBytes) await new Promise<void>((resolve, reject) => plain.client.send(body, (error) => (error ? reject(error) : resolve())))
+      if (plain.client.bufferedAmount > WS_LIMITS.maxUnackedBytes)
+        await new Promise<void>((resolve, reject) =>
+          plain.client.send(body, error => (error ? reject(error) : resolve())),
+        )
       else plain.client.send(body)
     }
   } else {
@@ -370,7 +419,17 @@ async function e2eFigures(configs: { label: string; run: Run }[]): Promise<void>
   }
   configs.forEach((c, k) => {
     const s = summary(paced[k].latency)
-    e2e.push({ label: c.label, latency: { p50: s.p50 * 1000, p99: s.p99 * 1000, max: s.max * 1000 }, rate: median(rates[k]), rates: rates[k], loadedP50: median(loaded[k]), matches: paced[k].matches, windows: paced[k].windows, windowMs: paced[k].windowMs, regimes: paced[k].regimes })
+    e2e.push({
+      label: c.label,
+      latency: { p50: s.p50 * 1000, p99: s.p99 * 1000, max: s.max * 1000 },
+      rate: median(rates[k]),
+      rates: rates[k],
+      loadedP50: median(loaded[k]),
+      matches: paced[k].matches,
+      windows: paced[k].windows,
+      windowMs: paced[k].windowMs,
+      regimes: paced[k].regimes,
+    })
   })
 }
 
@@ -378,11 +437,26 @@ const pair = await openPair(cert, key)
 const plain = await openPlain(cert, key)
 try {
   await e2eFigures([
-    { label: 'demo pipeline (dtwMatch + attractorWindow 500/250 + ltlGuard + metrics + dashboard), midstream WS', run: (total, rate) => runOurs(pair, FULL, total, rate) },
-    { label: '  same, attractorWindow lighter: window 500, hop 500 (no overlap)', run: (total, rate) => runOurs(pair, LIGHT, total, rate) },
-    { label: '  same without attractorWindow (dtwMatch + ltlGuard + metrics + dashboard)', run: (total, rate) => runOurs(pair, NO_ATTRACTOR, total, rate) },
-    { label: 'baseline (a): bare RxJS map/filter/tap, midstream WS', run: (total, rate) => runOurs(pair, BARE, total, rate) },
-    { label: 'baseline (b): bare RxJS map/filter/tap, plain ws + JSON', run: (total, rate) => runPlain(plain, total, rate) },
+    {
+      label: 'demo pipeline (dtwMatch + attractorWindow 500/250 + ltlGuard + metrics + dashboard), midstream WS',
+      run: (total, rate) => runOurs(pair, FULL, total, rate),
+    },
+    {
+      label: '  same, attractorWindow lighter: window 500, hop 500 (no overlap)',
+      run: (total, rate) => runOurs(pair, LIGHT, total, rate),
+    },
+    {
+      label: '  same without attractorWindow (dtwMatch + ltlGuard + metrics + dashboard)',
+      run: (total, rate) => runOurs(pair, NO_ATTRACTOR, total, rate),
+    },
+    {
+      label: 'baseline (a): bare RxJS map/filter/tap, midstream WS',
+      run: (total, rate) => runOurs(pair, BARE, total, rate),
+    },
+    {
+      label: 'baseline (b): bare RxJS map/filter/tap, plain ws + JSON',
+      run: (total, rate) => runPlain(plain, total, rate),
+    },
   ])
 } finally {
   pair.client.close()
@@ -444,14 +518,21 @@ const model = new DashboardModel()
 const T0 = 1_700_000_000_000
 let clock = T0
 const seriesNames = ['value', 'lyapunov', 'k01', 'latency_ms']
-const handles = seriesNames.map((name) => model.series(name))
+const handles = seriesNames.map(name => model.series(name))
 for (let k = 0; k < 300; k++) {
   clock += 10
   handles.forEach((s, j) => s.push(Math.sin(k / (5 + j)) * (j + 1) + noise(), clock))
   model.count('readings', 20, clock)
   model.count('matches', k % 30 === 0 ? 1 : 0, clock)
 }
-for (let k = 0; k < 10; k++) model.match({ pattern: k % 2 ? 'spike' : 'dip', start: 100 * k, end: 100 * k + 9, distance: 1 + k / 10, time: clock - 100 * (10 - k) })
+for (let k = 0; k < 10; k++)
+  model.match({
+    pattern: k % 2 ? 'spike' : 'dip',
+    start: 100 * k,
+    end: 100 * k + 9,
+    distance: 1 + k / 10,
+    time: clock - 100 * (10 - k),
+  })
 model.verdict('G (spike -> F[0,1s] settle)', 'unknown', 5000)
 model.verdict('G !overrange', 'unknown', 5000)
 model.verdict('F[0,500ms] first', 'true', 3)
@@ -469,7 +550,9 @@ const COLUMNS = 100
 function plainFrame(s: ReturnType<DashboardModel['snapshot']>): string {
   const out: string[] = [` midstream   v${s.version}`, '── series']
   for (const x of s.series) {
-    out.push(`${x.name}  last ${formatNumber(x.last)}  min ${formatNumber(x.min)}  max ${formatNumber(x.max)}  (${x.total} pts)`)
+    out.push(
+      `${x.name}  last ${formatNumber(x.last)}  min ${formatNumber(x.min)}  max ${formatNumber(x.max)}  (${x.total} pts)`,
+    )
     out.push(sparkline(x.values, COLUMNS, 4).join('\n'))
   }
   out.push('── matches')
@@ -477,8 +560,11 @@ function plainFrame(s: ReturnType<DashboardModel['snapshot']>): string {
   out.push('── verdicts')
   for (const v of s.verdicts) out.push(`${v.verdict.padEnd(7)} ${v.formula} (${v.changes} changes, @${v.index})`)
   const L = s.lateness
-  out.push('── lateness', `p50 ${formatNumber(L.p50)} ms   p99 ${formatNumber(L.p99)} ms   max ${formatNumber(L.max)} ms   (${L.count} samples)`)
-  out.push('── rates', s.rates.map((r) => `${r.channel} ${formatNumber(r.rate)}/s (${r.total})`).join('   '))
+  out.push(
+    '── lateness',
+    `p50 ${formatNumber(L.p50)} ms   p99 ${formatNumber(L.p99)} ms   max ${formatNumber(L.max)} ms   (${L.count} samples)`,
+  )
+  out.push('── rates', s.rates.map(r => `${r.channel} ${formatNumber(r.rate)}/s (${r.total})`).join('   '))
   return out.join('\n')
 }
 
@@ -494,9 +580,13 @@ function rawFrame(s: ReturnType<DashboardModel['snapshot']>): string {
 }
 
 /** Median us per frame of `fn(snapshot)` over FRAMES frames (after 20 warm-up), a write before each; the snapshot is taken outside the timing. */
-function perFrame(fn: (s: ReturnType<DashboardModel['snapshot']>) => string): { us: number; p99: number; bytes: number } {
+function perFrame(fn: (s: ReturnType<DashboardModel['snapshot']>) => string): {
+  us: number
+  p99: number
+  bytes: number
+} {
   let out = ''
-  for (let k = 0; k < 20; k++) (write(), (out = fn(model.snapshot())))
+  for (let k = 0; k < 20; k++) write(), (out = fn(model.snapshot()))
   const times: number[] = []
   for (let k = 0; k < FRAMES; k++) {
     write()
@@ -517,13 +607,22 @@ for (let k = 0; k < FRAMES + 20; k++) {
   if (k >= 20) snapshotTimes.push((performance.now() - t0) * 1000)
 }
 const snap = summary(snapshotTimes)
-const ink = perFrame((s) => renderToString(h(Dashboard, { snapshot: s, columns: COLUMNS }), { columns: COLUMNS }))
+const ink = perFrame(s => renderToString(h(Dashboard, { snapshot: s, columns: COLUMNS }), { columns: COLUMNS }))
 // the live path: one long-lived ink instance re-rendered per frame, as renderDashboard does (debug mode so
 // every rerender lays out and writes its frame at once instead of on ink's throttle), to a null stream
 let inkBytes = 0
-const nullOut = Object.assign(new Writable({ write: (chunk: Buffer, _encoding, callback) => ((inkBytes += chunk.length), callback()) }), { columns: COLUMNS, rows: 60, isTTY: false })
-const instance = render(h(Dashboard, { snapshot: model.snapshot(), columns: COLUMNS }), { stdout: nullOut as unknown as NodeJS.WriteStream, debug: true, patchConsole: false, exitOnCtrlC: false, incrementalRendering: false })
-const live = perFrame((s) => {
+const nullOut = Object.assign(
+  new Writable({ write: (chunk: Buffer, _encoding, callback) => ((inkBytes += chunk.length), callback()) }),
+  { columns: COLUMNS, rows: 60, isTTY: false },
+)
+const instance = render(h(Dashboard, { snapshot: model.snapshot(), columns: COLUMNS }), {
+  stdout: nullOut as unknown as NodeJS.WriteStream,
+  debug: true,
+  patchConsole: false,
+  exitOnCtrlC: false,
+  incrementalRendering: false,
+})
+const live = perFrame(s => {
   instance.rerender(h(Dashboard, { snapshot: s, columns: COLUMNS }))
   return ''
 })
@@ -531,7 +630,7 @@ instance.unmount()
 live.bytes = Math.round(inkBytes / (FRAMES + 21))
 const plainA = perFrame(plainFrame)
 const plainB = perFrame(rawFrame)
-const sse = perFrame((s) => `data: ${JSON.stringify(s)}\n\n`)
+const sse = perFrame(s => `data: ${JSON.stringify(s)}\n\n`)
 const check = model.snapshot()
 progress('dashboard: done')
 
@@ -539,8 +638,14 @@ progress('dashboard: done')
 
 const [ours, oursLight, oursNoAttr, bareOurs, barePlain] = e2e
 const us = (x: number) => `${fmt(x)} us`
-const windowFigure = (r: E2E) => (r.windowMs.length === 0 ? '-' : `${fmt(r.windowMs.reduce((a, b) => a + b, 0) / r.windowMs.length)} / ${fmt(Math.max(...r.windowMs))} ms`)
-const regimes = (r: E2E) => Object.entries(r.regimes).map(([k, n]) => `${k} ${n}`).join(', ')
+const windowFigure = (r: E2E) =>
+  r.windowMs.length === 0
+    ? '-'
+    : `${fmt(r.windowMs.reduce((a, b) => a + b, 0) / r.windowMs.length)} / ${fmt(Math.max(...r.windowMs))} ms`
+const regimes = (r: E2E) =>
+  Object.entries(r.regimes)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')
 const spread = (r: E2E) => `${fmt(Math.min(...r.rates))}-${fmt(Math.max(...r.rates))}`
 console.log(
   `### 1. End to end: client -> server over TLS on 127.0.0.1 (one process), then the pipeline on the server\n\n` +
@@ -549,8 +654,32 @@ console.log(
     `Output in every pipeline is in memory (ours: prom-client counters/histogram + DashboardModel; baselines: a plain counter).\n`,
 )
 printTable(
-  ['pipeline', 'latency send -> end p50', 'p99', 'max', 'events/s full speed (median)', 'range over runs', 'vs baseline (a)', 'p50 latency at full speed', 'matches / windows (paced run)', 'attractor window analysis mean / max'],
-  e2e.map((r) => [r.label, us(r.latency.p50), us(r.latency.p99), us(r.latency.max), fmt(r.rate), spread(r), ratio(r.rate / bareOurs.rate), `${fmt(r.loadedP50 / 1000)} ms`, r === ours || r === oursLight || r === oursNoAttr ? `${r.matches} / ${r.windows}${r.windows > 0 ? ` (${regimes(r)})` : ''}` : '-', windowFigure(r)]),
+  [
+    'pipeline',
+    'latency send -> end p50',
+    'p99',
+    'max',
+    'events/s full speed (median)',
+    'range over runs',
+    'vs baseline (a)',
+    'p50 latency at full speed',
+    'matches / windows (paced run)',
+    'attractor window analysis mean / max',
+  ],
+  e2e.map(r => [
+    r.label,
+    us(r.latency.p50),
+    us(r.latency.p99),
+    us(r.latency.max),
+    fmt(r.rate),
+    spread(r),
+    ratio(r.rate / bareOurs.rate),
+    `${fmt(r.loadedP50 / 1000)} ms`,
+    r === ours || r === oursLight || r === oursNoAttr
+      ? `${r.matches} / ${r.windows}${r.windows > 0 ? ` (${regimes(r)})` : ''}`
+      : '-',
+    windowFigure(r),
+  ]),
 )
 console.log()
 console.log(
@@ -560,12 +689,14 @@ console.log(
     `midstream WS transport vs plain ws (both bare): p50 ${us(bareOurs.latency.p50)} vs ${us(barePlain.latency.p50)}, throughput ${ratio(bareOurs.rate / barePlain.rate)}`,
 )
 console.log()
-console.log(`### 2. Per operator, in memory (a Subject driven in a loop, ${fmt(MEM_N)} events, branches as in the demo pipeline), ns/event, median of 5 runs\n`)
+console.log(
+  `### 2. Per operator, in memory (a Subject driven in a loop, ${fmt(MEM_N)} events, branches as in the demo pipeline), ns/event, median of 5 runs\n`,
+)
 printTable(
   ['pipeline', 'ns/event', 'added by this step', 'max events/s (1 core)'],
   [
     ...mem.map((r, k) => [r.label, fmt(r.ns), k === 0 ? '-' : fmt(r.ns - mem[k - 1].ns), fmt(1e9 / r.ns)]),
-    ...memAlone.map((r) => [`  ${r.label} (+ baseline plumbing)`, fmt(r.ns), fmt(r.ns - mem[0].ns), fmt(1e9 / r.ns)]),
+    ...memAlone.map(r => [`  ${r.label} (+ baseline plumbing)`, fmt(r.ns), fmt(r.ns - mem[0].ns), fmt(1e9 / r.ns)]),
   ],
 )
 console.log()
@@ -576,11 +707,41 @@ printTable(
   ['per frame', 'median', 'p99', 'output bytes', 'vs baseline A'],
   [
     ['DashboardModel.snapshot() after a write (not cached)', us(snap.p50), us(snap.p99), '-', '-'],
-    ['terminal: ink renderToString(<Dashboard>) (snapshot excluded)', us(ink.us), us(ink.p99), fmt(ink.bytes), ratio(ink.us / plainA.us)],
-    ['terminal: one live ink instance, rerender(<Dashboard>) per frame (as renderDashboard; debug mode, null stream)', us(live.us), us(live.p99), `~${fmt(live.bytes)}`, ratio(live.us / plainA.us)],
-    ['baseline A: plain string join, same text and asciichart sparklines, no React/ink', us(plainA.us), us(plainA.p99), fmt(plainA.bytes), '1x'],
-    ['baseline B: plain string join of the raw numbers, no charts', us(plainB.us), us(plainB.p99), fmt(plainB.bytes), ratio(plainB.us / plainA.us)],
-    ['web: SSE frame `data: ${JSON.stringify(snapshot)}` (snapshot excluded)', us(sse.us), us(sse.p99), fmt(sse.bytes), ratio(sse.us / plainA.us)],
+    [
+      'terminal: ink renderToString(<Dashboard>) (snapshot excluded)',
+      us(ink.us),
+      us(ink.p99),
+      fmt(ink.bytes),
+      ratio(ink.us / plainA.us),
+    ],
+    [
+      'terminal: one live ink instance, rerender(<Dashboard>) per frame (as renderDashboard; debug mode, null stream)',
+      us(live.us),
+      us(live.p99),
+      `~${fmt(live.bytes)}`,
+      ratio(live.us / plainA.us),
+    ],
+    [
+      'baseline A: plain string join, same text and asciichart sparklines, no React/ink',
+      us(plainA.us),
+      us(plainA.p99),
+      fmt(plainA.bytes),
+      '1x',
+    ],
+    [
+      'baseline B: plain string join of the raw numbers, no charts',
+      us(plainB.us),
+      us(plainB.p99),
+      fmt(plainB.bytes),
+      ratio(plainB.us / plainA.us),
+    ],
+    [
+      'web: SSE frame `data: <JSON of the snapshot>` (snapshot excluded)',
+      us(sse.us),
+      us(sse.p99),
+      fmt(sse.bytes),
+      ratio(sse.us / plainA.us),
+    ],
   ],
 )
 console.log()
@@ -588,6 +749,8 @@ console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 
 // everything is closed: the process should exit by itself; if not, say what keeps it alive and leave
 setTimeout(() => {
-  console.error(`still running 5 s after the last figure; active resources: ${process.getActiveResourcesInfo().join(', ')}`)
+  console.error(
+    `still running 5 s after the last figure; active resources: ${process.getActiveResourcesInfo().join(', ')}`,
+  )
   process.exit(1)
 }, 5000).unref()

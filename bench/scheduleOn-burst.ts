@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { asapScheduler, asyncScheduler, observeOn, range, type MonoTypeOperatorFunction } from 'rxjs'
+import { asapScheduler, asyncScheduler, type MonoTypeOperatorFunction, observeOn, range } from 'rxjs'
 import { createNanoScheduler, scheduleOn } from '../index'
 import { fmt, machineLine, median, printTable, ratio, yieldTurn } from './lib/report'
 
@@ -80,7 +80,7 @@ function runInChild(k: number, n: number): Promise<number | undefined> {
       timedOut = true
       proc.kill('SIGKILL')
     }, SKIP_ABOVE_S * 1000)
-    proc.on('close', (code) => {
+    proc.on('close', code => {
       clearTimeout(timer)
       if (timedOut) return resolve(undefined)
       if (code !== 0) return reject(new Error(`child for ${candidates[k].name}, n = ${n} exited with ${code}`))
@@ -124,7 +124,8 @@ for (const n of SIZES) {
   }
 }
 
-const show = (v: number | 'skipped' | undefined) => (v === undefined ? '-' : v === 'skipped' ? 'skipped (quadratic)' : fmt(v))
+const show = (v: number | 'skipped' | undefined) =>
+  v === undefined ? '-' : v === 'skipped' ? 'skipped (quadratic)' : fmt(v)
 const rel = (k: number, a: number, b: number) => {
   const x = results[k].get(a)
   const y = results[k].get(b)
@@ -134,7 +135,7 @@ printTable(
   ['operator', 'n = 1e4', 'n = 3e4', 'n = 1e5', 't(1e5) / t(1e4)', 't(3e4) / t(1e4)', 't(1e5) / t(3e4)'],
   candidates.map((c, k) => [
     c.name,
-    ...SIZES.map((n) => show(results[k].get(n))),
+    ...SIZES.map(n => show(results[k].get(n))),
     rel(k, 100_000, 10_000),
     rel(k, 30_000, 10_000),
     rel(k, 100_000, 30_000),
@@ -147,5 +148,7 @@ const speedups = candidates.slice(1).map((c, i) => {
   return `${c.name}: ${typeof b === 'number' && typeof nano1e5 === 'number' ? ratio(b / nano1e5) : 'n/a'}`
 })
 console.log(`scheduleOn speed-up at n = 1e5: ${speedups.join('; ')}`)
-console.log('linear growth: t(1e5)/t(1e4) ~ 10x, t(3e4)/t(1e4) ~ 3x; quadratic: ~100x and ~9x. Goal for scheduleOn: t(1e5)/t(1e4) <= ~10x.')
+console.log(
+  'linear growth: t(1e5)/t(1e4) ~ 10x, t(3e4)/t(1e4) ~ 3x; quadratic: ~100x and ~9x. Goal for scheduleOn: t(1e5)/t(1e4) <= ~10x.',
+)
 console.log(`(took ${fmt((performance.now() - started) / 1000)} s)`)

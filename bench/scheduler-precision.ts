@@ -35,7 +35,11 @@ const nanoCoarse = createNanoScheduler({ precision: 'coarse' })
 
 const candidates: Candidate[] = [
   { name: "NanoScheduler 'fine'", schedule: (run, d) => void nanoFine.schedule(run, d), stats: statsOf(nanoFine) },
-  { name: "NanoScheduler 'coarse'", schedule: (run, d) => void nanoCoarse.schedule(run, d), stats: statsOf(nanoCoarse) },
+  {
+    name: "NanoScheduler 'coarse'",
+    schedule: (run, d) => void nanoCoarse.schedule(run, d),
+    stats: statsOf(nanoCoarse),
+  },
   { name: 'rxjs asyncScheduler', schedule: (run, d) => void asyncScheduler.schedule(run, d) },
 ]
 
@@ -45,7 +49,7 @@ const WARMUP = 40
 
 /** One sample: lateness in microseconds and CPU time (user + system) in microseconds. */
 function sampleOnce(c: Candidate, delayMs: number): Promise<{ lateUs: number; cpuUs: number }> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const cpu0 = process.cpuUsage()
     const due = performance.now() + delayMs
     c.schedule(() => {
@@ -59,7 +63,9 @@ function sampleOnce(c: Candidate, delayMs: number): Promise<{ lateUs: number; cp
 console.log('## Scheduler precision: lateness of a task scheduled `delay` ahead (start - due), microseconds')
 console.log()
 console.log(machineLine())
-console.log(`${SAMPLES} samples per cell after ${WARMUP} warm-up samples, taken one at a time, interleaved across schedulers`)
+console.log(
+  `${SAMPLES} samples per cell after ${WARMUP} warm-up samples, taken one at a time, interleaved across schedulers`,
+)
 console.log()
 
 const rows: string[][] = []
@@ -100,15 +106,20 @@ console.log(
 )
 console.log()
 
-const ratioRows = DELAYS_MS.map((d) => {
+const ratioRows = DELAYS_MS.map(d => {
   const base = p99s.get(`${d}/rxjs asyncScheduler`)!
-  return [`${d} ms`, ratio(base / p99s.get(`${d}/${candidates[0].name}`)!), ratio(base / p99s.get(`${d}/${candidates[1].name}`)!)]
+  return [
+    `${d} ms`,
+    ratio(base / p99s.get(`${d}/${candidates[0].name}`)!),
+    ratio(base / p99s.get(`${d}/${candidates[1].name}`)!),
+  ]
 })
-printTable(["delay", "asyncScheduler p99 / 'fine' p99", "asyncScheduler p99 / 'coarse' p99"], ratioRows)
+printTable(['delay', "asyncScheduler p99 / 'fine' p99", "asyncScheduler p99 / 'coarse' p99"], ratioRows)
 console.log()
 const fine1 = p99s.get(`1/${candidates[0].name}`)
-if (fine1 !== undefined) console.log(
-  `goal at 1 ms: 'fine' p99 <= 50 us and >= 10x better than asyncScheduler; this run: p99 ${fmt(fine1)} us, ` +
-    `${ratio(p99s.get('1/rxjs asyncScheduler')! / fine1)} better. CPU per task counts the wait (busy-wait and spin) as well as the run.`,
-)
+if (fine1 !== undefined)
+  console.log(
+    `goal at 1 ms: 'fine' p99 <= 50 us and >= 10x better than asyncScheduler; this run: p99 ${fmt(fine1)} us, ` +
+      `${ratio(p99s.get('1/rxjs asyncScheduler')! / fine1)} better. CPU per task counts the wait (busy-wait and spin) as well as the run.`,
+  )
 console.log(`(took ${fmt((performance.now() - started) / 1000)} s)`)

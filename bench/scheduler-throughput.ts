@@ -27,7 +27,7 @@ const nano = createNanoScheduler({ maxQueueSize: 200_000 })
 
 /** Milliseconds until all N tasks of a burst scheduled on `scheduler` have run. */
 function burst(scheduler: SchedulerLike, insideTask = false): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     let done = 0
     let t0 = 0
     const task = () => {
@@ -44,7 +44,7 @@ function burst(scheduler: SchedulerLike, insideTask = false): Promise<number> {
 
 /** Milliseconds until a chain of N tasks, each rescheduling its own action, has run. */
 function chain(scheduler: SchedulerLike): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const t0 = performance.now()
     scheduler.schedule(
       function (this: SchedulerAction<number>, i?: number) {
@@ -66,7 +66,11 @@ interface Row {
 
 const rows: Row[] = [
   { name: 'NanoScheduler', burst: () => burst(nano), chain: () => chain(nano) },
-  { name: 'rxjs queueScheduler (burst queued inside a task)', burst: () => burst(queueScheduler, true), chain: () => chain(queueScheduler) },
+  {
+    name: 'rxjs queueScheduler (burst queued inside a task)',
+    burst: () => burst(queueScheduler, true),
+    chain: () => chain(queueScheduler),
+  },
   { name: 'rxjs queueScheduler (burst at top level: each runs inline)', burst: () => burst(queueScheduler) },
   { name: 'rxjs asapScheduler', burst: () => burst(asapScheduler), chain: () => chain(asapScheduler) },
 ]
@@ -92,7 +96,10 @@ for (let round = -WARMUP; round < ROUNDS; round++) {
 }
 
 const perSecond = (ms: number) => (N / ms) * 1000
-const med = times.map((t) => ({ burst: t.burst.length ? median(t.burst) : NaN, chain: t.chain.length ? median(t.chain) : NaN }))
+const med = times.map(t => ({
+  burst: t.burst.length ? median(t.burst) : NaN,
+  chain: t.chain.length ? median(t.chain) : NaN,
+}))
 const cell = (ms: number) => (Number.isNaN(ms) ? '-' : fmt(ms))
 const rate = (ms: number) => (Number.isNaN(ms) ? '-' : `${fmt(perSecond(ms) / 1e6)} M`)
 printTable(

@@ -28,7 +28,16 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { firstValueFrom, lastValueFrom, Observable, of } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
-import { bytesCodec, connect, createDevCertificate, quicServer, wsServer, type ClientSession, type TransportServer, type TransportSession } from '../sources/index'
+import {
+  bytesCodec,
+  type ClientSession,
+  connect,
+  createDevCertificate,
+  quicServer,
+  type TransportServer,
+  type TransportSession,
+  wsServer,
+} from '../sources/index'
 import { HTTP2_WINDOWS } from '../sources/transport/client'
 import { loadWebTransport } from '../sources/transport/webTransportPackage'
 import type { WebTransportLike } from '../src/transport/wtLink'
@@ -54,9 +63,10 @@ const smallPayload = new Uint8Array(SMALL).fill(3)
 // An 'error' event nobody listens for (e.g. a ws socket closing with 1009) would end the process:
 // record it, fail the step that is running, and go on with the next.
 const failWaiting = new Set<(error: Error) => void>()
-process.on('uncaughtException', (error) => {
+process.on('uncaughtException', error => {
   progress(`uncaught ${error.name}: ${error.message}`)
-  for (const fail of failWaiting) fail(new Error(`uncaught ${error.name}: ${error.message} (${(error as { code?: string }).code ?? ''})`))
+  for (const fail of failWaiting)
+    fail(new Error(`uncaught ${error.name}: ${error.message} (${(error as { code?: string }).code ?? ''})`))
 })
 
 /** Resolves with `promise`, or rejects after `ms` (or on an uncaught error) with a message naming what failed. */
@@ -66,7 +76,7 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Pro
   return Promise.race([
     promise,
     new Promise<T>((_, reject) => {
-      fail = (error) => reject(new Error(`${what}: ${error.message}`))
+      fail = error => reject(new Error(`${what}: ${error.message}`))
       failWaiting.add(fail)
       timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms)
     }),
@@ -86,7 +96,7 @@ async function* repeat(payload: Uint8Array, count: number): AsyncGenerator<Uint8
 }
 
 function repeatObservable(payload: Uint8Array, count: number): Observable<Uint8Array> {
-  return new Observable<Uint8Array>((subscriber) => {
+  return new Observable<Uint8Array>(subscriber => {
     for (let i = 0; i < count && !subscriber.closed; i++) subscriber.next(payload)
     subscriber.complete()
   })
@@ -120,9 +130,16 @@ const fresh = (prefix: string): string => `${prefix}-${++channelCounter}`
 // that happens on the first bulk transfer, so the WebSocket column runs with a 2 MiB window.
 const WS_WINDOW = Number(process.env.TRANSPORT_BENCH_WS_WINDOW ?? 2 << 20)
 
-async function openPair(kind: 'webtransport' | 'websocket', cert: string, key: string, hash: Uint8Array): Promise<Pair> {
-  const limits = kind === 'websocket' ? { maxStreamsPerSession: 2048, maxUnackedBytes: WS_WINDOW } : { maxStreamsPerSession: 2048 }
-  const server = kind === 'webtransport' ? await quicServer({ cert, key, limits }) : await wsServer({ cert, key, limits })
+async function openPair(
+  kind: 'webtransport' | 'websocket',
+  cert: string,
+  key: string,
+  hash: Uint8Array,
+): Promise<Pair> {
+  const limits =
+    kind === 'websocket' ? { maxStreamsPerSession: 2048, maxUnackedBytes: WS_WINDOW } : { maxStreamsPerSession: 2048 }
+  const server =
+    kind === 'webtransport' ? await quicServer({ cert, key, limits }) : await wsServer({ cert, key, limits })
   const peerPromise = firstValueFrom(server.sessions)
   const client = connect(server.address.url, { certificateHashes: [hash], ca: cert, transport: kind, limits })
   await withTimeout(client.ready, `${kind} connect`)
@@ -136,13 +153,18 @@ async function closePair(pair: Pair): Promise<void> {
 }
 
 /** Client -> server: time until the server has `count` messages (and the send is acknowledged); returns seconds. */
-async function oursUpload(pair: Pair, source: () => AsyncIterable<Uint8Array> | Observable<Uint8Array>, count: number, bytesEach: number): Promise<number> {
+async function oursUpload(
+  pair: Pair,
+  source: () => AsyncIterable<Uint8Array> | Observable<Uint8Array>,
+  count: number,
+  bytesEach: number,
+): Promise<number> {
   const name = fresh('up')
   let received = 0
   let bytes = 0
   const arrived = new Promise<void>((resolve, reject) => {
     pair.peer.channel<Uint8Array>(name, { codec: bytesCodec }).subscribe({
-      next: (m) => {
+      next: m => {
         bytes += m.length
         if (++received === count) resolve()
       },
@@ -164,7 +186,7 @@ async function oursDownload(pair: Pair, count: number): Promise<number> {
   let received = 0
   const arrived = new Promise<void>((resolve, reject) => {
     pair.client.channel<Uint8Array>(name, { codec: bytesCodec }).subscribe({
-      next: (m) => {
+      next: m => {
         bytes += m.length
         if (++received === count) resolve()
       },
@@ -218,7 +240,9 @@ async function oursConcurrent(pair: Pair, n: number): Promise<{ arrived: number;
     }
   })
   const t0 = performance.now()
-  const sends = names.map((name) => lastValueFrom(pair.client.send(name, of(smallPayload), { codec: bytesCodec }), { defaultValue: null }))
+  const sends = names.map(name =>
+    lastValueFrom(pair.client.send(name, of(smallPayload), { codec: bytesCodec }), { defaultValue: null }),
+  )
   await Promise.all([arrived, ...sends])
   return { arrived: arrivedAt - t0, done: performance.now() - t0 }
 }
@@ -235,8 +259,23 @@ interface Figures {
   errors: string[]
 }
 
-async function benchOurs(kind: 'webtransport' | 'websocket', cert: string, key: string, hash: Uint8Array): Promise<Figures> {
-  const f: Figures = { up: NaN, down: NaN, smallObservable: NaN, smallIterable: NaN, open: NaN, openP99: NaN, concurrent: NaN, concurrentDone: NaN, errors: [] }
+async function benchOurs(
+  kind: 'webtransport' | 'websocket',
+  cert: string,
+  key: string,
+  hash: Uint8Array,
+): Promise<Figures> {
+  const f: Figures = {
+    up: NaN,
+    down: NaN,
+    smallObservable: NaN,
+    smallIterable: NaN,
+    open: NaN,
+    openP99: NaN,
+    concurrent: NaN,
+    concurrentDone: NaN,
+    errors: [],
+  }
   const step = async (what: string, run: (pair: Pair) => Promise<void>): Promise<void> => {
     let pair: Pair | null = null
     const t0 = performance.now()
@@ -245,30 +284,39 @@ async function benchOurs(kind: 'webtransport' | 'websocket', cert: string, key: 
       await run(pair)
       progress(`${kind} ${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     } catch (error) {
-      progress(`${kind} ${what}: FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${(error as Error).message}`)
+      progress(
+        `${kind} ${what}: FAILED after ${((performance.now() - t0) / 1000).toFixed(1)} s: ${(error as Error).message}`,
+      )
       f.errors.push(`${kind} ${what}: ${(error as Error).message}`)
     } finally {
-      if (pair !== null) await closePair(pair).catch((error: Error) => f.errors.push(`${kind} close after ${what}: ${error.message}`))
+      if (pair !== null)
+        await closePair(pair).catch((error: Error) => f.errors.push(`${kind} close after ${what}: ${error.message}`))
     }
   }
   // each figure on its own connection, so one cannot slow (or break) the next
-  await step('upload', async (pair) => {
-    const s = await measure('upload', REPEATS, () => oursUpload(pair, () => repeat(bigPayload, BIG_COUNT), BIG_COUNT, BIG))
+  await step('upload', async pair => {
+    const s = await measure('upload', REPEATS, () =>
+      oursUpload(pair, () => repeat(bigPayload, BIG_COUNT), BIG_COUNT, BIG),
+    )
     f.up = (BIG_COUNT * BIG) / MB / s
   })
-  await step('download', async (pair) => {
+  await step('download', async pair => {
     const s = await measure('download', REPEATS, () => oursDownload(pair, BIG_COUNT))
     f.down = (BIG_COUNT * BIG) / MB / s
   })
-  await step('small (Observable)', async (pair) => {
-    const s = await measure('small observable', REPEATS, () => oursUpload(pair, () => repeatObservable(smallPayload, SMALL_COUNT), SMALL_COUNT, SMALL))
+  await step('small (Observable)', async pair => {
+    const s = await measure('small observable', REPEATS, () =>
+      oursUpload(pair, () => repeatObservable(smallPayload, SMALL_COUNT), SMALL_COUNT, SMALL),
+    )
     f.smallObservable = SMALL_COUNT / s
   })
-  await step('small (AsyncIterable)', async (pair) => {
-    const s = await measure('small iterable', REPEATS, () => oursUpload(pair, () => repeat(smallPayload, SMALL_COUNT), SMALL_COUNT, SMALL))
+  await step('small (AsyncIterable)', async pair => {
+    const s = await measure('small iterable', REPEATS, () =>
+      oursUpload(pair, () => repeat(smallPayload, SMALL_COUNT), SMALL_COUNT, SMALL),
+    )
     f.smallIterable = SMALL_COUNT / s
   })
-  await step('stream open', async (pair) => {
+  await step('stream open', async pair => {
     for (let i = 0; i < 20; i++) await withTimeout(oursOpen(pair), 'stream open (warm-up)')
     const samples: number[] = []
     for (let i = 0; i < OPENS; i++) {
@@ -284,21 +332,20 @@ async function benchOurs(kind: 'webtransport' | 'websocket', cert: string, key: 
   // and third batch of 1 000 on one session would measure that limit instead
   const runs: { arrived: number; done: number }[] = []
   for (let r = 0; r < REPEATS; r++) {
-    await step(`${CONCURRENT} streams, run ${r + 1}`, async (pair) => {
+    await step(`${CONCURRENT} streams, run ${r + 1}`, async pair => {
       runs.push(await withTimeout(oursConcurrent(pair, CONCURRENT), `${CONCURRENT} concurrent streams, run ${r + 1}`))
     })
   }
   if (runs.length === REPEATS) {
-    f.concurrent = median(runs.map((r) => r.arrived))
-    f.concurrentDone = median(runs.map((r) => r.done))
+    f.concurrent = median(runs.map(r => r.arrived))
+    f.concurrentDone = median(runs.map(r => r.done))
   }
   return f
 }
 
-
 // ---------------------------------------------------------------- raw @fails-components/webtransport
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
 
 /** p50 and p99 (us) of samples in ms. */
 function p50p99(samples: number[]): { p50: number; p99: number } {
@@ -326,13 +373,29 @@ async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<Ra
     return f
   }
   const Server = wt.Http2Server
-  const server = new Server({ host: '127.0.0.1', port: 0, secret: 'raw-bench-secret-0123', cert, privKey: key, defaultDatagramsReadableMode: 'bytes', ...HTTP2_WINDOWS })
+  const server = new Server({
+    host: '127.0.0.1',
+    port: 0,
+    secret: 'raw-bench-secret-0123',
+    cert,
+    privKey: key,
+    defaultDatagramsReadableMode: 'bytes',
+    ...HTTP2_WINDOWS,
+  })
   server.setRequestCallback(async () => ({ status: 200, path: '/raw' }))
   server.startServer()
   await server.ready
   const connections = new Set<{ close(): void; destroy(): void; on(event: string, listener: () => void): void }>()
-  const inner = (server as unknown as { transportInt?: { serverInt?: { on(event: 'session', listener: (c: (typeof connections extends Set<infer C> ? C : never)) => void): void } } }).transportInt?.serverInt
-  inner?.on('session', (connection) => {
+  const inner = (
+    server as unknown as {
+      transportInt?: {
+        serverInt?: {
+          on(event: 'session', listener: (c: typeof connections extends Set<infer C> ? C : never) => void): void
+        }
+      }
+    }
+  ).transportInt?.serverInt
+  inner?.on('session', connection => {
     connections.add(connection)
     connection.on('close', () => connections.delete(connection))
   })
@@ -341,7 +404,9 @@ async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<Ra
   const sessionReader = server.sessionStream('/raw').getReader()
   void (async () => {
     for (;;) {
-      const { value: session, done } = await sessionReader.read().catch(() => ({ value: undefined, done: true as const }))
+      const { value: session, done } = await sessionReader
+        .read()
+        .catch(() => ({ value: undefined, done: true as const }))
       if (done || session === undefined) return
       session.closed.catch(() => undefined)
       void (async () => {
@@ -368,7 +433,11 @@ async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<Ra
   const address = server.address() ?? { host: '127.0.0.1', port: 0 }
   let client: WebTransportLike | null = null
   try {
-    client = new wt.WebTransport(`https://127.0.0.1:${address.port}/raw`, { serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }], forceReliable: true, ...HTTP2_WINDOWS })
+    client = new wt.WebTransport(`https://127.0.0.1:${address.port}/raw`, {
+      serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }],
+      forceReliable: true,
+      ...HTTP2_WINDOWS,
+    })
     client.closed.catch(() => undefined)
     await withTimeout(client.ready, 'raw webtransport connect')
     const session = client
@@ -381,7 +450,7 @@ async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<Ra
       return elapsed
     }
     const oneWay = async (): Promise<number> => {
-      const arrived = new Promise<number>((resolve) => (onFirstBytes = resolve))
+      const arrived = new Promise<number>(resolve => (onFirstBytes = resolve))
       const t0 = performance.now()
       const stream = await session.createUnidirectionalStream({ waitUntilAvailable: true })
       const writer = stream.getWriter()
@@ -412,7 +481,14 @@ async function benchRaw(cert: string, key: string, hash: Uint8Array): Promise<Ra
     client?.close()
     sessionReader.cancel().catch(() => undefined)
     server.stopServer()
-    const settles = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), sleep(ms).then(() => false)])
+    const settles = (p: Promise<unknown>, ms: number) =>
+      Promise.race([
+        p.then(
+          () => true,
+          () => true,
+        ),
+        sleep(ms).then(() => false),
+      ])
     if (!(await settles(server.closed, 1000))) {
       for (const c of connections) {
         c.on('error', () => undefined)
@@ -443,12 +519,12 @@ async function plainServer(cert: string, key: string): Promise<PlainServer> {
     onMessage: () => undefined,
     async close() {
       for (const client of wss.clients) client.terminate()
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
+      await new Promise<void>(resolve => wss.close(() => resolve()))
       https.closeAllConnections()
-      await new Promise<void>((resolve) => https.close(() => resolve()))
+      await new Promise<void>(resolve => https.close(() => resolve()))
     },
   }
-  wss.on('connection', (socket) => {
+  wss.on('connection', socket => {
     socket.on('message', (data: Buffer) => server.onMessage(data, socket))
   })
   https.listen(0, '127.0.0.1')
@@ -467,17 +543,24 @@ async function plainConnect(url: string, cert: string): Promise<WebSocket> {
 async function plainSend(socket: WebSocket, payload: Buffer, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     if (socket.bufferedAmount > WINDOW) {
-      await new Promise<void>((resolve, reject) => socket.send(payload, (error) => (error ? reject(error) : resolve())))
+      await new Promise<void>((resolve, reject) => socket.send(payload, error => (error ? reject(error) : resolve())))
     } else socket.send(payload)
   }
 }
 
 /** Seconds until the receiver counted `count * payload.length` bytes. */
-async function plainTransfer(server: PlainServer, client: WebSocket, serverSocket: WebSocket, direction: 'up' | 'down', payload: Buffer, count: number): Promise<number> {
+async function plainTransfer(
+  server: PlainServer,
+  client: WebSocket,
+  serverSocket: WebSocket,
+  direction: 'up' | 'down',
+  payload: Buffer,
+  count: number,
+): Promise<number> {
   const expected = count * payload.length
   let bytes = 0
   let done!: () => void
-  const arrived = new Promise<void>((resolve) => (done = resolve))
+  const arrived = new Promise<void>(resolve => (done = resolve))
   const count1 = (data: Buffer): void => {
     bytes += data.length
     if (bytes === expected) done()
@@ -522,19 +605,31 @@ async function benchPlain(cert: string, key: string): Promise<PlainFigures> {
       }
     }
     await guard('upload', async () => {
-      f.up = (BIG_COUNT * BIG) / MB / (await measure('ws upload', REPEATS, () => plainTransfer(server, client, serverSocket, 'up', big, BIG_COUNT)))
+      f.up =
+        (BIG_COUNT * BIG) /
+        MB /
+        (await measure('ws upload', REPEATS, () => plainTransfer(server, client, serverSocket, 'up', big, BIG_COUNT)))
     })
     await guard('download', async () => {
-      f.down = (BIG_COUNT * BIG) / MB / (await measure('ws download', REPEATS, () => plainTransfer(server, client, serverSocket, 'down', big, BIG_COUNT)))
+      f.down =
+        (BIG_COUNT * BIG) /
+        MB /
+        (await measure('ws download', REPEATS, () =>
+          plainTransfer(server, client, serverSocket, 'down', big, BIG_COUNT),
+        ))
     })
     await guard('small', async () => {
-      f.small = SMALL_COUNT / (await measure('ws small', REPEATS, () => plainTransfer(server, client, serverSocket, 'up', small, SMALL_COUNT)))
+      f.small =
+        SMALL_COUNT /
+        (await measure('ws small', REPEATS, () =>
+          plainTransfer(server, client, serverSocket, 'up', small, SMALL_COUNT),
+        ))
     })
     // one message on the open connection until the server's 'message' handler runs, spaced out
     await guard('one-way latency', async () => {
       const oneWay = async (): Promise<number> => {
         let done!: (at: number) => void
-        const arrived = new Promise<number>((resolve) => (done = resolve))
+        const arrived = new Promise<number>(resolve => (done = resolve))
         server.onMessage = () => done(performance.now())
         const t0 = performance.now()
         client.send(small)
@@ -554,7 +649,7 @@ async function benchPlain(cert: string, key: string): Promise<PlainFigures> {
       for (let r = 0; r < REPEATS; r++) {
         let count = 0
         let done!: () => void
-        const arrived = new Promise<void>((resolve) => (done = resolve))
+        const arrived = new Promise<void>(resolve => (done = resolve))
         server.onMessage = () => {
           if (++count === CONCURRENT) done()
         }
@@ -607,10 +702,42 @@ const lower = (a: number, b: number, base: number) => `${ratio(base / a)} / ${ra
 
 const none = '-'
 const rows: string[][] = [
-  [`throughput, 1 stream, 64 KiB msgs, client -> server (${TOTAL_MB} MB)`, mbs(wt.up), mbs(ws.up), mbs(plain.up), none, higher(wt.up, ws.up, plain.up), '>= 100 MB/s, >= 0.5x'],
-  [`throughput, 1 stream, 64 KiB msgs, server -> client (${TOTAL_MB} MB)`, mbs(wt.down), mbs(ws.down), mbs(plain.down), none, higher(wt.down, ws.down, plain.down), '>= 100 MB/s, >= 0.5x'],
-  [`100 B messages, client -> server, Observable source (${fmt(SMALL_COUNT)})`, rate(wt.smallObservable), rate(ws.smallObservable), rate(plain.small), none, higher(wt.smallObservable, ws.smallObservable, plain.small), '>= 0.5x'],
-  [`100 B messages, client -> server, AsyncIterable source (${fmt(SMALL_COUNT)})`, rate(wt.smallIterable), rate(ws.smallIterable), rate(plain.small), none, higher(wt.smallIterable, ws.smallIterable, plain.small), '>= 0.5x'],
+  [
+    `throughput, 1 stream, 64 KiB msgs, client -> server (${TOTAL_MB} MB)`,
+    mbs(wt.up),
+    mbs(ws.up),
+    mbs(plain.up),
+    none,
+    higher(wt.up, ws.up, plain.up),
+    '>= 100 MB/s, >= 0.5x',
+  ],
+  [
+    `throughput, 1 stream, 64 KiB msgs, server -> client (${TOTAL_MB} MB)`,
+    mbs(wt.down),
+    mbs(ws.down),
+    mbs(plain.down),
+    none,
+    higher(wt.down, ws.down, plain.down),
+    '>= 100 MB/s, >= 0.5x',
+  ],
+  [
+    `100 B messages, client -> server, Observable source (${fmt(SMALL_COUNT)})`,
+    rate(wt.smallObservable),
+    rate(ws.smallObservable),
+    rate(plain.small),
+    none,
+    higher(wt.smallObservable, ws.smallObservable, plain.small),
+    '>= 0.5x',
+  ],
+  [
+    `100 B messages, client -> server, AsyncIterable source (${fmt(SMALL_COUNT)})`,
+    rate(wt.smallIterable),
+    rate(ws.smallIterable),
+    rate(plain.small),
+    none,
+    higher(wt.smallIterable, ws.smallIterable, plain.small),
+    '>= 0.5x',
+  ],
   [
     `stream open, local (WT: the package's createUnidirectionalStream(), which our lane awaits)`,
     us(raw.create, raw.createP99),
@@ -629,12 +756,33 @@ const rows: string[][] = [
     lower(wt.open, ws.open, plain.oneWay),
     none,
   ],
-  [`${CONCURRENT} concurrent streams on 1 session, 1 msg each, all arrived (plain ws: ${CONCURRENT} connections)`, ms(wt.concurrent), ms(ws.concurrent), ms(plain.concurrent), none, lower(wt.concurrent, ws.concurrent, plain.concurrent), `${CONCURRENT} streams`],
-  [`  same, until all ${CONCURRENT} sends acknowledged`, ms(wt.concurrentDone), ms(ws.concurrentDone), 'n/a', none, 'n/a', ''],
+  [
+    `${CONCURRENT} concurrent streams on 1 session, 1 msg each, all arrived (plain ws: ${CONCURRENT} connections)`,
+    ms(wt.concurrent),
+    ms(ws.concurrent),
+    ms(plain.concurrent),
+    none,
+    lower(wt.concurrent, ws.concurrent, plain.concurrent),
+    `${CONCURRENT} streams`,
+  ],
+  [
+    `  same, until all ${CONCURRENT} sends acknowledged`,
+    ms(wt.concurrentDone),
+    ms(ws.concurrentDone),
+    'n/a',
+    none,
+    'n/a',
+    '',
+  ],
 ]
-console.log(`TLS on 127.0.0.1, client and server in one process; throughput and ${CONCURRENT}-stream rows: median of ${REPEATS} repetitions after a warm-up; latency rows: median (p99) of ${OPENS} samples ${SPACING_MS} ms apart after 20 warm-up; ratio = midstream WT / midstream WS against plain ws (> 1x is better than plain ws); raw WT package = @fails-components/webtransport alone on a raw session, no midstream on top`)
+console.log(
+  `TLS on 127.0.0.1, client and server in one process; throughput and ${CONCURRENT}-stream rows: median of ${REPEATS} repetitions after a warm-up; latency rows: median (p99) of ${OPENS} samples ${SPACING_MS} ms apart after 20 warm-up; ratio = midstream WT / midstream WS against plain ws (> 1x is better than plain ws); raw WT package = @fails-components/webtransport alone on a raw session, no midstream on top`,
+)
 console.log()
-printTable(['figure', 'midstream WT/HTTP2', 'midstream WebSocket', 'plain ws', 'raw WT package', 'WT / WS vs ws', 'goal'], rows)
+printTable(
+  ['figure', 'midstream WT/HTTP2', 'midstream WebSocket', 'plain ws', 'raw WT package', 'WT / WS vs ws', 'goal'],
+  rows,
+)
 const errors = [...wt.errors, ...ws.errors, ...plain.errors, ...raw.errors]
 if (errors.length > 0) {
   console.log()
@@ -646,6 +794,8 @@ console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 
 // everything is closed: the process should exit by itself; if not, say what keeps it alive
 setTimeout(() => {
-  console.error(`still running 5 s after the last figure; active resources: ${process.getActiveResourcesInfo().join(', ')}`)
+  console.error(
+    `still running 5 s after the last figure; active resources: ${process.getActiveResourcesInfo().join(', ')}`,
+  )
 }, 5000).unref()
 if (errors.length > 0) process.exitCode = 1

@@ -31,7 +31,15 @@ export function describeFile(path: string): string {
 function unreadable(path: string, what: string, error: unknown): CliError {
   const code = (error as NodeJS.ErrnoException | null)?.code
   const reason =
-    code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error)
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : error instanceof Error
+            ? error.message
+            : String(error)
   return new CliError(`cannot read ${what} ${describeFile(path)}: ${reason}`)
 }
 
@@ -77,7 +85,7 @@ export async function* readLines(path: string, what = 'file'): AsyncGenerator<Nu
   await checkReadable(path, what)
   const input: Readable = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
   let failure: unknown = null
-  input.on('error', (error) => {
+  input.on('error', error => {
     failure = error
   })
   const lines = createInterface({ input, crlfDelay: Infinity })
@@ -129,7 +137,8 @@ export function parseSeries(text: string, path: string): Float64Array {
     const out = new Float64Array(parsed.length)
     for (let i = 0; i < parsed.length; i++) {
       const v = parsed[i]
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new CliError(`${name}: element ${i} of the JSON array is not a finite number: ${JSON.stringify(v)}`)
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new CliError(`${name}: element ${i} of the JSON array is not a finite number: ${JSON.stringify(v)}`)
       out[i] = v
     }
     return out

@@ -12,27 +12,28 @@
  *
  * The library is imported through the package's own exports (`midstream`), as a user would.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
+
 import { realpathSync } from 'node:fs'
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { z } from 'zod'
 import {
   ADWIN,
-  KSWIN,
-  PageHinkley,
   classifyDynamics,
   createMonitor,
   dtw,
   dtwPath,
   editDistance,
-  findMatches,
-  lcsLength,
-  parseLtl,
   type Formula,
+  findMatches,
+  KSWIN,
+  lcsLength,
+  PageHinkley,
+  parseLtl,
 } from 'midstream'
+import { z } from 'zod'
 import pkg from '../package.json' with { type: 'json' }
 
 /** Longest numeric series, string or trace a tool accepts. */
@@ -56,59 +57,110 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 const numbers = (what: string) =>
   z
-    .array(z.number({ error: (issue) => (issue.input === null ? `${what} holds null (NaN and Infinity are not JSON numbers; send finite numbers)` : `${what} must hold finite numbers`) }))
+    .array(
+      z.number({
+        error: issue =>
+          issue.input === null
+            ? `${what} holds null (NaN and Infinity are not JSON numbers; send finite numbers)`
+            : `${what} must hold finite numbers`,
+      }),
+    )
     .max(MAX_LENGTH, { error: `${what} may hold at most ${MAX_LENGTH} numbers` })
 /** Why a value is not a sequence, pointing at the first bad element (a union's own issue would hide it). */
 function sequenceProblem(what: string, input: unknown): string {
   if (typeof input === 'string') return `${what} may hold at most ${MAX_LENGTH} characters`
   if (Array.isArray(input)) {
     if (input.length > MAX_LENGTH) return `${what} may hold at most ${MAX_LENGTH} numbers, got ${input.length}`
-    const i = input.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v))
+    const i = input.findIndex(v => typeof v !== 'number' || !Number.isFinite(v))
     if (i >= 0) {
       const v: unknown = input[i]
-      const hint = v === null || typeof v === 'number' ? ' (NaN and Infinity are not JSON numbers and arrive as null)' : ''
+      const hint =
+        v === null || typeof v === 'number' ? ' (NaN and Infinity are not JSON numbers and arrive as null)' : ''
       return `${what}[${i}] is ${typeof v === 'number' ? String(v) : JSON.stringify(v)}: ${what} must hold finite numbers${hint}`
     }
   }
   return `${what} must be an array of finite numbers or a string`
 }
 const sequence = (what: string) =>
-  z.union([numbers(what), z.string().max(MAX_LENGTH)], { error: (issue) => sequenceProblem(what, issue.input) })
+  z.union([numbers(what), z.string().max(MAX_LENGTH)], { error: issue => sequenceProblem(what, issue.input) })
 
 const compareInput = z.object({
   a: sequence('a').describe('First sequence: numbers, or a string (compared character by character)'),
   b: sequence('b').describe('Second sequence, of the same kind as a'),
-  algorithm: z.enum(['dtw', 'lcs', 'edit']).describe("'dtw': dynamic time warping distance; 'lcs': longest common subsequence length (and indel distance); 'edit': Levenshtein distance"),
-  window: z.number().int().min(0).optional().describe('DTW only: Sakoe-Chiba band half-width in samples (widened to |n - m| so a path exists)'),
+  algorithm: z
+    .enum(['dtw', 'lcs', 'edit'])
+    .describe(
+      "'dtw': dynamic time warping distance; 'lcs': longest common subsequence length (and indel distance); 'edit': Levenshtein distance",
+    ),
+  window: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('DTW only: Sakoe-Chiba band half-width in samples (widened to |n - m| so a path exists)'),
   path: z.boolean().optional().describe('DTW only: also return one optimal warping path as [i, j] pairs'),
-  cost: z.enum(['squared', 'absolute']).optional().describe("DTW only, numbers: per-pair cost (default 'squared', the UCR convention: no square root). Strings use a 0/1 cost"),
+  cost: z
+    .enum(['squared', 'absolute'])
+    .optional()
+    .describe(
+      "DTW only, numbers: per-pair cost (default 'squared', the UCR convention: no square root). Strings use a 0/1 cost",
+    ),
 })
 const compareOutput = z.object({
   algorithm: z.enum(['dtw', 'lcs', 'edit']),
-  distance: z.number().describe('dtw: accumulated cost; lcs: indel distance |a| + |b| - 2 length; edit: Levenshtein distance'),
+  distance: z
+    .number()
+    .describe('dtw: accumulated cost; lcs: indel distance |a| + |b| - 2 length; edit: Levenshtein distance'),
   length: z.number().int().optional().describe('lcs only: length of a longest common subsequence'),
-  path: z.array(z.tuple([z.number().int(), z.number().int()])).optional().describe('dtw with path: true: pairs [i, j] from [0, 0] to [n - 1, m - 1]'),
+  path: z
+    .array(z.tuple([z.number().int(), z.number().int()]))
+    .optional()
+    .describe('dtw with path: true: pairs [i, j] from [0, 0] to [n - 1, m - 1]'),
 })
 
 const matchesInput = z.object({
   series: numbers('series').min(1, { error: 'series is empty' }).describe('The series to search'),
   query: numbers('query').min(1, { error: 'query is empty' }).describe('The pattern to look for'),
-  threshold: z.number().min(0).optional().describe('Return every non-overlapping match with DTW distance <= threshold (default: only the best, or the k best)'),
+  threshold: z
+    .number()
+    .min(0)
+    .optional()
+    .describe(
+      'Return every non-overlapping match with DTW distance <= threshold (default: only the best, or the k best)',
+    ),
   window: z.number().int().min(0).optional().describe('Sakoe-Chiba band half-width in samples (default: none)'),
-  k: z.number().int().min(1).max(1000).optional().describe('At most this many matches, best first (default 1 without threshold)'),
+  k: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('At most this many matches, best first (default 1 without threshold)'),
   normalize: z.boolean().optional().describe('Compare shapes: z-normalise the query and every window (default false)'),
 })
 const matchSchema = z.object({ start: z.number().int(), end: z.number().int(), distance: z.number() })
-const matchesOutput = z.object({ matches: z.array(matchSchema).describe('Sorted by distance, then start; end is inclusive; a match excludes others starting within half the query length') })
+const matchesOutput = z.object({
+  matches: z
+    .array(matchSchema)
+    .describe(
+      'Sorted by distance, then start; end is inclusive; a match excludes others starting within half the query length',
+    ),
+})
 
 const dynamicsInput = z.object({
   series: numbers('series').describe(`At least ${MIN_DYNAMICS_LENGTH} samples of one variable, evenly spaced`),
-  dt: z.number().positive().optional().describe('Sampling interval, so the Lyapunov exponent is per unit time (default 1)'),
+  dt: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Sampling interval, so the Lyapunov exponent is per unit time (default 1)'),
 })
 const nullableNumber = z.number().nullable()
 const dynamicsOutput = z.object({
   regime: z.enum(['fixed-point', 'limit-cycle', 'chaotic', 'noise', 'unknown']),
-  lyapunov: nullableNumber.describe("Largest Lyapunov exponent (Rosenstein) per unit time; null where the verdict did not need it"),
+  lyapunov: nullableNumber.describe(
+    'Largest Lyapunov exponent (Rosenstein) per unit time; null where the verdict did not need it',
+  ),
   k01: nullableNumber.describe('0-1 test for chaos, K in [0, 1]; null where not computed'),
   permutationEntropy: nullableNumber.describe('Normalised permutation entropy of order 4'),
   delay: nullableNumber.describe('Embedding delay in samples; null where nothing was embedded'),
@@ -119,17 +171,37 @@ const dynamicsOutput = z.object({
 })
 
 const ltlInput = z.object({
-  formula: z.string().max(10_000).describe("LTL with past and metric operators, e.g. 'G !err', 'G (req -> F ack)', 'G (spike -> F[0,500ms] ack)'"),
-  trace: z.array(z.record(z.string(), z.unknown()), { error: 'trace must be an array of objects (events)' }).max(MAX_LENGTH, { error: `trace may hold at most ${MAX_LENGTH} events` }).describe('Events in order; an atom holds on an event when the event has that key set to true (missing: false)'),
-  atoms: z.array(z.string()).max(30).optional().describe('The atoms the formula may use; an atom outside the list is an error (catches typos). Default: any'),
-  timestamps: numbers('timestamps').optional().describe('Event times in ms, one per event, non-decreasing; needed for time-bounded operators'),
-  finished: z.boolean().optional().describe('Judge the trace as complete (LTLf, default true) or as the prefix of a longer run (LTL3: the verdict may be unknown)'),
+  formula: z
+    .string()
+    .max(10_000)
+    .describe("LTL with past and metric operators, e.g. 'G !err', 'G (req -> F ack)', 'G (spike -> F[0,500ms] ack)'"),
+  trace: z
+    .array(z.record(z.string(), z.unknown()), { error: 'trace must be an array of objects (events)' })
+    .max(MAX_LENGTH, { error: `trace may hold at most ${MAX_LENGTH} events` })
+    .describe('Events in order; an atom holds on an event when the event has that key set to true (missing: false)'),
+  atoms: z
+    .array(z.string())
+    .max(30)
+    .optional()
+    .describe('The atoms the formula may use; an atom outside the list is an error (catches typos). Default: any'),
+  timestamps: numbers('timestamps')
+    .optional()
+    .describe('Event times in ms, one per event, non-decreasing; needed for time-bounded operators'),
+  finished: z
+    .boolean()
+    .optional()
+    .describe(
+      'Judge the trace as complete (LTLf, default true) or as the prefix of a longer run (LTL3: the verdict may be unknown)',
+    ),
 })
 const ltlOutput = z.object({
   verdict: z.enum(['true', 'false', 'unknown']),
   violation: z
     .object({
-      index: z.number().int().describe('Index of the event that decided the violation; the trace length when it failed at the end'),
+      index: z
+        .number()
+        .int()
+        .describe('Index of the event that decided the violation; the trace length when it failed at the end'),
       event: z.unknown().optional().describe('That event (absent when it failed at the end)'),
       atEnd: z.boolean().describe('True when the trace ended without the formula being satisfied'),
     })
@@ -167,7 +239,9 @@ const driftInput = z.object({
     ),
 })
 const driftOutput = z.object({
-  detections: z.array(z.number().int()).describe('Indices of the values at which the detector flagged a change (it restarts after each)'),
+  detections: z
+    .array(z.number().int())
+    .describe('Indices of the values at which the detector flagged a change (it restarts after each)'),
   count: z.number().int(),
 })
 
@@ -176,7 +250,9 @@ class ToolInputError extends Error {
   override readonly name = 'ToolInputError'
 }
 
-function reply<T extends Record<string, unknown>>(structured: T): { content: Array<{ type: 'text'; text: string }>; structuredContent: T } {
+function reply<T extends Record<string, unknown>>(
+  structured: T,
+): { content: Array<{ type: 'text'; text: string }>; structuredContent: T } {
   return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured }
 }
 
@@ -184,8 +260,11 @@ function reply<T extends Record<string, unknown>>(structured: T): { content: Arr
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null)
 
 /** Runs a tool body; any error becomes a tool error with the message (the SDK does the same, this adds the tool's name). */
-function guarded<A, R>(tool: string, body: (args: A) => R): (args: A) => R | { content: Array<{ type: 'text'; text: string }>; isError: true } {
-  return (args) => {
+function guarded<A, R>(
+  tool: string,
+  body: (args: A) => R,
+): (args: A) => R | { content: Array<{ type: 'text'; text: string }>; isError: true } {
+  return args => {
     try {
       return body(args)
     } catch (error) {
@@ -198,26 +277,33 @@ function guarded<A, R>(tool: string, body: (args: A) => R): (args: A) => R | { c
 function atomsOf(f: Formula, into: Set<string>): Set<string> {
   if (f.kind === 'atom') into.add(f.name)
   else if ('operand' in f) atomsOf(f.operand, into)
-  else if ('left' in f) (atomsOf(f.left, into), atomsOf(f.right, into))
+  else if ('left' in f) atomsOf(f.left, into), atomsOf(f.right, into)
   return into
 }
 
 function compareSequences(args: z.infer<typeof compareInput>): ReturnType<typeof reply> {
   const { a, b, algorithm } = args
-  if (typeof a !== typeof b) throw new ToolInputError('a and b must be of the same kind: both arrays of numbers or both strings')
+  if (typeof a !== typeof b)
+    throw new ToolInputError('a and b must be of the same kind: both arrays of numbers or both strings')
   if (algorithm !== 'dtw') {
     for (const key of ['window', 'path', 'cost'] as const) {
-      if (args[key] !== undefined) throw new ToolInputError(`${key} applies to algorithm 'dtw' only, not '${algorithm}'`)
+      if (args[key] !== undefined)
+        throw new ToolInputError(`${key} applies to algorithm 'dtw' only, not '${algorithm}'`)
     }
     if (a.length * b.length > MAX_SEQUENCE_CELLS) {
-      throw new ToolInputError(`${a.length} x ${b.length} elements is over the limit of ${MAX_SEQUENCE_CELLS} cells for '${algorithm}'`)
+      throw new ToolInputError(
+        `${a.length} x ${b.length} elements is over the limit of ${MAX_SEQUENCE_CELLS} cells for '${algorithm}'`,
+      )
     }
-    if (algorithm === 'edit') return reply({ algorithm, distance: editDistance(a as ArrayLike<unknown>, b as ArrayLike<unknown>) })
+    if (algorithm === 'edit')
+      return reply({ algorithm, distance: editDistance(a as ArrayLike<unknown>, b as ArrayLike<unknown>) })
     const length = lcsLength(a as ArrayLike<unknown>, b as ArrayLike<unknown>)
     return reply({ algorithm, distance: a.length + b.length - 2 * length, length })
   }
-  if (a.length === 0 || b.length === 0) throw new ToolInputError(`${a.length === 0 ? 'a' : 'b'} is empty; DTW needs at least one element on each side`)
-  if (typeof a === 'string' && args.cost !== undefined) throw new ToolInputError('cost applies to numbers; strings are compared with a 0/1 cost')
+  if (a.length === 0 || b.length === 0)
+    throw new ToolInputError(`${a.length === 0 ? 'a' : 'b'} is empty; DTW needs at least one element on each side`)
+  if (typeof a === 'string' && args.cost !== undefined)
+    throw new ToolInputError('cost applies to numbers; strings are compared with a 0/1 cost')
   const n = a.length
   const m = b.length
   const w = Math.max(Math.min(args.window ?? Math.max(n, m), Math.max(n, m)), Math.abs(n - m))
@@ -225,7 +311,9 @@ function compareSequences(args: z.infer<typeof compareInput>): ReturnType<typeof
   const cells = Math.max(n, m) * width
   const limit = args.path === true ? MAX_DTW_PATH_CELLS : MAX_DTW_CELLS
   if ((args.path === true ? Math.max(n, m) * (2 * w + 1) : cells) > limit) {
-    throw new ToolInputError(`DTW of ${n} x ${m} samples${args.window === undefined ? '' : ` with window ${args.window}`} would fill more than the limit of ${limit} cells${args.path === true ? ' (path: true stores the matrix)' : ''}; pass a smaller window`)
+    throw new ToolInputError(
+      `DTW of ${n} x ${m} samples${args.window === undefined ? '' : ` with window ${args.window}`} would fill more than the limit of ${limit} cells${args.path === true ? ' (path: true stores the matrix)' : ''}; pass a smaller window`,
+    )
   }
   const band = args.window
   let result: { distance: number; path?: Array<[number, number]> }
@@ -243,21 +331,33 @@ function compareSequences(args: z.infer<typeof compareInput>): ReturnType<typeof
 
 function matches(args: z.infer<typeof matchesInput>): ReturnType<typeof reply> {
   const { series, query } = args
-  if (query.length > series.length) throw new ToolInputError(`query (${query.length} samples) is longer than series (${series.length})`)
+  if (query.length > series.length)
+    throw new ToolInputError(`query (${query.length} samples) is longer than series (${series.length})`)
   const m = query.length
   const windows = series.length - m + 1
   const width = Math.min(m, args.window === undefined ? m : 2 * args.window + 1)
   if (windows * m * width > MAX_SEARCH_CELLS) {
-    throw new ToolInputError(`searching ${windows} windows of ${m} samples${args.window === undefined ? ' without a window' : ` with window ${args.window}`} may take ${windows * m * width} DTW cells, over the limit of ${MAX_SEARCH_CELLS}; pass a smaller window or a shorter series`)
+    throw new ToolInputError(
+      `searching ${windows} windows of ${m} samples${args.window === undefined ? ' without a window' : ` with window ${args.window}`} may take ${windows * m * width} DTW cells, over the limit of ${MAX_SEARCH_CELLS}; pass a smaller window or a shorter series`,
+    )
   }
-  const found = findMatches(series, query, { threshold: args.threshold, band: args.window, k: args.k, normalize: args.normalize })
+  const found = findMatches(series, query, {
+    threshold: args.threshold,
+    band: args.window,
+    k: args.k,
+    normalize: args.normalize,
+  })
   return reply({ matches: found.map(({ start, end, distance }) => ({ start, end, distance })) })
 }
 
 function dynamics(args: z.infer<typeof dynamicsInput>): ReturnType<typeof reply> {
   const n = args.series.length
-  if (n < MIN_DYNAMICS_LENGTH) throw new ToolInputError(`series too short: ${n} values, analyze_dynamics needs at least ${MIN_DYNAMICS_LENGTH}`)
-  if (n > MAX_DYNAMICS_LENGTH) throw new ToolInputError(`series too long: ${n} values, analyze_dynamics takes at most ${MAX_DYNAMICS_LENGTH} (analyse a recent window)`)
+  if (n < MIN_DYNAMICS_LENGTH)
+    throw new ToolInputError(`series too short: ${n} values, analyze_dynamics needs at least ${MIN_DYNAMICS_LENGTH}`)
+  if (n > MAX_DYNAMICS_LENGTH)
+    throw new ToolInputError(
+      `series too long: ${n} values, analyze_dynamics takes at most ${MAX_DYNAMICS_LENGTH} (analyse a recent window)`,
+    )
   const r = classifyDynamics(args.series, { dt: args.dt })
   return reply({
     regime: r.regime,
@@ -278,19 +378,25 @@ function checkLtl(args: z.infer<typeof ltlInput>): ReturnType<typeof reply> {
   const used = atomsOf(formula, new Set())
   if (args.atoms !== undefined) {
     const allowed = new Set(args.atoms)
-    const unknown = [...used].filter((name) => !allowed.has(name))
-    if (unknown.length > 0) throw new ToolInputError(`the formula uses ${unknown.map((s) => JSON.stringify(s)).join(', ')}, not among atoms [${args.atoms.map((s) => JSON.stringify(s)).join(', ')}]`)
+    const unknown = [...used].filter(name => !allowed.has(name))
+    if (unknown.length > 0)
+      throw new ToolInputError(
+        `the formula uses ${unknown.map(s => JSON.stringify(s)).join(', ')}, not among atoms [${args.atoms.map(s => JSON.stringify(s)).join(', ')}]`,
+      )
   }
   if (args.timestamps !== undefined && args.timestamps.length !== trace.length) {
-    throw new ToolInputError(`timestamps has ${args.timestamps.length} entries for ${trace.length} events; give one per event`)
+    throw new ToolInputError(
+      `timestamps has ${args.timestamps.length} entries for ${trace.length} events; give one per event`,
+    )
   }
   let at = 0
   const predicates: Record<string, (event: Record<string, unknown>) => boolean> = {}
   for (const name of used) {
-    predicates[name] = (event) => {
-      const value = Object.prototype.hasOwnProperty.call(event, name) ? event[name] : undefined
+    predicates[name] = event => {
+      const value = Object.hasOwn(event, name) ? event[name] : undefined
       if (value === undefined) return false
-      if (typeof value !== 'boolean') throw new ToolInputError(`trace[${at}].${name} must be true or false (or absent), got ${JSON.stringify(value)}`)
+      if (typeof value !== 'boolean')
+        throw new ToolInputError(`trace[${at}].${name} must be true or false (or absent), got ${JSON.stringify(value)}`)
       return value
     }
   }
@@ -298,7 +404,12 @@ function checkLtl(args: z.infer<typeof ltlInput>): ReturnType<typeof reply> {
   for (at = 0; at < trace.length; at++) monitor.step(trace[at], args.timestamps?.[at])
   const verdict = args.finished === false ? monitor.verdict : monitor.finish()
   const v = monitor.violation
-  const violation = v === null ? undefined : v.atEnd ? { index: v.index, atEnd: true } : { index: v.index, event: v.event, atEnd: false }
+  const violation =
+    v === null
+      ? undefined
+      : v.atEnd
+        ? { index: v.index, atEnd: true }
+        : { index: v.index, event: v.event, atEnd: false }
   return reply({ verdict, ...(violation === undefined ? {} : { violation }), events: trace.length })
 }
 
@@ -306,14 +417,20 @@ function drift(args: z.infer<typeof driftInput>): ReturnType<typeof reply> {
   const { series, detector } = args
   const options = args.options ?? {}
   const allowed: readonly string[] = DRIFT_KEYS[detector]
-  const foreign = Object.keys(options).filter((key) => !allowed.includes(key))
-  if (foreign.length > 0) throw new ToolInputError(`options ${foreign.join(', ')} do not apply to ${detector}, which takes ${allowed.join(', ')}`)
+  const foreign = Object.keys(options).filter(key => !allowed.includes(key))
+  if (foreign.length > 0)
+    throw new ToolInputError(
+      `options ${foreign.join(', ')} do not apply to ${detector}, which takes ${allowed.join(', ')}`,
+    )
   let model: { update(x: number): void; readonly driftDetected: boolean }
   if (detector === 'adwin') model = new ADWIN(options)
   else if (detector === 'page-hinkley') model = new PageHinkley(options)
   else {
     const kswin = new KSWIN(options)
-    if (series.length * kswin.windowSize > MAX_KSWIN_WORK) throw new ToolInputError(`KSWIN over ${series.length} values with windowSize ${kswin.windowSize} is over the work limit of ${MAX_KSWIN_WORK}`)
+    if (series.length * kswin.windowSize > MAX_KSWIN_WORK)
+      throw new ToolInputError(
+        `KSWIN over ${series.length} values with windowSize ${kswin.windowSize} is over the work limit of ${MAX_KSWIN_WORK}`,
+      )
     model = kswin
   }
   const detections: number[] = []
@@ -345,7 +462,8 @@ export function createMcpServer(): McpServer {
     'find_matches',
     {
       title: 'Find a pattern in a series',
-      description: 'Exact subsequence search under DTW (UCR-suite cascade of lower bounds): the windows of the series, as long as the query, closest to it. Returns the best match, the k best, or all under a threshold, without trivial overlaps.',
+      description:
+        'Exact subsequence search under DTW (UCR-suite cascade of lower bounds): the windows of the series, as long as the query, closest to it. Returns the best match, the k best, or all under a threshold, without trivial overlaps.',
       inputSchema: matchesInput,
       outputSchema: matchesOutput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -367,7 +485,8 @@ export function createMcpServer(): McpServer {
     'check_ltl',
     {
       title: 'Check an LTL formula on a trace',
-      description: "Runs an LTL runtime monitor (future, past and time-bounded operators) over a trace of events and returns the verdict and, when false, the index and event that decided it. An atom holds on an event whose key of that name is true.",
+      description:
+        'Runs an LTL runtime monitor (future, past and time-bounded operators) over a trace of events and returns the verdict and, when false, the index and event that decided it. An atom holds on an event whose key of that name is true.',
       inputSchema: ltlInput,
       outputSchema: ltlOutput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -378,7 +497,8 @@ export function createMcpServer(): McpServer {
     'detect_drift',
     {
       title: 'Detect concept drift in a series',
-      description: 'Feeds the series to a drift detector (ADWIN, Page-Hinkley or KSWIN, as River implements them) and returns the indices at which it flagged a change.',
+      description:
+        'Feeds the series to a drift detector (ADWIN, Page-Hinkley or KSWIN, as River implements them) and returns the indices at which it flagged a change.',
       inputSchema: driftInput,
       outputSchema: driftOutput,
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
@@ -393,7 +513,9 @@ export function createMcpServer(): McpServer {
  * `http`, over Streamable HTTP at `http://127.0.0.1:<port>/mcp` (stateless: a fresh server per
  * request; port 0 picks a free one, see `url`). `close()` stops serving.
  */
-export async function startMcpServer(options: { http?: number } = {}): Promise<{ close(): Promise<void>; url?: string }> {
+export async function startMcpServer(
+  options: { http?: number } = {},
+): Promise<{ close(): Promise<void>; url?: string }> {
   if (options.http === undefined) {
     const server = createMcpServer()
     const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES })
@@ -401,7 +523,8 @@ export async function startMcpServer(options: { http?: number } = {}): Promise<{
     return { close: () => server.close() }
   }
   const port = options.http
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--http needs a port number in [0, 65535], got ${JSON.stringify(port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`--http needs a port number in [0, 65535], got ${JSON.stringify(port)}`)
   const http = createServer((req, res) => {
     handleHttp(req, res, http).catch((error: unknown) => {
       console.error('midstream mcp:', error)
@@ -422,14 +545,16 @@ export async function startMcpServer(options: { http?: number } = {}): Promise<{
     url,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        http.close((error) => (error ? reject(error) : resolve()))
+        http.close(error => (error ? reject(error) : resolve()))
         http.closeAllConnections()
       }),
   }
 }
 
 function writeJsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }))
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }))
 }
 
 async function handleHttp(req: IncomingMessage, res: ServerResponse, http: HttpServer): Promise<void> {
@@ -474,7 +599,7 @@ if (isMain() && (process.argv.includes('--stdio') || process.argv.includes('--ht
   const at = process.argv.indexOf('--http')
   const http = at >= 0 ? Number(process.argv[at + 1]) : undefined
   startMcpServer({ http }).then(
-    (started) => {
+    started => {
       if (started.url !== undefined) console.error(`midstream MCP server on ${started.url}`)
     },
     (error: unknown) => {

@@ -3,11 +3,11 @@ import { runDemo } from '../examples/demo'
 import { runDemoWithDashboard } from '../examples/demoDashboard'
 import pkg from '../package.json' with { type: 'json' }
 import { runAnalyze } from './commands/analyze'
-import { runCheck, type CheckOptions } from './commands/check'
-import { ALGORITHMS, runCompare, type CompareOptions } from './commands/compare'
+import { type CheckOptions, runCheck } from './commands/check'
+import { ALGORITHMS, type CompareOptions, runCompare } from './commands/compare'
+import { runServe, type ServeOptions } from './commands/serve'
 import { CliError, integerOption } from './io'
 import { startMcpServer } from './mcp'
-import { runServe, type ServeOptions } from './commands/serve'
 
 // Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
 const USAGE_ERROR = 2
@@ -23,13 +23,16 @@ const positiveNumber =
   (name: string) =>
   (value: string): number => {
     const x = Number(value)
-    if (value.trim() === '' || !Number.isFinite(x) || !(x > 0)) throw new InvalidArgumentError(`${name} must be a finite number > 0.`)
+    if (value.trim() === '' || !Number.isFinite(x) || !(x > 0))
+      throw new InvalidArgumentError(`${name} must be a finite number > 0.`)
     return x
   }
 
 program
   .command('demo')
-  .description('run the whole library on embedded data (scheduler, dtwMatch, attractorWindow, ltlGuard, metaLearn) with a terminal dashboard; ends by itself')
+  .description(
+    'run the whole library on embedded data (scheduler, dtwMatch, attractorWindow, ltlGuard, metaLearn) with a terminal dashboard; ends by itself',
+  )
   .option('--samples <n>', 'timers per precision measurement', integerOption('--samples', 10), 200)
   .option('--json', 'print one JSON line per section result instead of text (no dashboard)')
   .option('--dashboard', 'show the live terminal dashboard (default when standard output is a terminal)')
@@ -46,7 +49,10 @@ program
   .description('check a JSON-lines trace against an LTL formula (exit 0: holds, 1: violated, 2: bad input)')
   .argument('<formula>', "LTL formula, e.g. 'G (req -> F ack)'; metric bounds like F[0,500ms] need --time-field")
   .argument('<trace>', 'JSON-lines file, one event object per line (- for standard input); streamed, not loaded')
-  .option('--atoms <list>', 'atom definitions, comma-separated: name (event field name is truthy), name=field (field is truthy) or name=field:value (field equals value)')
+  .option(
+    '--atoms <list>',
+    'atom definitions, comma-separated: name (event field name is truthy), name=field (field is truthy) or name=field:value (field equals value)',
+  )
   .option('--closed-world', 'read atoms without a definition from the events as records of booleans (missing: false)')
   .option('--time-field <field>', 'event field holding the timestamp in ms (dotted path allowed)')
   .option('--json', 'print the result as one JSON object')
@@ -73,7 +79,11 @@ program
   .command('analyze')
   .description('classify the dynamics of a numeric series: fixed point, limit cycle, chaos or noise')
   .argument('<series>', 'one number per line, a JSON array, or CSV (first column; a header row is skipped)')
-  .option('--min-length <n>', 'shorter series are reported as unknown (default 200, at least 50)', integerOption('--min-length', 50))
+  .option(
+    '--min-length <n>',
+    'shorter series are reported as unknown (default 200, at least 50)',
+    integerOption('--min-length', 50),
+  )
   .option('--dt <seconds>', 'sampling interval, so the exponent is per unit time (default 1)', positiveNumber('--dt'))
   .option('--json', 'print the result as one JSON object')
   .action(async (series: string, options: { minLength?: number; dt?: number; json?: boolean }) => {
@@ -82,10 +92,24 @@ program
 
 program
   .command('serve')
-  .description('ingest over WebTransport and WebSocket, run the pipelines of a config file, serve the web dashboard and /metrics')
-  .option('--config <file>', 'pipelines, JSON or YAML: { channels: { <name>: { value, time, analyses: [{ dtwMatch | attractorWindow | ltl }] } } }')
-  .option('--host <host>', 'address the ingest servers listen on (a non-loopback host needs --token); the dashboard and /metrics stay on 127.0.0.1', '127.0.0.1')
-  .option('--port <n>', 'HTTP port of the dashboard (/) and /metrics on 127.0.0.1 (0: any free port)', integerOption('--port', 0), 8080)
+  .description(
+    'ingest over WebTransport and WebSocket, run the pipelines of a config file, serve the web dashboard and /metrics',
+  )
+  .option(
+    '--config <file>',
+    'pipelines, JSON or YAML: { channels: { <name>: { value, time, analyses: [{ dtwMatch | attractorWindow | ltl }] } } }',
+  )
+  .option(
+    '--host <host>',
+    'address the ingest servers listen on (a non-loopback host needs --token); the dashboard and /metrics stay on 127.0.0.1',
+    '127.0.0.1',
+  )
+  .option(
+    '--port <n>',
+    'HTTP port of the dashboard (/) and /metrics on 127.0.0.1 (0: any free port)',
+    integerOption('--port', 0),
+    8080,
+  )
   .option('--ws-port <n>', 'WebSocket (wss) ingest port', integerOption('--ws-port', 0), 4434)
   .option('--quic-port <n>', 'WebTransport ingest port', integerOption('--quic-port', 0), 4433)
   .option('--no-webtransport', 'WebSocket ingest only')
@@ -102,10 +126,17 @@ program
 
 program
   .command('mcp')
-  .description('serve the MCP tools (compare, find matches, analyse dynamics, check LTL, detect drift) over stdio, or Streamable HTTP on 127.0.0.1')
-  .option('--http <port>', 'serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio (0: any free port)', integerOption('--http', 0))
+  .description(
+    'serve the MCP tools (compare, find matches, analyse dynamics, check LTL, detect drift) over stdio, or Streamable HTTP on 127.0.0.1',
+  )
+  .option(
+    '--http <port>',
+    'serve Streamable HTTP on 127.0.0.1:<port>/mcp instead of stdio (0: any free port)',
+    integerOption('--http', 0),
+  )
   .action(async (options: { http?: number }) => {
-    if (options.http !== undefined && options.http > 65535) throw new CliError(`--http must be a port in [0, 65535], got ${options.http}`)
+    if (options.http !== undefined && options.http > 65535)
+      throw new CliError(`--http must be a port in [0, 65535], got ${options.http}`)
     const server = await startMcpServer({ http: options.http })
     if (server.url !== undefined) process.stderr.write(`midstream mcp: listening on ${server.url}\n`)
     const stop = (): void => void server.close().then(() => process.exit(0))

@@ -18,9 +18,36 @@
  * only the results are printed, one JSON line each. Given a `DashboardModel`, the sections also feed
  * it while they run (see `examples/demoDashboard.ts`, which draws it in the terminal).
  */
-import { Subject, asyncScheduler, bufferTime, connectable, debounceTime, filter, first, from, lastValueFrom, tap, type SchedulerLike } from 'rxjs'
-import { GaussianNaiveBayes, LtlViolationError, OnlineLogisticRegression, attractorWindow, createNanoScheduler, createVirtualNanoScheduler, dtwMatch, eventTime, ltlGuard, ltlVerdicts, metaLearn, scheduleOn, type OnlineLearner } from 'midstream'
+
+import {
+  attractorWindow,
+  createNanoScheduler,
+  createVirtualNanoScheduler,
+  dtwMatch,
+  eventTime,
+  GaussianNaiveBayes,
+  LtlViolationError,
+  ltlGuard,
+  ltlVerdicts,
+  metaLearn,
+  type OnlineLearner,
+  OnlineLogisticRegression,
+  scheduleOn,
+} from 'midstream'
 import type { DashboardModel } from 'midstream/sinks'
+import {
+  asyncScheduler,
+  bufferTime,
+  connectable,
+  debounceTime,
+  filter,
+  first,
+  from,
+  lastValueFrom,
+  type SchedulerLike,
+  Subject,
+  tap,
+} from 'rxjs'
 import { recordedAnswer } from './data/recordedAnswer'
 
 export interface DemoOptions {
@@ -61,7 +88,15 @@ export interface AttractorWindowResult {
   section: 'attractorWindow'
   readings: number
   truth: Array<{ start: number; end: number; regime: string }>
-  windows: Array<{ start: number; end: number; regime: string; permutationEntropy: number; lyapunov: number | null; k01: number | null; reason: string }>
+  windows: Array<{
+    start: number
+    end: number
+    regime: string
+    permutationEntropy: number
+    lyapunov: number | null
+    k01: number | null
+    reason: string
+  }>
   elapsedMs: number
 }
 
@@ -93,7 +128,11 @@ export interface LatenessSummary {
 
 export interface LtlGuardResult {
   section: 'ltlGuard'
-  rules: Array<{ name: string; formula: string; verdicts: Array<{ verdict: string; final: boolean; index: number; timestampMs: number | null }> }>
+  rules: Array<{
+    name: string
+    formula: string
+    verdicts: Array<{ verdict: string; final: boolean; index: number; timestampMs: number | null }>
+  }>
   guardedText: string
   guardedTokens: number
   stoppedBy: { formula: string; index: number; timestampMs: number | null } | null
@@ -109,7 +148,14 @@ export interface MetaLearnResult {
   modificationsRefused: number
 }
 
-export type DemoResult = ReplayResult | DtwMatchResult | AttractorWindowResult | SchedulerResult | TimerPrecisionResult | LtlGuardResult | MetaLearnResult
+export type DemoResult =
+  | ReplayResult
+  | DtwMatchResult
+  | AttractorWindowResult
+  | SchedulerResult
+  | TimerPrecisionResult
+  | LtlGuardResult
+  | MetaLearnResult
 
 /** What a section gets: where its prose goes, and the model to feed (if any). */
 interface Ctx {
@@ -129,7 +175,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult[]> 
     results.push(result)
     if (options.json) out(JSON.stringify(result))
     options.onResult?.(result)
-    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs))
+    if (pauseMs > 0) await new Promise(resolve => setTimeout(resolve, pauseMs))
   }
   ctx.print('midstream demo\n')
   await done(replayLlmAnswer(ctx))
@@ -157,12 +203,15 @@ function learnDriftingConcept({ print, model }: Ctx): MetaLearnResult {
   }
   const logistic = (rate: number, averaging?: number) => (): OnlineLearner<number[], number, number> => {
     const model = new OnlineLogisticRegression(3, { learningRate: rate, averaging })
-    const scaled = (x: number[]) => x.map((v) => v / 10)
-    return { predict: (x) => (model.predict(scaled(x)) > 0.5 ? 1 : 0), learn: (x, y) => model.learn(scaled(x), y as 0 | 1) }
+    const scaled = (x: number[]) => x.map(v => v / 10)
+    return {
+      predict: x => (model.predict(scaled(x)) > 0.5 ? 1 : 0),
+      learn: (x, y) => model.learn(scaled(x), y as 0 | 1),
+    }
   }
   const naiveBayes = (): OnlineLearner<number[], number, number> => {
     const model = new GaussianNaiveBayes<number>(3)
-    return { predict: (x) => model.predict(x) ?? 0, learn: (x, y) => model.learn(x, y) }
+    return { predict: x => model.predict(x) ?? 0, learn: (x, y) => model.learn(x, y) }
   }
   let correct = 0
   let windowCorrect = 0
@@ -177,11 +226,18 @@ function learnDriftingConcept({ print, model }: Ctx): MetaLearnResult {
         task: 'classification',
         candidates: { averaged: logistic(0.5, 0.002), plain: logistic(0.5), naiveBayes },
         // when the ensemble is doing badly, start the selector over; never twice in a row
-        rules: [{ name: 'restartSelector', when: (s) => s.ensembleLoss > 0.2, apply: (c) => c.resetSelector(), events: ['switch'] }],
+        rules: [
+          {
+            name: 'restartSelector',
+            when: s => s.ensembleLoss > 0.2,
+            apply: c => c.resetSelector(),
+            events: ['switch'],
+          },
+        ],
         safety: ['G (switch -> X !switch)'],
       }),
     )
-    .subscribe((step) => {
+    .subscribe(step => {
       const right = step.prediction === observations[step.index].y ? 1 : 0
       correct += right
       windowCorrect += right
@@ -194,16 +250,28 @@ function learnDriftingConcept({ print, model }: Ctx): MetaLearnResult {
       if ((step.index + 1) % 2500 === 0) {
         const favoured = [String(step.levels[1].belief), String(step.levels[2].belief)]
         windows.push({ end: step.index + 1, accuracy: windowCorrect / 2500, favoured })
-        rows.push(`   ${String(step.index + 1).padStart(6)}: last 2 500 ${((windowCorrect / 2500) * 100).toFixed(1)}% right, favoured ${favoured[0]}, ${favoured[1]}`)
+        rows.push(
+          `   ${String(step.index + 1).padStart(6)}: last 2 500 ${((windowCorrect / 2500) * 100).toFixed(1)}% right, favoured ${favoured[0]}, ${favoured[1]}`,
+        )
         model?.series('metaLearn accuracy %').push((windowCorrect / 2500) * 100, clock())
         model?.count('SEA samples', 2500, clock())
         windowCorrect = 0
       }
     })
   for (const row of rows) print(row)
-  print(`   prequential accuracy ${((correct / observations.length) * 100).toFixed(1)}%; self-modifications applied ${applied}, refused by 'G (switch -> X !switch)' ${refused}`)
+  print(
+    `   prequential accuracy ${((correct / observations.length) * 100).toFixed(1)}%; self-modifications applied ${applied}, refused by 'G (switch -> X !switch)' ${refused}`,
+  )
   print('')
-  return { section: 'metaLearn', samples: observations.length, windows, drifts, accuracy: correct / observations.length, modificationsApplied: applied, modificationsRefused: refused }
+  return {
+    section: 'metaLearn',
+    samples: observations.length,
+    windows,
+    drifts,
+    accuracy: correct / observations.length,
+    modificationsApplied: applied,
+    modificationsRefused: refused,
+  }
 }
 
 function guardAnswer({ print, model }: Ctx): LtlGuardResult {
@@ -227,7 +295,7 @@ function guardAnswer({ print, model }: Ctx): LtlGuardResult {
     const verdicts: LtlGuardResult['rules'][number]['verdicts'] = []
     from(recordedAnswer)
       .pipe(ltlVerdicts(rule, { atoms, time }))
-      .subscribe((v) => {
+      .subscribe(v => {
         changes.push(`${v.final ? 'at the end' : `after token #${v.index} (${v.timestamp} ms)`}: ${v.verdict}`)
         verdicts.push({ verdict: v.verdict, final: v.final, index: v.index, timestampMs: v.timestamp ?? null })
         // the dashboard keeps the event that decided the verdict (a final verdict that repeats it adds nothing)
@@ -249,7 +317,7 @@ function guardAnswer({ print, model }: Ctx): LtlGuardResult {
         tokens++
         model?.count('guarded tokens', 1, clock())
       },
-      error: (e) => {
+      error: e => {
         if (e instanceof LtlViolationError) {
           stoppedBy = { formula: e.formula, index: e.index, timestampMs: e.timestamp ?? null }
           stoppedText = `${e.formula} at token #${e.index} (${e.timestamp} ms)`
@@ -274,10 +342,12 @@ function replayLlmAnswer({ print, model }: Ctx): ReplayResult {
   const stalls: number[] = []
   tokens.pipe(first()).subscribe(([t]) => (firstTokenAt = t))
   let windowIndex = 0
-  tokens.pipe(bufferTime(windowMs, scheduler)).subscribe((batch) => {
+  tokens.pipe(bufferTime(windowMs, scheduler)).subscribe(batch => {
     const start = windowIndex++ * windowMs
     if (batch.length > 0 || start < recordedAnswer[recordedAnswer.length - 1][0]) {
-      rows.push(`   ${String(start).padStart(5)}-${String(start + windowMs).padEnd(5)} ms ${String(batch.length).padStart(3)} tokens  ${'#'.repeat(batch.length)}`)
+      rows.push(
+        `   ${String(start).padStart(5)}-${String(start + windowMs).padEnd(5)} ms ${String(batch.length).padStart(3)} tokens  ${'#'.repeat(batch.length)}`,
+      )
       windows.push({ startMs: start, endMs: start + windowMs, tokens: batch.length })
       model?.series(`LLM tokens per ${windowMs} ms`).push(batch.length, clock())
       model?.count('LLM tokens', batch.length, clock())
@@ -290,10 +360,18 @@ function replayLlmAnswer({ print, model }: Ctx): ReplayResult {
   const last = recordedAnswer[recordedAnswer.length - 1][0]
   print(`   time to first token ${firstTokenAt} ms; ${recordedAnswer.length} tokens in ${last} ms of recording`)
   for (const row of rows) print(row)
-  const midStalls = stalls.filter((t) => t < last)
-  print(`   stalls of 200 ms or more after the tokens at: ${midStalls.map((t) => `${t} ms`).join(', ') || 'none'}`)
+  const midStalls = stalls.filter(t => t < last)
+  print(`   stalls of 200 ms or more after the tokens at: ${midStalls.map(t => `${t} ms`).join(', ') || 'none'}`)
   print('')
-  return { section: 'replay', tokens: recordedAnswer.length, firstTokenMs: firstTokenAt, durationMs: last, windowMs, windows, stallsAfterMs: midStalls }
+  return {
+    section: 'replay',
+    tokens: recordedAnswer.length,
+    firstTokenMs: firstTokenAt,
+    durationMs: last,
+    windowMs,
+    windows,
+    stallsAfterMs: midStalls,
+  }
 }
 
 function matchPatterns({ print, model }: Ctx): DtwMatchResult {
@@ -308,24 +386,29 @@ function matchPatterns({ print, model }: Ctx): DtwMatchResult {
     for (let k = 0; k < 60; k++) readings.push(noise())
     const length = Math.round(spike.length * stretch)
     planted.push({ start: readings.length, end: readings.length + length - 1, stretch })
-    for (let j = 0; j < length; j++) readings.push(spike[Math.min(spike.length - 1, Math.floor(j / stretch))] + noise() * 0.3)
+    for (let j = 0; j < length; j++)
+      readings.push(spike[Math.min(spike.length - 1, Math.floor(j / stretch))] + noise() * 0.3)
   }
   for (let k = 0; k < 60; k++) readings.push(noise())
   const matches: DtwMatchResult['matches'] = []
   from(readings)
     .pipe(
-      tap((v) => {
+      tap(v => {
         model?.series('telemetry').push(v, clock())
         model?.count('telemetry', 1, clock())
       }),
       dtwMatch({ spike }, { threshold: 6 }),
     )
-    .subscribe((m) => {
+    .subscribe(m => {
       matches.push({ pattern: m.pattern, start: m.start, end: m.end, distance: m.distance })
       model?.match({ pattern: m.pattern, start: m.start, end: m.end, distance: m.distance, time: clock() })
     })
-  print(`   ${readings.length} readings; planted at ${planted.map(({ start, end }) => `[${start}, ${end}]`).join(', ')}`)
-  print(`   found ${matches.length}: ${matches.map((m) => `[${m.start}, ${m.end}] (distance ${m.distance.toFixed(2)})`).join(', ')}`)
+  print(
+    `   ${readings.length} readings; planted at ${planted.map(({ start, end }) => `[${start}, ${end}]`).join(', ')}`,
+  )
+  print(
+    `   found ${matches.length}: ${matches.map(m => `[${m.start}, ${m.end}] (distance ${m.distance.toFixed(2)})`).join(', ')}`,
+  )
   print('')
   return { section: 'dtwMatch', readings: readings.length, pattern: 'spike', planted, matches }
 }
@@ -358,14 +441,26 @@ function regimeChanges({ print, model }: Ctx): AttractorWindowResult {
       }),
       attractorWindow({ window: 500, hop: 250 }),
     )
-    .subscribe((w) => {
+    .subscribe(w => {
       const chaotic = !Number.isNaN(w.lyapunov)
-      windows.push({ start: w.start, end: w.end, regime: w.regime, permutationEntropy: w.permutationEntropy, lyapunov: chaotic ? w.lyapunov : null, k01: chaotic ? w.k01 : null, reason: w.reason })
+      windows.push({
+        start: w.start,
+        end: w.end,
+        regime: w.regime,
+        permutationEntropy: w.permutationEntropy,
+        lyapunov: chaotic ? w.lyapunov : null,
+        k01: chaotic ? w.k01 : null,
+        reason: w.reason,
+      })
       const figures = chaotic ? `  lambda ${w.lyapunov.toFixed(3).padStart(6)}  K ${w.k01.toFixed(2).padStart(5)}` : ''
-      print(`   ${String(w.start).padStart(4)}-${String(w.end).padEnd(4)} ${w.regime.padEnd(11)} PE ${w.permutationEntropy.toFixed(2)}${figures}  ${w.reason.split(':')[0]}`)
+      print(
+        `   ${String(w.start).padStart(4)}-${String(w.end).padEnd(4)} ${w.regime.padEnd(11)} PE ${w.permutationEntropy.toFixed(2)}${figures}  ${w.reason.split(':')[0]}`,
+      )
     })
   const elapsedMs = performance.now() - started
-  print(`   truth: limit-cycle 0-1499, chaotic 1500-2999, noise 3000-3999, fixed-point 4000-4999; ${windows.length} windows in ${elapsedMs.toFixed(0)} ms`)
+  print(
+    `   truth: limit-cycle 0-1499, chaotic 1500-2999, noise 3000-3999, fixed-point 4000-4999; ${windows.length} windows in ${elapsedMs.toFixed(0)} ms`,
+  )
   print('')
   const truth = [
     { start: 0, end: 1499, regime: 'limit-cycle' },
@@ -379,7 +474,9 @@ function regimeChanges({ print, model }: Ctx): AttractorWindowResult {
 async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerResult> {
   const bursts = 20
   const perBurst = 2000
-  print(`4. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`)
+  print(
+    `4. One NanoScheduler, two pipelines: ${bursts} bursts of ${perBurst} telemetry readings (priority low) and the alarms among them (critical)`,
+  )
   const scheduler = createNanoScheduler({ policy: 'priority' })
   const readings = new Subject<Reading>()
   const bulkLatency: number[] = []
@@ -389,7 +486,7 @@ async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerRes
     lastValueFrom(
       readings.pipe(
         scheduleOn(scheduler, { priority: 'low', batchSize: 64 }),
-        tap((r) => {
+        tap(r => {
           smoothed = exponentialSmoothing(smoothed, r.celsius)
           bulkLatency.push(scheduler.now() - r.at)
         }),
@@ -398,9 +495,9 @@ async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerRes
     ),
     lastValueFrom(
       readings.pipe(
-        filter((r) => r.celsius > 49.5),
+        filter(r => r.celsius > 49.5),
         scheduleOn(scheduler, { priority: 'critical', deadline: 1 }),
-        tap((r) => {
+        tap(r => {
           const late = scheduler.now() - r.at
           alarmLatency.push(late)
           // the dashboard's lateness panel: how long after it was read each alarm was delivered
@@ -413,9 +510,10 @@ async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerRes
   ])
   let i = 0
   for (let b = 0; b < bursts; b++) {
-    for (let k = 0; k < perBurst; k++, i++) readings.next({ i, celsius: 40 + 9 * Math.sin(i / 700) + ((i * 7919) % 13) / 13, at: scheduler.now() })
+    for (let k = 0; k < perBurst; k++, i++)
+      readings.next({ i, celsius: 40 + 9 * Math.sin(i / 700) + ((i * 7919) % 13) / 13, at: scheduler.now() })
     model?.count('bulk readings', perBurst, clock())
-    await new Promise((resolve) => setTimeout(resolve, 1))
+    await new Promise(resolve => setTimeout(resolve, 1))
   }
   readings.complete()
   await done
@@ -423,11 +521,26 @@ async function prioritisedTelemetry({ print, model }: Ctx): Promise<SchedulerRes
   const alarms = { values: alarmLatency.length, p50Ms: median(alarmLatency), maxMs: Math.max(...alarmLatency) }
   const bulk = { values: bulkLatency.length, p50Ms: median(bulkLatency), maxMs: Math.max(...bulkLatency) }
   print('   pipeline   values   delivery latency p50     max')
-  print(`   alarms   ${String(alarms.values).padStart(8)}   ${ms(alarms.p50Ms).padStart(12)}  ${ms(alarms.maxMs).padStart(9)}`)
-  print(`   bulk     ${String(bulk.values).padStart(8)}   ${ms(bulk.p50Ms).padStart(12)}  ${ms(bulk.maxMs).padStart(9)}`)
-  print(`   ${stats.completed} scheduled tasks carried ${alarms.values + bulk.values} values; ${stats.missedDeadlines} alarm deadlines (1 ms) missed; smoothed temperature ${smoothed.toFixed(2)} C`)
+  print(
+    `   alarms   ${String(alarms.values).padStart(8)}   ${ms(alarms.p50Ms).padStart(12)}  ${ms(alarms.maxMs).padStart(9)}`,
+  )
+  print(
+    `   bulk     ${String(bulk.values).padStart(8)}   ${ms(bulk.p50Ms).padStart(12)}  ${ms(bulk.maxMs).padStart(9)}`,
+  )
+  print(
+    `   ${stats.completed} scheduled tasks carried ${alarms.values + bulk.values} values; ${stats.missedDeadlines} alarm deadlines (1 ms) missed; smoothed temperature ${smoothed.toFixed(2)} C`,
+  )
   print('')
-  return { section: 'scheduler', bursts, perBurst, alarms, bulk, tasks: stats.completed, missedDeadlines: stats.missedDeadlines, smoothedCelsius: smoothed }
+  return {
+    section: 'scheduler',
+    bursts,
+    perBurst,
+    alarms,
+    bulk,
+    tasks: stats.completed,
+    missedDeadlines: stats.missedDeadlines,
+    smoothedCelsius: smoothed,
+  }
 }
 
 interface Reading {
@@ -459,14 +572,24 @@ async function timerPrecision({ print }: Ctx, samples: number): Promise<TimerPre
   print('   scheduler             p50        p99        max')
   print(`   NanoScheduler   ${fmt(nano)}`)
   print(`   asyncScheduler  ${fmt(rx)}`)
-  print(`   asyncScheduler p99 / NanoScheduler p99 = ${(rx.p99 / nano.p99).toFixed(1)} (medians: ${(rx.p50 / nano.p50).toFixed(0)}x)`)
-  const us = (s: { p50: number; p99: number; max: number }): LatenessSummary => ({ p50Us: s.p50 / 1000, p99Us: s.p99 / 1000, maxUs: s.max / 1000 })
+  print(
+    `   asyncScheduler p99 / NanoScheduler p99 = ${(rx.p99 / nano.p99).toFixed(1)} (medians: ${(rx.p50 / nano.p50).toFixed(0)}x)`,
+  )
+  const us = (s: { p50: number; p99: number; max: number }): LatenessSummary => ({
+    p50Us: s.p50 / 1000,
+    p99Us: s.p99 / 1000,
+    maxUs: s.max / 1000,
+  })
   return { section: 'timerPrecision', samples, delayMs: 1, nanoScheduler: us(nano), asyncScheduler: us(rx) }
 }
-async function lateness(scheduler: SchedulerLike, delayMs: number, n: number): Promise<{ p50: number; p99: number; max: number }> {
+async function lateness(
+  scheduler: SchedulerLike,
+  delayMs: number,
+  n: number,
+): Promise<{ p50: number; p99: number; max: number }> {
   const samples = new Float64Array(n)
   for (let i = 0; i < n; i++) {
-    samples[i] = await new Promise<number>((resolve) => {
+    samples[i] = await new Promise<number>(resolve => {
       const due = performance.now() + delayMs
       scheduler.schedule(() => resolve(performance.now() - due), delayMs)
     })
@@ -477,7 +600,7 @@ async function lateness(scheduler: SchedulerLike, delayMs: number, n: number): P
 }
 
 function fmt(s: { p50: number; p99: number; max: number }): string {
-  return [s.p50, s.p99, s.max].map((ns) => us(ns).padStart(9)).join('  ')
+  return [s.p50, s.p99, s.max].map(ns => us(ns).padStart(9)).join('  ')
 }
 
 function us(ns: number): string {

@@ -7,7 +7,7 @@
  * `midstream/terminal` (ink, React) and `midstream/sinks` are imported here lazily, only when this
  * runs, so `midstream demo --json` and runs without a dashboard never load them.
  */
-import { runDemo, type DemoOptions, type DemoResult } from './demo'
+import { type DemoOptions, type DemoResult, runDemo } from './demo'
 
 export interface DemoDashboardOptions extends Pick<DemoOptions, 'precisionSamples'> {
   /** Where the summary goes after the dashboard stopped; default console.log. */
@@ -24,13 +24,26 @@ export const DASHBOARD_TITLE = 'midstream demo'
 
 export async function runDemoWithDashboard(options: DemoDashboardOptions = {}): Promise<DemoResult[]> {
   const print = options.print ?? ((line: string) => console.log(line))
-  const [{ DashboardModel }, { renderDashboard }] = await Promise.all([import('midstream/sinks'), import('midstream/terminal')])
+  const [{ DashboardModel }, { renderDashboard }] = await Promise.all([
+    import('midstream/sinks'),
+    import('midstream/terminal'),
+  ])
   const model = new DashboardModel({ points: 125, matches: 8 })
-  const ui = renderDashboard(model, { title: DASHBOARD_TITLE, refreshMs: options.refreshMs ?? 250, stdout: options.stdout, now: () => Date.now() })
+  const ui = renderDashboard(model, {
+    title: DASHBOARD_TITLE,
+    refreshMs: options.refreshMs ?? 250,
+    stdout: options.stdout,
+    now: () => Date.now(),
+  })
   let results: DemoResult[]
   try {
     // the sections' prose would tear through ink's frames: keep it, show the summary afterwards
-    results = await runDemo({ print: () => undefined, precisionSamples: options.precisionSamples, model, pauseMs: options.pauseMs ?? 500 })
+    results = await runDemo({
+      print: () => undefined,
+      precisionSamples: options.precisionSamples,
+      model,
+      pauseMs: options.pauseMs ?? 500,
+    })
   } finally {
     ui.stop()
   }
@@ -44,11 +57,11 @@ export async function runDemoWithDashboard(options: DemoDashboardOptions = {}): 
 export function summarise(r: DemoResult): string {
   switch (r.section) {
     case 'replay':
-      return `replay: first token at ${r.firstTokenMs} ms, ${r.tokens} tokens in ${r.durationMs} ms; stalls after ${r.stallsAfterMs.map((t) => `${t} ms`).join(', ') || 'none'}`
+      return `replay: first token at ${r.firstTokenMs} ms, ${r.tokens} tokens in ${r.durationMs} ms; stalls after ${r.stallsAfterMs.map(t => `${t} ms`).join(', ') || 'none'}`
     case 'dtwMatch':
-      return `dtwMatch: ${r.matches.length} of ${r.planted.length} planted spikes found in ${r.readings} readings: ${r.matches.map((m) => `[${m.start}, ${m.end}]`).join(', ')}`
+      return `dtwMatch: ${r.matches.length} of ${r.planted.length} planted spikes found in ${r.readings} readings: ${r.matches.map(m => `[${m.start}, ${m.end}]`).join(', ')}`
     case 'attractorWindow': {
-      const regimes = r.windows.map((w) => w.regime).filter((x, i, all) => i === 0 || all[i - 1] !== x)
+      const regimes = r.windows.map(w => w.regime).filter((x, i, all) => i === 0 || all[i - 1] !== x)
       return `attractorWindow: ${r.windows.length} windows, regimes in order: ${regimes.join(' > ')}`
     }
     case 'scheduler':

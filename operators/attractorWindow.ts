@@ -1,15 +1,15 @@
-import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import {
-  classifyWith,
-  resolveClassifyOptions,
   type ClassifyOptions,
+  classifyWith,
   type DynamicsReport,
   type KnownWindowFacts,
   type Regime,
+  resolveClassifyOptions,
 } from '../src/attractor/classifyDynamics'
 import { SlidingPermutationEntropy } from '../src/attractor/permutationEntropy'
 import { describeValue } from '../src/errors'
+import { subscribeLinked } from './subscribeLinked'
 
 export interface AttractorWindowOptions<T> extends ClassifyOptions {
   /** Values per window (an integer >= the classifier's `minLength`, default 200). Required. */
@@ -69,25 +69,41 @@ export interface AttractorWindowReport extends DynamicsReport {
  *   .subscribe((w) => w.regime === 'chaotic' && alert(`chaos from ${w.startTime}: lambda = ${w.lyapunov}`))
  * ```
  */
-export function attractorWindow<T = number>(options: AttractorWindowOptions<T>): OperatorFunction<T, AttractorWindowReport> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`attractorWindow needs options with a window, got ${describeValue(options)}`)
+export function attractorWindow<T = number>(
+  options: AttractorWindowOptions<T>,
+): OperatorFunction<T, AttractorWindowReport> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`attractorWindow needs options with a window, got ${describeValue(options)}`)
   const { window, hop = window, select, time, scheduler, onInvalid = 'error', onSkip } = options
   const settings = resolveClassifyOptions(options, 'attractorWindow: ')
   if (!Number.isInteger(window) || window < settings.minLength) {
-    throw new RangeError(`attractorWindow: window must be an integer >= minLength (${settings.minLength}), got ${describeValue(window)}`)
+    throw new RangeError(
+      `attractorWindow: window must be an integer >= minLength (${settings.minLength}), got ${describeValue(window)}`,
+    )
   }
-  if (!Number.isInteger(hop) || hop < 1 || hop > window) throw new RangeError(`attractorWindow: hop must be an integer in [1, window], got ${describeValue(hop)}`)
+  if (!Number.isInteger(hop) || hop < 1 || hop > window)
+    throw new RangeError(`attractorWindow: hop must be an integer in [1, window], got ${describeValue(hop)}`)
   const reestimateEvery = options.reestimateEvery ?? Math.max(1, Math.round(window / hop))
-  if (!Number.isInteger(reestimateEvery) || reestimateEvery < 1) throw new RangeError(`attractorWindow: reestimateEvery must be an integer >= 1, got ${describeValue(reestimateEvery)}`)
-  if (onInvalid !== 'error' && onInvalid !== 'skip') throw new RangeError(`attractorWindow: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
-  for (const [name, f] of [['select', select], ['time', time], ['onSkip', onSkip]] as const) {
-    if (f !== undefined && typeof f !== 'function') throw new TypeError(`attractorWindow: ${name} must be a function, got ${describeValue(f)}`)
+  if (!Number.isInteger(reestimateEvery) || reestimateEvery < 1)
+    throw new RangeError(
+      `attractorWindow: reestimateEvery must be an integer >= 1, got ${describeValue(reestimateEvery)}`,
+    )
+  if (onInvalid !== 'error' && onInvalid !== 'skip')
+    throw new RangeError(`attractorWindow: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
+  for (const [name, f] of [
+    ['select', select],
+    ['time', time],
+    ['onSkip', onSkip],
+  ] as const) {
+    if (f !== undefined && typeof f !== 'function')
+      throw new TypeError(`attractorWindow: ${name} must be a function, got ${describeValue(f)}`)
   }
-  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function')) throw new TypeError(`attractorWindow: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
+  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function'))
+    throw new TypeError(`attractorWindow: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
   const timed = time !== undefined || scheduler !== undefined
 
-  return (source) =>
-    new Observable<AttractorWindowReport>((subscriber) => {
+  return source =>
+    new Observable<AttractorWindowReport>(subscriber => {
       let values: Float64Array | null = new Float64Array(window)
       let times: Float64Array | null = timed ? new Float64Array(window) : null
       let ordered: Float64Array | null = new Float64Array(window)
@@ -103,15 +119,26 @@ export function attractorWindow<T = number>(options: AttractorWindowOptions<T>):
         ordered!.set(values!.subarray(head), 0)
         ordered!.set(values!.subarray(0, head), window - head)
         const known: KnownWindowFacts = { permutationEntropy: entropy.value() }
-        let report = carried !== null && carried.uses < reestimateEvery ? classifyWith(ordered!, settings, { ...known, delay: carried.delay, dimension: carried.dimension }) : null
+        let report =
+          carried !== null && carried.uses < reestimateEvery
+            ? classifyWith(ordered!, settings, { ...known, delay: carried.delay, dimension: carried.dimension })
+            : null
         if (report !== null && report.regime !== carried!.regime) report = null
         if (report === null) {
           report = classifyWith(ordered!, settings, known)
           // an embedding is worth carrying only where it led to a verdict
-          carried = Number.isNaN(report.delay) || report.regime === 'unknown' ? null : { delay: report.delay, dimension: report.dimension, regime: report.regime, uses: 0 }
+          carried =
+            Number.isNaN(report.delay) || report.regime === 'unknown'
+              ? null
+              : { delay: report.delay, dimension: report.dimension, regime: report.regime, uses: 0 }
         }
         if (carried !== null) carried.uses++
-        const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = { ...report, start: kept - window, end: kept - 1, skipped }
+        const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = {
+          ...report,
+          start: kept - window,
+          end: kept - 1,
+          skipped,
+        }
         if (times !== null) {
           out.startTime = times[head]
           out.endTime = times[(kept - 1) % window]
@@ -166,7 +193,7 @@ export function attractorWindow<T = number>(options: AttractorWindowOptions<T>):
           }
           subscriber.next(report)
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
 

@@ -1,9 +1,9 @@
-import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
+import { checkBand } from '../src/compare/dtw'
 import { NormalizedWindowMatcher, prepareNormalized, type WindowMatch } from '../src/compare/normalizedWindowMatcher'
 import { Spring } from '../src/compare/spring'
-import { checkBand } from '../src/compare/dtw'
 import { describeValue } from '../src/errors'
+import { subscribeLinked } from './subscribeLinked'
 
 /** A query: numbers, or vectors of one dimension (vectors only without `normalize`). */
 export type DtwQuery = ArrayLike<number> | ArrayLike<ArrayLike<number>>
@@ -49,7 +49,6 @@ interface Matcher {
   flush(): WindowMatch | null
 }
 
-
 /**
  * Finds time-warped occurrences of one or more patterns in a stream of numbers or vectors.
  *
@@ -80,16 +79,25 @@ export function dtwMatch<T = number | ArrayLike<number>>(
   patterns: DtwQuery | Record<string, DtwQuery>,
   options: DtwMatchOptions<T>,
 ): OperatorFunction<T, DtwMatchEvent> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`dtwMatch needs options with a threshold, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`dtwMatch needs options with a threshold, got ${describeValue(options)}`)
   const { threshold, band, normalize = false, cost = 'squared', select, time, onInvalid = 'error', onSkip } = options
   if (typeof threshold !== 'number' || !(threshold > 0) || threshold === Infinity) {
     throw new RangeError(`dtwMatch: threshold must be a finite number > 0, got ${describeValue(threshold)}`)
   }
-  if (typeof normalize !== 'boolean') throw new TypeError(`dtwMatch: normalize must be a boolean, got ${describeValue(normalize)}`)
-  if (cost !== 'squared' && cost !== 'absolute') throw new RangeError(`dtwMatch: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-  if (onInvalid !== 'error' && onInvalid !== 'skip') throw new RangeError(`dtwMatch: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
-  for (const [name, f] of [['select', select], ['time', time], ['onSkip', onSkip]] as const) {
-    if (f !== undefined && typeof f !== 'function') throw new TypeError(`dtwMatch: ${name} must be a function, got ${describeValue(f)}`)
+  if (typeof normalize !== 'boolean')
+    throw new TypeError(`dtwMatch: normalize must be a boolean, got ${describeValue(normalize)}`)
+  if (cost !== 'squared' && cost !== 'absolute')
+    throw new RangeError(`dtwMatch: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
+  if (onInvalid !== 'error' && onInvalid !== 'skip')
+    throw new RangeError(`dtwMatch: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
+  for (const [name, f] of [
+    ['select', select],
+    ['time', time],
+    ['onSkip', onSkip],
+  ] as const) {
+    if (f !== undefined && typeof f !== 'function')
+      throw new TypeError(`dtwMatch: ${name} must be a function, got ${describeValue(f)}`)
   }
   checkBand(band, 'dtwMatch: ')
   const named = namedPatterns(patterns)
@@ -97,7 +105,8 @@ export function dtwMatch<T = number | ArrayLike<number>>(
   const dimension = new Spring(named[0][1], { epsilon: threshold }).dimension
   const makers = named.map(([name, query]): (() => Matcher) => {
     const dim = new Spring(query, { epsilon: threshold }).dimension
-    if (dim !== dimension) throw new RangeError(`dtwMatch: pattern ${JSON.stringify(name)} has dimension ${dim}, the first ${dimension}`)
+    if (dim !== dimension)
+      throw new RangeError(`dtwMatch: pattern ${JSON.stringify(name)} has dimension ${dim}, the first ${dimension}`)
     if (!normalize) return () => new Spring(query, { epsilon: threshold, cost, timed: time !== undefined })
     const prepared = prepareNormalized(name, query, band, cost, threshold)
     return () => new NormalizedWindowMatcher(prepared)
@@ -105,9 +114,9 @@ export function dtwMatch<T = number | ArrayLike<number>>(
   const names = named.map(([name]) => name)
   const timed = time !== undefined
 
-  return (source) =>
-    new Observable<DtwMatchEvent>((subscriber) => {
-      let matchers: Matcher[] = makers.map((make) => make())
+  return source =>
+    new Observable<DtwMatchEvent>(subscriber => {
+      let matchers: Matcher[] = makers.map(make => make())
       let index = 0
 
       const emit = (k: number, found: WindowMatch): void => {
@@ -131,7 +140,9 @@ export function dtwMatch<T = number | ArrayLike<number>>(
             subscriber.error(error)
             return
           }
-          const problem = invalid(value, dimension) ?? (timed && (typeof at !== 'number' || !Number.isFinite(at)) ? `has time ${describeValue(at)}` : null)
+          const problem =
+            invalid(value, dimension) ??
+            (timed && (typeof at !== 'number' || !Number.isFinite(at)) ? `has time ${describeValue(at)}` : null)
           if (problem !== null) {
             if (onInvalid === 'error') {
               subscriber.error(new TypeError(`dtwMatch: element #${i} ${problem}`))
@@ -156,7 +167,7 @@ export function dtwMatch<T = number | ArrayLike<number>>(
             if (found !== null) emit(k, found)
           }
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete() {
           for (let k = 0; k < matchers.length; k++) {
             if (subscriber.closed) return
@@ -175,13 +186,16 @@ export function dtwMatch<T = number | ArrayLike<number>>(
 }
 
 function namedPatterns(patterns: unknown): Array<[string, DtwQuery]> {
-  if (patterns === null || typeof patterns !== 'object') throw new TypeError(`dtwMatch: patterns must be a query or a record of queries, got ${describeValue(patterns)}`)
+  if (patterns === null || typeof patterns !== 'object')
+    throw new TypeError(`dtwMatch: patterns must be a query or a record of queries, got ${describeValue(patterns)}`)
   if (typeof (patterns as ArrayLike<unknown>).length === 'number') return [['query', patterns as DtwQuery]]
   const entries = Object.entries(patterns as Record<string, DtwQuery>)
   if (entries.length === 0) throw new RangeError('dtwMatch: the record of patterns is empty')
   for (const [name, query] of entries) {
     if (query === null || typeof query !== 'object' || typeof query.length !== 'number') {
-      throw new TypeError(`dtwMatch: pattern ${JSON.stringify(name)} must be an array of numbers or vectors, got ${describeValue(query)}`)
+      throw new TypeError(
+        `dtwMatch: pattern ${JSON.stringify(name)} must be an array of numbers or vectors, got ${describeValue(query)}`,
+      )
     }
   }
   return entries
@@ -189,13 +203,17 @@ function namedPatterns(patterns: unknown): Array<[string, DtwQuery]> {
 
 /** Why `value` cannot be matched (a phrase after "element #i"), or null when it can. */
 function invalid(value: unknown, dimension: number): string | null {
-  if (dimension === 0) return typeof value === 'number' && Number.isFinite(value) ? null : `must be a finite number, got ${describeValue(value)}`
+  if (dimension === 0)
+    return typeof value === 'number' && Number.isFinite(value)
+      ? null
+      : `must be a finite number, got ${describeValue(value)}`
   if (value === null || typeof value !== 'object' || (value as ArrayLike<number>).length !== dimension) {
     return `must be a vector of dimension ${dimension}, got ${describeValue(value)}`
   }
   for (let k = 0; k < dimension; k++) {
     const v = (value as ArrayLike<number>)[k]
-    if (typeof v !== 'number' || !Number.isFinite(v)) return `has component ${k} = ${describeValue(v)}, not a finite number`
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return `has component ${k} = ${describeValue(v)}, not a finite number`
   }
   return null
 }

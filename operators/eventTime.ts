@@ -1,7 +1,7 @@
-import { subscribeLinked } from './subscribeLinked'
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
+import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
+import { subscribeLinked } from './subscribeLinked'
 
 export interface EventTimeOptions {
   /** A record older than the clock: `'error'` (default) fails the stream naming it; `'pass'` emits it without moving the clock. */
@@ -33,14 +33,18 @@ export function eventTime<T>(
   options: EventTimeOptions = {},
 ): MonoTypeOperatorFunction<T> {
   if (scheduler === null || typeof scheduler !== 'object' || typeof scheduler.advanceTo !== 'function') {
-    throw new TypeError(`eventTime needs a virtual scheduler (createVirtualNanoScheduler), got ${describeValue(scheduler)}`)
+    throw new TypeError(
+      `eventTime needs a virtual scheduler (createVirtualNanoScheduler), got ${describeValue(scheduler)}`,
+    )
   }
-  if (typeof timeOf !== 'function') throw new TypeError(`eventTime needs a timestamp function, got ${describeValue(timeOf)}`)
+  if (typeof timeOf !== 'function')
+    throw new TypeError(`eventTime needs a timestamp function, got ${describeValue(timeOf)}`)
   const onLate = options.onLate ?? 'error'
-  if (onLate !== 'error' && onLate !== 'pass') throw new RangeError(`onLate must be 'error' or 'pass', got ${describeValue(onLate)}`)
+  if (onLate !== 'error' && onLate !== 'pass')
+    throw new RangeError(`onLate must be 'error' or 'pass', got ${describeValue(onLate)}`)
 
-  return (source) =>
-    new Observable<T>((subscriber) => {
+  return source =>
+    new Observable<T>(subscriber => {
       let index = 0
       return subscribeLinked(subscriber, source, {
         next(value) {
@@ -49,10 +53,14 @@ export function eventTime<T>(
           try {
             time = timeOf(value)
             if (typeof time !== 'number' || !Number.isFinite(time)) {
-              throw new TypeError(`eventTime: timestamp of value #${i} must be a finite number, got ${describeValue(time)}`)
+              throw new TypeError(
+                `eventTime: timestamp of value #${i} must be a finite number, got ${describeValue(time)}`,
+              )
             }
             if (time < scheduler.now() && onLate === 'error') {
-              throw new RangeError(`eventTime: value #${i} has timestamp ${time}, earlier than the clock (${scheduler.now()})`)
+              throw new RangeError(
+                `eventTime: value #${i} has timestamp ${time}, earlier than the clock (${scheduler.now()})`,
+              )
             }
             scheduler.advanceTo(time)
           } catch (error) {
@@ -61,7 +69,7 @@ export function eventTime<T>(
           }
           if (!subscriber.closed) subscriber.next(value)
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
     })

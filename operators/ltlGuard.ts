@@ -1,8 +1,8 @@
-import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../src/errors'
-import { formatLtl, type Formula } from '../src/ltl/formula'
+import { type Formula, formatLtl } from '../src/ltl/formula'
 import { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from '../src/ltl/monitor'
+import { subscribeLinked } from './subscribeLinked'
 
 /** A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it. */
 export class LtlViolationError extends Error {
@@ -13,7 +13,11 @@ export class LtlViolationError extends Error {
   readonly timestamp: number | undefined
   readonly atEnd: boolean
   constructor(violation: Violation) {
-    const where = violation.atEnd ? `when the stream ended after ${violation.index} events` : violation.index < 0 ? 'before any event (no trace satisfies it)' : `at event #${violation.index}${violation.timestamp === undefined ? '' : ` (t = ${violation.timestamp} ms)`}`
+    const where = violation.atEnd
+      ? `when the stream ended after ${violation.index} events`
+      : violation.index < 0
+        ? 'before any event (no trace satisfies it)'
+        : `at event #${violation.index}${violation.timestamp === undefined ? '' : ` (t = ${violation.timestamp} ms)`}`
     super(`${violation.formula} violated ${where}`)
     this.formula = violation.formula
     this.index = violation.index
@@ -61,20 +65,33 @@ export interface Annotated<T> {
  * }))
  * ```
  */
-export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>, options: LtlGuardOptions<T> & { onViolation: 'annotate' }): OperatorFunction<T, Annotated<T>>
-export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>, options?: LtlGuardOptions<T>): OperatorFunction<T, T>
-export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>, options: LtlGuardOptions<T> = {}): OperatorFunction<T, T | Annotated<T>> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`ltlGuard: options must be an object, got ${describeValue(options)}`)
+export function ltlGuard<T>(
+  specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
+  options: LtlGuardOptions<T> & { onViolation: 'annotate' },
+): OperatorFunction<T, Annotated<T>>
+export function ltlGuard<T>(
+  specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
+  options?: LtlGuardOptions<T>,
+): OperatorFunction<T, T>
+export function ltlGuard<T>(
+  specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
+  options: LtlGuardOptions<T> = {},
+): OperatorFunction<T, T | Annotated<T>> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`ltlGuard: options must be an object, got ${describeValue(options)}`)
   const { onViolation = 'error', time, scheduler } = options
-  if (onViolation !== 'error' && onViolation !== 'complete' && onViolation !== 'annotate') throw new RangeError(`ltlGuard: onViolation must be 'error', 'complete' or 'annotate', got ${describeValue(onViolation)}`)
+  if (onViolation !== 'error' && onViolation !== 'complete' && onViolation !== 'annotate')
+    throw new RangeError(
+      `ltlGuard: onViolation must be 'error', 'complete' or 'annotate', got ${describeValue(onViolation)}`,
+    )
   checkClock(time, scheduler, 'ltlGuard')
   const named = namedSpecs(specs)
   // built once now so that a bad formula or a missing atom throws at call time
   for (const [, spec] of named) createMonitor<T>(spec, options)
   const names = named.map(([name]) => name)
 
-  return (source) =>
-    new Observable<T | Annotated<T>>((subscriber) => {
+  return source =>
+    new Observable<T | Annotated<T>>(subscriber => {
       const monitors: Monitor<T>[] = named.map(([, spec]) => createMonitor<T>(spec, options))
       const violated = (): Violation | null => {
         for (const m of monitors) if (m.violation !== null) return m.violation
@@ -107,7 +124,7 @@ export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Recor
           else if (onViolation === 'error') subscriber.error(new LtlViolationError(violation))
           else subscriber.complete()
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete() {
           for (const m of monitors) m.finish()
           const violation = violated()
@@ -120,8 +137,10 @@ export function ltlGuard<T>(specs: LtlSpec | readonly LtlSpec[] | Readonly<Recor
 }
 
 export function checkClock(time: unknown, scheduler: SchedulerLike | undefined, name: string): void {
-  if (time !== undefined && typeof time !== 'function') throw new TypeError(`${name}: time must be a function, got ${describeValue(time)}`)
-  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function')) throw new TypeError(`${name}: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
+  if (time !== undefined && typeof time !== 'function')
+    throw new TypeError(`${name}: time must be a function, got ${describeValue(time)}`)
+  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function'))
+    throw new TypeError(`${name}: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
 }
 
 function namedSpecs(specs: unknown): Array<[string, LtlSpec]> {

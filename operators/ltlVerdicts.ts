@@ -1,8 +1,8 @@
-import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { createMonitor, type Verdict } from '../src/ltl/monitor'
 import { checkClock, type LtlGuardOptions, type LtlSpec } from './ltlGuard'
+import { subscribeLinked } from './subscribeLinked'
 
 /** A verdict as `ltlVerdicts` reports it. */
 export interface VerdictChange {
@@ -27,13 +27,17 @@ export interface VerdictChange {
  *   .subscribe(({ verdict, index }) => console.log(`after #${index}: ${verdict}`))
  * ```
  */
-export function ltlVerdicts<T>(spec: LtlSpec, options: Omit<LtlGuardOptions<T>, 'onViolation'> = {}): OperatorFunction<T, VerdictChange> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`ltlVerdicts: options must be an object, got ${describeValue(options)}`)
+export function ltlVerdicts<T>(
+  spec: LtlSpec,
+  options: Omit<LtlGuardOptions<T>, 'onViolation'> = {},
+): OperatorFunction<T, VerdictChange> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`ltlVerdicts: options must be an object, got ${describeValue(options)}`)
   const { time, scheduler } = options
   checkClock(time, scheduler, 'ltlVerdicts')
   createMonitor<T>(spec, options)
-  return (source) =>
-    new Observable<VerdictChange>((subscriber) => {
+  return source =>
+    new Observable<VerdictChange>(subscriber => {
       const monitor = createMonitor<T>(spec, options)
       let last: Verdict = monitor.verdict
       if (last !== 'unknown') subscriber.next({ verdict: last, index: -1, timestamp: undefined, final: false })
@@ -53,7 +57,7 @@ export function ltlVerdicts<T>(spec: LtlSpec, options: Omit<LtlGuardOptions<T>, 
             subscriber.next({ verdict, index: monitor.index - 1, timestamp: lastTime, final: false })
           }
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete() {
           subscriber.next({ verdict: monitor.finish(), index: monitor.index, timestamp: lastTime, final: true })
           subscriber.complete()

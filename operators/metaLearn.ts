@@ -1,7 +1,7 @@
-import { subscribeLinked } from './subscribeLinked'
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { MetaLearner, type MetaLearnerConfig, type MetaStep } from '../src/learn/metaLearner'
+import { subscribeLinked } from './subscribeLinked'
 
 /** An observation: features, and the target when it is known (prediction comes first, then learning). */
 export interface Observation<X, Y> {
@@ -29,17 +29,23 @@ export interface Observation<X, Y> {
  * })).subscribe(({ prediction, chosen, drift }) => ...)
  * ```
  */
-export function metaLearn<X, Y, P>(config: MetaLearnerConfig<X, Y, P>): OperatorFunction<Observation<X, Y>, MetaStep<P>> {
+export function metaLearn<X, Y, P>(
+  config: MetaLearnerConfig<X, Y, P>,
+): OperatorFunction<Observation<X, Y>, MetaStep<P>> {
   new MetaLearner(config) // a bad config throws now
-  return (source) =>
-    new Observable<MetaStep<P>>((subscriber) => {
+  return source =>
+    new Observable<MetaStep<P>>(subscriber => {
       const learner = new MetaLearner(config)
       let index = 0
       const subscription = subscribeLinked(subscriber, source, {
         next(observation) {
           const i = index++
           if (observation === null || typeof observation !== 'object' || !('x' in observation)) {
-            subscriber.error(new TypeError(`metaLearn: observation #${i} must be an object { x, y? }, got ${describeValue(observation)}`))
+            subscriber.error(
+              new TypeError(
+                `metaLearn: observation #${i} must be an object { x, y? }, got ${describeValue(observation)}`,
+              ),
+            )
             return
           }
           let out: MetaStep<P>
@@ -51,7 +57,7 @@ export function metaLearn<X, Y, P>(config: MetaLearnerConfig<X, Y, P>): Operator
           }
           subscriber.next(out)
         },
-        error: (error) => subscriber.error(error),
+        error: error => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
       return () => subscription.unsubscribe()

@@ -1,9 +1,9 @@
-import { subscribeLinked } from './subscribeLinked'
-import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs'
+import { type MonoTypeOperatorFunction, Observable, type Subscription } from 'rxjs'
 import { BufferOverflowError, describeValue } from '../src/errors'
-import { priorityLevel, type Priority } from '../src/scheduler/policy'
-import { ChunkedQueue } from '../src/structures/chunkedQueue'
 import type { NanoScheduler } from '../src/scheduler/nanoScheduler'
+import { type Priority, priorityLevel } from '../src/scheduler/policy'
+import { ChunkedQueue } from '../src/structures/chunkedQueue'
+import { subscribeLinked } from './subscribeLinked'
 
 export interface ScheduleOnOptions<T> {
   /** Priority of each value: a constant, or a function of the value. Default `'normal'`. */
@@ -40,19 +40,24 @@ const NO_LEVEL = -1
  * bulk$.pipe(scheduleOn(scheduler, { priority: (x) => (x.urgent ? 'high' : 'low') }))
  * ```
  */
-export function scheduleOn<T>(scheduler: NanoScheduler, options: ScheduleOnOptions<T> = {}): MonoTypeOperatorFunction<T> {
+export function scheduleOn<T>(
+  scheduler: NanoScheduler,
+  options: ScheduleOnOptions<T> = {},
+): MonoTypeOperatorFunction<T> {
   if (scheduler === null || typeof scheduler !== 'object' || typeof scheduler.scheduleTask !== 'function') {
     throw new TypeError(`scheduleOn needs a NanoScheduler (from createNanoScheduler), got ${describeValue(scheduler)}`)
   }
   const { priority = 'normal', deadline, batchSize = 1024, bufferLimit = Infinity } = options
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`)
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`)
   if (!(bufferLimit > 0)) throw new RangeError(`bufferLimit must be > 0, got ${describeValue(bufferLimit)}`)
-  const levelOf = typeof priority === 'function' ? (value: T) => priorityLevel(priority(value)) : constant(priorityLevel(priority))
+  const levelOf =
+    typeof priority === 'function' ? (value: T) => priorityLevel(priority(value)) : constant(priorityLevel(priority))
   if (deadline !== undefined && typeof deadline !== 'function') checkDeadline(deadline)
   const baseLevel = typeof priority === 'function' ? priorityLevel('normal') : levelOf(undefined as T)
 
-  return (source) =>
-    new Observable<T>((subscriber) => {
+  return source =>
+    new Observable<T>(subscriber => {
       const buffer = new ChunkedQueue<T>()
       let ended: { error: unknown } | 'complete' | null = null
       let task: Subscription | null = null
@@ -146,9 +151,9 @@ function constant<T>(level: number): (value: T) => number {
   return () => level
 }
 
-function checkDeadline(value: unknown, of?: unknown): number {
+function checkDeadline(value: unknown, ...of: unknown[]): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
-    const subject = arguments.length > 1 ? ` for value ${describeValue(of)}` : ''
+    const subject = of.length > 0 ? ` for value ${describeValue(of[0])}` : ''
     throw new TypeError(`deadline must be a number of milliseconds${subject}, got ${describeValue(value)}`)
   }
   return value

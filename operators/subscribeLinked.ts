@@ -1,4 +1,4 @@
-import { Subscription, type Observable, type Observer, type Subscriber } from 'rxjs'
+import { type Observable, type Observer, type Subscriber, Subscription } from 'rxjs'
 
 /**
  * Subscribes `source` with `observer` through an inner subscriber that `outer` owns. When the
@@ -7,7 +7,11 @@ import { Subscription, type Observable, type Observer, type Subscriber } from 'r
  * subscription object does not exist until the burst is over, so an endless synchronous source
  * would never stop.
  */
-export function subscribeLinked<T>(outer: Subscriber<unknown>, source: Observable<T>, observer: Partial<Observer<T>>): Subscription {
+export function subscribeLinked<T>(
+  outer: Subscriber<unknown>,
+  source: Observable<T>,
+  observer: Partial<Observer<T>>,
+): Subscription {
   const inner = new LinkedSubscriber(observer)
   outer.add(inner)
   // RxJS treats an object that is both an Observer and a Subscription as the subscriber itself

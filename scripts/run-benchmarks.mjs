@@ -16,12 +16,14 @@ const benchDir = join(root, 'bench')
 const filters = process.argv.slice(2)
 
 const files = readdirSync(benchDir)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-  .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
+  .filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  .filter(f => filters.length === 0 || filters.some(w => f.includes(w)))
   .sort()
 
 if (files.length === 0) {
-  console.error(`no benchmark in ${relative(process.cwd(), benchDir) || 'bench'} matches ${filters.join(', ') || '*.ts'}`)
+  console.error(
+    `no benchmark in ${relative(process.cwd(), benchDir) || 'bench'} matches ${filters.join(', ') || '*.ts'}`,
+  )
   process.exit(1)
 }
 
@@ -38,7 +40,11 @@ for (const file of files) {
   const result = spawnSync(command[0], [...command.slice(1), path], { cwd: root, stdio: 'inherit' })
   const seconds = ((Date.now() - t0) / 1000).toFixed(1)
   if (result.error || result.status !== 0) {
-    const why = result.error ? result.error.message : result.signal ? `signal ${result.signal}` : `exit code ${result.status}`
+    const why = result.error
+      ? result.error.message
+      : result.signal
+        ? `signal ${result.signal}`
+        : `exit code ${result.status}`
     console.error(`\nbench/${file} FAILED (${why}) after ${seconds} s`)
     failed.push(file)
   } else {
@@ -46,7 +52,9 @@ for (const file of files) {
   }
 }
 
-console.log(`\n${files.length - failed.length} of ${files.length} benchmarks ran in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+console.log(
+  `\n${files.length - failed.length} of ${files.length} benchmarks ran in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+)
 if (failed.length > 0) {
   console.error(`failed: ${failed.join(', ')}`)
   process.exit(1)

@@ -1,5 +1,33 @@
 /** midstream/sinks: where results go. */
-export { quicSink, wsSink, sendTo, type SinkOptions } from './transport'
-export { metrics, prometheusSink, metricsHandler, MidstreamMetrics, MetricsRegistrationError, DEFAULT_LATENCY_BUCKETS_SECONDS, type MetricsOptions, type MidstreamCollectors, type PrometheusSinkOptions, type PrometheusSinkKind } from './metrics'
-export { DashboardModel, dashboardSink, tapSeries, tapCount, nearestRank, type DashboardModelOptions, type DashboardSnapshot, type SeriesHandle, type SeriesSnapshot, type MatchInfo, type MatchSnapshot, type VerdictSnapshot, type LatenessSnapshot, type RateSnapshot, type DashboardSinkOptions } from './dashboard'
-export { webDashboard, type WebDashboard, type WebDashboardOptions } from './webDashboard'
+
+export {
+  DashboardModel,
+  type DashboardModelOptions,
+  type DashboardSinkOptions,
+  type DashboardSnapshot,
+  dashboardSink,
+  type LatenessSnapshot,
+  type MatchInfo,
+  type MatchSnapshot,
+  nearestRank,
+  type RateSnapshot,
+  type SeriesHandle,
+  type SeriesSnapshot,
+  tapCount,
+  tapSeries,
+  type VerdictSnapshot,
+} from './dashboard'
+export {
+  DEFAULT_LATENCY_BUCKETS_SECONDS,
+  type MetricsOptions,
+  MetricsRegistrationError,
+  type MidstreamCollectors,
+  MidstreamMetrics,
+  metrics,
+  metricsHandler,
+  type PrometheusSinkKind,
+  type PrometheusSinkOptions,
+  prometheusSink,
+} from './metrics'
+export { quicSink, type SinkOptions, sendTo, wsSink } from './transport'
+export { type WebDashboard, type WebDashboardOptions, webDashboard } from './webDashboard'

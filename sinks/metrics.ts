@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { map, type MonoTypeOperatorFunction } from 'rxjs'
+import { type MonoTypeOperatorFunction, map } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { Verdict } from '../src/ltl/monitor'
 
@@ -16,7 +16,9 @@ export class MetricsRegistrationError extends Error {
     /** The full metric name that is taken. */
     readonly metricName: string,
   ) {
-    super(`metrics: the registry already has a metric named ${JSON.stringify(metricName)} (use a fresh registry or another prefix)`)
+    super(
+      `metrics: the registry already has a metric named ${JSON.stringify(metricName)} (use a fresh registry or another prefix)`,
+    )
   }
 }
 
@@ -62,18 +64,70 @@ export class MidstreamMetrics {
     this.registry = registry
     this.prefix = prefix
     const registers = [registry]
-    const names = ['elements_total', 'matches_total', 'verdicts_total', 'dropped_total', 'drifts_total', 'lateness_seconds', 'element_latency_seconds', 'transport_sessions']
-    for (const name of names) if (registry.getSingleMetric(prefix + name) !== undefined) throw new MetricsRegistrationError(prefix + name)
+    const names = [
+      'elements_total',
+      'matches_total',
+      'verdicts_total',
+      'dropped_total',
+      'drifts_total',
+      'lateness_seconds',
+      'element_latency_seconds',
+      'transport_sessions',
+    ]
+    for (const name of names)
+      if (registry.getSingleMetric(prefix + name) !== undefined) throw new MetricsRegistrationError(prefix + name)
     const b = [...buckets]
     this.collectors = {
-      elementsTotal: new Counter({ name: `${prefix}elements_total`, help: 'Elements that passed a pipeline stage.', labelNames: ['pipeline', 'stage'] as const, registers }),
-      matchesTotal: new Counter({ name: `${prefix}matches_total`, help: 'Pattern matches emitted (dtwMatch), by pattern.', labelNames: ['pipeline', 'pattern'] as const, registers }),
-      verdictsTotal: new Counter({ name: `${prefix}verdicts_total`, help: 'LTL verdict events emitted (ltlVerdicts), by formula and verdict.', labelNames: ['pipeline', 'formula', 'verdict'] as const, registers }),
-      droppedTotal: new Counter({ name: `${prefix}dropped_total`, help: 'Elements dropped, by reason.', labelNames: ['pipeline', 'reason'] as const, registers }),
-      driftsTotal: new Counter({ name: `${prefix}drifts_total`, help: 'Concept drifts detected, by detector.', labelNames: ['pipeline', 'detector'] as const, registers }),
-      latenessSeconds: new Histogram({ name: `${prefix}lateness_seconds`, help: 'Scheduler lateness: task start minus its due time, in seconds.', labelNames: ['pipeline'] as const, buckets: b, registers }),
-      elementLatencySeconds: new Histogram({ name: `${prefix}element_latency_seconds`, help: 'Latency of an element at a pipeline stage, in seconds.', labelNames: ['pipeline', 'stage'] as const, buckets: b, registers }),
-      transportSessions: new Gauge({ name: `${prefix}transport_sessions`, help: 'Open transport sessions, by server.', labelNames: ['server'] as const, registers }),
+      elementsTotal: new Counter({
+        name: `${prefix}elements_total`,
+        help: 'Elements that passed a pipeline stage.',
+        labelNames: ['pipeline', 'stage'] as const,
+        registers,
+      }),
+      matchesTotal: new Counter({
+        name: `${prefix}matches_total`,
+        help: 'Pattern matches emitted (dtwMatch), by pattern.',
+        labelNames: ['pipeline', 'pattern'] as const,
+        registers,
+      }),
+      verdictsTotal: new Counter({
+        name: `${prefix}verdicts_total`,
+        help: 'LTL verdict events emitted (ltlVerdicts), by formula and verdict.',
+        labelNames: ['pipeline', 'formula', 'verdict'] as const,
+        registers,
+      }),
+      droppedTotal: new Counter({
+        name: `${prefix}dropped_total`,
+        help: 'Elements dropped, by reason.',
+        labelNames: ['pipeline', 'reason'] as const,
+        registers,
+      }),
+      driftsTotal: new Counter({
+        name: `${prefix}drifts_total`,
+        help: 'Concept drifts detected, by detector.',
+        labelNames: ['pipeline', 'detector'] as const,
+        registers,
+      }),
+      latenessSeconds: new Histogram({
+        name: `${prefix}lateness_seconds`,
+        help: 'Scheduler lateness: task start minus its due time, in seconds.',
+        labelNames: ['pipeline'] as const,
+        buckets: b,
+        registers,
+      }),
+      elementLatencySeconds: new Histogram({
+        name: `${prefix}element_latency_seconds`,
+        help: 'Latency of an element at a pipeline stage, in seconds.',
+        labelNames: ['pipeline', 'stage'] as const,
+        buckets: b,
+        registers,
+      }),
+      transportSessions: new Gauge({
+        name: `${prefix}transport_sessions`,
+        help: 'Open transport sessions, by server.',
+        labelNames: ['server'] as const,
+        registers,
+      }),
     }
   }
 
@@ -97,38 +151,61 @@ export class MidstreamMetrics {
 
   /** Adds `count` (a non-negative integer, default 1) to `elements_total{pipeline,stage}`. */
   countElements(pipeline: string, stage: string, count = 1): void {
-    this.collectors.elementsTotal.inc({ pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) }, countValue(count))
+    this.collectors.elementsTotal.inc(
+      { pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) },
+      countValue(count),
+    )
   }
 
   /** Adds one to `matches_total{pipeline,pattern}`. */
   countMatch(pipeline: string, pattern: string): void {
-    this.collectors.matchesTotal.inc({ pipeline: labelValue('pipeline', pipeline), pattern: labelValue('pattern', pattern) })
+    this.collectors.matchesTotal.inc({
+      pipeline: labelValue('pipeline', pipeline),
+      pattern: labelValue('pattern', pattern),
+    })
   }
 
   /** Adds one to `verdicts_total{pipeline,formula,verdict}`; `verdict` is `'true'`, `'false'` or `'unknown'`. */
   countVerdict(pipeline: string, formula: string, verdict: Verdict): void {
-    if (!VERDICTS.includes(verdict)) throw new TypeError(`verdict must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`)
-    this.collectors.verdictsTotal.inc({ pipeline: labelValue('pipeline', pipeline), formula: labelValue('formula', formula), verdict })
+    if (!VERDICTS.includes(verdict))
+      throw new TypeError(`verdict must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`)
+    this.collectors.verdictsTotal.inc({
+      pipeline: labelValue('pipeline', pipeline),
+      formula: labelValue('formula', formula),
+      verdict,
+    })
   }
 
   /** Adds `count` (a non-negative integer, default 1) to `dropped_total{pipeline,reason}`. */
   countDropped(pipeline: string, reason: string, count = 1): void {
-    this.collectors.droppedTotal.inc({ pipeline: labelValue('pipeline', pipeline), reason: labelValue('reason', reason) }, countValue(count))
+    this.collectors.droppedTotal.inc(
+      { pipeline: labelValue('pipeline', pipeline), reason: labelValue('reason', reason) },
+      countValue(count),
+    )
   }
 
   /** Adds one to `drifts_total{pipeline,detector}`. */
   countDrift(pipeline: string, detector: string): void {
-    this.collectors.driftsTotal.inc({ pipeline: labelValue('pipeline', pipeline), detector: labelValue('detector', detector) })
+    this.collectors.driftsTotal.inc({
+      pipeline: labelValue('pipeline', pipeline),
+      detector: labelValue('detector', detector),
+    })
   }
 
   /** Observes a scheduler lateness of `ms` milliseconds (finite, >= 0) in `lateness_seconds{pipeline}`. */
   observeLateness(pipeline: string, ms: number): void {
-    this.collectors.latenessSeconds.observe({ pipeline: labelValue('pipeline', pipeline) }, millisecondsValue('lateness', ms) / 1000)
+    this.collectors.latenessSeconds.observe(
+      { pipeline: labelValue('pipeline', pipeline) },
+      millisecondsValue('lateness', ms) / 1000,
+    )
   }
 
   /** Observes an element latency of `ms` milliseconds (finite, >= 0) in `element_latency_seconds{pipeline,stage}`. */
   observeElementLatency(pipeline: string, stage: string, ms: number): void {
-    this.collectors.elementLatencySeconds.observe({ pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) }, millisecondsValue('latency', ms) / 1000)
+    this.collectors.elementLatencySeconds.observe(
+      { pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) },
+      millisecondsValue('latency', ms) / 1000,
+    )
   }
 
   /** Sets `transport_sessions{server}` to `count` open sessions (a non-negative integer). */
@@ -156,14 +233,26 @@ export class MidstreamMetrics {
  * ```
  */
 export function metrics(options: MetricsOptions = {}): MidstreamMetrics {
-  if (options === null || typeof options !== 'object') throw new TypeError(`metrics: options must be an object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`metrics: options must be an object, got ${describeValue(options)}`)
   const { registry = new Registry(), prefix = 'midstream_', buckets = DEFAULT_LATENCY_BUCKETS_SECONDS } = options
-  if (!isRegistry(registry)) throw new TypeError(`metrics: options.registry must be a prom-client Registry, got ${describeValue(registry)}`)
-  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) throw new TypeError(`metrics: options.prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
-  if (!Array.isArray(buckets) || buckets.length === 0) throw new TypeError(`metrics: options.buckets must be a non-empty array of seconds, got ${describeValue(buckets)}`)
+  if (!isRegistry(registry))
+    throw new TypeError(`metrics: options.registry must be a prom-client Registry, got ${describeValue(registry)}`)
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix))
+    throw new TypeError(
+      `metrics: options.prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`,
+    )
+  if (!Array.isArray(buckets) || buckets.length === 0)
+    throw new TypeError(`metrics: options.buckets must be a non-empty array of seconds, got ${describeValue(buckets)}`)
   buckets.forEach((bound: unknown, i) => {
-    if (typeof bound !== 'number' || !Number.isFinite(bound)) throw new RangeError(`metrics: options.buckets[${i}] must be a finite number of seconds, got ${describeValue(bound)}`)
-    if (i > 0 && bound <= buckets[i - 1]) throw new RangeError(`metrics: options.buckets must be strictly increasing, but buckets[${i}] = ${bound} follows ${buckets[i - 1]}`)
+    if (typeof bound !== 'number' || !Number.isFinite(bound))
+      throw new RangeError(
+        `metrics: options.buckets[${i}] must be a finite number of seconds, got ${describeValue(bound)}`,
+      )
+    if (i > 0 && bound <= buckets[i - 1])
+      throw new RangeError(
+        `metrics: options.buckets must be strictly increasing, but buckets[${i}] = ${bound} follows ${buckets[i - 1]}`,
+      )
   })
   return new MidstreamMetrics(registry, prefix, buckets)
 }
@@ -212,33 +301,53 @@ export interface PrometheusSinkOptions<T> {
  * ```
  */
 export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOptions<T>): MonoTypeOperatorFunction<T> {
-  if (!(m instanceof MidstreamMetrics)) throw new TypeError(`prometheusSink: first argument must come from metrics(...), got ${describeValue(m)}`)
-  if (options === null || typeof options !== 'object') throw new TypeError(`prometheusSink: options must be an object, got ${describeValue(options)}`)
+  if (!(m instanceof MidstreamMetrics))
+    throw new TypeError(`prometheusSink: first argument must come from metrics(...), got ${describeValue(m)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`prometheusSink: options must be an object, got ${describeValue(options)}`)
   const { pipeline, kind, stage, label, formula, latency } = options
   checkLabel('prometheusSink: options.pipeline', pipeline)
   if (kind !== 'elements' && kind !== 'matches' && kind !== 'verdicts' && kind !== 'lateness') {
-    throw new TypeError(`prometheusSink: options.kind must be 'elements', 'matches', 'verdicts' or 'lateness', got ${describeValue(kind)}`)
+    throw new TypeError(
+      `prometheusSink: options.kind must be 'elements', 'matches', 'verdicts' or 'lateness', got ${describeValue(kind)}`,
+    )
   }
-  if (label !== undefined && typeof label !== 'function') throw new TypeError(`prometheusSink: options.label must be a function, got ${describeValue(label)}`)
-  if (label !== undefined && kind === 'lateness') throw new TypeError(`prometheusSink: kind 'lateness' has no varying label, but options.label was given`)
+  if (label !== undefined && typeof label !== 'function')
+    throw new TypeError(`prometheusSink: options.label must be a function, got ${describeValue(label)}`)
+  if (label !== undefined && kind === 'lateness')
+    throw new TypeError(`prometheusSink: kind 'lateness' has no varying label, but options.label was given`)
   if (stage !== undefined) {
-    if (kind !== 'elements') throw new TypeError(`prometheusSink: options.stage is for kind 'elements' only, got it with kind ${describeValue(kind)}`)
+    if (kind !== 'elements')
+      throw new TypeError(
+        `prometheusSink: options.stage is for kind 'elements' only, got it with kind ${describeValue(kind)}`,
+      )
     checkLabel('prometheusSink: options.stage', stage)
   }
   if (latency !== undefined) {
-    if (kind !== 'elements') throw new TypeError(`prometheusSink: options.latency is for kind 'elements' only, got it with kind ${describeValue(kind)}`)
-    if (typeof latency !== 'function') throw new TypeError(`prometheusSink: options.latency must be a function, got ${describeValue(latency)}`)
+    if (kind !== 'elements')
+      throw new TypeError(
+        `prometheusSink: options.latency is for kind 'elements' only, got it with kind ${describeValue(kind)}`,
+      )
+    if (typeof latency !== 'function')
+      throw new TypeError(`prometheusSink: options.latency must be a function, got ${describeValue(latency)}`)
   }
   if (formula !== undefined) {
-    if (kind !== 'verdicts') throw new TypeError(`prometheusSink: options.formula is for kind 'verdicts' only, got it with kind ${describeValue(kind)}`)
+    if (kind !== 'verdicts')
+      throw new TypeError(
+        `prometheusSink: options.formula is for kind 'verdicts' only, got it with kind ${describeValue(kind)}`,
+      )
     checkLabel('prometheusSink: options.formula', formula)
   }
-  if (kind === 'verdicts' && formula === undefined && label === undefined) throw new TypeError(`prometheusSink: kind 'verdicts' needs options.formula or options.label for the formula label`)
+  if (kind === 'verdicts' && formula === undefined && label === undefined)
+    throw new TypeError(`prometheusSink: kind 'verdicts' needs options.formula or options.label for the formula label`)
 
   const labelOf = (value: T, index: number, fallback: string | undefined, name: string): string => {
     if (label === undefined) return fallback as string
     const result = label(value)
-    if (typeof result !== 'string' || result === '') throw new TypeError(`prometheusSink: options.label must return a non-empty ${name}, got ${describeValue(result)} for value #${index} ${describeValue(value)}`)
+    if (typeof result !== 'string' || result === '')
+      throw new TypeError(
+        `prometheusSink: options.label must return a non-empty ${name}, got ${describeValue(result)} for value #${index} ${describeValue(value)}`,
+      )
     return result
   }
   const record = (value: T, index: number): void => {
@@ -248,7 +357,10 @@ export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOp
         let ms: number | undefined
         if (latency !== undefined) {
           ms = latency(value)
-          if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`prometheusSink: options.latency must return a finite number of milliseconds >= 0, got ${describeValue(ms)} for value #${index}`)
+          if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+            throw new RangeError(
+              `prometheusSink: options.latency must return a finite number of milliseconds >= 0, got ${describeValue(ms)} for value #${index}`,
+            )
         }
         m.countElements(pipeline, stageLabel)
         if (ms !== undefined) m.observeElementLatency(pipeline, stageLabel, ms)
@@ -259,7 +371,10 @@ export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOp
         if (label !== undefined) pattern = labelOf(value, index, undefined, 'pattern')
         else {
           const p = value !== null && typeof value === 'object' ? (value as { pattern?: unknown }).pattern : undefined
-          if (typeof p !== 'string' || p === '') throw new TypeError(`prometheusSink: kind 'matches' needs values with a non-empty string 'pattern' (dtwMatch events), got ${describeValue(p)} in value #${index}`)
+          if (typeof p !== 'string' || p === '')
+            throw new TypeError(
+              `prometheusSink: kind 'matches' needs values with a non-empty string 'pattern' (dtwMatch events), got ${describeValue(p)} in value #${index}`,
+            )
           pattern = p
         }
         m.countMatch(pipeline, pattern)
@@ -267,13 +382,19 @@ export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOp
       }
       case 'verdicts': {
         const v = value !== null && typeof value === 'object' ? (value as { verdict?: unknown }).verdict : undefined
-        if (typeof v !== 'string' || !VERDICTS.includes(v as Verdict)) throw new TypeError(`prometheusSink: kind 'verdicts' needs values with verdict 'true', 'false' or 'unknown' (ltlVerdicts events), got ${describeValue(v)} in value #${index}`)
+        if (typeof v !== 'string' || !VERDICTS.includes(v as Verdict))
+          throw new TypeError(
+            `prometheusSink: kind 'verdicts' needs values with verdict 'true', 'false' or 'unknown' (ltlVerdicts events), got ${describeValue(v)} in value #${index}`,
+          )
         m.countVerdict(pipeline, labelOf(value, index, formula, 'formula'), v as Verdict)
         return
       }
       case 'lateness': {
         const ms = value as unknown
-        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`prometheusSink: kind 'lateness' needs finite lateness in milliseconds >= 0, got ${describeValue(ms)} as value #${index}`)
+        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+          throw new RangeError(
+            `prometheusSink: kind 'lateness' needs finite lateness in milliseconds >= 0, got ${describeValue(ms)} as value #${index}`,
+          )
         m.observeLateness(pipeline, ms)
         return
       }
@@ -300,7 +421,8 @@ export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOp
  * ```
  */
 export function metricsHandler(m: MidstreamMetrics): (request: IncomingMessage, response: ServerResponse) => void {
-  if (!(m instanceof MidstreamMetrics)) throw new TypeError(`metricsHandler: argument must come from metrics(...), got ${describeValue(m)}`)
+  if (!(m instanceof MidstreamMetrics))
+    throw new TypeError(`metricsHandler: argument must come from metrics(...), got ${describeValue(m)}`)
   return (request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     if (path !== '/metrics') return plain(response, 404, `not found: ${path} (metrics are at /metrics)\n`)
@@ -309,12 +431,21 @@ export function metricsHandler(m: MidstreamMetrics): (request: IncomingMessage, 
       return plain(response, 405, `method ${request.method ?? '?'} not allowed on /metrics (use GET)\n`)
     }
     m.render().then(
-      (text) => {
+      text => {
         const body = Buffer.from(text, 'utf8')
-        response.writeHead(200, { 'Content-Type': m.contentType, 'Content-Length': body.length, 'Cache-Control': 'no-store' })
+        response.writeHead(200, {
+          'Content-Type': m.contentType,
+          'Content-Length': body.length,
+          'Cache-Control': 'no-store',
+        })
         response.end(request.method === 'HEAD' ? undefined : body)
       },
-      (error: unknown) => plain(response, 500, `collecting metrics failed: ${error instanceof Error ? error.message : describeValue(error)}\n`),
+      (error: unknown) =>
+        plain(
+          response,
+          500,
+          `collecting metrics failed: ${error instanceof Error ? error.message : describeValue(error)}\n`,
+        ),
     )
   }
 }
@@ -328,24 +459,34 @@ function plain(response: ServerResponse, status: number, text: string): void {
 function isRegistry(value: unknown): value is Registry {
   if (value instanceof Registry) return true
   const r = value as Partial<Registry> | null
-  return r !== null && typeof r === 'object' && typeof r.metrics === 'function' && typeof r.registerMetric === 'function' && typeof r.getSingleMetric === 'function'
+  return (
+    r !== null &&
+    typeof r === 'object' &&
+    typeof r.metrics === 'function' &&
+    typeof r.registerMetric === 'function' &&
+    typeof r.getSingleMetric === 'function'
+  )
 }
 
 function checkLabel(what: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string, got ${describeValue(value)}`)
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`${what} must be a non-empty string, got ${describeValue(value)}`)
 }
 
 function labelValue(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`label ${name} must be a non-empty string, got ${describeValue(value)}`)
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`label ${name} must be a non-empty string, got ${describeValue(value)}`)
   return value
 }
 
 function countValue(count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${describeValue(count)}`)
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+    throw new RangeError(`count must be a non-negative integer, got ${describeValue(count)}`)
   return count
 }
 
 function millisecondsValue(what: string, ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${describeValue(ms)}`)
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${describeValue(ms)}`)
   return ms
 }

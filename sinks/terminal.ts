@@ -3,4 +3,12 @@
  * loads with top-level await, which `require` cannot do, and `midstream/sinks` stays loadable from
  * CommonJS without it.
  */
-export { renderDashboard, Dashboard, sparkline, formatNumber, type RenderDashboardOptions, type DashboardHandle, type DashboardProps } from './dashboard/terminal'
+export {
+  Dashboard,
+  type DashboardHandle,
+  type DashboardProps,
+  formatNumber,
+  type RenderDashboardOptions,
+  renderDashboard,
+  sparkline,
+} from './dashboard/terminal'

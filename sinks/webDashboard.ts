@@ -34,10 +34,13 @@ export interface WebDashboard {
  * ```
  */
 export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: WebDashboardOptions = {}): WebDashboard {
-  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function') throw new TypeError(`webDashboard needs a DashboardModel, got ${describeValue(model)}`)
+  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
+    throw new TypeError(`webDashboard needs a DashboardModel, got ${describeValue(model)}`)
   const { title = 'midstream', intervalMs = 250, maxClients = 32 } = options
-  if (!(intervalMs >= 10) || !Number.isFinite(intervalMs)) throw new RangeError(`intervalMs must be a finite number >= 10, got ${describeValue(intervalMs)}`)
-  if (!Number.isInteger(maxClients) || maxClients < 1) throw new RangeError(`maxClients must be an integer >= 1, got ${describeValue(maxClients)}`)
+  if (!(intervalMs >= 10) || !Number.isFinite(intervalMs))
+    throw new RangeError(`intervalMs must be a finite number >= 10, got ${describeValue(intervalMs)}`)
+  if (!Number.isInteger(maxClients) || maxClients < 1)
+    throw new RangeError(`maxClients must be an integer >= 1, got ${describeValue(maxClients)}`)
   const clients = new Set<ServerResponse>()
   let timer: ReturnType<typeof setInterval> | null = null
   let lastVersion = -1
@@ -64,14 +67,24 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
         return true
       }
       if (path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'" }).end(page)
+        response
+          .writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy':
+              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+          })
+          .end(page)
         return true
       }
       if (clients.size >= maxClients) {
         response.writeHead(503, { 'content-type': 'text/plain' }).end(`more than ${maxClients} dashboard pages\n`)
         return true
       }
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+      response.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      })
       response.write(`retry: 1000\n\n`)
       clients.add(response)
       request.on('close', () => {
@@ -102,7 +115,7 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
 // The page builds its DOM with textContent only (snapshot strings never become markup).

@@ -2,10 +2,46 @@
  * midstream/sources for browsers (the `browser` export condition): the clients only. WebTransport is
  * the browser's own; without it, `connect` falls back to WebSocket. Servers are Node-only.
  */
-export { connect, quicSource, wsSource, ClientSession, SESSION_PARAMETER, type ConnectOptions, type ReconnectOptions, type SourceOptions } from './transport/client'
-export { webTransportSupport, type WebTransportSupport } from './transport/webTransportPackage'
-export { TransportSession, type ChannelOptions, type SendOptions, type SendProgress, type SessionStats, type TransportLimits } from '../src/transport/session'
+
+export { bytesCodec, FrameError, jsonCodec, type PayloadCodec } from '../src/transport/framing'
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
-export { jsonCodec, bytesCodec, FrameError, type PayloadCodec } from '../src/transport/framing'
-export { sseSource, SseError, type SseEvent, type SseSourceOptions, type SseReconnectOptions, type SseTarget, type SseErrorCode } from './llm/sseSource'
-export { llmStream, LlmError, type LlmStreamOptions, type LlmChunk, type LlmTokenChunk, type LlmToolCallChunk, type LlmFinishChunk, type LlmUsageChunk, type LlmMessage, type LlmTool } from './llm/llmStream'
+export {
+  type ChannelOptions,
+  type SendOptions,
+  type SendProgress,
+  type SessionStats,
+  type TransportLimits,
+  TransportSession,
+} from '../src/transport/session'
+export {
+  type LlmChunk,
+  LlmError,
+  type LlmFinishChunk,
+  type LlmMessage,
+  type LlmStreamOptions,
+  type LlmTokenChunk,
+  type LlmTool,
+  type LlmToolCallChunk,
+  type LlmUsageChunk,
+  llmStream,
+} from './llm/llmStream'
+export {
+  SseError,
+  type SseErrorCode,
+  type SseEvent,
+  type SseReconnectOptions,
+  type SseSourceOptions,
+  type SseTarget,
+  sseSource,
+} from './llm/sseSource'
+export {
+  ClientSession,
+  type ConnectOptions,
+  connect,
+  quicSource,
+  type ReconnectOptions,
+  SESSION_PARAMETER,
+  type SourceOptions,
+  wsSource,
+} from './transport/client'
+export { type WebTransportSupport, webTransportSupport } from './transport/webTransportPackage'

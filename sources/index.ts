@@ -1,12 +1,62 @@
 /** midstream/sources: Observables that bring data in (Node and browser I/O). */
-export { connect, quicSource, wsSource, ClientSession, SESSION_PARAMETER, type ConnectOptions, type ReconnectOptions, type SourceOptions } from './transport/client'
-export { quicServer, wsServer, type TransportServer, type TransportServerOptions } from './transport/servers'
-export { REFUSED_FULL, REFUSED_UNAUTHORIZED, type Authenticate, type ServerLimits, type ServerStats, type TransportRequest } from './transport/hub'
-export { webTransportSupport, type WebTransportSupport } from './transport/webTransportPackage'
+
 export { createDevCertificate, type DevCertificate } from '../src/transport/devCertificate'
-export { TransportSession, type ChannelOptions, type SendOptions, type SendProgress, type SessionStats, type TransportLimits } from '../src/transport/session'
+export { bytesCodec, FrameError, jsonCodec, type PayloadCodec } from '../src/transport/framing'
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
-export { jsonCodec, bytesCodec, FrameError, type PayloadCodec } from '../src/transport/framing'
-export { realtimeSource, RealtimeError, type RealtimeConnection, type RealtimeOptions, type RealtimeServerEvent, type RealtimeClientEvent } from './llm/realtimeSource'
-export { sseSource, SseError, type SseEvent, type SseSourceOptions, type SseReconnectOptions, type SseTarget, type SseErrorCode } from './llm/sseSource'
-export { llmStream, LlmError, type LlmStreamOptions, type LlmChunk, type LlmTokenChunk, type LlmToolCallChunk, type LlmFinishChunk, type LlmUsageChunk, type LlmMessage, type LlmTool } from './llm/llmStream'
+export {
+  type ChannelOptions,
+  type SendOptions,
+  type SendProgress,
+  type SessionStats,
+  type TransportLimits,
+  TransportSession,
+} from '../src/transport/session'
+export {
+  type LlmChunk,
+  LlmError,
+  type LlmFinishChunk,
+  type LlmMessage,
+  type LlmStreamOptions,
+  type LlmTokenChunk,
+  type LlmTool,
+  type LlmToolCallChunk,
+  type LlmUsageChunk,
+  llmStream,
+} from './llm/llmStream'
+export {
+  type RealtimeClientEvent,
+  type RealtimeConnection,
+  RealtimeError,
+  type RealtimeOptions,
+  type RealtimeServerEvent,
+  realtimeSource,
+} from './llm/realtimeSource'
+export {
+  SseError,
+  type SseErrorCode,
+  type SseEvent,
+  type SseReconnectOptions,
+  type SseSourceOptions,
+  type SseTarget,
+  sseSource,
+} from './llm/sseSource'
+export {
+  ClientSession,
+  type ConnectOptions,
+  connect,
+  quicSource,
+  type ReconnectOptions,
+  SESSION_PARAMETER,
+  type SourceOptions,
+  wsSource,
+} from './transport/client'
+export {
+  type Authenticate,
+  REFUSED_FULL,
+  REFUSED_UNAUTHORIZED,
+  type ServerLimits,
+  type ServerStats,
+  type TransportRequest,
+} from './transport/hub'
+export { quicServer, type TransportServer, type TransportServerOptions, wsServer } from './transport/servers'
+export { type WebTransportSupport, webTransportSupport } from './transport/webTransportPackage'

@@ -17,9 +17,7 @@ export class QueueFullError extends Error {
 /** Thrown by `scheduleOn` when more values wait for the scheduler than its `bufferLimit` allows. */
 export class BufferOverflowError extends Error {
   override readonly name = 'BufferOverflowError'
-  constructor(
-    readonly bufferLimit: number,
-  ) {
+  constructor(readonly bufferLimit: number) {
     super(`buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
   }
 }

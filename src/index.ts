@@ -1,63 +1,98 @@
-export { QueueFullError, BufferOverflowError } from './errors'
-export { LogHistogram } from './stats/logHistogram'
-export { createPlatformClock, type Clock } from './scheduler/clock'
-export { createHybridTimer, type Timer, type TimerHandle, type HybridTimerOptions, type Precision } from './scheduler/timer'
-export { PRIORITIES, POLICIES, priorityLevel, type Policy, type Priority, type PriorityName } from './scheduler/policy'
+export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
+export { delayEmbed, type Embedding } from './attractor/embedding'
 export {
-  SchedulerCore,
-  CoreTask,
-  type Runnable,
-  type TaskOptions,
-  type SchedulerCoreOptions,
-  type SchedulerStats,
-  type LatencySummary,
-} from './scheduler/core'
-export { VirtualTime } from './scheduler/virtualTime'
+  type DelayMethod,
+  type EstimateDelayOptions,
+  estimateDelay,
+  type MutualInformationBinning,
+  type MutualInformationOptions,
+  mutualInformation,
+} from './attractor/estimateDelay'
 export {
-  NanoScheduler,
-  VirtualNanoScheduler,
-  createNanoScheduler,
-  createVirtualNanoScheduler,
-  rxjsTimeSource,
-  type NanoSchedulerOptions,
-  type LaneOptions,
-  type TaskSpec,
-} from './scheduler/nanoScheduler'
-export { dtw, dtwPath, type DtwOptions, type DtwCost, type WarpingPath } from './compare/dtw'
-export { euclidean, zNormalize } from './compare/pointwise'
-export { envelope, lbKim, lbKeogh, type Envelope } from './compare/lowerBounds'
-export { findMatches, searchMatches, type Match, type FindMatchesOptions, type SearchStats } from './compare/findMatches'
+  type CaoOptions,
+  caoE1E2,
+  type EstimateDimensionOptions,
+  estimateDimension,
+  type FalseNearestNeighborOptions,
+  falseNearestNeighbors,
+} from './attractor/estimateDimension'
+export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from './attractor/lyapunov'
+export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
+export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
+export { type DtwCost, type DtwOptions, dtw, dtwPath, type WarpingPath } from './compare/dtw'
 export { editDistance, type SequenceCompareOptions } from './compare/editDistance'
-export { lcsLength, lcsDistance } from './compare/lcs'
+export {
+  type FindMatchesOptions,
+  findMatches,
+  type Match,
+  type SearchStats,
+  searchMatches,
+} from './compare/findMatches'
+export { lcsDistance, lcsLength } from './compare/lcs'
+export { type Envelope, envelope, lbKeogh, lbKim } from './compare/lowerBounds'
+export { euclidean, zNormalize } from './compare/pointwise'
 export {
   findRecurring,
   findSimilarRecurring,
   type RecurringOptions,
   type RecurringPattern,
-  type SimilarRecurringOptions,
   type SimilarGroup,
+  type SimilarRecurringOptions,
 } from './compare/recurring'
-export { delayEmbed, type Embedding } from './attractor/embedding'
-export { estimateDelay, mutualInformation, type DelayMethod, type EstimateDelayOptions, type MutualInformationOptions, type MutualInformationBinning } from './attractor/estimateDelay'
-export {
-  estimateDimension,
-  falseNearestNeighbors,
-  caoE1E2,
-  type EstimateDimensionOptions,
-  type FalseNearestNeighborOptions,
-  type CaoOptions,
-} from './attractor/estimateDimension'
-export { lyapunovRosenstein, type LyapunovOptions, type LyapunovResult } from './attractor/lyapunov'
-export { zeroOneTest, type ZeroOneTestOptions } from './attractor/zeroOneTest'
-export { permutationEntropy, ordinalPatternCounts, SlidingPermutationEntropy } from './attractor/permutationEntropy'
-export { classifyDynamics, type DynamicsReport, type Regime, type ClassifyOptions } from './attractor/classifyDynamics'
-export { ltl, formatLtl, type Formula, type Interval } from './ltl/formula'
-export { parseLtl, LtlSyntaxError } from './ltl/parse'
-export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
-export { PageHinkley, type PageHinkleyOptions, type PageHinkleyMode } from './learn/pageHinkley'
+export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'
+export { BufferOverflowError, QueueFullError } from './errors'
 export { ADWIN, type ADWINOptions } from './learn/adwin'
 export { KSWIN, type KSWINOptions } from './learn/kswin'
-export { Hedge, UCB1, EXP3, ThompsonSampling, type Selector, type SelectorOptions } from './learn/selection'
-export { RunningStats, OnlineLinearRegression, OnlineLogisticRegression, GaussianNaiveBayes, MovingAverageForecaster, type OnlineLearner } from './learn/learners'
-export { MetaLearner, type MetaLearnerConfig, type MetaStep, type MetaRule, type MetaControl, type MetaState, type LevelSummary, type Task } from './learn/metaLearner'
-export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'
+export {
+  GaussianNaiveBayes,
+  MovingAverageForecaster,
+  type OnlineLearner,
+  OnlineLinearRegression,
+  OnlineLogisticRegression,
+  RunningStats,
+} from './learn/learners'
+export {
+  type LevelSummary,
+  type MetaControl,
+  MetaLearner,
+  type MetaLearnerConfig,
+  type MetaRule,
+  type MetaState,
+  type MetaStep,
+  type Task,
+} from './learn/metaLearner'
+export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './learn/pageHinkley'
+export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
+export { type Formula, formatLtl, type Interval, ltl } from './ltl/formula'
+export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
+export { LtlSyntaxError, parseLtl } from './ltl/parse'
+export { type Clock, createPlatformClock } from './scheduler/clock'
+export {
+  CoreTask,
+  type LatencySummary,
+  type Runnable,
+  SchedulerCore,
+  type SchedulerCoreOptions,
+  type SchedulerStats,
+  type TaskOptions,
+} from './scheduler/core'
+export {
+  createNanoScheduler,
+  createVirtualNanoScheduler,
+  type LaneOptions,
+  NanoScheduler,
+  type NanoSchedulerOptions,
+  rxjsTimeSource,
+  type TaskSpec,
+  VirtualNanoScheduler,
+} from './scheduler/nanoScheduler'
+export { POLICIES, type Policy, PRIORITIES, type Priority, type PriorityName, priorityLevel } from './scheduler/policy'
+export {
+  createHybridTimer,
+  type HybridTimerOptions,
+  type Precision,
+  type Timer,
+  type TimerHandle,
+} from './scheduler/timer'
+export { VirtualTime } from './scheduler/virtualTime'
+export { LogHistogram } from './stats/logHistogram'

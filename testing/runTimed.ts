@@ -16,13 +16,15 @@ export function timedSource<T>(stream: TimedStream<T>, scheduler: SchedulerLike)
   const { events, end } = stream
   for (let i = 1; i < events.length; i++) {
     if (!(events[i].time >= events[i - 1].time)) {
-      throw new RangeError(`timed stream times must not decrease: event #${i} at ${events[i].time} follows ${events[i - 1].time}`)
+      throw new RangeError(
+        `timed stream times must not decrease: event #${i} at ${events[i].time} follows ${events[i - 1].time}`,
+      )
     }
   }
   if (end.kind !== 'none' && events.length > 0 && end.time < events[events.length - 1].time) {
     throw new RangeError(`timed stream ends at ${end.time}, before its last event at ${events[events.length - 1].time}`)
   }
-  return new Observable<T>((subscriber) => {
+  return new Observable<T>(subscriber => {
     const origin = scheduler.now()
     let index = 0
     const nextTime = () => (index < events.length ? events[index].time : end.kind === 'none' ? Infinity : end.time)
@@ -78,9 +80,9 @@ export function runTimed<T, R>(
   const values: TimedEvent<R>[] = []
   let end: TimedEnd = { kind: 'none' }
   const subscription = pipeline(timedSource(stream, scheduler), scheduler).subscribe({
-    next: (value) => values.push({ time: scheduler.now(), value }),
+    next: value => values.push({ time: scheduler.now(), value }),
     complete: () => (end = { kind: 'complete', time: scheduler.now() }),
-    error: (error) => (end = { kind: 'error', time: scheduler.now(), error }),
+    error: error => (end = { kind: 'error', time: scheduler.now(), error }),
   })
   if (options.until === undefined) scheduler.flush()
   else scheduler.advanceTo(options.until)

@@ -52,28 +52,31 @@ export function timedStream<T>(value: fc.Arbitrary<T>, options: TimedStreamOptio
   const { minLength = 0, maxLength = 50, maxGap = 100, burstProbability = 0.3, fractional = true } = options
   const ends = options.ends ?? ['complete', 'error', 'none']
   if (!(maxGap > 0)) throw new RangeError(`maxGap must be > 0, got ${maxGap}`)
-  if (!(burstProbability >= 0 && burstProbability <= 1)) throw new RangeError(`burstProbability must be in [0, 1], got ${burstProbability}`)
+  if (!(burstProbability >= 0 && burstProbability <= 1))
+    throw new RangeError(`burstProbability must be in [0, 1], got ${burstProbability}`)
   if (ends.length === 0) throw new RangeError('ends must list at least one kind')
   const step = fractional ? 0.25 : 1
   const maxSteps = Math.max(1, Math.floor(maxGap / step))
   const burstWeight = Math.round(burstProbability * 100)
   const gap = fc.oneof(
     { arbitrary: fc.constant(0), weight: burstWeight },
-    { arbitrary: fc.integer({ min: 1, max: maxSteps }).map((n) => n * step), weight: 100 - burstWeight },
+    { arbitrary: fc.integer({ min: 1, max: maxSteps }).map(n => n * step), weight: 100 - burstWeight },
   )
   const end = fc.record({ kind: fc.constantFrom(...ends), gap, message: fc.string({ maxLength: 8 }) })
-  return fc
-    .tuple(fc.array(fc.tuple(gap, value), { minLength, maxLength }), end)
-    .map(([pairs, last]) => {
-      let time = 0
-      const events = pairs.map(([g, v]) => ({ time: (time += g), value: v }))
-      const endTime = time + last.gap
-      const streamEnd: TimedEnd =
-        last.kind === 'none'
-          ? { kind: 'none' }
-          : last.kind === 'complete'
-            ? { kind: 'complete', time: endTime }
-            : { kind: 'error', time: endTime, error: new GeneratedStreamError(`generated error ${JSON.stringify(last.message)}`) }
-      return { events, end: streamEnd }
-    })
+  return fc.tuple(fc.array(fc.tuple(gap, value), { minLength, maxLength }), end).map(([pairs, last]) => {
+    let time = 0
+    const events = pairs.map(([g, v]) => ({ time: (time += g), value: v }))
+    const endTime = time + last.gap
+    const streamEnd: TimedEnd =
+      last.kind === 'none'
+        ? { kind: 'none' }
+        : last.kind === 'complete'
+          ? { kind: 'complete', time: endTime }
+          : {
+              kind: 'error',
+              time: endTime,
+              error: new GeneratedStreamError(`generated error ${JSON.stringify(last.message)}`),
+            }
+    return { events, end: streamEnd }
+  })
 }

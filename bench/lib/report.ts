@@ -8,7 +8,10 @@ import os from 'node:os'
 export function machineLine(): string {
   const cpus = os.cpus()
   const model = cpus[0]?.model?.trim() || 'unknown CPU'
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map(l => l.toFixed(2))
+    .join(' ')
   return `machine: ${model}, ${cpus.length} cores, node ${process.version}, ${os.platform()}/${os.arch()}, load avg ${load}`
 }
 
@@ -25,12 +28,20 @@ export function summary(samples: ArrayLike<number>): { p50: number; p99: number;
   const sorted = Float64Array.from(samples).sort()
   let sum = 0
   for (let i = 0; i < sorted.length; i++) sum += sorted[i]
-  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1], mean: sum / sorted.length }
+  return {
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted[sorted.length - 1],
+    mean: sum / sorted.length,
+  }
 }
 
 /** Median of a small array of numbers. */
 export function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5)
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 }
 
 /** A number with about 3 significant digits, thousands kept whole. */
@@ -39,7 +50,7 @@ export function fmt(x: number, digits = 3): string {
   const a = Math.abs(x)
   if (a >= 1000) return Math.round(x).toLocaleString('en-US')
   if (a === 0) return '0'
-  return x.toPrecision(digits).replace(/\.?0+$/, (m) => (m.includes('.') ? '' : m))
+  return x.toPrecision(digits).replace(/\.?0+$/, m => (m.includes('.') ? '' : m))
 }
 
 /** `x` as a ratio, e.g. "12.3x". */
@@ -49,17 +60,19 @@ export function ratio(x: number): string {
 
 /** Prints a markdown table (header row, alignment row, body) with padded columns. */
 export function printTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length), 3))
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length), 3))
   const al = align ?? header.map((_, i) => (i === 0 ? 'l' : 'r'))
   const cell = (s: string, i: number) => (al[i] === 'l' ? s.padEnd(widths[i]) : s.padStart(widths[i]))
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`
   console.log(line(header))
-  console.log(`| ${widths.map((w, i) => (al[i] === 'l' ? ':' + '-'.repeat(w - 1) : '-'.repeat(w - 1) + ':')).join(' | ')} |`)
+  console.log(
+    `| ${widths.map((w, i) => (al[i] === 'l' ? ':' + '-'.repeat(w - 1) : '-'.repeat(w - 1) + ':')).join(' | ')} |`,
+  )
   for (const r of rows) console.log(line(r))
 }
 
 /** Gives the event loop a turn (lets pending timers and I/O run) between measurements. */
-export const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+export const yieldTurn = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 
 /** Median wall time in ms of `fn` over `repeats` runs (after warm-up runs, so the JIT has settled), and its last result. */
 export function time<T>(fn: () => T, repeats: number, warmup = 3): { ms: number; result: T } {

@@ -41,7 +41,9 @@ export async function runAnalyze(seriesPath: string, options: AnalyzeOptions): P
     )
   } else {
     out(`regime: ${report.regime}`)
-    out(`lyapunov exponent: ${figure(report.lyapunov)} per ${options.dt === undefined ? 'sample' : `${options.dt} time units`}`)
+    out(
+      `lyapunov exponent: ${figure(report.lyapunov)} per ${options.dt === undefined ? 'sample' : `${options.dt} time units`}`,
+    )
     out(`0-1 test K: ${figure(report.k01)}`)
     out(`permutation entropy: ${figure(report.permutationEntropy)}`)
     out(`embedding delay: ${figure(report.delay)}`)

@@ -2,7 +2,7 @@
  * `midstream check <formula> <trace.jsonl>`: runs the LTL monitor over a JSON-lines trace, streamed
  * line by line, and reports the LTLf verdict of the finished trace (or the first violation).
  */
-import { LtlSyntaxError, createMonitor, parseLtl, type Formula, type Monitor } from 'midstream'
+import { createMonitor, type Formula, LtlSyntaxError, type Monitor, parseLtl } from 'midstream'
 import { CliError, describeFile, out, preview, readLines, toJson } from '../io'
 
 export interface CheckOptions {
@@ -37,24 +37,28 @@ export function parseAtomDefinitions(spec: string | undefined): Record<string, P
     if (item === '') continue
     const eq = item.indexOf('=')
     const name = eq < 0 ? item : item.slice(0, eq).trim()
-    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new CliError(`--atoms: ${preview(name)} is not an atom name (letters, digits, '_' and '.', not starting with a digit)`)
-    if (Object.prototype.hasOwnProperty.call(atoms, name)) throw new CliError(`--atoms: atom ${preview(name)} is defined twice`)
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name))
+      throw new CliError(
+        `--atoms: ${preview(name)} is not an atom name (letters, digits, '_' and '.', not starting with a digit)`,
+      )
+    if (Object.hasOwn(atoms, name)) throw new CliError(`--atoms: atom ${preview(name)} is defined twice`)
     if (eq < 0) {
       const path = name.split('.')
-      atoms[name] = (event) => Boolean(field(event, path))
+      atoms[name] = event => Boolean(field(event, path))
       continue
     }
     const rest = item.slice(eq + 1)
     const colon = rest.indexOf(':')
-    if (rest.trim() === '' || colon === 0) throw new CliError(`--atoms: ${preview(item)} must be name, name=field or name=field:value`)
+    if (rest.trim() === '' || colon === 0)
+      throw new CliError(`--atoms: ${preview(item)} must be name, name=field or name=field:value`)
     if (colon < 0) {
       const path = rest.trim().split('.')
-      atoms[name] = (event) => Boolean(field(event, path))
+      atoms[name] = event => Boolean(field(event, path))
       continue
     }
     const path = rest.slice(0, colon).trim().split('.')
     const value = rest.slice(colon + 1)
-    atoms[name] = (event) => {
+    atoms[name] = event => {
       const v = field(event, path)
       return v !== undefined && v !== null && typeof v !== 'object' && String(v) === value
     }
@@ -79,7 +83,9 @@ function parseFormula(text: string): Formula {
     return parseLtl(text)
   } catch (error) {
     if (error instanceof LtlSyntaxError) {
-      throw new CliError(`formula syntax error at line ${error.line}, column ${error.column}: ${error.expected}\n${error.excerpt}`)
+      throw new CliError(
+        `formula syntax error at line ${error.line}, column ${error.column}: ${error.expected}\n${error.excerpt}`,
+      )
     }
     throw new CliError(`formula: ${(error as Error).message}`)
   }
@@ -93,13 +99,16 @@ export async function runCheck(formulaText: string, tracePath: string, options: 
   const atoms = parseAtomDefinitions(options.atoms)
   const closedWorld = options.closedWorld === true
   if (!closedWorld) {
-    const missing = [...atomsUsed].filter((name) => !Object.prototype.hasOwnProperty.call(atoms, name))
+    const missing = [...atomsUsed].filter(name => !Object.hasOwn(atoms, name))
     if (missing.length > 0) {
-      throw new CliError(`atom${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} of the formula ${missing.length > 1 ? 'have' : 'has'} no definition: list ${missing.length > 1 ? 'them' : 'it'} in --atoms, or pass --closed-world to read every atom from the events as booleans`)
+      throw new CliError(
+        `atom${missing.length > 1 ? 's' : ''} ${missing.map(m => `'${m}'`).join(', ')} of the formula ${missing.length > 1 ? 'have' : 'has'} no definition: list ${missing.length > 1 ? 'them' : 'it'} in --atoms, or pass --closed-world to read every atom from the events as booleans`,
+      )
     }
   }
   const timeField = options.timeField
-  if (facts.timed && timeField === undefined) throw new CliError('the formula has time bounds: give --time-field, the event field holding each timestamp in ms')
+  if (facts.timed && timeField === undefined)
+    throw new CliError('the formula has time bounds: give --time-field, the event field holding each timestamp in ms')
   const timePath = timeField?.split('.')
 
   let monitor: Monitor<unknown>
@@ -122,13 +131,17 @@ export async function runCheck(formulaText: string, tracePath: string, options: 
       throw new CliError(`${describeFile(tracePath)}, line ${line}: malformed JSON: ${(error as Error).message}`)
     }
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      throw new CliError(`${describeFile(tracePath)}, line ${line}: an event must be a JSON object, got ${preview(text)}`)
+      throw new CliError(
+        `${describeFile(tracePath)}, line ${line}: an event must be a JSON object, got ${preview(text)}`,
+      )
     }
     let timestamp: number | undefined
     if (timePath !== undefined) {
       const t = field(event, timePath)
       if (typeof t !== 'number' || !Number.isFinite(t)) {
-        throw new CliError(`${describeFile(tracePath)}, line ${line}: field '${timeField}' must be a finite number (ms), got ${t === undefined ? 'nothing' : preview(JSON.stringify(t))}`)
+        throw new CliError(
+          `${describeFile(tracePath)}, line ${line}: field '${timeField}' must be a finite number (ms), got ${t === undefined ? 'nothing' : preview(JSON.stringify(t))}`,
+        )
       }
       timestamp = t
     }
@@ -165,7 +178,10 @@ export async function runCheck(formulaText: string, tracePath: string, options: 
     out('verdict: false')
     out(`formula: ${formulaText}`)
     if (at === null || at.index === -1) out('no trace can satisfy the formula')
-    else if (at.atEnd) out(`violated at the end of the trace, after ${events} event${events === 1 ? '' : 's'}: an obligation was still open`)
+    else if (at.atEnd)
+      out(
+        `violated at the end of the trace, after ${events} event${events === 1 ? '' : 's'}: an obligation was still open`,
+      )
     else {
       out(`violated by event ${at.index} (line ${at.line} of ${describeFile(tracePath)})`)
       out(`event: ${JSON.stringify(at.event)}`)

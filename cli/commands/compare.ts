@@ -31,7 +31,8 @@ export function parseSequence(text: string, lines: boolean): Token[] {
   if (!lines && trimmed.startsWith('[') && trimmed.endsWith(']')) {
     try {
       const parsed: unknown = JSON.parse(trimmed)
-      if (Array.isArray(parsed)) return parsed.map((v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as Token)))
+      if (Array.isArray(parsed))
+        return parsed.map((v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as Token)))
     } catch {
       // not JSON: compared as text
     }
@@ -53,11 +54,18 @@ export interface AlignmentColumn {
  * Levenshtein (`edit`) or insertions and deletions only (`lcs`). Returns its cost, which the caller
  * checks against the library's bit-parallel distance.
  */
-export function alignment(a: readonly Token[], b: readonly Token[], kind: 'lcs' | 'edit'): { cost: number; columns: AlignmentColumn[] } {
+export function alignment(
+  a: readonly Token[],
+  b: readonly Token[],
+  kind: 'lcs' | 'edit',
+): { cost: number; columns: AlignmentColumn[] } {
   const n = a.length
   const m = b.length
   const cells = (n + 1) * (m + 1)
-  if (cells > MAX_ALIGNMENT_CELLS) throw new CliError(`--path stores the whole ${n + 1} x ${m + 1} matrix, above ${MAX_ALIGNMENT_CELLS} cells; drop --path for the distance alone`)
+  if (cells > MAX_ALIGNMENT_CELLS)
+    throw new CliError(
+      `--path stores the whole ${n + 1} x ${m + 1} matrix, above ${MAX_ALIGNMENT_CELLS} cells; drop --path for the distance alone`,
+    )
   const substitution = kind === 'edit' ? 1 : 2
   const D = new Uint32Array(cells)
   const W = m + 1
@@ -103,16 +111,21 @@ function round(x: number): number {
 
 export async function runCompare(aPath: string, bPath: string, options: CompareOptions): Promise<number> {
   const algorithm = options.algorithm
-  if (algorithm !== 'dtw' && options.window !== undefined) throw new CliError('--window applies to --algorithm dtw only')
+  if (algorithm !== 'dtw' && options.window !== undefined)
+    throw new CliError('--window applies to --algorithm dtw only')
   if (algorithm !== 'dtw' && options.cost !== undefined) throw new CliError('--cost applies to --algorithm dtw only')
-  if (algorithm === 'dtw' && options.lines === true) throw new CliError('--lines applies to --algorithm lcs and edit only')
+  if (algorithm === 'dtw' && options.lines === true)
+    throw new CliError('--lines applies to --algorithm lcs and edit only')
   if (aPath === '-' && bPath === '-') throw new CliError('only one of the two inputs can be standard input')
   const [aText, bText] = await Promise.all([readText(aPath, 'input'), readText(bPath, 'input')])
 
   if (algorithm === 'dtw') {
     const a = parseSeries(aText, aPath)
     const b = parseSeries(bText, bPath)
-    for (const [x, p] of [[a, aPath], [b, bPath]] as const) {
+    for (const [x, p] of [
+      [a, aPath],
+      [b, bPath],
+    ] as const) {
       if (x.length === 0) throw new CliError(`${describeFile(p)}: no numbers; DTW needs at least one on each side`)
     }
     const dtwOptions = { band: options.window, cost: options.cost ?? 'squared' } as const
@@ -125,9 +138,20 @@ export async function runCompare(aPath: string, bPath: string, options: CompareO
       throw new CliError(`dtw: ${(error as Error).message}`)
     }
     if (options.json === true) {
-      out(toJson({ algorithm, distance, cost: dtwOptions.cost, window: options.window ?? null, lengths: [a.length, b.length], ...(path ? { path } : {}) }))
+      out(
+        toJson({
+          algorithm,
+          distance,
+          cost: dtwOptions.cost,
+          window: options.window ?? null,
+          lengths: [a.length, b.length],
+          ...(path ? { path } : {}),
+        }),
+      )
     } else {
-      out(`dtw distance: ${round(distance)} (${dtwOptions.cost} cost, ${options.window === undefined ? 'no window' : `window ${options.window}`}, lengths ${a.length} and ${b.length})`)
+      out(
+        `dtw distance: ${round(distance)} (${dtwOptions.cost} cost, ${options.window === undefined ? 'no window' : `window ${options.window}`}, lengths ${a.length} and ${b.length})`,
+      )
       if (path) {
         out(`path (${path.length} steps):`)
         for (const [i, j] of path) out(`${i}\t${j}\t${a[i]}\t${b[j]}`)
@@ -157,17 +181,24 @@ export async function runCompare(aPath: string, bPath: string, options: CompareO
   let columns: AlignmentColumn[] | undefined
   if (options.path === true) {
     const aligned = alignment(a, b, algorithm)
-    if (aligned.cost !== result.distance) throw new CliError(`internal error: the alignment costs ${aligned.cost}, the distance is ${String(result.distance)}`, 3)
+    if (aligned.cost !== result.distance)
+      throw new CliError(
+        `internal error: the alignment costs ${aligned.cost}, the distance is ${String(result.distance)}`,
+        3,
+      )
     columns = aligned.columns
   }
   if (options.json === true) {
-    out(toJson(columns ? { ...result, path: columns.map((c) => [c.i, c.j, c.op]) } : result))
+    out(toJson(columns ? { ...result, path: columns.map(c => [c.i, c.j, c.op]) } : result))
   } else {
     out(summary)
     if (columns) {
       out(`alignment (${columns.length} columns):`)
       const show = (v: Token | undefined): string => (v === undefined ? '-' : JSON.stringify(v))
-      for (const c of columns) out(`${c.i ?? '-'}\t${c.j ?? '-'}\t${c.op}\t${show(c.i === null ? undefined : a[c.i])}\t${show(c.j === null ? undefined : b[c.j])}`)
+      for (const c of columns)
+        out(
+          `${c.i ?? '-'}\t${c.j ?? '-'}\t${c.op}\t${show(c.i === null ? undefined : a[c.i])}\t${show(c.j === null ? undefined : b[c.j])}`,
+        )
     }
   }
   return 0

@@ -1,11 +1,17 @@
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { share, type OperatorFunction, type Subscription } from 'rxjs'
-import { parse as parseYaml } from 'yaml'
 import { attractorWindow, dtwMatch, ltlVerdicts } from 'midstream'
-import { createDevCertificate, quicServer, wsServer, type TransportServer, type TransportSession } from 'midstream/sources'
 import { DashboardModel, metrics, metricsHandler, webDashboard } from 'midstream/sinks'
+import {
+  createDevCertificate,
+  quicServer,
+  type TransportServer,
+  type TransportSession,
+  wsServer,
+} from 'midstream/sources'
+import { type OperatorFunction, type Subscription, share } from 'rxjs'
+import { parse as parseYaml } from 'yaml'
 import { CliError } from '../io'
 
 /** One analysis of a channel's values, as written in the config file. */
@@ -46,14 +52,28 @@ export interface ServeOptions {
  * dashboard (/) and Prometheus metrics (/metrics). Prints one JSON line with the addresses; stops
  * on SIGINT/SIGTERM, closing everything.
  */
-export async function runServe(options: ServeOptions): Promise<{ close(): Promise<void>; addresses: Record<string, string> }> {
+export async function runServe(
+  options: ServeOptions,
+): Promise<{ close(): Promise<void>; addresses: Record<string, string> }> {
   const config = options.config === undefined ? defaultConfig() : await readConfig(options.config)
   const pipelines = compile(config)
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(options.host)
-  if (!loopback && options.token === undefined) throw new CliError(`--host ${options.host} is not loopback: give --token so that clients must authenticate`)
+  if (!loopback && options.token === undefined)
+    throw new CliError(`--host ${options.host} is not loopback: give --token so that clients must authenticate`)
   if ((options.cert === undefined) !== (options.key === undefined)) throw new CliError('--cert and --key go together')
-  const tls = options.cert !== undefined ? { cert: await readText(options.cert, 'certificate'), key: await readText(options.key as string, 'key'), hash: undefined as string | undefined } : await devTls()
-  const authenticate = options.token === undefined ? undefined : ({ url, headers }: { url: URL; headers: Readonly<Record<string, string | undefined>> }) => url.searchParams.get('token') === options.token || headers.authorization === `Bearer ${options.token}`
+  const tls =
+    options.cert !== undefined
+      ? {
+          cert: await readText(options.cert, 'certificate'),
+          key: await readText(options.key as string, 'key'),
+          hash: undefined as string | undefined,
+        }
+      : await devTls()
+  const authenticate =
+    options.token === undefined
+      ? undefined
+      : ({ url, headers }: { url: URL; headers: Readonly<Record<string, string | undefined>> }) =>
+          url.searchParams.get('token') === options.token || headers.authorization === `Bearer ${options.token}`
 
   const model = new DashboardModel()
   const m = metrics()
@@ -64,7 +84,10 @@ export async function runServe(options: ServeOptions): Promise<{ close(): Promis
   }
   const ws = await wsServer({ host: options.host, port: options.wsPort, cert: tls.cert, key: tls.key, authenticate })
   servers.push(ws)
-  if (options.webtransport) servers.push(await quicServer({ host: options.host, port: options.quicPort ?? 0, cert: tls.cert, key: tls.key, authenticate }))
+  if (options.webtransport)
+    servers.push(
+      await quicServer({ host: options.host, port: options.quicPort ?? 0, cert: tls.cert, key: tls.key, authenticate }),
+    )
   for (const server of servers) server.sessions.subscribe(attach)
 
   const dashboard = webDashboard(model, { title: 'midstream serve' })
@@ -81,7 +104,7 @@ export async function runServe(options: ServeOptions): Promise<{ close(): Promis
   // the dashboard and /metrics have neither TLS nor authentication: they stay on loopback whatever
   // --host says (ingest can face the network with --token); put a proxy in front to publish them
   await new Promise<void>((resolve, reject) => {
-    http.once('error', (error) => reject(new CliError(`cannot listen on 127.0.0.1:${options.port}: ${error.message}`)))
+    http.once('error', error => reject(new CliError(`cannot listen on 127.0.0.1:${options.port}: ${error.message}`)))
     http.listen(options.port, '127.0.0.1', resolve)
   })
   const port = (http.address() as AddressInfo).port
@@ -99,21 +122,25 @@ export async function runServe(options: ServeOptions): Promise<{ close(): Promis
       for (const subscription of live) subscription.unsubscribe()
       dashboard.close()
       http.closeAllConnections()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
-      await Promise.all(servers.map((server) => server.close()))
+      await new Promise<void>(resolve => http.close(() => resolve()))
+      await Promise.all(servers.map(server => server.close()))
     },
   }
 }
 
 function defaultConfig(): ServeConfig {
-  return { channels: { readings: { value: 'value', time: 'ts', analyses: [{ attractorWindow: { window: 500, hop: 250 } }] } } }
+  return {
+    channels: { readings: { value: 'value', time: 'ts', analyses: [{ attractorWindow: { window: 500, hop: 250 } }] } },
+  }
 }
 
 async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8')
   } catch (error) {
-    throw new CliError(`cannot read the ${what} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new CliError(
+      `cannot read the ${what} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
 }
 
@@ -123,9 +150,17 @@ async function readConfig(path: string): Promise<ServeConfig> {
   try {
     parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
   } catch (error) {
-    throw new CliError(`config ${JSON.stringify(path)} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`)
+    throw new CliError(
+      `config ${JSON.stringify(path)} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`,
+    )
   }
-  if (parsed === null || typeof parsed !== 'object' || typeof (parsed as ServeConfig).channels !== 'object' || (parsed as ServeConfig).channels === null) throw new CliError(`config ${JSON.stringify(path)}: needs a "channels" object`)
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    typeof (parsed as ServeConfig).channels !== 'object' ||
+    (parsed as ServeConfig).channels === null
+  )
+    throw new CliError(`config ${JSON.stringify(path)}: needs a "channels" object`)
   return parsed as ServeConfig
 }
 
@@ -142,10 +177,13 @@ function compile(config: ServeConfig): Pipelines {
   const channels = Object.entries(config.channels)
   if (channels.length === 0) throw new CliError('config: "channels" is empty')
   const plans = channels.map(([name, channel]) => {
-    if (channel === null || typeof channel !== 'object') throw new CliError(`config: channels.${name} must be an object`)
+    if (channel === null || typeof channel !== 'object')
+      throw new CliError(`config: channels.${name} must be an object`)
     const value = accessor(channel.value, `channels.${name}.value`)
     const time = accessor(channel.time, `channels.${name}.time`)
-    const analyses = (channel.analyses ?? []).map((analysis, i) => analysisPlan(analysis, `channels.${name}.analyses[${i}]`, value, time))
+    const analyses = (channel.analyses ?? []).map((analysis, i) =>
+      analysisPlan(analysis, `channels.${name}.analyses[${i}]`, value, time),
+    )
     for (const plan of analyses) plan.make() // validate now
     return { name, value, time, analyses }
   })
@@ -154,7 +192,7 @@ function compile(config: ServeConfig): Pipelines {
       const arrivals = session.channel<unknown>(name).pipe(share())
       const series = model.series(name)
       const subscription = arrivals.subscribe({
-        next: (message) => {
+        next: message => {
           const stamped = time === undefined ? Number.NaN : Number(time(message))
           const t = Number.isFinite(stamped) ? stamped : Date.now()
           const x = Number(value ? value(message) : message)
@@ -167,8 +205,9 @@ function compile(config: ServeConfig): Pipelines {
       for (const plan of analyses) {
         subscription.add(
           arrivals.pipe(plan.make()).subscribe({
-            next: (result) => plan.record(result, name, model, m),
-            error: (error: unknown) => model.verdict(`${plan.label}: ${(error as Error).message}`.slice(0, 120), 'false'),
+            next: result => plan.record(result, name, model, m),
+            error: (error: unknown) =>
+              model.verdict(`${plan.label}: ${(error as Error).message}`.slice(0, 120), 'false'),
           }),
         )
       }
@@ -182,7 +221,12 @@ interface AnalysisPlan {
   record(result: unknown, channel: string, model: DashboardModel, m: ReturnType<typeof metrics>): void
 }
 
-function analysisPlan(analysis: AnalysisConfig, at: string, value: ((x: unknown) => unknown) | undefined, time: ((x: unknown) => unknown) | undefined): AnalysisPlan {
+function analysisPlan(
+  analysis: AnalysisConfig,
+  at: string,
+  value: ((x: unknown) => unknown) | undefined,
+  time: ((x: unknown) => unknown) | undefined,
+): AnalysisPlan {
   const select = (message: unknown): number => Number(value ? value(message) : message)
   const timeOf = time === undefined ? undefined : (message: unknown): number => Number(time(message))
   const guarded = <T>(make: () => T): T => {
@@ -196,10 +240,17 @@ function analysisPlan(analysis: AnalysisConfig, at: string, value: ((x: unknown)
     const { patterns, ...rest } = analysis.dtwMatch ?? ({} as never)
     return {
       label: 'dtwMatch',
-      make: () => guarded(() => dtwMatch(patterns, { ...rest, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
+      make: () =>
+        guarded(() => dtwMatch(patterns, { ...rest, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
       record: (result, channel, model, m) => {
         const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
-        model.match({ pattern: match.pattern, start: match.start, end: match.end, distance: match.distance, time: match.endTime })
+        model.match({
+          pattern: match.pattern,
+          start: match.start,
+          end: match.end,
+          distance: match.distance,
+          time: match.endTime,
+        })
         m.countMatch(channel, match.pattern)
       },
     }
@@ -207,7 +258,14 @@ function analysisPlan(analysis: AnalysisConfig, at: string, value: ((x: unknown)
   if ('attractorWindow' in analysis) {
     return {
       label: 'attractorWindow',
-      make: () => guarded(() => attractorWindow({ ...analysis.attractorWindow, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
+      make: () =>
+        guarded(
+          () =>
+            attractorWindow({ ...analysis.attractorWindow, select, time: timeOf }) as OperatorFunction<
+              unknown,
+              unknown
+            >,
+        ),
       record: (result, channel, model) => {
         const report = result as { regime: string; lyapunov: number }
         model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true')
@@ -217,10 +275,23 @@ function analysisPlan(analysis: AnalysisConfig, at: string, value: ((x: unknown)
   }
   if ('ltl' in analysis) {
     const { formula, atoms = {} } = analysis.ltl ?? ({} as never)
-    const predicates = Object.fromEntries(Object.entries(atoms).map(([atom, field]) => [atom, truthy(accessor(field, `${at}.ltl.atoms.${atom}`) as (x: unknown) => unknown)]))
+    const predicates = Object.fromEntries(
+      Object.entries(atoms).map(([atom, field]) => [
+        atom,
+        truthy(accessor(field, `${at}.ltl.atoms.${atom}`) as (x: unknown) => unknown),
+      ]),
+    )
     return {
       label: formula,
-      make: () => guarded(() => ltlVerdicts<unknown>(formula, { atoms: predicates, closedWorld: Object.keys(atoms).length === 0, time: timeOf }) as OperatorFunction<unknown, unknown>),
+      make: () =>
+        guarded(
+          () =>
+            ltlVerdicts<unknown>(formula, {
+              atoms: predicates,
+              closedWorld: Object.keys(atoms).length === 0,
+              time: timeOf,
+            }) as OperatorFunction<unknown, unknown>,
+        ),
       record: (result, channel, model, m) => {
         const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number }
         model.verdict(formula, change.verdict, change.index)
@@ -228,21 +299,24 @@ function analysisPlan(analysis: AnalysisConfig, at: string, value: ((x: unknown)
       },
     }
   }
-  throw new CliError(`config ${at}: an analysis is one of dtwMatch, attractorWindow, ltl; got ${JSON.stringify(Object.keys(analysis ?? {}))}`)
+  throw new CliError(
+    `config ${at}: an analysis is one of dtwMatch, attractorWindow, ltl; got ${JSON.stringify(Object.keys(analysis ?? {}))}`,
+  )
 }
 
 function truthy(read: (x: unknown) => unknown): (event: unknown) => boolean {
-  return (event) => Boolean(read(event))
+  return event => Boolean(read(event))
 }
 
 function accessor(path: string | undefined, at: string): ((x: unknown) => unknown) | undefined {
   if (path === undefined) return undefined
-  if (typeof path !== 'string' || path === '') throw new CliError(`config ${at}: must be a field name (dotted path), got ${JSON.stringify(path)}`)
+  if (typeof path !== 'string' || path === '')
+    throw new CliError(`config ${at}: must be a field name (dotted path), got ${JSON.stringify(path)}`)
   const keys = path.split('.')
-  return (x) => {
+  return x => {
     let current: unknown = x
-    for (const key of keys) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined
+    for (const key of keys)
+      current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined
     return current
   }
 }
-

@@ -1,3 +1,15 @@
 /** Dashboards for live pipelines: a bounded model and RxJS feeders (the ink renderer is `midstream/terminal`: ESM only). */
-export { DashboardModel, nearestRank, type DashboardModelOptions, type DashboardSnapshot, type SeriesHandle, type SeriesSnapshot, type MatchInfo, type MatchSnapshot, type VerdictSnapshot, type LatenessSnapshot, type RateSnapshot } from './model'
-export { dashboardSink, tapSeries, tapCount, type DashboardSinkOptions } from './operators'
+export {
+  DashboardModel,
+  type DashboardModelOptions,
+  type DashboardSnapshot,
+  type LatenessSnapshot,
+  type MatchInfo,
+  type MatchSnapshot,
+  nearestRank,
+  type RateSnapshot,
+  type SeriesHandle,
+  type SeriesSnapshot,
+  type VerdictSnapshot,
+} from './model'
+export { type DashboardSinkOptions, dashboardSink, tapCount, tapSeries } from './operators'

@@ -105,7 +105,8 @@ export interface SeriesHandle {
 }
 
 function checkPositiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${describeValue(value)}`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${describeValue(value)}`)
   return value
 }
 
@@ -259,7 +260,10 @@ export class DashboardModel {
   private readonly matchRing: (MatchSnapshot | undefined)[]
   private matchHead = 0
   private matchSize = 0
-  private readonly verdictByFormula = new Map<string, { verdict: Verdict; index: number | undefined; changes: number; updates: number }>()
+  private readonly verdictByFormula = new Map<
+    string,
+    { verdict: Verdict; index: number | undefined; changes: number; updates: number }
+  >()
   private readonly lateRing: Float64Array
   private lateHead = 0
   private lateSize = 0
@@ -272,7 +276,8 @@ export class DashboardModel {
   private cachedAt: number | undefined
 
   constructor(options: DashboardModelOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describeValue(options)}`)
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`options must be an object, got ${describeValue(options)}`)
     this.points = checkPositiveInt(options.points ?? 240, 'options.points')
     this.maxMatches = checkPositiveInt(options.matches ?? 8, 'options.matches')
     this.maxNames = checkPositiveInt(options.maxNames ?? 64, 'options.maxNames')
@@ -301,7 +306,10 @@ export class DashboardModel {
     checkName(name, 'series name')
     let s = this.seriesByName.get(name)
     if (s === undefined) {
-      if (this.seriesByName.size >= this.maxNames) throw new RangeError(`too many series: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(name)}`)
+      if (this.seriesByName.size >= this.maxNames)
+        throw new RangeError(
+          `too many series: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(name)}`,
+        )
       s = new SeriesRing(name, this, this.points)
       this.seriesByName.set(name, s)
     }
@@ -310,7 +318,8 @@ export class DashboardModel {
 
   /** Records a match; keeps the last `matches`. */
   match(info: MatchInfo): void {
-    if (info === null || typeof info !== 'object') throw new TypeError(`match info must be an object, got ${describeValue(info)}`)
+    if (info === null || typeof info !== 'object')
+      throw new TypeError(`match info must be an object, got ${describeValue(info)}`)
     const pattern = checkName(info.pattern, 'match pattern')
     const start = checkFinite(info.start, 'match start')
     const end = checkFinite(info.end, 'match end')
@@ -327,11 +336,17 @@ export class DashboardModel {
   verdict(formula: string, verdict: Verdict | boolean, index?: number): void {
     checkName(formula, 'formula')
     const v = verdict === true ? 'true' : verdict === false ? 'false' : verdict
-    if (typeof v !== 'string' || !VERDICTS.has(v)) throw new TypeError(`verdict for ${JSON.stringify(formula)} must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`)
+    if (typeof v !== 'string' || !VERDICTS.has(v))
+      throw new TypeError(
+        `verdict for ${JSON.stringify(formula)} must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`,
+      )
     if (index !== undefined) checkFinite(index, 'verdict index')
     const entry = this.verdictByFormula.get(formula)
     if (entry === undefined) {
-      if (this.verdictByFormula.size >= this.maxNames) throw new RangeError(`too many formulas: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(formula)}`)
+      if (this.verdictByFormula.size >= this.maxNames)
+        throw new RangeError(
+          `too many formulas: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(formula)}`,
+        )
       this.verdictByFormula.set(formula, { verdict: v, index, changes: 0, updates: 1 })
     } else {
       if (entry.verdict !== v) entry.changes++
@@ -357,11 +372,16 @@ export class DashboardModel {
     checkName(channel, 'channel')
     checkFinite(n, `count for ${JSON.stringify(channel)}`)
     if (n < 0) throw new RangeError(`count for ${JSON.stringify(channel)} must be >= 0, got ${n}`)
-    const t = timeMs === undefined ? this.latestTime : checkFinite(timeMs, `count timeMs for ${JSON.stringify(channel)}`)
-    if (t === undefined) throw new TypeError(`count(${JSON.stringify(channel)}) needs timeMs: the model has seen no time yet`)
+    const t =
+      timeMs === undefined ? this.latestTime : checkFinite(timeMs, `count timeMs for ${JSON.stringify(channel)}`)
+    if (t === undefined)
+      throw new TypeError(`count(${JSON.stringify(channel)}) needs timeMs: the model has seen no time yet`)
     let c = this.rateByChannel.get(channel)
     if (c === undefined) {
-      if (this.rateByChannel.size >= this.maxNames) throw new RangeError(`too many channels: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(channel)}`)
+      if (this.rateByChannel.size >= this.maxNames)
+        throw new RangeError(
+          `too many channels: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(channel)}`,
+        )
       c = new RateCounter(channel, this.rateBuckets)
       this.rateByChannel.set(channel, c)
     }
@@ -375,10 +395,11 @@ export class DashboardModel {
    */
   snapshot(nowMs?: number): DashboardSnapshot {
     if (nowMs !== undefined) checkFinite(nowMs, 'nowMs')
-    const now = nowMs === undefined ? this.latestTime : this.latestTime === undefined ? nowMs : Math.max(nowMs, this.latestTime)
+    const now =
+      nowMs === undefined ? this.latestTime : this.latestTime === undefined ? nowMs : Math.max(nowMs, this.latestTime)
     if (this.cached !== undefined && this.cached.version === this._version && this.cachedAt === now) return this.cached
 
-    const series = [...this.seriesByName.values()].map((s) => s.snapshot())
+    const series = [...this.seriesByName.values()].map(s => s.snapshot())
 
     const matches: MatchSnapshot[] = []
     for (let i = this.matchSize; i >= 1; i--) {
@@ -386,9 +407,12 @@ export class DashboardModel {
       if (m !== undefined) matches.push(m)
     }
 
-    const verdicts = [...this.verdictByFormula].map(([formula, e]) => Object.freeze({ formula, verdict: e.verdict, index: e.index, changes: e.changes, updates: e.updates }))
+    const verdicts = [...this.verdictByFormula].map(([formula, e]) =>
+      Object.freeze({ formula, verdict: e.verdict, index: e.index, changes: e.changes, updates: e.updates }),
+    )
 
-    const sample = this.lateSize === this.lateRing.length ? this.lateRing.slice() : this.lateRing.slice(0, this.lateSize)
+    const sample =
+      this.lateSize === this.lateRing.length ? this.lateRing.slice() : this.lateRing.slice(0, this.lateSize)
     sample.sort()
     const lateness = Object.freeze({
       count: this.lateSize,
@@ -399,9 +423,14 @@ export class DashboardModel {
     })
 
     const nowBucket = now === undefined ? undefined : Math.floor(now / this.bucketMs)
-    const rates = [...this.rateByChannel.values()].map((c) => {
+    const rates = [...this.rateByChannel.values()].map(c => {
       const inWindow = nowBucket === undefined ? 0 : c.inWindow(nowBucket)
-      return Object.freeze({ channel: c.channel, rate: (inWindow * 1000) / this.rateWindowMs, inWindow, total: c.total })
+      return Object.freeze({
+        channel: c.channel,
+        rate: (inWindow * 1000) / this.rateWindowMs,
+        inWindow,
+        total: c.total,
+      })
     })
 
     const snap: DashboardSnapshot = Object.freeze({

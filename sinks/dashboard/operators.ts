@@ -1,4 +1,4 @@
-import { tap, type MonoTypeOperatorFunction } from 'rxjs'
+import { type MonoTypeOperatorFunction, tap } from 'rxjs'
 import { describeValue } from '../../src/errors'
 import type { Verdict } from '../../src/ltl/monitor'
 import type { DashboardModel, MatchInfo } from './model'
@@ -28,8 +28,10 @@ export interface DashboardSinkOptions<T> {
  * ```
  */
 export function dashboardSink<T>(model: DashboardModel, options: DashboardSinkOptions<T>): MonoTypeOperatorFunction<T> {
-  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function') throw new TypeError(`dashboardSink needs a DashboardModel, got ${describeValue(model)}`)
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describeValue(options)}`)
+  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
+    throw new TypeError(`dashboardSink needs a DashboardModel, got ${describeValue(model)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`)
   const series = Object.entries(options.series ?? {}).map(([name, select]) => [model.series(name), select] as const)
   const { count, match, verdicts, lateness } = options
   const time = options.time ?? (() => Date.now())
@@ -53,12 +55,22 @@ export function dashboardSink<T>(model: DashboardModel, options: DashboardSinkOp
 }
 
 /** Pushes `select(value)` onto series `name` and passes the value through. */
-export function tapSeries<T>(model: DashboardModel, name: string, select: (value: T) => number, time?: (value: T) => number): MonoTypeOperatorFunction<T> {
+export function tapSeries<T>(
+  model: DashboardModel,
+  name: string,
+  select: (value: T) => number,
+  time?: (value: T) => number,
+): MonoTypeOperatorFunction<T> {
   return dashboardSink<T>(model, { series: { [name]: select }, time })
 }
 
 /** Counts each value on `channel` (for its rate) and passes it through. */
-export function tapCount<T>(model: DashboardModel, channel: string, time?: (value: T) => number): MonoTypeOperatorFunction<T> {
-  if (typeof channel !== 'string' || channel.length === 0) throw new TypeError(`channel must be a non-empty string, got ${describeValue(channel)}`)
+export function tapCount<T>(
+  model: DashboardModel,
+  channel: string,
+  time?: (value: T) => number,
+): MonoTypeOperatorFunction<T> {
+  if (typeof channel !== 'string' || channel.length === 0)
+    throw new TypeError(`channel must be a non-empty string, got ${describeValue(channel)}`)
   return dashboardSink<T>(model, { count: channel, time })
 }

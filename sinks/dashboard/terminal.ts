@@ -1,6 +1,6 @@
-import * as React from 'react'
-import { Box, Text, render } from 'ink'
 import { plot } from 'asciichart'
+import { Box, render, Text } from 'ink'
+import * as React from 'react'
 import { describeValue } from '../../src/errors'
 import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
 
@@ -56,7 +56,8 @@ const LABEL_WIDTH = 9
 /** The asciichart rows of a series, `height` rows, at most `columns` wide. */
 export function sparkline(values: readonly number[], columns: number, height: number): string[] {
   const width = Math.max(4, columns - LABEL_WIDTH - 3)
-  if (values.length === 0) return Array.from({ length: height }, (_, i) => (i === height >> 1 ? ' '.repeat(LABEL_WIDTH) + '  (no data)' : ''))
+  if (values.length === 0)
+    return Array.from({ length: height }, (_, i) => (i === height >> 1 ? ' '.repeat(LABEL_WIDTH) + '  (no data)' : ''))
   const shown = values.length > width ? values.slice(values.length - width) : values.slice()
   if (shown.length === 1) shown.push(shown[0])
   let min = Infinity
@@ -113,40 +114,74 @@ export function Dashboard(props: DashboardProps): React.ReactElement {
   const half = Math.max(10, Math.floor((columns - 1) / 2))
   const L = s.lateness
 
-  const matches = s.matches.length === 0
-    ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
-    : s.matches.map((m, i) => h(Text, { key: i, wrap: 'truncate' }, h(Text, { color: 'magenta' }, m.pattern), ` [${m.start}..${m.end}] d=${formatNumber(m.distance)}${m.time === undefined || s.timeMs === undefined ? '' : ` ${formatNumber(s.timeMs - m.time)} ms ago`}`))
+  const matches =
+    s.matches.length === 0
+      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
+      : s.matches.map((m, i) =>
+          h(
+            Text,
+            { key: i, wrap: 'truncate' },
+            h(Text, { color: 'magenta' }, m.pattern),
+            ` [${m.start}..${m.end}] d=${formatNumber(m.distance)}${m.time === undefined || s.timeMs === undefined ? '' : ` ${formatNumber(s.timeMs - m.time)} ms ago`}`,
+          ),
+        )
 
-  const verdicts = s.verdicts.length === 0
-    ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
-    : s.verdicts.map((v) =>
-        h(
+  const verdicts =
+    s.verdicts.length === 0
+      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
+      : s.verdicts.map(v =>
+          h(
+            Text,
+            { key: v.formula, wrap: 'truncate' },
+            h(Text, { color: verdictColor[v.verdict], bold: true }, v.verdict.padEnd(7)),
+            ` ${v.formula}`,
+            h(Text, { dimColor: true }, ` (${v.changes} changes${v.index === undefined ? '' : `, @${v.index}`})`),
+          ),
+        )
+
+  const rates =
+    s.rates.length === 0
+      ? h(Text, { dimColor: true }, '(none yet)')
+      : h(
           Text,
-          { key: v.formula, wrap: 'truncate' },
-          h(Text, { color: verdictColor[v.verdict], bold: true }, v.verdict.padEnd(7)),
-          ` ${v.formula}`,
-          h(Text, { dimColor: true }, ` (${v.changes} changes${v.index === undefined ? '' : `, @${v.index}`})`),
-        ),
-      )
-
-  const rates = s.rates.length === 0
-    ? h(Text, { dimColor: true }, '(none yet)')
-    : h(Text, { wrap: 'wrap' }, ...s.rates.flatMap((r, i) => [i > 0 ? '   ' : '', h(Text, { key: r.channel, color: 'cyan' }, r.channel), ` ${formatNumber(r.rate)}/s (${r.total})`]))
+          { wrap: 'wrap' },
+          ...s.rates.flatMap((r, i) => [
+            i > 0 ? '   ' : '',
+            h(Text, { key: r.channel, color: 'cyan' }, r.channel),
+            ` ${formatNumber(r.rate)}/s (${r.total})`,
+          ]),
+        )
 
   return h(
     Box,
     { flexDirection: 'column', width: columns },
-    h(Text, { wrap: 'truncate' }, h(Text, { bold: true, inverse: true }, ` ${title} `), h(Text, { dimColor: true }, `  v${s.version}`)),
+    h(
+      Text,
+      { wrap: 'truncate' },
+      h(Text, { bold: true, inverse: true }, ` ${title} `),
+      h(Text, { dimColor: true }, `  v${s.version}`),
+    ),
     section('series', columns),
-    ...(s.series.length === 0 ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')] : s.series.map((x) => seriesBlock(x, columns, height))),
+    ...(s.series.length === 0
+      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
+      : s.series.map(x => seriesBlock(x, columns, height))),
     h(
       Box,
       { flexDirection: 'row' },
-      h(Box, { flexDirection: 'column', width: half, marginRight: 1 }, section(`matches (last ${s.matches.length})`, half), ...matches),
+      h(
+        Box,
+        { flexDirection: 'column', width: half, marginRight: 1 },
+        section(`matches (last ${s.matches.length})`, half),
+        ...matches,
+      ),
       h(Box, { flexDirection: 'column', width: half }, section('verdicts', half), ...verdicts),
     ),
     section('lateness', columns),
-    h(Text, { wrap: 'truncate' }, `p50 ${formatNumber(L.p50)} ms   p99 ${formatNumber(L.p99)} ms   max ${formatNumber(L.max)} ms   (${L.count} samples)`),
+    h(
+      Text,
+      { wrap: 'truncate' },
+      `p50 ${formatNumber(L.p50)} ms   p99 ${formatNumber(L.p99)} ms   max ${formatNumber(L.max)} ms   (${L.count} samples)`,
+    ),
     section('rates', columns),
     rates,
   )
@@ -166,11 +201,14 @@ export function Dashboard(props: DashboardProps): React.ReactElement {
  * ```
  */
 export function renderDashboard(model: DashboardModel, options: RenderDashboardOptions = {}): DashboardHandle {
-  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function') throw new TypeError(`renderDashboard needs a DashboardModel, got ${describeValue(model)}`)
+  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
+    throw new TypeError(`renderDashboard needs a DashboardModel, got ${describeValue(model)}`)
   const refreshMs = options.refreshMs ?? 100
-  if (typeof refreshMs !== 'number' || !Number.isFinite(refreshMs) || refreshMs <= 0) throw new RangeError(`options.refreshMs must be a positive number, got ${describeValue(refreshMs)}`)
+  if (typeof refreshMs !== 'number' || !Number.isFinite(refreshMs) || refreshMs <= 0)
+    throw new RangeError(`options.refreshMs must be a positive number, got ${describeValue(refreshMs)}`)
   const now = options.now
-  if (now !== undefined && typeof now !== 'function') throw new TypeError(`options.now must be a function, got ${describeValue(now)}`)
+  if (now !== undefined && typeof now !== 'function')
+    throw new TypeError(`options.now must be a function, got ${describeValue(now)}`)
   const stdout = options.stdout ?? process.stdout
   const columnsOf = () => (stdout.columns > 0 ? stdout.columns : 80)
 

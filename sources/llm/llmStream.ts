@@ -110,7 +110,8 @@ export class LlmError extends Error {
  *   .subscribe((text) => process.stdout.write(text))
  */
 export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`llmStream needs an options object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`llmStream needs an options object, got ${describeValue(options)}`)
   const { baseURL, apiKey, model, messages, temperature, maxTokens, tools, signal, extraBody } = options
   let root: URL
   try {
@@ -118,16 +119,27 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
   } catch {
     throw new TypeError(`baseURL must be an absolute URL, got ${describeValue(baseURL)}`)
   }
-  if (typeof model !== 'string' || model === '') throw new TypeError(`model must be a non-empty string, got ${describeValue(model)}`)
-  if (!Array.isArray(messages) || messages.length === 0) throw new TypeError(`messages must be a non-empty array, got ${describeValue(messages)}`)
+  if (typeof model !== 'string' || model === '')
+    throw new TypeError(`model must be a non-empty string, got ${describeValue(model)}`)
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new TypeError(`messages must be a non-empty array, got ${describeValue(messages)}`)
   messages.forEach((message, i) => {
-    if (message === null || typeof message !== 'object' || typeof message.role !== 'string') throw new TypeError(`messages[${i}] must be an object with a role, got ${describeValue(message)}`)
+    if (message === null || typeof message !== 'object' || typeof message.role !== 'string')
+      throw new TypeError(`messages[${i}] must be an object with a role, got ${describeValue(message)}`)
   })
-  if (temperature !== undefined && (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0)) throw new RangeError(`temperature must be a finite number >= 0, got ${describeValue(temperature)}`)
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) throw new RangeError(`maxTokens must be an integer >= 1, got ${describeValue(maxTokens)}`)
-  if (tools !== undefined && !Array.isArray(tools)) throw new TypeError(`tools must be an array, got ${describeValue(tools)}`)
-  if (apiKey !== undefined && typeof apiKey !== 'string') throw new TypeError(`apiKey must be a string, got ${describeValue(apiKey)}`)
-  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody))) throw new TypeError(`extraBody must be an object, got ${describeValue(extraBody)}`)
+  if (
+    temperature !== undefined &&
+    (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0)
+  )
+    throw new RangeError(`temperature must be a finite number >= 0, got ${describeValue(temperature)}`)
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
+    throw new RangeError(`maxTokens must be an integer >= 1, got ${describeValue(maxTokens)}`)
+  if (tools !== undefined && !Array.isArray(tools))
+    throw new TypeError(`tools must be an array, got ${describeValue(tools)}`)
+  if (apiKey !== undefined && typeof apiKey !== 'string')
+    throw new TypeError(`apiKey must be a string, got ${describeValue(apiKey)}`)
+  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody)))
+    throw new TypeError(`extraBody must be an object, got ${describeValue(extraBody)}`)
 
   const url = `${root.href.replace(/\/+$/, '')}/chat/completions`
   const body: Record<string, unknown> = { model, messages, stream: true, stream_options: { include_usage: true } }
@@ -141,7 +153,7 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
   if (signal !== undefined) init.signal = signal
   const events = sseSource({ url, init }, { fetch: options.fetch, maxEventBytes: 16 << 20 })
 
-  return new Observable<LlmChunk>((subscriber) => {
+  return new Observable<LlmChunk>(subscriber => {
     let finished = false
     subscriber.add(
       events.subscribe({
@@ -154,23 +166,57 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
           try {
             chunk = JSON.parse(event.data)
           } catch (error) {
-            return subscriber.error(new LlmError(`malformed chunk from ${url}: data line ${describeValue(clip(event.data))} is not JSON`, undefined, undefined, undefined, event.data, { cause: error }))
+            return subscriber.error(
+              new LlmError(
+                `malformed chunk from ${url}: data line ${describeValue(clip(event.data))} is not JSON`,
+                undefined,
+                undefined,
+                undefined,
+                event.data,
+                { cause: error },
+              ),
+            )
           }
-          if (chunk === null || typeof chunk !== 'object') return subscriber.error(new LlmError(`malformed chunk from ${url}: data line ${describeValue(clip(event.data))} is not a JSON object`, undefined, undefined, undefined, event.data))
+          if (chunk === null || typeof chunk !== 'object')
+            return subscriber.error(
+              new LlmError(
+                `malformed chunk from ${url}: data line ${describeValue(clip(event.data))} is not a JSON object`,
+                undefined,
+                undefined,
+                undefined,
+                event.data,
+              ),
+            )
           const error = (chunk as { error?: unknown }).error
           if (error !== undefined && error !== null) return subscriber.error(streamError(event.data, error))
           const choices = (chunk as { choices?: unknown }).choices
-          if (choices !== undefined && choices !== null && !Array.isArray(choices)) return subscriber.error(new LlmError(`malformed chunk from ${url}: choices is not an array in ${describeValue(clip(event.data))}`, undefined, undefined, undefined, event.data))
+          if (choices !== undefined && choices !== null && !Array.isArray(choices))
+            return subscriber.error(
+              new LlmError(
+                `malformed chunk from ${url}: choices is not an array in ${describeValue(clip(event.data))}`,
+                undefined,
+                undefined,
+                undefined,
+                event.data,
+              ),
+            )
+          // biome-ignore lint/suspicious/noExplicitAny: a chunk from the wire, each field checked before use
           for (const choice of (choices ?? []) as Array<Record<string, any>>) {
             if (choice === null || typeof choice !== 'object') continue
             const index = typeof choice.index === 'number' ? choice.index : 0
             const delta = choice.delta
             if (delta !== null && typeof delta === 'object') {
-              if (typeof delta.content === 'string' && delta.content !== '') subscriber.next({ type: 'token', text: delta.content, index })
+              if (typeof delta.content === 'string' && delta.content !== '')
+                subscriber.next({ type: 'token', text: delta.content, index })
               if (Array.isArray(delta.tool_calls)) {
                 for (const call of delta.tool_calls) {
                   if (call === null || typeof call !== 'object') continue
-                  const piece: LlmToolCallChunk = { type: 'tool-call', index: typeof call.index === 'number' ? call.index : 0, argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '', choice: index }
+                  const piece: LlmToolCallChunk = {
+                    type: 'tool-call',
+                    index: typeof call.index === 'number' ? call.index : 0,
+                    argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '',
+                    choice: index,
+                  }
                   if (typeof call.id === 'string') piece.id = call.id
                   if (typeof call.function?.name === 'string') piece.name = call.function.name
                   subscriber.next(piece)
@@ -186,7 +232,13 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
           if (usage !== null && typeof usage === 'object') {
             const promptTokens = count(usage.prompt_tokens)
             const completionTokens = count(usage.completion_tokens)
-            subscriber.next({ type: 'usage', promptTokens, completionTokens, totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : promptTokens + completionTokens })
+            subscriber.next({
+              type: 'usage',
+              promptTokens,
+              completionTokens,
+              totalTokens:
+                typeof usage.total_tokens === 'number' ? usage.total_tokens : promptTokens + completionTokens,
+            })
           }
         },
         error(error) {
@@ -194,7 +246,10 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
         },
         complete() {
           if (finished) subscriber.complete()
-          else subscriber.error(new LlmError(`the stream from ${url} ended before a finish reason or [DONE] (truncated response)`))
+          else
+            subscriber.error(
+              new LlmError(`the stream from ${url} ended before a finish reason or [DONE] (truncated response)`),
+            )
         },
       }),
     )
@@ -211,13 +266,21 @@ function clip(line: string): string {
 
 /** Reads `{ error: { message, code, type } }`, `{ error: "..." }`, `{ message }` or `{ detail }` bodies. */
 function serverError(value: unknown): { message?: string; code?: string } {
-  if (value === null || typeof value !== 'object') return typeof value === 'string' && value !== '' ? { message: value } : {}
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'string' && value !== '' ? { message: value } : {}
   const record = value as Record<string, unknown>
   const error = record.error
   if (typeof error === 'string') return { message: error }
   if (error !== null && typeof error === 'object') {
     const e = error as Record<string, unknown>
-    const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : typeof e.code === 'number' ? String(e.code) : undefined
+    const code =
+      typeof e.code === 'string'
+        ? e.code
+        : typeof e.type === 'string'
+          ? e.type
+          : typeof e.code === 'number'
+            ? String(e.code)
+            : undefined
     return { message: typeof e.message === 'string' ? e.message : undefined, code }
   }
   if (typeof record.message === 'string') return { message: record.message }
@@ -234,7 +297,8 @@ function streamError(data: string, parsed?: unknown): LlmError {
     }
   }
   const { message, code } = serverError(parsed === data ? data : { error: parsed })
-  const status = typeof (parsed as { status?: unknown })?.status === 'number' ? (parsed as { status: number }).status : undefined
+  const status =
+    typeof (parsed as { status?: unknown })?.status === 'number' ? (parsed as { status: number }).status : undefined
   return new LlmError(`the server sent an error in the stream: ${message ?? clip(data)}`, status, message, code, data)
 }
 
@@ -249,8 +313,30 @@ function toLlmError(error: unknown, url: string): unknown {
     }
     const { message, code } = serverError(parsed)
     const said = message ?? (error.body ? clip(error.body.trim()) : undefined)
-    if (error.code === 'status') return new LlmError(`${url} answered ${error.status}${said ? `: ${said}` : ''}`, error.status, said, code, undefined, { cause: error })
-    return new LlmError(`${url} answered ${error.status} with content-type ${describeValue(error.contentType)} instead of an event stream${said ? `: ${said}` : ''}`, error.status, said, code, undefined, { cause: error })
+    if (error.code === 'status')
+      return new LlmError(
+        `${url} answered ${error.status}${said ? `: ${said}` : ''}`,
+        error.status,
+        said,
+        code,
+        undefined,
+        { cause: error },
+      )
+    return new LlmError(
+      `${url} answered ${error.status} with content-type ${describeValue(error.contentType)} instead of an event stream${said ? `: ${said}` : ''}`,
+      error.status,
+      said,
+      code,
+      undefined,
+      { cause: error },
+    )
   }
-  return new LlmError(`chat completion stream from ${url} failed: ${error.message}`, undefined, undefined, undefined, undefined, { cause: error })
+  return new LlmError(
+    `chat completion stream from ${url} failed: ${error.message}`,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    { cause: error },
+  )
 }

@@ -71,13 +71,19 @@ const WS_PACKAGE = 'ws'
  * ```
  */
 export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
-  if (options === null || typeof options !== 'object' || typeof options.model !== 'string' || options.model === '') throw new TypeError(`realtimeSource needs options.model, got ${describeValue(options?.model)}`)
+  if (options === null || typeof options !== 'object' || typeof options.model !== 'string' || options.model === '')
+    throw new TypeError(`realtimeSource needs options.model, got ${describeValue(options?.model)}`)
   const url = new URL(options.url ?? 'wss://api.openai.com/v1/realtime')
-  if (url.protocol === 'ws:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new TypeError(`realtimeSource: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`)
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError(`realtimeSource needs a ws: or wss: URL, got ${describeValue(url.href)}`)
+  if (url.protocol === 'ws:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    throw new TypeError(
+      `realtimeSource: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`,
+    )
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new TypeError(`realtimeSource needs a ws: or wss: URL, got ${describeValue(url.href)}`)
   url.searchParams.set('model', options.model)
   const maxQueued = options.maxQueued ?? 1000
-  if (!Number.isInteger(maxQueued) || maxQueued < 0) throw new RangeError(`maxQueued must be an integer >= 0, got ${describeValue(maxQueued)}`)
+  if (!Number.isInteger(maxQueued) || maxQueued < 0)
+    throw new RangeError(`maxQueued must be an integer >= 0, got ${describeValue(maxQueued)}`)
   const backoff = reconnectPolicy(options.reconnect)
 
   const events = new Subject<RealtimeServerEvent>()
@@ -118,9 +124,14 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       try {
         event = JSON.parse(String(data)) as RealtimeServerEvent
       } catch {
-        return fail(new RealtimeError('malformed', `the server sent a message that is not JSON: ${String(data).slice(0, 80)}`))
+        return fail(
+          new RealtimeError('malformed', `the server sent a message that is not JSON: ${String(data).slice(0, 80)}`),
+        )
       }
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string') return fail(new RealtimeError('malformed', `a server event needs a string "type": ${String(data).slice(0, 80)}`))
+      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
+        return fail(
+          new RealtimeError('malformed', `a server event needs a string "type": ${String(data).slice(0, 80)}`),
+        )
       events.next(event)
     })
     ws.on('error', () => undefined) // 'close' follows and decides
@@ -129,12 +140,21 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       if (closedForGood) return
       // the server ending the session normally ends the stream; anything else is retried
       if ((code as number) === 1000) return close()
-      if (attempt >= backoff.retries) return fail(new RealtimeError('unreachable', `the Realtime socket closed (${code as number}) after ${attempt} reconnection attempts`))
+      if (attempt >= backoff.retries)
+        return fail(
+          new RealtimeError(
+            'unreachable',
+            `the Realtime socket closed (${code as number}) after ${attempt} reconnection attempts`,
+          ),
+        )
       attempt++
-      timer = setTimeout(() => {
-        timer = null
-        dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
-      }, Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1)))
+      timer = setTimeout(
+        () => {
+          timer = null
+          dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
+        },
+        Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1)),
+      )
     })
   }
 
@@ -155,7 +175,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   }
 
   return {
-    events: new Observable<RealtimeServerEvent>((subscriber) => {
+    events: new Observable<RealtimeServerEvent>(subscriber => {
       const subscription = events.subscribe(subscriber)
       start()
       return () => {
@@ -164,7 +184,8 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       }
     }),
     send(event: RealtimeClientEvent): void {
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string') throw new TypeError(`a client event needs a string "type", got ${describeValue(event)}`)
+      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
+        throw new TypeError(`a client event needs a string "type", got ${describeValue(event)}`)
       if (closedForGood) throw new RealtimeError('closed', 'the Realtime connection is closed')
       if (queue.length >= maxQueued && !(socket !== null && socket.readyState === OPEN)) {
         fail(new RealtimeError('queue-full', `more than ${maxQueued} client events waiting for the socket to open`))
@@ -180,13 +201,21 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   }
 }
 
-function reconnectPolicy(reconnect: RealtimeOptions['reconnect']): { retries: number; initialMs: number; maxMs: number } {
+function reconnectPolicy(reconnect: RealtimeOptions['reconnect']): {
+  retries: number
+  initialMs: number
+  maxMs: number
+} {
   if (reconnect === false) return { retries: 0, initialMs: 0, maxMs: 0 }
   const given = reconnect === true || reconnect === undefined ? {} : reconnect
   const retries = given.retries ?? 5
   const initialMs = given.initialMs ?? 250
   const maxMs = given.maxMs ?? 8000
-  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
-  if (!(initialMs > 0) || !(maxMs >= initialMs)) throw new RangeError(`reconnect needs 0 < initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`)
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
+  if (!(initialMs > 0) || !(maxMs >= initialMs))
+    throw new RangeError(
+      `reconnect needs 0 < initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`,
+    )
   return { retries, initialMs, maxMs }
 }

@@ -30,7 +30,13 @@ export interface SseSourceOptions {
 
 export type SseTarget = string | URL | Request | { url: string | URL; init?: RequestInit }
 
-export type SseErrorCode = 'status' | 'content-type' | 'network' | 'event-too-large' | 'retries-exhausted' | 'fetch-threw'
+export type SseErrorCode =
+  | 'status'
+  | 'content-type'
+  | 'network'
+  | 'event-too-large'
+  | 'retries-exhausted'
+  | 'fetch-threw'
 
 /** An event stream that could not be opened or read: which URL, and what the server answered. */
 export class SseError extends Error {
@@ -80,13 +86,16 @@ const ERROR_BODY_BYTES = 64 << 10
  */
 export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Observable<SseEvent> {
   const request = resolveTarget(target)
-  if (options === null || typeof options !== 'object') throw new TypeError(`sseSource options must be an object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`sseSource options must be an object, got ${describeValue(options)}`)
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
-  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1) throw new RangeError(`maxEventBytes must be an integer >= 1, got ${describeValue(maxEventBytes)}`)
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError(`options.fetch must be a function, got ${describeValue(options.fetch)}`)
+  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1)
+    throw new RangeError(`maxEventBytes must be an integer >= 1, got ${describeValue(maxEventBytes)}`)
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    throw new TypeError(`options.fetch must be a function, got ${describeValue(options.fetch)}`)
   const reconnect = resolveReconnect(options.reconnect)
 
-  return new Observable<SseEvent>((subscriber) => {
+  return new Observable<SseEvent>(subscriber => {
     const fetchImpl = options.fetch ?? globalThis.fetch
     let closed = false
     let controller: AbortController | null = null
@@ -121,11 +130,31 @@ export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Ob
       if (userSignal?.aborted) return fail(userSignal.reason)
       if (reconnect === null) {
         if (ended) return complete()
-        return fail(new SseError('network', `event stream from ${request.url} failed: ${messageOf(cause)}`, request.url, undefined, undefined, undefined, { cause }))
+        return fail(
+          new SseError(
+            'network',
+            `event stream from ${request.url} failed: ${messageOf(cause)}`,
+            request.url,
+            undefined,
+            undefined,
+            undefined,
+            { cause },
+          ),
+        )
       }
       failures++
       if (failures > reconnect.retries) {
-        return fail(new SseError('retries-exhausted', `event stream from ${request.url} failed ${failures} times in a row (retries: ${reconnect.retries}): ${messageOf(cause)}`, request.url, undefined, undefined, undefined, { cause }))
+        return fail(
+          new SseError(
+            'retries-exhausted',
+            `event stream from ${request.url} failed ${failures} times in a row (retries: ${reconnect.retries}): ${messageOf(cause)}`,
+            request.url,
+            undefined,
+            undefined,
+            undefined,
+            { cause },
+          ),
+        )
       }
       const base = retryMs ?? DEFAULT_RETRY_MS
       const delay = Math.min(reconnect.maxDelayMs, base * 2 ** (failures - 1))
@@ -144,7 +173,17 @@ export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Ob
       try {
         pending = fetchImpl(request.build(ac.signal, lastEventId))
       } catch (error) {
-        return fail(new SseError('fetch-threw', `fetch threw for ${request.url}: ${messageOf(error)}`, request.url, undefined, undefined, undefined, { cause: error }))
+        return fail(
+          new SseError(
+            'fetch-threw',
+            `fetch threw for ${request.url}: ${messageOf(error)}`,
+            request.url,
+            undefined,
+            undefined,
+            undefined,
+            { cause: error },
+          ),
+        )
       }
       let response: Response
       try {
@@ -164,8 +203,22 @@ export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Ob
       if (!response.ok || !/^text\/event-stream\s*(;|$)/i.test(contentType)) {
         const body = await readCapped(response, ERROR_BODY_BYTES).catch(() => undefined)
         const error = !response.ok
-          ? new SseError('status', `event stream from ${request.url} answered ${response.status} ${response.statusText}`.trimEnd(), request.url, response.status, body, contentType)
-          : new SseError('content-type', `event stream from ${request.url} has content-type ${describeValue(contentType)}, expected "text/event-stream"`, request.url, response.status, body, contentType)
+          ? new SseError(
+              'status',
+              `event stream from ${request.url} answered ${response.status} ${response.statusText}`.trimEnd(),
+              request.url,
+              response.status,
+              body,
+              contentType,
+            )
+          : new SseError(
+              'content-type',
+              `event stream from ${request.url} has content-type ${describeValue(contentType)}, expected "text/event-stream"`,
+              request.url,
+              response.status,
+              body,
+              contentType,
+            )
         return fail(error)
       }
       failures = 0
@@ -182,7 +235,14 @@ export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Ob
           if (closed) return
           const bytes = utf8Length(message.data)
           if (bytes > maxEventBytes) {
-            return fail(new SseError('event-too-large', `an event of ${bytes} bytes from ${request.url} exceeds maxEventBytes (${maxEventBytes})`, request.url, response.status))
+            return fail(
+              new SseError(
+                'event-too-large',
+                `an event of ${bytes} bytes from ${request.url} exceeds maxEventBytes (${maxEventBytes})`,
+                request.url,
+                response.status,
+              ),
+            )
           }
           if (message.id !== undefined) lastEventId = message.id
           const event: SseEvent = { event: message.event ?? 'message', data: message.data }
@@ -193,7 +253,14 @@ export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Ob
         },
         onError(error) {
           if (error.type === 'max-buffer-size-exceeded') {
-            fail(new SseError('event-too-large', `an event from ${request.url} exceeds maxEventBytes (${maxEventBytes}): over ${maxEventBytes + 1024} characters buffered before its end`, request.url, response.status))
+            fail(
+              new SseError(
+                'event-too-large',
+                `an event from ${request.url} exceeds maxEventBytes (${maxEventBytes}): over ${maxEventBytes + 1024} characters buffered before its end`,
+                request.url,
+                response.status,
+              ),
+            )
           }
           // Unknown fields and invalid retry values are ignored, as the SSE specification says.
         },
@@ -252,7 +319,8 @@ function resolveTarget(target: SseTarget): ResolvedTarget {
     return {
       url: target.url,
       signal: target.signal,
-      build: (signal, lastEventId) => new Request(template.clone(), { signal, headers: withSseHeaders(template.headers, lastEventId) }),
+      build: (signal, lastEventId) =>
+        new Request(template.clone(), { signal, headers: withSseHeaders(template.headers, lastEventId) }),
     }
   }
   let url: URL
@@ -262,7 +330,8 @@ function resolveTarget(target: SseTarget): ResolvedTarget {
     const spec = target as { url: string | URL; init?: RequestInit }
     url = parseUrl(spec.url)
     if (spec.init !== undefined) {
-      if (spec.init === null || typeof spec.init !== 'object') throw new TypeError(`sseSource init must be an object, got ${describeValue(spec.init)}`)
+      if (spec.init === null || typeof spec.init !== 'object')
+        throw new TypeError(`sseSource init must be an object, got ${describeValue(spec.init)}`)
       init = spec.init
     }
   } else throw new TypeError(`sseSource needs a URL, a Request or { url, init }, got ${describeValue(target)}`)
@@ -270,7 +339,8 @@ function resolveTarget(target: SseTarget): ResolvedTarget {
   return {
     url: href,
     signal: init.signal ?? undefined,
-    build: (signal, lastEventId) => new Request(href, { ...init, signal, headers: withSseHeaders(init.headers, lastEventId) }),
+    build: (signal, lastEventId) =>
+      new Request(href, { ...init, signal, headers: withSseHeaders(init.headers, lastEventId) }),
   }
 }
 
@@ -297,11 +367,14 @@ function withSseHeaders(base: HeadersInit | undefined, lastEventId: string | und
 function resolveReconnect(reconnect: SseSourceOptions['reconnect']): { retries: number; maxDelayMs: number } | null {
   if (reconnect === undefined || reconnect === false) return null
   if (reconnect === true) return { retries: DEFAULT_RETRIES, maxDelayMs: DEFAULT_MAX_DELAY_MS }
-  if (reconnect === null || typeof reconnect !== 'object') throw new TypeError(`reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`)
+  if (reconnect === null || typeof reconnect !== 'object')
+    throw new TypeError(`reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`)
   const retries = reconnect.retries ?? DEFAULT_RETRIES
-  if (retries !== Infinity && (!Number.isInteger(retries) || retries < 0)) throw new RangeError(`reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`)
+  if (retries !== Infinity && (!Number.isInteger(retries) || retries < 0))
+    throw new RangeError(`reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`)
   const maxDelayMs = reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
-  if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs)) throw new RangeError(`reconnect.maxDelayMs must be a finite number >= 0, got ${describeValue(maxDelayMs)}`)
+  if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs))
+    throw new RangeError(`reconnect.maxDelayMs must be a finite number >= 0, got ${describeValue(maxDelayMs)}`)
   return { retries, maxDelayMs }
 }
 

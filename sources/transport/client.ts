@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs'
 import { describeValue } from '../../src/errors'
-import { TransportError, type Link } from '../../src/transport/link'
-import { resolveLimits, TransportSession, type ChannelOptions, type TransportLimits } from '../../src/transport/session'
-import { webSocketLink, type WebSocketLike } from '../../src/transport/wsLink'
+import { type Link, TransportError } from '../../src/transport/link'
+import { type ChannelOptions, resolveLimits, type TransportLimits, TransportSession } from '../../src/transport/session'
+import { type WebSocketLike, webSocketLink } from '../../src/transport/wsLink'
 import { webTransportLink } from '../../src/transport/wtLink'
 import { loadWebTransport } from './webTransportPackage'
 
@@ -58,9 +58,10 @@ export class ClientSession extends TransportSession {
     super(randomHex(16), 'client', resolveLimits(options.limits))
     this.ready = this.dialWithRetries(0, true)
     this.ready.catch(() => undefined)
-    this.onDetached = (reason) => {
+    this.onDetached = reason => {
       if (this.deliberate || this.closed) return
-      if (reason === 'bye' || retriesOf(this.options) === 0) return this.fail(new TransportError('closed', `the server closed the session (${reason})`))
+      if (reason === 'bye' || retriesOf(this.options) === 0)
+        return this.fail(new TransportError('closed', `the server closed the session (${reason})`))
       this.dialWithRetries(1, false).catch(() => undefined)
     }
   }
@@ -86,7 +87,10 @@ export class ClientSession extends TransportSession {
         this.attach(link)
         return
       } catch (error) {
-        const failure = error instanceof TransportError ? error : new TransportError('unreachable', (error as Error)?.message ?? describeValue(error))
+        const failure =
+          error instanceof TransportError
+            ? error
+            : new TransportError('unreachable', (error as Error)?.message ?? describeValue(error))
         if (this.closed) throw failure
         if (failure.code === 'refused' || (first && retries === 0) || attempt >= retries) {
           this.fail(failure)
@@ -98,7 +102,7 @@ export class ClientSession extends TransportSession {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise(resolve => {
       this.timer = setTimeout(() => {
         this.timer = null
         resolve()
@@ -117,8 +121,12 @@ export class ClientSession extends TransportSession {
  * ```
  */
 export function connect(url: string, options: ConnectOptions = {}): ClientSession {
-  if (typeof url !== 'string' || !/^(https|wss):\/\//.test(url)) throw new TypeError(`connect needs an https: (WebTransport) or wss: (WebSocket) URL, got ${describeValue(url)}`)
-  if (options.transport !== undefined && !['auto', 'webtransport', 'websocket'].includes(options.transport)) throw new RangeError(`transport must be 'auto', 'webtransport' or 'websocket', got ${describeValue(options.transport)}`)
+  if (typeof url !== 'string' || !/^(https|wss):\/\//.test(url))
+    throw new TypeError(`connect needs an https: (WebTransport) or wss: (WebSocket) URL, got ${describeValue(url)}`)
+  if (options.transport !== undefined && !['auto', 'webtransport', 'websocket'].includes(options.transport))
+    throw new RangeError(
+      `transport must be 'auto', 'webtransport' or 'websocket', got ${describeValue(options.transport)}`,
+    )
   retriesOf(options)
   return new ClientSession(url, options)
 }
@@ -147,8 +155,9 @@ export function wsSource<T = unknown>(url: string, options: SourceOptions<T>): O
 }
 
 function channelSource<T>(url: string, options: SourceOptions<T>): Observable<T> {
-  if (options === null || typeof options !== 'object' || typeof options.channel !== 'string') throw new TypeError(`options.channel must name a channel, got ${describeValue(options?.channel)}`)
-  return new Observable<T>((subscriber) => {
+  if (options === null || typeof options !== 'object' || typeof options.channel !== 'string')
+    throw new TypeError(`options.channel must name a channel, got ${describeValue(options?.channel)}`)
+  return new Observable<T>(subscriber => {
     const session = connect(url, options)
     const subscription = session.channel<T>(options.channel, { codec: options.codec }).subscribe(subscriber)
     session.ready.catch((error: unknown) => subscriber.error(error))
@@ -159,7 +168,13 @@ function channelSource<T>(url: string, options: SourceOptions<T>): Observable<T>
   })
 }
 
-async function dial(url: string, id: string, options: ConnectOptions, maxFrameBytes: number, first: boolean): Promise<Link> {
+async function dial(
+  url: string,
+  id: string,
+  options: ConnectOptions,
+  maxFrameBytes: number,
+  first: boolean,
+): Promise<Link> {
   const transport = options.transport ?? 'auto'
   const target = new URL(url)
   target.searchParams.set(SESSION_PARAMETER, id)
@@ -177,11 +192,20 @@ async function dial(url: string, id: string, options: ConnectOptions, maxFrameBy
 
 // WebTransport reports a refused session (HTTP 401/503) and an unreachable server alike: the first
 // attempt calls it 'refused' (no retries), a reconnection 'unreachable' (retried).
-async function dialWebTransport(url: URL, options: ConnectOptions, maxFrameBytes: number, first: boolean): Promise<Link> {
+async function dialWebTransport(
+  url: URL,
+  options: ConnectOptions,
+  maxFrameBytes: number,
+  first: boolean,
+): Promise<Link> {
   const wt = await loadWebTransport()
-  if (wt === null) throw new TransportError('unreachable', 'WebTransport is not available here (no native WebTransport, no @fails-components/webtransport)')
+  if (wt === null)
+    throw new TransportError(
+      'unreachable',
+      'WebTransport is not available here (no native WebTransport, no @fails-components/webtransport)',
+    )
   const native = wt.support.implementation === 'native'
-  const hashes = (options.certificateHashes ?? []).map((hash) => ({ algorithm: 'sha-256', value: toBytes(hash) }))
+  const hashes = (options.certificateHashes ?? []).map(hash => ({ algorithm: 'sha-256', value: toBytes(hash) }))
   const session = new wt.WebTransport(url.href, {
     ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}),
     ...(native || wt.support.http3 ? {} : { forceReliable: true, ...HTTP2_WINDOWS }),
@@ -190,9 +214,17 @@ async function dialWebTransport(url: URL, options: ConnectOptions, maxFrameBytes
   try {
     await session.ready
   } catch (error) {
-    throw new TransportError(first ? 'refused' : 'unreachable', `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`)
+    throw new TransportError(
+      first ? 'refused' : 'unreachable',
+      `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`,
+    )
   }
-  return webTransportLink(session, native ? 'webtransport' : wt.support.http3 ? 'webtransport-http3' : 'webtransport-http2', maxFrameBytes, 'client')
+  return webTransportLink(
+    session,
+    native ? 'webtransport' : wt.support.http3 ? 'webtransport-http3' : 'webtransport-http2',
+    maxFrameBytes,
+    'client',
+  )
 }
 
 async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: number): Promise<Link> {
@@ -202,7 +234,12 @@ async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: n
   if (isNode) {
     // a specifier in a variable keeps bundlers from pulling `ws` into browser builds
     const { default: NodeWebSocket } = (await import(/* @vite-ignore */ WS_PACKAGE)) as typeof import('ws')
-    socket = new NodeWebSocket(url.href, { ...(options.ca !== undefined ? { ca: options.ca } : {}), headers: options.auth?.headers, perMessageDeflate: false, maxPayload: 4 * maxFrameBytes + 64 }) as unknown as WebSocketLike
+    socket = new NodeWebSocket(url.href, {
+      ...(options.ca !== undefined ? { ca: options.ca } : {}),
+      headers: options.auth?.headers,
+      perMessageDeflate: false,
+      maxPayload: 4 * maxFrameBytes + 64,
+    }) as unknown as WebSocketLike
   } else {
     socket = new (globalThis as unknown as { WebSocket: new (url: string) => WebSocketLike }).WebSocket(url.href)
   }
@@ -212,9 +249,21 @@ async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: n
       reject(new TransportError('refused', `the server refused the WebSocket session with HTTP ${response.statusCode}`))
       ;(socket as unknown as { terminate(): void }).terminate()
     })
-    const events = socket as unknown as { addEventListener(type: string, listener: (event: { message?: string }) => void, options?: object): void }
+    const events = socket as unknown as {
+      addEventListener(type: string, listener: (event: { message?: string }) => void, options?: object): void
+    }
     events.addEventListener('open', () => resolve(), { once: true })
-    events.addEventListener('error', (event) => reject(new TransportError('unreachable', `WebSocket to ${url.origin}${url.pathname} failed${event.message ? `: ${event.message}` : ''}`)), { once: true })
+    events.addEventListener(
+      'error',
+      event =>
+        reject(
+          new TransportError(
+            'unreachable',
+            `WebSocket to ${url.origin}${url.pathname} failed${event.message ? `: ${event.message}` : ''}`,
+          ),
+        ),
+      { once: true },
+    )
   })
   return webSocketLink(socket, 'client', maxFrameBytes)
 }
@@ -224,7 +273,8 @@ function retriesOf(options: ConnectOptions): number {
   if (reconnect === undefined || reconnect === false) return 0
   if (reconnect === true) return 5
   const retries = reconnect.retries ?? 5
-  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
   return retries
 }
 
@@ -239,12 +289,13 @@ function backoffOf(options: ConnectOptions, attempt: number): number {
 function toBytes(hash: Uint8Array | string): Uint8Array {
   if (hash instanceof Uint8Array) return hash
   const hex = hash.replace(/:/g, '')
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`a certificate hash must be 32 bytes or 64 hex digits, got ${describeValue(hash)}`)
-  return Uint8Array.from(hex.match(/../g) as string[], (byte) => parseInt(byte, 16))
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new TypeError(`a certificate hash must be 32 bytes or 64 hex digits, got ${describeValue(hash)}`)
+  return Uint8Array.from(hex.match(/../g) as string[], byte => parseInt(byte, 16))
 }
 
 export function randomHex(bytes: number): string {
   const out = new Uint8Array(bytes)
   crypto.getRandomValues(out)
-  return Array.from(out, (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(out, b => b.toString(16).padStart(2, '0')).join('')
 }

@@ -1,8 +1,8 @@
-import { Subject, type Observable } from 'rxjs'
+import { type Observable, Subject } from 'rxjs'
 import { describeValue } from '../../src/errors'
-import { TransportError, type Link } from '../../src/transport/link'
+import { type Link, TransportError } from '../../src/transport/link'
+import { type ResolvedLimits, resolveLimits, type TransportLimits, TransportSession } from '../../src/transport/session'
 import { randomHex, SESSION_PARAMETER } from './client'
-import { resolveLimits, TransportSession, type ResolvedLimits, type TransportLimits } from '../../src/transport/session'
 
 /** What `authenticate` sees: the request URL (with its query), the headers and the peer's address. */
 export interface TransportRequest {
@@ -49,7 +49,10 @@ export class SessionHub {
   readonly maxSessions: number
   readonly resumeWindowMs: number
   readonly stats: ServerStats = { refusedSessions: { unauthorized: 0, full: 0 }, refused: {}, sessions: 0, resumes: 0 }
-  private readonly live = new Map<string, { session: TransportSession; principalKey: string; timer: ReturnType<typeof setTimeout> | null }>()
+  private readonly live = new Map<
+    string,
+    { session: TransportSession; principalKey: string; timer: ReturnType<typeof setTimeout> | null }
+  >()
   private readonly emitter = new Subject<TransportSession>()
   readonly sessions: Observable<TransportSession> = this.emitter.asObservable()
   private stopped = false
@@ -59,9 +62,12 @@ export class SessionHub {
     private readonly authenticate: Authenticate | undefined,
   ) {
     const { maxSessions = 1000, resumeWindowMs = 15_000, ...rest } = limits
-    if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError(`limits.maxSessions must be an integer >= 1, got ${describeValue(maxSessions)}`)
-    if (!(resumeWindowMs >= 0) || !Number.isFinite(resumeWindowMs)) throw new RangeError(`limits.resumeWindowMs must be a finite number >= 0, got ${describeValue(resumeWindowMs)}`)
-    if (authenticate !== undefined && typeof authenticate !== 'function') throw new TypeError(`authenticate must be a function, got ${describeValue(authenticate)}`)
+    if (!Number.isInteger(maxSessions) || maxSessions < 1)
+      throw new RangeError(`limits.maxSessions must be an integer >= 1, got ${describeValue(maxSessions)}`)
+    if (!(resumeWindowMs >= 0) || !Number.isFinite(resumeWindowMs))
+      throw new RangeError(`limits.resumeWindowMs must be a finite number >= 0, got ${describeValue(resumeWindowMs)}`)
+    if (authenticate !== undefined && typeof authenticate !== 'function')
+      throw new TypeError(`authenticate must be a function, got ${describeValue(authenticate)}`)
     this.limits = resolveLimits(rest)
     this.maxSessions = maxSessions
     this.resumeWindowMs = resumeWindowMs
@@ -107,7 +113,7 @@ export class SessionHub {
     }
     if (existing !== undefined) return link.close('session id in use')
     const session = new TransportSession(id, 'server', this.limits, undefined, principal)
-    session.onRefused = (code) => {
+    session.onRefused = code => {
       this.stats.refused[code] = (this.stats.refused[code] ?? 0) + 1
     }
     const entry = { session, principalKey, timer: null as ReturnType<typeof setTimeout> | null }
@@ -139,7 +145,10 @@ export class SessionHub {
       if (reason === 'bye') return session.close()
       const entry = this.live.get(session.id)
       if (entry === undefined) return
-      entry.timer = setTimeout(() => session.fail(new TransportError('closed', `the client did not resume within ${this.resumeWindowMs} ms`)), this.resumeWindowMs)
+      entry.timer = setTimeout(
+        () => session.fail(new TransportError('closed', `the client did not resume within ${this.resumeWindowMs} ms`)),
+        this.resumeWindowMs,
+      )
     }
   }
 }
@@ -154,6 +163,7 @@ function keyOf(principal: unknown): string {
 
 export function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {}
-  for (const [key, value] of Object.entries(raw)) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  for (const [key, value] of Object.entries(raw))
+    out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
   return out
 }

@@ -4,10 +4,10 @@ import type { Observable } from 'rxjs'
 import { WebSocketServer } from 'ws'
 import { describeValue } from '../../src/errors'
 import type { TransportSession } from '../../src/transport/session'
-import { webSocketLink, type WebSocketLike } from '../../src/transport/wsLink'
+import { type WebSocketLike, webSocketLink } from '../../src/transport/wsLink'
 import { webTransportLink } from '../../src/transport/wtLink'
 import { HTTP2_WINDOWS, randomHex } from './client'
-import { headersOf, SessionHub, type Authenticate, type ServerLimits, type ServerStats } from './hub'
+import { type Authenticate, headersOf, type ServerLimits, type ServerStats, SessionHub } from './hub'
 import { loadWebTransport } from './webTransportPackage'
 
 export interface TransportServerOptions {
@@ -36,14 +36,21 @@ export interface TransportServer {
   close(): Promise<void>
 }
 
-
-function checkOptions(options: TransportServerOptions, name: string): Required<Pick<TransportServerOptions, 'host' | 'port' | 'path'>> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${name} needs options { cert, key, ... }, got ${describeValue(options)}`)
+function checkOptions(
+  options: TransportServerOptions,
+  name: string,
+): Required<Pick<TransportServerOptions, 'host' | 'port' | 'path'>> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${name} needs options { cert, key, ... }, got ${describeValue(options)}`)
   const { host = '127.0.0.1', port = 0, path = '/midstream', cert, key } = options
-  if (typeof cert !== 'string' || !cert.includes('BEGIN CERTIFICATE')) throw new TypeError(`${name}: cert must be a PEM certificate, got ${describeValue(cert).slice(0, 40)}`)
-  if (typeof key !== 'string' || !key.includes('PRIVATE KEY')) throw new TypeError(`${name}: key must be a PEM private key`)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`${name}: port must be an integer in [0, 65535], got ${describeValue(port)}`)
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`${name}: path must start with '/', got ${describeValue(path)}`)
+  if (typeof cert !== 'string' || !cert.includes('BEGIN CERTIFICATE'))
+    throw new TypeError(`${name}: cert must be a PEM certificate, got ${describeValue(cert).slice(0, 40)}`)
+  if (typeof key !== 'string' || !key.includes('PRIVATE KEY'))
+    throw new TypeError(`${name}: key must be a PEM private key`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`${name}: port must be an integer in [0, 65535], got ${describeValue(port)}`)
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new TypeError(`${name}: path must start with '/', got ${describeValue(path)}`)
   return { host, port, path }
 }
 
@@ -62,7 +69,8 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
   const { host, port, path } = checkOptions(options, 'quicServer')
   const hub = new SessionHub(options.limits, options.authenticate)
   const wt = await loadWebTransport()
-  if (wt?.Http2Server === undefined) throw new Error('quicServer needs @fails-components/webtransport (npm install @fails-components/webtransport)')
+  if (wt?.Http2Server === undefined)
+    throw new Error('quicServer needs @fails-components/webtransport (npm install @fails-components/webtransport)')
   const Server = wt.Http3Server ?? wt.Http2Server
   const protocol = wt.Http3Server !== undefined ? 'webtransport-http3' : 'webtransport-http2'
   const server = new Server({
@@ -78,15 +86,21 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
     const url = new URL(header[':path'] ?? '/', `https://${host}`)
     if (url.pathname !== path) return { status: 404 }
     const verdict = await hub.admit({ url, headers: header, remoteAddress: undefined })
-    return verdict.status === 200 ? { status: 200, path, userData: { url: url.href, principal: (verdict as { principal: unknown }).principal } } : { status: verdict.status }
+    return verdict.status === 200
+      ? { status: 200, path, userData: { url: url.href, principal: (verdict as { principal: unknown }).principal } }
+      : { status: verdict.status }
   })
   server.startServer()
   await server.ready
   // stopServer waits for every HTTP/2 connection to go, and a client may keep its connection after its
   // WebTransport session: track them so close() can end them
   const connections = new Set<Http2Connection>()
-  const inner = (server as unknown as { transportInt?: { serverInt?: { on(event: 'session', listener: (session: Http2Connection) => void): void } } }).transportInt?.serverInt
-  inner?.on('session', (connection) => {
+  const inner = (
+    server as unknown as {
+      transportInt?: { serverInt?: { on(event: 'session', listener: (session: Http2Connection) => void): void } }
+    }
+  ).transportInt?.serverInt
+  inner?.on('session', connection => {
     connections.add(connection)
     connection.on('close', () => connections.delete(connection))
   })
@@ -97,7 +111,12 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
       if (done || session === undefined) return
       const { url, principal } = (session.userData ?? {}) as { url?: string; principal?: unknown }
       session.ready.then(
-        () => hub.attach(webTransportLink(session, protocol, hub.limits.maxFrameBytes, 'server'), new URL(url ?? path, `https://${host}`), principal),
+        () =>
+          hub.attach(
+            webTransportLink(session, protocol, hub.limits.maxFrameBytes, 'server'),
+            new URL(url ?? path, `https://${host}`),
+            principal,
+          ),
         () => undefined,
       )
     }
@@ -141,7 +160,11 @@ export async function wsServer(options: TransportServerOptions): Promise<Transpo
   const hub = new SessionHub(options.limits, options.authenticate)
   const https = createHttpsServer({ cert: options.cert, key: options.key })
   // ws closes the whole socket (1009) above maxPayload; frames above maxFrameBytes are refused per lane before that.
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 4 * hub.limits.maxFrameBytes + 64, perMessageDeflate: false })
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4 * hub.limits.maxFrameBytes + 64,
+    perMessageDeflate: false,
+  })
   https.on('request', (_request, response) => {
     response.writeHead(426, { 'content-type': 'text/plain' }).end('this endpoint speaks WebSocket\n')
   })
@@ -150,10 +173,14 @@ export async function wsServer(options: TransportServerOptions): Promise<Transpo
     if (url.pathname !== path) return refuseUpgrade(socket, 404)
     socket.on('error', () => undefined)
     hub.admit({ url, headers: headersOf(request.headers), remoteAddress: request.socket.remoteAddress }).then(
-      (verdict) => {
+      verdict => {
         if (verdict.status !== 200) return refuseUpgrade(socket, verdict.status)
-        sockets.handleUpgrade(request, socket, head, (ws) => {
-          hub.attach(webSocketLink(ws as unknown as WebSocketLike, 'server', hub.limits.maxFrameBytes), url, (verdict as { principal: unknown }).principal)
+        sockets.handleUpgrade(request, socket, head, ws => {
+          hub.attach(
+            webSocketLink(ws as unknown as WebSocketLike, 'server', hub.limits.maxFrameBytes),
+            url,
+            (verdict as { principal: unknown }).principal,
+          )
         })
       },
       () => refuseUpgrade(socket, 500),
@@ -177,7 +204,7 @@ export async function wsServer(options: TransportServerOptions): Promise<Transpo
       for (const client of sockets.clients) client.terminate()
       sockets.close()
       https.closeAllConnections()
-      await new Promise<void>((resolve) => https.close(() => resolve()))
+      await new Promise<void>(resolve => https.close(() => resolve()))
     },
   }
 }
@@ -190,13 +217,20 @@ interface Http2Connection {
 
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const settled = await Promise.race([promise.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))])
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>(resolve => (timer = setTimeout(() => resolve(false), ms))),
+  ])
   clearTimeout(timer)
   return settled
 }
 
 function refuseUpgrade(socket: { write(data: string): unknown; destroy(): void }, status: number): void {
-  const text = status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : status === 404 ? 'Not Found' : 'Error'
+  const text =
+    status === 401 ? 'Unauthorized' : status === 503 ? 'Service Unavailable' : status === 404 ? 'Not Found' : 'Error'
   socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
   socket.destroy()
 }

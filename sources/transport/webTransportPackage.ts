@@ -3,7 +3,11 @@ import type { WebTransportLike } from '../../src/transport/wtLink'
 const PACKAGE = '@fails-components/webtransport'
 const HTTP3_PACKAGE = '@fails-components/webtransport-transport-http3-quiche'
 // What the package prints on load when its optional HTTP/3 binary is missing (it logs from two modules).
-const LOADER_NOISE = ['http3 loader:', 'Problem loading http3-quiche transport', 'Did you install @fails-components/webtransport-transport-http3-quiche?']
+const LOADER_NOISE = [
+  'http3 loader:',
+  'Problem loading http3-quiche transport',
+  'Did you install @fails-components/webtransport-transport-http3-quiche?',
+]
 
 /** Which WebTransport this process can use, instead of the package's console messages. */
 export interface WebTransportSupport {
@@ -50,23 +54,38 @@ export function loadWebTransport(): Promise<WebTransportPackage | null> {
 /** What `loadWebTransport` found (loading it if needed). */
 export async function webTransportSupport(): Promise<WebTransportSupport> {
   const loaded = await loadWebTransport()
-  return loaded?.support ?? { available: false, implementation: null, http3: false, reason: `neither a native WebTransport nor ${PACKAGE} is available` }
+  return (
+    loaded?.support ?? {
+      available: false,
+      implementation: null,
+      http3: false,
+      reason: `neither a native WebTransport nor ${PACKAGE} is available`,
+    }
+  )
 }
 
 async function load(): Promise<WebTransportPackage | null> {
   const native = (globalThis as { WebTransport?: WebTransportPackage['WebTransport'] }).WebTransport
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string'
-  if (native !== undefined && !isNode) return { support: { available: true, implementation: 'native', http3: true }, WebTransport: native }
+  if (native !== undefined && !isNode)
+    return { support: { available: true, implementation: 'native', http3: true }, WebTransport: native }
   const http3 = await import(/* @vite-ignore */ HTTP3_PACKAGE).then(
     () => true,
     () => false,
   )
   const restore = http3 ? () => undefined : muteLoaderNoise()
   try {
-    const module = (await import(/* @vite-ignore */ PACKAGE)) as Record<string, unknown> & { quicheLoaded?: Promise<unknown> }
+    const module = (await import(/* @vite-ignore */ PACKAGE)) as Record<string, unknown> & {
+      quicheLoaded?: Promise<unknown>
+    }
     await module.quicheLoaded
     return {
-      support: { available: true, implementation: PACKAGE, http3, ...(http3 ? {} : { reason: `${HTTP3_PACKAGE} is not installed: WebTransport runs over HTTP/2` }) },
+      support: {
+        available: true,
+        implementation: PACKAGE,
+        http3,
+        ...(http3 ? {} : { reason: `${HTTP3_PACKAGE} is not installed: WebTransport runs over HTTP/2` }),
+      },
       WebTransport: module.WebTransport as WebTransportPackage['WebTransport'],
       Http2Server: module.Http2Server as WebTransportPackage['Http2Server'],
       Http3Server: http3 ? (module.Http3Server as WebTransportPackage['Http3Server']) : undefined,
@@ -88,7 +107,8 @@ function muteLoaderNoise(): () => void {
     if (console.log === quietLog) console.log = log
     if (console.error === quietError) console.error = error
   }
-  const isNoise = (args: unknown[]): boolean => typeof args[0] === 'string' && LOADER_NOISE.some((line) => (args[0] as string).startsWith(line))
+  const isNoise = (args: unknown[]): boolean =>
+    typeof args[0] === 'string' && LOADER_NOISE.some(line => (args[0] as string).startsWith(line))
   const quietLog = (...args: unknown[]): void => {
     if (!isNoise(args)) return log(...args)
     if (++loaderLines === 2) uninstall()

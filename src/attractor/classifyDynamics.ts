@@ -1,11 +1,11 @@
 import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
+import { standardDeviation } from '../stats/moments'
 import { checkEmbeddingParameters } from './embedding'
 import { estimateDimension } from './estimateDimension'
 import { embeddingDelay, lyapunovRosenstein } from './lyapunov'
 import { meanPeriod } from './meanPeriod'
 import { permutationEntropy } from './permutationEntropy'
-import { standardDeviation } from '../stats/moments'
 import { ZERO_ONE_DEFAULT_SEED, zeroOneTest } from './zeroOneTest'
 
 export type Regime = 'fixed-point' | 'limit-cycle' | 'chaotic' | 'noise' | 'unknown'
@@ -106,18 +106,31 @@ export function classifyDynamics(series: ArrayLike<number>, options: ClassifyOpt
 }
 
 export function resolveClassifyOptions(options: ClassifyOptions, prefix = ''): ClassifySettings {
-  if (options === null || typeof options !== 'object') throw new TypeError(`${prefix}options must be an object, got ${describeValue(options)}`)
-  const { dt = 1, dimension, delay, maxDimension = 8, minLength = 200, order = 4, cCount = 40, seed = ZERO_ONE_DEFAULT_SEED } = options
-  if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`${prefix}dt must be a finite number > 0, got ${describeValue(dt)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${prefix}options must be an object, got ${describeValue(options)}`)
+  const {
+    dt = 1,
+    dimension,
+    delay,
+    maxDimension = 8,
+    minLength = 200,
+    order = 4,
+    cCount = 40,
+    seed = ZERO_ONE_DEFAULT_SEED,
+  } = options
+  if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt))
+    throw new RangeError(`${prefix}dt must be a finite number > 0, got ${describeValue(dt)}`)
   if (dimension !== undefined || delay !== undefined) checkEmbeddingParameters(dimension ?? 1, delay ?? 1)
   const integerIn = (name: string, value: unknown, min: number, max: number): void => {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new RangeError(`${prefix}${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`)
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+      throw new RangeError(`${prefix}${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`)
   }
   integerIn('maxDimension', maxDimension, 1, 20)
   integerIn('minLength', minLength, 50, Number.MAX_SAFE_INTEGER)
   integerIn('order', order, 2, 8)
   integerIn('cCount', cCount, 1, 10_000)
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new RangeError(`${prefix}seed must be a finite number, got ${describeValue(seed)}`)
+  if (typeof seed !== 'number' || !Number.isFinite(seed))
+    throw new RangeError(`${prefix}seed must be a finite number, got ${describeValue(seed)}`)
   return { dt, dimension, delay, maxDimension, minLength, order, cCount, seed }
 }
 
@@ -129,11 +142,22 @@ export interface KnownWindowFacts {
 }
 
 /** `classifyDynamics` on a series already checked to be finite. */
-export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, known: KnownWindowFacts = {}): DynamicsReport {
+export function classifyWith(
+  x: ArrayLike<number>,
+  settings: ClassifySettings,
+  known: KnownWindowFacts = {},
+): DynamicsReport {
   const n = x.length
   const nothing = { lyapunov: Number.NaN, k01: Number.NaN, dimension: Number.NaN, delay: Number.NaN }
   if (n < settings.minLength) {
-    return { regime: 'unknown', ...nothing, permutationEntropy: Number.NaN, stable: false, confidence: 0, reason: `too short to judge: ${n} values, needs at least ${settings.minLength}` }
+    return {
+      regime: 'unknown',
+      ...nothing,
+      permutationEntropy: Number.NaN,
+      stable: false,
+      confidence: 0,
+      reason: `too short to judge: ${n} values, needs at least ${settings.minLength}`,
+    }
   }
   const pe = known.permutationEntropy ?? permutationEntropy(x, settings.order, 1)
   let min = Infinity
@@ -143,7 +167,8 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
     if (x[i] > max) max = x[i]
   }
   const settled = settling(x, min, max)
-  if (settled !== null) return { regime: 'fixed-point', ...nothing, permutationEntropy: pe, stable: true, confidence: 1, reason: settled }
+  if (settled !== null)
+    return { regime: 'fixed-point', ...nothing, permutationEntropy: pe, stable: true, confidence: 1, reason: settled }
   if (pe >= NOISE_ENTROPY) {
     return {
       regime: 'noise',
@@ -156,11 +181,19 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
   }
   const period = exactPeriod(x, min, max)
   if (period > 0) {
-    return { regime: 'limit-cycle', ...nothing, permutationEntropy: pe, stable: true, confidence: 1, reason: `repeats exactly every ${period} samples` }
+    return {
+      regime: 'limit-cycle',
+      ...nothing,
+      permutationEntropy: pe,
+      stable: true,
+      confidence: 1,
+      reason: `repeats exactly every ${period} samples`,
+    }
   }
 
   const delay = settings.delay ?? known.delay ?? embeddingDelay(x)
-  const dimension = settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })
+  const dimension =
+    settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })
   const embedded = { dimension, delay, permutationEntropy: pe }
   // once per delay, but keep 300 samples: on fewer the test's few lags make a regular series look diffusive
   const subsample = Math.max(1, Math.min(delay, Math.floor(n / ZERO_ONE_SAMPLES)))
@@ -170,7 +203,15 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
     perSample = lyapunovRosenstein(x, { dimension, delay }).exponent
   } catch (error) {
     if (!(error instanceof RangeError)) throw error
-    return { regime: 'unknown', ...embedded, lyapunov: Number.NaN, k01, stable: false, confidence: 0, reason: `no Lyapunov exponent: ${error.message}` }
+    return {
+      regime: 'unknown',
+      ...embedded,
+      lyapunov: Number.NaN,
+      k01,
+      stable: false,
+      confidence: 0,
+      reason: `no Lyapunov exponent: ${error.message}`,
+    }
   }
   const lyapunov = perSample / settings.dt
   const cycle = meanPeriod(x)
@@ -188,10 +229,19 @@ export function classifyWith(x: ArrayLike<number>, settings: ClassifySettings, k
     confidence: regime === 'unknown' ? 0 : (regularity + evidence + determinism) / 3,
     reason: `${reason}: ${figures}`,
   })
-  if (irregular && growth >= EXPANDING) return report('chaotic', clamp01((growth - EXPANDING) / 0.3), 'diffusive 0-1 test and exponential divergence')
-  if (!irregular && growth <= CONTRACTING) return report('fixed-point', clamp01((CONTRACTING - growth) / 0.1), 'bounded 0-1 test and contracting neighbours')
-  if (!irregular && growth < EXPANDING) return report('limit-cycle', clamp01((EXPANDING - growth) / 0.1), 'bounded 0-1 test and no exponential divergence')
-  return report('unknown', 0, irregular ? 'the 0-1 test says chaos but neighbours do not diverge' : 'neighbours diverge but the 0-1 test stays bounded')
+  if (irregular && growth >= EXPANDING)
+    return report('chaotic', clamp01((growth - EXPANDING) / 0.3), 'diffusive 0-1 test and exponential divergence')
+  if (!irregular && growth <= CONTRACTING)
+    return report('fixed-point', clamp01((CONTRACTING - growth) / 0.1), 'bounded 0-1 test and contracting neighbours')
+  if (!irregular && growth < EXPANDING)
+    return report('limit-cycle', clamp01((EXPANDING - growth) / 0.1), 'bounded 0-1 test and no exponential divergence')
+  return report(
+    'unknown',
+    0,
+    irregular
+      ? 'the 0-1 test says chaos but neighbours do not diverge'
+      : 'neighbours diverge but the 0-1 test stays bounded',
+  )
 }
 
 /** Why the series is at (or dying into) a fixed point, or null. */
@@ -227,7 +277,6 @@ function exactPeriod(x: ArrayLike<number>, min: number, max: number): number {
   }
   return 0
 }
-
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v)
 const fmt = (v: number): string => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() : String(v))

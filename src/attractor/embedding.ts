@@ -25,7 +25,10 @@ export function delayEmbed(series: ArrayLike<number>, dimension: number, delay: 
   checkFiniteSeries(series, 'series')
   checkEmbeddingParameters(dimension, delay)
   const count = series.length - (dimension - 1) * delay
-  if (count < 1) throw new RangeError(`delayEmbed needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`)
+  if (count < 1)
+    throw new RangeError(
+      `delayEmbed needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`,
+    )
   return embedUnchecked(series, dimension, delay)
 }
 
@@ -41,6 +44,8 @@ export function embedUnchecked(series: ArrayLike<number>, dimension: number, del
 }
 
 export function checkEmbeddingParameters(dimension: unknown, delay: unknown): void {
-  if (!Number.isInteger(dimension) || (dimension as number) < 1) throw new RangeError(`dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-  if (!Number.isInteger(delay) || (delay as number) < 1) throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+  if (!Number.isInteger(dimension) || (dimension as number) < 1)
+    throw new RangeError(`dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+  if (!Number.isInteger(delay) || (delay as number) < 1)
+    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
 }

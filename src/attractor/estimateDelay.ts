@@ -83,8 +83,10 @@ export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayO
   const n = series.length
   if (n < 3) throw new RangeError(`estimateDelay needs at least 3 values, got ${n}`)
   const maxDelay = options.maxDelay ?? Math.max(1, Math.min(DEFAULT_MAX_DELAY_CAP, Math.floor(n / 4)))
-  if (!Number.isInteger(maxDelay) || maxDelay < 1) throw new RangeError(`maxDelay must be an integer >= 1, got ${describeValue(maxDelay)}`)
-  if (n < maxDelay + 2) throw new RangeError(`estimateDelay needs at least maxDelay + 2 = ${maxDelay + 2} values, got ${n}`)
+  if (!Number.isInteger(maxDelay) || maxDelay < 1)
+    throw new RangeError(`maxDelay must be an integer >= 1, got ${describeValue(maxDelay)}`)
+  if (n < maxDelay + 2)
+    throw new RangeError(`estimateDelay needs at least maxDelay + 2 = ${maxDelay + 2} values, got ${n}`)
   const bins = options.bins ?? DEFAULT_BINS
   const shifts = options.shifts ?? DEFAULT_SHIFTS
   const binning = options.binning ?? 'equal-width'
@@ -128,7 +130,12 @@ export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayO
  * mutualInformation([0, 0, 1, 1, 0, 0, 1, 1], 2, 2, { shifts: 1 }) // ln 2 too: x[i + 2] = 1 - x[i]
  * ```
  */
-export function mutualInformation(series: ArrayLike<number>, tau: number, bins = DEFAULT_BINS, options: MutualInformationOptions = {}): number {
+export function mutualInformation(
+  series: ArrayLike<number>,
+  tau: number,
+  bins = DEFAULT_BINS,
+  options: MutualInformationOptions = {},
+): number {
   checkFiniteSeries(series, 'series')
   const shifts = options.shifts ?? DEFAULT_SHIFTS
   const binning = options.binning ?? 'equal-width'
@@ -139,8 +146,10 @@ export function mutualInformation(series: ArrayLike<number>, tau: number, bins =
 }
 
 function checkHistogram(bins: unknown, shifts: unknown, binning: unknown): void {
-  if (!Number.isInteger(bins) || (bins as number) < 2) throw new RangeError(`bins must be an integer >= 2, got ${describeValue(bins)}`)
-  if (!Number.isInteger(shifts) || (shifts as number) < 1) throw new RangeError(`shifts must be an integer >= 1, got ${describeValue(shifts)}`)
+  if (!Number.isInteger(bins) || (bins as number) < 2)
+    throw new RangeError(`bins must be an integer >= 2, got ${describeValue(bins)}`)
+  if (!Number.isInteger(shifts) || (shifts as number) < 1)
+    throw new RangeError(`shifts must be an integer >= 1, got ${describeValue(shifts)}`)
   if ((bins as number) * (shifts as number) > MAX_RESOLUTION) {
     throw new RangeError(`bins * shifts must be at most ${MAX_RESOLUTION}, got ${bins} * ${shifts}`)
   }
@@ -176,7 +185,8 @@ class LaggedMutualInformation {
     binning: MutualInformationBinning,
   ) {
     this.resolution = bins * shifts
-    this.fine = binning === 'equiprobable' ? rankCells(series, this.resolution) : equalWidthCells(series, this.resolution)
+    this.fine =
+      binning === 'equiprobable' ? rankCells(series, this.resolution) : equalWidthCells(series, this.resolution)
     const side = this.resolution + 1
     this.joint = new Int32Array(side * side)
     this.rowPrefix = new Int32Array(side)

@@ -1,8 +1,8 @@
 import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
+import { standardDeviation } from '../stats/moments'
 import { embedUnchecked } from './embedding'
 import { KdTree } from './kdTree'
-import { standardDeviation } from '../stats/moments'
 
 export interface FalseNearestNeighborOptions {
   /**
@@ -91,22 +91,30 @@ const ROUNDING_FLOOR = 1e-9
  * estimateDimension(x, 1, { method: 'cao' }) // 2
  * ```
  */
-export function estimateDimension(series: ArrayLike<number>, delay: number, options: EstimateDimensionOptions = {}): number {
+export function estimateDimension(
+  series: ArrayLike<number>,
+  delay: number,
+  options: EstimateDimensionOptions = {},
+): number {
   const method = options.method ?? 'fnn'
-  if (method !== 'fnn' && method !== 'cao') throw new TypeError(`method must be 'fnn' or 'cao', got ${describeValue(method)}`)
+  if (method !== 'fnn' && method !== 'cao')
+    throw new TypeError(`method must be 'fnn' or 'cao', got ${describeValue(method)}`)
   const maxDimension = options.maxDimension ?? DEFAULT_MAX_DIMENSION
   if (method === 'fnn') {
     const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
     const threshold = options.fnnThreshold ?? DEFAULT_FNN_THRESHOLD
-    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) throw new RangeError(`fnnThreshold must be a number in (0, 1], got ${describeValue(threshold)}`)
+    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1))
+      throw new RangeError(`fnnThreshold must be a number in (0, 1], got ${describeValue(threshold)}`)
     if (fnn.constant) return 1
     for (let m = 1; m < maxDimension; m++) if (fnn.fraction(m) < threshold) return m
     return maxDimension
   }
   const threshold = options.e1Threshold ?? DEFAULT_E1_THRESHOLD
-  if (typeof threshold !== 'number' || !(threshold > 0)) throw new RangeError(`e1Threshold must be a number > 0, got ${describeValue(threshold)}`)
+  if (typeof threshold !== 'number' || !(threshold > 0))
+    throw new RangeError(`e1Threshold must be a number > 0, got ${describeValue(threshold)}`)
   const change = options.e1MaxRelativeChange ?? DEFAULT_E1_MAX_RELATIVE_CHANGE
-  if (typeof change !== 'number' || !(change > 0)) throw new RangeError(`e1MaxRelativeChange must be a number > 0, got ${describeValue(change)}`)
+  if (typeof change !== 'number' || !(change > 0))
+    throw new RangeError(`e1MaxRelativeChange must be a number > 0, got ${describeValue(change)}`)
   // The rule at d reads E1(d + 1) = E(d + 2) / E(d + 1), so the series must reach E(maxDimension + 1).
   const cao = new CaoAverages(series, delay, maxDimension, options)
   if (cao.constant) return 1
@@ -141,7 +149,12 @@ export function estimateDimension(series: ArrayLike<number>, delay: number, opti
  * falseNearestNeighbors(x, 8, 3) // about [0.56, 0, 0]: a circle folded onto a line unfolds in 2-D
  * ```
  */
-export function falseNearestNeighbors(series: ArrayLike<number>, delay: number, maxDimension: number, options: FalseNearestNeighborOptions = {}): Float64Array {
+export function falseNearestNeighbors(
+  series: ArrayLike<number>,
+  delay: number,
+  maxDimension: number,
+  options: FalseNearestNeighborOptions = {},
+): Float64Array {
   const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
   const out = new Float64Array(maxDimension)
   for (let m = 1; m <= maxDimension; m++) out[m - 1] = fnn.fraction(m)
@@ -164,7 +177,12 @@ export function falseNearestNeighbors(series: ArrayLike<number>, delay: number, 
  * // e1 about [0.00002, 0.96, 0.98, 0.98] (saturated from d = 2), e2 about [0.02, 1.41, 1.40, 1.43]
  * ```
  */
-export function caoE1E2(series: ArrayLike<number>, delay: number, maxDimension: number, options: CaoOptions = {}): { e1: Float64Array; e2: Float64Array } {
+export function caoE1E2(
+  series: ArrayLike<number>,
+  delay: number,
+  maxDimension: number,
+  options: CaoOptions = {},
+): { e1: Float64Array; e2: Float64Array } {
   const cao = new CaoAverages(series, delay, maxDimension, options)
   const e = new Float64Array(maxDimension + 1)
   const eStar = new Float64Array(maxDimension + 1)
@@ -181,17 +199,27 @@ export function caoE1E2(series: ArrayLike<number>, delay: number, maxDimension: 
   return { e1, e2 }
 }
 
-function checkCommon(series: ArrayLike<number>, delay: number, maxDimension: number, theilerWindow: number, deepest: number): void {
+function checkCommon(
+  series: ArrayLike<number>,
+  delay: number,
+  maxDimension: number,
+  theilerWindow: number,
+  deepest: number,
+): void {
   checkFiniteSeries(series, 'series')
-  if (!Number.isInteger(delay) || delay < 1) throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+  if (!Number.isInteger(delay) || delay < 1)
+    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
   if (!Number.isInteger(maxDimension) || maxDimension < 1 || maxDimension > MAX_DIMENSION) {
     throw new RangeError(`maxDimension must be an integer in [1, ${MAX_DIMENSION}], got ${describeValue(maxDimension)}`)
   }
-  if (!Number.isInteger(theilerWindow) || theilerWindow < 0) throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
+  if (!Number.isInteger(theilerWindow) || theilerWindow < 0)
+    throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
   // Every query point needs a candidate outside its window: N - deepest delay >= 2 w + 2.
   const needed = deepest * delay + 2 * theilerWindow + 2
   if (series.length < needed) {
-    throw new RangeError(`series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`)
+    throw new RangeError(
+      `series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`,
+    )
   }
 }
 
@@ -199,7 +227,6 @@ function isConstant(series: ArrayLike<number>): boolean {
   for (let i = 1; i < series.length; i++) if (series[i] !== series[0]) return false
   return true
 }
-
 
 /** Validated parameters plus the per-dimension false-neighbour count. */
 class FalseNeighbourCount {
@@ -218,8 +245,10 @@ class FalseNeighbourCount {
     this.series = Float64Array.from(series)
     const rtol = options.rtol ?? DEFAULT_RTOL
     const atol = options.atol ?? DEFAULT_ATOL
-    if (typeof rtol !== 'number' || !(rtol > 0) || rtol === Infinity) throw new RangeError(`rtol must be a finite number > 0, got ${describeValue(rtol)}`)
-    if (typeof atol !== 'number' || !(atol > 0)) throw new RangeError(`atol must be a number > 0, got ${describeValue(atol)}`)
+    if (typeof rtol !== 'number' || !(rtol > 0) || rtol === Infinity)
+      throw new RangeError(`rtol must be a finite number > 0, got ${describeValue(rtol)}`)
+    if (typeof atol !== 'number' || !(atol > 0))
+      throw new RangeError(`atol must be a number > 0, got ${describeValue(atol)}`)
     this.delay = delay
     this.theilerWindow = theilerWindow
     this.constant = isConstant(series)

@@ -134,7 +134,15 @@ export class KdTree {
 }
 
 /** Hoare quickselect: afterwards order[lo..k) <= order[k] <= order[k..hi] along axis `k`. */
-function select(order: Int32Array, points: Float64Array, d: number, axis: number, lo: number, hi: number, k: number): void {
+function select(
+  order: Int32Array,
+  points: Float64Array,
+  d: number,
+  axis: number,
+  lo: number,
+  hi: number,
+  k: number,
+): void {
   while (hi > lo) {
     const pivot = points[order[(lo + hi) >>> 1] * d + axis]
     let i = lo

@@ -1,11 +1,11 @@
 import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
+import { standardDeviation } from '../stats/moments'
 import { checkEmbeddingParameters, embedUnchecked } from './embedding'
 import { estimateDelay } from './estimateDelay'
 import { estimateDimension } from './estimateDimension'
 import { KdTree } from './kdTree'
 import { meanPeriod } from './meanPeriod'
-import { standardDeviation } from '../stats/moments'
 
 export interface LyapunovOptions {
   /** Embedding dimension; estimated by false nearest neighbours when omitted. */
@@ -67,28 +67,41 @@ const SATURATION_MARGIN = 1.5
 export function lyapunovRosenstein(series: ArrayLike<number>, options: LyapunovOptions = {}): LyapunovResult {
   checkFiniteSeries(series, 'series')
   const dt = options.dt ?? 1
-  if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt)) throw new RangeError(`dt must be a finite number > 0, got ${describeValue(dt)}`)
+  if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt))
+    throw new RangeError(`dt must be a finite number > 0, got ${describeValue(dt)}`)
   const delay = options.delay ?? embeddingDelay(series)
   const dimension = options.dimension ?? estimateDimension(series, delay)
   checkEmbeddingParameters(dimension, delay)
   const period = meanPeriod(series)
   const theilerWindow = options.theilerWindow ?? (Number.isFinite(period) ? Math.ceil(period) : 1)
-  if (!Number.isInteger(theilerWindow) || theilerWindow < 0) throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
+  if (!Number.isInteger(theilerWindow) || theilerWindow < 0)
+    throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
   const count = series.length - (dimension - 1) * delay
-  const maxSteps = options.maxSteps ?? Math.max(2, Math.min(Math.floor(count / 4), Math.max(20, Math.ceil(10 * (Number.isFinite(period) ? period : 2)))))
-  if (!Number.isInteger(maxSteps) || maxSteps < 2) throw new RangeError(`maxSteps must be an integer >= 2, got ${describeValue(maxSteps)}`)
+  const maxSteps =
+    options.maxSteps ??
+    Math.max(2, Math.min(Math.floor(count / 4), Math.max(20, Math.ceil(10 * (Number.isFinite(period) ? period : 2)))))
+  if (!Number.isInteger(maxSteps) || maxSteps < 2)
+    throw new RangeError(`maxSteps must be an integer >= 2, got ${describeValue(maxSteps)}`)
   const fitRange = options.fitRange
   if (fitRange !== undefined) checkFitRange(fitRange, maxSteps)
   const minimumLength = (dimension - 1) * delay + maxSteps + 2 * theilerWindow + 10
   if (series.length < minimumLength) {
-    throw new RangeError(`lyapunovRosenstein needs at least ${minimumLength} values for dimension ${dimension}, delay ${delay}, theilerWindow ${theilerWindow} and maxSteps ${maxSteps}, got ${series.length}`)
+    throw new RangeError(
+      `lyapunovRosenstein needs at least ${minimumLength} values for dimension ${dimension}, delay ${delay}, theilerWindow ${theilerWindow} and maxSteps ${maxSteps}, got ${series.length}`,
+    )
   }
 
   const { divergence, pairs } = divergenceCurve(series, dimension, delay, theilerWindow, maxSteps)
-  if (pairs === 0) throw new RangeError('lyapunovRosenstein found no two distinct neighbouring states: the series is constant or exactly periodic')
+  if (pairs === 0)
+    throw new RangeError(
+      'lyapunovRosenstein found no two distinct neighbouring states: the series is constant or exactly periodic',
+    )
   const [from, to] = fitRange ?? chooseFitRange(divergence)
   const { slope, r2 } = leastSquares(divergence, from, to)
-  if (Number.isNaN(slope)) throw new RangeError(`lyapunovRosenstein: every neighbour pair meets exactly within steps ${from}..${to}, so the divergence has no logarithm there`)
+  if (Number.isNaN(slope))
+    throw new RangeError(
+      `lyapunovRosenstein: every neighbour pair meets exactly within steps ${from}..${to}, so the divergence has no logarithm there`,
+    )
   return { exponent: slope / dt, divergence, fit: { from, to, r2 }, dimension, delay, theilerWindow, pairs }
 }
 
@@ -99,7 +112,10 @@ export function lyapunovRosenstein(series: ArrayLike<number>, options: LyapunovO
  * information comes first (Lorenz: 9 samples against 15-17 at dt = 0.02).
  */
 export function embeddingDelay(series: ArrayLike<number>): number {
-  return Math.min(estimateDelay(series, { method: 'autocorrelation' }), estimateDelay(series, { method: 'mutual-information' }))
+  return Math.min(
+    estimateDelay(series, { method: 'autocorrelation' }),
+    estimateDelay(series, { method: 'mutual-information' }),
+  )
 }
 
 /**
@@ -107,7 +123,13 @@ export function embeddingDelay(series: ArrayLike<number>): number {
  * steps ahead. Pairs (and later steps) closer than 1e-9 standard deviations are rounding residue
  * and left out; a step where every pair has met so is NaN.
  */
-export function divergenceCurve(series: ArrayLike<number>, dimension: number, delay: number, theilerWindow: number, maxSteps: number): { divergence: Float64Array; pairs: number } {
+export function divergenceCurve(
+  series: ArrayLike<number>,
+  dimension: number,
+  delay: number,
+  theilerWindow: number,
+  maxSteps: number,
+): { divergence: Float64Array; pairs: number } {
   const { data, count } = embedUnchecked(series, dimension, delay)
   const floor2 = (ROUNDING_FLOOR * standardDeviation(series)) ** 2
   const tree = new KdTree(data, count, dimension)
@@ -160,7 +182,12 @@ function chooseFitRange(y: Float64Array): [number, number] {
 }
 
 function leastSquares(y: Float64Array, from: number, to: number): { slope: number; r2: number } {
-  let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0
+  let n = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    syy = 0
   for (let k = from; k <= to; k++) {
     n++
     sx += k
@@ -176,6 +203,16 @@ function leastSquares(y: Float64Array, from: number, to: number): { slope: numbe
 }
 
 function checkFitRange(fitRange: readonly [number, number], maxSteps: number): void {
-  const ok = Array.isArray(fitRange) && fitRange.length === 2 && Number.isInteger(fitRange[0]) && Number.isInteger(fitRange[1]) && fitRange[0] >= 0 && fitRange[1] > fitRange[0] && fitRange[1] <= maxSteps
-  if (!ok) throw new RangeError(`fitRange must be [from, to] with integers 0 <= from < to <= maxSteps (${maxSteps}), got ${describeValue(Array.isArray(fitRange) ? `[${fitRange.join(', ')}]` : fitRange)}`)
+  const ok =
+    Array.isArray(fitRange) &&
+    fitRange.length === 2 &&
+    Number.isInteger(fitRange[0]) &&
+    Number.isInteger(fitRange[1]) &&
+    fitRange[0] >= 0 &&
+    fitRange[1] > fitRange[0] &&
+    fitRange[1] <= maxSteps
+  if (!ok)
+    throw new RangeError(
+      `fitRange must be [from, to] with integers 0 <= from < to <= maxSteps (${maxSteps}), got ${describeValue(Array.isArray(fitRange) ? `[${fitRange.join(', ')}]` : fitRange)}`,
+    )
 }

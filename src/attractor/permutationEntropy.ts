@@ -26,7 +26,8 @@ function checkOrderDelay(order: unknown, delay: unknown): void {
   if (!Number.isInteger(order) || (order as number) < MIN_ORDER || (order as number) > MAX_ORDER) {
     throw new RangeError(`order must be an integer in [${MIN_ORDER}, ${MAX_ORDER}], got ${describeValue(order)}`)
   }
-  if (!Number.isInteger(delay) || (delay as number) < 1) throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+  if (!Number.isInteger(delay) || (delay as number) < 1)
+    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
 }
 
 /**
@@ -44,10 +45,13 @@ export function ordinalPatternCounts(series: ArrayLike<number>, order = 3, delay
   checkOrderDelay(order, delay)
   const span = (order - 1) * delay
   if (series.length <= span) {
-    throw new RangeError(`order ${order} with delay ${delay} needs at least ${span + 1} values for one pattern, got ${series.length}`)
+    throw new RangeError(
+      `order ${order} with delay ${delay} needs at least ${span + 1} values for one pattern, got ${series.length}`,
+    )
   }
   const counts = new Int32Array(FACTORIALS[order])
-  for (let start = 0, end = series.length - span; start < end; start++) counts[patternCode(series, start, order, delay)]++
+  for (let start = 0, end = series.length - span; start < end; start++)
+    counts[patternCode(series, start, order, delay)]++
   return counts
 }
 
@@ -117,7 +121,9 @@ export class SlidingPermutationEntropy {
     checkOrderDelay(order, delay)
     const span = (order - 1) * delay
     if (!Number.isInteger(window) || window < span + 1) {
-      throw new RangeError(`window must be an integer >= ${span + 1} (one pattern of order ${order}, delay ${delay}), got ${describeValue(window)}`)
+      throw new RangeError(
+        `window must be an integer >= ${span + 1} (one pattern of order ${order}, delay ${delay}), got ${describeValue(window)}`,
+      )
     }
     this.order = order
     this.delay = delay
@@ -137,7 +143,8 @@ export class SlidingPermutationEntropy {
 
   /** Appends one value; a `TypeError` naming it (and its position in the stream) if it is not finite. */
   push(x: number): void {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new TypeError(`value ${this.pushed} must be a finite number, got ${describeValue(x)}`)
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new TypeError(`value ${this.pushed} must be a finite number, got ${describeValue(x)}`)
     const { order, delay, recent, codes, counts } = this
     const ringSize = recent.length
     const slot = this.pushed % ringSize

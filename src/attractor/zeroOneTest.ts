@@ -69,7 +69,8 @@ export class ZeroOneDisplacement {
     checkFiniteSeries(phi, 'phi')
     const n = phi.length
     if (n < 3) throw new RangeError(`ZeroOneDisplacement needs at least 3 samples, got ${n}`)
-    if (!Number.isInteger(ncut) || ncut < 2 || ncut > n - 1) throw new RangeError(`ncut must be an integer in [2, ${n - 1}] for ${n} samples, got ${describeValue(ncut)}`)
+    if (!Number.isInteger(ncut) || ncut < 2 || ncut > n - 1)
+      throw new RangeError(`ncut must be an integer in [2, ${n - 1}] for ${n} samples, got ${describeValue(ncut)}`)
     this.length = n
     this.ncut = ncut
     this.phi = Float64Array.from(phi)
@@ -93,7 +94,8 @@ export class ZeroOneDisplacement {
    * (no growth).
    */
   correlate(c: number): number {
-    if (typeof c !== 'number' || !(c > 0 && c < 2 * Math.PI)) throw new RangeError(`c must be a number in (0, 2 pi), got ${describeValue(c)}`)
+    if (typeof c !== 'number' || !(c > 0 && c < 2 * Math.PI))
+      throw new RangeError(`c must be a number in (0, 2 pi), got ${describeValue(c)}`)
     const { length: n, ncut, phi, re, im, prefix, M, D } = this
     const stepRe = Math.cos(c)
     const stepIm = Math.sin(c)
@@ -221,18 +223,25 @@ function pearsonWithIndex(y: Float64Array, meanY: number): number {
  */
 export function zeroOneTest(series: ArrayLike<number>, options: ZeroOneTestOptions = {}): number {
   checkFiniteSeries(series, 'series')
-  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`options must be an object, got ${describeValue(options)}`)
   const { cCount = 100, seed = ZERO_ONE_DEFAULT_SEED, subsample = 1 } = options
-  if (!Number.isInteger(cCount) || cCount < 1) throw new RangeError(`cCount must be an integer >= 1, got ${describeValue(cCount)}`)
+  if (!Number.isInteger(cCount) || cCount < 1)
+    throw new RangeError(`cCount must be an integer >= 1, got ${describeValue(cCount)}`)
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${describeValue(seed)}`)
-  if (!Number.isInteger(subsample) || subsample < 1) throw new RangeError(`subsample must be an integer >= 1, got ${describeValue(subsample)}`)
+  if (!Number.isInteger(subsample) || subsample < 1)
+    throw new RangeError(`subsample must be an integer >= 1, got ${describeValue(subsample)}`)
   const n = Math.ceil(series.length / subsample)
   if (n < ZERO_ONE_MIN_LENGTH) {
-    throw new RangeError(`zeroOneTest needs at least ${ZERO_ONE_MIN_LENGTH} samples after subsampling by ${subsample}, got ${n} (series length ${series.length})`)
+    throw new RangeError(
+      `zeroOneTest needs at least ${ZERO_ONE_MIN_LENGTH} samples after subsampling by ${subsample}, got ${n} (series length ${series.length})`,
+    )
   }
   const ncut = options.ncut ?? Math.max(10, Math.floor(n / 10))
   if (!Number.isInteger(ncut) || ncut < 2 || ncut > Math.floor(n / 2)) {
-    throw new RangeError(`ncut must be an integer in [2, ${Math.floor(n / 2)}] for ${n} samples, got ${describeValue(ncut)}`)
+    throw new RangeError(
+      `ncut must be an integer in [2, ${Math.floor(n / 2)}] for ${n} samples, got ${describeValue(ncut)}`,
+    )
   }
 
   const phi = new Float64Array(n)

@@ -80,7 +80,13 @@ export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwO
  * The hot path of `dtw` for plain numbers (inputs already checked): the same recurrence as the
  * generic loop with the cost inlined, rows over `x` (the longer), a row as long as `y`.
  */
-function dtwNumbers(x: ArrayLike<number>, y: ArrayLike<number>, w: number, squared: boolean, abandonAbove: number): number {
+function dtwNumbers(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  w: number,
+  squared: boolean,
+  abandonAbove: number,
+): number {
   const rows = x.length
   const cols = y.length
   let prev = new Float64Array(cols + 1).fill(Infinity)
@@ -121,7 +127,11 @@ function dtwNumbers(x: ArrayLike<number>, y: ArrayLike<number>, w: number, squar
  * dtwPath([0, 1, 2], [0, 1, 1, 2]).path // [[0, 0], [1, 1], [1, 2], [2, 3]]
  * ```
  */
-export function dtwPath<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T> = {}): { distance: number; path: WarpingPath } {
+export function dtwPath<T = Element>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  options: DtwOptions<T> = {},
+): { distance: number; path: WarpingPath } {
   const n = a.length
   const m = b.length
   const w = prepare(a, b, options)
@@ -131,7 +141,8 @@ export function dtwPath<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: 
   if (n * width > 2 ** 28) throw new RangeError(`dtwPath would store ${n} x ${width} cells; give a narrower band`)
   // cell (i, j) with |i - j| <= w lives at i * width + (j - i + w)
   const D = new Float64Array(n * width).fill(Infinity)
-  const at = (i: number, j: number): number => (i < 0 || j < 0 || j - i > w || i - j > w ? Infinity : D[i * width + (j - i + w)])
+  const at = (i: number, j: number): number =>
+    i < 0 || j < 0 || j - i > w || i - j > w ? Infinity : D[i * width + (j - i + w)]
   for (let i = 0; i < n; i++) {
     let rowMin = Infinity
     for (let j = Math.max(0, i - w), hi = Math.min(m - 1, i + w); j <= hi; j++) {
@@ -182,7 +193,9 @@ function prepare<T>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): n
 /** Throws unless `band` is undefined, a number of samples >= 0, or a fraction in (0, 1). `context` prefixes the message. */
 export function checkBand(band: unknown, context = ''): void {
   if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
-    throw new RangeError(`${context}band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`)
+    throw new RangeError(
+      `${context}band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`,
+    )
   }
 }
 
@@ -201,12 +214,14 @@ function checkSequence(x: unknown, name: string): void {
   if (x === null || typeof x !== 'object' || typeof (x as ArrayLike<unknown>).length !== 'number') {
     throw new TypeError(`dtw: ${name} must be an array or typed array, got ${describeValue(x)}`)
   }
-  if ((x as ArrayLike<unknown>).length === 0) throw new RangeError(`dtw: ${name} is empty; DTW needs at least one element on each side`)
+  if ((x as ArrayLike<unknown>).length === 0)
+    throw new RangeError(`dtw: ${name} is empty; DTW needs at least one element on each side`)
 }
 
 function checkAbandon(value: unknown): number {
   if (value === undefined) return Infinity
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new RangeError(`abandonAbove must be a number, got ${describeValue(value)}`)
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new RangeError(`abandonAbove must be a number, got ${describeValue(value)}`)
   return value
 }
 
@@ -216,12 +231,11 @@ function checkAbandon(value: unknown): number {
  */
 function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | undefined, swap: boolean): CellCost {
   if (typeof cost === 'function') {
-    return swap
-      ? (i, j) => checkedCost(cost(a[j], b[i]), j, i)
-      : (i, j) => checkedCost(cost(a[i], b[j]), i, j)
+    return swap ? (i, j) => checkedCost(cost(a[j], b[i]), j, i) : (i, j) => checkedCost(cost(a[i], b[j]), i, j)
   }
   const kind = cost ?? 'squared'
-  if (kind !== 'squared' && kind !== 'absolute') throw new RangeError(`cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
+  if (kind !== 'squared' && kind !== 'absolute')
+    throw new RangeError(`cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
   const squared = kind === 'squared'
   if (typeof a[0] === 'number') {
     const x = a as unknown as ArrayLike<number>
@@ -247,7 +261,8 @@ function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | un
 }
 
 function checkedCost(c: number, i: number, j: number): number {
-  if (!(c >= 0) || c === Infinity) throw new RangeError(`cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
+  if (!(c >= 0) || c === Infinity)
+    throw new RangeError(`cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
   return c
 }
 
@@ -255,7 +270,9 @@ function checkNumbers(x: ArrayLike<number>, name: string): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new TypeError(`dtw: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`)
+      throw new TypeError(
+        `dtw: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`,
+      )
     }
   }
 }
@@ -265,12 +282,15 @@ function checkVectors(x: ArrayLike<ArrayLike<number>>, name: string, dim: number
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (v === null || typeof v !== 'object' || typeof v.length !== 'number') {
-      throw new TypeError(`dtw: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`)
+      throw new TypeError(
+        `dtw: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`,
+      )
     }
     if (dim < 0) dim = v.length
     if (v.length !== dim) throw new RangeError(`dtw: ${name}[${i}] has dimension ${v.length}, expected ${dim}`)
     for (let k = 0; k < dim; k++) {
-      if (typeof v[k] !== 'number' || !Number.isFinite(v[k])) throw new TypeError(`dtw: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
+      if (typeof v[k] !== 'number' || !Number.isFinite(v[k]))
+        throw new TypeError(`dtw: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
     }
   }
   return dim

@@ -53,7 +53,9 @@ export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: Sequ
   const { m, n } = pair
   if (m === 0) return n
   const peq = peqTable(pair.alphabet)
-  return m <= 32 ? myersSingle(peq, pair.p, pair.start, m, pair.t, pair.start, n) : myersBlocks(peq, pair.p, pair.start, m, pair.t, pair.start, n)
+  return m <= 32
+    ? myersSingle(peq, pair.p, pair.start, m, pair.t, pair.start, n)
+    : myersBlocks(peq, pair.p, pair.start, m, pair.t, pair.start, n)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,16 +89,23 @@ export function requireSequence(value: unknown, fn: string, name: string): void 
       `${fn}: ${name} must be a string or an array-like, got ${describeValue(value)} whose length is ${describeValue(length)}`,
     )
   }
-  throw new TypeError(`${fn}: ${name} must be a string or an array-like (array, typed array, { length, 0: ... }), got ${describeValue(value)}`)
+  throw new TypeError(
+    `${fn}: ${name} must be a string or an array-like (array, typed array, { length, 0: ... }), got ${describeValue(value)}`,
+  )
 }
 
 /** `options.equals`, checked; undefined when absent. @internal */
-export function readEquals<T>(options: SequenceCompareOptions<T> | undefined, fn: string): ((x: T, y: T) => boolean) | undefined {
+export function readEquals<T>(
+  options: SequenceCompareOptions<T> | undefined,
+  fn: string,
+): ((x: T, y: T) => boolean) | undefined {
   if (options === undefined || options === null) return undefined
-  if (typeof options !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`)
+  if (typeof options !== 'object')
+    throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`)
   const equals = options.equals
   if (equals === undefined) return undefined
-  if (typeof equals !== 'function') throw new TypeError(`${fn}: options.equals must be a function, got ${describeValue(equals)}`)
+  if (typeof equals !== 'function')
+    throw new TypeError(`${fn}: options.equals must be a function, got ${describeValue(equals)}`)
   return equals
 }
 
@@ -173,7 +182,11 @@ export function encodePair(a: ArrayLike<unknown>, b: ArrayLike<unknown>): Encode
  * The common prefix `[0, start)` and suffix (`[aEnd, a.length)` against `[bEnd, b.length)`) under
  * `equals`, which the DP fallbacks cut before filling their table. @internal
  */
-export function trimCommonEnds<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean): { start: number; aEnd: number; bEnd: number } {
+export function trimCommonEnds<T>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  equals: (x: T, y: T) => boolean,
+): { start: number; aEnd: number; bEnd: number } {
   let aEnd = a.length
   let bEnd = b.length
   let start = 0
@@ -215,7 +228,15 @@ export function popcount32(x: number): number {
  * Myers/Hyyrö for a pattern of 1..32 symbols: one word per column. Pv/Mv are the vertical
  * deltas +1/-1 of the current column, Ph/Mh the horizontal ones; the score follows the last row.
  */
-function myersSingle(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int32Array, ts: number, n: number): number {
+function myersSingle(
+  peq: Int32Array,
+  p: Int32Array,
+  ps: number,
+  m: number,
+  t: Int32Array,
+  ts: number,
+  n: number,
+): number {
   for (let i = 0; i < m; i++) peq[p[ps + i]] |= 1 << i
   const last = 1 << (m - 1)
   let pv = -1
@@ -244,7 +265,15 @@ function myersSingle(peq: Int32Array, p: Int32Array, ps: number, m: number, t: I
  * block k+1 at that column. The top boundary row has all deltas +1. Carry bits are read and
  * written a 32-column word at a time through locals.
  */
-function myersBlocks(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int32Array, ts: number, n: number): number {
+function myersBlocks(
+  peq: Int32Array,
+  p: Int32Array,
+  ps: number,
+  m: number,
+  t: Int32Array,
+  ts: number,
+  n: number,
+): number {
   const words = (n + 31) >>> 5
   const [plus, minus] = carryBuffers(words)
   plus.fill(-1, 0, words)

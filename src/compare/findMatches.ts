@@ -50,28 +50,49 @@ export interface SearchStats {
  * // [{ start: 1200, end: 1327, distance: 3.1 }, ...] sorted by distance, then start
  * ```
  */
-export function findMatches(series: ArrayLike<number>, query: ArrayLike<number>, options: FindMatchesOptions = {}): Match[] {
+export function findMatches(
+  series: ArrayLike<number>,
+  query: ArrayLike<number>,
+  options: FindMatchesOptions = {},
+): Match[] {
   return searchMatches(series, query, options).matches
 }
 
 /** `findMatches` with the cascade's counts, for benchmarks and tuning. */
-export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number>, options: FindMatchesOptions = {}): { matches: Match[]; stats: SearchStats } {
+export function searchMatches(
+  series: ArrayLike<number>,
+  query: ArrayLike<number>,
+  options: FindMatchesOptions = {},
+): { matches: Match[]; stats: SearchStats } {
   checkFiniteSeries(series, 'series')
   checkFiniteSeries(query, 'query')
   const m = query.length
   const n = series.length
   if (m === 0) throw new RangeError('findMatches: the query is empty')
   const threshold = options.threshold ?? Infinity
-  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new RangeError(`threshold must be a number, got ${describeValue(options.threshold)}`)
+  if (typeof threshold !== 'number' || Number.isNaN(threshold))
+    throw new RangeError(`threshold must be a number, got ${describeValue(options.threshold)}`)
   const k = options.k ?? (options.threshold === undefined ? 1 : Infinity)
-  if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k))) throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
+  if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k)))
+    throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
   const w = bandHalfWidth(options.band, m)
   const zone = options.exclusionZone ?? Math.floor(m / 2)
-  if (!Number.isInteger(zone) || zone < 0) throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)
+  if (!Number.isInteger(zone) || zone < 0)
+    throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)
   const squared = (options.cost ?? 'squared') === 'squared'
-  if (options.cost !== undefined && options.cost !== 'squared' && options.cost !== 'absolute') throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(options.cost)}`)
+  if (options.cost !== undefined && options.cost !== 'squared' && options.cost !== 'absolute')
+    throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(options.cost)}`)
   const normalize = options.normalize === true
-  const stats: SearchStats = { windows: 0, prunedByKim: 0, prunedByKeoghEQ: 0, prunedByKeoghEC: 0, neverExamined: 0, excluded: 0, dtwComputed: 0, dtwAbandoned: 0 }
+  const stats: SearchStats = {
+    windows: 0,
+    prunedByKim: 0,
+    prunedByKeoghEQ: 0,
+    prunedByKeoghEC: 0,
+    neverExamined: 0,
+    excluded: 0,
+    dtwComputed: 0,
+    dtwAbandoned: 0,
+  }
   if (n < m) return { matches: [], stats }
 
   const windows = n - m + 1
@@ -142,7 +163,10 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
       overflow = []
     }
     // every window in the overflow is bounded by at least the cap
-    const nextBound = Math.min(candidates.size > 0 ? candidates.peekKey() : Infinity, overflow.length > 0 ? cap : Infinity)
+    const nextBound = Math.min(
+      candidates.size > 0 ? candidates.peekKey() : Infinity,
+      overflow.length > 0 ? cap : Infinity,
+    )
     if (results.size > 0 && (results.peekKey() < nextBound || nextBound === Infinity)) {
       const s = results.peek()
       const distance = results.peekKey()
@@ -199,7 +223,17 @@ export function searchMatches(series: ArrayLike<number>, query: ArrayLike<number
  * DTW): the best matches are no worse, so lower-bound sums may stop there. Only a speed heuristic:
  * any value keeps the search exact.
  */
-function sampledCap(series: ArrayLike<number>, windows: number, m: number, k: number, normalize: boolean, q: Float64Array, w: number, squared: boolean, scratch: Float64Array): number {
+function sampledCap(
+  series: ArrayLike<number>,
+  windows: number,
+  m: number,
+  k: number,
+  normalize: boolean,
+  q: Float64Array,
+  w: number,
+  squared: boolean,
+  scratch: Float64Array,
+): number {
   if (k === Infinity) return Infinity
   const samples = Math.min(windows, 32 * k + 256)
   const distances: number[] = []
@@ -229,7 +263,13 @@ function normalizeWindow(series: ArrayLike<number>, s: number, m: number, normal
 }
 
 /** Mean and 1/std of every window (rolling sums, recomputed exactly every 4096 windows); identity when not normalising. */
-function windowMoments(series: ArrayLike<number>, m: number, normalize: boolean, mean: Float64Array, invStd: Float64Array): void {
+function windowMoments(
+  series: ArrayLike<number>,
+  m: number,
+  normalize: boolean,
+  mean: Float64Array,
+  invStd: Float64Array,
+): void {
   const windows = mean.length
   if (!normalize) {
     invStd.fill(1)
@@ -266,7 +306,7 @@ class BoundHeap {
   private readonly keys: number[]
   constructor(indices: number[], key: Float64Array) {
     this.items = indices
-    this.keys = indices.map((i) => key[i])
+    this.keys = indices.map(i => key[i])
     for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.down(i)
   }
   get size(): number {

@@ -3,7 +3,16 @@
  * by the bit-vector LCS algorithm. Same equality and input rules as `editDistance`: strings by
  * UTF-16 code unit, other sequences by SameValueZero, or a custom `options.equals`.
  */
-import { carryBuffers, encodePair, peqTable, popcount32, readEquals, requireSequence, trimCommonEnds, type SequenceCompareOptions } from './editDistance'
+import {
+  carryBuffers,
+  encodePair,
+  peqTable,
+  popcount32,
+  readEquals,
+  requireSequence,
+  type SequenceCompareOptions,
+  trimCommonEnds,
+} from './editDistance'
 
 /**
  * Length of a longest common subsequence of `a` and `b`: the most elements that can be matched
@@ -55,7 +64,10 @@ function lcsLengthChecked<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: ((x: T, y
   const { m, n } = pair
   if (m === 0) return pair.common
   const peq = peqTable(pair.alphabet)
-  const found = m <= 32 ? lcsSingle(peq, pair.p, pair.start, m, pair.t, pair.start, n) : lcsBlocks(peq, pair.p, pair.start, m, pair.t, pair.start, n)
+  const found =
+    m <= 32
+      ? lcsSingle(peq, pair.p, pair.start, m, pair.t, pair.start, n)
+      : lcsBlocks(peq, pair.p, pair.start, m, pair.t, pair.start, n)
   return pair.common + found
 }
 
@@ -63,7 +75,15 @@ function lcsLengthChecked<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: ((x: T, y
  * One word: bit i of V is 0 where row i of the LCS table steps up, so the length is the number of
  * zero bits among the m pattern bits at the end.
  */
-function lcsSingle(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int32Array, ts: number, n: number): number {
+function lcsSingle(
+  peq: Int32Array,
+  p: Int32Array,
+  ps: number,
+  m: number,
+  t: Int32Array,
+  ts: number,
+  n: number,
+): number {
   for (let i = 0; i < m; i++) peq[p[ps + i]] |= 1 << i
   let v = -1
   for (let j = 0; j < n; j++) {
@@ -81,7 +101,15 @@ function lcsSingle(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int
  * column j (read and written a 32-column word at a time through locals).
  * As `U ⊆ V`, `V - U = V & ~U` needs no borrow.
  */
-function lcsBlocks(peq: Int32Array, p: Int32Array, ps: number, m: number, t: Int32Array, ts: number, n: number): number {
+function lcsBlocks(
+  peq: Int32Array,
+  p: Int32Array,
+  ps: number,
+  m: number,
+  t: Int32Array,
+  ts: number,
+  n: number,
+): number {
   const words = (n + 31) >>> 5
   const [carry] = carryBuffers(words)
   carry.fill(0, 0, words)

@@ -17,7 +17,8 @@ export interface Envelope {
  */
 export function envelope(x: ArrayLike<number>, band: number): Envelope {
   checkFiniteSeries(x, 'x')
-  if (!Number.isInteger(band) || band < 0) throw new RangeError(`band must be an integer >= 0, got ${describeValue(band)}`)
+  if (!Number.isInteger(band) || band < 0)
+    throw new RangeError(`band must be an integer >= 0, got ${describeValue(band)}`)
   const n = x.length
   const upper = new Float64Array(n)
   const lower = new Float64Array(n)
@@ -72,7 +73,11 @@ export function lbKim(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared
  * lbKeogh(query, env) <= dtw(query, candidate, { band: 5 }) // always
  * ```
  */
-export function lbKeogh(query: ArrayLike<number>, env: Envelope, options: { cost?: 'squared' | 'absolute'; abandonAbove?: number } = {}): number {
+export function lbKeogh(
+  query: ArrayLike<number>,
+  env: Envelope,
+  options: { cost?: 'squared' | 'absolute'; abandonAbove?: number } = {},
+): number {
   const n = query.length
   if (env.upper.length !== n || env.lower.length !== n) {
     throw new RangeError(`lbKeogh needs a query and an envelope of equal length, got ${n} and ${env.upper.length}`)

@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
 import { bandHalfWidth, dtw } from './dtw'
-import { envelope, lbKeogh, type Envelope } from './lowerBounds'
+import { type Envelope, envelope, lbKeogh } from './lowerBounds'
 import { zNormalize } from './pointwise'
 
 /** A window that matched: inclusive stream indices, its distance, and the times of its ends. */
@@ -24,11 +24,21 @@ export interface NormalizedPattern {
   threshold: number
 }
 
-export function prepareNormalized(name: string, query: Query, band: number | undefined, cost: 'squared' | 'absolute', threshold: number): NormalizedPattern {
+export function prepareNormalized(
+  name: string,
+  query: Query,
+  band: number | undefined,
+  cost: 'squared' | 'absolute',
+  threshold: number,
+): NormalizedPattern {
   const m = query.length
-  if (m < 2) throw new RangeError(`dtwMatch: with normalize, pattern ${JSON.stringify(name)} needs at least 2 values, got ${m}`)
+  if (m < 2)
+    throw new RangeError(`dtwMatch: with normalize, pattern ${JSON.stringify(name)} needs at least 2 values, got ${m}`)
   for (let i = 0; i < m; i++) {
-    if (typeof query[i] !== 'number') throw new TypeError(`dtwMatch: with normalize, pattern ${JSON.stringify(name)} must hold numbers; [${i}] is ${describeValue(query[i])}`)
+    if (typeof query[i] !== 'number')
+      throw new TypeError(
+        `dtwMatch: with normalize, pattern ${JSON.stringify(name)} must hold numbers; [${i}] is ${describeValue(query[i])}`,
+      )
   }
   const z = zNormalize(query as ArrayLike<number>)
   const r = bandHalfWidth(band, m)
@@ -92,7 +102,8 @@ export class NormalizedWindowMatcher {
     const last = (x - this.shift - mean) * scale // (the shift may have just changed)
     if (this.cost(first - q[0]) + this.cost(last - q[m - 1]) > bound) return out // LB_Kim
     const w = this.window
-    for (let k = 0, slot = this.next; k < m; k++, slot = slot + 1 === m ? 0 : slot + 1) w[k] = (values[slot] - this.shift - mean) * scale
+    for (let k = 0, slot = this.next; k < m; k++, slot = slot + 1 === m ? 0 : slot + 1)
+      w[k] = (values[slot] - this.shift - mean) * scale
     if (lbKeogh(w, p.env, { cost: p.squared ? 'squared' : 'absolute', abandonAbove: bound }) > bound) return out
     const distance = dtw(w, q, { band: p.band, cost: p.squared ? 'squared' : 'absolute', abandonAbove: bound })
     if (distance <= p.threshold && (this.pending === null || distance < this.pending.distance)) {

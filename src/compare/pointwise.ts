@@ -2,10 +2,12 @@ import { describeValue } from '../errors'
 
 /** Throws a TypeError naming the first element of `x` that is not a finite number. */
 export function checkFiniteSeries(x: ArrayLike<number>, name: string): void {
-  if (x === null || typeof x !== 'object' || typeof x.length !== 'number') throw new TypeError(`${name} must be an array or typed array of numbers, got ${describeValue(x)}`)
+  if (x === null || typeof x !== 'object' || typeof x.length !== 'number')
+    throw new TypeError(`${name} must be an array or typed array of numbers, got ${describeValue(x)}`)
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${name}[${i}] must be a finite number, got ${describeValue(v)}`)
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TypeError(`${name}[${i}] must be a finite number, got ${describeValue(v)}`)
   }
 }
 

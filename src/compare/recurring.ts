@@ -63,17 +63,24 @@ export interface RecurringPattern<P> {
  */
 export function findRecurring(tokens: string, options: RecurringOptions<string>): Array<RecurringPattern<string>>
 export function findRecurring<T>(tokens: ArrayLike<T>, options: RecurringOptions<T>): Array<RecurringPattern<T[]>>
-export function findRecurring<T>(tokens: ArrayLike<T> | string, options: RecurringOptions<T>): Array<RecurringPattern<T[] | string>> {
+export function findRecurring<T>(
+  tokens: ArrayLike<T> | string,
+  options: RecurringOptions<T>,
+): Array<RecurringPattern<T[] | string>> {
   checkTokens(tokens)
-  if (options === null || typeof options !== 'object') throw new TypeError(`findRecurring: options must be an object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`findRecurring: options must be an object, got ${describeValue(options)}`)
   const { minLength, maxLength, equals } = options
   if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < 1) {
     throw new RangeError(`findRecurring: minLength must be an integer >= 1, got ${describeValue(minLength)}`)
   }
   if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < minLength) {
-    throw new RangeError(`findRecurring: maxLength must be an integer >= minLength (${minLength}), got ${describeValue(maxLength)}`)
+    throw new RangeError(
+      `findRecurring: maxLength must be an integer >= minLength (${minLength}), got ${describeValue(maxLength)}`,
+    )
   }
-  if (equals !== undefined && typeof equals !== 'function') throw new TypeError(`findRecurring: equals must be a function, got ${describeValue(equals)}`)
+  if (equals !== undefined && typeof equals !== 'function')
+    throw new TypeError(`findRecurring: equals must be a function, got ${describeValue(equals)}`)
 
   const n = tokens.length
   if (n < 2 || minLength > n - 1) return []
@@ -82,7 +89,9 @@ export function findRecurring<T>(tokens: ArrayLike<T> | string, options: Recurri
   const lcp = lcpArray(ids, sa)
 
   const patternOf = (start: number, length: number): T[] | string =>
-    typeof tokens === 'string' ? tokens.slice(start, start + length) : Array.from({ length }, (_, k) => (tokens as ArrayLike<T>)[start + k])
+    typeof tokens === 'string'
+      ? tokens.slice(start, start + length)
+      : Array.from({ length }, (_, k) => (tokens as ArrayLike<T>)[start + k])
   const out: Array<RecurringPattern<T[] | string>> = []
   /** Reports the interval sa[lb..rb] (>= 2 suffixes) sharing `shared` tokens, inside one sharing `parent`. */
   const report = (lb: number, rb: number, shared: number, parent: number): void => {
@@ -125,7 +134,10 @@ function checkTokens(tokens: unknown): void {
 }
 
 /** Dense integer ids 0..alphabet-1 for the tokens, equal tokens getting equal ids. */
-function encodeTokens<T>(tokens: ArrayLike<T> | string, equals: ((x: T, y: T) => boolean) | undefined): { ids: Int32Array; alphabet: number } {
+function encodeTokens<T>(
+  tokens: ArrayLike<T> | string,
+  equals: ((x: T, y: T) => boolean) | undefined,
+): { ids: Int32Array; alphabet: number } {
   const n = tokens.length
   const ids = new Int32Array(n)
   if (equals !== undefined) {
@@ -277,7 +289,8 @@ export interface SimilarGroup {
  */
 export function findSimilarRecurring(series: ArrayLike<number>, options: SimilarRecurringOptions): SimilarGroup[] {
   checkFiniteSeries(series, 'findSimilarRecurring: series')
-  if (options === null || typeof options !== 'object') throw new TypeError(`findSimilarRecurring: options must be an object, got ${describeValue(options)}`)
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`findSimilarRecurring: options must be an object, got ${describeValue(options)}`)
   const { length, maxDistance, band, normalize = false } = options
   const cost = options.cost ?? 'squared'
   if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
@@ -287,8 +300,10 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
     throw new RangeError(`findSimilarRecurring: maxDistance must be a number >= 0, got ${describeValue(maxDistance)}`)
   }
   checkBand(band, 'findSimilarRecurring: ')
-  if (cost !== 'squared' && cost !== 'absolute') throw new RangeError(`findSimilarRecurring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-  if (typeof normalize !== 'boolean') throw new TypeError(`findSimilarRecurring: normalize must be a boolean, got ${describeValue(normalize)}`)
+  if (cost !== 'squared' && cost !== 'absolute')
+    throw new RangeError(`findSimilarRecurring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
+  if (typeof normalize !== 'boolean')
+    throw new TypeError(`findSimilarRecurring: normalize must be a boolean, got ${describeValue(normalize)}`)
 
   const n = series.length
   const count = n - length + 1
@@ -323,7 +338,8 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
     else for (let k = 0; k < length; k++) into[k] = (x[i + k] - mean[i]) / scale[i]
     return into
   }
-  const valueAt = (i: number, k: number): number => (!normalize ? x[i + k] : scale[i] === 0 ? 0 : (x[i + k] - mean[i]) / scale[i])
+  const valueAt = (i: number, k: number): number =>
+    !normalize ? x[i + k] : scale[i] === 0 ? 0 : (x[i + k] - mean[i]) / scale[i]
   const ends = length === 1 ? 1 : 2
   const endsI = new Float64Array(ends)
   const endsJ = new Float64Array(ends)

@@ -84,15 +84,23 @@ export class Spring {
     if (typeof epsilon !== 'number' || !(epsilon >= 0) || epsilon === Infinity) {
       throw new RangeError(`Spring: epsilon must be a finite number >= 0, got ${describeValue(epsilon)}`)
     }
-    if (cost !== 'squared' && cost !== 'absolute') throw new RangeError(`Spring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
+    if (cost !== 'squared' && cost !== 'absolute')
+      throw new RangeError(`Spring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
     const first = query[0]
-    const dim = typeof first === 'number' ? 0 : first !== null && typeof first === 'object' && typeof first.length === 'number' ? first.length : -1
-    if (dim < 0 || (dim === 0 && typeof first !== 'number')) throw new TypeError(`Spring: query[0] must be a number or a vector, got ${describeValue(first)}`)
+    const dim =
+      typeof first === 'number'
+        ? 0
+        : first !== null && typeof first === 'object' && typeof first.length === 'number'
+          ? first.length
+          : -1
+    if (dim < 0 || (dim === 0 && typeof first !== 'number'))
+      throw new TypeError(`Spring: query[0] must be a number or a vector, got ${describeValue(first)}`)
     const flat = new Float64Array(m * Math.max(dim, 1))
     for (let i = 0; i < m; i++) {
       const q = query[i]
       if (dim === 0) {
-        if (typeof q !== 'number' || !Number.isFinite(q)) throw new TypeError(`Spring: query[${i}] must be a finite number, got ${describeValue(q)}`)
+        if (typeof q !== 'number' || !Number.isFinite(q))
+          throw new TypeError(`Spring: query[${i}] must be a finite number, got ${describeValue(q)}`)
         flat[i] = q
         continue
       }
@@ -101,7 +109,8 @@ export class Spring {
       }
       for (let k = 0; k < dim; k++) {
         const v = (q as ArrayLike<number>)[k]
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`Spring: query[${i}][${k}] must be a finite number, got ${describeValue(v)}`)
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw new TypeError(`Spring: query[${i}][${k}] must be a finite number, got ${describeValue(v)}`)
         flat[i * dim + k] = v
       }
     }
@@ -270,7 +279,8 @@ export class Spring {
   private check(x: unknown): void {
     const dim = this.dimension
     if (dim === 0) {
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new TypeError(`Spring: element #${this.t} must be a finite number, got ${describeValue(x)}`)
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new TypeError(`Spring: element #${this.t} must be a finite number, got ${describeValue(x)}`)
       return
     }
     if (x === null || typeof x !== 'object' || (x as ArrayLike<number>).length !== dim) {
@@ -278,7 +288,8 @@ export class Spring {
     }
     for (let k = 0; k < dim; k++) {
       const v = (x as ArrayLike<number>)[k]
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`Spring: element #${this.t}[${k}] must be a finite number, got ${describeValue(v)}`)
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new TypeError(`Spring: element #${this.t}[${k}] must be a finite number, got ${describeValue(v)}`)
     }
   }
 }

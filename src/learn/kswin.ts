@@ -16,8 +16,10 @@ import { mulberry32 } from '../stats/random'
  * ```
  */
 export function ksEqualSizePValue(n: number, h: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`ksEqualSizePValue: n must be an integer >= 1, got ${describeValue(n)}`)
-  if (!Number.isInteger(h) || h < 0 || h > n) throw new RangeError(`ksEqualSizePValue: h must be an integer in [0, ${n}], got ${describeValue(h)}`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`ksEqualSizePValue: n must be an integer >= 1, got ${describeValue(n)}`)
+  if (!Number.isInteger(h) || h < 0 || h > n)
+    throw new RangeError(`ksEqualSizePValue: h must be an integer in [0, ${n}], got ${describeValue(h)}`)
   if (h === 0) return 1
   let p = 0
   for (let k = Math.floor(n / h); k >= 0; k--) {
@@ -43,7 +45,8 @@ export function ksEqualSizePValue(n: number, h: number): number {
  */
 export function ksEqualSizeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length
-  if (b.length !== n) throw new RangeError(`ksEqualSizeDistance: samples must have the same length, got ${n} and ${b.length}`)
+  if (b.length !== n)
+    throw new RangeError(`ksEqualSizeDistance: samples must have the same length, got ${n} and ${b.length}`)
   let i = 0
   let j = 0
   let h = 0
@@ -79,7 +82,7 @@ export interface KSWINOptions {
 
 function defaultRandomBelow(seed: number): (m: number) => number {
   const random = mulberry32(seed)
-  return (m) => Math.floor(random() * m)
+  return m => Math.floor(random() * m)
 }
 
 /**
@@ -130,14 +133,27 @@ export class KSWIN {
   private detected = false
 
   constructor(options: KSWINOptions = {}) {
-    const { alpha = 0.005, windowSize = 100, statSize = 30, seed = 1, window, randomBelow = defaultRandomBelow } = options
-    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) throw new RangeError(`KSWIN: alpha must be a number in [0, 1], got ${describeValue(alpha)}`)
-    if (!Number.isInteger(statSize) || statSize < 1) throw new RangeError(`KSWIN: statSize must be an integer >= 1, got ${describeValue(statSize)}`)
+    const {
+      alpha = 0.005,
+      windowSize = 100,
+      statSize = 30,
+      seed = 1,
+      window,
+      randomBelow = defaultRandomBelow,
+    } = options
+    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))
+      throw new RangeError(`KSWIN: alpha must be a number in [0, 1], got ${describeValue(alpha)}`)
+    if (!Number.isInteger(statSize) || statSize < 1)
+      throw new RangeError(`KSWIN: statSize must be an integer >= 1, got ${describeValue(statSize)}`)
     // River only checks windowSize >= statSize, then Python's sample fails at the first full window
     // unless the older part can supply statSize distinct indices
-    if (!Number.isInteger(windowSize) || windowSize < 2 * statSize) throw new RangeError(`KSWIN: windowSize must be an integer >= 2 * statSize = ${2 * statSize}, got ${describeValue(windowSize)}`)
+    if (!Number.isInteger(windowSize) || windowSize < 2 * statSize)
+      throw new RangeError(
+        `KSWIN: windowSize must be an integer >= 2 * statSize = ${2 * statSize}, got ${describeValue(windowSize)}`,
+      )
     if (!Number.isInteger(seed)) throw new RangeError(`KSWIN: seed must be an integer, got ${describeValue(seed)}`)
-    if (typeof randomBelow !== 'function') throw new TypeError(`KSWIN: randomBelow must be a function, got ${describeValue(randomBelow)}`)
+    if (typeof randomBelow !== 'function')
+      throw new TypeError(`KSWIN: randomBelow must be a function, got ${describeValue(randomBelow)}`)
     this.alpha = alpha
     this.windowSize = windowSize
     this.statSize = statSize
@@ -152,7 +168,8 @@ export class KSWIN {
     this.poolLimit = 21 + (statSize > 5 ? 4 ** Math.ceil(Math.log(statSize * 3) / Math.log(4)) : 0)
     if (window !== undefined) {
       for (let i = 0; i < window.length; i++) {
-        if (typeof window[i] !== 'number' || !Number.isFinite(window[i])) throw new RangeError(`KSWIN: window[${i}] must be a finite number, got ${describeValue(window[i])}`)
+        if (typeof window[i] !== 'number' || !Number.isFinite(window[i]))
+          throw new RangeError(`KSWIN: window[${i}] must be a finite number, got ${describeValue(window[i])}`)
       }
       for (let i = Math.max(0, window.length - windowSize); i < window.length; i++) this.push(window[i])
     }
@@ -180,7 +197,8 @@ export class KSWIN {
 
   /** Consumes one value; throws a RangeError on a non-finite one, leaving the state untouched. */
   update(x: number): void {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`KSWIN.update: x must be a finite number, got ${describeValue(x)}`)
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new RangeError(`KSWIN.update: x must be a finite number, got ${describeValue(x)}`)
     if (this.detected) this.reset()
     this.n++
     this.push(x)

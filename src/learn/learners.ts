@@ -7,12 +7,16 @@ export interface OnlineLearner<X, Y, P = Y> {
 }
 
 function checkVector(x: ArrayLike<number>, dimension: number, name: string): void {
-  if (x === null || typeof x !== 'object' || x.length !== dimension) throw new RangeError(`${name}: x must have ${dimension} features, got ${describeValue(x)}`)
-  for (let i = 0; i < dimension; i++) if (typeof x[i] !== 'number' || !Number.isFinite(x[i])) throw new RangeError(`${name}: feature ${i} must be a finite number, got ${describeValue(x[i])}`)
+  if (x === null || typeof x !== 'object' || x.length !== dimension)
+    throw new RangeError(`${name}: x must have ${dimension} features, got ${describeValue(x)}`)
+  for (let i = 0; i < dimension; i++)
+    if (typeof x[i] !== 'number' || !Number.isFinite(x[i]))
+      throw new RangeError(`${name}: feature ${i} must be a finite number, got ${describeValue(x[i])}`)
 }
 
 function checkFinite(v: unknown, what: string, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${name}: ${what} must be a finite number, got ${describeValue(v)}`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new RangeError(`${name}: ${what} must be a finite number, got ${describeValue(v)}`)
   return v
 }
 
@@ -78,11 +82,19 @@ export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, 
   readonly learningRate: number
   readonly l2: number
 
-  constructor(readonly dimension: number, options: { learningRate?: number; l2?: number } = {}) {
-    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`OnlineLinearRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+  constructor(
+    readonly dimension: number,
+    options: { learningRate?: number; l2?: number } = {},
+  ) {
+    if (!Number.isInteger(dimension) || dimension < 1)
+      throw new RangeError(`OnlineLinearRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
     const { learningRate = 0.01, l2 = 0 } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`OnlineLinearRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (!(l2 >= 0 && Number.isFinite(l2))) throw new RangeError(`OnlineLinearRegression: l2 must be a finite number >= 0, got ${describeValue(l2)}`)
+    if (!(learningRate > 0 && Number.isFinite(learningRate)))
+      throw new RangeError(
+        `OnlineLinearRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
+      )
+    if (!(l2 >= 0 && Number.isFinite(l2)))
+      throw new RangeError(`OnlineLinearRegression: l2 must be a finite number >= 0, got ${describeValue(l2)}`)
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.l2 = l2
@@ -132,11 +144,23 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
    * averaging, 1/n at first, then this factor), which removes most of constant-rate SGD's noise
    * while still following a drifting target; about 1/averaging examples of memory.
    */
-  constructor(readonly dimension: number, options: { learningRate?: number; averaging?: number } = {}) {
-    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+  constructor(
+    readonly dimension: number,
+    options: { learningRate?: number; averaging?: number } = {},
+  ) {
+    if (!Number.isInteger(dimension) || dimension < 1)
+      throw new RangeError(
+        `OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`,
+      )
     const { learningRate = 0.1, averaging } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (averaging !== undefined && !(averaging > 0 && averaging < 1)) throw new RangeError(`OnlineLogisticRegression: averaging must be a number in (0, 1), got ${describeValue(averaging)}`)
+    if (!(learningRate > 0 && Number.isFinite(learningRate)))
+      throw new RangeError(
+        `OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
+      )
+    if (averaging !== undefined && !(averaging > 0 && averaging < 1))
+      throw new RangeError(
+        `OnlineLogisticRegression: averaging must be a number in (0, 1), got ${describeValue(averaging)}`,
+      )
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.averaging = averaging ?? 0
@@ -154,7 +178,8 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
 
   learn(x: ArrayLike<number>, y: 0 | 1 | boolean): void {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
-    if (y !== 0 && y !== 1 && y !== true && y !== false) throw new RangeError(`OnlineLogisticRegression: y must be 0, 1 or a boolean, got ${describeValue(y)}`)
+    if (y !== 0 && y !== 1 && y !== true && y !== false)
+      throw new RangeError(`OnlineLogisticRegression: y must be 0, 1 or a boolean, got ${describeValue(y)}`)
     const gradient = this.probability(x) - (y === true || y === 1 ? 1 : 0)
     for (let i = 0; i < this.dimension; i++) this.weights[i] -= this.learningRate * gradient * x[i]
     this.intercept -= this.learningRate * gradient
@@ -183,21 +208,28 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
  * nb.predict([2]) // 'low'
  * ```
  */
-export class GaussianNaiveBayes<C extends string | number = string | number> implements OnlineLearner<ArrayLike<number>, C, C | undefined> {
+export class GaussianNaiveBayes<C extends string | number = string | number>
+  implements OnlineLearner<ArrayLike<number>, C, C | undefined>
+{
   private readonly classes = new Map<C, RunningStats[]>()
   private total = 0
   /** Added to every variance so a class seen once (variance 0) still has a density. */
   readonly varianceFloor: number
 
-  constructor(readonly dimension: number, options: { varianceFloor?: number } = {}) {
-    if (!Number.isInteger(dimension) || dimension < 1) throw new RangeError(`GaussianNaiveBayes: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
+  constructor(
+    readonly dimension: number,
+    options: { varianceFloor?: number } = {},
+  ) {
+    if (!Number.isInteger(dimension) || dimension < 1)
+      throw new RangeError(`GaussianNaiveBayes: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
     this.varianceFloor = options.varianceFloor ?? 1e-9
   }
 
   learn(x: ArrayLike<number>, y: C): void {
     checkVector(x, this.dimension, 'GaussianNaiveBayes')
     let stats = this.classes.get(y)
-    if (stats === undefined) this.classes.set(y, (stats = Array.from({ length: this.dimension }, () => new RunningStats())))
+    if (stats === undefined)
+      this.classes.set(y, (stats = Array.from({ length: this.dimension }, () => new RunningStats())))
     for (let i = 0; i < this.dimension; i++) stats[i].update(x[i])
     this.total++
   }
@@ -251,7 +283,8 @@ export class MovingAverageForecaster implements OnlineLearner<unknown, number, n
   private sum = 0
 
   constructor(readonly window = 1) {
-    if (!Number.isInteger(window) || window < 1) throw new RangeError(`MovingAverageForecaster: window must be an integer >= 1, got ${describeValue(window)}`)
+    if (!Number.isInteger(window) || window < 1)
+      throw new RangeError(`MovingAverageForecaster: window must be an integer >= 1, got ${describeValue(window)}`)
     this.ring = new Float64Array(window)
   }
 

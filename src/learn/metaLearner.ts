@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
-import { createMonitor, type Monitor } from '../ltl/monitor'
 import type { Formula } from '../ltl/formula'
+import { createMonitor, type Monitor } from '../ltl/monitor'
 import { ADWIN } from './adwin'
 import type { OnlineLearner } from './learners'
 import { PageHinkley } from './pageHinkley'
@@ -122,7 +122,13 @@ export class MetaLearner<X, Y, P> {
   private learningRate: number
   private level0 = { best: '', since: 0 }
   private level1 = { best: '', since: 0, drifts: 0, lastDrift: -1 }
-  private level2 = { since: 0, adjustments: 0, periodLoss: 0, periodBest: new Float64Array(0), previousRegret: Number.NaN }
+  private level2 = {
+    since: 0,
+    adjustments: 0,
+    periodLoss: 0,
+    periodBest: new Float64Array(0),
+    previousRegret: Number.NaN,
+  }
   private readonly appliedAt: number[] = []
   refusals = 0
   // reused every step: the step allocates only what it emits
@@ -132,32 +138,76 @@ export class MetaLearner<X, Y, P> {
   private summaryCache: LevelSummary[] = []
 
   constructor(private readonly config: MetaLearnerConfig<X, Y, P>) {
-    if (config === null || typeof config !== 'object') throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
-    const { task, candidates, selector = 'hedge', learningRate = 2, detector = 'adwin', onDrift = 'reset', maxDepth = 3, period = 500, maxModificationsPerWindow = Infinity, modificationWindow = 1000 } = config
-    if (task !== 'classification' && task !== 'regression') throw new RangeError(`MetaLearner: task must be 'classification' or 'regression', got ${describeValue(task)}`)
-    if (candidates === null || typeof candidates !== 'object' || Object.keys(candidates).length === 0) throw new RangeError('MetaLearner: candidates must name at least one learner factory')
+    if (config === null || typeof config !== 'object')
+      throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
+    const {
+      task,
+      candidates,
+      selector = 'hedge',
+      learningRate = 2,
+      detector = 'adwin',
+      onDrift = 'reset',
+      maxDepth = 3,
+      period = 500,
+      maxModificationsPerWindow = Infinity,
+      modificationWindow = 1000,
+    } = config
+    if (task !== 'classification' && task !== 'regression')
+      throw new RangeError(`MetaLearner: task must be 'classification' or 'regression', got ${describeValue(task)}`)
+    if (candidates === null || typeof candidates !== 'object' || Object.keys(candidates).length === 0)
+      throw new RangeError('MetaLearner: candidates must name at least one learner factory')
     for (const [name, make] of Object.entries(candidates)) {
-      if (typeof make !== 'function') throw new TypeError(`MetaLearner: candidate ${JSON.stringify(name)} must be a factory function, got ${describeValue(make)}`)
+      if (typeof make !== 'function')
+        throw new TypeError(
+          `MetaLearner: candidate ${JSON.stringify(name)} must be a factory function, got ${describeValue(make)}`,
+        )
       this.names.push(name)
       this.factories.push(make)
     }
-    if (!['hedge', 'ucb1', 'exp3', 'thompson'].includes(selector)) throw new RangeError(`MetaLearner: selector must be 'hedge', 'ucb1', 'exp3' or 'thompson', got ${describeValue(selector)}`)
-    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`MetaLearner: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (!['adwin', 'page-hinkley', 'none'].includes(detector)) throw new RangeError(`MetaLearner: detector must be 'adwin', 'page-hinkley' or 'none', got ${describeValue(detector)}`)
-    if (onDrift !== 'reset' && onDrift !== 'reweigh') throw new RangeError(`MetaLearner: onDrift must be 'reset' or 'reweigh', got ${describeValue(onDrift)}`)
-    if (maxDepth !== 2 && maxDepth !== 3) throw new RangeError(`MetaLearner: maxDepth must be 2 or 3, got ${describeValue(maxDepth)}`)
-    if (!Number.isInteger(period) || period < 10) throw new RangeError(`MetaLearner: period must be an integer >= 10, got ${describeValue(period)}`)
-    if (!(maxModificationsPerWindow >= 0)) throw new RangeError(`MetaLearner: maxModificationsPerWindow must be >= 0, got ${describeValue(maxModificationsPerWindow)}`)
-    if (!Number.isInteger(modificationWindow) || modificationWindow < 1) throw new RangeError(`MetaLearner: modificationWindow must be an integer >= 1, got ${describeValue(modificationWindow)}`)
+    if (!['hedge', 'ucb1', 'exp3', 'thompson'].includes(selector))
+      throw new RangeError(
+        `MetaLearner: selector must be 'hedge', 'ucb1', 'exp3' or 'thompson', got ${describeValue(selector)}`,
+      )
+    if (!(learningRate > 0 && Number.isFinite(learningRate)))
+      throw new RangeError(`MetaLearner: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (!['adwin', 'page-hinkley', 'none'].includes(detector))
+      throw new RangeError(
+        `MetaLearner: detector must be 'adwin', 'page-hinkley' or 'none', got ${describeValue(detector)}`,
+      )
+    if (onDrift !== 'reset' && onDrift !== 'reweigh')
+      throw new RangeError(`MetaLearner: onDrift must be 'reset' or 'reweigh', got ${describeValue(onDrift)}`)
+    if (maxDepth !== 2 && maxDepth !== 3)
+      throw new RangeError(`MetaLearner: maxDepth must be 2 or 3, got ${describeValue(maxDepth)}`)
+    if (!Number.isInteger(period) || period < 10)
+      throw new RangeError(`MetaLearner: period must be an integer >= 10, got ${describeValue(period)}`)
+    if (!(maxModificationsPerWindow >= 0))
+      throw new RangeError(
+        `MetaLearner: maxModificationsPerWindow must be >= 0, got ${describeValue(maxModificationsPerWindow)}`,
+      )
+    if (!Number.isInteger(modificationWindow) || modificationWindow < 1)
+      throw new RangeError(
+        `MetaLearner: modificationWindow must be an integer >= 1, got ${describeValue(modificationWindow)}`,
+      )
     for (const rule of config.rules ?? []) {
-      if (rule === null || typeof rule !== 'object' || typeof rule.name !== 'string' || typeof rule.when !== 'function' || typeof rule.apply !== 'function') throw new TypeError(`MetaLearner: a rule needs a name, when and apply, got ${describeValue(rule)}`)
+      if (
+        rule === null ||
+        typeof rule !== 'object' ||
+        typeof rule.name !== 'string' ||
+        typeof rule.when !== 'function' ||
+        typeof rule.apply !== 'function'
+      )
+        throw new TypeError(`MetaLearner: a rule needs a name, when and apply, got ${describeValue(rule)}`)
     }
     this.learningRate = learningRate
-    this.loss = config.loss ?? (task === 'classification' ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1) : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
-    this.safety = (config.safety ?? []).map((spec) => createMonitor<Record<string, boolean>>(spec, { closedWorld: true }))
+    this.loss =
+      config.loss ??
+      (task === 'classification'
+        ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1)
+        : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
+    this.safety = (config.safety ?? []).map(spec => createMonitor<Record<string, boolean>>(spec, { closedWorld: true }))
     for (const m of this.safety) m.peek({}) // a constraint with past operators fails here, at construction
     this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
-    this.learners = this.factories.map((make) => make())
+    this.learners = this.factories.map(make => make())
     this.recent = this.names.map(() => 0)
     this.selector = this.makeSelector()
     this.level2.periodBest = new Float64Array(this.names.length)
@@ -167,7 +217,10 @@ export class MetaLearner<X, Y, P> {
   step(x: X, y?: Y): MetaStep<P> {
     const index = this.index++
     const n = this.names.length
-    if (this.buffer.length !== n) (this.buffer = new Float64Array(n)), (this.losses = new Float64Array(n)), (this.predictions = new Array<P | undefined>(n).fill(undefined))
+    if (this.buffer.length !== n)
+      (this.buffer = new Float64Array(n)),
+        (this.losses = new Float64Array(n)),
+        (this.predictions = new Array<P | undefined>(n).fill(undefined))
     const predictions = this.predictions
     for (let i = 0; i < n; i++) predictions[i] = this.learners[i].predict(x)
     const weights = this.selector.weightsInto(this.buffer)
@@ -180,7 +233,10 @@ export class MetaLearner<X, Y, P> {
       const losses = this.losses
       for (let i = 0; i < n; i++) {
         const l = predictions[i] === undefined ? 1 : this.loss(predictions[i] as P, y)
-        if (!(l >= 0 && l <= 1)) throw new RangeError(`MetaLearner: loss of ${JSON.stringify(this.names[i])} must be in [0, 1], got ${describeValue(l)}`)
+        if (!(l >= 0 && l <= 1))
+          throw new RangeError(
+            `MetaLearner: loss of ${JSON.stringify(this.names[i])} must be in [0, 1], got ${describeValue(l)}`,
+          )
         losses[i] = l
         this.recent[i] += RECENT * (l - this.recent[i])
       }
@@ -201,7 +257,15 @@ export class MetaLearner<X, Y, P> {
     const after = this.selector.weightsInto(this.buffer)
     const named: Record<string, number> = {}
     for (let i = 0; i < this.names.length; i++) named[this.names[i]] = after[i]
-    return { index, prediction, chosen: this.names[chosen], weights: named, drift, levels: this.summaries(), modifications: { applied, refused } }
+    return {
+      index,
+      prediction,
+      chosen: this.names[chosen],
+      weights: named,
+      drift,
+      levels: this.summaries(),
+      modifications: { applied, refused },
+    }
   }
 
   private combine(predictions: Array<P | undefined>, weights: Float64Array, chosen: number): P | undefined {
@@ -212,7 +276,7 @@ export class MetaLearner<X, Y, P> {
         const p = predictions[i] as unknown as number
         if (typeof p === 'number' && Number.isFinite(p)) (sum += weights[i] * p), (total += weights[i])
       }
-      return total > 0 ? (sum / total as unknown as P) : predictions[chosen]
+      return total > 0 ? ((sum / total) as unknown as P) : predictions[chosen]
     }
     if (!(this.selector instanceof Hedge)) return predictions[chosen]
     // weighted vote over the predicted labels (a quadratic scan: candidates are few, and a Map per step is not free)
@@ -244,7 +308,7 @@ export class MetaLearner<X, Y, P> {
   private onDrift(index: number): void {
     this.level1.drifts++
     this.level1.lastDrift = index
-    if ((this.config.onDrift ?? 'reset') === 'reset') this.learners = this.factories.map((make) => make())
+    if ((this.config.onDrift ?? 'reset') === 'reset') this.learners = this.factories.map(make => make())
     this.selector = this.makeSelector()
   }
 
@@ -302,7 +366,7 @@ export class MetaLearner<X, Y, P> {
       if (!rule.when(state)) continue
       const proposed: Record<string, boolean> = { ...event, modify: true, [rule.name]: true }
       for (const e of rule.events ?? []) proposed[e] = true
-      if (this.appliedAt.length >= cap || this.safety.some((m) => m.peek(proposed) === 'false')) {
+      if (this.appliedAt.length >= cap || this.safety.some(m => m.peek(proposed) === 'false')) {
         refused.push(rule.name)
         this.refusals++
         continue
@@ -326,15 +390,15 @@ export class MetaLearner<X, Y, P> {
       return i
     }
     return {
-      setLearningRate: (rate) => this.setRate(rate, this.index - 1),
-      resetCandidate: (name) => {
+      setLearningRate: rate => this.setRate(rate, this.index - 1),
+      resetCandidate: name => {
         const i = find(name)
         this.learners[i] = this.factories[i]()
       },
       resetSelector: () => {
         this.selector = this.makeSelector()
       },
-      removeCandidate: (name) => {
+      removeCandidate: name => {
         const i = find(name)
         if (this.names.length === 1) throw new RangeError('MetaLearner: the last candidate cannot be removed')
         for (const list of [this.names, this.factories, this.learners, this.recent] as unknown[][]) list.splice(i, 1)
@@ -342,7 +406,8 @@ export class MetaLearner<X, Y, P> {
         this.level2.periodBest = new Float64Array(this.names.length)
       },
       addCandidate: (name, make) => {
-        if (this.names.includes(name)) throw new RangeError(`MetaLearner: a candidate named ${JSON.stringify(name)} exists`)
+        if (this.names.includes(name))
+          throw new RangeError(`MetaLearner: a candidate named ${JSON.stringify(name)} exists`)
         this.names.push(name)
         this.factories.push(make as () => OnlineLearner<X, Y, P>)
         this.learners.push(make() as OnlineLearner<X, Y, P>)
@@ -358,7 +423,16 @@ export class MetaLearner<X, Y, P> {
     const recentLoss: Record<string, number> = {}
     const w = this.selector.weightsInto(this.buffer)
     this.names.forEach((name, i) => ((weights[name] = w[i]), (recentLoss[name] = this.recent[i])))
-    return { index, chosen: this.names[argmax(w)], weights, drift, recentLoss, ensembleLoss: this.ensembleRecent, learningRate: this.learningRate, levels: this.summaries() }
+    return {
+      index,
+      chosen: this.names[argmax(w)],
+      weights,
+      drift,
+      recentLoss,
+      ensembleLoss: this.ensembleRecent,
+      learningRate: this.learningRate,
+      levels: this.summaries(),
+    }
   }
 
   /** The levels' summaries; the same array while nothing changed, so a quiet step allocates none. */
@@ -368,9 +442,25 @@ export class MetaLearner<X, Y, P> {
     const l1 = this.level1
     const l2 = this.level2
     const deep = (this.config.maxDepth ?? 3) === 3
-    const s0 = c.length > 0 && c[0].belief === l0.best && c[0].since === l0.since ? c[0] : { level: 0, belief: l0.best, since: l0.since, events: 0, last: -1 }
-    const s1 = c.length > 0 && c[1].belief === l1.best && c[1].since === l1.since && c[1].events === l1.drifts ? c[1] : { level: 1, belief: l1.best, since: l1.since, events: l1.drifts, last: l1.lastDrift }
-    const s2 = !deep ? null : c.length > 2 && c[2].events === l2.adjustments ? c[2] : { level: 2, belief: `learning rate ${Number(this.learningRate.toPrecision(3))}`, since: l2.since, events: l2.adjustments, last: l2.since }
+    const s0 =
+      c.length > 0 && c[0].belief === l0.best && c[0].since === l0.since
+        ? c[0]
+        : { level: 0, belief: l0.best, since: l0.since, events: 0, last: -1 }
+    const s1 =
+      c.length > 0 && c[1].belief === l1.best && c[1].since === l1.since && c[1].events === l1.drifts
+        ? c[1]
+        : { level: 1, belief: l1.best, since: l1.since, events: l1.drifts, last: l1.lastDrift }
+    const s2 = !deep
+      ? null
+      : c.length > 2 && c[2].events === l2.adjustments
+        ? c[2]
+        : {
+            level: 2,
+            belief: `learning rate ${Number(this.learningRate.toPrecision(3))}`,
+            since: l2.since,
+            events: l2.adjustments,
+            last: l2.since,
+          }
     if (c.length > 0 && s0 === c[0] && s1 === c[1] && (s2 === null || s2 === c[2])) return c
     return (this.summaryCache = s2 === null ? [s0, s1] : [s0, s1, s2])
   }

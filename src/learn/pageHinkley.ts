@@ -57,11 +57,16 @@ export class PageHinkley {
 
   constructor(options: PageHinkleyOptions = {}) {
     const { minInstances = 30, delta = 0.005, threshold = 50, alpha = 1 - 0.0001, mode = 'both' } = options
-    if (!Number.isInteger(minInstances) || minInstances < 1) throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${describeValue(minInstances)}`)
-    if (typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0) throw new RangeError(`PageHinkley: delta must be a finite number >= 0, got ${describeValue(delta)}`)
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) throw new RangeError(`PageHinkley: threshold must be a finite number >= 0, got ${describeValue(threshold)}`)
-    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1)) throw new RangeError(`PageHinkley: alpha must be a number in (0, 1], got ${describeValue(alpha)}`)
-    if (mode !== 'both' && mode !== 'up' && mode !== 'down') throw new TypeError(`PageHinkley: mode must be 'both', 'up' or 'down', got ${describeValue(mode)}`)
+    if (!Number.isInteger(minInstances) || minInstances < 1)
+      throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${describeValue(minInstances)}`)
+    if (typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0)
+      throw new RangeError(`PageHinkley: delta must be a finite number >= 0, got ${describeValue(delta)}`)
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0)
+      throw new RangeError(`PageHinkley: threshold must be a finite number >= 0, got ${describeValue(threshold)}`)
+    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1))
+      throw new RangeError(`PageHinkley: alpha must be a number in (0, 1], got ${describeValue(alpha)}`)
+    if (mode !== 'both' && mode !== 'up' && mode !== 'down')
+      throw new TypeError(`PageHinkley: mode must be 'both', 'up' or 'down', got ${describeValue(mode)}`)
     this.minInstances = minInstances
     this.delta = delta
     this.threshold = threshold
@@ -87,7 +92,8 @@ export class PageHinkley {
 
   /** Consumes one value; throws a RangeError on a non-finite one, leaving the state untouched. */
   update(x: number): void {
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new RangeError(`PageHinkley.update: x must be a finite number, got ${describeValue(x)}`)
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw new RangeError(`PageHinkley.update: x must be a finite number, got ${describeValue(x)}`)
     if (this.detected) this.reset()
     this.n += 1
     // (1 / n) * (x - m) rather than (x - m) / n: River's stats.Mean rounds this way

@@ -22,17 +22,20 @@ export interface SelectorOptions {
 }
 
 function checkSize(n: unknown, name: string): number {
-  if (!Number.isInteger(n) || (n as number) < 1) throw new RangeError(`${name}: the number of candidates must be an integer >= 1, got ${describeValue(n)}`)
+  if (!Number.isInteger(n) || (n as number) < 1)
+    throw new RangeError(`${name}: the number of candidates must be an integer >= 1, got ${describeValue(n)}`)
   return n as number
 }
 
 function checkArm(arm: unknown, n: number, name: string): number {
-  if (!Number.isInteger(arm) || (arm as number) < 0 || (arm as number) >= n) throw new RangeError(`${name}: arm must be an integer in [0, ${n - 1}], got ${describeValue(arm)}`)
+  if (!Number.isInteger(arm) || (arm as number) < 0 || (arm as number) >= n)
+    throw new RangeError(`${name}: arm must be an integer in [0, ${n - 1}], got ${describeValue(arm)}`)
   return arm as number
 }
 
 function checkUnit(value: unknown, what: string, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`${name}: ${what} must be a number in [0, 1], got ${describeValue(value)}`)
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw new RangeError(`${name}: ${what} must be a number in [0, 1], got ${describeValue(value)}`)
   return value
 }
 
@@ -71,8 +74,13 @@ export class Hedge implements Selector {
   constructor(n: number, options: SelectorOptions & { learningRate?: number; horizon?: number } = {}) {
     this.size = checkSize(n, 'Hedge')
     const { learningRate, horizon, seed = 1 } = options
-    if (learningRate !== undefined && !(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))) throw new RangeError(`Hedge: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (horizon !== undefined && (!Number.isInteger(horizon) || horizon < 1)) throw new RangeError(`Hedge: horizon must be an integer >= 1, got ${describeValue(horizon)}`)
+    if (
+      learningRate !== undefined &&
+      !(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))
+    )
+      throw new RangeError(`Hedge: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
+    if (horizon !== undefined && (!Number.isInteger(horizon) || horizon < 1))
+      throw new RangeError(`Hedge: horizon must be an integer >= 1, got ${describeValue(horizon)}`)
     this.fixedRate = learningRate
     this.horizon = horizon
     this.losses = new Float64Array(n)
@@ -102,7 +110,8 @@ export class Hedge implements Selector {
 
   /** Adds this round's loss of every expert (each in [0, 1]). */
   update(losses: ArrayLike<number>): void {
-    if (losses === null || typeof losses !== 'object' || losses.length !== this.size) throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
+    if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
+      throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
     for (let i = 0; i < this.size; i++) checkUnit(losses[i], `loss ${i}`, 'Hedge')
     const eta = this.learningRate
     this.rounds++
@@ -119,7 +128,8 @@ export class Hedge implements Selector {
 
   /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
   restore(losses: ArrayLike<number>): void {
-    if (losses.length !== this.size) throw new RangeError(`Hedge: restore needs ${this.size} losses, got ${losses.length}`)
+    if (losses.length !== this.size)
+      throw new RangeError(`Hedge: restore needs ${this.size} losses, got ${losses.length}`)
     let min = Infinity
     for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
     const eta = this.learningRate
@@ -151,9 +161,13 @@ export class UCB1 implements Selector {
   readonly rewards: Float64Array
   private t = 0
 
-  constructor(n: number, readonly exploration = 2) {
+  constructor(
+    n: number,
+    readonly exploration = 2,
+  ) {
     this.size = checkSize(n, 'UCB1')
-    if (!(typeof exploration === 'number' && exploration >= 0 && Number.isFinite(exploration))) throw new RangeError(`UCB1: exploration must be a finite number >= 0, got ${describeValue(exploration)}`)
+    if (!(typeof exploration === 'number' && exploration >= 0 && Number.isFinite(exploration)))
+      throw new RangeError(`UCB1: exploration must be a finite number >= 0, got ${describeValue(exploration)}`)
     this.pulls = new Float64Array(n)
     this.rewards = new Float64Array(n)
   }
@@ -214,7 +228,8 @@ export class EXP3 implements Selector {
   constructor(n: number, options: SelectorOptions & { gamma?: number } = {}) {
     this.size = checkSize(n, 'EXP3')
     const { gamma = 0.1, seed = 1 } = options
-    if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1)) throw new RangeError(`EXP3: gamma must be a number in (0, 1], got ${describeValue(gamma)}`)
+    if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1))
+      throw new RangeError(`EXP3: gamma must be a number in (0, 1], got ${describeValue(gamma)}`)
     this.gamma = gamma
     this.logWeights = new Float64Array(n)
     this.p = new Float64Array(n).fill(1 / n)
@@ -242,7 +257,8 @@ export class EXP3 implements Selector {
     for (let i = 0; i < this.size; i++) if (this.logWeights[i] > max) max = this.logWeights[i]
     let total = 0
     for (let i = 0; i < this.size; i++) total += Math.exp((this.logWeights[i] -= max))
-    for (let i = 0; i < this.size; i++) this.p[i] = ((1 - this.gamma) * Math.exp(this.logWeights[i])) / total + this.gamma / this.size
+    for (let i = 0; i < this.size; i++)
+      this.p[i] = ((1 - this.gamma) * Math.exp(this.logWeights[i])) / total + this.gamma / this.size
   }
 }
 

@@ -16,15 +16,41 @@ export type Formula =
   | { readonly kind: 'false' }
   | { readonly kind: 'atom'; readonly name: string }
   | { readonly kind: 'not' | 'next' | 'previous'; readonly operand: Formula }
-  | { readonly kind: 'eventually' | 'always' | 'once' | 'historically'; readonly operand: Formula; readonly bound?: Interval }
-  | { readonly kind: 'and' | 'or' | 'implies' | 'iff' | 'release' | 'weakUntil'; readonly left: Formula; readonly right: Formula }
+  | {
+      readonly kind: 'eventually' | 'always' | 'once' | 'historically'
+      readonly operand: Formula
+      readonly bound?: Interval
+    }
+  | {
+      readonly kind: 'and' | 'or' | 'implies' | 'iff' | 'release' | 'weakUntil'
+      readonly left: Formula
+      readonly right: Formula
+    }
   | { readonly kind: 'until' | 'since'; readonly left: Formula; readonly right: Formula; readonly bound?: Interval }
 
 export type FormulaKind = Formula['kind']
 
 const ATOM = /^[A-Za-z_][A-Za-z0-9_.]*$/
 /** Words the grammar reserves: they cannot name atoms. */
-export const RESERVED = new Set(['X', 'F', 'G', 'U', 'R', 'W', 'Y', 'O', 'H', 'S', 'true', 'false', 'not', 'and', 'or', 'implies', 'iff'])
+export const RESERVED = new Set([
+  'X',
+  'F',
+  'G',
+  'U',
+  'R',
+  'W',
+  'Y',
+  'O',
+  'H',
+  'S',
+  'true',
+  'false',
+  'not',
+  'and',
+  'or',
+  'implies',
+  'iff',
+])
 
 /**
  * Builders for formulas, the same trees `parseLtl` makes.
@@ -38,7 +64,10 @@ export const ltl = {
   true: { kind: 'true' } as Formula,
   false: { kind: 'false' } as Formula,
   atom(name: string): Formula {
-    if (typeof name !== 'string' || !ATOM.test(name) || RESERVED.has(name)) throw new TypeError(`an atom name must match [A-Za-z_][A-Za-z0-9_.]* and not be a reserved word, got ${describeValue(name)}`)
+    if (typeof name !== 'string' || !ATOM.test(name) || RESERVED.has(name))
+      throw new TypeError(
+        `an atom name must match [A-Za-z_][A-Za-z0-9_.]* and not be a reserved word, got ${describeValue(name)}`,
+      )
     return { kind: 'atom', name }
   },
   not: (operand: Formula): Formula => ({ kind: 'not', operand: check(operand) }),
@@ -55,31 +84,65 @@ export const ltl = {
   until: (left: Formula, right: Formula, bound?: Interval): Formula => binaryBounded('until', left, right, bound),
   since: (left: Formula, right: Formula, bound?: Interval): Formula => binaryBounded('since', left, right, bound),
   release: (left: Formula, right: Formula): Formula => ({ kind: 'release', left: check(left), right: check(right) }),
-  weakUntil: (left: Formula, right: Formula): Formula => ({ kind: 'weakUntil', left: check(left), right: check(right) }),
+  weakUntil: (left: Formula, right: Formula): Formula => ({
+    kind: 'weakUntil',
+    left: check(left),
+    right: check(right),
+  }),
 } as const
 
 function unary(kind: 'eventually' | 'always' | 'once' | 'historically', operand: Formula, bound?: Interval): Formula {
-  return bound === undefined ? { kind, operand: check(operand) } : { kind, operand: check(operand), bound: checkInterval(bound) }
+  return bound === undefined
+    ? { kind, operand: check(operand) }
+    : { kind, operand: check(operand), bound: checkInterval(bound) }
 }
 
 function binaryBounded(kind: 'until' | 'since', left: Formula, right: Formula, bound?: Interval): Formula {
-  return bound === undefined ? { kind, left: check(left), right: check(right) } : { kind, left: check(left), right: check(right), bound: checkInterval(bound) }
+  return bound === undefined
+    ? { kind, left: check(left), right: check(right) }
+    : { kind, left: check(left), right: check(right), bound: checkInterval(bound) }
 }
 
 function check(f: Formula): Formula {
-  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string') throw new TypeError(`expected a formula, got ${describeValue(f)}`)
+  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string')
+    throw new TypeError(`expected a formula, got ${describeValue(f)}`)
   return f
 }
 
 /** A RangeError unless 0 <= lower <= upper (upper may be Infinity). */
 export function checkInterval(bound: Interval): Interval {
-  const ok = bound !== null && typeof bound === 'object' && typeof bound.lower === 'number' && typeof bound.upper === 'number' && Number.isFinite(bound.lower) && bound.lower >= 0 && !Number.isNaN(bound.upper) && bound.upper >= bound.lower
-  if (!ok) throw new RangeError(`a time bound needs 0 <= lower <= upper (ms), got ${bound === null || typeof bound !== 'object' ? describeValue(bound) : `[${describeValue(bound.lower)}, ${describeValue(bound.upper)}]`}`)
+  const ok =
+    bound !== null &&
+    typeof bound === 'object' &&
+    typeof bound.lower === 'number' &&
+    typeof bound.upper === 'number' &&
+    Number.isFinite(bound.lower) &&
+    bound.lower >= 0 &&
+    !Number.isNaN(bound.upper) &&
+    bound.upper >= bound.lower
+  if (!ok)
+    throw new RangeError(
+      `a time bound needs 0 <= lower <= upper (ms), got ${bound === null || typeof bound !== 'object' ? describeValue(bound) : `[${describeValue(bound.lower)}, ${describeValue(bound.upper)}]`}`,
+    )
   return { lower: bound.lower, upper: bound.upper }
 }
 
 const SYMBOL: Record<string, string> = {
-  not: '!', and: '&&', or: '||', implies: '->', iff: '<->', next: 'X', previous: 'Y', eventually: 'F', always: 'G', once: 'O', historically: 'H', until: 'U', since: 'S', release: 'R', weakUntil: 'W',
+  not: '!',
+  and: '&&',
+  or: '||',
+  implies: '->',
+  iff: '<->',
+  next: 'X',
+  previous: 'Y',
+  eventually: 'F',
+  always: 'G',
+  once: 'O',
+  historically: 'H',
+  until: 'U',
+  since: 'S',
+  release: 'R',
+  weakUntil: 'W',
 }
 
 /**

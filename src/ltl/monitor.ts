@@ -1,10 +1,10 @@
 import { describeValue } from '../errors'
-import { formatLtl, type Formula } from './formula'
+import { type Formula, formatLtl } from './formula'
 import { parseLtl } from './parse'
-import { PastEvaluator, containsPast, isPastFormula } from './past'
+import { containsPast, isPastFormula, PastEvaluator } from './past'
 import { abstractNegation, abstractUntimed, holdsAtEnd, progress } from './progress'
 import { satisfiable } from './satisfiable'
-import { Kind, TermTable, type Term } from './terms'
+import { Kind, type Term, TermTable } from './terms'
 
 /** LTL3: `'true'` when every continuation satisfies the formula, `'false'` when none does, else `'unknown'`. */
 export type Verdict = 'true' | 'false' | 'unknown'
@@ -118,11 +118,13 @@ class LtlMonitor<E> implements Monitor<E> {
       this.formula = parseLtl(spec)
       this.text = spec
     } else {
-      if (spec === null || typeof spec !== 'object' || typeof (spec as { kind?: unknown }).kind !== 'string') throw new TypeError(`createMonitor needs a formula or its text, got ${describeValue(spec)}`)
+      if (spec === null || typeof spec !== 'object' || typeof (spec as { kind?: unknown }).kind !== 'string')
+        throw new TypeError(`createMonitor needs a formula or its text, got ${describeValue(spec)}`)
       this.formula = spec
       this.text = formatLtl(spec)
     }
-    if (options === null || typeof options !== 'object') throw new TypeError(`createMonitor: options must be an object, got ${describeValue(options)}`)
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`createMonitor: options must be an object, got ${describeValue(options)}`)
     const atoms = options.atoms ?? {}
     const closedWorld = options.closedWorld ?? false
     const atomIndex = new Map<string, number>()
@@ -133,9 +135,15 @@ class LtlMonitor<E> implements Monitor<E> {
     const atom = (name: string): number => {
       let k = atomIndex.get(name)
       if (k === undefined) {
-        const predicate = Object.prototype.hasOwnProperty.call(atoms, name) ? atoms[name] : undefined
-        if (predicate !== undefined && typeof predicate !== 'function') throw new TypeError(`createMonitor: atom ${JSON.stringify(name)} must map to a predicate, got ${describeValue(predicate)}`)
-        if (predicate === undefined && !closedWorld) throw new RangeError(`createMonitor: atom ${JSON.stringify(name)} in ${JSON.stringify(this.text)} has no predicate in options.atoms (or set closedWorld: true)`)
+        const predicate = Object.hasOwn(atoms, name) ? atoms[name] : undefined
+        if (predicate !== undefined && typeof predicate !== 'function')
+          throw new TypeError(
+            `createMonitor: atom ${JSON.stringify(name)} must map to a predicate, got ${describeValue(predicate)}`,
+          )
+        if (predicate === undefined && !closedWorld)
+          throw new RangeError(
+            `createMonitor: atom ${JSON.stringify(name)} in ${JSON.stringify(this.text)} has no predicate in options.atoms (or set closedWorld: true)`,
+          )
         k = this.atomNames.length
         atomIndex.set(name, k)
         this.atomNames.push(name)
@@ -146,7 +154,7 @@ class LtlMonitor<E> implements Monitor<E> {
     const collectAtoms = (f: Formula): void => {
       if (f.kind === 'atom') atom(f.name)
       else if ('operand' in f) collectAtoms(f.operand)
-      else if ('left' in f) (collectAtoms(f.left), collectAtoms(f.right))
+      else if ('left' in f) collectAtoms(f.left), collectAtoms(f.right)
     }
     collectAtoms(this.formula)
 
@@ -154,7 +162,10 @@ class LtlMonitor<E> implements Monitor<E> {
       let k = propIndex.get(key)
       if (k === undefined) {
         k = this.propositions.length
-        if (k >= MAX_PROPOSITIONS) throw new RangeError(`createMonitor: ${JSON.stringify(this.text)} has more than ${MAX_PROPOSITIONS} atoms and past subformulas`)
+        if (k >= MAX_PROPOSITIONS)
+          throw new RangeError(
+            `createMonitor: ${JSON.stringify(this.text)} has more than ${MAX_PROPOSITIONS} atoms and past subformulas`,
+          )
         propIndex.set(key, k)
         this.propositions.push(p)
       }
@@ -176,7 +187,9 @@ class LtlMonitor<E> implements Monitor<E> {
         if (containsPast(f)) {
           if (isPastFormula(f)) return table.literal(pastProposition(f), positive)
           if (f.kind === 'previous' || f.kind === 'once' || f.kind === 'historically' || f.kind === 'since') {
-            throw new RangeError(`createMonitor: a past operator over a future formula is not supported: ${formatLtl(f)}`)
+            throw new RangeError(
+              `createMonitor: a past operator over a future formula is not supported: ${formatLtl(f)}`,
+            )
           }
         }
         const bounded = 'bound' in f && f.bound !== undefined ? f.bound : null
@@ -190,32 +203,51 @@ class LtlMonitor<E> implements Monitor<E> {
           case 'not':
             return term(f.operand, !positive)
           case 'and':
-            return positive ? table.and2(term(f.left, true), term(f.right, true)) : table.or2(term(f.left, false), term(f.right, false))
+            return positive
+              ? table.and2(term(f.left, true), term(f.right, true))
+              : table.or2(term(f.left, false), term(f.right, false))
           case 'or':
-            return positive ? table.or2(term(f.left, true), term(f.right, true)) : table.and2(term(f.left, false), term(f.right, false))
+            return positive
+              ? table.or2(term(f.left, true), term(f.right, true))
+              : table.and2(term(f.left, false), term(f.right, false))
           case 'implies':
-            return positive ? table.or2(term(f.left, false), term(f.right, true)) : table.and2(term(f.left, true), term(f.right, false))
+            return positive
+              ? table.or2(term(f.left, false), term(f.right, true))
+              : table.and2(term(f.left, true), term(f.right, false))
           case 'iff':
             return positive
-              ? table.and2(table.or2(term(f.left, false), term(f.right, true)), table.or2(term(f.left, true), term(f.right, false)))
-              : table.or2(table.and2(term(f.left, true), term(f.right, false)), table.and2(term(f.left, false), term(f.right, true)))
+              ? table.and2(
+                  table.or2(term(f.left, false), term(f.right, true)),
+                  table.or2(term(f.left, true), term(f.right, false)),
+                )
+              : table.or2(
+                  table.and2(term(f.left, true), term(f.right, false)),
+                  table.and2(term(f.left, false), term(f.right, true)),
+                )
           case 'next':
             return positive ? table.next(term(f.operand, true)) : table.weakNext(term(f.operand, false))
           case 'eventually':
           case 'always': {
             const existential = (f.kind === 'eventually') === positive
             const operand = term(f.operand, positive)
-            if (bounded === null) return existential ? table.until(table.true, operand) : table.release(table.false, operand)
-            return existential ? table.untilRel(table.true, operand, bounded.lower, bounded.upper) : table.releaseRel(table.false, operand, bounded.lower, bounded.upper)
+            if (bounded === null)
+              return existential ? table.until(table.true, operand) : table.release(table.false, operand)
+            return existential
+              ? table.untilRel(table.true, operand, bounded.lower, bounded.upper)
+              : table.releaseRel(table.false, operand, bounded.lower, bounded.upper)
           }
           case 'until': {
             const a = term(f.left, positive)
             const b = term(f.right, positive)
             if (bounded === null) return positive ? table.until(a, b) : table.release(a, b)
-            return positive ? table.untilRel(a, b, bounded.lower, bounded.upper) : table.releaseRel(a, b, bounded.lower, bounded.upper)
+            return positive
+              ? table.untilRel(a, b, bounded.lower, bounded.upper)
+              : table.releaseRel(a, b, bounded.lower, bounded.upper)
           }
           case 'release':
-            return positive ? table.release(term(f.left, true), term(f.right, true)) : table.until(term(f.left, false), term(f.right, false))
+            return positive
+              ? table.release(term(f.left, true), term(f.right, true))
+              : table.until(term(f.left, false), term(f.right, false))
           case 'weakUntil': {
             // a W b = b R (a || b); its negation is !b U (!a && !b)
             const b = term(f.right, positive)
@@ -227,7 +259,10 @@ class LtlMonitor<E> implements Monitor<E> {
         }
       }
       // a past-time property must hold at every event
-      const root = isPastFormula(this.formula) && containsPast(this.formula) ? table.release(table.false, term(this.formula, true)) : term(this.formula, true)
+      const root =
+        isPastFormula(this.formula) && containsPast(this.formula)
+          ? table.release(table.false, term(this.formula, true))
+          : term(this.formula, true)
       return root
     }
     this.table = new TermTable(0)
@@ -240,7 +275,8 @@ class LtlMonitor<E> implements Monitor<E> {
     this.pastValues = new Uint8Array(pastRoots.length)
     this.timed = this.initial.timed || (this.past?.timed ?? false)
     this.state = this.verdictOf(this.initial)
-    if (this.state === 'false') this.violation = { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false }
+    if (this.state === 'false')
+      this.violation = { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false }
   }
 
   get verdict(): Verdict {
@@ -252,13 +288,17 @@ class LtlMonitor<E> implements Monitor<E> {
   }
 
   step(event: E, timestamp?: number): Verdict {
-    if (this.finished) throw new Error(`monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`)
+    if (this.finished)
+      throw new Error(`monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`)
     const index = this.events++
     if (this.timed || timestamp !== undefined) {
       if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-        throw new TypeError(`event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`)
+        throw new TypeError(
+          `event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`,
+        )
       }
-      if (timestamp < this.lastTime) throw new RangeError(`event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`)
+      if (timestamp < this.lastTime)
+        throw new RangeError(`event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`)
       this.lastTime = timestamp
     }
     this.readAtoms(event)
@@ -274,11 +314,15 @@ class LtlMonitor<E> implements Monitor<E> {
   }
 
   peek(event: E, timestamp?: number): Verdict {
-    if (this.past !== null) throw new RangeError(`peek needs a formula without past operators: ${JSON.stringify(this.text)}`)
-    if (this.finished) throw new Error(`monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`)
+    if (this.past !== null)
+      throw new RangeError(`peek needs a formula without past operators: ${JSON.stringify(this.text)}`)
+    if (this.finished)
+      throw new Error(`monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`)
     if (this.state !== 'unknown') return this.state
     if (this.timed && (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < this.lastTime)) {
-      throw new RangeError(`peek: ${JSON.stringify(this.text)} has time bounds, so it needs a finite timestamp not before ${this.lastTime}, got ${describeValue(timestamp)}`)
+      throw new RangeError(
+        `peek: ${JSON.stringify(this.text)} has time bounds, so it needs a finite timestamp not before ${this.lastTime}, got ${describeValue(timestamp)}`,
+      )
     }
     this.readAtoms(event)
     return this.verdictOf(progress(this.table, this.current, this.valuation(), timestamp ?? this.events))
@@ -289,7 +333,8 @@ class LtlMonitor<E> implements Monitor<E> {
       this.finished = true
       const decided = this.state
       this.state = holdsAtEnd(this.current) ? 'true' : 'false'
-      if (this.state === 'false' && decided !== 'false') this.violation = { formula: this.text, index: this.events, event: undefined, timestamp: undefined, atEnd: true }
+      if (this.state === 'false' && decided !== 'false')
+        this.violation = { formula: this.text, index: this.events, event: undefined, timestamp: undefined, atEnd: true }
     }
     return this.state
   }
@@ -301,7 +346,10 @@ class LtlMonitor<E> implements Monitor<E> {
     this.finished = false
     this.past?.reset()
     this.state = this.verdictOf(this.initial)
-    this.violation = this.state === 'false' ? { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false } : null
+    this.violation =
+      this.state === 'false'
+        ? { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false }
+        : null
   }
 
   /** Each atom's value on `event`, into `atomValues`. */

@@ -1,4 +1,4 @@
-import { RESERVED, checkInterval, type Formula, type Interval } from './formula'
+import { checkInterval, type Formula, type Interval, RESERVED } from './formula'
 
 /**
  * A formula that does not parse: where (offset, 1-based line and column), what was expected, and
@@ -31,9 +31,23 @@ export class LtlSyntaxError extends SyntaxError {
 type Token = { kind: 'word' | 'symbol' | 'end'; text: string; offset: number }
 
 const SYMBOLS = ['<->', '->', '&&', '||', '!', '(', ')', '[', ']', ',']
-const UNARY: Record<string, Formula['kind']> = { '!': 'not', not: 'not', X: 'next', Y: 'previous', F: 'eventually', G: 'always', O: 'once', H: 'historically' }
+const UNARY: Record<string, Formula['kind']> = {
+  '!': 'not',
+  not: 'not',
+  X: 'next',
+  Y: 'previous',
+  F: 'eventually',
+  G: 'always',
+  O: 'once',
+  H: 'historically',
+}
 const BOUNDABLE = new Set(['F', 'G', 'O', 'H', 'U', 'S'])
-const BINARY_TEMPORAL: Record<string, 'until' | 'release' | 'weakUntil' | 'since'> = { U: 'until', R: 'release', W: 'weakUntil', S: 'since' }
+const BINARY_TEMPORAL: Record<string, 'until' | 'release' | 'weakUntil' | 'since'> = {
+  U: 'until',
+  R: 'release',
+  W: 'weakUntil',
+  S: 'since',
+}
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
 
 /**
@@ -59,7 +73,11 @@ export function parseLtl(text: string): Formula {
   let position = 0
   const peek = (): Token => tokens[position]
   const fail = (expected: string, token: Token = peek()): never => {
-    throw LtlSyntaxError.at(text, token.offset, `${expected}, found ${token.kind === 'end' ? 'the end' : `'${token.text}'`}`)
+    throw LtlSyntaxError.at(
+      text,
+      token.offset,
+      `${expected}, found ${token.kind === 'end' ? 'the end' : `'${token.text}'`}`,
+    )
   }
   const accept = (t: string): boolean => {
     if (peek().kind !== 'end' && peek().text === t) {
@@ -126,7 +144,7 @@ export function parseLtl(text: string): Formula {
         return { kind: 'atom', name: token.text }
       }
     }
-    return fail('expected an atom, true, false, a unary operator or \'(\'')
+    return fail("expected an atom, true, false, a unary operator or '('")
   }
   const optionalBound = (): Interval | undefined => {
     const open = peek()
@@ -135,7 +153,12 @@ export function parseLtl(text: string): Formula {
     if (!accept(',')) fail("expected ',' between the bounds")
     const upper = duration(true)
     if (!accept(']')) fail("expected ']' to close the bound")
-    if (upper.value < lower.value) throw LtlSyntaxError.at(text, open.offset, `expected lower <= upper in the bound, got [${lower.text}, ${upper.text}]`)
+    if (upper.value < lower.value)
+      throw LtlSyntaxError.at(
+        text,
+        open.offset,
+        `expected lower <= upper in the bound, got [${lower.text}, ${upper.text}]`,
+      )
     return checkInterval({ lower: lower.value, upper: upper.value })
   }
   const duration = (allowInfinity = false): { value: number; text: string } => {
@@ -145,7 +168,8 @@ export function parseLtl(text: string): Formula {
       return { value: Infinity, text: token.text }
     }
     const match = token.kind === 'word' ? /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(token.text) : null
-    if (match === null) return fail(`expected a duration such as 500ms, 2s or 1m${allowInfinity ? ', or inf' : ''} (not negative)`)
+    if (match === null)
+      return fail(`expected a duration such as 500ms, 2s or 1m${allowInfinity ? ', or inf' : ''} (not negative)`)
     position++
     return { value: Number(match[1]) * UNITS[match[2] ?? 'ms'], text: token.text }
   }
@@ -164,7 +188,7 @@ function tokenize(text: string): Token[] {
       i++
       continue
     }
-    const symbol = SYMBOLS.find((s) => text.startsWith(s, i))
+    const symbol = SYMBOLS.find(s => text.startsWith(s, i))
     if (symbol !== undefined) {
       tokens.push({ kind: 'symbol', text: symbol, offset: i })
       i += symbol.length

@@ -9,7 +9,14 @@ import { checkInterval, type Formula } from './formula'
  * can still make it true.
  */
 
-const FUTURE: Readonly<Record<string, string>> = { next: 'X', eventually: 'F', always: 'G', until: 'U', release: 'R', weakUntil: 'W' }
+const FUTURE: Readonly<Record<string, string>> = {
+  next: 'X',
+  eventually: 'F',
+  always: 'G',
+  until: 'U',
+  release: 'R',
+  weakUntil: 'W',
+}
 const PAST = new Set(['previous', 'once', 'historically', 'since'])
 
 // Opcodes (the interpreter's switch spells them as literals). Bounded operators split three ways at
@@ -32,7 +39,7 @@ const HISTORICALLY_LAST = 13
 const SINCE_LAST = 14
 const ONCE_RUNS = 15
 const HISTORICALLY_RUNS = 16
-const SINCE_RUNS = 17
+const _SINCE_RUNS = 17
 
 const BINARY: Readonly<Record<string, number>> = { and: AND, or: OR, implies: IMPLIES, iff: IFF }
 
@@ -46,7 +53,7 @@ const BINARY: Readonly<Record<string, number>> = { and: AND, or: OR, implies: IM
  * ```
  */
 export function isPastFormula(f: Formula): boolean {
-  return findNode(f, (g) => g.kind in FUTURE) === undefined
+  return findNode(f, g => g.kind in FUTURE) === undefined
 }
 
 /**
@@ -58,12 +65,13 @@ export function isPastFormula(f: Formula): boolean {
  * ```
  */
 export function containsPast(f: Formula): boolean {
-  return findNode(f, (g) => PAST.has(g.kind)) !== undefined
+  return findNode(f, g => PAST.has(g.kind)) !== undefined
 }
 
 /** The operands of `f`, after checking that it is a formula node at all. */
 function operands(f: Formula): readonly Formula[] {
-  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string') throw new TypeError(`expected a formula, got ${describeValue(f)}`)
+  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string')
+    throw new TypeError(`expected a formula, got ${describeValue(f)}`)
   if ('operand' in f) return [f.operand]
   if ('left' in f) return [f.left, f.right]
   return []
@@ -212,8 +220,12 @@ function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, numbe
         return emit(FALSE, -1, -1)
       case 'atom': {
         const k = atomIndex.get(f.name)
-        if (k === undefined) throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} is not in the atom index`)
-        if (!Number.isInteger(k) || k < 0) throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} has index ${describeValue(k)}, expected a non-negative integer`)
+        if (k === undefined)
+          throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} is not in the atom index`)
+        if (!Number.isInteger(k) || k < 0)
+          throw new RangeError(
+            `PastEvaluator: atom ${describeValue(f.name)} has index ${describeValue(k)}, expected a non-negative integer`,
+          )
         atomCount = Math.max(atomCount, k + 1)
         return emit(ATOM, k, -1)
       }
@@ -250,7 +262,10 @@ function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, numbe
       }
       const kids = operands(f)
       if (!open.has(f)) {
-        if (f.kind in FUTURE) throw new RangeError(`PastEvaluator: '${f.kind}' (${FUTURE[f.kind]}) is a future operator; a past formula may use only Y, O, H, S and boolean connectives`)
+        if (f.kind in FUTURE)
+          throw new RangeError(
+            `PastEvaluator: '${f.kind}' (${FUTURE[f.kind]}) is a future operator; a past formula may use only Y, O, H, S and boolean connectives`,
+          )
         open.add(f)
         for (let k = kids.length - 1; k >= 0; k--) {
           // open nodes are exactly the ancestors of the stack top
@@ -261,7 +276,13 @@ function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, numbe
       }
       stack.pop()
       open.delete(f)
-      ids.set(f, node(f, kids.map((kid) => ids.get(kid) as number)))
+      ids.set(
+        f,
+        node(
+          f,
+          kids.map(kid => ids.get(kid) as number),
+        ),
+      )
     }
     return ids.get(root) as number
   }
@@ -325,35 +346,71 @@ function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly Wit
       if (p.op[n] >= ONCE_RUNS) used.add(k)
       let body: string
       switch (p.op[n]) {
-        case TRUE: body = `const v${n} = 1`; break
-        case FALSE: body = `const v${n} = 0`; break
-        case ATOM: body = `const v${n} = -atoms[${p.left[n]}] >>> 31`; break
-        case NOT: body = `const v${n} = ${a} ^ 1`; break
-        case AND: body = `const v${n} = ${a} & ${b}`; break
-        case OR: body = `const v${n} = ${a} | ${b}`; break
-        case IMPLIES: body = `const v${n} = (${a} ^ 1) | ${b}`; break
-        case IFF: body = `const v${n} = ${a} ^ ${b} ^ 1`; break
-        case PREVIOUS: body = `const v${n} = S[${n}]; S[${n}] = ${a}`; break
-        case ONCE: body = `const v${n} = ${a} | S[${n}]; S[${n}] = v${n}`; break
-        case HISTORICALLY: body = `const v${n} = ${a} & S[${n}]; S[${n}] = v${n}`; break
-        case SINCE: body = `const v${n} = ${b} | (${a} & S[${n}]); S[${n}] = v${n}`; break
-        case ONCE_LAST: body = `if (${a} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`; break
-        case HISTORICALLY_LAST: body = `if (${a} === 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 0 : 1`; break
-        case SINCE_LAST: body = `if (${a} === 0) L[${k}] = -Infinity; if (${b} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`; break
-        case ONCE_RUNS: body = `const v${n} = R${k}.update(${a}, time, ${lo}, ${hi})`; break
-        case HISTORICALLY_RUNS: body = `const v${n} = R${k}.update(${a} ^ 1, time, ${lo}, ${hi}) ^ 1`; break
-        default: body = `if (${a} === 0) R${k}.clear(); const v${n} = R${k}.update(${b}, time, ${lo}, ${hi})`; break
+        case TRUE:
+          body = `const v${n} = 1`
+          break
+        case FALSE:
+          body = `const v${n} = 0`
+          break
+        case ATOM:
+          body = `const v${n} = -atoms[${p.left[n]}] >>> 31`
+          break
+        case NOT:
+          body = `const v${n} = ${a} ^ 1`
+          break
+        case AND:
+          body = `const v${n} = ${a} & ${b}`
+          break
+        case OR:
+          body = `const v${n} = ${a} | ${b}`
+          break
+        case IMPLIES:
+          body = `const v${n} = (${a} ^ 1) | ${b}`
+          break
+        case IFF:
+          body = `const v${n} = ${a} ^ ${b} ^ 1`
+          break
+        case PREVIOUS:
+          body = `const v${n} = S[${n}]; S[${n}] = ${a}`
+          break
+        case ONCE:
+          body = `const v${n} = ${a} | S[${n}]; S[${n}] = v${n}`
+          break
+        case HISTORICALLY:
+          body = `const v${n} = ${a} & S[${n}]; S[${n}] = v${n}`
+          break
+        case SINCE:
+          body = `const v${n} = ${b} | (${a} & S[${n}]); S[${n}] = v${n}`
+          break
+        case ONCE_LAST:
+          body = `if (${a} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
+          break
+        case HISTORICALLY_LAST:
+          body = `if (${a} === 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 0 : 1`
+          break
+        case SINCE_LAST:
+          body = `if (${a} === 0) L[${k}] = -Infinity; if (${b} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
+          break
+        case ONCE_RUNS:
+          body = `const v${n} = R${k}.update(${a}, time, ${lo}, ${hi})`
+          break
+        case HISTORICALLY_RUNS:
+          body = `const v${n} = R${k}.update(${a} ^ 1, time, ${lo}, ${hi}) ^ 1`
+          break
+        default:
+          body = `if (${a} === 0) R${k}.clear(); const v${n} = R${k}.update(${b}, time, ${lo}, ${hi})`
+          break
       }
       lines.push(`  ${body}`)
       if (exported[n] !== 0) lines.push(`  V[${n}] = v${n}`)
     }
     if (c === lastChunk) p.roots.forEach((root, r) => lines.push(`  out[${r}] = ${ref(root)}`))
-    const bind = [...used].map((k) => `const R${k} = R[${k}]\n`).join('')
+    const bind = [...used].map(k => `const R${k} = R[${k}]\n`).join('')
     sources.push(`'use strict'\n${bind}return function pastStep${c}(atoms, time, out) {\n${lines.join('\n')}\n}`)
   }
   try {
     const V = new Uint8Array(size)
-    const chunks = sources.map((source) => new Function('S', 'L', 'R', 'V', source)(S, L, runs, V) as Kernel)
+    const chunks = sources.map(source => new Function('S', 'L', 'R', 'V', source)(S, L, runs, V) as Kernel)
     if (chunks.length === 1) return chunks[0]
     return (atoms, time, out) => {
       for (let c = 0; c < chunks.length; c++) chunks[c](atoms, time, out)
@@ -418,8 +475,10 @@ export class PastEvaluator {
   private readonly kernel: Kernel | undefined
 
   constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options: PastEvaluatorOptions = {}) {
-    if (!Array.isArray(roots)) throw new TypeError(`PastEvaluator needs an array of formulas, got ${describeValue(roots)}`)
-    if (atomIndex === null || typeof atomIndex !== 'object' || typeof atomIndex.get !== 'function') throw new TypeError(`PastEvaluator needs a Map from atom names to indices, got ${describeValue(atomIndex)}`)
+    if (!Array.isArray(roots))
+      throw new TypeError(`PastEvaluator needs an array of formulas, got ${describeValue(roots)}`)
+    if (atomIndex === null || typeof atomIndex !== 'object' || typeof atomIndex.get !== 'function')
+      throw new TypeError(`PastEvaluator needs a Map from atom names to indices, got ${describeValue(atomIndex)}`)
     this.program = compile(roots, atomIndex)
     this.size = this.program.op.length
     this.timed = this.program.timed
@@ -439,8 +498,14 @@ export class PastEvaluator {
    * `out[r]` = value (0 or 1) of `roots[r]` at this event.
    */
   step(atoms: Uint8Array, time: number, out: Uint8Array): void {
-    if (atoms.length < this.program.atomCount) throw new RangeError(`PastEvaluator.step: atoms has length ${atoms.length}, the formulas need ${this.program.atomCount}`)
-    if (out.length < this.program.roots.length) throw new RangeError(`PastEvaluator.step: out has length ${out.length}, there are ${this.program.roots.length} roots`)
+    if (atoms.length < this.program.atomCount)
+      throw new RangeError(
+        `PastEvaluator.step: atoms has length ${atoms.length}, the formulas need ${this.program.atomCount}`,
+      )
+    if (out.length < this.program.roots.length)
+      throw new RangeError(
+        `PastEvaluator.step: out has length ${out.length}, there are ${this.program.roots.length} roots`,
+      )
     if (this.kernel !== undefined) this.kernel(atoms, time, out)
     else this.interpret(atoms, time, out)
   }
@@ -473,41 +538,73 @@ export class PastEvaluator {
       // literal case labels: V8 compiles a switch over small integer literals to a jump table, over
       // named constants to a chain of comparisons (2x slower here, as bundlers keep the names)
       switch (op[n]) {
-        case 0: now[n] = 1; break // TRUE
-        case 1: now[n] = 0; break // FALSE
-        case 2: now[n] = -atoms[left[n]] >>> 31; break // ATOM
-        case 3: now[n] = now[left[n]] ^ 1; break // NOT
-        case 4: now[n] = now[left[n]] & now[right[n]]; break // AND
-        case 5: now[n] = now[left[n]] | now[right[n]]; break // OR
-        case 6: now[n] = (now[left[n]] ^ 1) | now[right[n]]; break // IMPLIES
-        case 7: now[n] = now[left[n]] ^ now[right[n]] ^ 1; break // IFF
+        case 0:
+          now[n] = 1
+          break // TRUE
+        case 1:
+          now[n] = 0
+          break // FALSE
+        case 2:
+          now[n] = -atoms[left[n]] >>> 31
+          break // ATOM
+        case 3:
+          now[n] = now[left[n]] ^ 1
+          break // NOT
+        case 4:
+          now[n] = now[left[n]] & now[right[n]]
+          break // AND
+        case 5:
+          now[n] = now[left[n]] | now[right[n]]
+          break // OR
+        case 6:
+          now[n] = (now[left[n]] ^ 1) | now[right[n]]
+          break // IMPLIES
+        case 7:
+          now[n] = now[left[n]] ^ now[right[n]] ^ 1
+          break // IFF
         // before the first event prev holds initial states (1 for H), not values: Y must read false there
-        case 8: now[n] = prev[left[n]] & started; break // PREVIOUS
-        case 9: now[n] = now[left[n]] | prev[n]; break // ONCE
-        case 10: now[n] = now[left[n]] & prev[n]; break // HISTORICALLY
-        case 11: now[n] = now[right[n]] | (now[left[n]] & prev[n]); break // SINCE
-        case 12: { // ONCE_LAST
+        case 8:
+          now[n] = prev[left[n]] & started
+          break // PREVIOUS
+        case 9:
+          now[n] = now[left[n]] | prev[n]
+          break // ONCE
+        case 10:
+          now[n] = now[left[n]] & prev[n]
+          break // HISTORICALLY
+        case 11:
+          now[n] = now[right[n]] | (now[left[n]] & prev[n])
+          break // SINCE
+        case 12: {
+          // ONCE_LAST
           const k = slot[n]
           if (now[left[n]] !== 0) last[k] = time
           now[n] = time - last[k] <= upper[n] ? 1 : 0
           break
         }
-        case 13: { // HISTORICALLY_LAST
+        case 13: {
+          // HISTORICALLY_LAST
           const k = slot[n]
           if (now[left[n]] === 0) last[k] = time
           now[n] = time - last[k] <= upper[n] ? 0 : 1
           break
         }
-        case 14: { // SINCE_LAST
+        case 14: {
+          // SINCE_LAST
           const k = slot[n]
           if (now[left[n]] === 0) last[k] = -Infinity
           if (now[right[n]] !== 0) last[k] = time
           now[n] = time - last[k] <= upper[n] ? 1 : 0
           break
         }
-        case 15: now[n] = runs[slot[n]].update(now[left[n]], time, lower[n], upper[n]); break // ONCE_RUNS
-        case 16: now[n] = runs[slot[n]].update(now[left[n]] ^ 1, time, lower[n], upper[n]) ^ 1; break // HISTORICALLY_RUNS
-        case 17: { // SINCE_RUNS
+        case 15:
+          now[n] = runs[slot[n]].update(now[left[n]], time, lower[n], upper[n])
+          break // ONCE_RUNS
+        case 16:
+          now[n] = runs[slot[n]].update(now[left[n]] ^ 1, time, lower[n], upper[n]) ^ 1
+          break // HISTORICALLY_RUNS
+        case 17: {
+          // SINCE_RUNS
           const r = runs[slot[n]]
           if (now[left[n]] === 0) r.clear()
           now[n] = r.update(now[right[n]], time, lower[n], upper[n])

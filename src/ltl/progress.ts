@@ -133,9 +133,9 @@ export function negate(table: TermTable, t: Term): Term {
     case Kind.NotEnd:
       return table.end
     case Kind.And:
-      return table.or(t.args.map((u) => negate(table, u)))
+      return table.or(t.args.map(u => negate(table, u)))
     case Kind.Or:
-      return table.and(t.args.map((u) => negate(table, u)))
+      return table.and(t.args.map(u => negate(table, u)))
     case Kind.Next:
       return table.weakNext(negate(table, t.a!))
     case Kind.WeakNext:
@@ -174,9 +174,13 @@ function abstractOnce(table: TermTable, t: Term): Term {
     case Kind.NotEnd:
       return table.true
     case Kind.And:
-      return t.args.length === 2 ? table.and2(abstractUntimed(table, t.args[0]), abstractUntimed(table, t.args[1])) : table.and(t.args.map((u) => abstractUntimed(table, u)))
+      return t.args.length === 2
+        ? table.and2(abstractUntimed(table, t.args[0]), abstractUntimed(table, t.args[1]))
+        : table.and(t.args.map(u => abstractUntimed(table, u)))
     case Kind.Or:
-      return t.args.length === 2 ? table.or2(abstractUntimed(table, t.args[0]), abstractUntimed(table, t.args[1])) : table.or(t.args.map((u) => abstractUntimed(table, u)))
+      return t.args.length === 2
+        ? table.or2(abstractUntimed(table, t.args[0]), abstractUntimed(table, t.args[1]))
+        : table.or(t.args.map(u => abstractUntimed(table, u)))
     case Kind.Next:
     case Kind.WeakNext:
       return table.next(abstractUntimed(table, t.a!))
@@ -214,9 +218,13 @@ function abstractNegationOnce(table: TermTable, t: Term): Term {
     case Kind.NotLit:
       return table.literal(t.prop, true)
     case Kind.And:
-      return t.args.length === 2 ? table.or2(abstractNegation(table, t.args[0]), abstractNegation(table, t.args[1])) : table.or(t.args.map((u) => abstractNegation(table, u)))
+      return t.args.length === 2
+        ? table.or2(abstractNegation(table, t.args[0]), abstractNegation(table, t.args[1]))
+        : table.or(t.args.map(u => abstractNegation(table, u)))
     case Kind.Or:
-      return t.args.length === 2 ? table.and2(abstractNegation(table, t.args[0]), abstractNegation(table, t.args[1])) : table.and(t.args.map((u) => abstractNegation(table, u)))
+      return t.args.length === 2
+        ? table.and2(abstractNegation(table, t.args[0]), abstractNegation(table, t.args[1]))
+        : table.and(t.args.map(u => abstractNegation(table, u)))
     case Kind.Next:
     case Kind.WeakNext:
       return table.next(abstractNegation(table, t.a!))

@@ -38,7 +38,24 @@ export function satisfiable(table: TermTable, t: Term): boolean {
   return decide(table, t)
 }
 
-const KIND_NAMES = ['True', 'False', 'Lit', 'NotLit', 'End', 'NotEnd', 'And', 'Or', 'Next', 'WeakNext', 'Until', 'Release', 'UntilRel', 'ReleaseRel', 'UntilAbs', 'ReleaseAbs']
+const KIND_NAMES = [
+  'True',
+  'False',
+  'Lit',
+  'NotLit',
+  'End',
+  'NotEnd',
+  'And',
+  'Or',
+  'Next',
+  'WeakNext',
+  'Until',
+  'Release',
+  'UntilRel',
+  'ReleaseRel',
+  'UntilAbs',
+  'ReleaseAbs',
+]
 
 // Checked up front, so that an Or or an until decided by one operand still rejects the rest.
 function checkUntimed(t: Term, seen: Set<number>): void {
@@ -61,7 +78,9 @@ function checkUntimed(t: Term, seen: Set<number>): void {
       checkUntimed(t.a!, seen)
       return checkUntimed(t.b!, seen)
     default:
-      throw new RangeError(`satisfiable: term #${t.id} is of kind ${KIND_NAMES[t.kind]}; only untimed LTL (true, false, literals, and, or, X, U, R) is accepted — map END, N and metric operators away first (abstractUntimed)`)
+      throw new RangeError(
+        `satisfiable: term #${t.id} is of kind ${KIND_NAMES[t.kind]}; only untimed LTL (true, false, literals, and, or, X, U, R) is accepted — map END, N and metric operators away first (abstractUntimed)`,
+      )
   }
 }
 
@@ -83,7 +102,7 @@ function decide(table: TermTable, t: Term): boolean {
       yes = false
       break
     case Kind.Or:
-      yes = t.args.some((u) => decide(table, u))
+      yes = t.args.some(u => decide(table, u))
       break
     case Kind.Next:
       yes = decide(table, t.a!)
@@ -171,12 +190,13 @@ function tableau(table: TermTable, t: Term): boolean {
     kind[i] = u.kind
     if (u.a !== null) left[i] = local.get(u.a.id)!
     if (u.b !== null) right[i] = local.get(u.b.id)!
-    operands.push(u.args.map((v) => local.get(v.id)!))
+    operands.push(u.args.map(v => local.get(v.id)!))
     if (u.kind === Kind.Lit || u.kind === Kind.NotLit) literalAt.set(u.prop * 2 + (u.kind === Kind.Lit ? 1 : 0), i)
   }
   for (let i = 0; i < n; i++) {
     const u = terms[i]
-    if (u.kind === Kind.Lit || u.kind === Kind.NotLit) complement[i] = literalAt.get(u.prop * 2 + (u.kind === Kind.Lit ? 0 : 1)) ?? -1
+    if (u.kind === Kind.Lit || u.kind === Kind.NotLit)
+      complement[i] = literalAt.get(u.prop * 2 + (u.kind === Kind.Lit ? 0 : 1)) ?? -1
   }
   // One acceptance set per a U b: the nodes that do not promise it, or fulfil it with b now.
   const untils: number[] = []
@@ -217,7 +237,8 @@ function tableau(table: TermTable, t: Term): boolean {
             break
           case Kind.Or: {
             const gs = operands[f]
-            for (let k = 1; k < gs.length; k++) stack.push({ unexpanded: [...p.unexpanded, gs[k]], old: p.old.slice(), next: p.next.slice() })
+            for (let k = 1; k < gs.length; k++)
+              stack.push({ unexpanded: [...p.unexpanded, gs[k]], old: p.old.slice(), next: p.next.slice() })
             p.unexpanded.push(gs[0])
             break
           }
@@ -244,16 +265,26 @@ function tableau(table: TermTable, t: Term): boolean {
       }
       if (!alive) continue
       const accepts = new Uint32Array((untils.length + 31) >>> 5)
-      for (let j = 0; j < untils.length; j++) if (!has(p.old, untils[j]) || has(p.old, right[untils[j]])) add(accepts, j)
+      for (let j = 0; j < untils.length; j++)
+        if (!has(p.old, untils[j]) || has(p.old, right[untils[j]])) add(accepts, j)
       const key = keyOf(p.next, accepts)
       let id = nodeByKey.get(key)
       if (id === undefined) {
         let pending = 0
         const parts: Term[] = []
-        for (let i = 0; i < n; i++) if (has(p.next, i)) (parts.push(terms[i]), kind[i] === Kind.Until && pending++)
+        for (let i = 0; i < n; i++) if (has(p.next, i)) parts.push(terms[i]), kind[i] === Kind.Until && pending++
         const rest = table.and(parts)
         id = nodes.length
-        nodes.push({ next: p.next, accepts, rest, burden: pending * (n + 1) + parts.length, succ: null, stamp: 0, index: -1, live: false })
+        nodes.push({
+          next: p.next,
+          accepts,
+          rest,
+          burden: pending * (n + 1) + parts.length,
+          succ: null,
+          stamp: 0,
+          index: -1,
+          live: false,
+        })
         nodeByKey.set(key, id)
       }
       const rest = nodes[id].rest

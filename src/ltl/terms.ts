@@ -11,7 +11,7 @@
  * relative to the current event (UREL, RREL: bound [lo, hi] after now) or anchored to absolute times
  * (UABS, RABS: an event at a time in [lo, hi]), which progression creates from relative ones.
  */
-export const enum Kind {
+export enum Kind {
   True,
   False,
   Lit,
@@ -105,7 +105,15 @@ export class TermTable {
     return this.terms.length
   }
 
-  private make(kind: Kind, prop: number, a: Term | null, b: Term | null, args: readonly Term[], lo: number, hi: number): Term {
+  private make(
+    kind: Kind,
+    prop: number,
+    a: Term | null,
+    b: Term | null,
+    args: readonly Term[],
+    lo: number,
+    hi: number,
+  ): Term {
     let timed = kind >= Kind.UntilRel
     let size = 1
     if (a !== null) (timed ||= a.timed), (size += a.size)
@@ -230,7 +238,7 @@ export class TermTable {
     }
     // p && !p, END && !END: contradictions (for Or, tautologies)
     for (const t of out) {
-      if (t.kind === Kind.Lit && out.some((u) => u.kind === Kind.NotLit && u.prop === t.prop)) return zero
+      if (t.kind === Kind.Lit && out.some(u => u.kind === Kind.NotLit && u.prop === t.prop)) return zero
       if (t.kind === Kind.End && out.includes(this.notEnd)) return zero
     }
     const merged = this.mergeWindows(kind, out)

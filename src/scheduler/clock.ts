@@ -15,7 +15,7 @@ interface HrProcess {
 
 function nodeProcess(): HrProcess | undefined {
   const p = (globalThis as { process?: Partial<HrProcess> }).process
-  return p && p.hrtime && typeof p.hrtime.bigint === 'function' ? (p as HrProcess) : undefined
+  return p?.hrtime && typeof p.hrtime.bigint === 'function' ? (p as HrProcess) : undefined
 }
 
 /**

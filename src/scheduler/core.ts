@@ -1,7 +1,7 @@
-import { QueueFullError, describeValue } from '../errors'
+import { describeValue, QueueFullError } from '../errors'
 import { LogHistogram } from '../stats/logHistogram'
 import type { Clock } from './clock'
-import { checkPolicy, priorityLevel, readyKey, type Policy, type Priority } from './policy'
+import { checkPolicy, type Policy, type Priority, priorityLevel, readyKey } from './policy'
 import { TaskHeap } from './taskHeap'
 import type { Timer, TimerHandle } from './timer'
 
@@ -22,7 +22,7 @@ export interface TaskOptions {
   cost?: number
 }
 
-const enum TaskState {
+enum TaskState {
   Delayed,
   Ready,
   Running,
@@ -158,11 +158,13 @@ export class SchedulerCore {
   ) {
     this.policy = checkPolicy(options.policy ?? 'priority')
     const max = options.maxQueueSize ?? 10_000
-    if (!(Number.isInteger(max) && max > 0)) throw new RangeError(`maxQueueSize must be a positive integer, got ${describeValue(max)}`)
+    if (!(Number.isInteger(max) && max > 0))
+      throw new RangeError(`maxQueueSize must be a positive integer, got ${describeValue(max)}`)
     this.maxQueueSize = max
     this.onTaskError = options.onTaskError ?? rethrowAsync
     const yieldAfterMs = options.yieldAfterMs ?? 5
-    if (!(yieldAfterMs > 0)) throw new RangeError(`yieldAfterMs must be > 0, got ${describeValue(options.yieldAfterMs)}`)
+    if (!(yieldAfterMs > 0))
+      throw new RangeError(`yieldAfterMs must be > 0, got ${describeValue(options.yieldAfterMs)}`)
     this.yieldAfterMs = yieldAfterMs
   }
 
@@ -177,7 +179,8 @@ export class SchedulerCore {
     const relativeDeadline = checkTime(options.deadline, 'deadline', Infinity)
     const period = checkTime(options.period, 'period', 0)
     const cost = checkTime(options.cost, 'cost', 0)
-    if (options.period !== undefined && !(period > 0)) throw new RangeError(`period must be > 0, got ${describeValue(options.period)}`)
+    if (options.period !== undefined && !(period > 0))
+      throw new RangeError(`period must be > 0, got ${describeValue(options.period)}`)
     const level = options.priority === undefined ? 50 : priorityLevel(options.priority)
     return this.enqueue(target, now, delay, level, relativeDeadline, period, cost)
   }
@@ -187,9 +190,25 @@ export class SchedulerCore {
    * NaN; `level` in [0, 100]; `relativeDeadline` a number or Infinity): no options object, no
    * re-validation. `now` is the clock reading the delay counts from.
    */
-  enqueue(target: Runnable, now: number, delayMs: number, level: number, relativeDeadline: number, period = 0, cost = 0): CoreTask {
+  enqueue(
+    target: Runnable,
+    now: number,
+    delayMs: number,
+    level: number,
+    relativeDeadline: number,
+    period = 0,
+    cost = 0,
+  ): CoreTask {
     if (this.timeline.size + this.readyQueue.size >= this.maxQueueSize) throw new QueueFullError(this.maxQueueSize)
-    const task = new CoreTask(target, delayMs > 0 ? now + delayMs : now, this.seq++, level, relativeDeadline, period, cost)
+    const task = new CoreTask(
+      target,
+      delayMs > 0 ? now + delayMs : now,
+      this.seq++,
+      level,
+      relativeDeadline,
+      period,
+      cost,
+    )
     this.counts.scheduled++
     this.release(task, now)
     return task
@@ -353,7 +372,8 @@ function checkTime(value: unknown, name: string, fallback: number): number {
 
 /** Returns `value` if it is a number of milliseconds (Infinity only when allowed); throws naming it otherwise. */
 export function checkMs(value: unknown, name: string, infinityAllowed: boolean): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
   if (value !== value || value === -Infinity || (value === Infinity && !infinityAllowed)) {
     throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
   }

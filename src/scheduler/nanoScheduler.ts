@@ -1,7 +1,15 @@
-import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs'
+import { type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs'
 import { describeValue } from '../errors'
-import { createPlatformClock, type Clock } from './clock'
-import { SchedulerCore, checkMs, type CoreTask, type Runnable, type SchedulerCoreOptions, type SchedulerStats, type TaskOptions } from './core'
+import { type Clock, createPlatformClock } from './clock'
+import {
+  type CoreTask,
+  checkMs,
+  type Runnable,
+  SchedulerCore,
+  type SchedulerCoreOptions,
+  type SchedulerStats,
+  type TaskOptions,
+} from './core'
 import { PRIORITIES, priorityLevel } from './policy'
 import { createHybridTimer, type HybridTimerOptions, type Timer } from './timer'
 import { VirtualTime } from './virtualTime'
@@ -114,7 +122,8 @@ class NanoAction<T> extends Subscription implements SchedulerAction<T>, Runnable
 
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this
-    if (typeof delay !== 'number' || delay !== delay || delay === Infinity || delay === -Infinity) checkMs(delay, 'delay', false)
+    if (typeof delay !== 'number' || delay !== delay || delay === Infinity || delay === -Infinity)
+      checkMs(delay, 'delay', false)
     this.state = state
     const core = this.core
     const now = core.clock.now()
@@ -205,7 +214,9 @@ export class VirtualNanoScheduler extends NanoScheduler {
  * scheduler.flush()
  * ```
  */
-export function createVirtualNanoScheduler(options: SchedulerCoreOptions & { startTime?: number } = {}): VirtualNanoScheduler {
+export function createVirtualNanoScheduler(
+  options: SchedulerCoreOptions & { startTime?: number } = {},
+): VirtualNanoScheduler {
   return new VirtualNanoScheduler(new VirtualTime(options.startTime ?? 0), options)
 }
 
@@ -228,7 +239,7 @@ export function rxjsTimeSource(scheduler: SchedulerLike): { clock: Clock; timer:
     },
     timer: {
       setTimer: (fn, delayMs) => scheduler.schedule(fn, Math.max(0, delayMs)),
-      clearTimer: (handle) => (handle as Subscription).unsubscribe(),
+      clearTimer: handle => (handle as Subscription).unsubscribe(),
     },
   }
 }

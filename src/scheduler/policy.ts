@@ -37,7 +37,9 @@ export function priorityLevel(priority: unknown): number {
   if (typeof priority === 'string') {
     const level = (PRIORITIES as Record<string, number>)[priority]
     if (level === undefined || !Object.hasOwn(PRIORITIES, priority)) {
-      throw new RangeError(`unknown priority ${describeValue(priority)}; expected one of ${Object.keys(PRIORITIES).join(', ')} or a number in [0, 100]`)
+      throw new RangeError(
+        `unknown priority ${describeValue(priority)}; expected one of ${Object.keys(PRIORITIES).join(', ')} or a number in [0, 100]`,
+      )
     }
     return level
   }

@@ -107,7 +107,10 @@ class BusyWait {
       if (after > now) {
         if (n > 0) {
           const measured = n / ((after - now) * 1000)
-          this.itersPerUs = measured < this.itersPerUs ? measured : Math.min(MAX_ITERS_PER_US, this.itersPerUs + (measured - this.itersPerUs) * 0.5)
+          this.itersPerUs =
+            measured < this.itersPerUs
+              ? measured
+              : Math.min(MAX_ITERS_PER_US, this.itersPerUs + (measured - this.itersPerUs) * 0.5)
         }
         stillUs = 0
         now = after
@@ -243,8 +246,8 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
 function makeNextTurn(): { set(fn: () => void): unknown; clear(id: unknown): void } {
   if (typeof host.setImmediate === 'function') {
     return {
-      set: (fn) => host.setImmediate!(fn),
-      clear: (id) => host.clearImmediate!(id),
+      set: fn => host.setImmediate!(fn),
+      clear: id => host.clearImmediate!(id),
     }
   }
   if (typeof MessageChannel === 'function') {
@@ -270,11 +273,11 @@ function makeNextTurn(): { set(fn: () => void): unknown; clear(id: unknown): voi
         channel.port2.postMessage(0)
         return wrapper
       },
-      clear: (id) => void pending.delete(id as () => void),
+      clear: id => void pending.delete(id as () => void),
     }
   }
   return {
-    set: (fn) => host.setTimeout(fn, 0),
-    clear: (id) => host.clearTimeout(id),
+    set: fn => host.setTimeout(fn, 0),
+    clear: id => host.clearTimeout(id),
   }
 }

@@ -87,7 +87,9 @@ export class VirtualTime implements Clock, Timer {
     while (next !== undefined) {
       if (++fired > maxTimers) {
         this.timers.push(next)
-        throw new RangeError(`flush fired ${maxTimers} timers and more remain: an endless periodic task? Use advanceTo instead`)
+        throw new RangeError(
+          `flush fired ${maxTimers} timers and more remain: an endless periodic task? Use advanceTo instead`,
+        )
       }
       if (next.heapKey > this.current) this.current = next.heapKey
       next.fn()

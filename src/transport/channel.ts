@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
-import { concat, encodeFrame, FrameKind, type Frame, type PayloadCodec } from './framing'
-import { parseErrorPayload, TransportError, type Lane } from './link'
+import { concat, encodeFrame, type Frame, FrameKind, type PayloadCodec } from './framing'
+import { type Lane, parseErrorPayload, TransportError } from './link'
 import { DuplicateFilter, ResendBuffer } from './reliability'
 
 const textEncoder = new TextEncoder()
@@ -67,13 +67,16 @@ export class ChannelSender<T> {
   /** Resolves when the window has room again (at once if it has). */
   whenWritable(): Promise<void> {
     if (!this.resend.full || this.done) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.push(resolve))
+    return new Promise(resolve => this.waiters.push(resolve))
   }
 
   /** Numbers, records and (when a lane is up) queues one message. Throws for a value the codec or the frame limit refuses. */
   push(value: T): void {
     if (this.ended) throw new RangeError(`channel ${describeValue(this.name)}: push after end`)
-    const bytes = encodeFrame({ kind: FrameKind.Data, channel: this.channel, seq: this.nextSeq, payload: this.codec.encode(value) }, this.maxFrameBytes)
+    const bytes = encodeFrame(
+      { kind: FrameKind.Data, channel: this.channel, seq: this.nextSeq, payload: this.codec.encode(value) },
+      this.maxFrameBytes,
+    )
     this.resend.record(this.nextSeq++, bytes)
     if (this.lane !== null) this.enqueue(bytes)
   }
@@ -91,10 +94,15 @@ export class ChannelSender<T> {
     this.epoch++
     this.writing = false
     const open = textEncoder.encode(JSON.stringify({ name: this.name }))
-    this.enqueue(encodeFrame({ kind: FrameKind.Open, channel: this.channel, seq: this.acknowledged, payload: open }, this.maxFrameBytes))
+    this.enqueue(
+      encodeFrame(
+        { kind: FrameKind.Open, channel: this.channel, seq: this.acknowledged, payload: open },
+        this.maxFrameBytes,
+      ),
+    )
     for (const [, bytes] of this.resend.unacknowledged()) this.queue.push(bytes)
     if (this.ended) this.queue.push(this.endFrame())
-    lane.onFrame = (frame) => this.receive(frame)
+    lane.onFrame = frame => this.receive(frame)
     lane.onEnd = () => {
       if (this.lane === lane) this.lane = null
     }
@@ -127,7 +135,10 @@ export class ChannelSender<T> {
   private receive(frame: Frame): void {
     if (this.done) return
     if (frame.kind === FrameKind.Ack) {
-      if (frame.seq > this.nextSeq) return this.fail(new TransportError('protocol', `acknowledgement of message ${frame.seq}, but only ${this.nextSeq} were sent`))
+      if (frame.seq > this.nextSeq)
+        return this.fail(
+          new TransportError('protocol', `acknowledgement of message ${frame.seq}, but only ${this.nextSeq} were sent`),
+        )
       if (frame.seq > this.acknowledged) {
         this.resend.acknowledge(frame.seq - 1)
         this.acknowledged = frame.seq
@@ -142,7 +153,12 @@ export class ChannelSender<T> {
     } else if (frame.kind === FrameKind.Error) {
       this.fail(parseErrorPayload(textDecoder.decode(frame.payload)))
     } else {
-      this.fail(new TransportError('protocol', `unexpected frame kind ${frame.kind} on the sending side of ${describeValue(this.name)}`))
+      this.fail(
+        new TransportError(
+          'protocol',
+          `unexpected frame kind ${frame.kind} on the sending side of ${describeValue(this.name)}`,
+        ),
+      )
     }
   }
 
@@ -176,7 +192,8 @@ export class ChannelSender<T> {
   private takeBatch(): Uint8Array {
     let count = 1
     let bytes = this.queue[0].length
-    while (count < this.queue.length && bytes + this.queue[count].length <= this.maxFrameBytes) bytes += this.queue[count++].length
+    while (count < this.queue.length && bytes + this.queue[count].length <= this.maxFrameBytes)
+      bytes += this.queue[count++].length
     const batch = count === 1 ? this.queue[0] : concat(this.queue.slice(0, count))
     this.queue = count === this.queue.length ? [] : this.queue.slice(count)
     return batch
@@ -248,19 +265,30 @@ export class ChannelReceiver<T> {
         this.duplicates++
         return null
       }
-      if (verdict === 'gap') return new TransportError('protocol', `message ${frame.seq} on ${describeValue(this.name)} arrived before ${this.delivered}`)
+      if (verdict === 'gap')
+        return new TransportError(
+          'protocol',
+          `message ${frame.seq} on ${describeValue(this.name)} arrived before ${this.delivered}`,
+        )
       let value: T
       try {
         value = this.codec.decode(frame.payload)
       } catch (error) {
-        return new TransportError('malformed', `message ${frame.seq} on ${describeValue(this.name)}: ${(error as Error).message}`)
+        return new TransportError(
+          'malformed',
+          `message ${frame.seq} on ${describeValue(this.name)}: ${(error as Error).message}`,
+        )
       }
       this.scheduleAck()
       this.deliver?.(value)
       return null
     }
     if (frame.kind === FrameKind.End) {
-      if (frame.seq !== this.delivered) return new TransportError('protocol', `End after ${frame.seq} messages on ${describeValue(this.name)}, but ${this.delivered} arrived`)
+      if (frame.seq !== this.delivered)
+        return new TransportError(
+          'protocol',
+          `End after ${frame.seq} messages on ${describeValue(this.name)}, but ${this.delivered} arrived`,
+        )
       this.ended = true
       // the last acknowledgement, then our half of the lane ends (a stream's credit goes back to the peer)
       this.lane?.write(ackFrame(this.channel, this.delivered)).catch(() => undefined)
@@ -273,7 +301,10 @@ export class ChannelReceiver<T> {
       this.onError?.(parseErrorPayload(textDecoder.decode(frame.payload)))
       return null
     }
-    return new TransportError('protocol', `unexpected frame kind ${frame.kind} on the receiving side of ${describeValue(this.name)}`)
+    return new TransportError(
+      'protocol',
+      `unexpected frame kind ${frame.kind} on the receiving side of ${describeValue(this.name)}`,
+    )
   }
 
   /** Resets the lane after telling the sender why. */

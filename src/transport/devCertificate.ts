@@ -40,7 +40,9 @@ export async function createDevCertificate(options: DevCertificateOptions = {}):
   const { hosts = ['localhost', '127.0.0.1', '::1'], days = 10, now = new Date() } = options
   if (typeof days !== 'number') throw new TypeError(`days must be a number, got ${describeValue(days)}`)
   if (!Number.isInteger(days) || days < 1 || days > 13) {
-    throw new RangeError(`days must be an integer from 1 to 13 (WebTransport rejects 14 or more), got ${describeValue(days)}`)
+    throw new RangeError(
+      `days must be an integer from 1 to 13 (WebTransport rejects 14 or more), got ${describeValue(days)}`,
+    )
   }
   if (!(now instanceof Date)) throw new TypeError(`now must be a Date, got ${describeValue(now)}`)
   if (Number.isNaN(now.getTime())) throw new RangeError(`now must be a valid Date, got ${describeValue(now)}`)
@@ -53,7 +55,10 @@ export async function createDevCertificate(options: DevCertificateOptions = {}):
   const notAfter = new Date(notBefore.getTime() + days * DAY_MS)
 
   const subtle = globalThis.crypto.subtle
-  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair
   const spki = new Uint8Array(await subtle.exportKey('spki', keys.publicKey))
   const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', keys.privateKey))
 
@@ -85,7 +90,7 @@ export async function createDevCertificate(options: DevCertificateOptions = {}):
   const der = seq(tbs, ecdsaWithSha256, tlv(0x03, concat([new Uint8Array([0]), signature])))
 
   const hash = new Uint8Array(await subtle.digest('SHA-256', der))
-  const hashHex = Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('')
+  const hashHex = Array.from(hash, b => b.toString(16).padStart(2, '0')).join('')
   return { cert: pem('CERTIFICATE', der), key: pem('PRIVATE KEY', pkcs8), hash, hashHex, notBefore, notAfter }
 }
 
@@ -116,7 +121,7 @@ function generalName(host: unknown): Uint8Array<ArrayBuffer> {
 
 function parseIPv4(text: string): Uint8Array | null {
   const parts = text.split('.')
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) < 256)) return null
+  if (parts.length !== 4 || !parts.every(p => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) < 256)) return null
   return new Uint8Array(parts.map(Number))
 }
 
@@ -134,12 +139,12 @@ function parseIPv6(text: string): Uint8Array | null {
     }
     return out
   })
-  if (groups.some((g) => g === null)) return null
+  if (groups.some(g => g === null)) return null
   const [head, tail] = groups as number[][]
   const missing = 8 - head.length - (tail?.length ?? 0)
   if (tail === undefined ? missing !== 0 : missing < 1) return null
   const all = [...head, ...new Array<number>(tail === undefined ? 0 : missing).fill(0), ...(tail ?? [])]
-  return new Uint8Array(all.flatMap((g) => [g >> 8, g & 0xff]))
+  return new Uint8Array(all.flatMap(g => [g >> 8, g & 0xff]))
 }
 
 function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array<ArrayBuffer> {
@@ -179,7 +184,7 @@ function tlv(tag: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
 function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
-  for (const p of parts) (out.set(p, at), (at += p.length))
+  for (const p of parts) out.set(p, at), (at += p.length)
   return out
 }
 

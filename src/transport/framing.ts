@@ -59,10 +59,14 @@ const EMPTY = new Uint8Array(0)
  */
 export function encodeFrame(frame: Frame, maxFrameBytes = 1 << 20): Uint8Array {
   const { kind, channel, seq, payload } = frame
-  if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND) throw new RangeError(`frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
-  if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff) throw new RangeError(`frame channel must be an integer in [0, 2^32), got ${describeValue(channel)}`)
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`frame seq must be a safe integer >= 0, got ${describeValue(seq)}`)
-  if (!(payload instanceof Uint8Array)) throw new TypeError(`frame payload must be a Uint8Array, got ${describeValue(payload)}`)
+  if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND)
+    throw new RangeError(`frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
+  if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff)
+    throw new RangeError(`frame channel must be an integer in [0, 2^32), got ${describeValue(channel)}`)
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new RangeError(`frame seq must be a safe integer >= 0, got ${describeValue(seq)}`)
+  if (!(payload instanceof Uint8Array))
+    throw new TypeError(`frame payload must be a Uint8Array, got ${describeValue(payload)}`)
   const length = FRAME_HEADER_BYTES + payload.length
   if (length > maxFrameBytes) throw new RangeError(`frame of ${length} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
   const out = new Uint8Array(PREFIX_BYTES + length)
@@ -94,7 +98,10 @@ export class FrameDecoder {
   private failed: FrameError | null = null
 
   constructor(readonly maxFrameBytes = 1 << 20) {
-    if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < FRAME_HEADER_BYTES) throw new RangeError(`maxFrameBytes must be an integer >= ${FRAME_HEADER_BYTES}, got ${describeValue(maxFrameBytes)}`)
+    if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < FRAME_HEADER_BYTES)
+      throw new RangeError(
+        `maxFrameBytes must be an integer >= ${FRAME_HEADER_BYTES}, got ${describeValue(maxFrameBytes)}`,
+      )
   }
 
   /** Bytes received but not yet part of a whole frame. */
@@ -116,21 +123,36 @@ export class FrameDecoder {
    */
   decode(chunk: Uint8Array): { frames: Frame[]; error: FrameError | null } {
     if (this.failed !== null) return { frames: [], error: this.failed }
-    if (!(chunk instanceof Uint8Array)) throw new TypeError(`FrameDecoder.push needs a Uint8Array, got ${describeValue(chunk)}`)
+    if (!(chunk instanceof Uint8Array))
+      throw new TypeError(`FrameDecoder.push needs a Uint8Array, got ${describeValue(chunk)}`)
     this.append(chunk)
     const frames: Frame[] = []
     let offset = 0
     const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.length)
     while (this.length - offset >= PREFIX_BYTES) {
       const size = view.getUint32(offset)
-      if (size > this.maxFrameBytes) return { frames, error: this.fail(new FrameError('too-large', `frame of ${size} bytes exceeds maxFrameBytes (${this.maxFrameBytes})`)) }
-      if (size < FRAME_HEADER_BYTES) return { frames, error: this.fail(new FrameError('malformed', `frame length ${size} is shorter than the ${FRAME_HEADER_BYTES}-byte header`)) }
+      if (size > this.maxFrameBytes)
+        return {
+          frames,
+          error: this.fail(
+            new FrameError('too-large', `frame of ${size} bytes exceeds maxFrameBytes (${this.maxFrameBytes})`),
+          ),
+        }
+      if (size < FRAME_HEADER_BYTES)
+        return {
+          frames,
+          error: this.fail(
+            new FrameError('malformed', `frame length ${size} is shorter than the ${FRAME_HEADER_BYTES}-byte header`),
+          ),
+        }
       if (this.length - offset - PREFIX_BYTES < size) break
       const at = offset + PREFIX_BYTES
       const kind = view.getUint8(at)
-      if (kind > MAX_KIND) return { frames, error: this.fail(new FrameError('malformed', `unknown frame kind ${kind}`)) }
+      if (kind > MAX_KIND)
+        return { frames, error: this.fail(new FrameError('malformed', `unknown frame kind ${kind}`)) }
       const high = view.getUint32(at + 5)
-      if (high > 0x1fffff) return { frames, error: this.fail(new FrameError('malformed', 'frame seq exceeds 2^53 - 1')) }
+      if (high > 0x1fffff)
+        return { frames, error: this.fail(new FrameError('malformed', 'frame seq exceeds 2^53 - 1')) }
       const payloadBytes = size - FRAME_HEADER_BYTES
       frames.push({
         kind: kind as FrameKind,
@@ -148,7 +170,8 @@ export class FrameDecoder {
   /** Declares the end of the stream: a FrameError('truncated') if it ended inside a frame. */
   finish(): void {
     if (this.failed !== null) throw this.failed
-    if (this.length > 0) throw this.fail(new FrameError('truncated', `the stream ended inside a frame (${this.length} bytes left over)`))
+    if (this.length > 0)
+      throw this.fail(new FrameError('truncated', `the stream ended inside a frame (${this.length} bytes left over)`))
   }
 
   private fail(error: FrameError): FrameError {
@@ -187,12 +210,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /** JSON in UTF-8 (the default codec). Decoding invalid UTF-8 or JSON throws a FrameError('malformed'). */
 export const jsonCodec: PayloadCodec<unknown> = {
-  encode: (value) => {
+  encode: value => {
     const text = JSON.stringify(value)
     if (text === undefined) throw new TypeError(`jsonCodec cannot encode ${describeValue(value)}`)
     return encoder.encode(text)
   },
-  decode: (bytes) => {
+  decode: bytes => {
     try {
       return JSON.parse(decoder.decode(bytes)) as unknown
     } catch (error) {
@@ -203,11 +226,12 @@ export const jsonCodec: PayloadCodec<unknown> = {
 
 /** Raw bytes, unchanged. */
 export const bytesCodec: PayloadCodec<Uint8Array> = {
-  encode: (value) => {
-    if (!(value instanceof Uint8Array)) throw new TypeError(`bytesCodec encodes Uint8Array values, got ${describeValue(value)}`)
+  encode: value => {
+    if (!(value instanceof Uint8Array))
+      throw new TypeError(`bytesCodec encodes Uint8Array values, got ${describeValue(value)}`)
     return value
   },
-  decode: (bytes) => bytes,
+  decode: bytes => bytes,
 }
 
 /** The chunks joined into one array (one write instead of many). */

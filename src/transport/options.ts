@@ -28,7 +28,8 @@ export interface ResolvedLimits {
 export function resolveLimits(limits: TransportLimits = {}): ResolvedLimits {
   const positive = (name: keyof TransportLimits, fallback: number, min = 1): number => {
     const value = limits[name] ?? fallback
-    if (typeof value !== 'number' || Number.isNaN(value) || value < min) throw new RangeError(`limits.${name} must be a number >= ${min}, got ${describeValue(limits[name])}`)
+    if (typeof value !== 'number' || Number.isNaN(value) || value < min)
+      throw new RangeError(`limits.${name} must be a number >= ${min}, got ${describeValue(limits[name])}`)
     return value
   }
   const messagesPerSecond = positive('messagesPerSecond', Infinity)

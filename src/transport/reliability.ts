@@ -39,7 +39,8 @@ export class ResendBuffer {
 
   /** Records message `seq` (numbers must be consecutive from 0). */
   record(seq: number, payload: Uint8Array): void {
-    if (seq !== this.nextSeq) throw new RangeError(`ResendBuffer.record: expected seq ${this.nextSeq}, got ${describeValue(seq)}`)
+    if (seq !== this.nextSeq)
+      throw new RangeError(`ResendBuffer.record: expected seq ${this.nextSeq}, got ${describeValue(seq)}`)
     this.nextSeq++
     this.seqs.push(seq)
     this.payloads.push(payload)
@@ -48,7 +49,10 @@ export class ResendBuffer {
 
   /** The peer has every message up to and including `seq`; an old or repeated acknowledgement is harmless. */
   acknowledge(seq: number): void {
-    if (!Number.isSafeInteger(seq) || seq >= this.nextSeq) throw new RangeError(`ResendBuffer.acknowledge: seq ${describeValue(seq)} was never sent (next is ${this.nextSeq})`)
+    if (!Number.isSafeInteger(seq) || seq >= this.nextSeq)
+      throw new RangeError(
+        `ResendBuffer.acknowledge: seq ${describeValue(seq)} was never sent (next is ${this.nextSeq})`,
+      )
     while (this.head < this.seqs.length && this.seqs[this.head] <= seq) {
       this.bytes -= this.payloads[this.head].length
       this.payloads[this.head] = EMPTY
@@ -92,7 +96,8 @@ export class DuplicateFilter {
   }
 
   accept(seq: number): 'new' | 'duplicate' | 'gap' {
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`DuplicateFilter.accept: seq must be a safe integer >= 0, got ${describeValue(seq)}`)
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      throw new RangeError(`DuplicateFilter.accept: seq must be a safe integer >= 0, got ${describeValue(seq)}`)
     if (seq < this.next) return 'duplicate'
     if (seq > this.next) return 'gap'
     this.next++
@@ -117,14 +122,17 @@ export class TokenBucket {
     readonly rate: number,
     readonly burst: number,
   ) {
-    if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError(`TokenBucket rate must be a finite number > 0 (per second), got ${describeValue(rate)}`)
-    if (!(burst >= 1 && Number.isFinite(burst))) throw new RangeError(`TokenBucket burst must be a finite number >= 1, got ${describeValue(burst)}`)
+    if (!(rate > 0 && Number.isFinite(rate)))
+      throw new RangeError(`TokenBucket rate must be a finite number > 0 (per second), got ${describeValue(rate)}`)
+    if (!(burst >= 1 && Number.isFinite(burst)))
+      throw new RangeError(`TokenBucket burst must be a finite number >= 1, got ${describeValue(burst)}`)
     this.tokens = burst
   }
 
   /** Takes `cost` tokens at time `nowMs` if there are enough; false (and nothing taken) otherwise. */
   take(nowMs: number, cost = 1): boolean {
-    if (this.last !== -Infinity && nowMs > this.last) this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.last) / 1000) * this.rate)
+    if (this.last !== -Infinity && nowMs > this.last)
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.last) / 1000) * this.rate)
     if (this.last === -Infinity || nowMs > this.last) this.last = nowMs
     if (this.tokens < cost) return false
     this.tokens -= cost

@@ -1,12 +1,20 @@
-import { Observable, isObservable, type Subscriber } from 'rxjs'
+import { isObservable, Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../errors'
 import { ackFrame, ChannelReceiver, ChannelSender, errorFrame } from './channel'
-import { FrameError, FrameKind, jsonCodec, type Frame, type PayloadCodec } from './framing'
-import { TransportError, type Lane, type Link, type TransportProtocol } from './link'
+import { type Frame, FrameError, FrameKind, jsonCodec, type PayloadCodec } from './framing'
+import { type Lane, type Link, TransportError, type TransportProtocol } from './link'
 import type { ChannelOptions, ResolvedLimits, SendOptions, SendProgress, SessionStats } from './options'
 import { TokenBucket } from './reliability'
 
-export { resolveLimits, type ChannelOptions, type ResolvedLimits, type SendOptions, type SendProgress, type SessionStats, type TransportLimits } from './options'
+export {
+  type ChannelOptions,
+  type ResolvedLimits,
+  resolveLimits,
+  type SendOptions,
+  type SendProgress,
+  type SessionStats,
+  type TransportLimits,
+} from './options'
 
 type Source<T> = Observable<T> | AsyncIterable<T>
 
@@ -17,7 +25,10 @@ type Source<T> = Observable<T> | AsyncIterable<T>
  */
 export class TransportSession {
   private link: Link | null = null
-  private readonly receivers = new Map<string, { receiver: ChannelReceiver<unknown>; subscribers: Set<Subscriber<unknown>> }>()
+  private readonly receivers = new Map<
+    string,
+    { receiver: ChannelReceiver<unknown>; subscribers: Set<Subscriber<unknown>> }
+  >()
   private readonly senders = new Set<ChannelSender<unknown>>()
   private nextChannel: number
   // lanes the peer has open on the current link (a new link starts a new set; old lanes leave their own)
@@ -44,7 +55,9 @@ export class TransportSession {
     readonly principal: unknown = undefined,
   ) {
     this.nextChannel = role === 'client' ? 1 : 2
-    this.bucket = Number.isFinite(limits.messagesPerSecond) ? new TokenBucket(limits.messagesPerSecond, limits.burst) : null
+    this.bucket = Number.isFinite(limits.messagesPerSecond)
+      ? new TokenBucket(limits.messagesPerSecond, limits.burst)
+      : null
   }
 
   /** The transport under the session now, or null between connections. */
@@ -67,10 +80,10 @@ export class TransportSession {
     this.link?.close('replaced')
     this.link = link
     this.incomingLanes = new Set()
-    link.onLane = (lane) => this.acceptLane(lane)
-    link.onDatagram = (bytes) => this.acceptDatagram(bytes)
+    link.onLane = lane => this.acceptLane(lane)
+    link.onDatagram = bytes => this.acceptDatagram(bytes)
     link.onUnroutable = () => this.count('malformed')
-    link.onClose = (reason) => {
+    link.onClose = reason => {
       if (this.link !== link) return
       this.link = null
       for (const sender of this.senders) sender.detach()
@@ -98,7 +111,7 @@ export class TransportSession {
    */
   channel<T = unknown>(name: string, options: ChannelOptions<T> = {}): Observable<T> {
     checkChannelName(name)
-    return new Observable<T>((subscriber) => {
+    return new Observable<T>(subscriber => {
       if (this.isClosed) {
         if (this.failure !== null) subscriber.error(this.failure)
         else subscriber.complete()
@@ -106,9 +119,13 @@ export class TransportSession {
       }
       let entry = this.receivers.get(name)
       if (entry === undefined) {
-        const receiver = new ChannelReceiver<unknown>(name, (options.codec ?? jsonCodec) as PayloadCodec<unknown>, this.limits.maxFrameBytes)
+        const receiver = new ChannelReceiver<unknown>(
+          name,
+          (options.codec ?? jsonCodec) as PayloadCodec<unknown>,
+          this.limits.maxFrameBytes,
+        )
         const subscribers = new Set<Subscriber<unknown>>()
-        receiver.deliver = (value) => {
+        receiver.deliver = value => {
           for (const s of subscribers) s.next(value)
         }
         // a subscriber may subscribe again from its complete/error handler: only this receiver's entry goes
@@ -120,7 +137,7 @@ export class TransportSession {
           this.rememberCompleted(name, receiver.delivered)
           for (const s of [...subscribers]) s.complete()
         }
-        receiver.onError = (error) => {
+        receiver.onError = error => {
           forget()
           for (const s of [...subscribers]) s.error(error)
         }
@@ -150,18 +167,32 @@ export class TransportSession {
   send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
     checkChannelName(name)
     const priority = options.priority ?? 0
-    if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
-    if (!isObservable(source) && !isAsyncIterable(source)) throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
+    if (typeof priority !== 'number' || !Number.isFinite(priority))
+      throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+    if (!isObservable(source) && !isAsyncIterable(source))
+      throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
     const codec = (options.codec ?? jsonCodec) as PayloadCodec<T>
     if (options.reliability === 'datagram') return this.sendDatagrams(name, source, codec)
-    return new Observable<SendProgress>((subscriber) => {
+    return new Observable<SendProgress>(subscriber => {
       if (this.isClosed) {
         subscriber.error(this.failure ?? new TransportError('closed', 'the session is closed'))
         return
       }
-      const sender = new ChannelSender<T>(this.nextChannel, name, priority, codec, this.limits.maxFrameBytes, this.limits.maxUnackedBytes)
+      const sender = new ChannelSender<T>(
+        this.nextChannel,
+        name,
+        priority,
+        codec,
+        this.limits.maxFrameBytes,
+        this.limits.maxUnackedBytes,
+      )
       this.nextChannel += 2
-      const progress = (): SendProgress => ({ channel: name, sent: sender.sent, acknowledged: sender.acknowledged, dropped: 0 })
+      const progress = (): SendProgress => ({
+        channel: name,
+        sent: sender.sent,
+        acknowledged: sender.acknowledged,
+        dropped: 0,
+      })
       let stopped = false
       const stop = (): void => {
         stopped = true
@@ -172,7 +203,7 @@ export class TransportSession {
         stop()
         subscriber.complete()
       }
-      sender.onError = (error) => {
+      sender.onError = error => {
         stop()
         subscriber.error(error)
       }
@@ -196,9 +227,15 @@ export class TransportSession {
       let teardownSource: () => void
       if (isObservable(source)) {
         const subscription = source.subscribe({
-          next: (value) => {
+          next: value => {
             if (stopped) return
-            if (sender.unacknowledgedBytes > this.limits.maxQueuedBytes) return fail(new TransportError('overflow', `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`))
+            if (sender.unacknowledgedBytes > this.limits.maxQueuedBytes)
+              return fail(
+                new TransportError(
+                  'overflow',
+                  `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`,
+                ),
+              )
             push(value)
           },
           error: fail,
@@ -237,8 +274,11 @@ export class TransportSession {
 
   private sendDatagrams<T>(name: string, source: Source<T>, codec: PayloadCodec<T>): Observable<SendProgress> {
     const prefix = new TextEncoder().encode(name)
-    if (prefix.length > 255) throw new RangeError(`a datagram channel name must be at most 255 bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`)
-    return new Observable<SendProgress>((subscriber) => {
+    if (prefix.length > 255)
+      throw new RangeError(
+        `a datagram channel name must be at most 255 bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`,
+      )
+    return new Observable<SendProgress>(subscriber => {
       let sent = 0
       let dropped = 0
       const sendOne = (value: T): void => {
@@ -247,7 +287,10 @@ export class TransportSession {
         payload[0] = prefix.length
         payload.set(prefix, 1)
         payload.set(body, 1 + prefix.length)
-        if (payload.length + 17 > this.limits.maxFrameBytes) throw new RangeError(`datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`)
+        if (payload.length + 17 > this.limits.maxFrameBytes)
+          throw new RangeError(
+            `datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`,
+          )
         sent++
         if (this.link === null || !this.link.sendDatagram(payload)) dropped++
       }
@@ -263,7 +306,7 @@ export class TransportSession {
       }
       if (isObservable(source)) {
         return source.subscribe({
-          next: (value) => void guarded(value),
+          next: value => void guarded(value),
           error: (error: unknown) => subscriber.error(error),
           complete: () => {
             subscriber.next(report())
@@ -298,9 +341,17 @@ export class TransportSession {
   private acceptLane(lane: Lane): void {
     if (this.incomingLanes.size >= this.limits.maxStreamsPerSession) {
       this.count('too-many-streams')
-      lane.onFrame = (frame) => {
+      lane.onFrame = frame => {
         lane.onFrame = null
-        refuseLane(lane, frame.channel, new TransportError('too-many-streams', `more than ${this.limits.maxStreamsPerSession} streams on one session`), this.limits.maxFrameBytes)
+        refuseLane(
+          lane,
+          frame.channel,
+          new TransportError(
+            'too-many-streams',
+            `more than ${this.limits.maxStreamsPerSession} streams on one session`,
+          ),
+          this.limits.maxFrameBytes,
+        )
       }
       return
     }
@@ -322,7 +373,10 @@ export class TransportSession {
     lane.onFrame = (frame: Frame) => {
       if (receiver === null) {
         channel = frame.channel
-        if (frame.kind !== FrameKind.Open) return refuse(new TransportError('protocol', `the first frame of a stream must be Open, got kind ${frame.kind}`))
+        if (frame.kind !== FrameKind.Open)
+          return refuse(
+            new TransportError('protocol', `the first frame of a stream must be Open, got kind ${frame.kind}`),
+          )
         const name = readOpenName(frame.payload)
         const entry = name === null ? undefined : this.receivers.get(name)
         const completed = name === null ? undefined : this.completed.get(name)
@@ -333,20 +387,33 @@ export class TransportSession {
           lane.end()
           return
         }
-        if (entry === undefined) return refuse(new TransportError(name === null ? 'malformed' : 'unknown-channel', name === null ? 'the Open frame does not name a channel' : `nobody listens on channel ${describeValue(name)}`))
+        if (entry === undefined)
+          return refuse(
+            new TransportError(
+              name === null ? 'malformed' : 'unknown-channel',
+              name === null
+                ? 'the Open frame does not name a channel'
+                : `nobody listens on channel ${describeValue(name)}`,
+            ),
+          )
         receiver = entry.receiver
         receiver.attach(lane, frame.channel)
         return
       }
       if (frame.kind === FrameKind.Data && this.bucket !== null && !this.bucket.take(this.now())) {
-        return refuse(new TransportError('rate-limited', `more than ${this.limits.messagesPerSecond} messages per second on this session`))
+        return refuse(
+          new TransportError(
+            'rate-limited',
+            `more than ${this.limits.messagesPerSecond} messages per second on this session`,
+          ),
+        )
       }
       const before = receiver.duplicates
       const error = receiver.receive(frame)
       this.stats.duplicates += receiver.duplicates - before
       if (error !== null) refuse(error)
     }
-    lane.onEnd = (error) => {
+    lane.onEnd = error => {
       open.delete(lane)
       if (error instanceof FrameError) refuse(new TransportError(error.code, error.message))
       receiver?.detach(lane)
@@ -397,7 +464,7 @@ export class TransportSession {
     }
     this.senders.clear()
     for (const { subscribers } of [...this.receivers.values()]) {
-      for (const s of [...subscribers]) (error === undefined ? s.complete() : s.error(error))
+      for (const s of [...subscribers]) error === undefined ? s.complete() : s.error(error)
     }
     this.receivers.clear()
     const link = this.link
@@ -408,7 +475,8 @@ export class TransportSession {
 }
 
 function checkChannelName(name: unknown): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 256) throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+  if (typeof name !== 'string' || name.length === 0 || name.length > 256)
+    throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
 }
 
 function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {
@@ -434,5 +502,9 @@ function safeText(bytes: Uint8Array): string | null {
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  )
 }

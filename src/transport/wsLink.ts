@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { concat, encodeFrame, FrameDecoder, FrameError, FrameKind, type Frame } from './framing'
+import { concat, encodeFrame, type Frame, FrameDecoder, type FrameError, FrameKind } from './framing'
 import type { Lane, Link } from './link'
 
 /** The part of a WebSocket both `ws` (Node) and the browser's own provide. */
@@ -21,7 +21,10 @@ const OPEN = 1
 /** Largest WebSocket message made by gathering several writes (a single larger write goes alone). */
 const BATCH_BYTES = 64 * 1024
 const IMMEDIATE_SENDS = 8
-const nextTurn: (callback: () => void) => void = typeof setImmediate === 'function' ? (callback) => void setImmediate(callback) : (callback) => void setTimeout(callback, 0)
+const nextTurn: (callback: () => void) => void =
+  typeof setImmediate === 'function'
+    ? callback => void setImmediate(callback)
+    : callback => void setTimeout(callback, 0)
 
 /**
  * A link over one WebSocket: lanes are multiplexed by the frame's channel id (the client opens odd
@@ -212,7 +215,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
       } else lane.onFrame?.(frame)
     }
     // a bad frame fails the lane of the frames before it (its Open may be among them), else the one its header names
-    if (error !== null) routeFailure(frames.length > 0 ? frames[frames.length - 1].channel : headerChannel(bytes), error)
+    if (error !== null)
+      routeFailure(frames.length > 0 ? frames[frames.length - 1].channel : headerChannel(bytes), error)
   }
 
   const link = {
@@ -222,7 +226,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     onClose: null as ((reason: string) => void) | null,
     onUnroutable: null as (() => void) | null,
     openLane(channel: number, priority: number): Lane {
-      if (!Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+      if (!Number.isFinite(priority))
+        throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
       if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
       const lane = new WsLane(channel, priority)
       lanes.set(lane.id, lane)
@@ -239,10 +244,13 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     },
   }
 
-  socket.addEventListener('message', (event) => receive(event.data))
+  socket.addEventListener('message', event => receive(event.data))
   // `ws` emits 'error' (an oversized message, a broken socket) before 'close'; without a listener it would throw
-  ;(socket as unknown as { addEventListener(type: 'error', listener: () => void): void }).addEventListener('error', () => undefined)
-  socket.addEventListener('close', (event) => {
+  ;(socket as unknown as { addEventListener(type: 'error', listener: () => void): void }).addEventListener(
+    'error',
+    () => undefined,
+  )
+  socket.addEventListener('close', event => {
     closed = true
     const error = new Error(`connection closed (${event.code})`)
     for (const lane of lanes.values()) {

@@ -1,5 +1,5 @@
 import { describeValue } from '../errors'
-import { encodeFrame, FrameDecoder, FrameError, FrameKind, type Frame } from './framing'
+import { encodeFrame, type Frame, FrameDecoder, FrameError, FrameKind } from './framing'
 import type { Lane, Link, TransportProtocol } from './link'
 
 /** The part of the W3C WebTransport API a link uses (the browser's own and @fails-components/webtransport's). */
@@ -7,8 +7,15 @@ export interface WebTransportLike {
   readonly ready: Promise<unknown>
   readonly closed: Promise<{ closeCode?: number; reason?: string }>
   readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>
-  readonly datagrams: { readonly readable: ReadableStream<Uint8Array>; readonly writable?: WritableStream<Uint8Array>; createWritable?(): WritableStream<Uint8Array> }
-  createUnidirectionalStream(options?: { sendOrder?: number; waitUntilAvailable?: boolean }): Promise<WritableStream<Uint8Array>>
+  readonly datagrams: {
+    readonly readable: ReadableStream<Uint8Array>
+    readonly writable?: WritableStream<Uint8Array>
+    createWritable?(): WritableStream<Uint8Array>
+  }
+  createUnidirectionalStream(options?: {
+    sendOrder?: number
+    waitUntilAvailable?: boolean
+  }): Promise<WritableStream<Uint8Array>>
   close(info?: { closeCode?: number; reason?: string }): void
 }
 
@@ -26,7 +33,13 @@ const EMPTY = new Uint8Array(0)
  * WebTransport sends higher priorities first; frames are decoded per stream; datagrams are
  * WebTransport datagrams, dropped (and reported) when the send queue is full.
  */
-export function webTransportLink(session: WebTransportLike, protocol: TransportProtocol, maxFrameBytes: number, role: 'client' | 'server', heartbeatMs = 1000): Link {
+export function webTransportLink(
+  session: WebTransportLike,
+  protocol: TransportProtocol,
+  maxFrameBytes: number,
+  role: 'client' | 'server',
+  heartbeatMs = 1000,
+): Link {
   let closed = false
   const lanes = new Map<number, WtLane>()
   let lastHeard = Date.now()
@@ -80,17 +93,25 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
 
     /** The peer's stream of this lane (for an opener, the answer). */
-    read(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[], failure: FrameError | null): void {
+    read(
+      reader: ReadableStreamDefaultReader<Uint8Array>,
+      decoder: FrameDecoder,
+      first: Frame[],
+      failure: FrameError | null,
+    ): void {
       this.reader = reader
       void this.readLoop(reader, decoder, first, failure)
     }
 
     private open(): Promise<void> {
-      this.opening ??= session.createUnidirectionalStream({ sendOrder: this.priority, waitUntilAvailable: true }).then(async (stream) => {
-        this.writer = stream.getWriter()
-        // an answering stream names its lane first; an opener's first frame is its own Open
-        if (this.answering) await this.writer.write(encodeFrame({ kind: FrameKind.Open, channel: this.id, seq: 0, payload: EMPTY }))
-      })
+      this.opening ??= session
+        .createUnidirectionalStream({ sendOrder: this.priority, waitUntilAvailable: true })
+        .then(async stream => {
+          this.writer = stream.getWriter()
+          // an answering stream names its lane first; an opener's first frame is its own Open
+          if (this.answering)
+            await this.writer.write(encodeFrame({ kind: FrameKind.Open, channel: this.id, seq: 0, payload: EMPTY }))
+        })
       return this.opening
     }
 
@@ -98,7 +119,12 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
       if (this.ended && this.finished && lanes.get(this.id) === this) lanes.delete(this.id)
     }
 
-    private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: FrameDecoder, first: Frame[], failure: FrameError | null): Promise<void> {
+    private async readLoop(
+      reader: ReadableStreamDefaultReader<Uint8Array>,
+      decoder: FrameDecoder,
+      first: Frame[],
+      failure: FrameError | null,
+    ): Promise<void> {
       try {
         for (const frame of first) {
           if (this.finished) return
@@ -172,7 +198,9 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
   // created on the first datagram; the current API is createWritable(), older ones have `writable`
   let datagramWriter: WritableStreamDefaultWriter<Uint8Array> | null = null
   const datagrams = (): WritableStreamDefaultWriter<Uint8Array> => {
-    datagramWriter ??= (session.datagrams.createWritable?.() ?? (session.datagrams.writable as WritableStream<Uint8Array>)).getWriter()
+    datagramWriter ??= (
+      session.datagrams.createWritable?.() ?? (session.datagrams.writable as WritableStream<Uint8Array>)
+    ).getWriter()
     return datagramWriter
   }
 
@@ -183,7 +211,8 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     onClose: null,
     onUnroutable: null,
     openLane(channel: number, priority: number): Lane {
-      if (!Number.isFinite(priority)) throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+      if (!Number.isFinite(priority))
+        throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
       if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
       return new WtLane(channel, priority, false)
     },
@@ -191,7 +220,9 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
       if (closed) return false
       const writer = datagrams()
       if ((writer.desiredSize ?? 0) <= 0) return false
-      writer.write(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes)).catch(() => undefined)
+      writer
+        .write(encodeFrame({ kind: FrameKind.Datagram, channel: 0, seq: 0, payload }, maxFrameBytes))
+        .catch(() => undefined)
       return true
     },
     close(reason = 'bye'): void {
@@ -230,7 +261,8 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
         const decoder = new FrameDecoder(maxFrameBytes)
         const { frames, error } = decoder.decode(value)
         if (error !== null || decoder.pending > 0) continue
-        for (const frame of frames) if (frame.kind === FrameKind.Datagram && frame.channel !== HEARTBEAT_CHANNEL) link.onDatagram?.(frame.payload)
+        for (const frame of frames)
+          if (frame.kind === FrameKind.Datagram && frame.channel !== HEARTBEAT_CHANNEL) link.onDatagram?.(frame.payload)
       }
     } catch {
       // the session is gone
@@ -251,13 +283,16 @@ export function webTransportLink(session: WebTransportLike, protocol: TransportP
     }
     if (!closed) {
       const writer = datagrams()
-      if ((writer.desiredSize ?? 0) > 0) writer.write(encodeFrame({ kind: FrameKind.Datagram, channel: HEARTBEAT_CHANNEL, seq: 0, payload: EMPTY })).catch(() => undefined)
+      if ((writer.desiredSize ?? 0) > 0)
+        writer
+          .write(encodeFrame({ kind: FrameKind.Datagram, channel: HEARTBEAT_CHANNEL, seq: 0, payload: EMPTY }))
+          .catch(() => undefined)
     }
   }, heartbeatMs)
   ;(heartbeat as { unref?: () => void }).unref?.()
 
   session.closed.then(
-    (info) => report(info?.closeCode === NORMAL_CLOSE && info?.reason === 'bye' ? 'bye' : info?.reason || 'closed'),
+    info => report(info?.closeCode === NORMAL_CLOSE && info?.reason === 'bye' ? 'bye' : info?.reason || 'closed'),
     (error: unknown) => report(`lost (${(error as Error)?.message ?? describeValue(error)})`),
   )
 

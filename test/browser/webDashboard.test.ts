@@ -1,15 +1,14 @@
 // The web dashboard in a real browser: headless Debian chromium (playwright-core) loads the page that
 // webDashboard serves, the model changes, and the chart on the page follows over Server-Sent Events.
-import { existsSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DashboardModel } from '../../sinks/dashboard/model'
-import { webDashboard, type WebDashboard } from '../../sinks/webDashboard'
+import { type WebDashboard, webDashboard } from '../../sinks/webDashboard'
 
 const CHROMIUM = '/usr/bin/chromium'
 
@@ -31,11 +30,20 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in headless chromium', () 
     http = createServer((request, response) => {
       if (!dashboard.handle(request, response)) response.writeHead(404).end()
     })
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => http.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
   })
 
@@ -43,7 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in headless chromium', () 
     await browser?.close()
     dashboard?.close()
     http?.closeAllConnections()
-    await new Promise<void>((resolve) => http?.close(() => resolve()))
+    await new Promise<void>(resolve => http?.close(() => resolve()))
   })
 
   it('draws the series and updates the chart as the model changes; strings stay text', async () => {
@@ -87,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in headless chromium', () 
     const server = createServer((request, response) => {
       if (!small.handle(request, response)) response.writeHead(404).end()
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
     const controller = new AbortController()
     const first = await fetch(url, { signal: controller.signal })
@@ -96,6 +104,6 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in headless chromium', () 
     controller.abort()
     small.close()
     server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await new Promise<void>(resolve => server.close(() => resolve()))
   })
 })

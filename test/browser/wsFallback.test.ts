@@ -10,10 +10,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 import { map, range } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createDevCertificate, wsServer, type TransportServer, type TransportSession } from '../../sources/index'
+import { createDevCertificate, type TransportServer, type TransportSession, wsServer } from '../../sources/index'
 import type { PageResult } from './page/main'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -48,13 +48,10 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
         return token === TOKEN ? { user: 'page' } : false
       },
     })
-    server.sessions.subscribe((session) => {
+    server.sessions.subscribe(session => {
       sessions.push(session)
       session
-        .send(
-          'ticks',
-          range(0, COUNT).pipe(map((i) => ({ i, sq: i * i }))),
-        )
+        .send('ticks', range(0, COUNT).pipe(map(i => ({ i, sq: i * i }))))
         .subscribe({ error: (error: unknown) => sendErrors.push(error), complete: () => sendsCompleted++ })
     })
 
@@ -74,12 +71,14 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     })
     bundleInputs = Object.keys(bundle.metafile.inputs)
     const script = bundle.outputFiles[0]!.text
-    const html = '<!doctype html><meta charset="utf-8"><title>midstream ws fallback</title><script type="module" src="/main.js"></script>'
+    const html =
+      '<!doctype html><meta charset="utf-8"><title>midstream ws fallback</title><script type="module" src="/main.js"></script>'
 
     http = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
       if (path === '/') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html)
-      else if (path === '/main.js') response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)
+      else if (path === '/main.js')
+        response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script)
       else if (path === '/favicon.ico') response.writeHead(204).end()
       else response.writeHead(404).end()
     })
@@ -110,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     await server?.close()
     if (http !== undefined) {
       http.closeAllConnections()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await new Promise<void>(resolve => http.close(() => resolve()))
     }
   })
 
@@ -120,15 +119,19 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     try {
       const page = await context.newPage()
       const console: string[] = []
-      page.on('console', (message) => console.push(`${message.type()}: ${message.text()}`))
-      page.on('pageerror', (error) => console.push(`pageerror: ${error.message}`))
+      page.on('console', message => console.push(`${message.type()}: ${message.text()}`))
+      page.on('pageerror', error => console.push(`pageerror: ${error.message}`))
       const url = new URL(pageBase)
       url.searchParams.set('ws', server.address.url)
       url.searchParams.set('token', token)
       await page.goto(url.href)
-      await page.waitForFunction(() => window.__result !== undefined && window.__result.state !== 'pending', undefined, { timeout: 20_000 }).catch((error: Error) => {
-        throw new Error(`${error.message}\npage console:\n${console.join('\n')}`)
-      })
+      await page
+        .waitForFunction(() => window.__result !== undefined && window.__result.state !== 'pending', undefined, {
+          timeout: 20_000,
+        })
+        .catch((error: Error) => {
+          throw new Error(`${error.message}\npage console:\n${console.join('\n')}`)
+        })
       const result = await page.evaluate(() => window.__result)
       return { result, console }
     } finally {
@@ -138,8 +141,12 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
 
   it('bundles the built browser entry, not the TypeScript sources or ws', () => {
     expect(bundleInputs).toContain('dist/sources.browser.js')
-    expect(bundleInputs.some((input) => input.startsWith('node_modules/rxjs/'))).toBe(true)
-    expect(bundleInputs.filter((input) => input.startsWith('sources/') || input.startsWith('src/') || input.startsWith('node_modules/ws/'))).toEqual([])
+    expect(bundleInputs.some(input => input.startsWith('node_modules/rxjs/'))).toBe(true)
+    expect(
+      bundleInputs.filter(
+        input => input.startsWith('sources/') || input.startsWith('src/') || input.startsWith('node_modules/ws/'),
+      ),
+    ).toEqual([])
   })
 
   it(`receives all ${COUNT} messages in order, then completes`, async () => {
@@ -147,7 +154,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     expect(result.error, console.join('\n')).toBeUndefined()
     expect(result.state).toBe('complete')
     expect(result.values).toEqual(Array.from({ length: COUNT }, (_, i) => ({ i, sq: i * i })))
-    expect(console.filter((line) => /ERR_CERT|pageerror/.test(line))).toEqual([])
+    expect(console.filter(line => /ERR_CERT|pageerror/.test(line))).toEqual([])
     expect(sessions).toHaveLength(1)
     expect(sessions[0]!.principal).toEqual({ user: 'page' })
     // the server's send completes once the page acknowledged everything
@@ -164,7 +171,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     // a browser WebSocket cannot see the HTTP 401: the refused upgrade is a bare 'error' event
     // (Chromium logs "... failed: HTTP Authentication failed; no valid credentials available")
     expect(result.error).toMatchObject({ name: 'TransportError', code: 'unreachable' })
-    expect(console.filter((line) => /ERR_CERT/.test(line))).toEqual([])
+    expect(console.filter(line => /ERR_CERT/.test(line))).toEqual([])
     expect(result.error!.message).toContain(`WebSocket to ${new URL(server.address.url).origin}/midstream failed`)
     expect(server.stats.refusedSessions.unauthorized).toBe(before + 1)
     expect(tokensSeen.at(-1)).toBe('wrong-token')

@@ -71,7 +71,15 @@ describe('midstream analyze', () => {
     const text = run('analyze', file('sine.csv', csv))
     expect(text.code).toBe(0)
     expect(text.stdout).toContain('regime: limit-cycle')
-    for (const label of ['lyapunov exponent:', '0-1 test K:', 'permutation entropy:', 'embedding delay:', 'embedding dimension:', 'confidence:', 'reason:']) {
+    for (const label of [
+      'lyapunov exponent:',
+      '0-1 test K:',
+      'permutation entropy:',
+      'embedding delay:',
+      'embedding dimension:',
+      'confidence:',
+      'reason:',
+    ]) {
       expect(text.stdout).toContain(label)
     }
   })

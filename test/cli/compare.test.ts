@@ -30,7 +30,9 @@ function dtwOracle(a: number[], b: number[], w = Infinity): number {
 
 function lcsOracle<T>(a: T[], b: T[]): number {
   const L = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0))
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) L[i][j] = a[i - 1] === b[j - 1] ? L[i - 1][j - 1] + 1 : Math.max(L[i - 1][j], L[i][j - 1])
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      L[i][j] = a[i - 1] === b[j - 1] ? L[i - 1][j - 1] + 1 : Math.max(L[i - 1][j], L[i][j - 1])
   return L[a.length][b.length]
 }
 
@@ -38,7 +40,8 @@ function levenshteinOracle<T>(a: T[], b: T[]): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const curr = [i]
-    for (let j = 1; j <= b.length; j++) curr[j] = Math.min(prev[j] + 1, curr[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      curr[j] = Math.min(prev[j] + 1, curr[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     prev = curr
   }
   return prev[b.length]
@@ -80,7 +83,9 @@ describe('midstream compare', () => {
   it('edit and lcs equal the O(n·m) programmes on text by code point, and the alignment reproduces both strings', () => {
     const alphabet = ['a', 'b', 'c', 'é', '😀', ' ']
     const s = Array.from({ length: 70 }, () => alphabet[Math.floor(rand() * alphabet.length)])
-    const t = s.filter(() => rand() > 0.2).map((c) => (rand() < 0.15 ? alphabet[Math.floor(rand() * alphabet.length)] : c))
+    const t = s
+      .filter(() => rand() > 0.2)
+      .map(c => (rand() < 0.15 ? alphabet[Math.floor(rand() * alphabet.length)] : c))
     const fs = file('s.txt', s.join('') + '\n')
     const ft = file('t.txt', t.join(''))
 
@@ -104,12 +109,26 @@ describe('midstream compare', () => {
   it('compares JSON arrays element by element and files line by line', () => {
     const x = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5]
     const y = [3, 1, 4, 2, 5, 9, 6, 5, 3, 5, 8]
-    const r = run('compare', file('x.json', JSON.stringify(x)), file('y.json', JSON.stringify(y)), '--algorithm', 'edit')
+    const r = run(
+      'compare',
+      file('x.json', JSON.stringify(x)),
+      file('y.json', JSON.stringify(y)),
+      '--algorithm',
+      'edit',
+    )
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`edit distance: ${levenshteinOracle(x, y)} `)
     const la = ['alpha', 'beta', 'gamma', 'delta']
     const lb = ['alpha', 'gamma', 'delta', 'epsilon']
-    const lines = run('compare', file('la.txt', la.join('\n') + '\n'), file('lb.txt', lb.join('\n') + '\n'), '--algorithm', 'lcs', '--lines', '--json')
+    const lines = run(
+      'compare',
+      file('la.txt', la.join('\n') + '\n'),
+      file('lb.txt', lb.join('\n') + '\n'),
+      '--algorithm',
+      'lcs',
+      '--lines',
+      '--json',
+    )
     expect(JSON.parse(lines.stdout)).toMatchObject({ length: lcsOracle(la, lb), lengths: [4, 4] })
   })
 

@@ -1,20 +1,33 @@
 import { fc, test } from '@fast-check/vitest'
-import { Subject, from, take, type Observable } from 'rxjs'
+import { from, type Observable, Subject, take } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { attractorWindow, type AttractorWindowOptions, type AttractorWindowReport } from '../../operators/attractorWindow'
+import {
+  type AttractorWindowOptions,
+  type AttractorWindowReport,
+  attractorWindow,
+} from '../../operators/attractorWindow'
 import { classifyDynamics, type DynamicsReport } from '../../src/attractor/classifyDynamics'
 import { runTimed, timedStream } from '../../testing'
 import * as g from '../support/dynamics'
 
 function collect<T>(source: Observable<T>): { values: T[]; end: string; error?: unknown } {
   const result: { values: T[]; end: string; error?: unknown } = { values: [], end: 'none' }
-  source.subscribe({ next: (v) => result.values.push(v), complete: () => (result.end = 'complete'), error: (e) => ((result.end = 'error'), (result.error = e)) })
+  source.subscribe({
+    next: v => result.values.push(v),
+    complete: () => (result.end = 'complete'),
+    error: e => ((result.end = 'error'), (result.error = e)),
+  })
   return result
 }
 
 /** A stream that changes regime: chaos, then a period-4 cycle, then noise, then a damped fixed point. */
 function regimeStream(seed: number, part: number): number[] {
-  return [...g.logistic(part, 3.9, seed), ...g.logistic(part, 3.5, seed), ...g.uniformNoise(part, seed), ...g.damped(part, 15, 4 / part, seed)]
+  return [
+    ...g.logistic(part, 3.9, seed),
+    ...g.logistic(part, 3.5, seed),
+    ...g.uniformNoise(part, seed),
+    ...g.damped(part, 15, 4 / part, seed),
+  ]
 }
 
 /** Reports equal to within the rounding of the incrementally kept permutation entropy. */
@@ -30,7 +43,15 @@ function expectSameReport(got: DynamicsReport, want: DynamicsReport): void {
 describe('attractorWindow', () => {
   const small = { minLength: 50, cCount: 16 }
 
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 40, max: 80 }), fc.integer({ min: 50, max: 90 }), fc.integer({ min: 1, max: 90 })], { numRuns: 25 })(
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 1000 }),
+      fc.integer({ min: 40, max: 80 }),
+      fc.integer({ min: 50, max: 90 }),
+      fc.integer({ min: 1, max: 90 }),
+    ],
+    { numRuns: 25 },
+  )(
     'each report is classifyDynamics of its window, at every hop, in order, then completes',
     (seed, part, window, hopRaw) => {
       const hop = Math.min(hopRaw, window)
@@ -39,7 +60,7 @@ describe('attractorWindow', () => {
       expect(out.end).toBe('complete')
       const starts: number[] = []
       for (let start = 0; start + window <= x.length; start += hop) starts.push(start)
-      expect(out.values.map((r) => r.start)).toEqual(starts)
+      expect(out.values.map(r => r.start)).toEqual(starts)
       for (const r of out.values) {
         expect(r.end).toBe(r.start + window - 1)
         expect(r.skipped).toBe(0)
@@ -54,17 +75,17 @@ describe('attractorWindow', () => {
     expect(reused.length).toBe(29)
     for (const r of reused) expect(r.regime).toBe(classifyDynamics(x.slice(r.start, r.end + 1)).regime)
     // the windows inside each part get that part's regime
-    const inside = (from: number, to: number) => reused.filter((r) => r.start >= from && r.end < to).map((r) => r.regime)
+    const inside = (from: number, to: number) => reused.filter(r => r.start >= from && r.end < to).map(r => r.regime)
     expect(new Set(inside(0, 1200))).toEqual(new Set(['chaotic']))
     expect(new Set(inside(1200, 2400))).toEqual(new Set(['limit-cycle']))
     expect(new Set(inside(2400, 3600))).toEqual(new Set(['noise']))
     expect(new Set(inside(3600, 4800))).toEqual(new Set(['fixed-point']))
   })
 
-  it('a change of regime estimates the embedding again instead of carrying a map\'s one into a flow', () => {
+  it("a change of regime estimates the embedding again instead of carrying a map's one into a flow", () => {
     const x = [...g.logistic(2000, 3.9, 1), ...g.lorenz(6000, 0.02, 1)]
     const reports = collect(from(x).pipe(attractorWindow({ window: 2000, hop: 500, reestimateEvery: 100 }))).values
-    const inFlow = reports.filter((r) => r.start >= 2000)
+    const inFlow = reports.filter(r => r.start >= 2000)
     expect(inFlow).toHaveLength(9)
     for (const r of inFlow) {
       expect(r.regime, `window at ${r.start}: ${r.reason}`).toBe('chaotic')
@@ -73,13 +94,22 @@ describe('attractorWindow', () => {
     expect(reports[0]).toMatchObject({ regime: 'chaotic', delay: 1, dimension: 1 })
   })
 
-  test.prop([timedStream(fc.double({ min: -5, max: 5, noNaN: true }), { maxLength: 160 }), fc.integer({ min: 50, max: 70 }), fc.integer({ min: 1, max: 40 })], { numRuns: 30 })(
+  test.prop(
+    [
+      timedStream(fc.double({ min: -5, max: 5, noNaN: true }), { maxLength: 160 }),
+      fc.integer({ min: 50, max: 70 }),
+      fc.integer({ min: 1, max: 40 }),
+    ],
+    { numRuns: 30 },
+  )(
     'on virtual time: a report leaves when the value that completes its window arrives; the end passes through; nothing is left scheduled',
     (stream, window, hop) => {
-      const out = runTimed(stream, (source, scheduler) => source.pipe(attractorWindow({ ...small, window, hop, scheduler })))
+      const out = runTimed(stream, (source, scheduler) =>
+        source.pipe(attractorWindow({ ...small, window, hop, scheduler })),
+      )
       const expectedTimes: number[] = []
       for (let k = window - 1; k < stream.events.length; k += hop) expectedTimes.push(stream.events[k].time)
-      expect(out.values.map((v) => v.time)).toEqual(expectedTimes)
+      expect(out.values.map(v => v.time)).toEqual(expectedTimes)
       for (const { value } of out.values) {
         expect(value.startTime).toBe(stream.events[value.start].time)
         expect(value.endTime).toBe(stream.events[value.end].time)
@@ -92,8 +122,10 @@ describe('attractorWindow', () => {
   it('select and time pick the value and the times', () => {
     const x = g.logistic(300, 4)
     const events = Array.from(x, (v, i) => ({ v, ts: 1000 + 10 * i }))
-    const out = collect(from(events).pipe(attractorWindow({ window: 200, hop: 100, select: (e) => e.v, time: (e) => e.ts })))
-    expect(out.values.map((r) => [r.start, r.end, r.startTime, r.endTime, r.regime])).toEqual([
+    const out = collect(
+      from(events).pipe(attractorWindow({ window: 200, hop: 100, select: e => e.v, time: e => e.ts })),
+    )
+    expect(out.values.map(r => [r.start, r.end, r.startTime, r.endTime, r.regime])).toEqual([
       [0, 199, 1000, 2990, 'chaotic'],
       [100, 299, 2000, 3990, 'chaotic'],
     ])
@@ -108,10 +140,17 @@ describe('attractorWindow', () => {
     expect(failed.error).toBeInstanceOf(TypeError)
     expect((failed.error as Error).message).toBe('attractorWindow: element #3 must be a finite number, got NaN')
     const skippedAt: number[] = []
-    const skipped = collect(from(x).pipe(attractorWindow<unknown>({ window: 200, hop: 60, onInvalid: 'skip', onSkip: (i) => skippedAt.push(i) })))
+    const skipped = collect(
+      from(x).pipe(
+        attractorWindow<unknown>({ window: 200, hop: 60, onInvalid: 'skip', onSkip: i => skippedAt.push(i) }),
+      ),
+    )
     expect(skipped.end).toBe('complete')
     expect(skippedAt).toEqual([3, 10])
-    expect(skipped.values.map((r) => [r.start, r.skipped])).toEqual([[0, 2], [60, 2]])
+    expect(skipped.values.map(r => [r.start, r.skipped])).toEqual([
+      [0, 2],
+      [60, 2],
+    ])
     const badTime = collect(from([1, 2]).pipe(attractorWindow({ window: 200, time: () => Number.NaN })))
     expect((badTime.error as Error).message).toBe('attractorWindow: element #0 has time NaN')
   })
@@ -119,9 +158,45 @@ describe('attractorWindow', () => {
   it('a throwing select, time or onSkip errors the stream', () => {
     const boom = new Error('user bug')
     const x = Array.from(g.logistic(250, 4))
-    expect(collect(from(x).pipe(attractorWindow({ window: 200, select: (v) => { if (v === x[5]) throw boom; return v } }))).error).toBe(boom)
-    expect(collect(from(x).pipe(attractorWindow({ window: 200, time: (v) => { if (v === x[7]) throw boom; return 0 } }))).error).toBe(boom)
-    expect(collect(from([1, Number.NaN]).pipe(attractorWindow({ window: 200, onInvalid: 'skip', onSkip: () => { throw boom } }))).error).toBe(boom)
+    expect(
+      collect(
+        from(x).pipe(
+          attractorWindow({
+            window: 200,
+            select: v => {
+              if (v === x[5]) throw boom
+              return v
+            },
+          }),
+        ),
+      ).error,
+    ).toBe(boom)
+    expect(
+      collect(
+        from(x).pipe(
+          attractorWindow({
+            window: 200,
+            time: v => {
+              if (v === x[7]) throw boom
+              return 0
+            },
+          }),
+        ),
+      ).error,
+    ).toBe(boom)
+    expect(
+      collect(
+        from([1, Number.NaN]).pipe(
+          attractorWindow({
+            window: 200,
+            onInvalid: 'skip',
+            onSkip: () => {
+              throw boom
+            },
+          }),
+        ),
+      ).error,
+    ).toBe(boom)
   })
 
   it('source errors pass through; a trailing partial window is not reported', () => {
@@ -130,14 +205,14 @@ describe('attractorWindow', () => {
     for (const v of g.logistic(350, 4)) source.next(v)
     const oops = new Error('upstream')
     source.error(oops)
-    expect(out.values.map((r) => r.start)).toEqual([0, 100])
+    expect(out.values.map(r => r.start)).toEqual([0, 100])
     expect(out.error).toBe(oops)
   })
 
   it('unsubscribing stops everything: no report after, the source is released', () => {
     const source = new Subject<number>()
     const got: AttractorWindowReport[] = []
-    const sub = source.pipe(attractorWindow({ window: 200, hop: 50 })).subscribe((r) => got.push(r))
+    const sub = source.pipe(attractorWindow({ window: 200, hop: 50 })).subscribe(r => got.push(r))
     const x = g.logistic(400, 4)
     for (let i = 0; i < 250; i++) source.next(x[i])
     expect(got).toHaveLength(2)
@@ -147,7 +222,7 @@ describe('attractorWindow', () => {
     expect(got).toHaveLength(2)
     const s2 = new Subject<number>()
     const got2: AttractorWindowReport[] = []
-    s2.pipe(attractorWindow({ window: 200, hop: 1 }), take(1)).subscribe((r) => got2.push(r))
+    s2.pipe(attractorWindow({ window: 200, hop: 1 }), take(1)).subscribe(r => got2.push(r))
     for (const v of x) s2.next(v)
     expect(got2).toHaveLength(1)
     expect(s2.observed).toBe(false)

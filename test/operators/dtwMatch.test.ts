@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
-import { Subject, from, take, type Observable } from 'rxjs'
+import { from, type Observable, Subject, take } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { dtwMatch, type DtwMatchEvent, type DtwMatchOptions } from '../../operators/dtwMatch'
+import { type DtwMatchEvent, type DtwMatchOptions, dtwMatch } from '../../operators/dtwMatch'
 import { Spring } from '../../src/compare/spring'
 import { runTimed, timedStream } from '../../testing'
 import { rng } from '../support/rng'
@@ -10,7 +10,11 @@ import { rng } from '../support/rng'
 function collect<T>(source: Observable<T>): { values: T[]; end: string; error?: unknown } {
   const values: T[] = []
   const result: { values: T[]; end: string; error?: unknown } = { values, end: 'none' }
-  source.subscribe({ next: (v) => values.push(v), complete: () => (result.end = 'complete'), error: (e) => ((result.end = 'error'), (result.error = e)) })
+  source.subscribe({
+    next: v => values.push(v),
+    complete: () => (result.end = 'complete'),
+    error: e => ((result.end = 'error'), (result.error = e)),
+  })
   return result
 }
 
@@ -19,7 +23,12 @@ function run<T>(input: T[], patterns: Parameters<typeof dtwMatch>[0], options: D
 }
 
 /** The offline oracle: each pattern's Spring over the array, merged by the element that finalised the match, then by pattern order. */
-function offline(series: number[], patterns: Record<string, number[]>, threshold: number, withFlush = true): DtwMatchEvent[] {
+function offline(
+  series: number[],
+  patterns: Record<string, number[]>,
+  threshold: number,
+  withFlush = true,
+): DtwMatchEvent[] {
   const springs = Object.entries(patterns).map(([name, q]) => [name, new Spring(q, { epsilon: threshold })] as const)
   const out: DtwMatchEvent[] = []
   for (const x of series) {
@@ -37,16 +46,18 @@ function offline(series: number[], patterns: Record<string, number[]>, threshold
   return out
 }
 
-
 const value = fc.integer({ min: -6, max: 6 })
 const query = fc.array(value, { minLength: 1, maxLength: 6 })
 
 describe('dtwMatch', () => {
-  test.prop([fc.array(value, { maxLength: 80 }), query, fc.integer({ min: 1, max: 30 })])('equals an offline Spring run over the same array', (x, q, threshold) => {
-    const out = run(x, q, { threshold })
-    expect(out.end).toBe('complete')
-    expect(out.values).toEqual(offline(x, { query: q }, threshold))
-  })
+  test.prop([fc.array(value, { maxLength: 80 }), query, fc.integer({ min: 1, max: 30 })])(
+    'equals an offline Spring run over the same array',
+    (x, q, threshold) => {
+      const out = run(x, q, { threshold })
+      expect(out.end).toBe('complete')
+      expect(out.values).toEqual(offline(x, { query: q }, threshold))
+    },
+  )
 
   test.prop([fc.array(value, { maxLength: 80 }), query, query, fc.integer({ min: 1, max: 30 })])(
     'a record of patterns gives each pattern its own matches, tagged with its name, in the order they became final',
@@ -59,39 +70,50 @@ describe('dtwMatch', () => {
   test.prop([timedStream(value, { maxLength: 60 }), query, fc.integer({ min: 1, max: 30 })])(
     'on virtual time: emits each match when the element that makes it final arrives, flushes on completion only, passes errors through',
     (stream, q, threshold) => {
-      const out = runTimed(stream, (source) => source.pipe(dtwMatch(q, { threshold })))
-      const xs = stream.events.map((e) => e.value)
+      const out = runTimed(stream, source => source.pipe(dtwMatch(q, { threshold })))
+      const xs = stream.events.map(e => e.value)
       const expected = offline(xs, { query: q }, threshold, stream.end.kind === 'complete')
-      expect(out.values.map((e) => e.value)).toEqual(expected)
+      expect(out.values.map(e => e.value)).toEqual(expected)
       // the time of emission: the arrival of the element that finalised it, or the completion
       const spring = new Spring(q, { epsilon: threshold })
       const times: number[] = []
-      stream.events.forEach((e) => spring.push(e.value) && times.push(e.time))
+      stream.events.forEach(e => spring.push(e.value) && times.push(e.time))
       if (stream.end.kind === 'complete' && spring.flush()) times.push(stream.end.time)
-      expect(out.values.map((e) => e.time)).toEqual(times)
+      expect(out.values.map(e => e.time)).toEqual(times)
       expect(out.end).toEqual(stream.end)
       expect(out.leftover).toBe(0)
     },
   )
 
-  test.prop([fc.array(fc.record({ v: value, ts: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 60 }), query, fc.integer({ min: 1, max: 30 })])(
-    'select and time: matches carry the times of their first and last elements',
-    (events, q, threshold) => {
-      const out = run(events, q, { threshold, select: (e) => e.v, time: (e) => e.ts })
-      const expected = offline(events.map((e) => e.v), { query: q }, threshold)
-      expect(out.values.map(({ startTime, endTime, ...rest }) => rest)).toEqual(expected)
-      for (const m of out.values) {
-        expect(m.startTime).toBe(events[m.start].ts)
-        expect(m.endTime).toBe(events[m.end].ts)
-      }
-    },
-  )
+  test.prop([
+    fc.array(fc.record({ v: value, ts: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 60 }),
+    query,
+    fc.integer({ min: 1, max: 30 }),
+  ])('select and time: matches carry the times of their first and last elements', (events, q, threshold) => {
+    const out = run(events, q, { threshold, select: e => e.v, time: e => e.ts })
+    const expected = offline(
+      events.map(e => e.v),
+      { query: q },
+      threshold,
+    )
+    expect(out.values.map(({ startTime, endTime, ...rest }) => rest)).toEqual(expected)
+    for (const m of out.values) {
+      expect(m.startTime).toBe(events[m.start].ts)
+      expect(m.endTime).toBe(events[m.end].ts)
+    }
+  })
 
-  test.prop([fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(fc.double({ min: 1, max: 2, noNaN: true }), { minLength: 1, maxLength: 4 })])(
+  test.prop([
+    fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    fc.array(fc.double({ min: 1, max: 2, noNaN: true }), { minLength: 1, maxLength: 4 }),
+  ])(
     'raw mode finds planted, time-stretched copies of a pattern in low noise, at their true positions, and nothing else',
     (seed, stretches) => {
       const random = rng(seed)
-      const pattern = Array.from({ length: 20 }, (_, i) => 8 * Math.sin((Math.PI * i) / 19) + 3 * Math.sin((3 * Math.PI * i) / 19))
+      const pattern = Array.from(
+        { length: 20 },
+        (_, i) => 8 * Math.sin((Math.PI * i) / 19) + 3 * Math.sin((3 * Math.PI * i) / 19),
+      )
       const noise = () => (random() - 0.5) * 0.5
       const series: number[] = []
       const planted: Array<[number, number]> = []
@@ -115,7 +137,13 @@ describe('dtwMatch', () => {
 
   test.prop([
     fc.integer({ min: 1, max: 2 ** 31 - 1 }),
-    fc.array(fc.record({ gamma: fc.double({ min: 0.85, max: 1.2, noNaN: true }), scale: fc.double({ min: 0.5, max: 4, noNaN: true }) }), { minLength: 1, maxLength: 4 }),
+    fc.array(
+      fc.record({
+        gamma: fc.double({ min: 0.85, max: 1.2, noNaN: true }),
+        scale: fc.double({ min: 0.5, max: 4, noNaN: true }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
   ])(
     'normalized mode finds planted copies, warped inside the pattern length, scaled and shifted, on a random walk; anything else it reports is a true match',
     (seed, copies) => {
@@ -134,33 +162,47 @@ describe('dtwMatch', () => {
         for (let k = 0; k < gap; k++) series.push(walk())
         planted.push(series.length)
         const base = level
-        for (let j = 0; j < m; j++) series.push(base + scale * shape((j / (m - 1)) ** gamma) + (random() - 0.5) * 0.02 * scale)
+        for (let j = 0; j < m; j++)
+          series.push(base + scale * shape((j / (m - 1)) ** gamma) + (random() - 0.5) * 0.02 * scale)
       }
       for (let k = 0; k < 100; k++) series.push(walk())
       const out = run(series, { waves: pattern }, { threshold: 2, normalize: true, band: 0.25 })
       // every planted copy is found where it was planted
-      for (const at of planted) expect(out.values.some((v) => Math.abs(v.start - at) <= 3)).toBe(true)
+      for (const at of planted) expect(out.values.some(v => Math.abs(v.start - at) <= 3)).toBe(true)
       // anything else reported is a real match: the walk happened to take the pattern's shape there
       const zq = znorm(pattern)
-      out.values.forEach((v) => {
+      out.values.forEach(v => {
         expect(v.end - v.start).toBe(m - 1)
         expect(v.distance).toBeLessThanOrEqual(2)
-        if (!planted.some((at) => Math.abs(v.start - at) <= 3)) {
-          expect(bandedDtw(znorm(series.slice(v.start, v.end + 1)), zq, Math.floor(0.25 * m))).toBeCloseTo(v.distance, 6)
+        if (!planted.some(at => Math.abs(v.start - at) <= 3)) {
+          expect(bandedDtw(znorm(series.slice(v.start, v.end + 1)), zq, Math.floor(0.25 * m))).toBeCloseTo(
+            v.distance,
+            6,
+          )
         }
       })
     },
   )
 
-  test.prop([fc.array(fc.integer({ min: -200, max: 200 }).map((v) => v / 4), { maxLength: 70 }), fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 8 }), fc.double({ min: 0.5, max: 20, noNaN: true }), fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined })])(
+  test.prop([
+    fc.array(
+      fc.integer({ min: -200, max: 200 }).map(v => v / 4),
+      { maxLength: 70 },
+    ),
+    fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 8 }),
+    fc.double({ min: 0.5, max: 20, noNaN: true }),
+    fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+  ])(
     'normalized mode equals a brute force over z-normalised windows: the best of each overlapping run, disjoint, under the threshold',
     (x, q, threshold, band) => {
       const events = x.map((v, i) => ({ v, ts: 10 * i + 0.5 }))
-      const out = run(events, q, { threshold, normalize: true, band, select: (e) => e.v, time: (e) => e.ts })
+      const out = run(events, q, { threshold, normalize: true, band, select: e => e.v, time: e => e.ts })
       const m = q.length
       // oracle: exact stats and dtw per window, written plainly
       const zq = znorm(q)
-      const d = x.slice(0, Math.max(0, x.length - m + 1)).map((_, s) => bandedDtw(znorm(x.slice(s, s + m)), zq, band ?? m))
+      const d = x
+        .slice(0, Math.max(0, x.length - m + 1))
+        .map((_, s) => bandedDtw(znorm(x.slice(s, s + m)), zq, band ?? m))
       // the greedy of the spec: a pending best is replaced by a strictly better overlapping window,
       // emitted once a window starts past its end
       const expected: Array<{ start: number; distance: number }> = []
@@ -175,14 +217,16 @@ describe('dtwMatch', () => {
       if (pending) expected.push(pending)
       // borderline windows (within rounding of the threshold or of a tie) may fall either way
       const fragile =
-        d.some((v) => Math.abs(v - threshold) < 1e-6) ||
+        d.some(v => Math.abs(v - threshold) < 1e-6) ||
         d.some((v, i) => v <= threshold && d.some((w, j) => i !== j && Math.abs(i - j) < m && Math.abs(v - w) < 1e-6))
       fc.pre(!fragile)
-      expect(out.values.map((v) => v.start)).toEqual(expected.map((e) => e.start))
+      expect(out.values.map(v => v.start)).toEqual(expected.map(e => e.start))
       out.values.forEach((v, k) => {
         expect(v.end).toBe(v.start + m - 1)
         expect([v.startTime, v.endTime]).toEqual([events[v.start].ts, events[v.end].ts])
-        expect(Math.abs(v.distance - expected[k].distance)).toBeLessThanOrEqual(1e-6 * Math.max(1, expected[k].distance))
+        expect(Math.abs(v.distance - expected[k].distance)).toBeLessThanOrEqual(
+          1e-6 * Math.max(1, expected[k].distance),
+        )
       })
     },
   )
@@ -192,31 +236,69 @@ describe('dtwMatch', () => {
     expect(bad.end).toBe('error')
     expect(String(bad.error)).toMatch(/element #2 must be a finite number, got NaN/)
     expect(bad.values).toEqual([])
-    const inf = run([{ v: 1 }, { v: 'x' }], [1], { threshold: 1, select: (e) => e.v as number })
+    const inf = run([{ v: 1 }, { v: 'x' }], [1], { threshold: 1, select: e => e.v as number })
     expect(String(inf.error)).toMatch(/element #1 must be a finite number, got "x"/)
     const skipped: Array<[number, unknown]> = []
-    const ok = run([1, 2, Number.NaN, Infinity, 3, 9], [1, 2, 3], { threshold: 0.5, onInvalid: 'skip', onSkip: (i, v) => skipped.push([i, v]) })
-    expect(skipped).toEqual([[2, Number.NaN], [3, Infinity]])
+    const ok = run([1, 2, Number.NaN, Infinity, 3, 9], [1, 2, 3], {
+      threshold: 0.5,
+      onInvalid: 'skip',
+      onSkip: (i, v) => skipped.push([i, v]),
+    })
+    expect(skipped).toEqual([
+      [2, Number.NaN],
+      [3, Infinity],
+    ])
     expect(ok.end).toBe('complete')
     // indices count the kept elements: 1, 2, 3 are elements 0..2 of the matcher's series
     expect(ok.values).toEqual([{ pattern: 'query', start: 0, end: 2, distance: 0 }])
-    const vec = run([[0, 0], [0, 1, 2]], [[0, 0]], { threshold: 1 })
+    const vec = run(
+      [
+        [0, 0],
+        [0, 1, 2],
+      ],
+      [[0, 0]],
+      { threshold: 1 },
+    )
     expect(String(vec.error)).toMatch(/element #1 must be a vector of dimension 2/)
-    const time = run([1, 2], [1], { threshold: 1, time: (x) => (x === 2 ? Number.NaN : x) })
+    const time = run([1, 2], [1], { threshold: 1, time: x => (x === 2 ? Number.NaN : x) })
     expect(String(time.error)).toMatch(/element #1 has time NaN/)
   })
 
   it('a throwing select, time or onSkip errors the stream with that error', () => {
     const boom = new Error('user bug')
-    expect(run([1, 2, 3], [1], { threshold: 1, select: (x) => { if (x === 2) throw boom; return x } }).error).toBe(boom)
-    expect(run([1, 2, 3], [1], { threshold: 1, time: (x) => { if (x === 3) throw boom; return x } }).error).toBe(boom)
-    expect(run([1, Number.NaN], [1], { threshold: 1, onInvalid: 'skip', onSkip: () => { throw boom } }).error).toBe(boom)
+    expect(
+      run([1, 2, 3], [1], {
+        threshold: 1,
+        select: x => {
+          if (x === 2) throw boom
+          return x
+        },
+      }).error,
+    ).toBe(boom)
+    expect(
+      run([1, 2, 3], [1], {
+        threshold: 1,
+        time: x => {
+          if (x === 3) throw boom
+          return x
+        },
+      }).error,
+    ).toBe(boom)
+    expect(
+      run([1, Number.NaN], [1], {
+        threshold: 1,
+        onInvalid: 'skip',
+        onSkip: () => {
+          throw boom
+        },
+      }).error,
+    ).toBe(boom)
   })
 
   it('unsubscribing stops everything: no value after, the source is released', () => {
     const source = new Subject<number>()
     const got: DtwMatchEvent[] = []
-    const sub = source.pipe(dtwMatch([0, 5], { threshold: 1 })).subscribe((m) => got.push(m))
+    const sub = source.pipe(dtwMatch([0, 5], { threshold: 1 })).subscribe(m => got.push(m))
     for (const x of [0, 5, 9]) source.next(x)
     expect(got).toHaveLength(1)
     sub.unsubscribe()
@@ -227,14 +309,29 @@ describe('dtwMatch', () => {
     // take(1) unsubscribes from inside an emission, with two patterns finalising on one element
     const s2 = new Subject<number>()
     const got2: DtwMatchEvent[] = []
-    s2.pipe(dtwMatch({ a: [0, 5], b: [0, 5] }, { threshold: 1 }), take(1)).subscribe((m) => got2.push(m))
+    s2.pipe(dtwMatch({ a: [0, 5], b: [0, 5] }, { threshold: 1 }), take(1)).subscribe(m => got2.push(m))
     for (const x of [0, 5, 9]) s2.next(x)
-    expect(got2.map((m) => m.pattern)).toEqual(['a'])
+    expect(got2.map(m => m.pattern)).toEqual(['a'])
     expect(s2.observed).toBe(false)
   })
 
   it('matches vectors', () => {
-    const out = run([[9, 9], [0, 0], [1, 1], [1, 1], [2, 2], [9, 9]], [[0, 0], [1, 1], [2, 2]], { threshold: 0.5 })
+    const out = run(
+      [
+        [9, 9],
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [2, 2],
+        [9, 9],
+      ],
+      [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ],
+      { threshold: 0.5 },
+    )
     expect(out.values).toEqual([{ pattern: 'query', start: 1, end: 4, distance: 0 }])
   })
 
@@ -259,14 +356,16 @@ describe('dtwMatch', () => {
 function znorm(x: number[]): number[] {
   const mean = x.reduce((s, v) => s + v, 0) / x.length
   const std = Math.sqrt(x.reduce((s, v) => s + (v - mean) ** 2, 0) / x.length)
-  return std > 1e-8 * Math.max(1, Math.abs(mean)) ? x.map((v) => (v - mean) / std) : x.map(() => 0)
+  return std > 1e-8 * Math.max(1, Math.abs(mean)) ? x.map(v => (v - mean) / std) : x.map(() => 0)
 }
 
 function bandedDtw(a: number[], b: number[], w: number): number {
   const D: number[][] = Array.from({ length: a.length + 1 }, () => Array(b.length + 1).fill(Infinity))
   D[0][0] = 0
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) if (Math.abs(i - j) <= w) D[i][j] = (a[i - 1] - b[j - 1]) ** 2 + Math.min(D[i - 1][j], D[i][j - 1], D[i - 1][j - 1])
+    for (let j = 1; j <= b.length; j++)
+      if (Math.abs(i - j) <= w)
+        D[i][j] = (a[i - 1] - b[j - 1]) ** 2 + Math.min(D[i - 1][j], D[i][j - 1], D[i - 1][j - 1])
   }
   return D[a.length][b.length]
 }

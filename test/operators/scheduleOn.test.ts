@@ -1,8 +1,15 @@
 import { fc, test } from '@fast-check/vitest'
-import { Observable, Subject, map, range, take, toArray, lastValueFrom } from 'rxjs'
-import { describe, expect, it } from 'vitest'
-import { BufferOverflowError, QueueFullError, createNanoScheduler, createVirtualNanoScheduler, scheduleOn, type PriorityName } from 'midstream'
+import {
+  BufferOverflowError,
+  createNanoScheduler,
+  createVirtualNanoScheduler,
+  type PriorityName,
+  QueueFullError,
+  scheduleOn,
+} from 'midstream'
 import { runTimed, timedStream } from 'midstream/testing'
+import { lastValueFrom, map, Observable, range, Subject, take, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
 
 const priorities: PriorityName[] = ['critical', 'high', 'normal', 'low', 'background']
 
@@ -11,17 +18,23 @@ describe('scheduleOn', () => {
     timedStream(fc.integer(), { maxLength: 80 }),
     fc.constantFrom(...priorities),
     fc.integer({ min: 1, max: 8 }),
-  ])('re-emits every value in order, never earlier than it arrived, then the same end', (stream, priority, batchSize) => {
-    const out = runTimed(stream, (source, scheduler) => source.pipe(scheduleOn(scheduler, { priority, batchSize })))
-    expect(out.values.map((e) => e.value)).toEqual(stream.events.map((e) => e.value))
-    out.values.forEach((e, i) => expect(e.time).toBeGreaterThanOrEqual(stream.events[i].time))
-    // on virtual time nothing else competes, so delivery happens at the instant of arrival
-    out.values.forEach((e, i) => expect(e.time).toBe(stream.events[i].time))
-    expect(out.end).toEqual(stream.end)
-    expect(out.leftover).toBe(0)
-  })
+  ])(
+    're-emits every value in order, never earlier than it arrived, then the same end',
+    (stream, priority, batchSize) => {
+      const out = runTimed(stream, (source, scheduler) => source.pipe(scheduleOn(scheduler, { priority, batchSize })))
+      expect(out.values.map(e => e.value)).toEqual(stream.events.map(e => e.value))
+      out.values.forEach((e, i) => expect(e.time).toBeGreaterThanOrEqual(stream.events[i].time))
+      // on virtual time nothing else competes, so delivery happens at the instant of arrival
+      out.values.forEach((e, i) => expect(e.time).toBe(stream.events[i].time))
+      expect(out.end).toEqual(stream.end)
+      expect(out.leftover).toBe(0)
+    },
+  )
 
-  test.prop([fc.array(fc.constantFrom(...priorities), { minLength: 1, maxLength: 200 }), fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 200 })])(
+  test.prop([
+    fc.array(fc.constantFrom(...priorities), { minLength: 1, maxLength: 200 }),
+    fc.array(fc.integer({ min: 1, max: 50 }), { maxLength: 200 }),
+  ])(
     'keeps order when priorities and deadlines vary per value (priority inheritance, no overtaking)',
     (levels, deadlines) => {
       const scheduler = createVirtualNanoScheduler({ policy: 'edf' })
@@ -29,8 +42,8 @@ describe('scheduleOn', () => {
       const input = levels.map((_, i) => i)
       const source = new Subject<number>()
       source
-        .pipe(scheduleOn(scheduler, { priority: (i) => levels[i], deadline: (i) => deadlines[i] ?? 100, batchSize: 3 }))
-        .subscribe((v) => got.push(v))
+        .pipe(scheduleOn(scheduler, { priority: i => levels[i], deadline: i => deadlines[i] ?? 100, batchSize: 3 }))
+        .subscribe(v => got.push(v))
       for (const i of input) source.next(i)
       source.complete()
       scheduler.flush()
@@ -43,8 +56,12 @@ describe('scheduleOn', () => {
     (nLow, nHigh, batchSize) => {
       const scheduler = createVirtualNanoScheduler({ policy: 'priority' })
       const served: string[] = []
-      range(0, nLow).pipe(scheduleOn(scheduler, { priority: 'low', batchSize })).subscribe(() => served.push('low'))
-      range(0, nHigh).pipe(scheduleOn(scheduler, { priority: 'high', batchSize })).subscribe(() => served.push('high'))
+      range(0, nLow)
+        .pipe(scheduleOn(scheduler, { priority: 'low', batchSize }))
+        .subscribe(() => served.push('low'))
+      range(0, nHigh)
+        .pipe(scheduleOn(scheduler, { priority: 'high', batchSize }))
+        .subscribe(() => served.push('high'))
       scheduler.flush()
       expect(served).toEqual([...Array(nHigh).fill('high'), ...Array(nLow).fill('low')])
     },
@@ -53,7 +70,9 @@ describe('scheduleOn', () => {
   it('hops a synchronous burst in batches: one scheduled task per batchSize values', () => {
     const scheduler = createVirtualNanoScheduler({ maxQueueSize: 10 })
     const got: number[] = []
-    range(0, 100_000).pipe(scheduleOn(scheduler, { batchSize: 1000 })).subscribe((v) => got.push(v))
+    range(0, 100_000)
+      .pipe(scheduleOn(scheduler, { batchSize: 1000 }))
+      .subscribe(v => got.push(v))
     scheduler.flush()
     expect(got).toHaveLength(100_000)
     expect(got[99_999]).toBe(99_999)
@@ -64,7 +83,9 @@ describe('scheduleOn', () => {
   it('unsubscribing cancels what is pending: nothing is emitted after, nothing stays queued', () => {
     const scheduler = createVirtualNanoScheduler()
     const got: number[] = []
-    const sub = range(0, 10).pipe(scheduleOn(scheduler)).subscribe((v) => got.push(v))
+    const sub = range(0, 10)
+      .pipe(scheduleOn(scheduler))
+      .subscribe(v => got.push(v))
     expect(scheduler.stats().queueSize).toBe(1)
     sub.unsubscribe()
     scheduler.flush()
@@ -76,12 +97,12 @@ describe('scheduleOn', () => {
     const scheduler = createVirtualNanoScheduler()
     const got: number[] = []
     let sourceUnsubscribed = false
-    new Observable<number>((s) => {
+    new Observable<number>(s => {
       for (let i = 0; i < 100; i++) s.next(i)
       return () => (sourceUnsubscribed = true)
     })
       .pipe(scheduleOn(scheduler), take(3))
-      .subscribe((v) => got.push(v))
+      .subscribe(v => got.push(v))
     scheduler.flush()
     expect(got).toEqual([0, 1, 2])
     expect(sourceUnsubscribed).toBe(true)
@@ -93,14 +114,20 @@ describe('scheduleOn', () => {
     const errors: unknown[] = []
     const got: number[] = []
     range(0, 5)
-      .pipe(scheduleOn(scheduler, { priority: (x) => (x === 3 ? ('urgent' as PriorityName) : 'high') }))
-      .subscribe({ next: (v) => got.push(v), error: (e) => errors.push(e) })
+      .pipe(scheduleOn(scheduler, { priority: x => (x === 3 ? ('urgent' as PriorityName) : 'high') }))
+      .subscribe({ next: v => got.push(v), error: e => errors.push(e) })
     range(0, 5)
-      .pipe(scheduleOn(scheduler, { deadline: (x) => (x === 2 ? Number.NaN : 1) }))
-      .subscribe({ error: (e) => errors.push(e) })
+      .pipe(scheduleOn(scheduler, { deadline: x => (x === 2 ? Number.NaN : 1) }))
+      .subscribe({ error: e => errors.push(e) })
     range(0, 5)
-      .pipe(scheduleOn(scheduler, { priority: () => { throw new Error('user bug') } }))
-      .subscribe({ error: (e) => errors.push(e) })
+      .pipe(
+        scheduleOn(scheduler, {
+          priority: () => {
+            throw new Error('user bug')
+          },
+        }),
+      )
+      .subscribe({ error: e => errors.push(e) })
     scheduler.flush()
     expect(got).toEqual([])
     expect(String(errors[0])).toMatch(/unknown priority "urgent"/)
@@ -112,9 +139,13 @@ describe('scheduleOn', () => {
   it('errors with BufferOverflowError past bufferLimit, and with QueueFullError when the scheduler is full', () => {
     const scheduler = createVirtualNanoScheduler({ maxQueueSize: 1 })
     const errors: unknown[] = []
-    range(0, 10).pipe(scheduleOn(scheduler, { bufferLimit: 4 })).subscribe({ error: (e) => errors.push(e) })
+    range(0, 10)
+      .pipe(scheduleOn(scheduler, { bufferLimit: 4 }))
+      .subscribe({ error: e => errors.push(e) })
     scheduler.schedule(() => {}, 5)
-    range(0, 2).pipe(scheduleOn(scheduler)).subscribe({ error: (e) => errors.push(e) })
+    range(0, 2)
+      .pipe(scheduleOn(scheduler))
+      .subscribe({ error: e => errors.push(e) })
     expect(errors[0]).toBeInstanceOf(BufferOverflowError)
     expect(errors[1]).toBeInstanceOf(QueueFullError)
   })
@@ -131,7 +162,7 @@ describe('scheduleOn', () => {
     const scheduler = createVirtualNanoScheduler()
     const events: string[] = []
     const s = new Subject<number>()
-    s.pipe(scheduleOn(scheduler)).subscribe({ next: (v) => events.push(`n${v}`), error: (e) => events.push(`e:${e}`) })
+    s.pipe(scheduleOn(scheduler)).subscribe({ next: v => events.push(`n${v}`), error: e => events.push(`e:${e}`) })
     s.next(1)
     s.next(2)
     s.error('bad')
@@ -142,7 +173,13 @@ describe('scheduleOn', () => {
 
   it('delivers on the real clock too, and the stream ends with nothing left scheduled', async () => {
     const scheduler = createNanoScheduler({ maxQueueSize: 100 })
-    const out = await lastValueFrom(range(0, 5000).pipe(map((x) => x * 2), scheduleOn(scheduler, { priority: 'high' }), toArray()))
+    const out = await lastValueFrom(
+      range(0, 5000).pipe(
+        map(x => x * 2),
+        scheduleOn(scheduler, { priority: 'high' }),
+        toArray(),
+      ),
+    )
     expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i * 2))
     expect(scheduler.stats().queueSize).toBe(0)
   })

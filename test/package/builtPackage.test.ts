@@ -13,7 +13,14 @@ function node(args: string[], input?: string) {
 }
 
 const entries: Record<string, string[]> = {
-  midstream: ['createNanoScheduler', 'createVirtualNanoScheduler', 'scheduleOn', 'eventTime', 'QueueFullError', 'PRIORITIES'],
+  midstream: [
+    'createNanoScheduler',
+    'createVirtualNanoScheduler',
+    'scheduleOn',
+    'eventTime',
+    'QueueFullError',
+    'PRIORITIES',
+  ],
   'midstream/testing': ['timedStream', 'runTimed', 'timedSource', 'createVirtualNanoScheduler'],
   'midstream/sources': [],
   'midstream/sinks': [],
@@ -26,7 +33,11 @@ describe('the built package', () => {
 
   describe.each(Object.entries(entries))('%s', (entry, names) => {
     it('loads with import, and exports what the docs name', () => {
-      const r = node(['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(m)))`])
+      const r = node([
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(Object.keys(m)))`,
+      ])
       expect(r.err).toBe('')
       expect(JSON.parse(r.out)).toEqual(expect.arrayContaining(names))
     })
@@ -73,12 +84,23 @@ describe('the built package', () => {
   })
 
   it('ships dist and the README, and the command is named midstream', () => {
-    const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))
+    const pack = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+    )
     const files: string[] = pack[0].files.map((f: { path: string }) => f.path)
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/testing.js', 'dist/sources.cjs', 'dist/sinks.d.cts', 'dist/cli.js', 'README.md']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/testing.js',
+      'dist/sources.cjs',
+      'dist/sinks.d.cts',
+      'dist/cli.js',
+      'README.md',
+    ]) {
       expect(files).toContain(f)
     }
-    expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
+    expect(files.some(f => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
   })
 
   it('the midstream command answers --version and --help, and rejects bad options', () => {
@@ -113,7 +135,10 @@ describe('the built package', () => {
     expect(r.out).toContain('verdicts: after token #32 (2434 ms): false; at the end: false')
     expect(r.out).toContain('so a replay of"\n   stopped by: G !yesterday at token #32 (2434 ms)')
     // metaLearn on SEA: at least 85% prequential accuracy, and the safety constraint refuses some self-modifications
-    const learned = /prequential accuracy (\d+\.\d)%; self-modifications applied (\d+), refused by 'G \(switch -> X !switch\)' (\d+)/.exec(r.out)
+    const learned =
+      /prequential accuracy (\d+\.\d)%; self-modifications applied (\d+), refused by 'G \(switch -> X !switch\)' (\d+)/.exec(
+        r.out,
+      )
     expect(learned).not.toBeNull()
     expect(Number(learned![1])).toBeGreaterThanOrEqual(85)
     expect(Number(learned![3])).toBeGreaterThan(0)

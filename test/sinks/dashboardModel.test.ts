@@ -3,27 +3,27 @@ import { describe, expect } from 'vitest'
 import { DashboardModel } from '../../sinks/dashboard/model'
 
 // Finite doubles without -0 (a Float64Array sort and toBe tell -0 from 0; the model does not care).
-const finite = fc.double({ min: -1e9, max: 1e9, noNaN: true }).map((x) => (x === 0 ? 0 : x))
+const finite = fc.double({ min: -1e9, max: 1e9, noNaN: true }).map(x => (x === 0 ? 0 : x))
 
 describe('series ring buffer', () => {
-  test.prop([fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(finite, fc.integer({ min: 0, max: 1e6 })), { maxLength: 200 })])(
-    'holds exactly the last N pushed points, oldest first, after every push',
-    (points, pushes) => {
-      const model = new DashboardModel({ points })
-      const s = model.series('x')
-      for (let i = 0; i < pushes.length; i++) {
-        s.push(pushes[i][0], pushes[i][1])
-        const snap = model.snapshot().series[0]
-        const last = pushes.slice(Math.max(0, i + 1 - points), i + 1)
-        expect(snap.values).toEqual(last.map((p) => p[0]))
-        expect(snap.times).toEqual(last.map((p) => p[1]))
-        expect(snap.total).toBe(i + 1)
-        expect(snap.last).toBe(pushes[i][0])
-        expect(snap.min).toBe(Math.min(...last.map((p) => p[0])))
-        expect(snap.max).toBe(Math.max(...last.map((p) => p[0])))
-      }
-    },
-  )
+  test.prop([
+    fc.integer({ min: 1, max: 40 }),
+    fc.array(fc.tuple(finite, fc.integer({ min: 0, max: 1e6 })), { maxLength: 200 }),
+  ])('holds exactly the last N pushed points, oldest first, after every push', (points, pushes) => {
+    const model = new DashboardModel({ points })
+    const s = model.series('x')
+    for (let i = 0; i < pushes.length; i++) {
+      s.push(pushes[i][0], pushes[i][1])
+      const snap = model.snapshot().series[0]
+      const last = pushes.slice(Math.max(0, i + 1 - points), i + 1)
+      expect(snap.values).toEqual(last.map(p => p[0]))
+      expect(snap.times).toEqual(last.map(p => p[1]))
+      expect(snap.total).toBe(i + 1)
+      expect(snap.last).toBe(pushes[i][0])
+      expect(snap.min).toBe(Math.min(...last.map(p => p[0])))
+      expect(snap.max).toBe(Math.max(...last.map(p => p[0])))
+    }
+  })
 
   test('series are independent and keep their creation order', () => {
     const model = new DashboardModel({ points: 2 })
@@ -31,42 +31,59 @@ describe('series ring buffer', () => {
     model.series('b').push(2, 0)
     model.series('a').push(3, 1)
     model.series('a').push(4, 2)
-    expect(model.snapshot().series.map((s) => [s.name, s.values])).toEqual([['a', [3, 4]], ['b', [2]]])
+    expect(model.snapshot().series.map(s => [s.name, s.values])).toEqual([
+      ['a', [3, 4]],
+      ['b', [2]],
+    ])
   })
 })
 
 describe('rates', () => {
-  const event = fc.record({ t: fc.integer({ min: -3000, max: 6000 }), n: fc.integer({ min: 0, max: 5 }), ch: fc.constantFrom('a', 'b', 'c') })
+  const event = fc.record({
+    t: fc.integer({ min: -3000, max: 6000 }),
+    n: fc.integer({ min: 0, max: 5 }),
+    ch: fc.constantFrom('a', 'b', 'c'),
+  })
 
-  test.prop([fc.array(event, { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 20 })])(
+  test.prop([
+    fc.array(event, { minLength: 1, maxLength: 300 }),
+    fc.integer({ min: 0, max: 3000 }),
+    fc.integer({ min: 1, max: 3000 }),
+    fc.integer({ min: 1, max: 20 }),
+  ])(
     'equal a brute-force count over the bucket-aligned window (any arrival order, any window and resolution)',
     (events, extra, windowMs, buckets) => {
       const model = new DashboardModel({ rateWindowMs: windowMs, rateBuckets: buckets })
       for (const e of events) model.count(e.ch, e.n, e.t)
-      const latest = Math.max(...events.map((e) => e.t))
+      const latest = Math.max(...events.map(e => e.t))
       const now = latest + extra
       const snap = model.snapshot(now)
       const bucketMs = windowMs / buckets
       const nb = Math.floor(now / bucketMs)
       for (const r of snap.rates) {
-        const mine = events.filter((e) => e.ch === r.channel)
-        const inWindow = mine.filter((e) => Math.floor(e.t / bucketMs) > nb - buckets && Math.floor(e.t / bucketMs) <= nb).reduce((a, e) => a + e.n, 0)
+        const mine = events.filter(e => e.ch === r.channel)
+        const inWindow = mine
+          .filter(e => Math.floor(e.t / bucketMs) > nb - buckets && Math.floor(e.t / bucketMs) <= nb)
+          .reduce((a, e) => a + e.n, 0)
         expect(r.inWindow).toBe(inWindow)
         expect(r.rate).toBeCloseTo((inWindow * 1000) / windowMs, 9)
         expect(r.total).toBe(mine.reduce((a, e) => a + e.n, 0))
       }
-      expect(snap.rates.map((r) => r.channel).sort()).toEqual([...new Set(events.map((e) => e.ch))].sort())
+      expect(snap.rates.map(r => r.channel).sort()).toEqual([...new Set(events.map(e => e.ch))].sort())
     },
   )
 
-  test.prop([fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 0, max: 2000 })])(
+  test.prop([
+    fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 300 }),
+    fc.integer({ min: 0, max: 2000 }),
+  ])(
     'per second over the last second: between the exact counts over (now-900ms, now] and (now-1000ms, now]',
     (times, extra) => {
       const model = new DashboardModel() // 1000 ms in 10 buckets
       for (const t of times) model.count('ch', 1, t)
       const now = Math.max(...times) + extra
       const rate = model.snapshot(now).rates[0].rate
-      const exact = (w: number) => times.filter((t) => t > now - w && t <= now).length
+      const exact = (w: number) => times.filter(t => t > now - w && t <= now).length
       expect(rate).toBeGreaterThanOrEqual(exact(900))
       expect(rate).toBeLessThanOrEqual(exact(1000))
     },
@@ -100,36 +117,59 @@ describe('lateness', () => {
 })
 
 describe('matches and verdicts', () => {
-  test.prop([fc.integer({ min: 1, max: 10 }), fc.array(fc.record({ pattern: fc.constantFrom('spike', 'dip'), start: fc.nat(1000), len: fc.nat(50), distance: fc.double({ min: 0, max: 100, noNaN: true }) }), { maxLength: 50 })])(
-    'keeps the last K matches in arrival order',
-    (k, ms) => {
-      const model = new DashboardModel({ matches: k })
-      ms.forEach((m, i) => model.match({ pattern: m.pattern, start: m.start, end: m.start + m.len, distance: m.distance, time: i }))
-      expect(model.snapshot().matches).toEqual(ms.slice(Math.max(0, ms.length - k)).map((m, j) => ({ pattern: m.pattern, start: m.start, end: m.start + m.len, distance: m.distance, time: ms.length - Math.min(k, ms.length) + j })))
-    },
-  )
+  test.prop([
+    fc.integer({ min: 1, max: 10 }),
+    fc.array(
+      fc.record({
+        pattern: fc.constantFrom('spike', 'dip'),
+        start: fc.nat(1000),
+        len: fc.nat(50),
+        distance: fc.double({ min: 0, max: 100, noNaN: true }),
+      }),
+      { maxLength: 50 },
+    ),
+  ])('keeps the last K matches in arrival order', (k, ms) => {
+    const model = new DashboardModel({ matches: k })
+    ms.forEach((m, i) =>
+      model.match({ pattern: m.pattern, start: m.start, end: m.start + m.len, distance: m.distance, time: i }),
+    )
+    expect(model.snapshot().matches).toEqual(
+      ms.slice(Math.max(0, ms.length - k)).map((m, j) => ({
+        pattern: m.pattern,
+        start: m.start,
+        end: m.start + m.len,
+        distance: m.distance,
+        time: ms.length - Math.min(k, ms.length) + j,
+      })),
+    )
+  })
 
-  test.prop([fc.array(fc.tuple(fc.constantFrom('G a', 'F b'), fc.constantFrom('true', 'false', 'unknown') as fc.Arbitrary<'true' | 'false' | 'unknown'>), { maxLength: 100 })])(
-    'current verdict and number of changes per formula',
-    (updates) => {
-      const model = new DashboardModel()
-      updates.forEach(([f, v], i) => model.verdict(f, v, i))
-      for (const v of model.snapshot().verdicts) {
-        const mine = updates.map((u, i) => [u[1], i] as const).filter((_, i) => updates[i][0] === v.formula)
-        expect(v.verdict).toBe(mine[mine.length - 1][0])
-        expect(v.index).toBe(mine[mine.length - 1][1])
-        expect(v.updates).toBe(mine.length)
-        expect(v.changes).toBe(mine.filter((m, i) => i > 0 && m[0] !== mine[i - 1][0]).length)
-      }
-    },
-  )
+  test.prop([
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('G a', 'F b'),
+        fc.constantFrom('true', 'false', 'unknown') as fc.Arbitrary<'true' | 'false' | 'unknown'>,
+      ),
+      { maxLength: 100 },
+    ),
+  ])('current verdict and number of changes per formula', updates => {
+    const model = new DashboardModel()
+    updates.forEach(([f, v], i) => model.verdict(f, v, i))
+    for (const v of model.snapshot().verdicts) {
+      const mine = updates.map((u, i) => [u[1], i] as const).filter((_, i) => updates[i][0] === v.formula)
+      expect(v.verdict).toBe(mine[mine.length - 1][0])
+      expect(v.index).toBe(mine[mine.length - 1][1])
+      expect(v.updates).toBe(mine.length)
+      expect(v.changes).toBe(mine.filter((m, i) => i > 0 && m[0] !== mine[i - 1][0]).length)
+    }
+  })
 
   test('a match without time takes endTime, else the latest time seen', () => {
     const model = new DashboardModel()
     model.match({ pattern: 'p', start: 0, end: 1, distance: 0, endTime: 42 })
     model.series('s').push(1, 100)
     model.match({ pattern: 'p', start: 0, end: 1, distance: 0 })
-    expect(model.snapshot().matches.map((m) => m.time)).toEqual([42, 100])
+    expect(model.snapshot().matches.map(m => m.time)).toEqual([42, 100])
   })
 })
 
@@ -142,7 +182,18 @@ describe('snapshot', () => {
     model.match({ pattern: 'p', start: 0, end: 1, distance: 0.5 })
     const snap = model.snapshot()
     expect(model.snapshot()).toBe(snap)
-    for (const o of [snap, snap.series, snap.series[0], snap.series[0].values, snap.matches, snap.matches[0], snap.verdicts[0], snap.lateness, snap.rates[0]]) expect(Object.isFrozen(o)).toBe(true)
+    for (const o of [
+      snap,
+      snap.series,
+      snap.series[0],
+      snap.series[0].values,
+      snap.matches,
+      snap.matches[0],
+      snap.verdicts[0],
+      snap.lateness,
+      snap.rates[0],
+    ])
+      expect(Object.isFrozen(o)).toBe(true)
     const json = JSON.stringify(snap)
     model.series('s').push(2, 1)
     model.verdict('G a', 'false')

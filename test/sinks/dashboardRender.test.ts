@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
-import * as React from 'react'
 import { renderToString } from 'ink'
-import { render, cleanup } from 'ink-testing-library'
+import { cleanup, render } from 'ink-testing-library'
+import * as React from 'react'
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { DashboardModel } from '../../sinks/dashboard/model'
-import { Dashboard, renderDashboard, sparkline } from '../../sinks/dashboard/terminal'
 import { dashboardSink, tapCount, tapSeries } from '../../sinks/dashboard/operators'
+import { Dashboard, renderDashboard, sparkline } from '../../sinks/dashboard/terminal'
 
 const h = React.createElement
 const CHART = /[┤┼╭╮╰╯─│]/
@@ -23,9 +23,10 @@ function fullModel(points = 240): DashboardModel {
     model.series('queue').push(Math.sqrt(i), t)
     model.count('cpu', 1, t)
     if (i % 2 === 0) model.count('tokens', 3, t)
-    model.lateness((i * 7919) % 97 / 10)
+    model.lateness(((i * 7919) % 97) / 10)
   }
-  for (let k = 0; k < 8; k++) model.match({ pattern: k % 2 ? 'spike' : 'dip', start: 100 * k, end: 100 * k + 20, distance: k / 3, time: 500 * k })
+  for (let k = 0; k < 8; k++)
+    model.match({ pattern: k % 2 ? 'spike' : 'dip', start: 100 * k, end: 100 * k + 20, distance: k / 3, time: 500 * k })
   model.verdict('G (spike -> F[0,500ms] ack)', 'true', 10)
   model.verdict('G !leak', 'false', 31)
   model.verdict('F done', 'unknown')
@@ -151,7 +152,7 @@ describe('renderDashboard', () => {
       const f0 = ui.frames()
       for (let i = 0; i < 10_000; i++) model.series('burst').push(i, i)
       model.verdict('G fine', 'true')
-      await new Promise((r) => setTimeout(r, 200))
+      await new Promise(r => setTimeout(r, 200))
       expect(ui.frames()).toBe(f0 + 1)
       const text = out.writes.join('')
       expect(text).toContain('burst')
@@ -161,7 +162,7 @@ describe('renderDashboard', () => {
     }
     const frames = ui.frames()
     model.series('burst').push(1, 1)
-    await new Promise((r) => setTimeout(r, 150))
+    await new Promise(r => setTimeout(r, 150))
     expect(ui.frames()).toBe(frames)
   })
 
@@ -190,8 +191,16 @@ describe('renderDashboard', () => {
       out2.emit('resize')
       vi.advanceTimersByTime(100)
       expect(ui2.frames()).toBe(2)
-      const lines = out2.writes.join('').split('\n').filter((l) => l.includes('── rates'))
-      expect(lines.at(-1)?.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().length).toBe(60)
+      const lines = out2.writes
+        .join('')
+        .split('\n')
+        .filter(l => l.includes('── rates'))
+      expect(
+        lines
+          .at(-1)
+          ?.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+          .trim().length,
+      ).toBe(60)
     } finally {
       ui2.stop()
     }
@@ -207,20 +216,38 @@ describe('renderDashboard', () => {
 describe('operators', () => {
   test('dashboardSink feeds the model and passes values through unchanged', async () => {
     const model = new DashboardModel()
-    const input = Array.from({ length: 20 }, (_, i) => ({ at: i * 10, cpu: i / 10, match: i === 5 ? { pattern: 'p', start: 1, end: 5, distance: 0.1 } : undefined, verdicts: { 'G a': i < 10 ? 'unknown' : 'true' } as const, late: i % 3 }))
+    const input = Array.from({ length: 20 }, (_, i) => ({
+      at: i * 10,
+      cpu: i / 10,
+      match: i === 5 ? { pattern: 'p', start: 1, end: 5, distance: 0.1 } : undefined,
+      verdicts: { 'G a': i < 10 ? 'unknown' : 'true' } as const,
+      late: i % 3,
+    }))
     const out = await lastValueFrom(
       from(input).pipe(
-        dashboardSink(model, { series: { cpu: (r) => r.cpu }, count: 'readings', match: (r) => r.match, verdicts: (r) => r.verdicts, lateness: (r) => r.late, time: (r) => r.at }),
-        tapSeries(model, 'double', (r) => r.cpu * 2, (r) => r.at),
-        tapCount(model, 'again', (r) => r.at),
+        dashboardSink(model, {
+          series: { cpu: r => r.cpu },
+          count: 'readings',
+          match: r => r.match,
+          verdicts: r => r.verdicts,
+          lateness: r => r.late,
+          time: r => r.at,
+        }),
+        tapSeries(
+          model,
+          'double',
+          r => r.cpu * 2,
+          r => r.at,
+        ),
+        tapCount(model, 'again', r => r.at),
         toArray(),
       ),
     )
     expect(out).toEqual(input)
     const s = model.snapshot()
-    expect(s.series.map((x) => x.name)).toEqual(['cpu', 'double'])
-    expect(s.series[1].values).toEqual(input.map((r) => r.cpu * 2))
-    expect(s.rates.find((r) => r.channel === 'readings')?.total).toBe(20)
+    expect(s.series.map(x => x.name)).toEqual(['cpu', 'double'])
+    expect(s.series[1].values).toEqual(input.map(r => r.cpu * 2))
+    expect(s.rates.find(r => r.channel === 'readings')?.total).toBe(20)
     expect(s.matches).toEqual([{ pattern: 'p', start: 1, end: 5, distance: 0.1, time: 50 }])
     expect(s.verdicts).toEqual([{ formula: 'G a', verdict: 'true', index: 19, changes: 1, updates: 20 }])
     expect(s.lateness.max).toBe(2)
@@ -228,7 +255,18 @@ describe('operators', () => {
 
   test('bad data errors the stream with the model error', async () => {
     const model = new DashboardModel()
-    await expect(lastValueFrom(from([1, NaN, 3]).pipe(tapSeries(model, 'x', (v) => v, () => 0)))).rejects.toThrow(/series "x" value must be a finite number, got NaN/)
+    await expect(
+      lastValueFrom(
+        from([1, NaN, 3]).pipe(
+          tapSeries(
+            model,
+            'x',
+            v => v,
+            () => 0,
+          ),
+        ),
+      ),
+    ).rejects.toThrow(/series "x" value must be a finite number, got NaN/)
     expect(() => tapSeries(model, '', (v: number) => v)).toThrow(/series name/)
   })
 })
@@ -241,11 +279,11 @@ describe('render cost', () => {
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]
 
     for (let i = 0; i < 20; i++) renderToString(element(), { columns: 120 }) // warm up
-    const toString: number[] = []
+    const renderTimes: number[] = []
     for (let i = 0; i < 200; i++) {
       const t0 = performance.now()
       renderToString(element(), { columns: 120 })
-      toString.push(performance.now() - t0)
+      renderTimes.push(performance.now() - t0)
     }
 
     const live = render(element())
@@ -264,8 +302,14 @@ describe('render cost', () => {
       model.snapshot()
       snapshots.push(performance.now() - t0)
     }
-    const report = { renderToStringMs: median(toString), inkRerenderMs: median(rerender), snapshotMs: median(snapshots) }
-    console.log(`dashboard render cost (median of 200, 4 series x 240 points, 8 matches, 3 verdicts, 1024 lateness samples, 2 channels): ${JSON.stringify(report)}`)
+    const report = {
+      renderToStringMs: median(renderTimes),
+      inkRerenderMs: median(rerender),
+      snapshotMs: median(snapshots),
+    }
+    console.log(
+      `dashboard render cost (median of 200, 4 series x 240 points, 8 matches, 3 verdicts, 1024 lateness samples, 2 channels): ${JSON.stringify(report)}`,
+    )
     // the figures belong to bench/pipeline.ts; here only that a full model renders at all
     expect(Number.isFinite(report.renderToStringMs) && Number.isFinite(report.inkRerenderMs)).toBe(true)
   }, 120_000)

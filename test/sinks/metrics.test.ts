@@ -7,7 +7,14 @@ import { finalize, from, lastValueFrom, Observable, of, Subject, take, throwErro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dtwMatch } from '../../operators/dtwMatch'
 import { ltlVerdicts } from '../../operators/ltlVerdicts'
-import { DEFAULT_LATENCY_BUCKETS_SECONDS, metrics, metricsHandler, MetricsRegistrationError, MidstreamMetrics, prometheusSink } from '../../sinks/metrics'
+import {
+  DEFAULT_LATENCY_BUCKETS_SECONDS,
+  MetricsRegistrationError,
+  type MidstreamMetrics,
+  metrics,
+  metricsHandler,
+  prometheusSink,
+} from '../../sinks/metrics'
 
 // --- a tiny parser for the Prometheus text format: `name{label="value",...} number` lines ---
 
@@ -50,7 +57,7 @@ function parseExposition(text: string): Sample[] {
 
 /** The value of the one sample named `name` whose labels include `labels`; 0 when absent (a counter never incremented). */
 function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+  const found = samples.filter(s => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
   if (found.length > 1) throw new Error(`${found.length} samples match ${name} ${JSON.stringify(labels)}`)
   return found[0]?.value ?? 0
 }
@@ -68,7 +75,7 @@ interface Outcome<T> {
 function collect<T>(source: Observable<T>): Outcome<T> {
   const out: Outcome<T> = { values: [], end: 'open' }
   source.subscribe({
-    next: (v) => out.values.push(v),
+    next: v => out.values.push(v),
     error: (e: unknown) => {
       out.end = 'error'
       out.error = e
@@ -91,10 +98,19 @@ describe('metrics', () => {
     expect(m.registry).not.toBe(n.registry)
     expect(m.registry).not.toBe(globalRegistry)
     expect(globalRegistry.getSingleMetric('midstream_elements_total')).toBeUndefined()
-    const names = m.registry.getMetricsAsArray().map((metric) => (metric as unknown as { name: string }).name).sort()
+    const names = m.registry
+      .getMetricsAsArray()
+      .map(metric => (metric as unknown as { name: string }).name)
+      .sort()
     expect(names).toEqual([
-      'midstream_drifts_total', 'midstream_dropped_total', 'midstream_element_latency_seconds', 'midstream_elements_total',
-      'midstream_lateness_seconds', 'midstream_matches_total', 'midstream_transport_sessions', 'midstream_verdicts_total',
+      'midstream_drifts_total',
+      'midstream_dropped_total',
+      'midstream_element_latency_seconds',
+      'midstream_elements_total',
+      'midstream_lateness_seconds',
+      'midstream_matches_total',
+      'midstream_transport_sessions',
+      'midstream_verdicts_total',
     ])
     expect(m.contentType).toBe(Registry.PROMETHEUS_CONTENT_TYPE)
     const text = await m.render()
@@ -130,7 +146,9 @@ describe('metrics', () => {
     expect(() => metrics({ buckets: [] })).toThrow(/non-empty array/)
     expect(() => metrics({ buckets: [0.1, 0.05] })).toThrow(RangeError)
     expect(() => metrics({ buckets: [0.1, 0.05] })).toThrow(/buckets\[1\] = 0.05 follows 0.1/)
-    expect(() => metrics({ buckets: [0.1, Infinity] })).toThrow(/buckets\[1\] must be a finite number of seconds, got Infinity/)
+    expect(() => metrics({ buckets: [0.1, Infinity] })).toThrow(
+      /buckets\[1\] must be a finite number of seconds, got Infinity/,
+    )
     expect(() => metrics(null as never)).toThrow(/options must be an object, got null/)
   })
 
@@ -166,7 +184,9 @@ describe('metrics', () => {
     expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'ingest', stage: 'score' })).toBe(2)
     expect(sampleValue(s, 'midstream_matches_total', { pattern: 'spike' })).toBe(2)
     expect(sampleValue(s, 'midstream_matches_total', { pattern: 'dip "deep"\\\nnext' })).toBe(1)
-    expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'ingest', formula: 'G (a -> F b)', verdict: 'false' })).toBe(1)
+    expect(
+      sampleValue(s, 'midstream_verdicts_total', { pipeline: 'ingest', formula: 'G (a -> F b)', verdict: 'false' }),
+    ).toBe(1)
     expect(sampleValue(s, 'midstream_dropped_total', { reason: 'late' })).toBe(5)
     expect(sampleValue(s, 'midstream_drifts_total', { detector: 'PageHinkley' })).toBe(1)
     expect(sampleValue(s, 'midstream_element_latency_seconds_count', { stage: 'parse' })).toBe(2)
@@ -190,7 +210,11 @@ describe('metrics', () => {
     for (const text of [await m.render(), await metrics().render()]) {
       const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
       expect(result.error).toBeUndefined()
-      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({ status: 0, stdout: '', stderr: '' })
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      })
     }
   })
 })
@@ -200,7 +224,7 @@ describe('metrics', () => {
 describe('prometheusSink', () => {
   test.prop([fc.array(fc.double({ min: 0, max: 5_000, noNaN: true }), { maxLength: 200 })])(
     'lateness: the histogram count, sum and buckets equal plain counts and sums of the values',
-    async (latenesses) => {
+    async latenesses => {
       const m = metrics()
       const out = collect(from(latenesses).pipe(prometheusSink(m, { pipeline: 'sched', kind: 'lateness' })))
       expect(out.values).toEqual(latenesses)
@@ -208,40 +232,58 @@ describe('prometheusSink', () => {
       const s = await scrape(m)
       expect(sampleValue(s, 'midstream_lateness_seconds_count', { pipeline: 'sched' })).toBe(latenesses.length)
       const sum = latenesses.reduce((a, ms) => a + ms / 1000, 0)
-      expect(Math.abs(sampleValue(s, 'midstream_lateness_seconds_sum', { pipeline: 'sched' }) - sum)).toBeLessThanOrEqual(1e-9 * Math.max(1, sum))
+      expect(
+        Math.abs(sampleValue(s, 'midstream_lateness_seconds_sum', { pipeline: 'sched' }) - sum),
+      ).toBeLessThanOrEqual(1e-9 * Math.max(1, sum))
       for (const bound of DEFAULT_LATENCY_BUCKETS_SECONDS) {
-        const expected = latenesses.filter((ms) => ms / 1000 <= bound).length
-        expect(sampleValue(s, 'midstream_lateness_seconds_bucket', { pipeline: 'sched', le: String(bound) })).toBe(expected)
+        const expected = latenesses.filter(ms => ms / 1000 <= bound).length
+        expect(sampleValue(s, 'midstream_lateness_seconds_bucket', { pipeline: 'sched', le: String(bound) })).toBe(
+          expected,
+        )
       }
     },
   )
 
-  test.prop([fc.array(fc.record({ stage: fc.constantFrom('parse', 'score', 'emit'), ms: fc.double({ min: 0, max: 100, noNaN: true }) }), { maxLength: 100 })])(
-    'elements: the counter equals the number of values per stage; latencies sum per stage',
-    async (events) => {
-      const m = metrics()
-      const out = collect(from(events).pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements', label: (e) => e.stage, latency: (e) => e.ms })))
-      expect(out.values).toEqual(events)
-      const s = await scrape(m)
-      for (const stage of ['parse', 'score', 'emit']) {
-        const mine = events.filter((e) => e.stage === stage)
-        expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage })).toBe(mine.length)
-        expect(sampleValue(s, 'midstream_element_latency_seconds_count', { pipeline: 'p', stage })).toBe(mine.length)
-        const sum = mine.reduce((a, e) => a + e.ms / 1000, 0)
-        expect(sampleValue(s, 'midstream_element_latency_seconds_sum', { pipeline: 'p', stage })).toBeCloseTo(sum, 9)
-      }
-    },
-  )
-
-  test.prop([fc.array(fc.anything(), { maxLength: 100 })])('elements without a label counts every value under stage "output" (or the given stage)', async (values) => {
+  test.prop([
+    fc.array(
+      fc.record({ stage: fc.constantFrom('parse', 'score', 'emit'), ms: fc.double({ min: 0, max: 100, noNaN: true }) }),
+      { maxLength: 100 },
+    ),
+  ])('elements: the counter equals the number of values per stage; latencies sum per stage', async events => {
     const m = metrics()
-    const out = collect(from(values).pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements' }), prometheusSink(m, { pipeline: 'p', kind: 'elements', stage: 'second' })))
-    expect(out.values.length).toBe(values.length)
-    out.values.forEach((v, i) => expect(v).toBe(values[i])) // the same references, in order
+    const out = collect(
+      from(events).pipe(
+        prometheusSink(m, { pipeline: 'p', kind: 'elements', label: e => e.stage, latency: e => e.ms }),
+      ),
+    )
+    expect(out.values).toEqual(events)
     const s = await scrape(m)
-    expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage: 'output' })).toBe(values.length)
-    expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage: 'second' })).toBe(values.length)
+    for (const stage of ['parse', 'score', 'emit']) {
+      const mine = events.filter(e => e.stage === stage)
+      expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage })).toBe(mine.length)
+      expect(sampleValue(s, 'midstream_element_latency_seconds_count', { pipeline: 'p', stage })).toBe(mine.length)
+      const sum = mine.reduce((a, e) => a + e.ms / 1000, 0)
+      expect(sampleValue(s, 'midstream_element_latency_seconds_sum', { pipeline: 'p', stage })).toBeCloseTo(sum, 9)
+    }
   })
+
+  test.prop([fc.array(fc.anything(), { maxLength: 100 })])(
+    'elements without a label counts every value under stage "output" (or the given stage)',
+    async values => {
+      const m = metrics()
+      const out = collect(
+        from(values).pipe(
+          prometheusSink(m, { pipeline: 'p', kind: 'elements' }),
+          prometheusSink(m, { pipeline: 'p', kind: 'elements', stage: 'second' }),
+        ),
+      )
+      expect(out.values.length).toBe(values.length)
+      out.values.forEach((v, i) => expect(v).toBe(values[i])) // the same references, in order
+      const s = await scrape(m)
+      expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage: 'output' })).toBe(values.length)
+      expect(sampleValue(s, 'midstream_elements_total', { pipeline: 'p', stage: 'second' })).toBe(values.length)
+    },
+  )
 
   it('matches: counts dtwMatch events per pattern', async () => {
     const spike = [0, 3, 9, 3, 0]
@@ -250,26 +292,44 @@ describe('prometheusSink', () => {
     const planted = ['spike', 'dip', 'spike', 'spike', 'dip', 'spike']
     for (const name of planted) series.push(0, 0, 0, ...(name === 'spike' ? spike : dip), 0, 0, 0)
     const m = metrics()
-    const events = await lastValueFrom(from(series).pipe(dtwMatch({ spike, dip }, { threshold: 1 }), prometheusSink(m, { pipeline: 'cpu', kind: 'matches' }), toArray()))
+    const events = await lastValueFrom(
+      from(series).pipe(
+        dtwMatch({ spike, dip }, { threshold: 1 }),
+        prometheusSink(m, { pipeline: 'cpu', kind: 'matches' }),
+        toArray(),
+      ),
+    )
     // the oracle: the planted occurrences
-    expect(events.map((e) => e.pattern)).toEqual(planted)
+    expect(events.map(e => e.pattern)).toEqual(planted)
     const s = await scrape(m)
     expect(sampleValue(s, 'midstream_matches_total', { pipeline: 'cpu', pattern: 'spike' })).toBe(4)
     expect(sampleValue(s, 'midstream_matches_total', { pipeline: 'cpu', pattern: 'dip' })).toBe(2)
   })
 
-  test.prop([fc.array(fc.integer({ min: -3, max: 20 }), { maxLength: 30 })])('verdicts: counts ltlVerdicts events by verdict, with the formula label', async (xs) => {
-    const m = metrics()
-    const formula = 'G positive'
-    const out = collect(from(xs).pipe(ltlVerdicts(formula, { atoms: { positive: (x: number) => x > 0 } }), prometheusSink(m, { pipeline: 'p', kind: 'verdicts', formula })))
-    expect(out.end).toBe('complete')
-    // closed form: G positive turns false at the first x <= 0 (one change, then the final 'false'); else only the final 'true'
-    const violated = xs.some((x) => x <= 0)
-    const s = await scrape(m)
-    expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'false' })).toBe(violated ? 2 : 0)
-    expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'true' })).toBe(violated ? 0 : 1)
-    expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'unknown' })).toBe(0)
-  })
+  test.prop([fc.array(fc.integer({ min: -3, max: 20 }), { maxLength: 30 })])(
+    'verdicts: counts ltlVerdicts events by verdict, with the formula label',
+    async xs => {
+      const m = metrics()
+      const formula = 'G positive'
+      const out = collect(
+        from(xs).pipe(
+          ltlVerdicts(formula, { atoms: { positive: (x: number) => x > 0 } }),
+          prometheusSink(m, { pipeline: 'p', kind: 'verdicts', formula }),
+        ),
+      )
+      expect(out.end).toBe('complete')
+      // closed form: G positive turns false at the first x <= 0 (one change, then the final 'false'); else only the final 'true'
+      const violated = xs.some(x => x <= 0)
+      const s = await scrape(m)
+      expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'false' })).toBe(
+        violated ? 2 : 0,
+      )
+      expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'true' })).toBe(
+        violated ? 0 : 1,
+      )
+      expect(sampleValue(s, 'midstream_verdicts_total', { pipeline: 'p', formula, verdict: 'unknown' })).toBe(0)
+    },
+  )
 
   it('verdicts: the formula label can come from `label`', async () => {
     const m = metrics()
@@ -277,7 +337,7 @@ describe('prometheusSink', () => {
       { verdict: 'unknown' as const, index: 0, timestamp: undefined, final: false, spec: 'a' },
       { verdict: 'true' as const, index: 1, timestamp: undefined, final: true, spec: 'b' },
     ]
-    collect(from(events).pipe(prometheusSink(m, { pipeline: 'p', kind: 'verdicts', label: (e) => e.spec })))
+    collect(from(events).pipe(prometheusSink(m, { pipeline: 'p', kind: 'verdicts', label: e => e.spec })))
     const s = await scrape(m)
     expect(sampleValue(s, 'midstream_verdicts_total', { formula: 'a', verdict: 'unknown' })).toBe(1)
     expect(sampleValue(s, 'midstream_verdicts_total', { formula: 'b', verdict: 'true' })).toBe(1)
@@ -286,7 +346,7 @@ describe('prometheusSink', () => {
   it('passes a source error through after recording what came before', async () => {
     const m = metrics()
     const boom = new Error('boom')
-    const source = new Observable<number>((s) => {
+    const source = new Observable<number>(s => {
       s.next(1)
       s.next(2)
       s.error(boom)
@@ -294,7 +354,11 @@ describe('prometheusSink', () => {
     const out = collect(source.pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements' })))
     expect(out).toEqual({ values: [1, 2], end: 'error', error: boom })
     expect(sampleValue(await scrape(m), 'midstream_elements_total', { pipeline: 'p' })).toBe(2)
-    expect(collect(throwError(() => boom).pipe(prometheusSink(m, { pipeline: 'p', kind: 'lateness' })))).toEqual({ values: [], end: 'error', error: boom })
+    expect(collect(throwError(() => boom).pipe(prometheusSink(m, { pipeline: 'p', kind: 'lateness' })))).toEqual({
+      values: [],
+      end: 'error',
+      error: boom,
+    })
   })
 
   it('a throwing label becomes a stream error; nothing after it is recorded or emitted', async () => {
@@ -304,7 +368,14 @@ describe('prometheusSink', () => {
     const out = collect(
       of(1, 2, 3, 4).pipe(
         finalize(() => (finalized = true)),
-        prometheusSink(m, { pipeline: 'p', kind: 'elements', label: (x) => { if (x === 3) throw oops; return 's' } }),
+        prometheusSink(m, {
+          pipeline: 'p',
+          kind: 'elements',
+          label: x => {
+            if (x === 3) throw oops
+            return 's'
+          },
+        }),
       ),
     )
     expect(out).toEqual({ values: [1, 2], end: 'error', error: oops })
@@ -320,12 +391,18 @@ describe('prometheusSink', () => {
     expect(String(lateness.error)).toMatch(/got -0.5 as value #1/)
     const notNumber = collect(of('7' as unknown as number).pipe(prometheusSink(m, { pipeline: 'p', kind: 'lateness' })))
     expect(String(notNumber.error)).toMatch(/got "7" as value #0/)
-    const match = collect(of({ pattern: 'a' }, { pattern: 5 }).pipe(prometheusSink(m, { pipeline: 'p', kind: 'matches' })))
+    const match = collect(
+      of({ pattern: 'a' }, { pattern: 5 }).pipe(prometheusSink(m, { pipeline: 'p', kind: 'matches' })),
+    )
     expect(match.values).toEqual([{ pattern: 'a' }])
     expect(String(match.error)).toMatch(/TypeError: .*got 5 in value #1/)
-    const verdict = collect(of({ verdict: 'maybe' }).pipe(prometheusSink(m, { pipeline: 'p', kind: 'verdicts', formula: 'G a' })))
+    const verdict = collect(
+      of({ verdict: 'maybe' }).pipe(prometheusSink(m, { pipeline: 'p', kind: 'verdicts', formula: 'G a' })),
+    )
     expect(String(verdict.error)).toMatch(/got "maybe" in value #0/)
-    const label = collect(of(1).pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements', label: () => 42 as unknown as string })))
+    const label = collect(
+      of(1).pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements', label: () => 42 as unknown as string })),
+    )
     expect(String(label.error)).toMatch(/TypeError: .*non-empty stage, got 42 for value #0 1/)
     const latency = collect(of(1).pipe(prometheusSink(m, { pipeline: 'p', kind: 'elements', latency: () => NaN })))
     expect(String(latency.error)).toMatch(/RangeError: .*got NaN for value #0/)
@@ -333,20 +410,34 @@ describe('prometheusSink', () => {
 
   it('bad options throw at call time', () => {
     const m = metrics()
-    expect(() => prometheusSink({} as MidstreamMetrics, { pipeline: 'p', kind: 'elements' })).toThrow(/must come from metrics/)
-    expect(() => prometheusSink(m, { pipeline: '', kind: 'elements' })).toThrow(/options.pipeline must be a non-empty string, got ""/)
+    expect(() => prometheusSink({} as MidstreamMetrics, { pipeline: 'p', kind: 'elements' })).toThrow(
+      /must come from metrics/,
+    )
+    expect(() => prometheusSink(m, { pipeline: '', kind: 'elements' })).toThrow(
+      /options.pipeline must be a non-empty string, got ""/,
+    )
     expect(() => prometheusSink(m, { pipeline: 'p', kind: 'gauges' as never })).toThrow(/got "gauges"/)
-    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'verdicts' })).toThrow(/needs options.formula or options.label/)
-    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'lateness', label: () => 'x' })).toThrow(/has no varying label/)
-    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'matches', stage: 's' })).toThrow(/stage is for kind 'elements' only/)
-    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'elements', label: 'x' as never })).toThrow(/label must be a function, got "x"/)
+    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'verdicts' })).toThrow(
+      /needs options.formula or options.label/,
+    )
+    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'lateness', label: () => 'x' })).toThrow(
+      /has no varying label/,
+    )
+    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'matches', stage: 's' })).toThrow(
+      /stage is for kind 'elements' only/,
+    )
+    expect(() => prometheusSink(m, { pipeline: 'p', kind: 'elements', label: 'x' as never })).toThrow(
+      /label must be a function, got "x"/,
+    )
   })
 
   it('unsubscribing unsubscribes the source and stops recording', async () => {
     const m = metrics()
     const subject = new Subject<number>()
     const values: number[] = []
-    const subscription = subject.pipe(prometheusSink(m, { pipeline: 'p', kind: 'lateness' })).subscribe((v) => values.push(v))
+    const subscription = subject
+      .pipe(prometheusSink(m, { pipeline: 'p', kind: 'lateness' }))
+      .subscribe(v => values.push(v))
     subject.next(1)
     subject.next(2)
     expect(subject.observed).toBe(true)
@@ -358,9 +449,13 @@ describe('prometheusSink', () => {
     // take() downstream ends an endless source
     let finalized = false
     const taken = collect(
-      new Observable<number>((s) => {
+      new Observable<number>(s => {
         for (let i = 0; !s.closed; i++) s.next(i)
-      }).pipe(finalize(() => (finalized = true)), prometheusSink(m, { pipeline: 'q', kind: 'elements' }), take(5)),
+      }).pipe(
+        finalize(() => (finalized = true)),
+        prometheusSink(m, { pipeline: 'q', kind: 'elements' }),
+        take(5),
+      ),
     )
     expect(taken).toEqual({ values: [0, 1, 2, 3, 4], end: 'complete' })
     expect(finalized).toBe(true)
@@ -376,11 +471,11 @@ describe('metricsHandler', () => {
   const m = metrics()
   beforeAll(async () => {
     server = createServer(metricsHandler(m))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
   afterAll(async () => {
-    await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())))
+    await new Promise<void>((resolve, reject) => server.close(e => (e ? reject(e) : resolve())))
   })
 
   it('serves GET /metrics with the registry content type and the recorded numbers', async () => {

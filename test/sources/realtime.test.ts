@@ -1,25 +1,45 @@
 import { lastValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { realtimeSource, RealtimeError } from '../../sources/llm/realtimeSource'
+import { type WebSocket, WebSocketServer } from 'ws'
+import { RealtimeError, realtimeSource } from '../../sources/llm/realtimeSource'
 
 interface FakeServer {
   url: string
-  connections: Array<{ socket: WebSocket; at: number; received: unknown[]; headers: Record<string, string | string[] | undefined>; path: string }>
+  connections: Array<{
+    socket: WebSocket
+    at: number
+    received: unknown[]
+    headers: Record<string, string | string[] | undefined>
+    path: string
+  }>
   close(): Promise<void>
 }
 
 /** A local server speaking the Realtime protocol's framing: JSON events both ways. */
-async function fakeRealtime(onConnection: (socket: WebSocket, index: number) => void, refuseFirst = 0): Promise<FakeServer & { attempts: number[] }> {
+async function fakeRealtime(
+  onConnection: (socket: WebSocket, index: number) => void,
+  refuseFirst = 0,
+): Promise<FakeServer & { attempts: number[] }> {
   const attempts: number[] = []
   // the first `refuseFirst` upgrade requests are refused with HTTP 503 (the socket never opens)
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info: unknown, done: (ok: boolean, code?: number) => void) => done(attempts.push(performance.now()) > refuseFirst, 503) })
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    verifyClient: (_info: unknown, done: (ok: boolean, code?: number) => void) =>
+      done(attempts.push(performance.now()) > refuseFirst, 503),
+  })
+  await new Promise<void>(resolve => server.once('listening', () => resolve()))
   const connections: FakeServer['connections'] = []
   server.on('connection', (socket, request) => {
-    const entry = { socket, at: performance.now(), received: [] as unknown[], headers: request.headers, path: request.url ?? '' }
+    const entry = {
+      socket,
+      at: performance.now(),
+      received: [] as unknown[],
+      headers: request.headers,
+      path: request.url ?? '',
+    }
     connections.push(entry)
-    socket.on('message', (data) => entry.received.push(JSON.parse(String(data))))
+    socket.on('message', data => entry.received.push(JSON.parse(String(data))))
     onConnection(socket, connections.length - 1)
   })
   const { port } = server.address() as { port: number }
@@ -28,7 +48,7 @@ async function fakeRealtime(onConnection: (socket: WebSocket, index: number) => 
     attempts,
     connections,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>(resolve => {
         for (const client of server.clients) client.terminate()
         server.close(() => resolve())
       }),
@@ -37,16 +57,16 @@ async function fakeRealtime(onConnection: (socket: WebSocket, index: number) => 
 
 let servers: FakeServer[] = []
 afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()))
+  await Promise.all(servers.map(s => s.close()))
   servers = []
 })
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 describe('realtimeSource', () => {
   it('queues client events sent before the socket opens and delivers them in order; emits server events', async () => {
-    const server = await fakeRealtime((socket) => {
+    const server = await fakeRealtime(socket => {
       socket.send(JSON.stringify({ type: 'session.created', session: { id: 's1' } }))
-      socket.on('message', (data) => {
+      socket.on('message', data => {
         const event = JSON.parse(String(data)) as { type: string; n?: number }
         if (event.type === 'response.create') socket.send(JSON.stringify({ type: 'response.done', n: event.n }))
       })
@@ -55,8 +75,13 @@ describe('realtimeSource', () => {
     const realtime = realtimeSource({ url: server.url, model: 'test-model', apiKey: 'sk-test' })
     const events = lastValueFrom(realtime.events.pipe(take(4), toArray()))
     for (let n = 0; n < 3; n++) realtime.send({ type: 'response.create', n })
-    expect(await events).toEqual([{ type: 'session.created', session: { id: 's1' } }, { type: 'response.done', n: 0 }, { type: 'response.done', n: 1 }, { type: 'response.done', n: 2 }])
-    expect(server.connections[0].received).toEqual([0, 1, 2].map((n) => ({ type: 'response.create', n })))
+    expect(await events).toEqual([
+      { type: 'session.created', session: { id: 's1' } },
+      { type: 'response.done', n: 0 },
+      { type: 'response.done', n: 1 },
+      { type: 'response.done', n: 2 },
+    ])
+    expect(server.connections[0].received).toEqual([0, 1, 2].map(n => ({ type: 'response.create', n })))
     expect(server.connections[0].headers.authorization).toBe('Bearer sk-test')
     expect(server.connections[0].path).toBe('/v1/realtime?model=test-model')
   })
@@ -64,14 +89,18 @@ describe('realtimeSource', () => {
   it('reconnects after an abnormal close, and never after close()', async () => {
     // the first connection opens then drops without a close frame; the second stays
     let opened = 0
-    const server = await fakeRealtime((socket) => {
+    const server = await fakeRealtime(socket => {
       socket.send(JSON.stringify({ type: 'hello', index: opened++ }))
       if (opened === 1) setTimeout(() => socket.terminate(), 5)
     })
     servers.push(server)
-    const realtime = realtimeSource({ url: server.url, model: 'm', reconnect: { retries: 10, initialMs: 20, maxMs: 60 } })
+    const realtime = realtimeSource({
+      url: server.url,
+      model: 'm',
+      reconnect: { retries: 10, initialMs: 20, maxMs: 60 },
+    })
     const hellos = lastValueFrom(realtime.events.pipe(take(2), toArray()))
-    expect((await hellos).map((e) => e.index)).toEqual([0, 1])
+    expect((await hellos).map(e => e.index)).toEqual([0, 1])
     realtime.close()
     const count = server.connections.length
     await sleep(300)
@@ -80,9 +109,13 @@ describe('realtimeSource', () => {
   })
 
   it('the delays between failed attempts double up to the cap', async () => {
-    const server = await fakeRealtime((socket) => socket.send(JSON.stringify({ type: 'hello' })), 5)
+    const server = await fakeRealtime(socket => socket.send(JSON.stringify({ type: 'hello' })), 5)
     servers.push(server)
-    const realtime = realtimeSource({ url: server.url, model: 'm', reconnect: { retries: 10, initialMs: 20, maxMs: 60 } })
+    const realtime = realtimeSource({
+      url: server.url,
+      model: 'm',
+      reconnect: { retries: 10, initialMs: 20, maxMs: 60 },
+    })
     await lastValueFrom(realtime.events.pipe(take(1)))
     realtime.close()
     const gaps = server.attempts.slice(1).map((at, i) => at - server.attempts[i])
@@ -120,10 +153,13 @@ describe('realtimeSource', () => {
   })
 
   it('a malformed server message errors the stream with a RealtimeError naming it', async () => {
-    const server = await fakeRealtime((socket) => socket.send('not json {'))
+    const server = await fakeRealtime(socket => socket.send('not json {'))
     servers.push(server)
     const realtime = realtimeSource({ url: server.url, model: 'm' })
-    await expect(lastValueFrom(realtime.events)).rejects.toMatchObject({ code: 'malformed', message: expect.stringContaining('not json {') })
+    await expect(lastValueFrom(realtime.events)).rejects.toMatchObject({
+      code: 'malformed',
+      message: expect.stringContaining('not json {'),
+    })
   })
 
   it('more queued events than maxQueued fail with queue-full; bad options fail at once', async () => {

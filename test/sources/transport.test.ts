@@ -1,7 +1,16 @@
 import { spawnSync } from 'node:child_process'
 import { firstValueFrom, lastValueFrom, range, Subject, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bytesCodec, connect, createDevCertificate, quicServer, wsServer, type DevCertificate, type TransportServer, type TransportSession } from '../../sources/index'
+import {
+  bytesCodec,
+  connect,
+  createDevCertificate,
+  type DevCertificate,
+  quicServer,
+  type TransportServer,
+  type TransportSession,
+  wsServer,
+} from '../../sources/index'
 
 let certificate: DevCertificate
 beforeAll(async () => {
@@ -16,7 +25,7 @@ describe.each([
   const sessions: TransportSession[] = []
   beforeAll(async () => {
     server = await makeServer({ cert: certificate.cert, key: certificate.key })
-    server.sessions.subscribe((session) => {
+    server.sessions.subscribe(session => {
       sessions.push(session)
       // echo: whatever arrives on `echo` goes back on `echoed`
       const echoed = new Subject<unknown>()
@@ -42,8 +51,21 @@ describe.each([
   it('echoes bytes and structured values exactly', async () => {
     const client = open()
     const sent = Array.from({ length: 200 }, (_, i) => ({ i, s: 'ü€𝄞'.repeat(i % 5), n: i * 0.1 }))
-    const back = firstValueFrom(client.channel('echoed').pipe((s) => s, (s) => s.pipe(toArray())), { defaultValue: [] })
-    const done = lastValueFrom(client.send('echo', (async function* () { yield* sent })()))
+    const back = firstValueFrom(
+      client.channel('echoed').pipe(
+        s => s,
+        s => s.pipe(toArray()),
+      ),
+      { defaultValue: [] },
+    )
+    const done = lastValueFrom(
+      client.send(
+        'echo',
+        (async function* () {
+          yield* sent
+        })(),
+      ),
+    )
     await done
     client.close()
     // the echo is torn down with the session; what came back before then is a prefix of what was sent
@@ -54,12 +76,13 @@ describe.each([
   it('1000 concurrent channels on one session each deliver their message', async () => {
     const count = Number(process.env.CHANNELS ?? 1000)
     const arrived = new Map<string, unknown>()
-    const ready = new Promise<void>((resolve) => {
-      const subscription = server.sessions.subscribe((session) => {
-        for (let k = 0; k < count; k++) session.channel(`c${k}`).subscribe((value) => {
-          arrived.set(`c${k}`, value)
-          if (arrived.size === count) resolve()
-        })
+    const ready = new Promise<void>(resolve => {
+      const subscription = server.sessions.subscribe(session => {
+        for (let k = 0; k < count; k++)
+          session.channel(`c${k}`).subscribe(value => {
+            arrived.set(`c${k}`, value)
+            if (arrived.size === count) resolve()
+          })
         subscription.unsubscribe()
       })
     })
@@ -76,8 +99,8 @@ describe.each([
     let produced = 0
     let consumed = 0
     let maxAhead = 0
-    const got = new Promise<void>((resolve) => {
-      const subscription = server.sessions.subscribe((session) => {
+    const got = new Promise<void>(resolve => {
+      const subscription = server.sessions.subscribe(session => {
         subscription.unsubscribe()
         session.channel<Uint8Array>('bulk', { codec: bytesCodec }).subscribe({
           next: () => {
@@ -90,7 +113,11 @@ describe.each([
         })
       })
     })
-    const client = connect(server.address.url, { certificateHashes: [certificate.hash], ca: certificate.cert, limits: { maxUnackedBytes: window } })
+    const client = connect(server.address.url, {
+      certificateHashes: [certificate.hash],
+      ca: certificate.cert,
+      limits: { maxUnackedBytes: window },
+    })
     async function* source() {
       for (let i = 0; i < 300; i++) {
         produced++
@@ -107,8 +134,8 @@ describe.each([
   })
 
   it('closing the client closes the session on the server', async () => {
-    const arrived = new Promise<TransportSession>((resolve) => {
-      const subscription = server.sessions.subscribe((session) => {
+    const arrived = new Promise<TransportSession>(resolve => {
+      const subscription = server.sessions.subscribe(session => {
         subscription.unsubscribe()
         resolve(session)
       })
@@ -118,7 +145,7 @@ describe.each([
     const session = await arrived
     expect(session.closed).toBe(false)
     client.close()
-    for (let i = 0; i < 100 && !session.closed; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    for (let i = 0; i < 100 && !session.closed; i++) await new Promise(resolve => setTimeout(resolve, 20))
     expect(session.closed).toBe(true)
   })
 })
@@ -130,9 +157,12 @@ describe.each([
   it('under contention, a high-priority channel started later finishes before the low one', async () => {
     const server = await makeServer({ cert: certificate.cert, key: certificate.key })
     const order: string[] = []
-    const done = new Promise<void>((resolve) => {
-      server.sessions.subscribe((session) => {
-        for (const name of ['low', 'high']) session.channel(name, { codec: bytesCodec }).subscribe({ complete: () => order.push(name) === 2 && resolve() })
+    const done = new Promise<void>(resolve => {
+      server.sessions.subscribe(session => {
+        for (const name of ['low', 'high'])
+          session
+            .channel(name, { codec: bytesCodec })
+            .subscribe({ complete: () => order.push(name) === 2 && resolve() })
       })
     })
     const client = connect(server.address.url, { certificateHashes: [certificate.hash], ca: certificate.cert })
@@ -142,7 +172,7 @@ describe.each([
       for (let i = 0; i < n; i++) yield chunk
     }
     const low = lastValueFrom(client.send('low', chunks(400), { codec: bytesCodec, priority: 0 }))
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await new Promise(resolve => setTimeout(resolve, 5))
     const high = lastValueFrom(client.send('high', chunks(20), { codec: bytesCodec, priority: 10 }))
     await Promise.all([low, high, done])
     expect(order).toEqual(['high', 'low'])
@@ -153,8 +183,13 @@ describe.each([
 
 describe('import', () => {
   it('loading the WebTransport package prints nothing and reports the transport through webTransportSupport()', () => {
-    const script = "import('./sources/index.ts').then(async (m) => { const s = await m.webTransportSupport(); process.stdout.write(JSON.stringify(s)) })"
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', cwd: process.cwd(), timeout: 30_000 })
+    const script =
+      "import('./sources/index.ts').then(async (m) => { const s = await m.webTransportSupport(); process.stdout.write(JSON.stringify(s)) })"
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      cwd: process.cwd(),
+      timeout: 30_000,
+    })
     expect(result.stderr).toBe('')
     const support = JSON.parse(result.stdout) as { available: boolean; http3: boolean; implementation: string }
     expect(support).toMatchObject({ available: true, http3: false, implementation: '@fails-components/webtransport' })
@@ -162,11 +197,17 @@ describe('import', () => {
 })
 
 describe('fallback', () => {
-  it("connect(https URL, { fallback }) uses the WebSocket server when WebTransport cannot connect", async () => {
+  it('connect(https URL, { fallback }) uses the WebSocket server when WebTransport cannot connect', async () => {
     const server = await wsServer({ cert: certificate.cert, key: certificate.key })
-    const got = new Promise<unknown[]>((resolve) => server.sessions.subscribe((s) => s.channel('x').pipe(toArray()).subscribe(resolve)))
+    const got = new Promise<unknown[]>(resolve =>
+      server.sessions.subscribe(s => s.channel('x').pipe(toArray()).subscribe(resolve)),
+    )
     // nothing listens for WebTransport on the ws server's port + 0: the HTTP/2 CONNECT gets no WebTransport answer
-    const client = connect(`https://127.0.0.1:${server.address.port}/midstream`, { fallback: server.address.url, certificateHashes: [certificate.hash], ca: certificate.cert })
+    const client = connect(`https://127.0.0.1:${server.address.port}/midstream`, {
+      fallback: server.address.url,
+      certificateHashes: [certificate.hash],
+      ca: certificate.cert,
+    })
     await lastValueFrom(client.send('x', range(0, 10)))
     expect(client.protocol).toBe('websocket')
     expect(await got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -177,10 +218,17 @@ describe('fallback', () => {
 
 describe('no open handles', () => {
   it('a process that uses both transports and closes them ends by itself', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/sources/fixtures/exitsByItself.ts'], { encoding: 'utf8', cwd: process.cwd(), timeout: 30_000 })
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/sources/fixtures/exitsByItself.ts'], {
+      encoding: 'utf8',
+      cwd: process.cwd(),
+      timeout: 30_000,
+    })
     expect(result.signal).toBeNull() // not killed by the timeout
     expect(result.status).toBe(0)
-    const results = JSON.parse(result.stdout) as Record<string, { firstThree: number[]; received: number; closedSessions: number }>
+    const results = JSON.parse(result.stdout) as Record<
+      string,
+      { firstThree: number[]; received: number; closedSessions: number }
+    >
     for (const name of ['ws', 'wt']) {
       expect(results[name].firstThree).toEqual([0, 1, 2])
       expect(results[name].received).toBe(100)

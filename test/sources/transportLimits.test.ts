@@ -1,21 +1,32 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
 import { from, of, range, Subject } from 'rxjs'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  connect,
-  createDevCertificate,
-  quicServer,
-  TransportError,
-  wsServer,
   type ClientSession,
   type ConnectOptions,
+  connect,
+  createDevCertificate,
   type DevCertificate,
+  quicServer,
+  TransportError,
   type TransportServer,
   type TransportServerOptions,
   type TransportSession,
+  wsServer,
 } from '../../sources/index'
-import { encodeFrame, FrameKind, type Frame } from '../../src/transport/framing'
-import { dataFrame, errorText, openFrame, RawWs, RawWt, rawHeader, record, waitFor, within, type Outcome } from '../support/transport'
+import { encodeFrame, type Frame, FrameKind } from '../../src/transport/framing'
+import {
+  dataFrame,
+  errorText,
+  type Outcome,
+  openFrame,
+  RawWs,
+  RawWt,
+  rawHeader,
+  record,
+  waitFor,
+  within,
+} from '../support/transport'
 
 let dev: DevCertificate
 beforeAll(async () => {
@@ -39,7 +50,8 @@ const kinds: Kind[] = [
   {
     name: 'webtransport',
     start: quicServer,
-    connect: (server, options = {}) => connect(server.address.url, { transport: 'webtransport', certificateHashes: [dev.hash], ...options }),
+    connect: (server, options = {}) =>
+      connect(server.address.url, { transport: 'webtransport', certificateHashes: [dev.hash], ...options }),
     fuzzRuns: 10,
   },
 ]
@@ -76,7 +88,7 @@ type Recorded = ReturnType<typeof record<unknown>>
 function host(server: TransportServer, names: string[]) {
   const sessions: TransportSession[] = []
   const channels = new Map<string, Map<string, Recorded>>()
-  const subscription = server.sessions.subscribe((session) => {
+  const subscription = server.sessions.subscribe(session => {
     sessions.push(session)
     const mine = new Map<string, Recorded>()
     for (const name of names) mine.set(name, record(session.channel(name)))
@@ -98,7 +110,8 @@ function transportError(outcome: Outcome | null): TransportError {
 
 const delta = (after: Record<string, number>, before: Record<string, number>): Record<string, number> => {
   const out: Record<string, number> = {}
-  for (const [code, count] of Object.entries(after)) if (count !== (before[code] ?? 0)) out[code] = count - (before[code] ?? 0)
+  for (const [code, count] of Object.entries(after))
+    if (count !== (before[code] ?? 0)) out[code] = count - (before[code] ?? 0)
   return out
 }
 
@@ -124,15 +137,50 @@ const isJson = (bytes: Uint8Array): boolean => {
   }
 }
 
-const laneArb = fc.integer({ min: 0, max: 0x7ffffffe }).map((n) => n * 2 + 1) // odd: a client's lane
+const laneArb = fc.integer({ min: 0, max: 0x7ffffffe }).map(n => n * 2 + 1) // odd: a client's lane
 const scenarioArb: fc.Arbitrary<Scenario> = fc.oneof(
-  fc.record({ type: fc.constant('random' as const), bytes: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 48 })).map(([size, rest]) => new Uint8Array([0, 0, 0, size, ...rest]))) }),
-  fc.record({ type: fc.constant('truncated' as const), lane: laneArb, text: fc.string({ maxLength: 40 }), cut: fc.nat() }),
-  fc.record({ type: fc.constant('huge' as const), lane: laneArb, size: fc.oneof(fc.constant(0xffffffff), fc.integer({ min: (1 << 20) + 1, max: 0xffffffff })) }),
-  fc.record({ type: fc.constant('badKind' as const), lane: laneArb, kind: fc.integer({ min: 7, max: 255 }), payload: fc.uint8Array({ maxLength: 32 }) }),
-  fc.record({ type: fc.constant('notJson' as const), lane: laneArb, payload: fc.uint8Array({ maxLength: 32 }).filter((bytes) => !isJson(bytes)) }),
-  fc.record({ type: fc.constant('protocol' as const), lane: laneArb, variant: fc.constantFrom('ack' as const, 'gap' as const, 'end' as const), seq: fc.integer({ min: 1, max: 1000 }) }),
-  fc.record({ type: fc.constant('unknown' as const), lane: laneArb, name: fc.string({ minLength: 1, maxLength: 30 }).filter((name) => name !== 'good' && name !== 'bad') }),
+  fc.record({
+    type: fc.constant('random' as const),
+    bytes: fc.oneof(
+      fc.uint8Array({ minLength: 1, maxLength: 64 }),
+      fc
+        .tuple(fc.integer({ min: 0, max: 40 }), fc.uint8Array({ maxLength: 48 }))
+        .map(([size, rest]) => new Uint8Array([0, 0, 0, size, ...rest])),
+    ),
+  }),
+  fc.record({
+    type: fc.constant('truncated' as const),
+    lane: laneArb,
+    text: fc.string({ maxLength: 40 }),
+    cut: fc.nat(),
+  }),
+  fc.record({
+    type: fc.constant('huge' as const),
+    lane: laneArb,
+    size: fc.oneof(fc.constant(0xffffffff), fc.integer({ min: (1 << 20) + 1, max: 0xffffffff })),
+  }),
+  fc.record({
+    type: fc.constant('badKind' as const),
+    lane: laneArb,
+    kind: fc.integer({ min: 7, max: 255 }),
+    payload: fc.uint8Array({ maxLength: 32 }),
+  }),
+  fc.record({
+    type: fc.constant('notJson' as const),
+    lane: laneArb,
+    payload: fc.uint8Array({ maxLength: 32 }).filter(bytes => !isJson(bytes)),
+  }),
+  fc.record({
+    type: fc.constant('protocol' as const),
+    lane: laneArb,
+    variant: fc.constantFrom('ack' as const, 'gap' as const, 'end' as const),
+    seq: fc.integer({ min: 1, max: 1000 }),
+  }),
+  fc.record({
+    type: fc.constant('unknown' as const),
+    lane: laneArb,
+    name: fc.string({ minLength: 1, maxLength: 30 }).filter(name => name !== 'good' && name !== 'bad'),
+  }),
 )
 
 /** What the hostile lane writes (each element one WebSocket message; one stream's bytes for WebTransport) and the code it must be refused with. */
@@ -148,14 +196,22 @@ function hostile(scenario: Scenario): { chunks: Uint8Array[]; code: string | nul
       return { chunks: [openFrame(scenario.lane, 'bad'), whole.slice(0, cut)], code: 'truncated', lane: scenario.lane }
     }
     case 'huge':
-      return { chunks: [openFrame(scenario.lane, 'bad'), rawHeader(scenario.size, FrameKind.Data, scenario.lane)], code: 'too-large', lane: scenario.lane }
+      return {
+        chunks: [openFrame(scenario.lane, 'bad'), rawHeader(scenario.size, FrameKind.Data, scenario.lane)],
+        code: 'too-large',
+        lane: scenario.lane,
+      }
     case 'badKind': {
       const frame = dataFrame(scenario.lane, 0, scenario.payload)
       frame[4] = scenario.kind
       return { chunks: [openFrame(scenario.lane, 'bad'), frame], code: 'malformed', lane: scenario.lane }
     }
     case 'notJson':
-      return { chunks: [openFrame(scenario.lane, 'bad'), dataFrame(scenario.lane, 0, scenario.payload)], code: 'malformed', lane: scenario.lane }
+      return {
+        chunks: [openFrame(scenario.lane, 'bad'), dataFrame(scenario.lane, 0, scenario.payload)],
+        code: 'malformed',
+        lane: scenario.lane,
+      }
     case 'protocol': {
       const { lane, seq } = scenario
       const second =
@@ -172,12 +228,13 @@ function hostile(scenario: Scenario): { chunks: Uint8Array[]; code: string | nul
 }
 
 /** A framing error (as opposed to well-formed frames the session refuses). */
-const isFramingFailure = (scenario: Scenario): boolean => scenario.type === 'truncated' || scenario.type === 'huge' || scenario.type === 'badKind'
+const isFramingFailure = (scenario: Scenario): boolean =>
+  scenario.type === 'truncated' || scenario.type === 'huge' || scenario.type === 'badKind'
 
-const errorFrames = (frames: Frame[]): string[] => frames.filter((frame) => frame.kind === FrameKind.Error).map(errorText)
+const errorFrames = (frames: Frame[]): string[] => frames.filter(frame => frame.kind === FrameKind.Error).map(errorText)
 const codeOf = (text: string): string => text.slice(0, text.indexOf(' '))
 
-describe.each(kinds)('$name: hostile frames', (kind) => {
+describe.each(kinds)('$name: hostile frames', kind => {
   let server: TransportServer
   let hosted: ReturnType<typeof host>
   const sentinel = 0xffffffff
@@ -186,9 +243,15 @@ describe.each(kinds)('$name: hostile frames', (kind) => {
     server = await kind.start({ cert: dev.cert, key: dev.key })
     const sessions: TransportSession[] = []
     const channels = new Map<string, Map<string, Recorded>>()
-    server.sessions.subscribe((session) => {
+    server.sessions.subscribe(session => {
       sessions.push(session)
-      channels.set(session.id, new Map([['good', record(session.channel('good'))], ['bad', record(session.channel('bad'))]]))
+      channels.set(
+        session.id,
+        new Map([
+          ['good', record(session.channel('good'))],
+          ['bad', record(session.channel('bad'))],
+        ]),
+      )
     })
     hosted = { sessions, channel: (id, name) => channels.get(id)?.get(name) }
   })
@@ -213,11 +276,14 @@ describe.each(kinds)('$name: hostile frames', (kind) => {
           for (const chunk of chunks) ws.send(chunk)
           // a lane the server must answer, after the hostile bytes: messages are handled in order
           ws.send(openFrame(sentinel, 'sentinel-nobody-listens'))
-          await waitFor(() => ws.on(sentinel).some((frame) => frame.kind === FrameKind.Close), 'the sentinel lane to be refused')
+          await waitFor(
+            () => ws.on(sentinel).some(frame => frame.kind === FrameKind.Close),
+            'the sentinel lane to be refused',
+          )
           const id = lane
           seen = {
             frames: () => (id === null ? ws.frames : ws.on(id)),
-            ended: () => id === null || ws.on(id).some((frame) => frame.kind === FrameKind.Close),
+            ended: () => id === null || ws.on(id).some(frame => frame.kind === FrameKind.Close),
           }
         } else {
           const wt = await RawWt.open(server.address.url, dev.hash)
@@ -245,7 +311,8 @@ describe.each(kinds)('$name: hostile frames', (kind) => {
         for (const text of errorFrames(seen.frames())) expect(LANE_CODES).toContain(codeOf(text))
         if (code === null) {
           for (const c of Object.keys(refused)) expect(LANE_CODES).toContain(c)
-          if (kind.name === 'webtransport') expect(Object.values(refused).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1)
+          if (kind.name === 'webtransport')
+            expect(Object.values(refused).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1)
         } else {
           expect(refused).toEqual({ [code]: 1 })
           const texts = errorFrames(seen.frames())
@@ -287,7 +354,7 @@ describe('websocket: a lane failed by bad framing is told why', () => {
     cleanups.push(() => ws.close())
     ws.send(openFrame(1, 'bad'))
     ws.send(rawHeader(0xffffffff, FrameKind.Data, 1))
-    await waitFor(() => ws.on(1).some((frame) => frame.kind === FrameKind.Close), 'the lane to be closed')
+    await waitFor(() => ws.on(1).some(frame => frame.kind === FrameKind.Close), 'the lane to be closed')
     expect(server.stats.refused['too-large']).toBe(1)
     expect(errorFrames(ws.on(1)).map(codeOf)).toEqual(['too-large'])
   })
@@ -297,7 +364,7 @@ describe('websocket: a lane failed by bad framing is told why', () => {
 // refused for a well-formed reason ('protocol' here) that then carries bad framing is counted a
 // second time ('too-large'), and its receiver's onError runs twice (session.ts, acceptLane: onEnd
 // does not know the lane was already refused).
-describe.each(kinds)('$name: a refused lane', (kind) => {
+describe.each(kinds)('$name: a refused lane', kind => {
   it('is counted once, even when bad framing follows the refusal', async () => {
     const server = await serve(kind)
     const hosted = host(server, ['bad'])
@@ -309,7 +376,10 @@ describe.each(kinds)('$name: a refused lane', (kind) => {
       ws.send(ack)
       ws.send(rawHeader(0xffffffff, FrameKind.Data, 1))
       ws.send(openFrame(0xffffffff, 'sentinel-nobody-listens'))
-      await waitFor(() => ws.on(0xffffffff).some((frame) => frame.kind === FrameKind.Close), 'the sentinel lane to be refused')
+      await waitFor(
+        () => ws.on(0xffffffff).some(frame => frame.kind === FrameKind.Close),
+        'the sentinel lane to be refused',
+      )
       expect(errorFrames(ws.on(1)).map(codeOf)).toEqual(['protocol'])
       expect(server.stats.refused).toEqual({ protocol: 1, 'unknown-channel': 1 })
     } else {
@@ -321,7 +391,10 @@ describe.each(kinds)('$name: a refused lane', (kind) => {
       await stream.write(rawHeader(0xffffffff, FrameKind.Data, 1)).catch(() => undefined)
       await stream.end()
       await waitFor(() => stream.readEnded, 'the server to end the lane')
-      await waitFor(() => hosted.sessions.length === 1 && hosted.channel(hosted.sessions[0]!.id, 'bad')?.outcome != null, 'the bad channel to fail')
+      await waitFor(
+        () => hosted.sessions.length === 1 && hosted.channel(hosted.sessions[0]!.id, 'bad')?.outcome != null,
+        'the bad channel to fail',
+      )
       expect(errorFrames(stream.frames).map(codeOf)).toEqual(['protocol'])
       // let the rest of the stream be read
       const wtBefore = Date.now()
@@ -340,10 +413,10 @@ describe('websocket: a channel re-subscribed after its lane was refused', () => 
     const server = await serve(kinds[0]!)
     const got: unknown[] = []
     let errors = 0
-    const subscription = server.sessions.subscribe((session) => {
+    const subscription = server.sessions.subscribe(session => {
       const listen = (): void => {
         session.channel('bad').subscribe({
-          next: (value) => void got.push(value),
+          next: value => void got.push(value),
           error: () => {
             if (++errors === 1) listen()
           },
@@ -359,7 +432,11 @@ describe('websocket: a channel re-subscribed after its lane was refused', () => 
     ws.send(rawHeader(0xffffffff, FrameKind.Data, 1))
     ws.send(openFrame(3, 'bad'))
     ws.send(dataFrame(3, 0, new TextEncoder().encode('"ok"')))
-    await waitFor(() => got.length > 0 || ws.on(3).some((frame) => frame.kind === FrameKind.Error), 'lane 3 to be delivered or refused', 3000)
+    await waitFor(
+      () => got.length > 0 || ws.on(3).some(frame => frame.kind === FrameKind.Error),
+      'lane 3 to be delivered or refused',
+      3000,
+    )
     expect(errorFrames(ws.on(3))).toEqual([])
     expect(got).toEqual(['ok'])
   })
@@ -367,7 +444,7 @@ describe('websocket: a channel re-subscribed after its lane was refused', () => 
 
 // ---- 2-7. limits, per transport -------------------------------------------------------------------
 
-describe.each(kinds)('$name: limits', (kind) => {
+describe.each(kinds)('$name: limits', kind => {
   it('a value above maxFrameBytes fails at the sender with a RangeError naming the limit', async () => {
     const server = await serve(kind, { limits: { maxFrameBytes: 4096 } })
     const hosted = host(server, ['big', 'other'])
@@ -537,7 +614,10 @@ describe.each(kinds)('$name: limits', (kind) => {
     const subjects = names.map(() => new Subject<number>())
     const sends = names.slice(0, 3).map((name, i) => record(session.send(name, subjects[i]!)))
     subjects.slice(0, 3).forEach((subject, i) => subject.next(i * 10))
-    await waitFor(() => names.slice(0, 3).every((name) => (hosted.channel(session.id, name)?.values.length ?? 0) === 1), 'the first 3 channels to be open')
+    await waitFor(
+      () => names.slice(0, 3).every(name => (hosted.channel(session.id, name)?.values.length ?? 0) === 1),
+      'the first 3 channels to be open',
+    )
     const fourth = record(session.send('c4', subjects[3]!))
     subjects[3]!.next(99)
     const error = transportError(await within(fourth.ended, 5000, 'the 4th send to be refused'))

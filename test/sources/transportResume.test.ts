@@ -1,6 +1,14 @@
 import { firstValueFrom, lastValueFrom, range, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect, createDevCertificate, quicServer, wsServer, type DevCertificate, type TransportServer, type TransportSession } from '../../sources/index'
+import {
+  connect,
+  createDevCertificate,
+  type DevCertificate,
+  quicServer,
+  type TransportServer,
+  type TransportSession,
+  wsServer,
+} from '../../sources/index'
 import { rng } from '../support/rng'
 import { tcpProxy } from '../support/tcpProxy'
 
@@ -26,14 +34,18 @@ describe.each([
     const upstream: number[] = []
     let serverSession: TransportSession | null = null
     const upDone = new Promise<void>((resolve, reject) => {
-      server.sessions.subscribe((session) => {
+      server.sessions.subscribe(session => {
         serverSession = session
-        session.channel<number>('up').subscribe({ next: (v) => upstream.push(v), error: reject, complete: resolve })
+        session.channel<number>('up').subscribe({ next: v => upstream.push(v), error: reject, complete: resolve })
         session.send('down', range(0, TOTAL)).subscribe({ error: reject })
       })
     })
     const url = `${scheme}://127.0.0.1:${proxy.port}/midstream`
-    const client = connect(url, { certificateHashes: [certificate.hash], ca: certificate.cert, reconnect: { retries: 100, backoff: { initialMs: 2, maxMs: 20 } } })
+    const client = connect(url, {
+      certificateHashes: [certificate.hash],
+      ca: certificate.cert,
+      reconnect: { retries: 100, backoff: { initialMs: 2, maxMs: 20 } },
+    })
     const downstream = lastValueFrom(client.channel<number>('down').pipe(toArray()))
     const sent = lastValueFrom(client.send('up', range(0, TOTAL)))
 
@@ -44,7 +56,7 @@ describe.each([
     let finished = false
     void Promise.all([upDone, downstream]).finally(() => (finished = true))
     while (!finished && cuts < 25) {
-      await new Promise((resolve) => setTimeout(resolve, 5 + random() * 60))
+      await new Promise(resolve => setTimeout(resolve, 5 + random() * 60))
       if (!finished && proxy.cut() > 0) cuts++
     }
     const [received] = await Promise.all([downstream, upDone, sent])
@@ -68,14 +80,18 @@ describe('resume refused', () => {
   it('a session that does not come back within resumeWindowMs ends with a TransportError on the server', async () => {
     const server = await wsServer({ cert: certificate.cert, key: certificate.key, limits: { resumeWindowMs: 50 } })
     const proxy = await tcpProxy(server.address.port)
-    const ended = new Promise<unknown>((resolve) => server.sessions.subscribe((s) => s.channel('x').subscribe({ error: resolve, complete: () => resolve('complete') })))
+    const ended = new Promise<unknown>(resolve =>
+      server.sessions.subscribe(s => s.channel('x').subscribe({ error: resolve, complete: () => resolve('complete') })),
+    )
     const client = connect(`wss://127.0.0.1:${proxy.port}/midstream`, { ca: certificate.cert })
     await client.ready
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise(resolve => setTimeout(resolve, 20))
     proxy.cut()
     const error = await ended
     expect(error).toMatchObject({ name: 'TransportError', code: 'closed' })
-    await expect(firstValueFrom(client.channel('y'), { defaultValue: 'none' })).rejects.toMatchObject({ code: 'closed' })
+    await expect(firstValueFrom(client.channel('y'), { defaultValue: 'none' })).rejects.toMatchObject({
+      code: 'closed',
+    })
     client.close()
     await proxy.close()
     await server.close()

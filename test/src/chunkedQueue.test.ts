@@ -3,9 +3,16 @@ import { expect } from 'vitest'
 import { ChunkedQueue } from '../../src/structures/chunkedQueue'
 
 // Runs of pushes and shifts long enough to cross chunk boundaries (1024) many times.
-const ops = fc.array(fc.oneof(fc.record({ push: fc.integer({ min: 1, max: 3000 }) }), fc.record({ shift: fc.integer({ min: 1, max: 3000 }) }), fc.constant('clear' as const)), { maxLength: 30 })
+const ops = fc.array(
+  fc.oneof(
+    fc.record({ push: fc.integer({ min: 1, max: 3000 }) }),
+    fc.record({ shift: fc.integer({ min: 1, max: 3000 }) }),
+    fc.constant('clear' as const),
+  ),
+  { maxLength: 30 },
+)
 
-test.prop([ops])('behaves as an array used as a FIFO queue', (program) => {
+test.prop([ops])('behaves as an array used as a FIFO queue', program => {
   const q = new ChunkedQueue<number>()
   const model: number[] = []
   let next = 0

@@ -1,13 +1,27 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { editDistance } from '../../src/compare/editDistance'
-import { binaryAlphabet, blockLength, lcgString, sameValueZero, smallAlphabet, stringOf, wideAlphabet } from '../support/strings'
+import {
+  binaryAlphabet,
+  blockLength,
+  lcgString,
+  sameValueZero,
+  smallAlphabet,
+  stringOf,
+  wideAlphabet,
+} from '../support/strings'
 
 /** The textbook Wagner-Fischer table, written plainly: the oracle. Calls `equals(a[i], b[j])`. */
-function referenceLevenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean = sameValueZero): number {
+function referenceLevenshtein<T>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  equals: (x: T, y: T) => boolean = sameValueZero,
+): number {
   const n = a.length
   const m = b.length
-  const D: number[][] = Array.from({ length: n + 1 }, (_, i) => Array.from({ length: m + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const D: number[][] = Array.from({ length: n + 1 }, (_, i) =>
+    Array.from({ length: m + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   for (let i = 1; i <= n; i++) {
     for (let j = 1; j <= m; j++) {
       D[i][j] = Math.min(D[i - 1][j] + 1, D[i][j - 1] + 1, D[i - 1][j - 1] + (equals(a[i - 1], b[j - 1]) ? 0 : 1))
@@ -44,24 +58,38 @@ describe('editDistance', () => {
     expect(editDistance('a'.repeat(70), 'a'.repeat(33))).toBe(37)
   })
 
-  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])('equals the reference DP on strings over 4 letters', (a, b) => {
-    expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
-  })
+  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])(
+    'equals the reference DP on strings over 4 letters',
+    (a, b) => {
+      expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
+    },
+  )
 
-  test.prop([stringOf(binaryAlphabet), stringOf(binaryAlphabet)])('equals the reference DP on binary strings', (a, b) => {
-    expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
-  })
+  test.prop([stringOf(binaryAlphabet), stringOf(binaryAlphabet)])(
+    'equals the reference DP on binary strings',
+    (a, b) => {
+      expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
+    },
+  )
 
-  test.prop([stringOf(wideAlphabet), stringOf(wideAlphabet)])('equals the reference DP on strings of any UTF-16 code units', (a, b) => {
-    expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
-  })
+  test.prop([stringOf(wideAlphabet), stringOf(wideAlphabet)])(
+    'equals the reference DP on strings of any UTF-16 code units',
+    (a, b) => {
+      expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
+    },
+  )
 
   test.prop([nearPair(smallAlphabet)])('equals the reference DP on near-identical strings', ([a, b]) => {
     expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
   })
 
   it('equals the reference DP on long strings (many carry words, long text)', () => {
-    for (const [n, m] of [[1000, 1500], [2000, 40], [700, 700], [1, 3000]]) {
+    for (const [n, m] of [
+      [1000, 1500],
+      [2000, 40],
+      [700, 700],
+      [1, 3000],
+    ]) {
       const a = lcgString(n, n)
       const b = lcgString(m, m + 7)
       expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
@@ -70,21 +98,31 @@ describe('editDistance', () => {
   })
 
   const pool = [{ id: 0 }, { id: 1 }, { id: 2 }, { id: 3 }]
-  const objects = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 3 }).map((i) => pool[i]), { minLength: n, maxLength: n }))
+  const objects = blockLength.chain(n =>
+    fc.array(
+      fc.integer({ min: 0, max: 3 }).map(i => pool[i]),
+      { minLength: n, maxLength: n },
+    ),
+  )
   test.prop([objects, objects])('equals the reference DP on arrays of objects (by identity)', (a, b) => {
     expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
     // structurally equal copies are different objects
-    const copies = a.map((o) => ({ ...o }))
+    const copies = a.map(o => ({ ...o }))
     expect(editDistance(a, copies)).toBe(a.length)
   })
 
-  const numbers = blockLength.chain((n) => fc.array(fc.constantFrom(0, -0, 1, 2, NaN, Infinity, 1.5), { minLength: n, maxLength: n }))
-  test.prop([numbers, numbers])('equals the reference DP on arrays of numbers (SameValueZero: NaN = NaN, 0 = -0)', (a, b) => {
-    expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
-    expect(editDistance(Float64Array.from(a), Float64Array.from(b))).toBe(referenceLevenshtein(a, b))
-  })
+  const numbers = blockLength.chain(n =>
+    fc.array(fc.constantFrom(0, -0, 1, 2, NaN, Infinity, 1.5), { minLength: n, maxLength: n }),
+  )
+  test.prop([numbers, numbers])(
+    'equals the reference DP on arrays of numbers (SameValueZero: NaN = NaN, 0 = -0)',
+    (a, b) => {
+      expect(editDistance(a, b)).toBe(referenceLevenshtein(a, b))
+      expect(editDistance(Float64Array.from(a), Float64Array.from(b))).toBe(referenceLevenshtein(a, b))
+    },
+  )
 
-  const ints = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
+  const ints = blockLength.chain(n => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
   test.prop([ints, ints])('with a custom, non-transitive equals equals the reference DP with that equals', (a, b) => {
     const near = (x: number, y: number) => Math.abs(x - y) <= 1
     expect(editDistance(a, b, { equals: near })).toBe(referenceLevenshtein(a, b, near))
@@ -96,9 +134,12 @@ describe('editDistance', () => {
     expect(editDistance(b, a, { equals: atMost })).toBe(referenceLevenshtein(b, a, atMost))
   })
 
-  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])('a custom equals that is plain equality gives the bit-parallel answer', (a, b) => {
-    expect(editDistance(a, b, { equals: (x, y) => x === y })).toBe(editDistance(a, b))
-  })
+  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])(
+    'a custom equals that is plain equality gives the bit-parallel answer',
+    (a, b) => {
+      expect(editDistance(a, b, { equals: (x, y) => x === y })).toBe(editDistance(a, b))
+    },
+  )
 
   const word = stringOf(smallAlphabet)
   test.prop([word, word, word])('is a metric: identity, symmetry, triangle inequality, bounds', (a, b, c) => {
@@ -141,7 +182,9 @@ describe('editDistance', () => {
 
   it('is unaffected by calls made from inside an array-like getter or an equals callback', () => {
     const inner = () => editDistance('a'.repeat(40) + 'b', 'c' + 'a'.repeat(40))
-    const a = new Proxy(['x', 'y', 'z', 'w'], { get: (target, key, receiver) => (inner(), Reflect.get(target, key, receiver)) })
+    const a = new Proxy(['x', 'y', 'z', 'w'], {
+      get: (target, key, receiver) => (inner(), Reflect.get(target, key, receiver)),
+    })
     expect(editDistance(a, ['y', 'z'])).toBe(2)
     expect(editDistance([1, 2, 3], [1, 3, 3], { equals: (x, y) => (inner(), x === y) })).toBe(1)
   })

@@ -1,11 +1,22 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { dtw } from '../../src/compare/dtw'
-import { findMatches, searchMatches, type Match } from '../../src/compare/findMatches'
+import { findMatches, type Match, searchMatches } from '../../src/compare/findMatches'
 import { zNormalize } from '../../src/compare/pointwise'
 
 /** Brute force: DTW of every window, sorted by (distance, start), taken greedily outside the exclusion zone. */
-function bruteForce(series: number[], query: number[], o: { k?: number; threshold?: number; band?: number; normalize?: boolean; exclusionZone?: number; cost?: 'squared' | 'absolute' }): Match[] {
+function bruteForce(
+  series: number[],
+  query: number[],
+  o: {
+    k?: number
+    threshold?: number
+    band?: number
+    normalize?: boolean
+    exclusionZone?: number
+    cost?: 'squared' | 'absolute'
+  },
+): Match[] {
   const m = query.length
   const q = o.normalize ? Array.from(zNormalize(query)) : query
   const zone = o.exclusionZone ?? Math.floor(m / 2)
@@ -21,7 +32,7 @@ function bruteForce(series: number[], query: number[], o: { k?: number; threshol
   const taken: Match[] = []
   for (const cand of all) {
     if (taken.length >= k || cand.distance > threshold) break
-    if (taken.some((t) => Math.abs(t.start - cand.start) <= zone)) continue
+    if (taken.some(t => Math.abs(t.start - cand.start) <= zone)) continue
     taken.push(cand)
   }
   return taken
@@ -29,7 +40,7 @@ function bruteForce(series: number[], query: number[], o: { k?: number; threshol
 
 const walk = (steps: number[]) => {
   let x = 0
-  return steps.map((d) => (x += d))
+  return steps.map(d => (x += d))
 }
 const series = fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 70 }).map(walk)
 const query = fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 10 }).map(walk)
@@ -38,7 +49,7 @@ const options = fc.record(
     k: fc.integer({ min: 1, max: 4 }),
     // off the integers: distances of small integer series tie exactly with integer thresholds, where
     // rounding (rolling window moments in the bounds) may fall either way
-    threshold: fc.integer({ min: 0, max: 60 }).map((t) => t + 0.37),
+    threshold: fc.integer({ min: 0, max: 60 }).map(t => t + 0.37),
     band: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom(0.1, 0.5)),
     normalize: fc.boolean(),
     exclusionZone: fc.integer({ min: 0, max: 6 }),
@@ -48,14 +59,19 @@ const options = fc.record(
 )
 
 const sameMatches = (got: Match[], expected: Match[]) => {
-  expect(got.map((x) => [x.start, x.end])).toEqual(expected.map((x) => [x.start, x.end]))
-  got.forEach((x, i) => expect(Math.abs(x.distance - expected[i].distance)).toBeLessThanOrEqual(1e-7 * Math.max(1, expected[i].distance)))
+  expect(got.map(x => [x.start, x.end])).toEqual(expected.map(x => [x.start, x.end]))
+  got.forEach((x, i) =>
+    expect(Math.abs(x.distance - expected[i].distance)).toBeLessThanOrEqual(1e-7 * Math.max(1, expected[i].distance)),
+  )
 }
 
 describe('findMatches', () => {
-  test.prop([series, query, options], { numRuns: 300 })('equals brute force (DTW of every window, greedy by distance then start)', (s, q, o) => {
-    sameMatches(findMatches(s, q, o), bruteForce(s, q, o))
-  })
+  test.prop([series, query, options], { numRuns: 300 })(
+    'equals brute force (DTW of every window, greedy by distance then start)',
+    (s, q, o) => {
+      sameMatches(findMatches(s, q, o), bruteForce(s, q, o))
+    },
+  )
 
   it('finds planted copies of a shape in a random walk and prunes nearly every window', () => {
     let seed = 7
@@ -67,7 +83,7 @@ describe('findMatches', () => {
     const planted = [3000, 9000, 15500]
     for (const at of planted) for (let i = 0; i < 64; i++) s[at + i] = s[at] + shape[i] * 3 + 5 // scaled and shifted copies
     const { matches, stats } = searchMatches(s, shape, { k: 3, band: 0.1, normalize: true })
-    expect(matches.map((m) => m.start).sort((a, b) => a - b)).toEqual(planted)
+    expect(matches.map(m => m.start).sort((a, b) => a - b)).toEqual(planted)
     expect(stats.dtwComputed / stats.windows).toBeLessThan(0.01)
   })
 

@@ -2,7 +2,15 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { editDistance } from '../../src/compare/editDistance'
 import { lcsDistance, lcsLength } from '../../src/compare/lcs'
-import { binaryAlphabet, blockLength, lcgString, sameValueZero, smallAlphabet, stringOf, wideAlphabet } from '../support/strings'
+import {
+  binaryAlphabet,
+  blockLength,
+  lcgString,
+  sameValueZero,
+  smallAlphabet,
+  stringOf,
+  wideAlphabet,
+} from '../support/strings'
 
 /** The textbook LCS table, written plainly: the oracle. Calls `equals(a[i], b[j])`. */
 function referenceLcs<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean = sameValueZero): number {
@@ -41,24 +49,38 @@ describe('lcsLength', () => {
     expect(lcsLength('a'.repeat(70), 'b'.repeat(40))).toBe(0)
   })
 
-  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])('equals the reference DP on strings over 4 letters', (a, b) => {
-    expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
-  })
+  test.prop([stringOf(smallAlphabet), stringOf(smallAlphabet)])(
+    'equals the reference DP on strings over 4 letters',
+    (a, b) => {
+      expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
+    },
+  )
 
-  test.prop([stringOf(binaryAlphabet), stringOf(binaryAlphabet)])('equals the reference DP on binary strings', (a, b) => {
-    expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
-  })
+  test.prop([stringOf(binaryAlphabet), stringOf(binaryAlphabet)])(
+    'equals the reference DP on binary strings',
+    (a, b) => {
+      expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
+    },
+  )
 
-  test.prop([stringOf(wideAlphabet), stringOf(wideAlphabet)])('equals the reference DP on strings of any UTF-16 code units', (a, b) => {
-    expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
-  })
+  test.prop([stringOf(wideAlphabet), stringOf(wideAlphabet)])(
+    'equals the reference DP on strings of any UTF-16 code units',
+    (a, b) => {
+      expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
+    },
+  )
 
   test.prop([nearPair])('equals the reference DP on near-identical strings', ([a, b]) => {
     expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
   })
 
   it('equals the reference DP on long strings (many carry words, long text)', () => {
-    for (const [n, m] of [[1000, 1500], [2000, 40], [700, 700], [1, 3000]]) {
+    for (const [n, m] of [
+      [1000, 1500],
+      [2000, 40],
+      [700, 700],
+      [1, 3000],
+    ]) {
       const a = lcgString(n, n)
       const b = lcgString(m, m + 7)
       expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
@@ -67,18 +89,26 @@ describe('lcsLength', () => {
   })
 
   const pool = [{ id: 0 }, { id: 1 }, { id: 2 }]
-  const objects = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 2 }).map((i) => pool[i]), { minLength: n, maxLength: n }))
+  const objects = blockLength.chain(n =>
+    fc.array(
+      fc.integer({ min: 0, max: 2 }).map(i => pool[i]),
+      { minLength: n, maxLength: n },
+    ),
+  )
   test.prop([objects, objects])('equals the reference DP on arrays of objects (by identity)', (a, b) => {
     expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
   })
 
-  const numbers = blockLength.chain((n) => fc.array(fc.constantFrom(0, -0, 1, NaN, 2.5), { minLength: n, maxLength: n }))
-  test.prop([numbers, numbers])('equals the reference DP on arrays of numbers (SameValueZero: NaN = NaN, 0 = -0)', (a, b) => {
-    expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
-    expect(lcsLength(Float64Array.from(a), b)).toBe(referenceLcs(a, b))
-  })
+  const numbers = blockLength.chain(n => fc.array(fc.constantFrom(0, -0, 1, NaN, 2.5), { minLength: n, maxLength: n }))
+  test.prop([numbers, numbers])(
+    'equals the reference DP on arrays of numbers (SameValueZero: NaN = NaN, 0 = -0)',
+    (a, b) => {
+      expect(lcsLength(a, b)).toBe(referenceLcs(a, b))
+      expect(lcsLength(Float64Array.from(a), b)).toBe(referenceLcs(a, b))
+    },
+  )
 
-  const ints = blockLength.chain((n) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
+  const ints = blockLength.chain(n => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }))
   test.prop([ints, ints])('with a custom, non-transitive equals equals the reference DP with that equals', (a, b) => {
     const near = (x: number, y: number) => Math.abs(x - y) <= 1
     expect(lcsLength(a, b, { equals: near })).toBe(referenceLcs(a, b, near))

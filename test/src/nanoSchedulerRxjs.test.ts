@@ -1,27 +1,27 @@
 import { fc, test } from '@fast-check/vitest'
+import { createNanoScheduler, createVirtualNanoScheduler, rxjsTimeSource } from 'midstream'
+import { type TimedStream, timedSource, timedStream } from 'midstream/testing'
 import {
-  VirtualTimeScheduler,
-  VirtualAction,
   auditTime,
   bufferTime,
   debounceTime,
   delay,
   interval,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  type OperatorFunction,
   observeOn,
+  type SchedulerLike,
   sampleTime,
   subscribeOn,
   take,
   throttleTime,
   timer,
-  type MonoTypeOperatorFunction,
-  type Observable,
-  type OperatorFunction,
-  type SchedulerLike,
+  VirtualAction,
+  VirtualTimeScheduler,
 } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { createNanoScheduler, createVirtualNanoScheduler, rxjsTimeSource } from 'midstream'
-import { timedSource, timedStream, type TimedStream } from 'midstream/testing'
 
 interface Emission {
   time: number
@@ -38,41 +38,58 @@ function record(
   const out: Emission[] = []
   let end = 'none'
   const sub = pipeline(timedSource(stream, scheduler), scheduler).subscribe({
-    next: (value) => out.push({ time: scheduler.now(), value }),
+    next: value => out.push({ time: scheduler.now(), value }),
     complete: () => (end = `complete@${scheduler.now()}`),
-    error: (e) => (end = `error@${scheduler.now()}:${String(e)}`),
+    error: e => (end = `error@${scheduler.now()}:${String(e)}`),
   })
   flush()
   sub.unsubscribe()
   return { out, end }
 }
 
-const operators: Record<string, (s: SchedulerLike) => MonoTypeOperatorFunction<number> | OperatorFunction<number, unknown>> = {
-  'delay(3)': (s) => delay(3, s),
-  'debounceTime(4)': (s) => debounceTime(4, s),
-  'throttleTime(5)': (s) => throttleTime(5, s),
-  'auditTime(2)': (s) => auditTime(2, s),
-  'sampleTime(3)': (s) => sampleTime(3, s),
-  'bufferTime(5)': (s) => bufferTime(5, s),
-  observeOn: (s) => observeOn(s),
-  subscribeOn: (s) => subscribeOn(s, 1),
+const operators: Record<
+  string,
+  (s: SchedulerLike) => MonoTypeOperatorFunction<number> | OperatorFunction<number, unknown>
+> = {
+  'delay(3)': s => delay(3, s),
+  'debounceTime(4)': s => debounceTime(4, s),
+  'throttleTime(5)': s => throttleTime(5, s),
+  'auditTime(2)': s => auditTime(2, s),
+  'sampleTime(3)': s => sampleTime(3, s),
+  'bufferTime(5)': s => bufferTime(5, s),
+  observeOn: s => observeOn(s),
+  subscribeOn: s => subscribeOn(s, 1),
 }
 
 // RxJS's own VirtualTimeScheduler is the oracle: the same pipeline on a NanoScheduler running in
 // virtual time must emit the same values at the same times. Integer times: RxJS frames are whole.
-describe.each(Object.keys(operators))('%s on a NanoScheduler behaves as on RxJS virtual time', (name) => {
-  test.prop([timedStream(fc.integer({ min: 0, max: 99 }), { fractional: false, maxGap: 8, maxLength: 30, ends: ['complete', 'error'] })])(
-    'same emissions, same times, same end',
-    (stream) => {
-      const op = operators[name]
-      const rx = new VirtualTimeScheduler(VirtualAction, Infinity)
-      const expected = record(stream, (src, s) => src.pipe(op(s) as OperatorFunction<number, unknown>), rx, () => rx.flush())
-      const nano = createVirtualNanoScheduler()
-      const actual = record(stream, (src, s) => src.pipe(op(s) as OperatorFunction<number, unknown>), nano, () => nano.flush())
-      expect(actual).toEqual(expected)
-      expect(nano.stats().queueSize).toBe(0)
-    },
-  )
+describe.each(Object.keys(operators))('%s on a NanoScheduler behaves as on RxJS virtual time', name => {
+  test.prop([
+    timedStream(fc.integer({ min: 0, max: 99 }), {
+      fractional: false,
+      maxGap: 8,
+      maxLength: 30,
+      ends: ['complete', 'error'],
+    }),
+  ])('same emissions, same times, same end', stream => {
+    const op = operators[name]
+    const rx = new VirtualTimeScheduler(VirtualAction, Infinity)
+    const expected = record(
+      stream,
+      (src, s) => src.pipe(op(s) as OperatorFunction<number, unknown>),
+      rx,
+      () => rx.flush(),
+    )
+    const nano = createVirtualNanoScheduler()
+    const actual = record(
+      stream,
+      (src, s) => src.pipe(op(s) as OperatorFunction<number, unknown>),
+      nano,
+      () => nano.flush(),
+    )
+    expect(actual).toEqual(expected)
+    expect(nano.stats().queueSize).toBe(0)
+  })
 })
 
 describe('NanoScheduler with RxJS', () => {
@@ -94,7 +111,7 @@ describe('NanoScheduler with RxJS', () => {
       .pipe(take(3))
       .subscribe(() => times.push(nano.now()))
     nano.flush()
-    expect(times.map((t) => Math.round(t * 1000) / 1000)).toEqual([0.1, 0.2, 0.25, 0.3])
+    expect(times.map(t => Math.round(t * 1000) / 1000)).toEqual([0.1, 0.2, 0.25, 0.3])
   })
 
   it('timer(date) waits until that date on the real clock, whose now() is on the epoch scale', async () => {
@@ -106,7 +123,7 @@ describe('NanoScheduler with RxJS', () => {
     expect(reading).toBeGreaterThanOrEqual(before)
     expect(reading).toBeLessThanOrEqual(after + 1)
     const due = new Date(Date.now() + 3)
-    const firedAt = await new Promise<number>((resolve) => timer(due, nano).subscribe(() => resolve(nano.now())))
+    const firedAt = await new Promise<number>(resolve => timer(due, nano).subscribe(() => resolve(nano.now())))
     expect(firedAt).toBeGreaterThanOrEqual(due.getTime())
   })
 
@@ -114,7 +131,7 @@ describe('NanoScheduler with RxJS', () => {
     const nano = createNanoScheduler()
     for (const delayMs of [0.05, 0.25, 0.5, 1.5, 3]) {
       const scheduledAt = nano.now()
-      const startedAt = await new Promise<number>((resolve) => nano.schedule(() => resolve(nano.now()), delayMs))
+      const startedAt = await new Promise<number>(resolve => nano.schedule(() => resolve(nano.now()), delayMs))
       expect(startedAt - scheduledAt).toBeGreaterThanOrEqual(delayMs)
     }
     expect(nano.stats().completed).toBe(5)

@@ -1,7 +1,14 @@
 import { fc, test } from '@fast-check/vitest'
+import {
+  type Clock,
+  createNanoScheduler,
+  createVirtualNanoScheduler,
+  QueueFullError,
+  SchedulerCore,
+  VirtualTime,
+} from 'midstream'
 import type { SchedulerAction } from 'rxjs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { QueueFullError, SchedulerCore, VirtualTime, createNanoScheduler, createVirtualNanoScheduler, type Clock } from 'midstream'
 
 /** A clock that tasks can move forward by hand: lets a test give a task a known run time. */
 function manualClock(): Clock & { t: number } {
@@ -12,7 +19,7 @@ function manualClock(): Clock & { t: number } {
 describe('cancellation', () => {
   test.prop([fc.array(fc.record({ delay: fc.integer({ min: 0, max: 20 }), cancel: fc.boolean() }), { maxLength: 50 })])(
     'cancelled tasks never run; the rest all do; counts add up',
-    (specs) => {
+    specs => {
       const scheduler = createVirtualNanoScheduler()
       const ran = new Set<number>()
       const subs = specs.map((s, i) => scheduler.scheduleTask({ run: () => ran.add(i), delay: s.delay }))
@@ -29,16 +36,16 @@ describe('cancellation', () => {
   )
 
   it('leaves no platform timer or immediate alive once the last action is gone', async () => {
-    const kinds = () => process.getActiveResourcesInfo().filter((k) => k === 'Timeout' || k === 'Immediate').length
+    const kinds = () => process.getActiveResourcesInfo().filter(k => k === 'Timeout' || k === 'Immediate').length
     const before = kinds()
     const nano = createNanoScheduler()
-    const subs = [60_000, 5, 0.5, 1000].map((d) => nano.schedule(() => {}, d))
+    const subs = [60_000, 5, 0.5, 1000].map(d => nano.schedule(() => {}, d))
     expect(kinds()).toBeGreaterThan(before)
     for (const s of subs) s.unsubscribe()
     expect(kinds()).toBe(before)
     // and after tasks that ran
-    await new Promise<void>((resolve) => nano.schedule(() => resolve(), 1))
-    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise<void>(resolve => nano.schedule(() => resolve(), 1))
+    await new Promise(resolve => setImmediate(resolve))
     expect(kinds()).toBe(before)
     expect(nano.stats()).toMatchObject({ cancelled: 4, completed: 1, queueSize: 0 })
   })
@@ -67,8 +74,24 @@ describe('statistics', () => {
     // virtual timers, but a clock the tasks move: run times become known exactly
     const core = new SchedulerCore(clock, time, { policy: 'edf', yieldAfterMs: Infinity })
     const order: string[] = []
-    core.schedule({ run: () => { order.push('slow'); clock.t += 5 } }, { deadline: 2 })
-    core.schedule({ run: () => { order.push('fast'); clock.t += 1 } }, { deadline: 10 })
+    core.schedule(
+      {
+        run: () => {
+          order.push('slow')
+          clock.t += 5
+        },
+      },
+      { deadline: 2 },
+    )
+    core.schedule(
+      {
+        run: () => {
+          order.push('fast')
+          clock.t += 1
+        },
+      },
+      { deadline: 10 },
+    )
     time.advanceBy(0)
     const stats = core.stats()
     expect(order).toEqual(['slow', 'fast'])
@@ -81,9 +104,11 @@ describe('statistics', () => {
 
   it('counts a task that throws, reports the error, and goes on', () => {
     const errors: unknown[] = []
-    const scheduler = createVirtualNanoScheduler({ onTaskError: (e) => errors.push(e) })
+    const scheduler = createVirtualNanoScheduler({ onTaskError: e => errors.push(e) })
     const ran: string[] = []
-    scheduler.schedule(() => { throw new Error('boom') })
+    scheduler.schedule(() => {
+      throw new Error('boom')
+    })
     scheduler.schedule(() => ran.push('after'))
     scheduler.flush()
     expect(ran).toEqual(['after'])
@@ -135,7 +160,9 @@ describe('under vitest fake timers (hrtime and performance faked too)', () => {
   })
 
   it('runs fractional and whole delays in due order as fake time advances', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'hrtime', 'performance', 'Date'] })
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'hrtime', 'performance', 'Date'],
+    })
     const nano = createNanoScheduler()
     const t0 = nano.now()
     const seen: Array<[string, number]> = []
@@ -143,9 +170,9 @@ describe('under vitest fake timers (hrtime and performance faked too)', () => {
     nano.schedule(() => seen.push(['0.5', nano.now() - t0]), 0.5)
     nano.schedule(() => seen.push(['5', nano.now() - t0]), 5)
     vi.advanceTimersByTime(4)
-    expect(seen.map((s) => s[0])).toEqual(['0.5'])
+    expect(seen.map(s => s[0])).toEqual(['0.5'])
     vi.advanceTimersByTime(20)
-    expect(seen.map((s) => s[0])).toEqual(['0.5', '5', '10'])
+    expect(seen.map(s => s[0])).toEqual(['0.5', '5', '10'])
     for (const [label, at] of seen) expect(at).toBeGreaterThanOrEqual(Number(label))
     expect(nano.stats().queueSize).toBe(0)
     expect(vi.getTimerCount()).toBe(0)
@@ -160,7 +187,7 @@ describe('fairness to the host', () => {
       const until = performance.now() + ms
       while (performance.now() < until);
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<void>(resolve => {
       // a chain of 20 tasks of 2 ms each, rescheduling itself at once: 40 ms of work
       nano.schedule(
         function (this: SchedulerAction<number>, i?: number) {

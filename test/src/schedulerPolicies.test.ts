@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
+import { createVirtualNanoScheduler, type Policy, PRIORITIES, type PriorityName } from 'midstream'
 import { describe, expect } from 'vitest'
-import { createVirtualNanoScheduler, PRIORITIES, type Policy, type PriorityName } from 'midstream'
 
 interface Spec {
   delay: number
@@ -45,52 +45,70 @@ function expectedOrder(policy: Policy, specs: Spec[]): number[] {
   return indices.sort(cmp)
 }
 
-describe.each<Policy>(['priority', 'edf', 'llf', 'rate-monotonic'])('policy %s', (policy) => {
-  test.prop([fc.array(spec, { maxLength: 60 })])('runs tasks released together in key order, FIFO among equal keys', (specs) => {
-    const scheduler = createVirtualNanoScheduler({ policy })
-    const ran: number[] = []
-    specs.forEach((s, i) => {
-      // periodic tasks are run once here: the first release is what the ordering is about
-      const sub = scheduler.scheduleTask({
-        run: () => {
-          ran.push(i)
-          sub.unsubscribe()
-        },
-        delay: s.delay,
-        priority: s.priority,
-        deadline: s.deadline,
-        period: s.period,
-        cost: s.cost,
+describe.each<Policy>(['priority', 'edf', 'llf', 'rate-monotonic'])('policy %s', policy => {
+  test.prop([fc.array(spec, { maxLength: 60 })])(
+    'runs tasks released together in key order, FIFO among equal keys',
+    specs => {
+      const scheduler = createVirtualNanoScheduler({ policy })
+      const ran: number[] = []
+      specs.forEach((s, i) => {
+        // periodic tasks are run once here: the first release is what the ordering is about
+        const sub = scheduler.scheduleTask({
+          run: () => {
+            ran.push(i)
+            sub.unsubscribe()
+          },
+          delay: s.delay,
+          priority: s.priority,
+          deadline: s.deadline,
+          period: s.period,
+          cost: s.cost,
+        })
       })
-    })
-    scheduler.flush()
-    expect(ran).toEqual(expectedOrder(policy, specs))
-    const stats = scheduler.stats()
-    expect(stats.completed).toBe(specs.length)
-    expect(stats.queueSize).toBe(0)
-  })
+      scheduler.flush()
+      expect(ran).toEqual(expectedOrder(policy, specs))
+      const stats = scheduler.stats()
+      expect(stats.completed).toBe(specs.length)
+      expect(stats.queueSize).toBe(0)
+    },
+  )
 })
 
-test.prop([fc.array(fc.record({ delay: fc.double({ min: -5, max: 50, noNaN: true }), priority: fc.constantFrom<PriorityName>('low', 'high') }), { maxLength: 80 })])(
-  'every task starts at its due time on virtual time (negative delays as 0), and never before',
-  (specs) => {
-    const scheduler = createVirtualNanoScheduler({ startTime: 1000 })
-    const started: Array<[number, number]> = []
-    specs.forEach((s, i) => scheduler.scheduleTask({ run: () => started.push([i, scheduler.now()]), delay: s.delay, priority: s.priority }))
-    scheduler.flush()
-    expect(started).toHaveLength(specs.length)
-    for (const [i, time] of started) expect(time).toBe(1000 + Math.max(0, specs[i].delay))
-    // start times never go backwards
-    for (let k = 1; k < started.length; k++) expect(started[k][1]).toBeGreaterThanOrEqual(started[k - 1][1])
-  },
-)
+test.prop([
+  fc.array(
+    fc.record({
+      delay: fc.double({ min: -5, max: 50, noNaN: true }),
+      priority: fc.constantFrom<PriorityName>('low', 'high'),
+    }),
+    { maxLength: 80 },
+  ),
+])('every task starts at its due time on virtual time (negative delays as 0), and never before', specs => {
+  const scheduler = createVirtualNanoScheduler({ startTime: 1000 })
+  const started: Array<[number, number]> = []
+  specs.forEach((s, i) =>
+    scheduler.scheduleTask({ run: () => started.push([i, scheduler.now()]), delay: s.delay, priority: s.priority }),
+  )
+  scheduler.flush()
+  expect(started).toHaveLength(specs.length)
+  for (const [i, time] of started) expect(time).toBe(1000 + Math.max(0, specs[i].delay))
+  // start times never go backwards
+  for (let k = 1; k < started.length; k++) expect(started[k][1]).toBeGreaterThanOrEqual(started[k - 1][1])
+})
 
-test.prop([fc.array(fc.record({ delay: fc.integer({ min: 0, max: 10 }), period: fc.constantFrom(2, 3, 5, 7, 10) }), { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 60 })])(
+test.prop([
+  fc.array(fc.record({ delay: fc.integer({ min: 0, max: 10 }), period: fc.constantFrom(2, 3, 5, 7, 10) }), {
+    minLength: 1,
+    maxLength: 12,
+  }),
+  fc.integer({ min: 0, max: 60 }),
+])(
   'rate-monotonic periodic tasks release at delay + k * period; at each instant the shorter period runs first',
   (specs, horizon) => {
     const scheduler = createVirtualNanoScheduler({ policy: 'rate-monotonic' })
     const runs: Array<[number, number]> = []
-    specs.forEach((s, i) => scheduler.scheduleTask({ run: () => runs.push([scheduler.now(), i]), delay: s.delay, period: s.period }))
+    specs.forEach((s, i) =>
+      scheduler.scheduleTask({ run: () => runs.push([scheduler.now(), i]), delay: s.delay, period: s.period }),
+    )
     scheduler.advanceTo(horizon)
     // oracle: every release up to the horizon, ordered by time, then period, then the order the
     // tasks were first scheduled in (a periodic task keeps its place among equals)

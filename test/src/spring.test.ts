@@ -10,17 +10,25 @@ function referenceDtw(a: number[], b: number[], cost: Cost): number {
   const D: number[][] = Array.from({ length: a.length + 1 }, () => Array(b.length + 1).fill(Infinity))
   D[0][0] = 0
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) D[i][j] = c(a[i - 1], b[j - 1]) + Math.min(D[i - 1][j], D[i][j - 1], D[i - 1][j - 1])
+    for (let j = 1; j <= b.length; j++)
+      D[i][j] = c(a[i - 1], b[j - 1]) + Math.min(D[i - 1][j], D[i][j - 1], D[i - 1][j - 1])
   }
   return D[a.length][b.length]
 }
 
 /** dist[a][b] = DTW(series[a..b], query) for every subsequence, by brute force. */
 function allSubsequences(series: number[], query: number[], cost: Cost): number[][] {
-  return series.map((_, a) => series.map((__, b) => (b < a ? Infinity : referenceDtw(series.slice(a, b + 1), query, cost))))
+  return series.map((_, a) =>
+    series.map((__, b) => (b < a ? Infinity : referenceDtw(series.slice(a, b + 1), query, cost))),
+  )
 }
 
-function runSpring(series: ArrayLike<number | number[]>, query: number[] | number[][], epsilon: number, cost: Cost = 'squared'): SpringMatch[] {
+function runSpring(
+  series: ArrayLike<number | number[]>,
+  query: number[] | number[][],
+  epsilon: number,
+  cost: Cost = 'squared',
+): SpringMatch[] {
   const spring = new Spring(query, { epsilon, cost })
   const out: SpringMatch[] = []
   for (let i = 0; i < series.length; i++) {
@@ -71,7 +79,9 @@ describe('Spring', () => {
             if (dist[a][b] >= distance) continue
             let tail = Infinity
             for (let a2 = end + 1; a2 <= b; a2++) tail = Math.min(tail, dist[a2][b])
-            expect(tail, `[${a}, ${b}] (${dist[a][b]}) beats [${start}, ${end}] (${distance})`).toBeLessThanOrEqual(dist[a][b])
+            expect(tail, `[${a}, ${b}] (${dist[a][b]}) beats [${start}, ${end}] (${distance})`).toBeLessThanOrEqual(
+              dist[a][b],
+            )
           }
         }
         prevEnd = end
@@ -82,7 +92,7 @@ describe('Spring', () => {
     },
   )
 
-  it('reports a candidate as soon as the only better paths start after it (the paper\'s finality test)', () => {
+  it("reports a candidate as soon as the only better paths start after it (the paper's finality test)", () => {
     // q = [0], x = [1, 0], epsilon 1: [0, 0] (distance 1) is final at index 1 because the better
     // cell there starts at 1, after it; it is reported, and [1, 1] (distance 0) follows
     expect(runSpring([1, 0], [0], 1)).toEqual([
@@ -100,44 +110,61 @@ describe('Spring', () => {
     ])
   })
 
-  test.prop([series, query, cost, fc.integer({ min: 0, max: 30 })])('reports nothing when no subsequence is within epsilon', (x, q, c, below) => {
-    const globalMin = Math.min(...allSubsequences(x, q, c).flat())
-    fc.pre(globalMin > 0)
-    expect(runSpring(x, q, Math.max(0, globalMin - 1 - below), c)).toEqual([])
-  })
+  test.prop([series, query, cost, fc.integer({ min: 0, max: 30 })])(
+    'reports nothing when no subsequence is within epsilon',
+    (x, q, c, below) => {
+      const globalMin = Math.min(...allSubsequences(x, q, c).flat())
+      fc.pre(globalMin > 0)
+      expect(runSpring(x, q, Math.max(0, globalMin - 1 - below), c)).toEqual([])
+    },
+  )
 
-  test.prop([fc.integer({ min: 1, max: 3 }).chain((d) => fc.tuple(fc.array(fc.array(value, { minLength: d, maxLength: d }), { minLength: 1, maxLength: 30 }), fc.array(fc.array(value, { minLength: d, maxLength: d }), { minLength: 1, maxLength: 5 }))), cost, fc.integer({ min: 0, max: 30 })])(
+  test.prop([
+    fc
+      .integer({ min: 1, max: 3 })
+      .chain(d =>
+        fc.tuple(
+          fc.array(fc.array(value, { minLength: d, maxLength: d }), { minLength: 1, maxLength: 30 }),
+          fc.array(fc.array(value, { minLength: d, maxLength: d }), { minLength: 1, maxLength: 5 }),
+        ),
+      ),
+    cost,
+    fc.integer({ min: 0, max: 30 }),
+  ])(
     'on vectors equals the sum of one Spring per dimension when the other dimensions are constant zero',
     ([x, q], c, epsilon) => {
       // embed a scalar problem in dimension d: every other coordinate is zero, so costs are equal
       const d = x[0].length
-      const xs = x.map((v) => v[0])
-      const qs = q.map((v) => v[0])
+      const xs = x.map(v => v[0])
+      const qs = q.map(v => v[0])
       const embed = (v: number) => Array.from({ length: d }, (_, k) => (k === 0 ? v : 0))
       expect(runSpring(xs.map(embed), qs.map(embed), epsilon, c)).toEqual(runSpring(xs, qs, epsilon, c))
     },
   )
 
-  test.prop([series, query, fc.integer({ min: 0, max: 40 })])('timed: start and end times are the times given with those elements', (x, q, epsilon) => {
-    const spring = new Spring(q, { epsilon, timed: true })
-    const times = x.map((_, i) => 1000 + 2.5 * i)
-    const out: SpringMatch[] = []
-    x.forEach((v, i) => {
-      const m = spring.push(v, times[i])
-      if (m) out.push(m)
-    })
-    const last = spring.flush()
-    if (last) out.push(last)
-    expect(out.map(({ start, end, distance }) => ({ start, end, distance }))).toEqual(runSpring(x, q, epsilon))
-    for (const m of out) {
-      expect(m.startTime).toBe(times[m.start])
-      expect(m.endTime).toBe(times[m.end])
-    }
-  })
+  test.prop([series, query, fc.integer({ min: 0, max: 40 })])(
+    'timed: start and end times are the times given with those elements',
+    (x, q, epsilon) => {
+      const spring = new Spring(q, { epsilon, timed: true })
+      const times = x.map((_, i) => 1000 + 2.5 * i)
+      const out: SpringMatch[] = []
+      x.forEach((v, i) => {
+        const m = spring.push(v, times[i])
+        if (m) out.push(m)
+      })
+      const last = spring.flush()
+      if (last) out.push(last)
+      expect(out.map(({ start, end, distance }) => ({ start, end, distance }))).toEqual(runSpring(x, q, epsilon))
+      for (const m of out) {
+        expect(m.startTime).toBe(times[m.start])
+        expect(m.endTime).toBe(times[m.end])
+      }
+    },
+  )
 
   it('finds the worked example and holds the match back until it is final', () => {
     const spring = new Spring([1, 2, 3], { epsilon: 0.5 })
-    const got = [9, 1, 2, 2, 3, 9, 9].map((x) => spring.push(x))
+    const got = [9, 1, 2, 2, 3, 9, 9].map(x => spring.push(x))
     expect(got.slice(0, 5)).toEqual([null, null, null, null, null])
     expect(got[5]).toEqual({ start: 1, end: 4, distance: 0 })
     expect(spring.flush()).toBeNull()

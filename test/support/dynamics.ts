@@ -36,9 +36,20 @@ export function henon(n: number, seed = 1, transient = 1000): Float64Array {
 type Field = (s: Float64Array, out: Float64Array) => void
 
 /** Integrates a 3-D flow with classical RK4 at `dt / substeps` and samples x every `dt`. */
-function flow(field: Field, start: [number, number, number], n: number, dt: number, transientTime: number, substeps = 10): Float64Array {
+function flow(
+  field: Field,
+  start: [number, number, number],
+  n: number,
+  dt: number,
+  transientTime: number,
+  substeps = 10,
+): Float64Array {
   const s = Float64Array.from(start)
-  const k1 = new Float64Array(3), k2 = new Float64Array(3), k3 = new Float64Array(3), k4 = new Float64Array(3), t = new Float64Array(3)
+  const k1 = new Float64Array(3),
+    k2 = new Float64Array(3),
+    k3 = new Float64Array(3),
+    k4 = new Float64Array(3),
+    t = new Float64Array(3)
   const h = dt / substeps
   const step = (): void => {
     field(s, k1)

@@ -81,7 +81,10 @@ export function riverExampleStream(): number[] {
 }
 
 /** The indices at which a detector reports drift over `xs`. */
-export function detections(detector: { update(x: number): void; readonly driftDetected: boolean }, xs: ArrayLike<number>): number[] {
+export function detections(
+  detector: { update(x: number): void; readonly driftDetected: boolean },
+  xs: ArrayLike<number>,
+): number[] {
   const found: number[] = []
   for (let i = 0; i < xs.length; i++) {
     detector.update(xs[i])

@@ -5,7 +5,12 @@ import { rng } from './rng'
  * x1 + x2 <= theta, theta switching between blocks, a fraction of labels flipped as noise (so the
  * best possible accuracy is 1 - noise).
  */
-export function seaConcepts(blockLength: number, thetas: readonly number[] = [8, 9, 7, 9.5], noise = 0.1, seed = 1): Array<{ x: [number, number, number]; y: 0 | 1 }> {
+export function seaConcepts(
+  blockLength: number,
+  thetas: readonly number[] = [8, 9, 7, 9.5],
+  noise = 0.1,
+  seed = 1,
+): Array<{ x: [number, number, number]; y: 0 | 1 }> {
   const random = rng(seed)
   const out: Array<{ x: [number, number, number]; y: 0 | 1 }> = []
   for (const theta of thetas) {

@@ -1,9 +1,9 @@
-import { createServer, connect, type Socket } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 
 /** A TCP relay on 127.0.0.1 whose connections can be cut at will: a real network failure for resume tests. */
 export async function tcpProxy(targetPort: number): Promise<{ port: number; cut(): number; close(): Promise<void> }> {
   const pairs = new Set<[Socket, Socket]>()
-  const server = createServer((downstream) => {
+  const server = createServer(downstream => {
     const upstream = connect(targetPort, '127.0.0.1')
     const pair: [Socket, Socket] = [downstream, upstream]
     pairs.add(pair)
@@ -17,7 +17,7 @@ export async function tcpProxy(targetPort: number): Promise<{ port: number; cut(
     downstream.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
   const cut = (): number => {
     const count = pairs.size
@@ -33,7 +33,7 @@ export async function tcpProxy(targetPort: number): Promise<{ port: number; cut(
     cut,
     async close() {
       cut()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>(resolve => server.close(() => resolve()))
     },
   }
 }

@@ -1,16 +1,16 @@
-import WebSocket from 'ws'
 import type { Observable } from 'rxjs'
-import { encodeFrame, FrameDecoder, FrameKind, type Frame } from '../../src/transport/framing'
+import WebSocket from 'ws'
+import { encodeFrame, type Frame, FrameDecoder, FrameKind } from '../../src/transport/framing'
 
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 
 export function hex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('')
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), b => b.toString(16).padStart(2, '0')).join('')
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+  return new Promise(resolve => setTimeout(resolve, ms))
 }
 
 /** Polls `condition` every 5 ms; rejects (naming `what`) after `timeoutMs`. */
@@ -26,7 +26,12 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))])
+    return await Promise.race([
+      promise,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)),
+      ),
+    ])
   } finally {
     clearTimeout(timer)
   }
@@ -35,9 +40,14 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 export type Outcome = { kind: 'complete' } | { kind: 'error'; error: unknown }
 
 /** Subscribes at once and records values and how it ended. */
-export function record<T>(source: Observable<T>): { values: T[]; outcome: Outcome | null; ended: Promise<Outcome>; unsubscribe(): void } {
+export function record<T>(source: Observable<T>): {
+  values: T[]
+  outcome: Outcome | null
+  ended: Promise<Outcome>
+  unsubscribe(): void
+} {
   let settle: (outcome: Outcome) => void = () => undefined
-  const ended = new Promise<Outcome>((resolve) => (settle = resolve))
+  const ended = new Promise<Outcome>(resolve => (settle = resolve))
   const out = {
     values: [] as T[],
     outcome: null as Outcome | null,
@@ -45,7 +55,7 @@ export function record<T>(source: Observable<T>): { values: T[]; outcome: Outcom
     unsubscribe: () => subscription.unsubscribe(),
   }
   const subscription = source.subscribe({
-    next: (value) => void out.values.push(value),
+    next: value => void out.values.push(value),
     complete: () => {
       out.outcome = { kind: 'complete' }
       settle(out.outcome)
@@ -58,9 +68,11 @@ export function record<T>(source: Observable<T>): { values: T[]; outcome: Outcom
   return out
 }
 
-export const openFrame = (channel: number, name: string): Uint8Array => encodeFrame({ kind: FrameKind.Open, channel, seq: 0, payload: textEncoder.encode(JSON.stringify({ name })) })
+export const openFrame = (channel: number, name: string): Uint8Array =>
+  encodeFrame({ kind: FrameKind.Open, channel, seq: 0, payload: textEncoder.encode(JSON.stringify({ name })) })
 
-export const dataFrame = (channel: number, seq: number, payload: Uint8Array): Uint8Array => encodeFrame({ kind: FrameKind.Data, channel, seq, payload }, 0xffffffff)
+export const dataFrame = (channel: number, seq: number, payload: Uint8Array): Uint8Array =>
+  encodeFrame({ kind: FrameKind.Data, channel, seq, payload }, 0xffffffff)
 
 /** A frame header announcing `size` bytes (prefix, kind, channel, seq) with no body: `size` may be anything up to 2^32 - 1. */
 export function rawHeader(size: number, kind: number, channel: number, seq = 0): Uint8Array {
@@ -87,7 +99,7 @@ export class RawWs {
 
   private constructor(readonly socket: WebSocket) {
     socket.binaryType = 'arraybuffer'
-    socket.on('message', (data) => {
+    socket.on('message', data => {
       try {
         const decoder = new FrameDecoder(0xffffffff)
         this.frames.push(...decoder.push(new Uint8Array(data as ArrayBuffer)))
@@ -96,7 +108,7 @@ export class RawWs {
         this.undecodable++
       }
     })
-    socket.on('close', (code) => (this.closedWith = code))
+    socket.on('close', code => (this.closedWith = code))
     socket.on('error', () => undefined)
   }
 
@@ -114,12 +126,12 @@ export class RawWs {
   }
 
   on(channel: number): Frame[] {
-    return this.frames.filter((frame) => frame.channel === channel)
+    return this.frames.filter(frame => frame.channel === channel)
   }
 
   async close(): Promise<void> {
     if (this.socket.readyState === WebSocket.CLOSED) return
-    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()))
+    const closed = new Promise<void>(resolve => this.socket.once('close', () => resolve()))
     this.socket.close()
     await within(closed, 2000, 'raw WebSocket close').catch(() => this.socket.terminate())
   }
@@ -217,8 +229,13 @@ export class RawWt {
   static async open(url: string, hash: Uint8Array): Promise<RawWt> {
     // the package ships no type declarations; a specifier in a variable keeps tsc from looking for them
     const specifier = '@fails-components/webtransport'
-    const { WebTransport } = (await import(/* @vite-ignore */ specifier)) as unknown as { WebTransport: new (url: string, options: object) => WtSession }
-    const session = new WebTransport(`${url}?midstream-session=${hex(16)}`, { forceReliable: true, serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }] })
+    const { WebTransport } = (await import(/* @vite-ignore */ specifier)) as unknown as {
+      WebTransport: new (url: string, options: object) => WtSession
+    }
+    const session = new WebTransport(`${url}?midstream-session=${hex(16)}`, {
+      forceReliable: true,
+      serverCertificateHashes: [{ algorithm: 'sha-256', value: hash }],
+    })
     session.closed.catch(() => undefined)
     await session.ready
     return new RawWt(session)
@@ -236,6 +253,13 @@ export class RawWt {
     } catch {
       // already closed
     }
-    await within(this.session.closed.then(() => undefined, () => undefined), 2000, 'raw WebTransport close').catch(() => undefined)
+    await within(
+      this.session.closed.then(
+        () => undefined,
+        () => undefined,
+      ),
+      2000,
+      'raw WebTransport close',
+    ).catch(() => undefined)
   }
 }

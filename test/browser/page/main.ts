@@ -24,7 +24,7 @@ window.__result = result
 const started = performance.now()
 
 wsSource(url, { channel: 'ticks', auth: { token } }).subscribe({
-  next: (value) => {
+  next: value => {
     result.values.push(value)
   },
   complete: () => {

@@ -1,8 +1,8 @@
-import { fc, test } from '@fast-check/vitest'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { fc, test } from '@fast-check/vitest'
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
-import { SseError, sseSource, utf8Length, type SseEvent } from '../../../sources/llm/sseSource'
+import { SseError, type SseEvent, sseSource, utf8Length } from '../../../sources/llm/sseSource'
 import { httpServer, sleep, writeSplit } from '../../support/sseServer'
 
 interface EventSpec {
@@ -16,7 +16,8 @@ interface EventSpec {
 
 /** Serialises one event block in the wire format, with the given line ending. */
 function serialise(spec: EventSpec, eol: string): string {
-  const field = (name: string, value: string): string => `${name}${spec.spaced || value.startsWith(' ') ? ': ' : ':'}${value}${eol}`
+  const field = (name: string, value: string): string =>
+    `${name}${spec.spaced || value.startsWith(' ') ? ': ' : ':'}${value}${eol}`
   let text = ''
   if (spec.comment !== undefined) text += `:${spec.comment}${eol}`
   if (spec.event !== undefined) text += field('event', spec.event)
@@ -34,12 +35,15 @@ function expected(spec: EventSpec): SseEvent {
   return event
 }
 
-const text = fc.string({ unit: fc.constantFrom('a', 'b', 'z', ' ', ':', 'é', '€', '😀', '\t', 'data', 'id', '{"x":1}', '\u0000'), maxLength: 10 })
+const text = fc.string({
+  unit: fc.constantFrom('a', 'b', 'z', ' ', ':', 'é', '€', '😀', '\t', 'data', 'id', '{"x":1}', '\u0000'),
+  maxLength: 10,
+})
 const eventSpec: fc.Arbitrary<EventSpec> = fc.record(
   {
     comment: text,
     event: text,
-    id: text.filter((id) => !id.includes('\u0000')),
+    id: text.filter(id => !id.includes('\u0000')),
     retry: fc.integer({ min: 0, max: 100_000 }),
     data: fc.array(text, { minLength: 1, maxLength: 3 }),
     spaced: fc.boolean(),
@@ -73,21 +77,30 @@ afterAll(async () => {
 })
 
 describe('sseSource parsing', () => {
-  test.prop([fc.array(eventSpec, { maxLength: 12 }), fc.constantFrom('\n', '\r\n', '\r'), fc.array(fc.nat(), { maxLength: 24 })], { numRuns: 80 })(
-    'emits exactly the events sent, in order, however the bytes are split across writes',
-    async (specs, eol, cuts) => {
-      const payload = new TextEncoder().encode(specs.map((spec) => serialise(spec, eol)).join(''))
-      const url = route((_req, res) => {
-        res.writeHead(200, streamHeaders)
-        void writeSplit(res, payload, cuts.map((cut) => cut % (payload.length + 1))).then(() => res.end())
-      })
-      const events = await lastValueFrom(sseSource(url).pipe(toArray()))
-      expect(events).toEqual(specs.map(expected))
-    },
-  )
+  test.prop(
+    [
+      fc.array(eventSpec, { maxLength: 12 }),
+      fc.constantFrom('\n', '\r\n', '\r'),
+      fc.array(fc.nat(), { maxLength: 24 }),
+    ],
+    { numRuns: 80 },
+  )('emits exactly the events sent, in order, however the bytes are split across writes', async (specs, eol, cuts) => {
+    const payload = new TextEncoder().encode(specs.map(spec => serialise(spec, eol)).join(''))
+    const url = route((_req, res) => {
+      res.writeHead(200, streamHeaders)
+      void writeSplit(
+        res,
+        payload,
+        cuts.map(cut => cut % (payload.length + 1)),
+      ).then(() => res.end())
+    })
+    const events = await lastValueFrom(sseSource(url).pipe(toArray()))
+    expect(events).toEqual(specs.map(expected))
+  })
 
   test('comments, multi-line data, id and event fields, CRLF (a hand-written stream)', async () => {
-    const wire = ': hello\r\nevent: price\r\nid: 7\r\ndata: {"a":\r\ndata:  1}\r\n\r\n:keep-alive\r\n\r\ndata\r\n\r\nid: 8\r\ndata: last\r\n\r\ndata: incomplete, never dispatched\r\n'
+    const wire =
+      ': hello\r\nevent: price\r\nid: 7\r\ndata: {"a":\r\ndata:  1}\r\n\r\n:keep-alive\r\n\r\ndata\r\n\r\nid: 8\r\ndata: last\r\n\r\ndata: incomplete, never dispatched\r\n'
     const url = route((_req, res) => {
       res.writeHead(200, streamHeaders)
       void writeSplit(res, wire, [1, 2, 17, 18, 40, 41, 42]).then(() => res.end())
@@ -106,8 +119,12 @@ describe('sseSource parsing', () => {
       seen.push({ method: req.method, accept: req.headers.accept, token: req.headers['x-token'] })
       res.writeHead(200, streamHeaders).end('data: ok\n\n')
     })
-    expect(await lastValueFrom(sseSource({ url, init: { headers: { 'x-token': 'abc' } } }).pipe(toArray()))).toEqual([{ event: 'message', data: 'ok' }])
-    expect(await lastValueFrom(sseSource(new Request(url, { headers: { 'x-token': 'req' } })).pipe(toArray()))).toEqual([{ event: 'message', data: 'ok' }])
+    expect(await lastValueFrom(sseSource({ url, init: { headers: { 'x-token': 'abc' } } }).pipe(toArray()))).toEqual([
+      { event: 'message', data: 'ok' },
+    ])
+    expect(await lastValueFrom(sseSource(new Request(url, { headers: { 'x-token': 'req' } })).pipe(toArray()))).toEqual(
+      [{ event: 'message', data: 'ok' }],
+    )
     expect(await lastValueFrom(sseSource(new URL(url)).pipe(toArray()))).toHaveLength(1)
     expect(seen).toEqual([
       { method: 'GET', accept: 'text/event-stream', token: 'abc' },
@@ -117,7 +134,8 @@ describe('sseSource parsing', () => {
   })
 
   test('counts UTF-8 bytes as TextEncoder does', () => {
-    for (const s of ['', 'abc', 'é€😀', '\ud800x', 'x\udc00', '😀😀'.repeat(50)]) expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length)
+    for (const s of ['', 'abc', 'é€😀', '\ud800x', 'x\udc00', '😀😀'.repeat(50)])
+      expect(utf8Length(s)).toBe(new TextEncoder().encode(s).length)
   })
 })
 
@@ -138,14 +156,28 @@ describe('sseSource errors', () => {
   test('a response that is not text/event-stream errors with SseError', async () => {
     const url = route((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"no":"stream"}'))
     const error = await lastValueFrom(sseSource(url)).catch((e: unknown) => e)
-    expect(error).toMatchObject({ name: 'SseError', code: 'content-type', status: 200, url, contentType: 'application/json' })
+    expect(error).toMatchObject({
+      name: 'SseError',
+      code: 'content-type',
+      status: 200,
+      url,
+      contentType: 'application/json',
+    })
     expect((error as Error).message).toContain('application/json')
   })
 
   test('an event larger than maxEventBytes errors naming its size in bytes', async () => {
-    const url = route((_req, res) => res.writeHead(200, streamHeaders).end(`data: small\n\ndata: ${'€'.repeat(50)}\n\ndata: after\n\n`))
+    const url = route((_req, res) =>
+      res.writeHead(200, streamHeaders).end(`data: small\n\ndata: ${'€'.repeat(50)}\n\ndata: after\n\n`),
+    )
     const seen: string[] = []
-    const error = await new Promise((resolve) => sseSource(url, { maxEventBytes: 100 }).subscribe({ next: (e) => seen.push(e.data), error: resolve, complete: () => resolve('completed') }))
+    const error = await new Promise(resolve =>
+      sseSource(url, { maxEventBytes: 100 }).subscribe({
+        next: e => seen.push(e.data),
+        error: resolve,
+        complete: () => resolve('completed'),
+      }),
+    )
     expect(seen).toEqual(['small'])
     expect(error).toMatchObject({ name: 'SseError', code: 'event-too-large' })
     expect((error as Error).message).toContain('150 bytes')
@@ -183,7 +215,13 @@ describe('sseSource errors', () => {
   })
 
   test('a fetch that throws is routed to the subscriber, not thrown', async () => {
-    const error = await lastValueFrom(sseSource('http://127.0.0.1:1/', { fetch: () => { throw new Error('boom') } })).catch((e: unknown) => e)
+    const error = await lastValueFrom(
+      sseSource('http://127.0.0.1:1/', {
+        fetch: () => {
+          throw new Error('boom')
+        },
+      }),
+    ).catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'SseError', code: 'fetch-threw' })
     expect((error as Error).message).toContain('boom')
   })
@@ -204,7 +242,7 @@ describe('sseSource lifetime', () => {
     })
     const events = await lastValueFrom(sseSource(url).pipe(take(3), toArray()))
     const unsubscribedAt = performance.now()
-    expect(events.map((e) => e.data)).toEqual(['0', '1', '2'])
+    expect(events.map(e => e.data)).toEqual(['0', '1', '2'])
     await expect.poll(() => closedAt, { timeout: 1000, interval: 5 }).toBeGreaterThan(0)
     expect(closedAt - unsubscribedAt).toBeLessThan(1000)
   })
@@ -221,7 +259,7 @@ describe('sseSource lifetime', () => {
       })
     })
     const seen: string[] = []
-    const subscription = sseSource(url).subscribe((e) => seen.push(e.data))
+    const subscription = sseSource(url).subscribe(e => seen.push(e.data))
     await expect.poll(() => seen, { timeout: 1000, interval: 5 }).toEqual(['0'])
     await sleep(20)
     subscription.unsubscribe()
@@ -238,9 +276,12 @@ describe('sseSource lifetime', () => {
       const lastEventId = req.headers['last-event-id'] as string | undefined
       connections.push({ lastEventId, at: performance.now() })
       res.writeHead(200, streamHeaders)
-      const from = lastEventId === undefined ? 0 : all.findIndex((e) => e.id === lastEventId) + 1
+      const from = lastEventId === undefined ? 0 : all.findIndex(e => e.id === lastEventId) + 1
       if (from === 0) {
-        const wire = `retry: 50\n${all.slice(0, 3).map((e) => `id: ${e.id}\ndata: ${e.data}\n\n`).join('')}`
+        const wire = `retry: 50\n${all
+          .slice(0, 3)
+          .map(e => `id: ${e.id}\ndata: ${e.data}\n\n`)
+          .join('')}`
         res.write(wire, () =>
           setTimeout(() => {
             droppedAt = performance.now()
@@ -248,12 +289,17 @@ describe('sseSource lifetime', () => {
           }, 20),
         )
       } else {
-        res.write(all.slice(from).map((e) => `id: ${e.id}\ndata: ${e.data}\n\n`).join(''))
+        res.write(
+          all
+            .slice(from)
+            .map(e => `id: ${e.id}\ndata: ${e.data}\n\n`)
+            .join(''),
+        )
       }
     })
     const events = await lastValueFrom(sseSource(url, { reconnect: true }).pipe(take(6), toArray()))
     expect(events).toEqual(all.map((e, i) => ({ event: 'message', ...e, ...(i === 0 ? { retry: 50 } : {}) })))
-    expect(connections.map((c) => c.lastEventId)).toEqual([undefined, '3'])
+    expect(connections.map(c => c.lastEventId)).toEqual([undefined, '3'])
     const gap = connections[1].at - droppedAt
     expect(gap).toBeGreaterThanOrEqual(45)
     expect(gap).toBeLessThan(1000)
@@ -267,7 +313,7 @@ describe('sseSource lifetime', () => {
       res.write(`retry: 20\nid: ${connections}\ndata: x\n\n`, () => setTimeout(() => res.socket?.destroy(), 5))
     })
     const events = await lastValueFrom(sseSource(url, { reconnect: { retries: 100 } }).pipe(take(4), toArray()))
-    expect(events.map((e) => e.id)).toEqual(['1', '2', '3', '4'])
+    expect(events.map(e => e.id)).toEqual(['1', '2', '3', '4'])
     await sleep(250)
     expect(connections).toBe(4)
   })
@@ -298,7 +344,9 @@ describe('sseSource lifetime', () => {
     const dead = await httpServer(() => undefined)
     const deadUrl = dead.url
     await dead.close()
-    const error = await firstValueFrom(sseSource(deadUrl, { reconnect: { retries: 2, maxDelayMs: 10 } })).catch((e: unknown) => e)
+    const error = await firstValueFrom(sseSource(deadUrl, { reconnect: { retries: 2, maxDelayMs: 10 } })).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ name: 'SseError', code: 'retries-exhausted' })
     expect((error as Error).message).toContain('3 times')
   })

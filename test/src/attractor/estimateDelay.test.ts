@@ -1,5 +1,5 @@
+import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
-import { test, fc } from '@fast-check/vitest'
 import { estimateDelay, mutualInformation } from '../../../src/attractor/estimateDelay'
 import { henon, logistic, lorenz, sine } from '../../support/dynamics'
 import { rng } from '../../support/rng'
@@ -9,7 +9,13 @@ import { rng } from '../../support/rng'
  * [0, bins), its cell floor(u + k / shifts) on grid k, a Map per grid for the joint counts, marginals
  * counted over the same pairs, the plug-in MI averaged over all shifts^2 grids.
  */
-function bruteForceMutualInformation(x: number[], tau: number, bins: number, shifts: number, binning: 'equal-width' | 'equiprobable'): number {
+function bruteForceMutualInformation(
+  x: number[],
+  tau: number,
+  bins: number,
+  shifts: number,
+  binning: 'equal-width' | 'equiprobable',
+): number {
   const n = x.length
   const min = Math.min(...x)
   const max = Math.max(...x)
@@ -76,20 +82,36 @@ function realSeries(seed: number, n: number): number[] {
 }
 
 describe('mutualInformation against a plain Map-based histogram', () => {
-  test.prop([fc.integer(), fc.integer({ min: 2, max: 120 }), fc.integer({ min: 2, max: 20 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom('equal-width' as const, 'equiprobable' as const), fc.nat()])(
-    'real-valued series, any bins and shifts',
-    (seed, n, bins, shifts, binning, tauSeed) => {
-      const x = realSeries(seed, n)
-      const tau = tauSeed % n
-      expect(mutualInformation(x, tau, bins, { shifts, binning })).toBeCloseTo(bruteForceMutualInformation(x, tau, bins, shifts, binning), 10)
-    },
-  )
+  test.prop([
+    fc.integer(),
+    fc.integer({ min: 2, max: 120 }),
+    fc.integer({ min: 2, max: 20 }),
+    fc.integer({ min: 1, max: 5 }),
+    fc.constantFrom('equal-width' as const, 'equiprobable' as const),
+    fc.nat(),
+  ])('real-valued series, any bins and shifts', (seed, n, bins, shifts, binning, tauSeed) => {
+    const x = realSeries(seed, n)
+    const tau = tauSeed % n
+    expect(mutualInformation(x, tau, bins, { shifts, binning })).toBeCloseTo(
+      bruteForceMutualInformation(x, tau, bins, shifts, binning),
+      10,
+    )
+  })
 
-  test.prop([fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 2, maxLength: 80 }), fc.constantFrom(2, 4, 8, 16), fc.constantFrom(1, 2, 4, 8), fc.constantFrom('equal-width' as const, 'equiprobable' as const), fc.nat()])(
+  test.prop([
+    fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 2, maxLength: 80 }),
+    fc.constantFrom(2, 4, 8, 16),
+    fc.constantFrom(1, 2, 4, 8),
+    fc.constantFrom('equal-width' as const, 'equiprobable' as const),
+    fc.nat(),
+  ])(
     'integer series with ties and values on grid lines (power-of-two grids, where the grid lines are exact)',
     (x, bins, shifts, binning, tauSeed) => {
       const tau = tauSeed % x.length
-      expect(mutualInformation(x, tau, bins, { shifts, binning })).toBeCloseTo(bruteForceMutualInformation(x, tau, bins, shifts, binning), 10)
+      expect(mutualInformation(x, tau, bins, { shifts, binning })).toBeCloseTo(
+        bruteForceMutualInformation(x, tau, bins, shifts, binning),
+        10,
+      )
     },
   )
 
@@ -97,7 +119,14 @@ describe('mutualInformation against a plain Map-based histogram', () => {
     expect(mutualInformation([0, 1, 0, 1, 0], 1, 2, { shifts: 1 })).toBeCloseTo(Math.LN2, 14)
     expect(mutualInformation([0, 0, 1, 1, 0, 0, 1, 1, 0, 0], 2, 2, { shifts: 1 })).toBeCloseTo(Math.LN2, 14)
     // I(0) is the entropy of the binned values: 16 equiprobable bins of 64 values each hold 4
-    expect(mutualInformation(Array.from({ length: 64 }, (_, i) => i * i), 0, 16, { shifts: 1, binning: 'equiprobable' })).toBeCloseTo(Math.log(16), 14)
+    expect(
+      mutualInformation(
+        Array.from({ length: 64 }, (_, i) => i * i),
+        0,
+        16,
+        { shifts: 1, binning: 'equiprobable' },
+      ),
+    ).toBeCloseTo(Math.log(16), 14)
     expect(mutualInformation([3, 3, 3, 3], 1)).toBe(0)
   })
 
@@ -118,7 +147,9 @@ describe('estimateDelay against ground truth', () => {
       for (const seed of [1, 2, 3]) {
         for (const n of [1000, 5000]) {
           const d = estimateDelay(sine(n, period, seed))
-          expect(Math.abs(d - period / 4), `period ${period}, seed ${seed}, n ${n}: ${d}`).toBeLessThanOrEqual(Math.max(1, 0.1 * (period / 4)))
+          expect(Math.abs(d - period / 4), `period ${period}, seed ${seed}, n ${n}: ${d}`).toBeLessThanOrEqual(
+            Math.max(1, 0.1 * (period / 4)),
+          )
         }
       }
     }
@@ -164,45 +195,78 @@ describe('estimateDelay against ground truth', () => {
 })
 
 describe('estimateDelay properties', () => {
-  test.prop([fc.integer(), fc.integer({ min: 20, max: 400 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 2, max: 24 })])(
+  test.prop([
+    fc.integer(),
+    fc.integer({ min: 20, max: 400 }),
+    fc.integer({ min: 1, max: 30 }),
+    fc.integer({ min: 2, max: 24 }),
+  ])(
     'the mutual-information rule on top of mutualInformation: first local minimum, else first below I(0)/e, else maxDelay',
     (seed, n, maxDelaySeed, bins) => {
       const x = realSeries(seed, n)
       const maxDelay = 1 + (maxDelaySeed % Math.min(30, n - 2))
       const I = (tau: number) => mutualInformation(x, tau, bins)
       let expected = -1
-      for (let tau = 1; tau <= maxDelay && expected < 0; tau++) if (I(tau) < I(tau - 1) && I(tau) <= I(tau + 1)) expected = tau
+      for (let tau = 1; tau <= maxDelay && expected < 0; tau++)
+        if (I(tau) < I(tau - 1) && I(tau) <= I(tau + 1)) expected = tau
       for (let tau = 1; tau <= maxDelay && expected < 0; tau++) if (I(tau) < I(0) / Math.E) expected = tau
       if (expected < 0) expected = maxDelay
       expect(estimateDelay(x, { maxDelay, bins })).toBe(expected)
     },
   )
 
-  test.prop([fc.integer(), fc.integer({ min: 3, max: 400 }), fc.integer({ min: 1, max: 200 })])('the autocorrelation rule equals a plain 1/e scan', (seed, n, maxDelaySeed) => {
-    const x = realSeries(seed, n)
-    const maxDelay = 1 + (maxDelaySeed % (n - 2))
-    expect(estimateDelay(x, { method: 'autocorrelation', maxDelay })).toBe(bruteForceAutocorrelationDelay(x, maxDelay))
-  })
+  test.prop([fc.integer(), fc.integer({ min: 3, max: 400 }), fc.integer({ min: 1, max: 200 })])(
+    'the autocorrelation rule equals a plain 1/e scan',
+    (seed, n, maxDelaySeed) => {
+      const x = realSeries(seed, n)
+      const maxDelay = 1 + (maxDelaySeed % (n - 2))
+      expect(estimateDelay(x, { method: 'autocorrelation', maxDelay })).toBe(
+        bruteForceAutocorrelationDelay(x, maxDelay),
+      )
+    },
+  )
 
-  test.prop([fc.integer(), fc.integer({ min: 30, max: 600 }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.constantFrom('mutual-information' as const, 'autocorrelation' as const)])(
+  test.prop([
+    fc.integer(),
+    fc.integer({ min: 30, max: 600 }),
+    fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+    fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+    fc.constantFrom('mutual-information' as const, 'autocorrelation' as const),
+  ])(
     'invariant to shifting and positive scaling (real values, off the grid lines), and within 1..maxDelay',
     (seed, n, a, b, method) => {
       const x = realSeries(seed, n)
       const d = estimateDelay(x, { method })
-      expect(estimateDelay(x.map(v => a * v + b), { method })).toBe(d)
+      expect(
+        estimateDelay(
+          x.map(v => a * v + b),
+          { method },
+        ),
+      ).toBe(d)
       expect(d).toBeGreaterThanOrEqual(1)
       expect(d).toBeLessThanOrEqual(Math.max(1, Math.min(500, Math.floor(n / 4))))
     },
   )
 
-  test.prop([fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 10, maxLength: 300 }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true })])(
-    'equiprobable bins: exactly invariant to any increasing transform, ties and all',
-    (x, a, b) => {
-      const d = estimateDelay(x, { binning: 'equiprobable' })
-      expect(estimateDelay(x.map(v => a * v + b), { binning: 'equiprobable' })).toBe(d)
-      expect(estimateDelay(x.map(v => Math.exp(v / 7) + v ** 3), { binning: 'equiprobable' })).toBe(d)
-    },
-  )
+  test.prop([
+    fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 10, maxLength: 300 }),
+    fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+    fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+  ])('equiprobable bins: exactly invariant to any increasing transform, ties and all', (x, a, b) => {
+    const d = estimateDelay(x, { binning: 'equiprobable' })
+    expect(
+      estimateDelay(
+        x.map(v => a * v + b),
+        { binning: 'equiprobable' },
+      ),
+    ).toBe(d)
+    expect(
+      estimateDelay(
+        x.map(v => Math.exp(v / 7) + v ** 3),
+        { binning: 'equiprobable' },
+      ),
+    ).toBe(d)
+  })
 
   test('bad input is a typed error naming the value', () => {
     const x = sine(100, 20)
@@ -210,9 +274,13 @@ describe('estimateDelay properties', () => {
     expect(() => estimateDelay(x, { maxDelay: 2.5 })).toThrow(/maxDelay must be an integer >= 1, got 2.5/)
     expect(() => estimateDelay(x, { maxDelay: 99 })).toThrow(/at least maxDelay \+ 2 = 101 values, got 100/)
     expect(() => estimateDelay([1, 2])).toThrow(/at least 3 values, got 2/)
-    expect(() => estimateDelay(x, { method: 'fnn' as never })).toThrow(/method must be 'mutual-information' or 'autocorrelation', got "fnn"/)
+    expect(() => estimateDelay(x, { method: 'fnn' as never })).toThrow(
+      /method must be 'mutual-information' or 'autocorrelation', got "fnn"/,
+    )
     expect(() => estimateDelay(x, { bins: 1 })).toThrow(/bins must be an integer >= 2, got 1/)
-    expect(() => estimateDelay(x, { autocorrelationThreshold: 1 })).toThrow(/autocorrelationThreshold must be a number in \(-1, 1\), got 1/)
+    expect(() => estimateDelay(x, { autocorrelationThreshold: 1 })).toThrow(
+      /autocorrelationThreshold must be a number in \(-1, 1\), got 1/,
+    )
     expect(() => estimateDelay([0, NaN, 1, 2])).toThrow(/series\[1\] must be a finite number, got NaN/)
     expect(() => estimateDelay(null as never)).toThrow(TypeError)
   })

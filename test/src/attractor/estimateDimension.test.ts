@@ -1,5 +1,5 @@
+import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
-import { test, fc } from '@fast-check/vitest'
 import { estimateDelay } from '../../../src/attractor/estimateDelay'
 import { caoE1E2, estimateDimension, falseNearestNeighbors } from '../../../src/attractor/estimateDimension'
 import { gaussianNoise, henon, logistic, lorenz, rossler, sine, uniformNoise } from '../../support/dynamics'
@@ -96,12 +96,16 @@ const smallProblem = fc.record({
 })
 
 describe('falseNearestNeighbors against a brute-force O(N^2) scan', () => {
-  test.prop([smallProblem, fc.constantFrom(15, 10, 3), fc.constantFrom(2, 1, 0.5)])('exact fractions, default and explicit Theiler windows', (p, rtol, atol) => {
-    const x = realSeries(p.seed, p.n)
-    const curve = falseNearestNeighbors(x, p.delay, p.maxDimension, { theilerWindow: p.theilerWindow, rtol, atol })
-    const w = p.theilerWindow ?? p.delay
-    for (let m = 1; m <= p.maxDimension; m++) expect(curve[m - 1], `m = ${m}`).toBe(bruteForceFnn(x, p.delay, m, w, rtol, atol))
-  })
+  test.prop([smallProblem, fc.constantFrom(15, 10, 3), fc.constantFrom(2, 1, 0.5)])(
+    'exact fractions, default and explicit Theiler windows',
+    (p, rtol, atol) => {
+      const x = realSeries(p.seed, p.n)
+      const curve = falseNearestNeighbors(x, p.delay, p.maxDimension, { theilerWindow: p.theilerWindow, rtol, atol })
+      const w = p.theilerWindow ?? p.delay
+      for (let m = 1; m <= p.maxDimension; m++)
+        expect(curve[m - 1], `m = ${m}`).toBe(bruteForceFnn(x, p.delay, m, w, rtol, atol))
+    },
+  )
 
   test('a neighbour at distance 0 is false exactly when the added coordinate differs', () => {
     // values 0, 7, 0, 7, 1.5: point 0's neighbour is point 2 and both continue with 7 (true);
@@ -116,16 +120,17 @@ describe('falseNearestNeighbors against a brute-force O(N^2) scan', () => {
     expect(Array.from(falseNearestNeighbors(x, 1, 3, { theilerWindow: 0 }))).toEqual([0, 0, 0])
   })
 
-  test.prop([fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 30, maxLength: 120 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 })])(
-    'fractions lie in [0, 1], never NaN, even on series full of duplicates',
-    (x, delay, maxDimension) => {
-      fc.pre(x.length >= maxDimension * delay + 2 * delay + 2)
-      for (const f of falseNearestNeighbors(x, delay, maxDimension)) {
-        expect(f).toBeGreaterThanOrEqual(0)
-        expect(f).toBeLessThanOrEqual(1)
-      }
-    },
-  )
+  test.prop([
+    fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 30, maxLength: 120 }),
+    fc.integer({ min: 1, max: 2 }),
+    fc.integer({ min: 1, max: 4 }),
+  ])('fractions lie in [0, 1], never NaN, even on series full of duplicates', (x, delay, maxDimension) => {
+    fc.pre(x.length >= maxDimension * delay + 2 * delay + 2)
+    for (const f of falseNearestNeighbors(x, delay, maxDimension)) {
+      expect(f).toBeGreaterThanOrEqual(0)
+      expect(f).toBeLessThanOrEqual(1)
+    }
+  })
 })
 
 describe('caoE1E2 against a brute-force max-norm scan', () => {
@@ -238,11 +243,14 @@ describe('estimateDimension properties', () => {
     const y = x.map(v => a * v + b)
     expect(Array.from(falseNearestNeighbors(y, delay, 4))).toEqual(Array.from(falseNearestNeighbors(x, delay, 4)))
     expect(estimateDimension(y, delay, { maxDimension: 5 })).toBe(estimateDimension(x, delay, { maxDimension: 5 }))
-    expect(estimateDimension(y, delay, { method: 'cao', maxDimension: 5 })).toBe(estimateDimension(x, delay, { method: 'cao', maxDimension: 5 }))
+    expect(estimateDimension(y, delay, { method: 'cao', maxDimension: 5 })).toBe(
+      estimateDimension(x, delay, { method: 'cao', maxDimension: 5 }),
+    )
     const cx = caoE1E2(x, delay, 4)
     const cy = caoE1E2(y, delay, 4)
     // a shift thousands of times the scale costs about 12 digits of each value, so compare relatively
-    for (let d = 0; d < 4; d++) expect(Math.abs(cy.e1[d] - cx.e1[d])).toBeLessThanOrEqual(1e-5 * Math.abs(cx.e1[d]) + 1e-12)
+    for (let d = 0; d < 4; d++)
+      expect(Math.abs(cy.e1[d] - cx.e1[d])).toBeLessThanOrEqual(1e-5 * Math.abs(cx.e1[d]) + 1e-12)
   })
 
   test.prop([smallProblem])('the estimate lies in 1..maxDimension', p => {
@@ -259,17 +267,31 @@ describe('estimateDimension properties', () => {
     const x = henon(200)
     expect(() => estimateDimension(x, 0)).toThrow(/delay must be an integer >= 1, got 0/)
     expect(() => estimateDimension(x, 1.5)).toThrow(/delay must be an integer >= 1, got 1.5/)
-    expect(() => estimateDimension(x, 1, { maxDimension: 0 })).toThrow(/maxDimension must be an integer in \[1, 255\], got 0/)
-    expect(() => estimateDimension(x, 1, { theilerWindow: -1 })).toThrow(/theilerWindow must be an integer >= 0, got -1/)
-    expect(() => estimateDimension(x, 1, { fnnThreshold: 0 })).toThrow(/fnnThreshold must be a number in \(0, 1\], got 0/)
+    expect(() => estimateDimension(x, 1, { maxDimension: 0 })).toThrow(
+      /maxDimension must be an integer in \[1, 255\], got 0/,
+    )
+    expect(() => estimateDimension(x, 1, { theilerWindow: -1 })).toThrow(
+      /theilerWindow must be an integer >= 0, got -1/,
+    )
+    expect(() => estimateDimension(x, 1, { fnnThreshold: 0 })).toThrow(
+      /fnnThreshold must be a number in \(0, 1\], got 0/,
+    )
     expect(() => estimateDimension(x, 1, { rtol: -1 })).toThrow(/rtol must be a finite number > 0, got -1/)
-    expect(() => estimateDimension(x, 1, { method: 'cao', e1Threshold: Number.NaN })).toThrow(/e1Threshold must be a number > 0, got NaN/)
-    expect(() => estimateDimension(x, 1, { method: 'pca' as never })).toThrow(/method must be 'fnn' or 'cao', got "pca"/)
+    expect(() => estimateDimension(x, 1, { method: 'cao', e1Threshold: Number.NaN })).toThrow(
+      /e1Threshold must be a number > 0, got NaN/,
+    )
+    expect(() => estimateDimension(x, 1, { method: 'pca' as never })).toThrow(
+      /method must be 'fnn' or 'cao', got "pca"/,
+    )
     // 10 dimensions at delay 20 with a Theiler window of 20 need 10 * 20 + 2 * 20 + 2 values
-    expect(() => estimateDimension(x, 20)).toThrow(/series needs at least 242 values for maxDimension 10, delay 20 and theilerWindow 20, got 200/)
+    expect(() => estimateDimension(x, 20)).toThrow(
+      /series needs at least 242 values for maxDimension 10, delay 20 and theilerWindow 20, got 200/,
+    )
     // Cao reads E(maxDimension + 1)
     expect(() => caoE1E2(x.subarray(0, 30), 2, 12)).toThrow(/series needs at least 32 values/)
     expect(falseNearestNeighbors(x.subarray(0, 30), 2, 12)).toHaveLength(12)
-    expect(() => falseNearestNeighbors([1, 2, NaN, 4, 5, 6, 7, 8], 1, 1)).toThrow(/series\[2\] must be a finite number, got NaN/)
+    expect(() => falseNearestNeighbors([1, 2, NaN, 4, 5, 6, 7, 8], 1, 1)).toThrow(
+      /series\[2\] must be a finite number, got NaN/,
+    )
   })
 })

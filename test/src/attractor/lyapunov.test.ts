@@ -1,6 +1,6 @@
-import { describe, expect } from 'vitest'
-import { test, fc } from '@fast-check/vitest'
+import { fc, test } from '@fast-check/vitest'
 import { lyapunovRosenstein } from 'midstream'
+import { describe, expect } from 'vitest'
 import { divergenceCurve } from '../../../src/attractor/lyapunov'
 import { damped, henon, logistic, lorenz, sine } from '../../support/dynamics'
 
@@ -15,7 +15,8 @@ function bruteForceDivergence(x: number[], m: number, tau: number, w: number, K:
   const counts = new Array(K + 1).fill(0)
   for (let i = 0; i < limit; i++) {
     let best = -1
-    for (let j = 0; j < limit; j++) if (Math.abs(i - j) > w && (best < 0 || dist2(points[i], points[j]) < dist2(points[i], points[best]))) best = j
+    for (let j = 0; j < limit; j++)
+      if (Math.abs(i - j) > w && (best < 0 || dist2(points[i], points[j]) < dist2(points[i], points[best]))) best = j
     if (best < 0 || dist2(points[i], points[best]) === 0) continue
     for (let k = 0; k <= K; k++) {
       const d = dist2(points[i + k], points[best + k])
@@ -39,14 +40,17 @@ describe('lyapunovRosenstein against ground truth', () => {
   test('Henon map: 0.419 within 0.03 from 3 000 points', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const r = lyapunovRosenstein(henon(3000, seed))
-      expect(Math.abs(r.exponent - 0.41922), `seed ${seed}: ${r.exponent} (m ${r.dimension}, tau ${r.delay})`).toBeLessThanOrEqual(0.03)
+      expect(
+        Math.abs(r.exponent - 0.41922),
+        `seed ${seed}: ${r.exponent} (m ${r.dimension}, tau ${r.delay})`,
+      ).toBeLessThanOrEqual(0.03)
     }
   })
 
   test('Lorenz, dt = 0.02, 5 000 points: 0.906 per unit time, median of seeds within 10%', () => {
     // The estimate from 100 time units scatters by about +-10% between initial conditions even on
     // the true (x, y, z) state (see README), so the median of several runs is held to 10% and each to 20%.
-    const estimates = [1, 2, 3, 4, 5].map((seed) => lyapunovRosenstein(lorenz(5000, 0.02, seed), { dt: 0.02 }).exponent)
+    const estimates = [1, 2, 3, 4, 5].map(seed => lyapunovRosenstein(lorenz(5000, 0.02, seed), { dt: 0.02 }).exponent)
     const median = [...estimates].sort((a, b) => a - b)[2]
     expect(Math.abs(median - 0.9056) / 0.9056, `estimates ${estimates.join(', ')}`).toBeLessThanOrEqual(0.1)
     for (const e of estimates) expect(Math.abs(e - 0.9056) / 0.9056).toBeLessThanOrEqual(0.2)
@@ -66,47 +70,66 @@ describe('lyapunovRosenstein against ground truth', () => {
 
 describe('lyapunovRosenstein properties', () => {
   // thousandths: many equal distances, so the tie rule (lowest index) is exercised
-  test.prop([fc.array(fc.integer({ min: -3000, max: 3000 }).map((v) => v / 1000), { minLength: 40, maxLength: 90 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 4 })])(
-    'the divergence curve equals an O(N^2) Rosenstein written plainly',
-    (x, m, tau, w) => {
-      const K = 5
-      const r = divergenceCurve(x, m, tau, w, K)
-      const oracle = bruteForceDivergence(x, m, tau, w, K)
-      for (let k = 0; k <= K; k++) {
-        if (Number.isNaN(oracle[k])) expect(r.divergence[k]).toBeNaN()
-        else expect(r.divergence[k]).toBeCloseTo(oracle[k], 9)
-      }
-    },
-  )
+  test.prop([
+    fc.array(
+      fc.integer({ min: -3000, max: 3000 }).map(v => v / 1000),
+      { minLength: 40, maxLength: 90 },
+    ),
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 0, max: 4 }),
+  ])('the divergence curve equals an O(N^2) Rosenstein written plainly', (x, m, tau, w) => {
+    const K = 5
+    const r = divergenceCurve(x, m, tau, w, K)
+    const oracle = bruteForceDivergence(x, m, tau, w, K)
+    for (let k = 0; k <= K; k++) {
+      if (Number.isNaN(oracle[k])) expect(r.divergence[k]).toBeNaN()
+      else expect(r.divergence[k]).toBeCloseTo(oracle[k], 9)
+    }
+  })
 
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.double({ min: 1e-3, max: 1e3, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true })])(
-    'the exponent does not change when the series is shifted or scaled',
-    (seed, a, b) => {
-      const x = henon(1500, seed)
-      const y = x.map((v) => a * v + b)
-      const options = { dimension: 2, delay: 1 }
-      expect(lyapunovRosenstein(y, options).exponent).toBeCloseTo(lyapunovRosenstein(x, options).exponent, 6)
-    },
-  )
+  test.prop([
+    fc.integer({ min: 1, max: 1000 }),
+    fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+    fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+  ])('the exponent does not change when the series is shifted or scaled', (seed, a, b) => {
+    const x = henon(1500, seed)
+    const y = x.map(v => a * v + b)
+    const options = { dimension: 2, delay: 1 }
+    expect(lyapunovRosenstein(y, options).exponent).toBeCloseTo(lyapunovRosenstein(x, options).exponent, 6)
+  })
 
   test('bad input is a typed error naming the value', () => {
     const x = logistic(500, 4)
     expect(() => lyapunovRosenstein([1, 2, NaN])).toThrow(/series\[2\] must be a finite number/)
     expect(() => lyapunovRosenstein(x, { dt: 0 })).toThrow(/dt must be a finite number > 0, got 0/)
     expect(() => lyapunovRosenstein(x, { dimension: 0, delay: 1 })).toThrow(/dimension must be an integer >= 1, got 0/)
-    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, theilerWindow: -1 })).toThrow(/theilerWindow must be an integer >= 0, got -1/)
-    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, maxSteps: 1 })).toThrow(/maxSteps must be an integer >= 2, got 1/)
-    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, maxSteps: 10, fitRange: [5, 11] })).toThrow(/fitRange must be \[from, to\]/)
+    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, theilerWindow: -1 })).toThrow(
+      /theilerWindow must be an integer >= 0, got -1/,
+    )
+    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, maxSteps: 1 })).toThrow(
+      /maxSteps must be an integer >= 2, got 1/,
+    )
+    expect(() => lyapunovRosenstein(x, { dimension: 1, delay: 1, maxSteps: 10, fitRange: [5, 11] })).toThrow(
+      /fitRange must be \[from, to\]/,
+    )
     expect(() => lyapunovRosenstein(logistic(15, 4), { dimension: 1, delay: 1 })).toThrow(/needs at least \d+ values/)
-    expect(() => lyapunovRosenstein(new Float64Array(300).fill(2), { dimension: 2, delay: 1 })).toThrow(/no two distinct neighbouring states/)
-    expect(() => lyapunovRosenstein(sine(2000, 40), { dimension: 2, delay: 10 })).toThrow(/no two distinct neighbouring states/)
+    expect(() => lyapunovRosenstein(new Float64Array(300).fill(2), { dimension: 2, delay: 1 })).toThrow(
+      /no two distinct neighbouring states/,
+    )
+    expect(() => lyapunovRosenstein(sine(2000, 40), { dimension: 2, delay: 10 })).toThrow(
+      /no two distinct neighbouring states/,
+    )
   })
 
   test('an explicit fitRange is used as given', () => {
     const r = lyapunovRosenstein(logistic(1000, 4, 7), { dimension: 1, delay: 1, maxSteps: 20, fitRange: [1, 6] })
     expect(r.fit.from).toBe(1)
     expect(r.fit.to).toBe(6)
-    let sx = 0, sy = 0, sxx = 0, sxy = 0
+    let sx = 0,
+      sy = 0,
+      sxx = 0,
+      sxy = 0
     for (let k = 1; k <= 6; k++) (sx += k), (sy += r.divergence[k]), (sxx += k * k), (sxy += k * r.divergence[k])
     expect(r.exponent).toBeCloseTo((6 * sxy - sx * sy) / (6 * sxx - sx * sx), 12)
   })

@@ -161,18 +161,24 @@ describe('ADWIN window statistics against the plainly stored window', () => {
 
   test.prop(
     [
-      fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ min: -100, max: 100, noNaN: true })), { minLength: 1, maxLength: 400 }),
+      fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ min: -100, max: 100, noNaN: true })), {
+        minLength: 1,
+        maxLength: 400,
+      }),
       fc.integer({ min: 1, max: 8 }),
       fc.integer({ min: 1, max: 6 }),
     ],
     { numRuns: 150 },
-  )('total, estimation and variance equal the last `width` values, with frequent cuts (clock 1..8)', (values, clock, maxBuckets) => {
-    checkAgainstPlainWindow(values, { clock, maxBuckets, minWindowLength: 1, gracePeriod: 0, delta: 0.1 })
-  })
+  )(
+    'total, estimation and variance equal the last `width` values, with frequent cuts (clock 1..8)',
+    (values, clock, maxBuckets) => {
+      checkAgainstPlainWindow(values, { clock, maxBuckets, minWindowLength: 1, gracePeriod: 0, delta: 0.1 })
+    },
+  )
 
   test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 })], { numRuns: 4 })(
     'the same holds on piecewise streams whose mean jumps, with River defaults',
-    (seed) => {
+    seed => {
       const random = mulberry32(seed)
       const values: number[] = []
       let level = 0
@@ -278,15 +284,29 @@ describe('ADWIN input checks and reset', () => {
 
   it('has River defaults and an empty window at first', () => {
     const adwin = new ADWIN()
-    expect([adwin.delta, adwin.clock, adwin.maxBuckets, adwin.minWindowLength, adwin.gracePeriod]).toEqual([0.002, 32, 5, 5, 10])
-    expect([adwin.width, adwin.estimation, adwin.variance, adwin.nDetections, adwin.driftDetected]).toEqual([0, 0, 0, 0, false])
+    expect([adwin.delta, adwin.clock, adwin.maxBuckets, adwin.minWindowLength, adwin.gracePeriod]).toEqual([
+      0.002, 32, 5, 5, 10,
+    ])
+    expect([adwin.width, adwin.estimation, adwin.variance, adwin.nDetections, adwin.driftDetected]).toEqual([
+      0,
+      0,
+      0,
+      0,
+      false,
+    ])
   })
 
   it('reset() empties the window, zeroes the counters and restarts the clock phase', () => {
     const adwin = new ADWIN()
     expect(detections(adwin, RIVER_MULTI.slice(0, 1500))).toHaveLength(1)
     adwin.reset()
-    expect([adwin.width, adwin.estimation, adwin.variance, adwin.nDetections, adwin.driftDetected]).toEqual([0, 0, 0, 0, false])
+    expect([adwin.width, adwin.estimation, adwin.variance, adwin.nDetections, adwin.driftDetected]).toEqual([
+      0,
+      0,
+      0,
+      0,
+      false,
+    ])
     // A reset detector is indistinguishable from a new one.
     expect(detections(adwin, RIVER_DOCSTRING)).toEqual([[1023, 4]])
     expect(adwin.nDetections).toBe(1)

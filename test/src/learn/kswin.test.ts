@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
 import { KSWIN, ksEqualSizeDistance, ksEqualSizePValue } from '../../../src/learn/kswin'
+import { detections, gaussian, PythonRandom, riverExampleStream } from '../../support/pythonRandom'
 import { rng } from '../../support/rng'
-import { PythonRandom, detections, gaussian, riverExampleStream } from '../../support/pythonRandom'
 
 const pythonRandomBelow = (seed: number) => {
   const r = new PythonRandom(seed)
@@ -34,7 +34,7 @@ function latticePValue(n: number, h: number): number {
 /** max over every value v of |#(a <= v) - #(b <= v)|, by brute force. */
 function bruteDistance(a: readonly number[], b: readonly number[]): number {
   let h = 0
-  for (const v of [...a, ...b]) h = Math.max(h, Math.abs(a.filter((u) => u <= v).length - b.filter((u) => u <= v).length))
+  for (const v of [...a, ...b]) h = Math.max(h, Math.abs(a.filter(u => u <= v).length - b.filter(u => u <= v).length))
   return h
 }
 
@@ -54,7 +54,7 @@ function riverKswin(xs: readonly number[], alpha: number, windowSize: number, st
     let d = 0
     let p = 0
     if (window.length >= windowSize) {
-      const reference = random.sample(windowSize - statSize, statSize).map((r) => window[r])
+      const reference = random.sample(windowSize - statSize, statSize).map(r => window[r])
       const recent = window.slice(windowSize - statSize)
       const h = bruteDistance(reference, recent)
       d = h / statSize
@@ -71,7 +71,10 @@ function riverKswin(xs: readonly number[], alpha: number, windowSize: number, st
 describe('KSWIN: River docstring example', () => {
   it('the Python ports agree with python3 3.11', () => {
     const r = new PythonRandom(42)
-    expect(r.sample(70, 30)).toEqual([14, 3, 35, 31, 28, 17, 13, 43, 47, 57, 34, 5, 37, 27, 2, 1, 58, 63, 69, 32, 38, 54, 67, 12, 45, 41, 59, 26, 51, 65])
+    expect(r.sample(70, 30)).toEqual([
+      14, 3, 35, 31, 28, 17, 13, 43, 47, 57, 34, 5, 37, 27, 2, 1, 58, 63, 69, 32, 38, 54, 67, 12, 45, 41, 59, 26, 51,
+      65,
+    ])
     expect(r.sample(70, 30).slice(0, 5)).toEqual([35, 0, 20, 54, 43])
     const xs = riverExampleStream()
     expect(xs.reduce((s, v, i) => s + i * v, 0)).toBe(8451760)
@@ -92,7 +95,7 @@ describe('KSWIN: River docstring example', () => {
   })
 })
 
-describe('KSWIN: against a plain transcription of River with scipy\'s test done by brute force', () => {
+describe("KSWIN: against a plain transcription of River with scipy's test done by brute force", () => {
   it('ksEqualSizePValue equals the lattice-path count for every n <= 40 and h', () => {
     for (let n = 1; n <= 40; n++) {
       for (let h = 0; h <= n; h++) {
@@ -102,16 +105,32 @@ describe('KSWIN: against a plain transcription of River with scipy\'s test done 
     }
   })
 
-  test.prop([fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 25 }).chain((a) => fc.tuple(fc.constant(a), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: a.length, maxLength: a.length })))])(
-    'ksEqualSizeDistance equals the brute-force distance, ties included',
-    ([ints, doubles]) => {
-      // half the samples from a few integers so that ties across and within samples are common
-      const b = doubles.map((v, i) => (i % 2 === 0 ? Math.round(v) : v))
-      expect(ksEqualSizeDistance(Float64Array.from(ints).sort(), Float64Array.from(b).sort())).toBe(bruteDistance(ints, b))
-    },
-  )
+  test.prop([
+    fc
+      .array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 25 })
+      .chain(a =>
+        fc.tuple(
+          fc.constant(a),
+          fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: a.length, maxLength: a.length }),
+        ),
+      ),
+  ])('ksEqualSizeDistance equals the brute-force distance, ties included', ([ints, doubles]) => {
+    // half the samples from a few integers so that ties across and within samples are common
+    const b = doubles.map((v, i) => (i % 2 === 0 ? Math.round(v) : v))
+    expect(ksEqualSizeDistance(Float64Array.from(ints).sort(), Float64Array.from(b).sort())).toBe(
+      bruteDistance(ints, b),
+    )
+  })
 
-  test.prop([fc.integer({ min: 1, max: 10000 }), fc.integer({ min: 2, max: 6 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom(0.005, 0.05)], { numRuns: 25 })(
+  test.prop(
+    [
+      fc.integer({ min: 1, max: 10000 }),
+      fc.integer({ min: 2, max: 6 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.constantFrom(0.005, 0.05),
+    ],
+    { numRuns: 25 },
+  )(
     'every step (drift flag, D, p-value) matches, for pool- and set-method sample sizes',
     (seed, statSize, extra, alpha) => {
       // statSize * (2 + extra) keeps the older part small (pool method) or, for extra 3 with statSize 6, large (set method)
@@ -163,15 +182,18 @@ describe('KSWIN: behaviour', () => {
   // needs the older part to hold the old regime: a false alarm in the 100 updates before the jump
   // empties the window, which then refills with mostly new values and may never see the change
   // (River alike), so such runs are set aside.
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(3, -3)], { numRuns: 50 })('a mean shift of 3 sigma is caught within statSize = 30 updates', (seed, shift) => {
-    const noise = gaussian(rng(seed))
-    const xs = Float64Array.from({ length: 1000 }, (_, i) => (i >= 500 ? shift : 0) + noise())
-    const all = detections(new KSWIN({ seed }), xs)
-    fc.pre(!all.some((i) => i >= 400 && i < 500))
-    const after = all.filter((i) => i >= 500)
-    expect(after.length).toBeGreaterThanOrEqual(1)
-    expect(after[0]).toBeLessThan(530)
-  })
+  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(3, -3)], { numRuns: 50 })(
+    'a mean shift of 3 sigma is caught within statSize = 30 updates',
+    (seed, shift) => {
+      const noise = gaussian(rng(seed))
+      const xs = Float64Array.from({ length: 1000 }, (_, i) => (i >= 500 ? shift : 0) + noise())
+      const all = detections(new KSWIN({ seed }), xs)
+      fc.pre(!all.some(i => i >= 400 && i < 500))
+      const after = all.filter(i => i >= 500)
+      expect(after.length).toBeGreaterThanOrEqual(1)
+      expect(after[0]).toBeLessThan(530)
+    },
+  )
 
   it('drift is flagged for one update only; the next update empties the window and re-seeds', () => {
     const xs = riverExampleStream()
@@ -201,7 +223,7 @@ describe('KSWIN: behaviour', () => {
     expect(detections(used, xs)).toEqual(detections(new KSWIN({ seed: 5 }), xs))
   })
 
-  it('window pre-fills like River\'s deque: the last windowSize values, no test until the next update', () => {
+  it("window pre-fills like River's deque: the last windowSize values, no test until the next update", () => {
     const noise = gaussian(rng(11))
     const xs = Float64Array.from({ length: 500 }, (_, i) => noise() + (i > 250 ? 2 : 0))
     // 99 values fed one by one never fill the window, so no draw is spent: same state as pre-filled
@@ -226,7 +248,7 @@ describe('KSWIN: behaviour', () => {
 })
 
 describe('KSWIN: bad input', () => {
-  it.each([NaN, Infinity, -Infinity])('update(%s) throws a RangeError naming it and keeps the state', (x) => {
+  it.each([NaN, Infinity, -Infinity])('update(%s) throws a RangeError naming it and keeps the state', x => {
     const kswin = new KSWIN()
     kswin.update(1)
     expect(() => kswin.update(x)).toThrow(RangeError)
@@ -247,7 +269,7 @@ describe('KSWIN: bad input', () => {
   })
 
   it('a randomBelow that leaves [0, m) is reported, not trusted', () => {
-    const kswin = new KSWIN({ windowSize: 4, statSize: 2, randomBelow: () => (m) => m })
+    const kswin = new KSWIN({ windowSize: 4, statSize: 2, randomBelow: () => m => m })
     for (let i = 0; i < 3; i++) kswin.update(i)
     expect(() => kswin.update(3)).toThrow(/randomBelow\(2\) returned 2/)
   })

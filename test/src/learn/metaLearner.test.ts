@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
+import { GaussianNaiveBayes, type OnlineLearner, OnlineLogisticRegression } from '../../../src/learn/learners'
 import { MetaLearner, type MetaRule } from '../../../src/learn/metaLearner'
-import { GaussianNaiveBayes, OnlineLogisticRegression, type OnlineLearner } from '../../../src/learn/learners'
 import { Hedge } from '../../../src/learn/selection'
 import { createMonitor } from '../../../src/ltl/monitor'
 import { seaConcepts } from '../../support/sea'
@@ -11,13 +11,18 @@ type X = [number, number, number]
 const logistic = (rate: number, averaging?: number) => (): OnlineLearner<X, number, number> => {
   const inner = new OnlineLogisticRegression(3, { learningRate: rate, averaging })
   const scale = (x: X) => [x[0] / 10, x[1] / 10, x[2] / 10]
-  return { predict: (x) => (inner.predict(scale(x)) > 0.5 ? 1 : 0), learn: (x, y) => inner.learn(scale(x), y as 0 | 1) }
+  return { predict: x => (inner.predict(scale(x)) > 0.5 ? 1 : 0), learn: (x, y) => inner.learn(scale(x), y as 0 | 1) }
 }
 const naiveBayes = (): OnlineLearner<X, number, number> => {
   const inner = new GaussianNaiveBayes<number>(3)
-  return { predict: (x) => inner.predict(x) ?? 0, learn: (x, y) => inner.learn(x, y) }
+  return { predict: x => inner.predict(x) ?? 0, learn: (x, y) => inner.learn(x, y) }
 }
-const seaCandidates = { averagedFast: logistic(0.5, 0.002), averaged: logistic(0.2, 0.005), plain: logistic(0.5), naiveBayes }
+const seaCandidates = {
+  averagedFast: logistic(0.5, 0.002),
+  averaged: logistic(0.2, 0.005),
+  plain: logistic(0.5),
+  naiveBayes,
+}
 
 describe('MetaLearner on the SEA concepts stream (thresholds 8, 9, 7, 9.5; 10% label noise, ceiling 90%)', () => {
   for (const seed of [1, 2, 3]) {
@@ -32,7 +37,8 @@ describe('MetaLearner on the SEA concepts stream (thresholds 8, 9, 7, 9.5; 10% l
       for (const drift of [block, 2 * block, 3 * block]) {
         // the first moment the last 500 predictions are at least 88% right again
         let recovered = -1
-        for (let t = drift + 500; t <= drift + 2000 && recovered < 0; t++) if (accuracy(t - 500, t) >= 0.88) recovered = t - drift
+        for (let t = drift + 500; t <= drift + 2000 && recovered < 0; t++)
+          if (accuracy(t - 500, t) >= 0.88) recovered = t - drift
         expect(recovered, `drift at ${drift}`).toBeGreaterThan(0)
       }
     })
@@ -40,10 +46,26 @@ describe('MetaLearner on the SEA concepts stream (thresholds 8, 9, 7, 9.5; 10% l
 })
 
 describe('MetaLearner mechanics', () => {
-  test.prop([fc.array(fc.tuple(fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), fc.boolean()), { maxLength: 150 })])(
+  test.prop([
+    fc.array(
+      fc.tuple(
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        fc.boolean(),
+      ),
+      { maxLength: 150 },
+    ),
+  ])(
     'with two levels and no detector: predictions come before learning and equal a Hedge-weighted vote computed by hand',
-    (rows) => {
-      const meta = new MetaLearner<X, number, number>({ task: 'classification', candidates: { a: logistic(0.5), b: naiveBayes }, maxDepth: 2, detector: 'none', learningRate: 1.5 })
+    rows => {
+      const meta = new MetaLearner<X, number, number>({
+        task: 'classification',
+        candidates: { a: logistic(0.5), b: naiveBayes },
+        maxDepth: 2,
+        detector: 'none',
+        learningRate: 1.5,
+      })
       const a = logistic(0.5)()
       const b = naiveBayes()
       const hedge = new Hedge(2, { learningRate: 1.5 })
@@ -69,15 +91,43 @@ describe('MetaLearner mechanics', () => {
     every: fc.integer({ min: 1, max: 5 }),
     events: fc.subarray(['switch', 'reset', 'rate']),
   })
-  const safetyArb = fc.subarray(['G (switch -> X !switch)', 'G !(switch && reset)', 'G (reset -> X G !reset)', 'G (modify -> X (!modify U drift)) || G !rate'], { minLength: 1 })
+  const safetyArb = fc.subarray(
+    [
+      'G (switch -> X !switch)',
+      'G !(switch && reset)',
+      'G (reset -> X G !reset)',
+      'G (modify -> X (!modify U drift)) || G !rate',
+    ],
+    { minLength: 1 },
+  )
 
-  test.prop([fc.array(ruleArb, { minLength: 1, maxLength: 4 }), safetyArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 500 })], { numRuns: 60 })(
+  test.prop(
+    [
+      fc.array(ruleArb, { minLength: 1, maxLength: 4 }),
+      safetyArb,
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 500 }),
+    ],
+    { numRuns: 60 },
+  )(
     'a rule whose change would break a safety constraint is never applied, and the budget holds',
     (rules, safety, cap, seed) => {
       const applied: Array<Record<string, boolean>> = []
-      const metaRules: MetaRule[] = rules.map((r, k) => ({ name: `${r.name}${k}`, when: (s) => s.index % r.every === 0, apply: (c) => c.setLearningRate(1 + (s0++ % 3)), events: r.events }))
+      const metaRules: MetaRule[] = rules.map((r, k) => ({
+        name: `${r.name}${k}`,
+        when: s => s.index % r.every === 0,
+        apply: c => c.setLearningRate(1 + (s0++ % 3)),
+        events: r.events,
+      }))
       let s0 = seed
-      const meta = new MetaLearner<X, number, number>({ task: 'classification', candidates: { a: logistic(0.5), b: naiveBayes }, rules: metaRules, safety, maxModificationsPerWindow: cap, modificationWindow: 10 })
+      const meta = new MetaLearner<X, number, number>({
+        task: 'classification',
+        candidates: { a: logistic(0.5), b: naiveBayes },
+        rules: metaRules,
+        safety,
+        maxModificationsPerWindow: cap,
+        modificationWindow: 10,
+      })
       const data = seaConcepts(60, [8], 0.1, seed)
       let refused = 0
       const appliedAt: number[] = []
@@ -85,7 +135,7 @@ describe('MetaLearner mechanics', () => {
         const out = meta.step(x, y)
         const event: Record<string, boolean> = { drift: out.drift }
         for (const name of out.modifications.applied) {
-          const rule = metaRules.find((r) => r.name === name)!
+          const rule = metaRules.find(r => r.name === name)!
           event.modify = true
           event[name] = true
           for (const e of rule.events ?? []) event[e] = true
@@ -107,7 +157,7 @@ describe('MetaLearner mechanics', () => {
   it('level summaries: level 1 counts the drifts it reported; level 2 reports its learning rate', () => {
     const meta = new MetaLearner<X, number, number>({ task: 'classification', candidates: seaCandidates, period: 200 })
     let drifts = 0
-    let last
+    let last: ReturnType<typeof meta.step> | undefined
     for (const { x, y } of seaConcepts(3000, [8, 5], 0.05, 4)) {
       last = meta.step(x, y)
       if (last.drift) drifts++
@@ -120,8 +170,12 @@ describe('MetaLearner mechanics', () => {
 
   it('regression: weighted average of the candidates, loss scaled by the target variance', () => {
     const constant = (c: number) => (): OnlineLearner<number, number, number> => ({ predict: () => c, learn: () => {} })
-    const meta = new MetaLearner<number, number, number>({ task: 'regression', candidates: { low: constant(0), right: constant(10) }, detector: 'none' })
-    let out
+    const meta = new MetaLearner<number, number, number>({
+      task: 'regression',
+      candidates: { low: constant(0), right: constant(10) },
+      detector: 'none',
+    })
+    let out: ReturnType<typeof meta.step> | undefined
     for (let i = 0; i < 400; i++) out = meta.step(i, 10 + Math.sin(i))
     expect(out!.weights.right).toBeGreaterThan(0.99)
     expect(out!.prediction).toBeGreaterThan(9.9)
@@ -129,7 +183,9 @@ describe('MetaLearner mechanics', () => {
 
   it('bad configs are named', () => {
     const ok = { task: 'classification' as const, candidates: { a: naiveBayes } }
-    expect(() => new MetaLearner({ ...ok, task: 'ranking' as never })).toThrow(/task must be 'classification' or 'regression', got "ranking"/)
+    expect(() => new MetaLearner({ ...ok, task: 'ranking' as never })).toThrow(
+      /task must be 'classification' or 'regression', got "ranking"/,
+    )
     expect(() => new MetaLearner({ ...ok, candidates: {} })).toThrow(/at least one learner factory/)
     expect(() => new MetaLearner({ ...ok, selector: 'greedy' as never })).toThrow(/selector must be/)
     expect(() => new MetaLearner({ ...ok, safety: ['G (p ->'] })).toThrow(/column 8/)

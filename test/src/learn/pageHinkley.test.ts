@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
 import { PageHinkley } from '../../../src/learn/pageHinkley'
+import { detections, gaussian, PythonRandom, riverExampleStream } from '../../support/pythonRandom'
 import { rng } from '../../support/rng'
-import { PythonRandom, detections, gaussian, riverExampleStream } from '../../support/pythonRandom'
 
 describe('PageHinkley: River docstring example', () => {
   it('the stream generator is CPython random.Random(12345) (values printed by python3)', () => {
@@ -63,13 +63,17 @@ describe('PageHinkley: behaviour', () => {
 
   // After a shift of the mean by s the increments x - m_t are about s each (the running mean moves
   // by s/t only), so U - min U passes 50 after about 50 / s steps: 50 for s = 1, plus the warm-up noise.
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.constantFrom(1, -1), fc.constantFrom<'both' | 'up' | 'down'>('both', 'up', 'down')])(
+  test.prop([
+    fc.integer({ min: 1, max: 1000 }),
+    fc.constantFrom(1, -1),
+    fc.constantFrom<'both' | 'up' | 'down'>('both', 'up', 'down'),
+  ])(
     'a mean shift of 1 (sigma 0.2) is caught within 80 updates, in the directions the mode watches',
     (seed, sign, mode) => {
       const noise = gaussian(rng(seed))
       const xs = Float64Array.from({ length: 2000 }, (_, i) => (i >= 1000 ? sign : 0) + 0.2 * noise())
       const found = detections(new PageHinkley({ mode }), xs)
-      const watched = mode === 'both' || (mode === 'up') === (sign > 0)
+      const watched = mode === 'both' || (mode === 'up') === sign > 0
       if (watched) {
         expect(found.length).toBeGreaterThanOrEqual(1)
         expect(found[0]).toBeGreaterThanOrEqual(1000)

@@ -1,24 +1,35 @@
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
 import { EXP3, Hedge, ThompsonSampling, UCB1 } from '../../../src/learn/selection'
 import { rng } from '../../support/rng'
 
 describe('Hedge', () => {
   test.prop([
-    fc.integer({ min: 2, max: 6 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }), { minLength: 1, maxLength: 300 }))),
-  ])('expected cumulative loss within sqrt(T ln N / 2) of the best expert in hindsight, on any sequence', ([n, rounds]) => {
-    const T = rounds.length
-    const hedge = new Hedge(n, { horizon: T })
-    let mixture = 0
-    const totals = new Array(n).fill(0)
-    for (const losses of rounds) {
-      const p = hedge.weights()
-      for (let i = 0; i < n; i++) mixture += p[i] * losses[i]
-      losses.forEach((l, i) => (totals[i] += l))
-      hedge.update(losses)
-    }
-    expect(mixture - Math.min(...totals)).toBeLessThanOrEqual(Math.sqrt((T * Math.log(n)) / 2) + 1e-9)
-  })
+    fc.integer({ min: 2, max: 6 }).chain(n =>
+      fc.tuple(
+        fc.constant(n),
+        fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+      ),
+    ),
+  ])(
+    'expected cumulative loss within sqrt(T ln N / 2) of the best expert in hindsight, on any sequence',
+    ([n, rounds]) => {
+      const T = rounds.length
+      const hedge = new Hedge(n, { horizon: T })
+      let mixture = 0
+      const totals = new Array(n).fill(0)
+      for (const losses of rounds) {
+        const p = hedge.weights()
+        for (let i = 0; i < n; i++) mixture += p[i] * losses[i]
+        losses.forEach((l, i) => (totals[i] += l))
+        hedge.update(losses)
+      }
+      expect(mixture - Math.min(...totals)).toBeLessThanOrEqual(Math.sqrt((T * Math.log(n)) / 2) + 1e-9)
+    },
+  )
 
   it('an adversary that punishes the leader: regret still within the bound', () => {
     const n = 3
@@ -53,7 +64,12 @@ describe('Hedge', () => {
 })
 
 /** Bernoulli arms: pull `rounds` times, return the pulls per arm. */
-function play(selector: { select(): number; update(arm: number, reward: number): void }, means: number[], rounds: number, seed: number): number[] {
+function play(
+  selector: { select(): number; update(arm: number, reward: number): void },
+  means: number[],
+  rounds: number,
+  seed: number,
+): number[] {
   // the environment's own stream: the selectors use the same generator, and equal seeds would correlate choice and reward
   const random = rng(seed + 7919)
   const pulls = means.map(() => 0)

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
 import { createMonitor, parseLtl } from 'midstream'
+import { describe, expect, it } from 'vitest'
 import { holdsFinite } from '../../support/ltl'
 
 /**
@@ -26,27 +26,48 @@ const patterns: Array<[string, string, string, string[], string[]]> = [
   ['precedence', 'globally', '!p W s', ['', 's', 'p'], ['', 'p', 's']],
   ['precedence', 'before R', 'F r -> (!p U (s || r))', ['s', 'p', 'r'], ['p', 's', 'r']],
   ['precedence', 'after Q', 'G !q || F (q && (!p W s))', ['p', 'q', 's', 'p'], ['q', 'p']],
-  ['precedence', 'between Q and R', 'G ((q && !r && F r) -> (!p U (s || r)))', ['q', 's', 'p', 'r'], ['q', 'p', 's', 'r']],
+  [
+    'precedence',
+    'between Q and R',
+    'G ((q && !r && F r) -> (!p U (s || r)))',
+    ['q', 's', 'p', 'r'],
+    ['q', 'p', 's', 'r'],
+  ],
   ['precedence', 'after Q until R', 'G ((q && !r) -> (!p W (s || r)))', ['q', 'r', 'p'], ['q', 'p', 'r']],
   ['response', 'globally', 'G (p -> F s)', ['p', 's', ''], ['s', 'p', '']],
   ['response', 'before R', 'F r -> ((p -> (!r U (s && !r))) U r)', ['p', 's', 'r'], ['p', 'r', 's']],
   ['response', 'after Q', 'G (q -> G (p -> F s))', ['p', 'q', 'p', 's'], ['q', 's', 'p']],
-  ['response', 'between Q and R', 'G ((q && !r && F r) -> ((p -> (!r U (s && !r))) U r))', ['q', 'p', 's', 'r', 'p'], ['q', 'p', 'r', 's']],
-  ['response', 'after Q until R', 'G ((q && !r) -> ((p -> (!r U (s && !r))) W r))', ['q', 'p', 's', 'p', 's'], ['q', 'p', '']],
+  [
+    'response',
+    'between Q and R',
+    'G ((q && !r && F r) -> ((p -> (!r U (s && !r))) U r))',
+    ['q', 'p', 's', 'r', 'p'],
+    ['q', 'p', 'r', 's'],
+  ],
+  [
+    'response',
+    'after Q until R',
+    'G ((q && !r) -> ((p -> (!r U (s && !r))) W r))',
+    ['q', 'p', 's', 'p', 's'],
+    ['q', 'p', ''],
+  ],
 ]
 
 const letters = ['p', 's', 'q', 'r']
-const event = (e: string) => Object.fromEntries(letters.map((l) => [l, e.includes(l)]))
+const event = (e: string) => Object.fromEntries(letters.map(l => [l, e.includes(l)]))
 
 describe('Dwyer specification patterns', () => {
   for (const [pattern, scope, text, satisfying, violating] of patterns) {
     it(`${pattern}, ${scope}: ${text}`, () => {
       const f = parseLtl(text)
-      for (const [trace, expected] of [[satisfying, 'true'], [violating, 'false']] as const) {
+      for (const [trace, expected] of [
+        [satisfying, 'true'],
+        [violating, 'false'],
+      ] as const) {
         // the hand-made trace is what the pattern means, and the plain LTLf evaluator agrees
         expect(holdsFinite(f, trace.map(event)) ? 'true' : 'false', `oracle on ${trace.join(' ')}`).toBe(expected)
         const m = createMonitor(text, { closedWorld: true })
-        const verdicts = trace.map((e) => m.step(event(e)))
+        const verdicts = trace.map(e => m.step(event(e)))
         expect(m.finish(), `monitor on ${trace.join(' ')}`).toBe(expected)
         // an LTL3 verdict reached on the way agrees with the end (none of these uses X)
         for (const v of verdicts) if (v !== 'unknown') expect(v).toBe(expected)

@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { ltl, type Formula, type Interval } from '../../../src/ltl/formula'
+import { type Formula, type Interval, ltl } from '../../../src/ltl/formula'
 import { parseLtl } from '../../../src/ltl/parse'
-import { PastEvaluator, containsPast, isPastFormula } from '../../../src/ltl/past'
+import { containsPast, isPastFormula, PastEvaluator } from '../../../src/ltl/past'
 
 type Event = Readonly<Record<string, boolean>>
 interface Trace {
@@ -83,7 +83,7 @@ function run(evaluator: PastEvaluator, roots: number, trace: Trace): boolean[][]
   return trace.events.map((event, i) => {
     atomNames.forEach((name, k) => (atoms[k] = event[name] ? 1 : 0))
     evaluator.step(atoms, trace.times[i], out)
-    return Array.from(out, (v) => {
+    return Array.from(out, v => {
       expect(v === 0 || v === 1).toBe(true)
       return v === 1
     })
@@ -92,8 +92,8 @@ function run(evaluator: PastEvaluator, roots: number, trace: Trace): boolean[][]
 
 /** The oracle's table in the same shape as `run`'s. */
 function expected(roots: readonly Formula[], trace: Trace): boolean[][] {
-  const columns = roots.map((f) => oracle(f, trace))
-  return trace.events.map((_, i) => columns.map((column) => column[i]))
+  const columns = roots.map(f => oracle(f, trace))
+  return trace.events.map((_, i) => columns.map(column => column[i]))
 }
 
 const modes = [
@@ -113,13 +113,15 @@ function check(roots: readonly Formula[], trace: Trace): void {
 // Bounds from small integers: [lower, lower + width] or [lower, inf], [0, inf] among them.
 const bound = (maxLower: number, maxWidth: number): fc.Arbitrary<Interval | undefined> =>
   fc.option(
-    fc.tuple(fc.nat(maxLower), fc.nat(maxWidth), fc.boolean()).map(([lower, width, open]) => ({ lower, upper: open && width === 0 ? Infinity : lower + width })),
+    fc
+      .tuple(fc.nat(maxLower), fc.nat(maxWidth), fc.boolean())
+      .map(([lower, width, open]) => ({ lower, upper: open && width === 0 ? Infinity : lower + width })),
     { nil: undefined, freq: 3 },
   )
 
 function pastFormula(depth: number, bounds: boolean, maxLower = 4, maxWidth = 5): fc.Arbitrary<Formula> {
   const leaf = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...atomNames).map((name) => ltl.atom(name)) },
+    { weight: 6, arbitrary: fc.constantFrom(...atomNames).map(name => ltl.atom(name)) },
     { weight: 1, arbitrary: fc.constantFrom(ltl.true, ltl.false) },
   )
   if (depth === 0) return leaf
@@ -142,25 +144,39 @@ function pastFormula(depth: number, bounds: boolean, maxLower = 4, maxWidth = 5)
 /** Random atom values at non-decreasing integer times (steps of 0..maxStep ms, repeats included). */
 function traceOf(maxLength: number, maxStep = 3): fc.Arbitrary<Trace> {
   const event = fc.record({ p: fc.boolean(), q: fc.boolean(), r: fc.boolean() })
-  return fc.tuple(fc.array(fc.tuple(event, fc.nat(maxStep)), { minLength: 1, maxLength }), fc.nat(20)).map(([steps, start]) => {
-    let t = start
-    return { events: steps.map(([e]) => e), times: steps.map(([, dt]) => (t += dt)) }
-  })
+  return fc
+    .tuple(fc.array(fc.tuple(event, fc.nat(maxStep)), { minLength: 1, maxLength }), fc.nat(20))
+    .map(([steps, start]) => {
+      let t = start
+      return { events: steps.map(([e]) => e), times: steps.map(([, dt]) => (t += dt)) }
+    })
 }
 
 /** The same tree rebuilt from fresh objects: structurally equal, never identical. */
 function clone(f: Formula): Formula {
-  return JSON.parse(JSON.stringify(f, (_, v) => (v === Infinity ? 'inf' : v)), (_, v) => (v === 'inf' ? Infinity : v)) as Formula
+  return JSON.parse(
+    JSON.stringify(f, (_, v) => (v === Infinity ? 'inf' : v)),
+    (_, v) => (v === 'inf' ? Infinity : v),
+  ) as Formula
 }
 
 const trace = (events: string[], times?: number[]): Trace => ({
-  events: events.map((e) => Object.fromEntries(e.split(/\s+/).filter(Boolean).map((a) => [a, true]))),
+  events: events.map(e =>
+    Object.fromEntries(
+      e
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(a => [a, true]),
+    ),
+  ),
   times: times ?? events.map((_, i) => i),
 })
 
 /** Root 0 of `text` over the trace, in both modes (checked equal), atoms indexed in order of first use. */
 function values(text: string, tr: Trace): boolean[] {
-  const names = [...new Set(tr.events.flatMap((e) => Object.keys(e)).concat(text.match(/\b[a-z_]\w*\b/g) ?? []))].filter((n) => n !== 'true' && n !== 'false' && n !== 'inf' && !/^\d/.test(n) && n !== 'ms')
+  const names = [...new Set(tr.events.flatMap(e => Object.keys(e)).concat(text.match(/\b[a-z_]\w*\b/g) ?? []))].filter(
+    n => n !== 'true' && n !== 'false' && n !== 'inf' && !/^\d/.test(n) && n !== 'ms',
+  )
   const index = new Map(names.map((n, k) => [n, k]))
   const results = modes.map(({ generate }) => {
     const evaluator = new PastEvaluator([parseLtl(text)], index, { generate })
@@ -177,62 +193,94 @@ function values(text: string, tr: Trace): boolean[] {
 }
 
 describe('PastEvaluator against the brute-force semantics', () => {
-  test.prop([fc.array(pastFormula(4, false), { minLength: 1, maxLength: 3 }), traceOf(30)], { numRuns: 300 })('unbounded Y, O, H, S and connectives', (roots, tr) => {
-    check(roots, tr)
-  })
+  test.prop([fc.array(pastFormula(4, false), { minLength: 1, maxLength: 3 }), traceOf(30)], { numRuns: 300 })(
+    'unbounded Y, O, H, S and connectives',
+    (roots, tr) => {
+      check(roots, tr)
+    },
+  )
 
-  test.prop([fc.array(pastFormula(4, true), { minLength: 1, maxLength: 3 }), traceOf(30)], { numRuns: 400 })('with time bounds from small integers', (roots, tr) => {
-    check(roots, tr)
-  })
+  test.prop([fc.array(pastFormula(4, true), { minLength: 1, maxLength: 3 }), traceOf(30)], { numRuns: 400 })(
+    'with time bounds from small integers',
+    (roots, tr) => {
+      check(roots, tr)
+    },
+  )
 
   // wide windows with narrow slack keep many runs of witness times queued: the ring buffer grows and wraps
-  test.prop([fc.array(pastFormula(3, true, 40, 6), { minLength: 1, maxLength: 3 }), traceOf(250, 2)], { numRuns: 60 })('with wide bounds on long traces', (roots, tr) => {
-    check(roots, tr)
-  })
+  test.prop([fc.array(pastFormula(3, true, 40, 6), { minLength: 1, maxLength: 3 }), traceOf(250, 2)], { numRuns: 60 })(
+    'with wide bounds on long traces',
+    (roots, tr) => {
+      check(roots, tr)
+    },
+  )
 })
 
 /** Long traces where each atom holds and fails in runs of 1..maxRun events: many separate runs of witnesses. */
 function burstyTrace(length: number, maxRun: number): fc.Arbitrary<Trace> {
   const runs = fc.array(fc.integer({ min: 1, max: maxRun }), { minLength: length, maxLength: length })
-  return fc.tuple(runs, runs, runs, fc.array(fc.nat(2), { minLength: length, maxLength: length })).map(([rp, rq, rr, steps]) => {
-    const column = (lengths: number[]): boolean[] => lengths.flatMap((n, k) => Array<boolean>(n).fill(k % 2 === 0)).slice(0, length)
-    const [p, q, r] = [column(rp), column(rq), column(rr)]
-    let t = 0
-    return { events: steps.map((_, i) => ({ p: p[i], q: q[i], r: r[i] })), times: steps.map((dt) => (t += dt)) }
-  })
+  return fc
+    .tuple(runs, runs, runs, fc.array(fc.nat(2), { minLength: length, maxLength: length }))
+    .map(([rp, rq, rr, steps]) => {
+      const column = (lengths: number[]): boolean[] =>
+        lengths.flatMap((n, k) => Array<boolean>(n).fill(k % 2 === 0)).slice(0, length)
+      const [p, q, r] = [column(rp), column(rq), column(rr)]
+      let t = 0
+      return { events: steps.map((_, i) => ({ p: p[i], q: q[i], r: r[i] })), times: steps.map(dt => (t += dt)) }
+    })
 }
 
 describe('PastEvaluator on bursty traces with wide windows', () => {
   // windows far wider than their slack keep dozens of separate runs queued: the ring buffer grows and wraps
-  const wide = fc.tuple(fc.integer({ min: 10, max: 60 }), fc.nat(4)).map(([lower, width]) => ({ lower, upper: lower + width }))
-  const atom = fc.constantFrom(...atomNames).map((name) => ltl.atom(name))
-  const operand = fc.oneof(atom, atom.map(ltl.not), fc.tuple(atom, atom).map(([f, g]) => ltl.and(f, g)))
+  const wide = fc
+    .tuple(fc.integer({ min: 10, max: 60 }), fc.nat(4))
+    .map(([lower, width]) => ({ lower, upper: lower + width }))
+  const atom = fc.constantFrom(...atomNames).map(name => ltl.atom(name))
+  const operand = fc.oneof(
+    atom,
+    atom.map(ltl.not),
+    fc.tuple(atom, atom).map(([f, g]) => ltl.and(f, g)),
+  )
   const root = fc.oneof(
     fc.tuple(operand, wide).map(([f, b]) => ltl.once(f, b)),
     fc.tuple(operand, wide).map(([f, b]) => ltl.historically(f, b)),
     fc.tuple(operand, operand, wide).map(([f, g, b]) => ltl.since(f, g, b)),
   )
-  test.prop([fc.array(root, { minLength: 1, maxLength: 4 }), burstyTrace(300, 6)], { numRuns: 40 })('equal the semantics', (roots, tr) => {
-    check(roots, tr)
-  })
+  test.prop([fc.array(root, { minLength: 1, maxLength: 4 }), burstyTrace(300, 6)], { numRuns: 40 })(
+    'equal the semantics',
+    (roots, tr) => {
+      check(roots, tr)
+    },
+  )
 
   it('O[60,63] p over bursts of 3 equals the semantics', () => {
     const events = Array.from({ length: 400 }, (_, i) => ({ p: i % 6 < 3 }))
-    check([ltl.once(ltl.atom('p'), { lower: 60, upper: 63 }), ltl.historically(ltl.atom('p'), { lower: 60, upper: 63 })], { events, times: events.map((_, i) => i) })
+    check(
+      [ltl.once(ltl.atom('p'), { lower: 60, upper: 63 }), ltl.historically(ltl.atom('p'), { lower: 60, upper: 63 })],
+      { events, times: events.map((_, i) => i) },
+    )
   })
 })
 
 describe('PastEvaluator on large formulas', () => {
   // the generated code is cut into functions of a few hundred nodes that hand values on through an array
-  test.prop([fc.array(pastFormula(4, true), { minLength: 40, maxLength: 60 }), traceOf(25)], { numRuns: 25 })('many roots at once equal the semantics', (roots, tr) => {
-    check(roots, tr)
-  })
+  test.prop([fc.array(pastFormula(4, true), { minLength: 40, maxLength: 60 }), traceOf(25)], { numRuns: 25 })(
+    'many roots at once equal the semantics',
+    (roots, tr) => {
+      check(roots, tr)
+    },
+  )
 
   it('a chain of 1000 nodes equals the semantics', () => {
     let f: Formula = ltl.atom('p')
     for (let i = 1; i < 600; i++) {
       const a = ltl.atom(atomNames[i % 3])
-      f = i % 3 === 0 ? ltl.once(ltl.and(f, a), i % 2 === 0 ? { lower: 0, upper: i % 7 } : { lower: 1, upper: 3 }) : i % 3 === 1 ? ltl.since(a, f) : ltl.or(ltl.not(f), ltl.previous(a))
+      f =
+        i % 3 === 0
+          ? ltl.once(ltl.and(f, a), i % 2 === 0 ? { lower: 0, upper: i % 7 } : { lower: 1, upper: 3 })
+          : i % 3 === 1
+            ? ltl.since(a, f)
+            : ltl.or(ltl.not(f), ltl.previous(a))
     }
     const roots = [f, ltl.historically(ltl.atom('q')), ltl.not(f)]
     expect(new PastEvaluator(roots, atomIndex).size).toBeGreaterThan(1000)
@@ -242,27 +290,33 @@ describe('PastEvaluator on large formulas', () => {
 })
 
 describe('PastEvaluator', () => {
-  test.prop([pastFormula(4, true), traceOf(20), traceOf(20)], { numRuns: 200 })('reset() restarts as a fresh evaluator', (f, first, second) => {
-    for (const { generate } of modes) {
-      const evaluator = new PastEvaluator([f], atomIndex, { generate })
-      expect(run(evaluator, 1, first)).toEqual(expected([f], first))
-      evaluator.reset()
-      expect(run(evaluator, 1, second)).toEqual(expected([f], second))
-    }
-  })
+  test.prop([pastFormula(4, true), traceOf(20), traceOf(20)], { numRuns: 200 })(
+    'reset() restarts as a fresh evaluator',
+    (f, first, second) => {
+      for (const { generate } of modes) {
+        const evaluator = new PastEvaluator([f], atomIndex, { generate })
+        expect(run(evaluator, 1, first)).toEqual(expected([f], first))
+        evaluator.reset()
+        expect(run(evaluator, 1, second)).toEqual(expected([f], second))
+      }
+    },
+  )
 
-  test.prop([pastFormula(4, true), pastFormula(3, true), traceOf(25)], { numRuns: 200 })('sharing structurally equal subformulas does not change results', (f, g, tr) => {
-    const roots = [f, g, clone(f), ltl.and(f, clone(f)), ltl.since(g, ltl.or(clone(g), f))]
-    const together = new PastEvaluator(roots, atomIndex)
-    const alone = roots.map((root) => new PastEvaluator([root], atomIndex))
-    // a clone adds no node; f && f adds exactly one
-    expect(new PastEvaluator([f, clone(f)], atomIndex).size).toBe(alone[0].size)
-    expect(alone[3].size).toBe(alone[0].size + 1)
-    expect(together.size).toBeLessThanOrEqual(alone.reduce((sum, e) => sum + e.size, 0))
-    const columns = alone.map((e) => run(e, 1, tr).map((row) => row[0]))
-    expect(run(together, roots.length, tr)).toEqual(tr.events.map((_, i) => columns.map((c) => c[i])))
-    expect(columns[2]).toEqual(columns[0])
-  })
+  test.prop([pastFormula(4, true), pastFormula(3, true), traceOf(25)], { numRuns: 200 })(
+    'sharing structurally equal subformulas does not change results',
+    (f, g, tr) => {
+      const roots = [f, g, clone(f), ltl.and(f, clone(f)), ltl.since(g, ltl.or(clone(g), f))]
+      const together = new PastEvaluator(roots, atomIndex)
+      const alone = roots.map(root => new PastEvaluator([root], atomIndex))
+      // a clone adds no node; f && f adds exactly one
+      expect(new PastEvaluator([f, clone(f)], atomIndex).size).toBe(alone[0].size)
+      expect(alone[3].size).toBe(alone[0].size + 1)
+      expect(together.size).toBeLessThanOrEqual(alone.reduce((sum, e) => sum + e.size, 0))
+      const columns = alone.map(e => run(e, 1, tr).map(row => row[0]))
+      expect(run(together, roots.length, tr)).toEqual(tr.events.map((_, i) => columns.map(c => c[i])))
+      expect(columns[2]).toEqual(columns[0])
+    },
+  )
 
   it('compiles chains deeper than the call stack and shared subtrees once', () => {
     let deep: Formula = ltl.atom('p')
@@ -278,7 +332,12 @@ describe('PastEvaluator', () => {
     for (const { generate } of modes) {
       const evaluator = new PastEvaluator([deep, dag], atomIndex, { generate })
       expect(evaluator.size).toBe(30_002 + 61)
-      expect(run(evaluator, 2, tr)).toEqual([[true, false], [false, true], [true, true], [true, true]])
+      expect(run(evaluator, 2, tr)).toEqual([
+        [true, false],
+        [false, true],
+        [true, true],
+        [true, true],
+      ])
     }
     const cyclic = { kind: 'not', operand: ltl.atom('p') } as { kind: 'not'; operand: Formula }
     cyclic.operand = ltl.and(ltl.atom('q'), cyclic)
@@ -310,29 +369,73 @@ describe('PastEvaluator', () => {
   })
 
   it('evaluates O[2,5] p with explicit times', () => {
-    expect(values('O[2,5] p', trace(['p', '', '', '', '', ''], [10, 11, 12, 15, 16, 20]))).toEqual([false, false, true, true, false, false])
+    expect(values('O[2,5] p', trace(['p', '', '', '', '', ''], [10, 11, 12, 15, 16, 20]))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+    ])
     // two witnesses whose windows [12,15] and [19,22] leave a gap
-    expect(values('O[2,5] p', trace(['p', '', '', '', 'p', '', '', ''], [10, 11, 13, 16, 17, 18, 19, 23]))).toEqual([false, false, true, false, false, false, true, false])
+    expect(values('O[2,5] p', trace(['p', '', '', '', 'p', '', '', ''], [10, 11, 13, 16, 17, 18, 19, 23]))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ])
     expect(values('H[2,5] p', trace(['p', '', 'p', 'p'], [0, 1, 3, 7]))).toEqual([true, true, false, true])
   })
 
   it('evaluates p S[0,3] q with explicit times', () => {
-    expect(values('p S[0,3] q', trace(['q', 'p', 'p', 'p', ''], [0, 1, 3, 4, 5]))).toEqual([true, true, true, false, false])
+    expect(values('p S[0,3] q', trace(['q', 'p', 'p', 'p', ''], [0, 1, 3, 4, 5]))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ])
     expect(values('p S[0,3] q', trace(['q', '', 'p'], [0, 1, 2]))).toEqual([true, false, false])
     // a later q renews the witness even when p fails at its own event
     expect(values('p S[0,3] q', trace(['q', 'q', 'p', 'p'], [0, 2, 4, 6]))).toEqual([true, true, true, false])
-    expect(values('p S[2,3] q', trace(['q', 'p', 'p', 'p q', 'p'], [0, 1, 2, 3, 6]))).toEqual([false, false, true, true, true])
+    expect(values('p S[2,3] q', trace(['q', 'p', 'p', 'p q', 'p'], [0, 1, 2, 3, 6]))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ])
   })
 
   it('takes an upper bound of Infinity', () => {
     expect(values('O[3,inf] p', trace(['p', '', '', ''], [0, 1, 3, 100]))).toEqual([false, false, true, true])
-    expect(values('H[2,inf] p', trace(['p', 'p', '', 'p', 'p'], [0, 1, 2, 3, 5]))).toEqual([true, true, true, true, false])
-    expect(values('p S[3,inf] q', trace(['q', 'p', 'p', '', 'p q', 'p'], [0, 1, 3, 4, 5, 8]))).toEqual([false, false, true, false, false, true])
+    expect(values('H[2,inf] p', trace(['p', 'p', '', 'p', 'p'], [0, 1, 2, 3, 5]))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+    ])
+    expect(values('p S[3,inf] q', trace(['q', 'p', 'p', '', 'p q', 'p'], [0, 1, 3, 4, 5, 8]))).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      true,
+    ])
     expect(values('O[0,inf] p', trace(['', 'p', ''], [0, 1, 1e9]))).toEqual([false, true, true])
   })
 
   it('runs its doc example', () => {
-    const atoms = new Map([['req', 0], ['ack', 1]])
+    const atoms = new Map([
+      ['req', 0],
+      ['ack', 1],
+    ])
     const monitor = new PastEvaluator([parseLtl('H (ack -> O[0,100ms] req)')], atoms)
     const v = new Uint8Array(2)
     const out = new Uint8Array(1)
@@ -357,7 +460,15 @@ describe('PastEvaluator', () => {
   })
 
   it('rejects future operators with a RangeError naming them', () => {
-    const cases: [string, string][] = [['H (p -> X q)', 'next'], ['O F p', 'eventually'], ['p S G q', 'always'], ['Y (p U q)', 'until'], ['!(p R q)', 'release'], ['H[0,5] (p W q)', 'weakUntil'], ['O F[0,3] p', 'eventually']]
+    const cases: [string, string][] = [
+      ['H (p -> X q)', 'next'],
+      ['O F p', 'eventually'],
+      ['p S G q', 'always'],
+      ['Y (p U q)', 'until'],
+      ['!(p R q)', 'release'],
+      ['H[0,5] (p W q)', 'weakUntil'],
+      ['O F[0,3] p', 'eventually'],
+    ]
     for (const [text, kind] of cases) {
       const f = parseLtl(text)
       expect(isPastFormula(f)).toBe(false)

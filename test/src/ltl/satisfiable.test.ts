@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { abstractUntimed, negate, progress } from '../../../src/ltl/progress'
 import { satisfiable } from '../../../src/ltl/satisfiable'
-import { Kind, TermTable, type Term } from '../../../src/ltl/terms'
+import { Kind, type Term, TermTable } from '../../../src/ltl/terms'
 
 /** Formulas as plain trees, so the oracle reads them without the table's simplifications. */
 type Ast =
@@ -86,7 +86,7 @@ function valuesOn(f: Ast, word: readonly number[], loop: number): boolean[] {
     case 'false':
       return all(false)
     case 'lit':
-      return word.map((bits) => ((bits >> f.p) & 1) === 1 === f.pos)
+      return word.map(bits => (((bits >> f.p) & 1) === 1) === f.pos)
     case 'and': {
       const a = valuesOn(f.a, word, loop)
       const b = valuesOn(f.b, word, loop)
@@ -136,9 +136,9 @@ function copy(table: TermTable, u: Term): Term {
     case Kind.NotLit:
       return table.literal(u.prop, u.kind === Kind.Lit)
     case Kind.And:
-      return table.and(u.args.map((v) => copy(table, v)))
+      return table.and(u.args.map(v => copy(table, v)))
     case Kind.Or:
-      return table.or(u.args.map((v) => copy(table, v)))
+      return table.or(u.args.map(v => copy(table, v)))
     case Kind.Next:
       return table.next(copy(table, u.a!))
     case Kind.Until:
@@ -152,7 +152,14 @@ function copy(table: TermTable, u: Term): Term {
 
 const leaf: fc.Arbitrary<Ast> = fc.oneof(
   { arbitrary: fc.constantFrom<Ast>({ k: 'true' }, { k: 'false' }), weight: 1 },
-  { arbitrary: fc.record({ k: fc.constant('lit' as const), p: fc.integer({ min: 0, max: PROPS - 1 }), pos: fc.boolean() }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      k: fc.constant('lit' as const),
+      p: fc.integer({ min: 0, max: PROPS - 1 }),
+      pos: fc.boolean(),
+    }),
+    weight: 4,
+  },
 )
 
 /** Terms with at most `depth` operators on any path from the root to a leaf. */
@@ -161,12 +168,16 @@ const formula = fc.memo((depth: number): fc.Arbitrary<Ast> => {
   const sub = formula(depth - 1)
   const unary = fc.record({ k: fc.constantFrom('X' as const, 'F' as const, 'G' as const), a: sub })
   // 'and' twice: conjunctions are where unsatisfiable terms come from (about one in five here)
-  const binary = fc.record({ k: fc.constantFrom('and' as const, 'and' as const, 'or' as const, 'U' as const, 'R' as const), a: sub, b: sub })
+  const binary = fc.record({
+    k: fc.constantFrom('and' as const, 'and' as const, 'or' as const, 'U' as const, 'R' as const),
+    a: sub,
+    b: sub,
+  })
   return fc.oneof({ arbitrary: leaf, weight: 1 }, { arbitrary: unary, weight: 2 }, { arbitrary: binary, weight: 3 })
 })
 
 describe('satisfiable', () => {
-  test.prop([formula(4)], { numRuns: 500 })('agrees with a brute-force search over lassos', (f) => {
+  test.prop([formula(4)], { numRuns: 500 })('agrees with a brute-force search over lassos', f => {
     const table = new TermTable(PROPS)
     const model = findLasso(f, BOUND)
     const sat = satisfiable(table, build(table, f))
@@ -174,7 +185,7 @@ describe('satisfiable', () => {
     expect(sat, show(f)).toBe(model !== null)
   })
 
-  test.prop([formula(4)], { numRuns: 300 })('a term or its negation is satisfiable, never both together', (f) => {
+  test.prop([formula(4)], { numRuns: 300 })('a term or its negation is satisfiable, never both together', f => {
     const table = new TermTable(PROPS)
     const t = build(table, f)
     // negate turns X into the weak next N, which on infinite words is X again
@@ -187,7 +198,7 @@ describe('satisfiable', () => {
   // from those memos must be the answers a fresh table computes, which the lasso search vouches for.
   test.prop([fc.array(formula(4), { minLength: 1, maxLength: 3 })], { numRuns: 100 })(
     'answers the same when memos are shared by many terms and their residuals',
-    (fs) => {
+    fs => {
       const shared = new TermTable(PROPS)
       const seen = new Set<number>()
       for (const f of fs) {
@@ -230,7 +241,11 @@ describe('satisfiable', () => {
       ['p U q && G !q', table.and([table.until(p, q), G(notQ)]), false],
       ['p R q && F !q && G !p', table.and([table.release(p, q), F(notQ), G(notP)]), false],
       ['G (p -> X !p) && G (!p -> X p)', table.and([G(table.or([notP, X(notP)])), G(table.or([p, X(p)]))]), true],
-      ['G (p -> X !p) && G (!p -> X p) && F G p', table.and([G(table.or([notP, X(notP)])), G(table.or([p, X(p)])), F(G(p))]), false],
+      [
+        'G (p -> X !p) && G (!p -> X p) && F G p',
+        table.and([G(table.or([notP, X(notP)])), G(table.or([p, X(p)])), F(G(p))]),
+        false,
+      ],
       ['X X X p && G (p -> X X q) && G !q', table.and([X(X(X(p))), G(table.or([notP, X(X(q))])), G(notQ)]), false],
     ]
     for (const [name, t, expected] of cases) {

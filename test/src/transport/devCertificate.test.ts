@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { X509Certificate, createPrivateKey } from 'node:crypto'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as tls from 'node:tls'
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
 import { createDevCertificate, derUnsignedInteger } from '../../../src/transport/devCertificate'
 
 const DAY_MS = 86_400_000
@@ -107,7 +107,9 @@ describe('createDevCertificate', () => {
   })
 
   it('names every requested host, including compressed and IPv4-mapped IPv6', async () => {
-    const dev = await createDevCertificate({ hosts: ['example.test', '*.dev.test', '10.1.2.3', 'fe80::1:2', '::ffff:10.0.0.1', '2001:db8::'] })
+    const dev = await createDevCertificate({
+      hosts: ['example.test', '*.dev.test', '10.1.2.3', 'fe80::1:2', '::ffff:10.0.0.1', '2001:db8::'],
+    })
     const san = new X509Certificate(dev.cert).subjectAltName ?? ''
     expect(san).toContain('DNS:example.test')
     expect(san).toContain('DNS:*.dev.test')
@@ -138,40 +140,42 @@ describe('createDevCertificate', () => {
 
   it('completes a real TLS handshake by name and by IP address', async () => {
     const dev = await createDevCertificate()
-    const server = tls.createServer({ cert: dev.cert, key: dev.key }, (socket) => {
-      socket.once('data', (byte) => socket.end(byte))
+    const server = tls.createServer({ cert: dev.cert, key: dev.key }, socket => {
+      socket.once('data', byte => socket.end(byte))
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as { port: number }
     try {
       for (const options of [{ servername: 'localhost' }, {}]) {
         const echoed = await new Promise<Buffer>((resolve, reject) => {
-          const socket = tls.connect({ host: '127.0.0.1', port, ca: dev.cert, ...options }, () => socket.write(Buffer.from([42])))
+          const socket = tls.connect({ host: '127.0.0.1', port, ca: dev.cert, ...options }, () =>
+            socket.write(Buffer.from([42])),
+          )
           const chunks: Buffer[] = []
-          socket.on('data', (chunk) => chunks.push(chunk))
+          socket.on('data', chunk => chunks.push(chunk))
           socket.on('end', () => (socket.end(), resolve(Buffer.concat(chunks))))
           socket.on('error', reject)
         })
         expect([...echoed]).toEqual([42])
       }
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await new Promise(resolve => server.close(resolve))
     }
   })
 
   it('refuses a TLS handshake for a host it does not name', async () => {
     const dev = await createDevCertificate({ hosts: ['localhost'] })
-    const server = tls.createServer({ cert: dev.cert, key: dev.key }, (socket) => socket.on('error', () => {}))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const server = tls.createServer({ cert: dev.cert, key: dev.key }, socket => socket.on('error', () => {}))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as { port: number }
     try {
-      const error = await new Promise<Error>((resolve) => {
+      const error = await new Promise<Error>(resolve => {
         const socket = tls.connect({ host: '127.0.0.1', port, ca: dev.cert }, () => socket.destroy())
-        socket.on('error', (e) => (socket.destroy(), resolve(e)))
+        socket.on('error', e => (socket.destroy(), resolve(e)))
       })
       expect((error as NodeJS.ErrnoException).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID')
     } finally {
-      await new Promise((resolve) => server.close(resolve))
+      await new Promise(resolve => server.close(resolve))
     }
   })
 
@@ -223,7 +227,10 @@ describe('properties', () => {
   )
 
   test.prop(
-    [fc.integer({ min: 1, max: 13 }), fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2090-01-01T00:00:00Z'), noInvalidDate: true })],
+    [
+      fc.integer({ min: 1, max: 13 }),
+      fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2090-01-01T00:00:00Z'), noInvalidDate: true }),
+    ],
     { numRuns: 20 },
   )('the validity span is exactly `days`, across UTCTime and GeneralizedTime', async (days, now) => {
     const dev = await createDevCertificate({ days, now })

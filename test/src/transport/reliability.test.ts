@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest'
 import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
 import { DuplicateFilter, ResendBuffer, TokenBucket } from '../../../src/transport/reliability'
 
 describe('lossless resume', () => {
-  test.prop([fc.integer({ min: 1, max: 400 }), fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 })])(
+  test.prop([
+    fc.integer({ min: 1, max: 400 }),
+    fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 30 }),
+    fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 }),
+  ])(
     'cut the connection at random points: the receiver sees every message exactly once, in order',
     (n, cuts, ackEvery) => {
       const sender = new ResendBuffer()
@@ -35,7 +39,7 @@ describe('lossless resume', () => {
       }
       for (let attempt = 0; attempt < 10_000 && (sent < n || sender.size > 0); attempt++) {
         const completed = run(25)
-        if (!completed && cuts.every((c) => c === 0) && attempt > 50) cuts = [] // a connection that always drops at once never progresses
+        if (!completed && cuts.every(c => c === 0) && attempt > 50) cuts = [] // a connection that always drops at once never progresses
       }
       expect(delivered).toEqual(Array.from({ length: n }, (_, i) => i))
       expect(sender.size).toBe(0)
@@ -45,7 +49,13 @@ describe('lossless resume', () => {
 
   it('the filter names duplicates and gaps; the buffer checks numbering and bounds its memory', () => {
     const seen = new DuplicateFilter()
-    expect([seen.accept(0), seen.accept(1), seen.accept(1), seen.accept(0), seen.accept(3)]).toEqual(['new', 'new', 'duplicate', 'duplicate', 'gap'])
+    expect([seen.accept(0), seen.accept(1), seen.accept(1), seen.accept(0), seen.accept(3)]).toEqual([
+      'new',
+      'new',
+      'duplicate',
+      'duplicate',
+      'gap',
+    ])
     expect(seen.lastDelivered).toBe(1)
     const pending = new ResendBuffer(10)
     pending.record(0, new Uint8Array(6))
@@ -62,19 +72,20 @@ describe('lossless resume', () => {
 })
 
 describe('TokenBucket', () => {
-  test.prop([fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50 }), fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 300 })])(
-    'never admits more than burst + rate x elapsed time',
-    (rate, burst, gaps) => {
-      const bucket = new TokenBucket(rate, burst)
-      let now = 0
-      let admitted = 0
-      for (const gap of gaps) {
-        now += gap
-        if (bucket.take(now)) admitted++
-        expect(admitted).toBeLessThanOrEqual(burst + (rate * now) / 1000 + 1e-9)
-      }
-    },
-  )
+  test.prop([
+    fc.integer({ min: 1, max: 1000 }),
+    fc.integer({ min: 1, max: 50 }),
+    fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 300 }),
+  ])('never admits more than burst + rate x elapsed time', (rate, burst, gaps) => {
+    const bucket = new TokenBucket(rate, burst)
+    let now = 0
+    let admitted = 0
+    for (const gap of gaps) {
+      now += gap
+      if (bucket.take(now)) admitted++
+      expect(admitted).toBeLessThanOrEqual(burst + (rate * now) / 1000 + 1e-9)
+    }
+  })
 
   it('admits a burst, then the rate', () => {
     const bucket = new TokenBucket(10, 3)
