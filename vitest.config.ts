@@ -6,6 +6,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^midstream\/scheduler$/, replacement: here('./src/scheduler/index.ts') },
       { find: /^midstream\/sources$/, replacement: here('./sources/index.ts') },
       { find: /^midstream\/sinks$/, replacement: here('./sinks/index.ts') },
       { find: /^midstream\/terminal$/, replacement: here('./sinks/terminal.ts') },

@@ -334,7 +334,7 @@ function replayLlmAnswer({ print, model }: Ctx): ReplayResult {
   print('1. A recorded LLM answer, replayed in event time')
   const scheduler = createVirtualNanoScheduler()
   // one replay shared by three analyses, each on the recording's own clock
-  const tokens = connectable(from(recordedAnswer).pipe(eventTime(scheduler, ([t]) => t)))
+  const tokens = connectable(from(recordedAnswer).pipe(eventTime(scheduler, { time: ([t]) => t })))
   const windowMs = 500
   const rows: string[] = []
   const windows: ReplayResult['windows'] = []

@@ -1,47 +1,57 @@
 import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
+import { checkFunction, checkOneOf, checkOptions } from '../src/validate'
 import { subscribeLinked } from './subscribeLinked'
 
-export interface EventTimeOptions {
+/** `eventTime`'s options: where each value's time comes from, and what a late one does. */
+export interface EventTimeOptions<T> {
+  /** Each value's timestamp in ms (the same `time` option as the other timed operators). Required. */
+  time: (value: T) => number
   /** A record older than the clock: `'error'` (default) fails the stream naming it; `'pass'` emits it without moving the clock. */
   onLate?: 'error' | 'pass'
 }
 
+const OPTION_NAMES: readonly string[] = ['time', 'onLate']
+const ON_LATE: readonly ('error' | 'pass')[] = ['error', 'pass']
+
 /**
  * Drives a virtual scheduler from the data's own timestamps: before each value is emitted, the
- * scheduler's clock moves to `timeOf(value)` (ms), firing every timer due by then. Downstream
+ * scheduler's clock moves to `time(value)` (ms), firing every timer due by then. Downstream
  * operators that use the same scheduler (`bufferTime`, `debounceTime`, `ltlGuard` bounds, ...)
  * then see recorded time, not wall time, so a recorded stream replays as fast as it can be read
  * with the timing it was recorded with. On completion the clock is left where the last record put
  * it; call `scheduler.flush()` to fire what remains.
  *
- * Emits: each value, unchanged. Errors: when `timeOf` throws or returns a non-finite number, or
- * (with `onLate: 'error'`) when a timestamp goes backwards, naming the value's index.
+ * Emits: each value, unchanged. Completes when the source completes. Errors: when `time` throws
+ * or returns a non-finite number, or (with `onLate: 'error'`) when a timestamp goes backwards,
+ * naming the value's index. Bad arguments throw a `TypeError`/`RangeError` starting `eventTime: `.
  *
  * ```ts
  * const scheduler = createVirtualNanoScheduler()
  * from(recorded).pipe(
- *   eventTime(scheduler, (r) => r.ts),
+ *   eventTime(scheduler, { time: (r) => r.ts }),
  *   bufferTime(100, scheduler),
  * )
  * ```
+ * @see createVirtualNanoScheduler for the scheduler it drives
  */
 export function eventTime<T>(
   scheduler: VirtualNanoScheduler,
-  timeOf: (value: T) => number,
-  options: EventTimeOptions = {},
+  options: EventTimeOptions<T>,
 ): MonoTypeOperatorFunction<T> {
   if (scheduler === null || typeof scheduler !== 'object' || typeof scheduler.advanceTo !== 'function') {
     throw new TypeError(
-      `eventTime needs a virtual scheduler (createVirtualNanoScheduler), got ${describeValue(scheduler)}`,
+      `eventTime: scheduler must be a virtual scheduler (createVirtualNanoScheduler), got ${describeValue(scheduler)}`,
     )
   }
-  if (typeof timeOf !== 'function')
-    throw new TypeError(`eventTime needs a timestamp function, got ${describeValue(timeOf)}`)
-  const onLate = options.onLate ?? 'error'
-  if (onLate !== 'error' && onLate !== 'pass')
-    throw new RangeError(`onLate must be 'error' or 'pass', got ${describeValue(onLate)}`)
+  if (typeof options === 'function')
+    throw new TypeError(
+      'eventTime: options must be an object { time, onLate? }: pass the timestamp function as { time }',
+    )
+  checkOptions('eventTime', options, OPTION_NAMES, true)
+  const timeOf = checkFunction<(value: T) => number>('eventTime', 'time', options.time, false) as (value: T) => number
+  const onLate = checkOneOf('eventTime', 'onLate', options.onLate ?? 'error', ON_LATE)
 
   return source =>
     new Observable<T>(subscriber => {

@@ -1,7 +1,24 @@
-export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
+/**
+ * The RxJS operators of midstream, one per file, each a thin adapter from a kernel in `src/` to an
+ * `OperatorFunction`: they say what they emit, when they complete, and what they do on bad input.
+ * Re-exported by the root entry (`midstream`).
+ * @module
+ */
+// biome-ignore-all assist/source/organizeImports: exports are grouped by area under banners, sorted within each
+
+// ---- comparison ----
 export { type DtwMatchEvent, type DtwMatchOptions, type DtwQuery, dtwMatch } from './dtwMatch'
-export { type EventTimeOptions, eventTime } from './eventTime'
+
+// ---- attractors ----
+export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
+
+// ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'
 export { ltlVerdicts, type VerdictChange } from './ltlVerdicts'
+
+// ---- learning ----
 export { metaLearn, type Observation } from './metaLearn'
+
+// ---- scheduling and time ----
+export { type EventTimeOptions, eventTime } from './eventTime'
 export { type ScheduleOnOptions, scheduleOn } from './scheduleOn'

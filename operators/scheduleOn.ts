@@ -1,10 +1,13 @@
-import { type MonoTypeOperatorFunction, Observable, type Subscription } from 'rxjs'
+import { type MonoTypeOperatorFunction, Observable, type Subscriber, type Subscription } from 'rxjs'
 import { BufferOverflowError, describeValue } from '../src/errors'
+import { checkMs } from '../src/scheduler/core'
 import type { NanoScheduler } from '../src/scheduler/nanoScheduler'
 import { type Priority, priorityLevel } from '../src/scheduler/policy'
 import { ChunkedQueue } from '../src/structures/chunkedQueue'
+import { checkInteger, checkOptions } from '../src/validate'
 import { subscribeLinked } from './subscribeLinked'
 
+/** `scheduleOn`'s options: each value's priority and deadline, and the batch and buffer bounds. */
 export interface ScheduleOnOptions<T> {
   /** Priority of each value: a constant, or a function of the value. Default `'normal'`. */
   priority?: Priority | ((value: T) => Priority)
@@ -16,7 +19,22 @@ export interface ScheduleOnOptions<T> {
   bufferLimit?: number
 }
 
+const FN = 'scheduleOn'
+const OPTION_NAMES: readonly string[] = ['priority', 'deadline', 'batchSize', 'bufferLimit']
+/** `batchSize` when none is given. */
+const DEFAULT_BATCH_SIZE = 1024
+/** Below every priority level: "no value buffered". */
 const NO_LEVEL = -1
+
+/** `ScheduleOnOptions` checked: constants resolved once, functions kept for each value. */
+interface Placement<T> {
+  readonly levelOf: (value: T) => number
+  /** The level of a task that carries only the end of the stream. */
+  readonly baseLevel: number
+  readonly deadline: number | ((value: T) => number) | undefined
+  readonly batchSize: number
+  readonly bufferLimit: number
+}
 
 /**
  * Re-emits every value, error and completion of the source from tasks on a `NanoScheduler`,
@@ -30,131 +48,158 @@ const NO_LEVEL = -1
  *
  * Emits: each source value, later, from the scheduler. Completes or errors after the values
  * before it have been delivered. Unsubscribing cancels the pending task and drops the buffer.
- * Bad options throw at call time; a `priority`/`deadline` function that throws or returns a
- * bad value errors the stream, naming the value; so does a full buffer (`BufferOverflowError`)
- * or a full scheduler queue (`QueueFullError`).
+ * Bad arguments throw a `TypeError`/`RangeError` starting `scheduleOn: `; a `priority`/`deadline`
+ * function that throws or returns a bad value errors the stream, naming the value; so does a full
+ * buffer (`BufferOverflowError`) or a full scheduler queue (`QueueFullError`).
  *
  * ```ts
  * const scheduler = createNanoScheduler({ policy: 'priority' })
  * alarms$.pipe(scheduleOn(scheduler, { priority: 'critical', deadline: 1 }))
  * bulk$.pipe(scheduleOn(scheduler, { priority: (x) => (x.urgent ? 'high' : 'low') }))
  * ```
+ * @see createNanoScheduler for the scheduler it runs on
  */
 export function scheduleOn<T>(
   scheduler: NanoScheduler,
   options: ScheduleOnOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
   if (scheduler === null || typeof scheduler !== 'object' || typeof scheduler.scheduleTask !== 'function') {
-    throw new TypeError(`scheduleOn needs a NanoScheduler (from createNanoScheduler), got ${describeValue(scheduler)}`)
+    throw new TypeError(
+      `${FN}: scheduler must be a NanoScheduler (from createNanoScheduler), got ${describeValue(scheduler)}`,
+    )
   }
-  const { priority = 'normal', deadline, batchSize = 1024, bufferLimit = Infinity } = options
-  if (!(Number.isInteger(batchSize) && batchSize > 0))
-    throw new RangeError(`batchSize must be a positive integer, got ${describeValue(batchSize)}`)
-  if (!(bufferLimit > 0)) throw new RangeError(`bufferLimit must be > 0, got ${describeValue(bufferLimit)}`)
-  const levelOf =
-    typeof priority === 'function' ? (value: T) => priorityLevel(priority(value)) : constant(priorityLevel(priority))
-  if (deadline !== undefined && typeof deadline !== 'function') checkDeadline(deadline)
-  const baseLevel = typeof priority === 'function' ? priorityLevel('normal') : levelOf(undefined as T)
-
+  const placement = resolvePlacement(options)
   return source =>
     new Observable<T>(subscriber => {
-      const buffer = new ChunkedQueue<T>()
-      let ended: { error: unknown } | 'complete' | null = null
-      let task: Subscription | null = null
-      let taskLevel = NO_LEVEL
-      let taskDeadlineAt = Infinity
-      // The most urgent priority and deadline among buffered values: what the next task must carry.
-      let batchLevel = NO_LEVEL
-      let batchDeadlineAt = Infinity
-
-      const requestTask = (): void => {
-        if (task !== null && taskLevel >= batchLevel && taskDeadlineAt <= batchDeadlineAt) return
-        task?.unsubscribe()
-        taskLevel = batchLevel === NO_LEVEL ? baseLevel : batchLevel
-        taskDeadlineAt = batchDeadlineAt
-        task = scheduler.scheduleTask({
-          run: deliver,
-          priority: taskLevel,
-          deadline: taskDeadlineAt === Infinity ? undefined : taskDeadlineAt - scheduler.now(),
-        })
-      }
-
-      const deliver = (): void => {
-        task = null
-        for (let n = Math.min(buffer.size, batchSize); n > 0; n--) {
-          if (subscriber.closed) return
-          subscriber.next(buffer.shift() as T)
-        }
-        if (buffer.size === 0) {
-          batchLevel = NO_LEVEL
-          batchDeadlineAt = Infinity
-          if (ended === 'complete') subscriber.complete()
-          else if (ended !== null) subscriber.error(ended.error)
-        } else {
-          requestTask()
-        }
-      }
-
-      const fail = (error: unknown): void => {
-        task?.unsubscribe()
-        task = null
-        buffer.clear()
-        subscriber.error(error)
-      }
-
+      const delivery = new OrderedDelivery(scheduler, placement, subscriber)
       const subscription = subscribeLinked(subscriber, source, {
-        next(value) {
-          try {
-            const level = levelOf(value)
-            let deadlineAt = Infinity
-            if (deadline !== undefined) {
-              const relative = typeof deadline === 'function' ? checkDeadline(deadline(value), value) : deadline
-              deadlineAt = scheduler.now() + relative
-            }
-            if (buffer.size >= bufferLimit) throw new BufferOverflowError(bufferLimit)
-            buffer.push(value)
-            if (level > batchLevel) batchLevel = level
-            if (deadlineAt < batchDeadlineAt) batchDeadlineAt = deadlineAt
-            requestTask()
-          } catch (error) {
-            fail(error)
-          }
-        },
-        error(error) {
-          ended = { error }
-          try {
-            requestTask()
-          } catch (scheduleError) {
-            fail(scheduleError)
-          }
-        },
-        complete() {
-          ended = 'complete'
-          try {
-            requestTask()
-          } catch (scheduleError) {
-            fail(scheduleError)
-          }
-        },
+        next: value => delivery.next(value),
+        error: error => delivery.end({ error }),
+        complete: () => delivery.end('complete'),
       })
-
       return () => {
         subscription.unsubscribe()
-        task?.unsubscribe()
-        task = null
-        buffer.clear()
+        delivery.cancel()
       }
     })
 }
 
-function constant<T>(level: number): (value: T) => number {
-  return () => level
+function resolvePlacement<T>(options: ScheduleOnOptions<T>): Placement<T> {
+  checkOptions(FN, options, OPTION_NAMES)
+  const { priority = 'normal', deadline } = options
+  const batchSize = checkInteger(FN, 'batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE, { min: 1 })
+  const bufferLimit =
+    options.bufferLimit === undefined || options.bufferLimit === Infinity
+      ? Infinity
+      : checkInteger(FN, 'bufferLimit', options.bufferLimit, { min: 1 })
+  if (deadline !== undefined && typeof deadline !== 'function') checkMs(deadline, FN, 'deadline', Infinity, true)
+  if (typeof priority === 'function') {
+    return {
+      levelOf: value => priorityLevel(priority(value), FN),
+      baseLevel: priorityLevel('normal'),
+      deadline,
+      batchSize,
+      bufferLimit,
+    }
+  }
+  const level = priorityLevel(priority, FN)
+  return { levelOf: () => level, baseLevel: level, deadline, batchSize, bufferLimit }
 }
 
-function checkDeadline(value: unknown, ...of: unknown[]): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) {
-    const subject = of.length > 0 ? ` for value ${describeValue(of[0])}` : ''
-    throw new TypeError(`deadline must be a number of milliseconds${subject}, got ${describeValue(value)}`)
+/** One subscription's buffer and its one task in flight on the scheduler. */
+class OrderedDelivery<T> {
+  private readonly buffer = new ChunkedQueue<T>()
+  private ended: { error: unknown } | 'complete' | null = null
+  private task: Subscription | null = null
+  private taskLevel = NO_LEVEL
+  private taskDeadlineAt = Infinity
+  // The most urgent priority and deadline among buffered values: what the next task must carry.
+  private batchLevel = NO_LEVEL
+  private batchDeadlineAt = Infinity
+
+  constructor(
+    private readonly scheduler: NanoScheduler,
+    private readonly placement: Placement<T>,
+    private readonly subscriber: Subscriber<T>,
+  ) {}
+
+  next(value: T): void {
+    try {
+      const { deadline, bufferLimit } = this.placement
+      const level = this.placement.levelOf(value)
+      let deadlineAt = Infinity
+      if (deadline !== undefined) {
+        const relative = typeof deadline === 'function' ? deadlineOf(deadline(value), value) : deadline
+        deadlineAt = this.scheduler.now() + relative
+      }
+      if (this.buffer.size >= bufferLimit) throw new BufferOverflowError(bufferLimit)
+      this.buffer.push(value)
+      if (level > this.batchLevel) this.batchLevel = level
+      if (deadlineAt < this.batchDeadlineAt) this.batchDeadlineAt = deadlineAt
+      this.requestTask()
+    } catch (error) {
+      this.fail(error)
+    }
   }
+
+  /** The source ended: deliver the end after the values before it. */
+  end(how: { error: unknown } | 'complete'): void {
+    this.ended = how
+    try {
+      this.requestTask()
+    } catch (scheduleError) {
+      this.fail(scheduleError)
+    }
+  }
+
+  /** Unsubscribed: the pending task is cancelled and the buffer dropped. */
+  cancel(): void {
+    this.task?.unsubscribe()
+    this.task = null
+    this.buffer.clear()
+  }
+
+  private requestTask(): void {
+    if (this.task !== null && this.taskLevel >= this.batchLevel && this.taskDeadlineAt <= this.batchDeadlineAt) return
+    this.task?.unsubscribe()
+    this.taskLevel = this.batchLevel === NO_LEVEL ? this.placement.baseLevel : this.batchLevel
+    this.taskDeadlineAt = this.batchDeadlineAt
+    this.task = this.scheduler.scheduleTask({
+      run: this.deliver,
+      priority: this.taskLevel,
+      deadline: this.taskDeadlineAt === Infinity ? undefined : this.taskDeadlineAt - this.scheduler.now(),
+    })
+  }
+
+  private readonly deliver = (): void => {
+    this.task = null
+    const { buffer, subscriber } = this
+    for (let n = Math.min(buffer.size, this.placement.batchSize); n > 0; n--) {
+      if (subscriber.closed) return
+      subscriber.next(buffer.shift() as T)
+    }
+    if (buffer.size === 0) {
+      this.batchLevel = NO_LEVEL
+      this.batchDeadlineAt = Infinity
+      const ended = this.ended
+      if (ended === 'complete') subscriber.complete()
+      else if (ended !== null) subscriber.error(ended.error)
+    } else {
+      this.requestTask()
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.cancel()
+    this.subscriber.error(error)
+  }
+}
+
+/** A deadline function's result: a number of ms (Infinity: none), or an error naming the value. */
+function deadlineOf(value: unknown, of: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value === -Infinity)
+    throw new TypeError(
+      `${FN}: deadline must be a number of milliseconds for value ${describeValue(of)}, got ${describeValue(value)}`,
+    )
   return value
 }

@@ -1,24 +1,12 @@
-export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
-export { delayEmbed, type Embedding } from './attractor/embedding'
-export {
-  type DelayMethod,
-  type EstimateDelayOptions,
-  estimateDelay,
-  type MutualInformationBinning,
-  type MutualInformationOptions,
-  mutualInformation,
-} from './attractor/estimateDelay'
-export {
-  type CaoOptions,
-  caoE1E2,
-  type EstimateDimensionOptions,
-  estimateDimension,
-  type FalseNearestNeighborOptions,
-  falseNearestNeighbors,
-} from './attractor/estimateDimension'
-export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from './attractor/lyapunov'
-export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
-export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
+/**
+ * The kernels of midstream, free of RxJS subscriptions: plain functions and small classes over
+ * arrays and typed arrays, grouped by area, plus the scheduler users create. Re-exported by the root
+ * entry (`midstream`); the scheduler's parts are in `midstream/scheduler`.
+ * @module
+ */
+// biome-ignore-all assist/source/organizeImports: exports are grouped by area under banners, sorted within each
+
+// ---- comparison: distances, lower bounds, subsequence search ----
 export { type DtwCost, type DtwOptions, dtw, dtwPath, type WarpingPath } from './compare/dtw'
 export { editDistance, type SequenceCompareOptions } from './compare/editDistance'
 export {
@@ -40,7 +28,36 @@ export {
   type SimilarRecurringOptions,
 } from './compare/recurring'
 export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'
-export { BufferOverflowError, QueueFullError } from './errors'
+
+// ---- attractors: embedding, delay and dimension, chaos measures ----
+export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
+export { delayEmbed, type Embedding } from './attractor/embedding'
+export {
+  type DelayMethod,
+  type EstimateDelayOptions,
+  estimateDelay,
+  type MutualInformationBinning,
+  type MutualInformationOptions,
+  mutualInformation,
+} from './attractor/estimateDelay'
+export {
+  type CaoOptions,
+  caoE1E2,
+  type EstimateDimensionOptions,
+  estimateDimension,
+  type FalseNearestNeighborOptions,
+  falseNearestNeighbors,
+} from './attractor/estimateDimension'
+export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from './attractor/lyapunov'
+export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
+export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
+
+// ---- temporal logic: formulas, parser, monitors ----
+export { type Formula, formatLtl, type Interval, ltl } from './ltl/formula'
+export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
+export { LtlSyntaxError, parseLtl } from './ltl/parse'
+
+// ---- learning: online learners, drift detectors, selection, meta-learning ----
 export { ADWIN, type ADWINOptions } from './learn/adwin'
 export { KSWIN, type KSWINOptions } from './learn/kswin'
 export {
@@ -63,36 +80,21 @@ export {
 } from './learn/metaLearner'
 export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './learn/pageHinkley'
 export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
-export { type Formula, formatLtl, type Interval, ltl } from './ltl/formula'
-export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
-export { LtlSyntaxError, parseLtl } from './ltl/parse'
-export { type Clock, createPlatformClock } from './scheduler/clock'
-export {
-  CoreTask,
-  type LatencySummary,
-  type Runnable,
-  SchedulerCore,
-  type SchedulerCoreOptions,
-  type SchedulerStats,
-  type TaskOptions,
-} from './scheduler/core'
+
+// ---- scheduler: what users create (its parts are in midstream/scheduler) ----
+export type { LatencySummary, SchedulerStats, TaskOptions } from './scheduler/core'
 export {
   createNanoScheduler,
   createVirtualNanoScheduler,
   type LaneOptions,
   NanoScheduler,
   type NanoSchedulerOptions,
-  rxjsTimeSource,
   type TaskSpec,
   VirtualNanoScheduler,
+  type VirtualNanoSchedulerOptions,
 } from './scheduler/nanoScheduler'
-export { POLICIES, type Policy, PRIORITIES, type Priority, type PriorityName, priorityLevel } from './scheduler/policy'
-export {
-  createHybridTimer,
-  type HybridTimerOptions,
-  type Precision,
-  type Timer,
-  type TimerHandle,
-} from './scheduler/timer'
-export { VirtualTime } from './scheduler/virtualTime'
-export { LogHistogram } from './stats/logHistogram'
+export type { Policy, Priority, PriorityName } from './scheduler/policy'
+export type { Precision } from './scheduler/timer'
+
+// ---- errors ----
+export { BufferOverflowError, QueueFullError } from './errors'

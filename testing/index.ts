@@ -3,7 +3,6 @@
  * Needs `fast-check` (a peer dependency) installed alongside.
  */
 
-export { createVirtualNanoScheduler, VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
 export { type RunTimedOptions, runTimed, type TimedResult, timedSource } from './runTimed'
 export {
   GeneratedStreamError,

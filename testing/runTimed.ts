@@ -1,6 +1,6 @@
+// from the package itself, not its source: one VirtualNanoScheduler class for users and the kit
+import { createVirtualNanoScheduler, type Policy, type VirtualNanoScheduler } from 'midstream'
 import { Observable, type SchedulerLike } from 'rxjs'
-import { createVirtualNanoScheduler, type VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
-import type { Policy } from '../src/scheduler/policy'
 import type { TimedEnd, TimedEvent, TimedStream } from './timedStream'
 
 /**

@@ -1,7 +1,8 @@
 import { describeValue, QueueFullError } from '../errors'
 import { LogHistogram } from '../stats/logHistogram'
+import { checkFunction, checkInteger, checkNumber, checkOneOf, checkOptions, checkPositive } from '../validate'
 import type { Clock } from './clock'
-import { checkPolicy, type Policy, type Priority, priorityLevel, readyKey } from './policy'
+import { POLICIES, type Policy, PRIORITIES, type Priority, priorityLevel, readyKey } from './policy'
 import { TaskHeap } from './taskHeap'
 import type { Timer, TimerHandle } from './timer'
 
@@ -76,6 +77,42 @@ export interface SchedulerCoreOptions {
 
 /** The delay that asks the timer for "the next event-loop turn" (any positive delay does). */
 const NEXT_TURN_MS = 1e-6
+/** `maxQueueSize` when none is given. */
+const DEFAULT_MAX_QUEUE_SIZE = 10_000
+/** `yieldAfterMs` when none is given. */
+const DEFAULT_YIELD_AFTER_MS = 5
+/** Nanoseconds in a millisecond: latencies are recorded in ns, clocks read in ms. */
+const NS_PER_MS = 1e6
+
+/** The option names of `SchedulerCoreOptions`, for `checkOptions`. */
+export const SCHEDULER_CORE_OPTION_NAMES: readonly string[] = ['policy', 'maxQueueSize', 'onTaskError', 'yieldAfterMs']
+
+/** `SchedulerCoreOptions` checked and with their defaults filled in. */
+interface ResolvedCoreOptions {
+  readonly policy: Policy
+  readonly maxQueueSize: number
+  readonly onTaskError: (error: unknown) => void
+  readonly yieldAfterMs: number
+}
+
+/**
+ * Checks the core's options for `fn` (the public name called: `createNanoScheduler`,
+ * `SchedulerCore`, ...) without refusing other names: callers whose options extend these check
+ * the names themselves.
+ * @internal
+ */
+export function resolveCoreOptions(fn: string, options: SchedulerCoreOptions): ResolvedCoreOptions {
+  return {
+    policy: checkOneOf(fn, 'policy', options.policy ?? 'priority', POLICIES),
+    maxQueueSize: checkInteger(fn, 'maxQueueSize', options.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE, { min: 1 }),
+    onTaskError: checkFunction<(error: unknown) => void>(fn, 'onTaskError', options.onTaskError) ?? rethrowAsync,
+    // Infinity: never yield (a drain runs all ready work at once)
+    yieldAfterMs:
+      options.yieldAfterMs === Infinity
+        ? Infinity
+        : checkPositive(fn, 'yieldAfterMs', options.yieldAfterMs ?? DEFAULT_YIELD_AFTER_MS),
+  }
+}
 
 /** Percentiles of a latency distribution in nanoseconds. */
 export interface LatencySummary {
@@ -156,33 +193,33 @@ export class SchedulerCore {
     private readonly timer: Timer,
     options: SchedulerCoreOptions = {},
   ) {
-    this.policy = checkPolicy(options.policy ?? 'priority')
-    const max = options.maxQueueSize ?? 10_000
-    if (!(Number.isInteger(max) && max > 0))
-      throw new RangeError(`maxQueueSize must be a positive integer, got ${describeValue(max)}`)
-    this.maxQueueSize = max
-    this.onTaskError = options.onTaskError ?? rethrowAsync
-    const yieldAfterMs = options.yieldAfterMs ?? 5
-    if (!(yieldAfterMs > 0))
-      throw new RangeError(`yieldAfterMs must be > 0, got ${describeValue(options.yieldAfterMs)}`)
-    this.yieldAfterMs = yieldAfterMs
+    checkClockObject('SchedulerCore', 'clock', clock)
+    checkTimerObject('SchedulerCore', 'timer', timer)
+    const resolved = resolveCoreOptions(
+      'SchedulerCore',
+      checkOptions('SchedulerCore', options, SCHEDULER_CORE_OPTION_NAMES),
+    )
+    this.policy = resolved.policy
+    this.maxQueueSize = resolved.maxQueueSize
+    this.onTaskError = resolved.onTaskError
+    this.yieldAfterMs = resolved.yieldAfterMs
   }
 
+  /** Milliseconds from the core's clock. */
   now(): number {
     return this.clock.now()
   }
 
-  /** Queues `target.run()`; throws on bad options (naming the value) or when the queue is full. */
-  schedule(target: Runnable, options: TaskOptions = {}): CoreTask {
+  /**
+   * Queues `target.run()`; throws on bad options (naming the value, the message starting with
+   * `fn`, the public name called) or `QueueFullError` when the queue is full.
+   */
+  schedule(target: Runnable, options: TaskOptions = {}, fn = 'SchedulerCore.schedule'): CoreTask {
     const now = this.clock.now()
-    const delay = checkTime(options.delay, 'delay', 0)
-    const relativeDeadline = checkTime(options.deadline, 'deadline', Infinity)
-    const period = checkTime(options.period, 'period', 0)
-    const cost = checkTime(options.cost, 'cost', 0)
-    if (options.period !== undefined && !(period > 0))
-      throw new RangeError(`period must be > 0, got ${describeValue(options.period)}`)
-    const level = options.priority === undefined ? 50 : priorityLevel(options.priority)
-    return this.enqueue(target, now, delay, level, relativeDeadline, period, cost)
+    if (target === null || typeof target !== 'object' || typeof target.run !== 'function')
+      checkFunction(fn, 'run', (target as Partial<Runnable> | null)?.run, false)
+    const task = resolveTaskOptions(fn, options, TASK_OPTION_NAMES)
+    return this.enqueue(target, now, task.delay, task.level, task.relativeDeadline, task.period, task.cost)
   }
 
   /**
@@ -306,7 +343,7 @@ export class SchedulerCore {
         const start = t
         // read before the run: a task that requeues itself gets the next release's deadline
         const deadlineAt = task.deadlineAt
-        this.lateness.record((start - task.due) * 1e6)
+        this.lateness.record((start - task.due) * NS_PER_MS)
         try {
           task.target.run()
         } catch (error) {
@@ -314,7 +351,7 @@ export class SchedulerCore {
           this.onTaskError(error)
         }
         t = this.clock.now()
-        this.runTime.record((t - start) * 1e6)
+        this.runTime.record((t - start) * NS_PER_MS)
         this.counts.completed++
         if (t > deadlineAt) this.counts.missedDeadlines++
         if (task.state === TaskState.Running) {
@@ -366,16 +403,73 @@ export class SchedulerCore {
   }
 }
 
-function checkTime(value: unknown, name: string, fallback: number): number {
-  return value === undefined ? fallback : checkMs(value, name, name === 'deadline')
+/** The names of `TaskOptions`, for `checkOptions`. @internal */
+export const TASK_OPTION_NAMES: readonly string[] = ['delay', 'priority', 'deadline', 'period', 'cost']
+
+/** `TaskOptions` checked, with their defaults. @internal */
+export interface ResolvedTaskOptions {
+  readonly delay: number
+  readonly level: number
+  readonly relativeDeadline: number
+  readonly period: number
+  readonly cost: number
 }
 
-/** Returns `value` if it is a number of milliseconds (Infinity only when allowed); throws naming it otherwise. */
-export function checkMs(value: unknown, name: string, infinityAllowed: boolean): number {
-  if (typeof value !== 'number')
-    throw new TypeError(`${name} must be a number of milliseconds, got ${describeValue(value)}`)
-  if (value !== value || value === -Infinity || (value === Infinity && !infinityAllowed)) {
-    throw new RangeError(`${name} must be a finite number of milliseconds, got ${describeValue(value)}`)
+/**
+ * Checks `options` for `fn` (the public name called): no name outside `known`, times in ms, a
+ * known priority.
+ * @internal
+ */
+export function resolveTaskOptions(fn: string, options: TaskOptions, known: readonly string[]): ResolvedTaskOptions {
+  checkOptions(fn, options, known)
+  const period = options.period === undefined ? 0 : checkPositive(fn, 'period', options.period)
+  return {
+    delay: checkMs(options.delay, fn, 'delay', 0, false),
+    level: options.priority === undefined ? PRIORITIES.normal : priorityLevel(options.priority, fn),
+    relativeDeadline: checkMs(options.deadline, fn, 'deadline', Infinity, true),
+    period,
+    cost: checkMs(options.cost, fn, 'cost', 0, false),
   }
-  return value
+}
+
+/**
+ * A time in milliseconds relative to now, or `fallback` when undefined: any finite number (a
+ * negative delay behaves as 0, as in RxJS; a negative relative deadline has already passed), or
+ * `Infinity` when `infinityAllowed` (a deadline of Infinity is none).
+ * @internal
+ */
+export function checkMs(value: unknown, fn: string, name: string, fallback: number, infinityAllowed: boolean): number {
+  if (value === undefined) return fallback
+  if (value === Infinity && infinityAllowed) return value
+  return checkNumber(fn, name, value)
+}
+
+/** Checks that `value` is a `Clock` (`now()` and `nowNs()`). */
+export function checkClockObject(fn: string, name: string, value: unknown): Clock {
+  const clock = value as Partial<Clock> | null
+  if (
+    clock === null ||
+    typeof clock !== 'object' ||
+    typeof clock.now !== 'function' ||
+    typeof clock.nowNs !== 'function'
+  )
+    throw new TypeError(
+      `${fn}: ${name} must be a Clock (an object with now() and nowNs()), got ${describeValue(value)}`,
+    )
+  return value as Clock
+}
+
+/** Checks that `value` is a `Timer` (`setTimer()` and `clearTimer()`). */
+export function checkTimerObject(fn: string, name: string, value: unknown): Timer {
+  const timer = value as Partial<Timer> | null
+  if (
+    timer === null ||
+    typeof timer !== 'object' ||
+    typeof timer.setTimer !== 'function' ||
+    typeof timer.clearTimer !== 'function'
+  )
+    throw new TypeError(
+      `${fn}: ${name} must be a Timer (an object with setTimer() and clearTimer()), got ${describeValue(value)}`,
+    )
+  return value as Timer
 }

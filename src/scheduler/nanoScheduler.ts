@@ -1,17 +1,30 @@
 import { type SchedulerAction, type SchedulerLike, Subscription } from 'rxjs'
 import { describeValue } from '../errors'
+import { checkFunction, checkNumber, checkOptions } from '../validate'
 import { type Clock, createPlatformClock } from './clock'
 import {
   type CoreTask,
+  checkClockObject,
   checkMs,
+  checkTimerObject,
   type Runnable,
+  resolveCoreOptions,
+  resolveTaskOptions,
+  SCHEDULER_CORE_OPTION_NAMES,
   SchedulerCore,
   type SchedulerCoreOptions,
   type SchedulerStats,
+  TASK_OPTION_NAMES,
   type TaskOptions,
 } from './core'
 import { PRIORITIES, priorityLevel } from './policy'
-import { createHybridTimer, type HybridTimerOptions, type Timer } from './timer'
+import {
+  createHybridTimer,
+  HYBRID_TIMER_OPTION_NAMES,
+  type HybridTimerOptions,
+  resolveTimerOptions,
+  type Timer,
+} from './timer'
 import { VirtualTime } from './virtualTime'
 
 /** Options that place work on the ready queue: what a lane fixes for every task it schedules. */
@@ -19,21 +32,26 @@ export type LaneOptions = Pick<TaskOptions, 'priority' | 'deadline' | 'cost'>
 
 /** `scheduleTask`'s argument: the work and its placement, times in ms from now. */
 export interface TaskSpec extends TaskOptions {
+  /** The work; what it throws goes to the scheduler's `onTaskError`. */
   run: () => void
 }
 
 /** A lane's options, checked once: what every task scheduled through it carries. */
-interface Lane {
+interface ResolvedLane {
   readonly options: LaneOptions
   readonly level: number
   readonly relativeDeadline: number
   readonly cost: number
 }
 
-function resolveLane(options: LaneOptions): Lane {
-  const level = options.priority === undefined ? PRIORITIES.normal : priorityLevel(options.priority)
-  const relativeDeadline = options.deadline === undefined ? Infinity : checkMs(options.deadline, 'deadline', true)
-  const cost = options.cost === undefined ? 0 : checkMs(options.cost, 'cost', false)
+const LANE_OPTION_NAMES: readonly string[] = ['priority', 'deadline', 'cost']
+const TASK_SPEC_NAMES: readonly string[] = [...TASK_OPTION_NAMES, 'run']
+
+function resolveLane(fn: string, options: LaneOptions): ResolvedLane {
+  checkOptions(fn, options, LANE_OPTION_NAMES)
+  const level = options.priority === undefined ? PRIORITIES.normal : priorityLevel(options.priority, fn)
+  const relativeDeadline = checkMs(options.deadline, fn, 'deadline', Infinity, true)
+  const cost = checkMs(options.cost, fn, 'cost', 0, false)
   return { options, level, relativeDeadline, cost }
 }
 
@@ -45,14 +63,17 @@ function resolveLane(options: LaneOptions): Lane {
  * ordered by the scheduler's policy.
  */
 export class NanoScheduler implements SchedulerLike {
-  private readonly lane: Lane
+  private readonly lane: ResolvedLane
 
+  /** Prefer `createNanoScheduler`; this wraps a core from `midstream/scheduler` in a lane. */
   constructor(
     /** The RxJS-free core: timeline, ready queue, statistics. */
     readonly core: SchedulerCore,
     lane: LaneOptions = {},
   ) {
-    this.lane = resolveLane(lane)
+    if (!(core instanceof SchedulerCore))
+      throw new TypeError(`NanoScheduler: core must be a SchedulerCore, got ${describeValue(core)}`)
+    this.lane = resolveLane('NanoScheduler', lane)
   }
 
   /** Milliseconds (float, epoch scale) from the scheduler's clock. */
@@ -65,8 +86,12 @@ export class NanoScheduler implements SchedulerLike {
     return this.core.clock.nowNs()
   }
 
+  /**
+   * RxJS's `SchedulerLike.schedule`: runs `work` after `delay` ms (fractions allowed; negative
+   * behaves as 0), ordered among ready work by this lane's priority and deadline.
+   */
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
-    if (typeof work !== 'function') throw new TypeError(`schedule needs a function, got ${describeValue(work)}`)
+    if (typeof work !== 'function') checkFunction('NanoScheduler.schedule', 'work', work, false)
     return new NanoAction(this.core, work, this.lane).schedule(state, delay)
   }
 
@@ -79,11 +104,13 @@ export class NanoScheduler implements SchedulerLike {
    * ```
    */
   scheduleTask(spec: TaskSpec): Subscription {
-    if (spec === null || typeof spec !== 'object' || typeof spec.run !== 'function') {
-      throw new TypeError(`scheduleTask needs { run: function }, got ${describeValue(spec)}`)
-    }
+    const fn = 'NanoScheduler.scheduleTask'
+    if (spec === null || typeof spec !== 'object')
+      throw new TypeError(`${fn}: spec must be an object { run, ... }, got ${describeValue(spec)}`)
+    checkFunction(fn, 'run', spec.run, false)
+    const t = resolveTaskOptions(fn, spec, TASK_SPEC_NAMES)
     const core = this.core
-    const task = core.schedule(spec, spec)
+    const task = core.enqueue(spec, core.clock.now(), t.delay, t.level, t.relativeDeadline, t.period, t.cost)
     return new Subscription(() => void core.cancel(task))
   }
 
@@ -92,13 +119,16 @@ export class NanoScheduler implements SchedulerLike {
    * `SchedulerLike` to hand to RxJS operators, e.g. `observeOn(scheduler.withLane({ priority: 'high' }))`.
    */
   withLane(options: LaneOptions): NanoScheduler {
+    resolveLane('NanoScheduler.withLane', options)
     return new NanoScheduler(this.core, { ...this.lane.options, ...options })
   }
 
+  /** Counts, queue sizes and lateness/run-time percentiles since creation or `resetStats()`. */
   stats(): SchedulerStats {
     return this.core.stats()
   }
 
+  /** Zeroes the counters and histograms of `stats()` (the queues are left as they are). */
   resetStats(): void {
     this.core.resetStats()
   }
@@ -115,15 +145,16 @@ class NanoAction<T> extends Subscription implements SchedulerAction<T>, Runnable
   constructor(
     private readonly core: SchedulerCore,
     private readonly work: (this: SchedulerAction<T>, state?: T) => void,
-    private readonly lane: Lane,
+    private readonly lane: ResolvedLane,
   ) {
     super()
   }
 
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this
+    // one comparison on the hot path; the shared check only to word the error
     if (typeof delay !== 'number' || delay !== delay || delay === Infinity || delay === -Infinity)
-      checkMs(delay, 'delay', false)
+      checkNumber('NanoScheduler.schedule', 'delay', delay)
     this.state = state
     const core = this.core
     const now = core.clock.now()
@@ -156,6 +187,7 @@ class NanoAction<T> extends Subscription implements SchedulerAction<T>, Runnable
   }
 }
 
+/** `createNanoScheduler`'s options: the core's (policy, queue bound, errors) and the timer's (precision). */
 export interface NanoSchedulerOptions extends SchedulerCoreOptions, HybridTimerOptions {
   /** The time source; default the platform's high-resolution clock. */
   clock?: Clock
@@ -163,62 +195,98 @@ export interface NanoSchedulerOptions extends SchedulerCoreOptions, HybridTimerO
   timer?: Timer
 }
 
+const NANO_SCHEDULER_OPTION_NAMES: readonly string[] = [
+  ...SCHEDULER_CORE_OPTION_NAMES,
+  ...HYBRID_TIMER_OPTION_NAMES,
+  'clock',
+  'timer',
+]
+
 /**
  * Creates a `NanoScheduler` on the platform clock and the hybrid timer (or an injected `clock`
- * and `timer`, e.g. `rxjsTimeSource(testScheduler)` inside `TestScheduler.run`).
+ * and `timer`, e.g. `rxjsTimeSource(testScheduler)` inside `TestScheduler.run`). Bad options
+ * throw a `TypeError`/`RangeError` starting `createNanoScheduler: `.
  *
  * ```ts
  * const scheduler = createNanoScheduler({ policy: 'edf' })
  * timer(0.25, scheduler).subscribe(() => console.log('250 us later'))
  * scheduler.stats().latenessNs.p99
  * ```
+ * @see createVirtualNanoScheduler for deterministic virtual time
  */
 export function createNanoScheduler(options: NanoSchedulerOptions = {}): NanoScheduler {
-  const clock = options.clock ?? createPlatformClock()
-  const timer = options.timer ?? createHybridTimer(clock, options)
-  return new NanoScheduler(new SchedulerCore(clock, timer, options))
+  const fn = 'createNanoScheduler'
+  checkOptions(fn, options, NANO_SCHEDULER_OPTION_NAMES)
+  resolveCoreOptions(fn, options)
+  const timerOptions = resolveTimerOptions(fn, options)
+  const clock = options.clock === undefined ? createPlatformClock() : checkClockObject(fn, 'clock', options.clock)
+  const timer =
+    options.timer === undefined ? createHybridTimer(clock, timerOptions) : checkTimerObject(fn, 'timer', options.timer)
+  return new NanoScheduler(new SchedulerCore(clock, timer, pickCoreOptions(options)))
+}
+
+function pickCoreOptions(options: SchedulerCoreOptions): SchedulerCoreOptions {
+  const { policy, maxQueueSize, onTaskError, yieldAfterMs } = options
+  return { policy, maxQueueSize, onTaskError, yieldAfterMs }
 }
 
 /** A `NanoScheduler` on virtual time, with the controls of `VirtualTime`. */
 export class VirtualNanoScheduler extends NanoScheduler {
+  /** Prefer `createVirtualNanoScheduler`. */
   constructor(
+    /** The virtual clock and timer the scheduler runs on. */
     readonly time: VirtualTime,
     options: SchedulerCoreOptions = {},
   ) {
+    if (!(time instanceof VirtualTime))
+      throw new TypeError(`VirtualNanoScheduler: time must be a VirtualTime, got ${describeValue(time)}`)
     super(new SchedulerCore(time, time, options))
   }
 
   /** Runs everything due within the next `ms` milliseconds (0 runs what is ready now). */
   advanceBy(ms: number): void {
-    this.time.advanceBy(ms)
+    this.time.advanceBy(ms, 'VirtualNanoScheduler.advanceBy')
   }
 
   /** Runs everything due up to `time` and sets the clock there; event-time replays call this per record. */
   advanceTo(time: number): void {
-    this.time.advanceTo(time)
+    this.time.advanceTo(time, 'VirtualNanoScheduler.advanceTo')
   }
 
-  /** Runs until nothing is scheduled, moving the clock to each due time. */
+  /** Runs until nothing is scheduled, moving the clock to each due time; throws after `maxTimers` firings. */
   flush(maxTimers?: number): void {
-    this.time.flush(maxTimers)
+    this.time.flush(maxTimers, 'VirtualNanoScheduler.flush')
   }
+}
+
+/** `createVirtualNanoScheduler`'s options: the core's, and where the clock starts. */
+export interface VirtualNanoSchedulerOptions extends SchedulerCoreOptions {
+  /** The clock's first reading, ms. Default 0. */
+  startTime?: number
 }
 
 /**
  * Creates a deterministic scheduler on virtual time starting at `startTime` (ms, default 0),
- * for tests and for replaying recorded streams in event time.
+ * for tests and for replaying recorded streams in event time. Bad options throw a
+ * `TypeError`/`RangeError` starting `createVirtualNanoScheduler: `.
  *
  * ```ts
  * const scheduler = createVirtualNanoScheduler()
  * timer(5, scheduler).subscribe(() => console.log(scheduler.now())) // 5
  * scheduler.flush()
  * ```
+ * @see createNanoScheduler for real time
  */
-export function createVirtualNanoScheduler(
-  options: SchedulerCoreOptions & { startTime?: number } = {},
-): VirtualNanoScheduler {
-  return new VirtualNanoScheduler(new VirtualTime(options.startTime ?? 0), options)
+export function createVirtualNanoScheduler(options: VirtualNanoSchedulerOptions = {}): VirtualNanoScheduler {
+  const fn = 'createVirtualNanoScheduler'
+  checkOptions(fn, options, [...SCHEDULER_CORE_OPTION_NAMES, 'startTime'])
+  resolveCoreOptions(fn, options)
+  const startTime = options.startTime === undefined ? 0 : checkNumber(fn, 'startTime', options.startTime)
+  return new VirtualNanoScheduler(new VirtualTime(startTime), pickCoreOptions(options))
 }
+
+/** Nanoseconds in a millisecond. */
+const NS_PER_MS = 1e6
 
 /**
  * A Clock and Timer taken from any RxJS scheduler, so that a `NanoScheduler` runs on RxJS's
@@ -232,10 +300,17 @@ export function createVirtualNanoScheduler(
  * ```
  */
 export function rxjsTimeSource(scheduler: SchedulerLike): { clock: Clock; timer: Timer } {
+  if (
+    scheduler === null ||
+    typeof scheduler !== 'object' ||
+    typeof scheduler.now !== 'function' ||
+    typeof scheduler.schedule !== 'function'
+  )
+    throw new TypeError(`rxjsTimeSource: scheduler must be an RxJS SchedulerLike, got ${describeValue(scheduler)}`)
   return {
     clock: {
       now: () => scheduler.now(),
-      nowNs: () => BigInt(Math.round(scheduler.now() * 1e6)),
+      nowNs: () => BigInt(Math.round(scheduler.now() * NS_PER_MS)),
     },
     timer: {
       setTimer: (fn, delayMs) => scheduler.schedule(fn, Math.max(0, delayMs)),

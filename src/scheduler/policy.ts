@@ -9,6 +9,7 @@ export const PRIORITIES = {
   background: 10,
 } as const
 
+/** The names of `PRIORITIES`: `'critical'`, `'high'`, `'normal'`, `'low'`, `'background'`. */
 export type PriorityName = keyof typeof PRIORITIES
 /** A named priority, or a level in [0, 100]. */
 export type Priority = PriorityName | number
@@ -23,31 +24,37 @@ export type Priority = PriorityName | number
  */
 export type Policy = 'priority' | 'edf' | 'llf' | 'rate-monotonic'
 
+/** Every `Policy`, in the order the docs list them. */
 export const POLICIES: readonly Policy[] = ['priority', 'edf', 'llf', 'rate-monotonic']
 
-export function checkPolicy(policy: unknown): Policy {
-  if (!POLICIES.includes(policy as Policy)) {
-    throw new RangeError(`unknown scheduling policy ${describeValue(policy)}; expected one of ${POLICIES.join(', ')}`)
-  }
-  return policy as Policy
-}
+/** The highest priority level; levels run from 0 to this. */
+const MAX_LEVEL = 100
 
-/** Resolves a priority name or level to its level; throws naming the value when it is neither. */
-export function priorityLevel(priority: unknown): number {
+/**
+ * Resolves a priority name or level to its level, throwing a `RangeError` (an unknown name, a
+ * level outside [0, 100]) or a `TypeError` (neither a string nor a number) whose message starts
+ * with `fn`, the public name called (default `'priorityLevel'`).
+ *
+ * ```ts
+ * priorityLevel('high') // 75
+ * priorityLevel(60) // 60
+ * ```
+ */
+export function priorityLevel(priority: unknown, fn = 'priorityLevel'): number {
   if (typeof priority === 'string') {
-    const level = (PRIORITIES as Record<string, number>)[priority]
-    if (level === undefined || !Object.hasOwn(PRIORITIES, priority)) {
+    if (!Object.hasOwn(PRIORITIES, priority)) {
       throw new RangeError(
-        `unknown priority ${describeValue(priority)}; expected one of ${Object.keys(PRIORITIES).join(', ')} or a number in [0, 100]`,
+        `${fn}: unknown priority ${describeValue(priority)}; expected one of ${Object.keys(PRIORITIES).join(', ')} or a number in [0, ${MAX_LEVEL}]`,
       )
     }
-    return level
+    return PRIORITIES[priority as PriorityName]
   }
   if (typeof priority === 'number') {
-    if (!(priority >= 0 && priority <= 100)) throw new RangeError(`priority must be in [0, 100], got ${priority}`)
+    if (!(priority >= 0 && priority <= MAX_LEVEL))
+      throw new RangeError(`${fn}: priority must be in [0, ${MAX_LEVEL}], got ${priority}`)
     return priority
   }
-  throw new TypeError(`priority must be a name or a number, got ${describeValue(priority)}`)
+  throw new TypeError(`${fn}: priority must be a name or a number, got ${describeValue(priority)}`)
 }
 
 /** The ready-queue key of a task under `policy`: smaller runs first. */

@@ -1,3 +1,5 @@
+import { describeValue } from '../errors'
+import { checkNumber, checkOneOf, checkOptions } from '../validate'
 import type { Clock } from './clock'
 
 /** An opaque handle returned by `Timer.setTimer`. */
@@ -10,12 +12,16 @@ export type TimerHandle = { readonly __timerHandle: true } | object
  * small, lets the host run other work (I/O, other timers) first.
  */
 export interface Timer {
+  /** Calls `fn` once, `delayMs` (fractional) milliseconds from now; returns a handle to clear it. */
   setTimer(fn: () => void, delayMs: number): TimerHandle
+  /** Cancels a timer not yet fired; a handle already fired or cleared is ignored. */
   clearTimer(handle: TimerHandle): void
 }
 
+/** How the hybrid timer waits: see `HybridTimerOptions.precision`. */
 export type Precision = 'fine' | 'coarse'
 
+/** `createHybridTimer`'s options (also accepted by `createNanoScheduler`). */
 export interface HybridTimerOptions {
   /**
    * `'fine'` (default): sleep with `setTimeout` until `fineWindowMs` before the due time, then
@@ -57,6 +63,16 @@ const SLICE_MS = 0.1
 const FROZEN_AFTER_US = 200
 /** Upper bound of the busy-loop speed estimate, iterations per microsecond. */
 const MAX_ITERS_PER_US = 10_000
+/** First guess of the busy-loop speed, iterations per microsecond, before any measurement. */
+const INITIAL_ITERS_PER_US = 10
+/** Microseconds in a millisecond. */
+const US_PER_MS = 1000
+/** Shortest busy run worth starting (us); below it the loop only reads the clock. */
+const MIN_BUSY_US = 0.2
+/** How far a faster measurement moves the speed estimate up (a slower one replaces it at once). */
+const SPEED_GAIN = 0.5
+/** Time (us) a clock reading without busy work is assumed to take, when counting a frozen clock. */
+const READING_US = 0.05
 
 class HybridHandle {
   cancelled = false
@@ -80,7 +96,7 @@ class HybridHandle {
  */
 class BusyWait {
   /** Running estimate of loop iterations per microsecond: lowered at once, raised gradually. */
-  private itersPerUs = 10
+  private itersPerUs = INITIAL_ITERS_PER_US
   /** Written by the loop so that it is not optimised away. */
   private sink = 0
 
@@ -100,21 +116,21 @@ class BusyWait {
     let now = clock.now()
     let stillUs = 0
     while (target - now > slackMs) {
-      const halfUs = (target - now) * 500
-      const n = halfUs >= 0.2 ? Math.ceil(halfUs * this.itersPerUs) : 0
+      const halfUs = ((target - now) * US_PER_MS) / 2
+      const n = halfUs >= MIN_BUSY_US ? Math.ceil(halfUs * this.itersPerUs) : 0
       if (n > 0) this.busy(n)
       const after = clock.now()
       if (after > now) {
         if (n > 0) {
-          const measured = n / ((after - now) * 1000)
+          const measured = n / ((after - now) * US_PER_MS)
           this.itersPerUs =
             measured < this.itersPerUs
               ? measured
-              : Math.min(MAX_ITERS_PER_US, this.itersPerUs + (measured - this.itersPerUs) * 0.5)
+              : Math.min(MAX_ITERS_PER_US, this.itersPerUs + (measured - this.itersPerUs) * SPEED_GAIN)
         }
         stillUs = 0
         now = after
-      } else if ((stillUs += n > 0 ? halfUs : 0.05) > FROZEN_AFTER_US) {
+      } else if ((stillUs += n > 0 ? halfUs : READING_US) > FROZEN_AFTER_US) {
         return after
       }
     }
@@ -122,86 +138,152 @@ class BusyWait {
   }
 }
 
+/** The option names of `HybridTimerOptions`, for `checkOptions`. @internal */
+export const HYBRID_TIMER_OPTION_NAMES: readonly string[] = ['precision', 'fineWindowMs', 'spinWindowMs']
+const PRECISIONS: readonly Precision[] = ['fine', 'coarse']
+/** `fineWindowMs` when none is given: `setTimeout` wakes up to ~1.3 ms late. */
+const DEFAULT_FINE_WINDOW_MS = 2
+/** `spinWindowMs` when none is given (30 us). */
+const DEFAULT_SPIN_WINDOW_MS = 0.03
+/** How close to a slice's end (ms) the busy wait of a slice may stop. */
+const SLICE_SLACK_MS = 0.002
+
+/** `HybridTimerOptions` checked, with their defaults. @internal */
+export interface ResolvedTimerOptions {
+  readonly precision: Precision
+  readonly fineWindowMs: number
+  readonly spinWindowMs: number
+}
+
+/**
+ * Checks the timer's options for `fn` (the public name called) without refusing other names:
+ * callers whose options extend these check the names themselves.
+ * @internal
+ */
+export function resolveTimerOptions(fn: string, options: HybridTimerOptions): ResolvedTimerOptions {
+  return {
+    precision: checkOneOf(fn, 'precision', options.precision ?? 'fine', PRECISIONS),
+    fineWindowMs: checkNumber(fn, 'fineWindowMs', options.fineWindowMs ?? DEFAULT_FINE_WINDOW_MS, { min: 0 }),
+    spinWindowMs: checkNumber(fn, 'spinWindowMs', options.spinWindowMs ?? DEFAULT_SPIN_WINDOW_MS, { min: 0 }),
+  }
+}
+
 /**
  * The hybrid timer described in `HybridTimerOptions`. Host timer functions are looked up at
  * call time so that fake timers apply; under a frozen clock (fake timers) the fine phase falls
- * back to `setTimeout`, so `vi.advanceTimersByTime` drives it like any other timer.
+ * back to `setTimeout`, so `vi.advanceTimersByTime` drives it like any other timer. Bad options
+ * throw a `TypeError`/`RangeError` starting `createHybridTimer: `.
  *
  * ```ts
  * const timer = createHybridTimer(createPlatformClock(), { precision: 'fine' })
  * timer.setTimer(() => console.log('250 us later'), 0.25)
  * ```
+ * @see createPlatformClock for the clock it reads
  */
 export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}): Timer {
-  const precision = options.precision ?? 'fine'
-  if (precision !== 'fine' && precision !== 'coarse') {
-    throw new RangeError(`precision must be 'fine' or 'coarse', got ${JSON.stringify(precision)}`)
-  }
-  const fineWindowMs = options.fineWindowMs ?? 2
-  const spinWindowMs = options.spinWindowMs ?? 0.03
-  if (!(fineWindowMs >= 0) || !(spinWindowMs >= 0)) {
-    throw new RangeError(`fineWindowMs and spinWindowMs must be >= 0, got ${fineWindowMs} and ${spinWindowMs}`)
-  }
-  const nextTurn = makeNextTurn()
-  const busyWait = new BusyWait()
+  const fn = 'createHybridTimer'
+  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function')
+    throw new TypeError(`${fn}: clock must be a Clock (an object with now() and nowNs()), got ${describeValue(clock)}`)
+  return new HybridTimer(clock, resolveTimerOptions(fn, checkOptions(fn, options, HYBRID_TIMER_OPTION_NAMES)))
+}
+
+/** The timer `createHybridTimer` returns: one per scheduler, sharing nothing with another. */
+class HybridTimer implements Timer {
+  private readonly precision: Precision
+  private readonly fineWindowMs: number
+  private readonly spinWindowMs: number
+  private readonly nextTurn = makeNextTurn()
+  private readonly busyWait = new BusyWait()
   /** Handles of this timer in their fine phase: with more than one, each polls every turn. */
-  let fineHandles = 0
-  const enterFine = (h: HybridHandle) => {
+  private fineHandles = 0
+
+  constructor(
+    private readonly clock: Clock,
+    options: ResolvedTimerOptions,
+  ) {
+    this.precision = options.precision
+    this.fineWindowMs = options.fineWindowMs
+    this.spinWindowMs = options.spinWindowMs
+  }
+
+  setTimer(fn: () => void, delayMs: number): TimerHandle {
+    const h = new HybridHandle(fn, this.clock.now() + delayMs)
+    // Never fires inside setTimer: 0 is a microtask, any positive delay at least one
+    // event-loop turn (so a tiny delay is how a caller yields to I/O), and no busy wait here.
+    if (delayMs <= 0) queueMicrotask(() => this.fire(h))
+    else if (this.precision === 'coarse') this.sleep(h, Math.ceil(delayMs))
+    else if (delayMs > this.fineWindowMs) this.sleep(h, Math.floor(delayMs - this.fineWindowMs))
+    else this.poll(h)
+    return h
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const h = handle as HybridHandle
+    h.cancelled = true
+    this.leaveFine(h)
+    if (h.timeoutId !== undefined) host.clearTimeout(h.timeoutId)
+    if (h.immediateId !== undefined) this.nextTurn.clear(h.immediateId)
+    h.timeoutId = h.immediateId = undefined
+  }
+
+  private enterFine(h: HybridHandle): void {
     if (!h.fine) {
       h.fine = true
-      fineHandles++
-    }
-  }
-  const leaveFine = (h: HybridHandle) => {
-    if (h.fine) {
-      h.fine = false
-      fineHandles--
+      this.fineHandles++
     }
   }
 
-  const fire = (h: HybridHandle) => {
+  private leaveFine(h: HybridHandle): void {
+    if (h.fine) {
+      h.fine = false
+      this.fineHandles--
+    }
+  }
+
+  private fire(h: HybridHandle): void {
     if (h.cancelled) return
     h.cancelled = true
-    leaveFine(h)
+    this.leaveFine(h)
     h.fn()
   }
 
-  const sleep = (h: HybridHandle, ms: number) => {
-    leaveFine(h)
+  private sleep(h: HybridHandle, ms: number): void {
+    this.leaveFine(h)
     h.timeoutId = host.setTimeout(
       (h.onWake ??= () => {
         h.timeoutId = undefined
-        step(h)
+        this.step(h)
       }),
       ms,
     )
   }
 
-  const poll = (h: HybridHandle) => {
-    enterFine(h)
-    h.immediateId = nextTurn.set(
+  private poll(h: HybridHandle): void {
+    this.enterFine(h)
+    h.immediateId = this.nextTurn.set(
       (h.onPoll ??= () => {
         h.immediateId = undefined
-        step(h)
+        this.step(h)
       }),
     )
   }
 
-  function step(h: HybridHandle): void {
+  private step(h: HybridHandle): void {
     if (h.cancelled) return
+    const clock = this.clock
     let now = clock.now()
     const remaining = h.due - now
-    if (remaining <= 0) return fire(h)
-    if (precision === 'coarse') return sleep(h, Math.ceil(remaining))
-    if (remaining > fineWindowMs) return sleep(h, Math.floor(remaining - fineWindowMs))
-    enterFine(h)
+    if (remaining <= 0) return this.fire(h)
+    if (this.precision === 'coarse') return this.sleep(h, Math.ceil(remaining))
+    if (remaining > this.fineWindowMs) return this.sleep(h, Math.floor(remaining - this.fineWindowMs))
+    this.enterFine(h)
     if (now === h.lastReading) {
       // The clock has not moved since the last turn: fake timers, or a very coarse clock.
       if (++h.stalls >= STALLED_POLLS) {
         h.stalls = 0
-        return sleep(h, Math.ceil(remaining))
+        return this.sleep(h, Math.ceil(remaining))
       }
-      return poll(h)
+      return this.poll(h)
     }
     h.stalls = 0
     h.lastReading = now
@@ -210,35 +292,14 @@ export function createHybridTimer(clock: Clock, options: HybridTimerOptions = {}
     // in between; the loop is held at most SLICE_MS + spinWindowMs. While other handles are in
     // their fine phase, poll every turn and spin only the last spinWindowMs, so that none of
     // them waits on this one.
-    const shared = fineHandles > 1
-    if (remaining > spinWindowMs + (shared ? 0 : SLICE_MS)) {
-      if (!shared) busyWait.until(clock, now + SLICE_MS, 0.002)
-      return poll(h)
+    const shared = this.fineHandles > 1
+    if (remaining > this.spinWindowMs + (shared ? 0 : SLICE_MS)) {
+      if (!shared) this.busyWait.until(clock, now + SLICE_MS, SLICE_SLACK_MS)
+      return this.poll(h)
     }
-    now = busyWait.until(clock, h.due, 0)
-    if (now < h.due) return sleep(h, Math.ceil(h.due - now))
-    fire(h)
-  }
-
-  return {
-    setTimer(fn, delayMs) {
-      const h = new HybridHandle(fn, clock.now() + delayMs)
-      // Never fires inside setTimer: 0 is a microtask, any positive delay at least one
-      // event-loop turn (so a tiny delay is how a caller yields to I/O), and no busy wait here.
-      if (delayMs <= 0) queueMicrotask(() => fire(h))
-      else if (precision === 'coarse') sleep(h, Math.ceil(delayMs))
-      else if (delayMs > fineWindowMs) sleep(h, Math.floor(delayMs - fineWindowMs))
-      else poll(h)
-      return h
-    },
-    clearTimer(handle) {
-      const h = handle as HybridHandle
-      h.cancelled = true
-      leaveFine(h)
-      if (h.timeoutId !== undefined) host.clearTimeout(h.timeoutId)
-      if (h.immediateId !== undefined) nextTurn.clear(h.immediateId)
-      h.timeoutId = h.immediateId = undefined
-    },
+    now = this.busyWait.until(clock, h.due, 0)
+    if (now < h.due) return this.sleep(h, Math.ceil(h.due - now))
+    this.fire(h)
   }
 }
 

@@ -1,6 +1,12 @@
+import { checkInteger, checkNumber } from '../validate'
 import type { Clock } from './clock'
 import { TaskHeap } from './taskHeap'
 import type { Timer, TimerHandle } from './timer'
+
+/** `flush`'s bound when none is given: only an endless periodic source reaches it. */
+const DEFAULT_MAX_TIMERS = 1_000_000
+/** Nanoseconds in a millisecond. */
+const NS_PER_MS = 1e6
 
 class VirtualTimer {
   heapKey: number
@@ -31,17 +37,19 @@ export class VirtualTime implements Clock, Timer {
   private seq = 0
   private readonly timers = new TaskHeap<VirtualTimer>()
 
+  /** A clock reading `startTime` ms (default 0) with no timer set. */
   constructor(startTime = 0) {
-    if (!Number.isFinite(startTime)) throw new RangeError(`startTime must be finite, got ${startTime}`)
-    this.current = startTime
+    this.current = checkNumber('VirtualTime', 'startTime', startTime)
   }
 
+  /** The virtual time, ms. */
   now(): number {
     return this.current
   }
 
+  /** The virtual time in whole nanoseconds. */
   nowNs(): bigint {
-    return BigInt(Math.round(this.current * 1e6))
+    return BigInt(Math.round(this.current * NS_PER_MS))
   }
 
   /** Timers waiting to fire. */
@@ -49,19 +57,24 @@ export class VirtualTime implements Clock, Timer {
     return this.timers.size
   }
 
+  /** Sets a timer `delayMs` from the virtual now (negative counts as 0); it fires only when time is moved. */
   setTimer(fn: () => void, delayMs: number): TimerHandle {
     const timer = new VirtualTimer(fn, this.current + Math.max(0, delayMs), this.seq++)
     this.timers.push(timer)
     return timer
   }
 
+  /** Removes a timer not yet fired. */
   clearTimer(handle: TimerHandle): void {
     this.timers.remove(handle as VirtualTimer)
   }
 
-  /** Fires every timer due at or before `time`, in order, then sets the clock to `time` (never backwards). */
-  advanceTo(time: number): void {
-    if (Number.isNaN(time)) throw new RangeError('cannot advance virtual time to NaN')
+  /**
+   * Fires every timer due at or before `time`, in order, then sets the clock to `time` (never
+   * backwards). `fn` is the public name errors start with.
+   */
+  advanceTo(time: number, fn = 'VirtualTime.advanceTo'): void {
+    if (typeof time !== 'number' || Number.isNaN(time) || time === -Infinity) checkNumber(fn, 'time', time)
     let next = this.timers.peek()
     while (next !== undefined && next.heapKey <= time) {
       this.timers.pop()
@@ -72,23 +85,25 @@ export class VirtualTime implements Clock, Timer {
     if (time > this.current) this.current = time
   }
 
-  advanceBy(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError(`advanceBy takes a duration >= 0, got ${ms}`)
-    this.advanceTo(this.current + ms)
+  /** Fires every timer due within the next `ms` milliseconds (>= 0) and moves the clock by `ms`; `fn` as in `advanceTo`. */
+  advanceBy(ms: number, fn = 'VirtualTime.advanceBy'): void {
+    if (typeof ms !== 'number' || !(ms >= 0)) checkNumber(fn, 'ms', ms, { min: 0 })
+    this.advanceTo(this.current + ms, fn)
   }
 
   /**
    * Fires timers until none is left, moving the clock to each one's due time. Throws after
    * `maxTimers` firings, which only an endless periodic source reaches.
    */
-  flush(maxTimers = 1_000_000): void {
+  flush(maxTimers = DEFAULT_MAX_TIMERS, fn = 'VirtualTime.flush'): void {
+    checkInteger(fn, 'maxTimers', maxTimers, { min: 1 })
     let fired = 0
     let next = this.timers.pop()
     while (next !== undefined) {
       if (++fired > maxTimers) {
         this.timers.push(next)
         throw new RangeError(
-          `flush fired ${maxTimers} timers and more remain: an endless periodic task? Use advanceTo instead`,
+          `${fn}: fired ${maxTimers} timers and more remain: an endless periodic task? Use advanceTo instead`,
         )
       }
       if (next.heapKey > this.current) this.current = next.heapKey

@@ -20,10 +20,7 @@ describe('eventTime', () => {
       const scheduler = createVirtualNanoScheduler()
       const got: Array<[number, number]> = []
       from(recs)
-        .pipe(
-          eventTime(scheduler, (r: Rec) => r.ts),
-          debounceTime(window, scheduler),
-        )
+        .pipe(eventTime(scheduler, { time: (r: Rec) => r.ts }), debounceTime(window, scheduler))
         .subscribe(r => got.push([scheduler.now(), r.v]))
       scheduler.flush()
       // oracle: a record survives when the next one comes `window` or more after it; the last always does
@@ -44,10 +41,7 @@ describe('eventTime', () => {
       const scheduler = createVirtualNanoScheduler()
       const windows: number[][] = []
       from(recs)
-        .pipe(
-          eventTime(scheduler, (r: Rec) => r.ts),
-          bufferTime(span, scheduler),
-        )
+        .pipe(eventTime(scheduler, { time: (r: Rec) => r.ts }), bufferTime(span, scheduler))
         .subscribe(b => windows.push(b.map(r => r.ts)))
       // every record lands in a window whose start <= ts < start + span, in order, none lost
       expect(windows.flat()).toEqual(recs.map(r => r.ts))
@@ -65,14 +59,14 @@ describe('eventTime', () => {
     const errors: unknown[] = []
     const seen: number[] = []
     from([5, 10, 7, 12])
-      .pipe(eventTime(scheduler, t => t))
+      .pipe(eventTime(scheduler, { time: t => t }))
       .subscribe({ next: t => seen.push(t), error: e => errors.push(e) })
     expect(seen).toEqual([5, 10])
     expect(String(errors[0])).toMatch(/#2 has timestamp 7, earlier than the clock \(10\)/)
     const s2 = createVirtualNanoScheduler()
     const seen2: number[] = []
     from([5, 10, 7, 12])
-      .pipe(eventTime(s2, t => t, { onLate: 'pass' }))
+      .pipe(eventTime(s2, { time: t => t, onLate: 'pass' }))
       .subscribe(t => seen2.push(t))
     expect(seen2).toEqual([5, 10, 7, 12])
     expect(s2.now()).toBe(12)
@@ -82,10 +76,12 @@ describe('eventTime', () => {
     const scheduler = createVirtualNanoScheduler()
     const errors: unknown[] = []
     from([{ ts: 1 }, { ts: Number.NaN }])
-      .pipe(eventTime(scheduler, r => r.ts))
+      .pipe(eventTime(scheduler, { time: r => r.ts }))
       .subscribe({ error: e => errors.push(e) })
     expect(String(errors[0])).toMatch(/value #1 must be a finite number, got NaN/)
-    expect(() => eventTime({} as never, () => 0)).toThrow(/virtual scheduler/)
-    expect(() => eventTime(scheduler, 5 as never)).toThrow(/timestamp function/)
+    expect(() => eventTime({} as never, { time: () => 0 })).toThrow(/^eventTime: scheduler must be a virtual scheduler/)
+    expect(() => eventTime(scheduler, { time: 5 as never })).toThrow(/^eventTime: time must be a function, got 5$/)
+    // the former signature eventTime(scheduler, timeOf) says what to write instead
+    expect(() => eventTime(scheduler, (() => 0) as never)).toThrow(/pass the timestamp function as \{ time \}/)
   })
 })

@@ -60,7 +60,7 @@ const cases: Array<[string, OperatorFunction<number, unknown>, number]> = [
       ),
     5,
   ],
-  ['eventTime', s => s.pipe(eventTime(createVirtualNanoScheduler(), i => i)), 5],
+  ['eventTime', s => s.pipe(eventTime(createVirtualNanoScheduler(), { time: i => i })), 5],
 ]
 
 describe('operators stop an endless synchronous source when the downstream unsubscribes', () => {

@@ -13,15 +13,9 @@ function node(args: string[], input?: string) {
 }
 
 const entries: Record<string, string[]> = {
-  midstream: [
-    'createNanoScheduler',
-    'createVirtualNanoScheduler',
-    'scheduleOn',
-    'eventTime',
-    'QueueFullError',
-    'PRIORITIES',
-  ],
-  'midstream/testing': ['timedStream', 'runTimed', 'timedSource', 'createVirtualNanoScheduler'],
+  midstream: ['createNanoScheduler', 'createVirtualNanoScheduler', 'scheduleOn', 'eventTime', 'QueueFullError'],
+  'midstream/scheduler': ['SchedulerCore', 'createHybridTimer', 'createPlatformClock', 'PRIORITIES', 'VirtualTime'],
+  'midstream/testing': ['timedStream', 'runTimed', 'timedSource'],
   'midstream/sources': [],
   'midstream/sinks': [],
 }

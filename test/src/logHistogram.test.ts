@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
-import { LogHistogram } from 'midstream'
+import { LogHistogram } from 'midstream/scheduler'
 import { describe, expect } from 'vitest'
 
 /** Nearest-rank percentile of a sorted array: the oracle. */

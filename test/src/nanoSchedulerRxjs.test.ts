@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
-import { createNanoScheduler, createVirtualNanoScheduler, rxjsTimeSource } from 'midstream'
+import { createNanoScheduler, createVirtualNanoScheduler } from 'midstream'
+import { rxjsTimeSource } from 'midstream/scheduler'
 import { type TimedStream, timedSource, timedStream } from 'midstream/testing'
 import {
   auditTime,

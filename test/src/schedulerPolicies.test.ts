@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
-import { createVirtualNanoScheduler, type Policy, PRIORITIES, type PriorityName } from 'midstream'
+import { createVirtualNanoScheduler, type Policy, type PriorityName } from 'midstream'
+import { PRIORITIES } from 'midstream/scheduler'
 import { describe, expect } from 'vitest'
 
 interface Spec {

@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
-import { createVirtualNanoScheduler, GeneratedStreamError, runTimed, timedSource, timedStream } from 'midstream/testing'
+import { createVirtualNanoScheduler } from 'midstream'
+import { GeneratedStreamError, runTimed, timedSource, timedStream } from 'midstream/testing'
 import { delay, interval, map } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
