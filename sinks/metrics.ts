@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { type MonoTypeOperatorFunction, map } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { Verdict } from '../src/ltl/monitor'
+import { checkFunction, checkInteger, checkMilliseconds, checkOneOf, checkOptions, checkString } from '../src/validate'
 
 /** Default histogram buckets, in seconds: 50 µs to 10 s, dense below 10 ms where scheduler lateness lives. */
 export const DEFAULT_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
@@ -22,6 +23,7 @@ export class MetricsRegistrationError extends Error {
   }
 }
 
+/** `metrics`'s options: where the collectors live and how they are named and bucketed. */
 export interface MetricsOptions {
   /** The prom-client registry to register on. Default: a new `Registry` for this call (never prom-client's global one). */
   registry?: Registry
@@ -44,6 +46,11 @@ export interface MidstreamCollectors {
 }
 
 const VERDICTS: readonly Verdict[] = ['true', 'false', 'unknown']
+/** Prometheus exports seconds; midstream's methods take milliseconds. */
+const MS_PER_SECOND = 1000
+const METRICS_OPTION_NAMES: readonly string[] = ['registry', 'prefix', 'buckets']
+const SINK_OPTION_NAMES: readonly string[] = ['pipeline', 'kind', 'stage', 'label', 'formula', 'latency']
+const SINK_KINDS: readonly PrometheusSinkKind[] = ['elements', 'matches', 'verdicts', 'lateness']
 const PREFIX = /^(?:[a-zA-Z_][a-zA-Z0-9_]*)?$/
 
 /**
@@ -151,66 +158,76 @@ export class MidstreamMetrics {
 
   /** Adds `count` (a non-negative integer, default 1) to `elements_total{pipeline,stage}`. */
   countElements(pipeline: string, stage: string, count = 1): void {
+    const fn = 'MidstreamMetrics.countElements'
     this.collectors.elementsTotal.inc(
-      { pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) },
-      countValue(count),
+      { pipeline: labelValue(fn, 'pipeline', pipeline), stage: labelValue(fn, 'stage', stage) },
+      checkInteger(fn, 'count', count, { min: 0 }),
     )
   }
 
   /** Adds one to `matches_total{pipeline,pattern}`. */
   countMatch(pipeline: string, pattern: string): void {
+    const fn = 'MidstreamMetrics.countMatch'
     this.collectors.matchesTotal.inc({
-      pipeline: labelValue('pipeline', pipeline),
-      pattern: labelValue('pattern', pattern),
+      pipeline: labelValue(fn, 'pipeline', pipeline),
+      pattern: labelValue(fn, 'pattern', pattern),
     })
   }
 
   /** Adds one to `verdicts_total{pipeline,formula,verdict}`; `verdict` is `'true'`, `'false'` or `'unknown'`. */
   countVerdict(pipeline: string, formula: string, verdict: Verdict): void {
-    if (!VERDICTS.includes(verdict))
-      throw new TypeError(`verdict must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`)
+    const fn = 'MidstreamMetrics.countVerdict'
+    checkOneOf(fn, 'verdict', verdict, VERDICTS)
     this.collectors.verdictsTotal.inc({
-      pipeline: labelValue('pipeline', pipeline),
-      formula: labelValue('formula', formula),
+      pipeline: labelValue(fn, 'pipeline', pipeline),
+      formula: labelValue(fn, 'formula', formula),
       verdict,
     })
   }
 
   /** Adds `count` (a non-negative integer, default 1) to `dropped_total{pipeline,reason}`. */
   countDropped(pipeline: string, reason: string, count = 1): void {
+    const fn = 'MidstreamMetrics.countDropped'
     this.collectors.droppedTotal.inc(
-      { pipeline: labelValue('pipeline', pipeline), reason: labelValue('reason', reason) },
-      countValue(count),
+      { pipeline: labelValue(fn, 'pipeline', pipeline), reason: labelValue(fn, 'reason', reason) },
+      checkInteger(fn, 'count', count, { min: 0 }),
     )
   }
 
   /** Adds one to `drifts_total{pipeline,detector}`. */
   countDrift(pipeline: string, detector: string): void {
+    const fn = 'MidstreamMetrics.countDrift'
     this.collectors.driftsTotal.inc({
-      pipeline: labelValue('pipeline', pipeline),
-      detector: labelValue('detector', detector),
+      pipeline: labelValue(fn, 'pipeline', pipeline),
+      detector: labelValue(fn, 'detector', detector),
     })
   }
 
   /** Observes a scheduler lateness of `ms` milliseconds (finite, >= 0) in `lateness_seconds{pipeline}`. */
   observeLateness(pipeline: string, ms: number): void {
+    const fn = 'MidstreamMetrics.observeLateness'
     this.collectors.latenessSeconds.observe(
-      { pipeline: labelValue('pipeline', pipeline) },
-      millisecondsValue('lateness', ms) / 1000,
+      { pipeline: labelValue(fn, 'pipeline', pipeline) },
+      checkMilliseconds(fn, 'lateness', ms) / MS_PER_SECOND,
     )
   }
 
   /** Observes an element latency of `ms` milliseconds (finite, >= 0) in `element_latency_seconds{pipeline,stage}`. */
   observeElementLatency(pipeline: string, stage: string, ms: number): void {
+    const fn = 'MidstreamMetrics.observeElementLatency'
     this.collectors.elementLatencySeconds.observe(
-      { pipeline: labelValue('pipeline', pipeline), stage: labelValue('stage', stage) },
-      millisecondsValue('latency', ms) / 1000,
+      { pipeline: labelValue(fn, 'pipeline', pipeline), stage: labelValue(fn, 'stage', stage) },
+      checkMilliseconds(fn, 'latency', ms) / MS_PER_SECOND,
     )
   }
 
   /** Sets `transport_sessions{server}` to `count` open sessions (a non-negative integer). */
   setTransportSessions(server: string, count: number): void {
-    this.collectors.transportSessions.set({ server: labelValue('server', server) }, countValue(count))
+    const fn = 'MidstreamMetrics.setTransportSessions'
+    this.collectors.transportSessions.set(
+      { server: labelValue(fn, 'server', server) },
+      checkInteger(fn, 'count', count, { min: 0 }),
+    )
   }
 }
 
@@ -233,33 +250,53 @@ export class MidstreamMetrics {
  * ```
  */
 export function metrics(options: MetricsOptions = {}): MidstreamMetrics {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`metrics: options must be an object, got ${describeValue(options)}`)
+  checkOptions('metrics', options, METRICS_OPTION_NAMES)
   const { registry = new Registry(), prefix = 'midstream_', buckets = DEFAULT_LATENCY_BUCKETS_SECONDS } = options
   if (!isRegistry(registry))
-    throw new TypeError(`metrics: options.registry must be a prom-client Registry, got ${describeValue(registry)}`)
+    throw new TypeError(`metrics: registry must be a prom-client Registry, got ${describeValue(registry)}`)
   if (typeof prefix !== 'string' || !PREFIX.test(prefix))
-    throw new TypeError(
-      `metrics: options.prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`,
-    )
+    throw new TypeError(`metrics: prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
   if (!Array.isArray(buckets) || buckets.length === 0)
-    throw new TypeError(`metrics: options.buckets must be a non-empty array of seconds, got ${describeValue(buckets)}`)
+    throw new TypeError(`metrics: buckets must be a non-empty array of seconds, got ${describeValue(buckets)}`)
   buckets.forEach((bound: unknown, i) => {
     if (typeof bound !== 'number' || !Number.isFinite(bound))
-      throw new RangeError(
-        `metrics: options.buckets[${i}] must be a finite number of seconds, got ${describeValue(bound)}`,
-      )
+      throw new RangeError(`metrics: buckets[${i}] must be a finite number of seconds, got ${describeValue(bound)}`)
     if (i > 0 && bound <= buckets[i - 1])
       throw new RangeError(
-        `metrics: options.buckets must be strictly increasing, but buckets[${i}] = ${bound} follows ${buckets[i - 1]}`,
+        `metrics: buckets must be strictly increasing, but buckets[${i}] = ${bound} follows ${buckets[i - 1]}`,
       )
   })
   return new MidstreamMetrics(registry, prefix, buckets)
 }
 
+/** Checks `prometheusSink`'s options: known names, a kind, the options that kind takes. */
+function checkSinkOptions<T>(options: PrometheusSinkOptions<T>): void {
+  const fn = 'prometheusSink'
+  checkOptions(fn, options, SINK_OPTION_NAMES, true)
+  const { pipeline, kind, stage, label, formula, latency } = options
+  checkString(fn, 'pipeline', pipeline)
+  checkOneOf(fn, 'kind', kind, SINK_KINDS)
+  checkFunction(fn, 'label', label)
+  checkFunction(fn, 'latency', latency)
+  if (label !== undefined && kind === 'lateness')
+    throw new TypeError(`${fn}: kind 'lateness' has no varying label, but label was given`)
+  const onlyFor = (name: string, value: unknown, only: PrometheusSinkKind) => {
+    if (value !== undefined && kind !== only)
+      throw new TypeError(`${fn}: ${name} is for kind '${only}' only, got it with kind ${describeValue(kind)}`)
+  }
+  onlyFor('stage', stage, 'elements')
+  onlyFor('latency', latency, 'elements')
+  onlyFor('formula', formula, 'verdicts')
+  if (stage !== undefined) checkString(fn, 'stage', stage)
+  if (formula !== undefined) checkString(fn, 'formula', formula)
+  if (kind === 'verdicts' && formula === undefined && label === undefined)
+    throw new TypeError(`${fn}: kind 'verdicts' needs formula or label for the formula label`)
+}
+
 /** What `prometheusSink` records. */
 export type PrometheusSinkKind = 'elements' | 'matches' | 'verdicts' | 'lateness'
 
+/** `prometheusSink`'s options: the pipeline label, what the values are, and how to label them. */
 export interface PrometheusSinkOptions<T> {
   /** The `pipeline` label. Required, non-empty. */
   pipeline: string
@@ -303,50 +340,14 @@ export interface PrometheusSinkOptions<T> {
 export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOptions<T>): MonoTypeOperatorFunction<T> {
   if (!(m instanceof MidstreamMetrics))
     throw new TypeError(`prometheusSink: first argument must come from metrics(...), got ${describeValue(m)}`)
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`prometheusSink: options must be an object, got ${describeValue(options)}`)
+  checkSinkOptions(options)
   const { pipeline, kind, stage, label, formula, latency } = options
-  checkLabel('prometheusSink: options.pipeline', pipeline)
-  if (kind !== 'elements' && kind !== 'matches' && kind !== 'verdicts' && kind !== 'lateness') {
-    throw new TypeError(
-      `prometheusSink: options.kind must be 'elements', 'matches', 'verdicts' or 'lateness', got ${describeValue(kind)}`,
-    )
-  }
-  if (label !== undefined && typeof label !== 'function')
-    throw new TypeError(`prometheusSink: options.label must be a function, got ${describeValue(label)}`)
-  if (label !== undefined && kind === 'lateness')
-    throw new TypeError(`prometheusSink: kind 'lateness' has no varying label, but options.label was given`)
-  if (stage !== undefined) {
-    if (kind !== 'elements')
-      throw new TypeError(
-        `prometheusSink: options.stage is for kind 'elements' only, got it with kind ${describeValue(kind)}`,
-      )
-    checkLabel('prometheusSink: options.stage', stage)
-  }
-  if (latency !== undefined) {
-    if (kind !== 'elements')
-      throw new TypeError(
-        `prometheusSink: options.latency is for kind 'elements' only, got it with kind ${describeValue(kind)}`,
-      )
-    if (typeof latency !== 'function')
-      throw new TypeError(`prometheusSink: options.latency must be a function, got ${describeValue(latency)}`)
-  }
-  if (formula !== undefined) {
-    if (kind !== 'verdicts')
-      throw new TypeError(
-        `prometheusSink: options.formula is for kind 'verdicts' only, got it with kind ${describeValue(kind)}`,
-      )
-    checkLabel('prometheusSink: options.formula', formula)
-  }
-  if (kind === 'verdicts' && formula === undefined && label === undefined)
-    throw new TypeError(`prometheusSink: kind 'verdicts' needs options.formula or options.label for the formula label`)
-
   const labelOf = (value: T, index: number, fallback: string | undefined, name: string): string => {
     if (label === undefined) return fallback as string
     const result = label(value)
     if (typeof result !== 'string' || result === '')
       throw new TypeError(
-        `prometheusSink: options.label must return a non-empty ${name}, got ${describeValue(result)} for value #${index} ${describeValue(value)}`,
+        `prometheusSink: label must return a non-empty ${name}, got ${describeValue(result)} for value #${index} ${describeValue(value)}`,
       )
     return result
   }
@@ -359,7 +360,7 @@ export function prometheusSink<T>(m: MidstreamMetrics, options: PrometheusSinkOp
           ms = latency(value)
           if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
             throw new RangeError(
-              `prometheusSink: options.latency must return a finite number of milliseconds >= 0, got ${describeValue(ms)} for value #${index}`,
+              `prometheusSink: latency must return a finite number of milliseconds >= 0, got ${describeValue(ms)} for value #${index}`,
             )
         }
         m.countElements(pipeline, stageLabel)
@@ -468,25 +469,6 @@ function isRegistry(value: unknown): value is Registry {
   )
 }
 
-function checkLabel(what: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string' || value === '')
-    throw new TypeError(`${what} must be a non-empty string, got ${describeValue(value)}`)
-}
-
-function labelValue(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '')
-    throw new TypeError(`label ${name} must be a non-empty string, got ${describeValue(value)}`)
-  return value
-}
-
-function countValue(count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
-    throw new RangeError(`count must be a non-negative integer, got ${describeValue(count)}`)
-  return count
-}
-
-function millisecondsValue(what: string, ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
-    throw new RangeError(`${what} must be a finite number of milliseconds >= 0, got ${describeValue(ms)}`)
-  return ms
+function labelValue(fn: string, name: string, value: unknown): string {
+  return checkString(fn, `label ${name}`, value)
 }

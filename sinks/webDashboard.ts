@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeValue } from '../src/errors'
+import { checkInteger, checkNumber, checkOptions, checkString } from '../src/validate'
 import type { DashboardModel, DashboardSnapshot } from './dashboard/model'
 
+/** `webDashboard`'s options. */
 export interface WebDashboardOptions {
   /** Page title. */
   title?: string
@@ -11,6 +13,7 @@ export interface WebDashboardOptions {
   maxClients?: number
 }
 
+/** What `webDashboard` returns: a request handler to mount, and its counters. */
 export interface WebDashboard {
   /** Serves GET / (the page) and GET /events (Server-Sent Events of snapshots); returns false for other paths. */
   handle(request: IncomingMessage, response: ServerResponse): boolean
@@ -21,6 +24,15 @@ export interface WebDashboard {
   /** Ends every page's event stream and the timer. */
   close(): void
 }
+
+const OPTION_NAMES: readonly string[] = ['title', 'intervalMs', 'maxClients']
+const DEFAULT_TITLE = 'midstream'
+/** How often pages get a snapshot by default, ms. */
+const DEFAULT_INTERVAL_MS = 250
+/** The shortest interval between snapshots, ms: faster would only load the server. */
+const MIN_INTERVAL_MS = 10
+/** Pages connected at once by default. */
+const DEFAULT_MAX_CLIENTS = 32
 
 /**
  * A live web dashboard for a DashboardModel: a self-contained page (no scripts from elsewhere) that
@@ -34,28 +46,38 @@ export interface WebDashboard {
  * ```
  */
 export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: WebDashboardOptions = {}): WebDashboard {
+  const fn = 'webDashboard'
   if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
-    throw new TypeError(`webDashboard needs a DashboardModel, got ${describeValue(model)}`)
-  const { title = 'midstream', intervalMs = 250, maxClients = 32 } = options
-  if (!(intervalMs >= 10) || !Number.isFinite(intervalMs))
-    throw new RangeError(`intervalMs must be a finite number >= 10, got ${describeValue(intervalMs)}`)
-  if (!Number.isInteger(maxClients) || maxClients < 1)
-    throw new RangeError(`maxClients must be an integer >= 1, got ${describeValue(maxClients)}`)
+    throw new TypeError(`${fn}: model must be a DashboardModel, got ${describeValue(model)}`)
+  checkOptions(fn, options, OPTION_NAMES)
+  const title = checkString(fn, 'title', options.title ?? DEFAULT_TITLE, true)
+  const intervalMs = checkNumber(fn, 'intervalMs', options.intervalMs ?? DEFAULT_INTERVAL_MS, { min: MIN_INTERVAL_MS })
+  const maxClients = checkInteger(fn, 'maxClients', options.maxClients ?? DEFAULT_MAX_CLIENTS, { min: 1 })
   const clients = new Set<ServerResponse>()
   let timer: ReturnType<typeof setInterval> | null = null
   let lastVersion = -1
   let sent = 0
   const page = renderPage(title)
 
-  const broadcast = (force: boolean): void => {
-    const snapshot: DashboardSnapshot = model.snapshot()
-    if (!force && snapshot.version === lastVersion) return
-    lastVersion = snapshot.version
-    const message = `data: ${JSON.stringify(snapshot)}\n\n`
+  const send = (message: string): void => {
     for (const client of clients) {
       client.write(message)
       sent++
     }
+  }
+  const broadcast = (force: boolean): void => {
+    // the model is the caller's: a snapshot that throws reaches the pages as an error event and
+    // the next tick tries again, never an uncaught exception in a timer that ends the process
+    let snapshot: DashboardSnapshot
+    try {
+      snapshot = model.snapshot()
+    } catch (error) {
+      send(`event: error\ndata: ${JSON.stringify(error instanceof Error ? error.message : describeValue(error))}\n\n`)
+      return
+    }
+    if (!force && snapshot.version === lastVersion) return
+    lastVersion = snapshot.version
+    send(`data: ${JSON.stringify(snapshot)}\n\n`)
   }
 
   return {

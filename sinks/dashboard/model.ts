@@ -1,5 +1,6 @@
 import { describeValue } from '../../src/errors'
 import type { Verdict } from '../../src/ltl/monitor'
+import { checkInteger, checkNumber, checkOptions, checkPositive, checkString } from '../../src/validate'
 
 /**
  * Bounded state a live pipeline writes into and a dashboard reads from. No React, no timers, no
@@ -104,23 +105,22 @@ export interface SeriesHandle {
   push(value: number, timeMs: number): void
 }
 
-function checkPositiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer, got ${describeValue(value)}`)
-  return value
-}
-
-function checkFinite(value: unknown, name: string): number {
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`)
-  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number, got ${describeValue(value)}`)
-  return value
-}
-
-function checkName(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describeValue(value)}`)
-  if (value.length === 0) throw new TypeError(`${name} must be a non-empty string`)
-  return value
-}
+const MODEL_OPTION_NAMES: readonly string[] = [
+  'points',
+  'matches',
+  'latenessWindow',
+  'rateWindowMs',
+  'rateBuckets',
+  'maxNames',
+]
+/** Defaults of `DashboardModelOptions`. */
+const DEFAULT_POINTS = 240
+const DEFAULT_MATCHES = 8
+const DEFAULT_LATENESS_WINDOW = 1024
+const DEFAULT_RATE_WINDOW_MS = 1000
+const DEFAULT_RATE_BUCKETS = 10
+const DEFAULT_MAX_NAMES = 64
+const MS_PER_SECOND = 1000
 
 /** Nearest-rank percentile of an ascending array (p in (0, 100]). */
 export function nearestRank(sorted: ArrayLike<number>, p: number): number | undefined {
@@ -147,8 +147,8 @@ class SeriesRing implements SeriesHandle {
   }
 
   push(value: number, timeMs: number): void {
-    checkFinite(value, `series ${JSON.stringify(this.name)} value`)
-    checkFinite(timeMs, `series ${JSON.stringify(this.name)} timeMs`)
+    if (!Number.isFinite(value)) checkNumber('SeriesHandle.push', `series ${JSON.stringify(this.name)} value`, value)
+    if (!Number.isFinite(timeMs)) checkNumber('SeriesHandle.push', `series ${JSON.stringify(this.name)} timeMs`, timeMs)
     const cap = this.values.length
     this.values[this.head] = value
     this.times[this.head] = timeMs
@@ -276,15 +276,16 @@ export class DashboardModel {
   private cachedAt: number | undefined
 
   constructor(options: DashboardModelOptions = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`options must be an object, got ${describeValue(options)}`)
-    this.points = checkPositiveInt(options.points ?? 240, 'options.points')
-    this.maxMatches = checkPositiveInt(options.matches ?? 8, 'options.matches')
-    this.maxNames = checkPositiveInt(options.maxNames ?? 64, 'options.maxNames')
-    this.lateRing = new Float64Array(checkPositiveInt(options.latenessWindow ?? 1024, 'options.latenessWindow'))
-    this.rateBuckets = checkPositiveInt(options.rateBuckets ?? 10, 'options.rateBuckets')
-    const windowMs = checkFinite(options.rateWindowMs ?? 1000, 'options.rateWindowMs')
-    if (windowMs <= 0) throw new RangeError(`options.rateWindowMs must be positive, got ${windowMs}`)
+    const fn = 'DashboardModel'
+    checkOptions(fn, options, MODEL_OPTION_NAMES)
+    const positive = (name: keyof DashboardModelOptions, fallback: number) =>
+      checkInteger(fn, name, options[name] ?? fallback, { min: 1 })
+    this.points = positive('points', DEFAULT_POINTS)
+    this.maxMatches = positive('matches', DEFAULT_MATCHES)
+    this.maxNames = positive('maxNames', DEFAULT_MAX_NAMES)
+    this.lateRing = new Float64Array(positive('latenessWindow', DEFAULT_LATENESS_WINDOW))
+    this.rateBuckets = positive('rateBuckets', DEFAULT_RATE_BUCKETS)
+    const windowMs = checkPositive(fn, 'rateWindowMs', options.rateWindowMs ?? DEFAULT_RATE_WINDOW_MS)
     this.rateWindowMs = windowMs
     this.bucketMs = windowMs / this.rateBuckets
     this.matchRing = new Array(this.maxMatches).fill(undefined)
@@ -303,12 +304,12 @@ export class DashboardModel {
 
   /** The named series (created on first use). */
   series(name: string): SeriesHandle {
-    checkName(name, 'series name')
+    checkString('DashboardModel.series', 'series name', name)
     let s = this.seriesByName.get(name)
     if (s === undefined) {
       if (this.seriesByName.size >= this.maxNames)
         throw new RangeError(
-          `too many series: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(name)}`,
+          `DashboardModel.series: too many series: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(name)}`,
         )
       s = new SeriesRing(name, this, this.points)
       this.seriesByName.set(name, s)
@@ -318,14 +319,15 @@ export class DashboardModel {
 
   /** Records a match; keeps the last `matches`. */
   match(info: MatchInfo): void {
+    const fn = 'DashboardModel.match'
     if (info === null || typeof info !== 'object')
-      throw new TypeError(`match info must be an object, got ${describeValue(info)}`)
-    const pattern = checkName(info.pattern, 'match pattern')
-    const start = checkFinite(info.start, 'match start')
-    const end = checkFinite(info.end, 'match end')
-    const distance = checkFinite(info.distance, 'match distance')
+      throw new TypeError(`${fn}: match info must be an object, got ${describeValue(info)}`)
+    const pattern = checkString(fn, 'match pattern', info.pattern)
+    const start = checkNumber(fn, 'match start', info.start)
+    const end = checkNumber(fn, 'match end', info.end)
+    const distance = checkNumber(fn, 'match distance', info.distance)
     const given = info.time ?? info.endTime
-    const time = given === undefined ? this.latestTime : checkFinite(given, 'match time')
+    const time = given === undefined ? this.latestTime : checkNumber(fn, 'match time', given)
     this.matchRing[this.matchHead] = Object.freeze({ pattern, start, end, distance, time })
     this.matchHead = (this.matchHead + 1) % this.maxMatches
     if (this.matchSize < this.maxMatches) this.matchSize++
@@ -334,18 +336,19 @@ export class DashboardModel {
 
   /** Records a formula's current verdict (`true`/`false` booleans are accepted too). */
   verdict(formula: string, verdict: Verdict | boolean, index?: number): void {
-    checkName(formula, 'formula')
+    const fn = 'DashboardModel.verdict'
+    checkString(fn, 'formula', formula)
     const v = verdict === true ? 'true' : verdict === false ? 'false' : verdict
     if (typeof v !== 'string' || !VERDICTS.has(v))
       throw new TypeError(
-        `verdict for ${JSON.stringify(formula)} must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`,
+        `${fn}: verdict for ${JSON.stringify(formula)} must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`,
       )
-    if (index !== undefined) checkFinite(index, 'verdict index')
+    if (index !== undefined) checkNumber(fn, 'verdict index', index)
     const entry = this.verdictByFormula.get(formula)
     if (entry === undefined) {
       if (this.verdictByFormula.size >= this.maxNames)
         throw new RangeError(
-          `too many formulas: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(formula)}`,
+          `${fn}: too many formulas: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(formula)}`,
         )
       this.verdictByFormula.set(formula, { verdict: v, index, changes: 0, updates: 1 })
     } else {
@@ -359,7 +362,7 @@ export class DashboardModel {
 
   /** Records a scheduler lateness sample (ms; negative means early). */
   lateness(ms: number): void {
-    checkFinite(ms, 'lateness')
+    if (!Number.isFinite(ms)) checkNumber('DashboardModel.lateness', 'lateness', ms)
     this.lateRing[this.lateHead] = ms
     this.lateHead = (this.lateHead + 1) % this.lateRing.length
     if (this.lateSize < this.lateRing.length) this.lateSize++
@@ -369,18 +372,17 @@ export class DashboardModel {
 
   /** Counts `n` messages on `channel` at `timeMs`. */
   count(channel: string, n: number = 1, timeMs?: number): void {
-    checkName(channel, 'channel')
-    checkFinite(n, `count for ${JSON.stringify(channel)}`)
-    if (n < 0) throw new RangeError(`count for ${JSON.stringify(channel)} must be >= 0, got ${n}`)
-    const t =
-      timeMs === undefined ? this.latestTime : checkFinite(timeMs, `count timeMs for ${JSON.stringify(channel)}`)
+    const fn = 'DashboardModel.count'
+    checkString(fn, 'channel', channel)
+    checkNumber(fn, `count for ${JSON.stringify(channel)}`, n, { min: 0 })
+    const t = timeMs === undefined ? this.latestTime : checkNumber(fn, `timeMs for ${JSON.stringify(channel)}`, timeMs)
     if (t === undefined)
-      throw new TypeError(`count(${JSON.stringify(channel)}) needs timeMs: the model has seen no time yet`)
+      throw new TypeError(`${fn}: count(${JSON.stringify(channel)}) needs timeMs: the model has seen no time yet`)
     let c = this.rateByChannel.get(channel)
     if (c === undefined) {
       if (this.rateByChannel.size >= this.maxNames)
         throw new RangeError(
-          `too many channels: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(channel)}`,
+          `${fn}: too many channels: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(channel)}`,
         )
       c = new RateCounter(channel, this.rateBuckets)
       this.rateByChannel.set(channel, c)
@@ -394,7 +396,7 @@ export class DashboardModel {
    * time seen; an earlier `nowMs` is raised to it). Cached while nothing changes.
    */
   snapshot(nowMs?: number): DashboardSnapshot {
-    if (nowMs !== undefined) checkFinite(nowMs, 'nowMs')
+    if (nowMs !== undefined) checkNumber('DashboardModel.snapshot', 'nowMs', nowMs)
     const now =
       nowMs === undefined ? this.latestTime : this.latestTime === undefined ? nowMs : Math.max(nowMs, this.latestTime)
     if (this.cached !== undefined && this.cached.version === this._version && this.cachedAt === now) return this.cached
@@ -427,7 +429,7 @@ export class DashboardModel {
       const inWindow = nowBucket === undefined ? 0 : c.inWindow(nowBucket)
       return Object.freeze({
         channel: c.channel,
-        rate: (inWindow * 1000) / this.rateWindowMs,
+        rate: (inWindow * MS_PER_SECOND) / this.rateWindowMs,
         inWindow,
         total: c.total,
       })

@@ -1,7 +1,10 @@
 import { type MonoTypeOperatorFunction, tap } from 'rxjs'
 import { describeValue } from '../../src/errors'
 import type { Verdict } from '../../src/ltl/monitor'
+import { checkFunction, checkOptions, checkString } from '../../src/validate'
 import type { DashboardModel, MatchInfo } from './model'
+
+const SINK_OPTION_NAMES: readonly string[] = ['series', 'count', 'match', 'verdicts', 'lateness', 'time']
 
 /** What `dashboardSink` reads from each value; every field is optional. */
 export interface DashboardSinkOptions<T> {
@@ -22,18 +25,41 @@ export interface DashboardSinkOptions<T> {
 /**
  * Feeds `model` from a stream and passes every value through unchanged (a `tap`). A selector that
  * throws, or bad data (NaN, empty name), errors the stream with the model's TypeError/RangeError.
+ * Emits each value; completes and errors with the source. Bad arguments throw a
+ * `TypeError`/`RangeError` starting `dashboardSink: `.
  *
  * ```ts
  * readings$.pipe(dashboardSink(model, { series: { cpu: (r) => r.cpu }, count: 'cpu', time: (r) => r.at }))
  * ```
  */
 export function dashboardSink<T>(model: DashboardModel, options: DashboardSinkOptions<T>): MonoTypeOperatorFunction<T> {
+  return feedModel('dashboardSink', model, options)
+}
+
+function feedModel<T>(
+  fn: string,
+  model: DashboardModel,
+  options: DashboardSinkOptions<T>,
+): MonoTypeOperatorFunction<T> {
   if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
-    throw new TypeError(`dashboardSink needs a DashboardModel, got ${describeValue(model)}`)
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`)
-  const series = Object.entries(options.series ?? {}).map(([name, select]) => [model.series(name), select] as const)
+    throw new TypeError(`${fn}: model must be a DashboardModel, got ${describeValue(model)}`)
+  checkOptions(fn, options, SINK_OPTION_NAMES, true)
   const { count, match, verdicts, lateness } = options
+  if (options.series !== undefined && (options.series === null || typeof options.series !== 'object'))
+    throw new TypeError(`${fn}: series must be an object of name -> function, got ${describeValue(options.series)}`)
+  for (const [name, select] of Object.entries(options.series ?? {})) {
+    checkString(fn, 'series name', name)
+    checkFunction(fn, `series ${JSON.stringify(name)}`, select, false)
+  }
+  if (typeof count !== 'function' && count !== undefined) checkString(fn, 'count', count)
+  for (const [name, value] of [
+    ['match', match],
+    ['verdicts', verdicts],
+    ['lateness', lateness],
+    ['time', options.time],
+  ])
+    checkFunction(fn, name as string, value)
+  const series = Object.entries(options.series ?? {}).map(([name, select]) => [model.series(name), select] as const)
   const time = options.time ?? (() => Date.now())
   let index = 0
   return tap((value: T) => {
@@ -61,7 +87,8 @@ export function tapSeries<T>(
   select: (value: T) => number,
   time?: (value: T) => number,
 ): MonoTypeOperatorFunction<T> {
-  return dashboardSink<T>(model, { series: { [name]: select }, time })
+  checkString('tapSeries', 'name', name)
+  return feedModel<T>('tapSeries', model, { series: { [name]: select }, time })
 }
 
 /** Counts each value on `channel` (for its rate) and passes it through. */
@@ -70,7 +97,6 @@ export function tapCount<T>(
   channel: string,
   time?: (value: T) => number,
 ): MonoTypeOperatorFunction<T> {
-  if (typeof channel !== 'string' || channel.length === 0)
-    throw new TypeError(`channel must be a non-empty string, got ${describeValue(channel)}`)
-  return dashboardSink<T>(model, { count: channel, time })
+  checkString('tapCount', 'channel', channel)
+  return feedModel<T>('tapCount', model, { count: channel, time })
 }

@@ -2,6 +2,7 @@ import { plot } from 'asciichart'
 import { Box, render, Text } from 'ink'
 import * as React from 'react'
 import { describeValue } from '../../src/errors'
+import { checkFunction, checkInteger, checkOptions, checkPositive, checkString } from '../../src/validate'
 import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
 
 /** Props of the `Dashboard` component: a pure function of a snapshot. */
@@ -14,6 +15,7 @@ export interface DashboardProps {
   readonly chartHeight?: number
 }
 
+/** `renderDashboard`'s options. */
 export interface RenderDashboardOptions {
   /** Re-render period in ms (one interval; a burst of writes between ticks costs one frame). Default 100. */
   readonly refreshMs?: number
@@ -30,8 +32,31 @@ export interface RenderDashboardOptions {
   readonly now?: () => number
   /** Route console.* above the dashboard (ink's patchConsole). Default false. */
   readonly patchConsole?: boolean
+  /**
+   * Called when a refresh throws (the model's `snapshot` or `now`); the dashboard stops first.
+   * Default: the message is written to stderr. Never an uncaught exception in the timer.
+   */
+  readonly onError?: (error: unknown) => void
 }
 
+const RENDER_OPTION_NAMES: readonly string[] = [
+  'refreshMs',
+  'stdout',
+  'title',
+  'chartHeight',
+  'now',
+  'patchConsole',
+  'onError',
+]
+/** `refreshMs` when none is given. */
+const DEFAULT_REFRESH_MS = 100
+/** ink's frame-rate cap is set above the refresh rate so its throttle never drops a frame. */
+const MIN_MAX_FPS = 30
+/** ink's frame-rate cap is twice the refresh rate, for the same reason. */
+const FPS_HEADROOM = 2
+const MS_PER_SECOND = 1000
+
+/** What `renderDashboard` returns. */
 export interface DashboardHandle {
   /** Clears the interval and unmounts; idempotent. */
   stop(): void
@@ -201,14 +226,18 @@ export function Dashboard(props: DashboardProps): React.ReactElement {
  * ```
  */
 export function renderDashboard(model: DashboardModel, options: RenderDashboardOptions = {}): DashboardHandle {
+  const fn = 'renderDashboard'
   if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
-    throw new TypeError(`renderDashboard needs a DashboardModel, got ${describeValue(model)}`)
-  const refreshMs = options.refreshMs ?? 100
-  if (typeof refreshMs !== 'number' || !Number.isFinite(refreshMs) || refreshMs <= 0)
-    throw new RangeError(`options.refreshMs must be a positive number, got ${describeValue(refreshMs)}`)
-  const now = options.now
-  if (now !== undefined && typeof now !== 'function')
-    throw new TypeError(`options.now must be a function, got ${describeValue(now)}`)
+    throw new TypeError(`${fn}: model must be a DashboardModel, got ${describeValue(model)}`)
+  checkOptions(fn, options, RENDER_OPTION_NAMES)
+  const refreshMs = checkPositive(fn, 'refreshMs', options.refreshMs ?? DEFAULT_REFRESH_MS)
+  const now = checkFunction<() => number>(fn, 'now', options.now)
+  const onError =
+    checkFunction<(error: unknown) => void>(fn, 'onError', options.onError) ??
+    ((error: unknown) =>
+      process.stderr.write(`renderDashboard: ${error instanceof Error ? error.message : describeValue(error)}\n`))
+  if (options.title !== undefined) checkString(fn, 'title', options.title, true)
+  if (options.chartHeight !== undefined) checkInteger(fn, 'chartHeight', options.chartHeight, { min: 1 })
   const stdout = options.stdout ?? process.stdout
   const columnsOf = () => (stdout.columns > 0 ? stdout.columns : 80)
 
@@ -228,23 +257,30 @@ export function renderDashboard(model: DashboardModel, options: RenderDashboardO
     patchConsole: options.patchConsole ?? false,
     exitOnCtrlC: false,
     // our interval sets the pace: ink's own throttle must not delay a frame
-    maxFps: Math.max(30, Math.ceil(2000 / refreshMs)),
+    maxFps: Math.max(MIN_MAX_FPS, Math.ceil((FPS_HEADROOM * MS_PER_SECOND) / refreshMs)),
     // ink 6.8's incrementalRendering garbles the screen in tmux (frames pile up); the full redraw is clean
     incrementalRendering: false,
   })
   let stopped = false
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    clearInterval(timer)
+    instance.unmount()
+  }
   const timer = setInterval(() => {
     if (now === undefined && model.version === shownVersion && columnsOf() === shownColumns) return
-    instance.rerender(element())
+    try {
+      instance.rerender(element())
+    } catch (error) {
+      stop()
+      try {
+        onError(error)
+      } catch {
+        // an onError that throws has nowhere left to go: the dashboard is already stopped
+      }
+    }
   }, refreshMs)
 
-  return {
-    stop() {
-      if (stopped) return
-      stopped = true
-      clearInterval(timer)
-      instance.unmount()
-    },
-    frames: () => frames,
-  }
+  return { stop, frames: () => frames }
 }

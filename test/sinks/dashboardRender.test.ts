@@ -208,7 +208,9 @@ describe('renderDashboard', () => {
 
   test('bad options are rejected', () => {
     const model = new DashboardModel()
-    expect(() => renderDashboard(model, { refreshMs: 0 })).toThrow(/refreshMs must be a positive number, got 0/)
+    expect(() => renderDashboard(model, { refreshMs: 0 })).toThrow(
+      /^renderDashboard: refreshMs must be a finite number > 0, got 0$/,
+    )
     expect(() => renderDashboard({} as DashboardModel)).toThrow(TypeError)
   })
 })
@@ -267,7 +269,7 @@ describe('operators', () => {
         ),
       ),
     ).rejects.toThrow(/series "x" value must be a finite number, got NaN/)
-    expect(() => tapSeries(model, '', (v: number) => v)).toThrow(/series name/)
+    expect(() => tapSeries(model, '', (v: number) => v)).toThrow(/^tapSeries: name must not be empty$/)
   })
 })
 

@@ -142,7 +142,7 @@ describe('metrics', () => {
     expect(() => metrics({ prefix: '9lives_' })).toThrow(TypeError)
     expect(() => metrics({ prefix: '9lives_' })).toThrow(/"9lives_"/)
     expect(() => metrics({ prefix: 'a-b' })).toThrow(/"a-b"/)
-    expect(() => metrics({ registry: {} as Registry })).toThrow(/options.registry must be a prom-client Registry/)
+    expect(() => metrics({ registry: {} as Registry })).toThrow(/^metrics: registry must be a prom-client Registry/)
     expect(() => metrics({ buckets: [] })).toThrow(/non-empty array/)
     expect(() => metrics({ buckets: [0.1, 0.05] })).toThrow(RangeError)
     expect(() => metrics({ buckets: [0.1, 0.05] })).toThrow(/buckets\[1\] = 0.05 follows 0.1/)
@@ -154,14 +154,20 @@ describe('metrics', () => {
 
   it('record methods check their arguments', () => {
     const m = metrics()
-    expect(() => m.countElements('', 's')).toThrow(/label pipeline must be a non-empty string, got ""/)
+    expect(() => m.countElements('', 's')).toThrow(
+      /^MidstreamMetrics\.countElements: label pipeline must not be empty$/,
+    )
     expect(() => m.countElements('p', 's', -1)).toThrow(RangeError)
     expect(() => m.countElements('p', 's', 1.5)).toThrow(/got 1.5/)
     expect(() => m.countVerdict('p', 'G a', 'maybe' as never)).toThrow(/got "maybe"/)
-    expect(() => m.observeLateness('p', NaN)).toThrow(/lateness must be a finite number of milliseconds >= 0, got NaN/)
+    expect(() => m.observeLateness('p', NaN)).toThrow(
+      /^MidstreamMetrics\.observeLateness: lateness must be a finite number >= 0 \(ms\), got NaN$/,
+    )
     expect(() => m.observeElementLatency('p', 's', -2)).toThrow(/got -2/)
     expect(() => m.setTransportSessions('srv', -1)).toThrow(RangeError)
-    expect(() => m.countDrift('p', 7 as never)).toThrow(/label detector must be a non-empty string, got 7/)
+    expect(() => m.countDrift('p', 7 as never)).toThrow(
+      /^MidstreamMetrics\.countDrift: label detector must be a string, got 7$/,
+    )
   })
 
   it('the exposition text, parsed back, holds exactly what was recorded', async () => {
@@ -414,11 +420,11 @@ describe('prometheusSink', () => {
       /must come from metrics/,
     )
     expect(() => prometheusSink(m, { pipeline: '', kind: 'elements' })).toThrow(
-      /options.pipeline must be a non-empty string, got ""/,
+      /^prometheusSink: pipeline must not be empty$/,
     )
     expect(() => prometheusSink(m, { pipeline: 'p', kind: 'gauges' as never })).toThrow(/got "gauges"/)
     expect(() => prometheusSink(m, { pipeline: 'p', kind: 'verdicts' })).toThrow(
-      /needs options.formula or options.label/,
+      /^prometheusSink: kind 'verdicts' needs formula or label/,
     )
     expect(() => prometheusSink(m, { pipeline: 'p', kind: 'lateness', label: () => 'x' })).toThrow(
       /has no varying label/,
