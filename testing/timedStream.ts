@@ -1,4 +1,6 @@
 import fc from 'fast-check'
+import { describeValue } from '../src/errors'
+import { checkBoolean, checkInteger, checkOneOf, checkOptions, checkPositive, checkProbability } from '../src/validate'
 
 /** One value at a virtual time (ms). */
 export interface TimedEvent<T> {
@@ -18,7 +20,9 @@ export interface TimedStream<T> {
   end: TimedEnd
 }
 
+/** `timedStream`'s options: how many events, how far apart, how bursty, and how the stream ends. */
 export interface TimedStreamOptions {
+  /** Fewest events. Default 0. */
   minLength?: number
   /** Default 50. */
   maxLength?: number
@@ -31,6 +35,16 @@ export interface TimedStreamOptions {
   /** Which ends to generate. Default all three. */
   ends?: ReadonlyArray<TimedEnd['kind']>
 }
+
+const OPTION_NAMES: readonly string[] = ['minLength', 'maxLength', 'maxGap', 'burstProbability', 'fractional', 'ends']
+const END_KINDS: readonly TimedEnd['kind'][] = ['complete', 'error', 'none']
+const DEFAULT_MAX_LENGTH = 50
+const DEFAULT_MAX_GAP_MS = 100
+const DEFAULT_BURST_PROBABILITY = 0.3
+/** The gap unit when `fractional`: a quarter millisecond. */
+const FRACTIONAL_STEP_MS = 0.25
+/** fast-check's oneof takes integer weights: probabilities are scaled to this total. */
+const WEIGHT_SCALE = 100
 
 /** The error a generated stream ends with; tests can check that it came out unchanged. */
 export class GeneratedStreamError extends Error {
@@ -49,18 +63,29 @@ export class GeneratedStreamError extends Error {
  * ```
  */
 export function timedStream<T>(value: fc.Arbitrary<T>, options: TimedStreamOptions = {}): fc.Arbitrary<TimedStream<T>> {
-  const { minLength = 0, maxLength = 50, maxGap = 100, burstProbability = 0.3, fractional = true } = options
-  const ends = options.ends ?? ['complete', 'error', 'none']
-  if (!(maxGap > 0)) throw new RangeError(`maxGap must be > 0, got ${maxGap}`)
-  if (!(burstProbability >= 0 && burstProbability <= 1))
-    throw new RangeError(`burstProbability must be in [0, 1], got ${burstProbability}`)
-  if (ends.length === 0) throw new RangeError('ends must list at least one kind')
-  const step = fractional ? 0.25 : 1
+  const fn = 'timedStream'
+  if (!(value instanceof fc.Arbitrary))
+    throw new TypeError(`${fn}: value must be a fast-check Arbitrary, got ${describeValue(value)}`)
+  checkOptions(fn, options, OPTION_NAMES)
+  const minLength = checkInteger(fn, 'minLength', options.minLength ?? 0, { min: 0 })
+  const maxLength = checkInteger(fn, 'maxLength', options.maxLength ?? DEFAULT_MAX_LENGTH, { min: minLength })
+  const maxGap = checkPositive(fn, 'maxGap', options.maxGap ?? DEFAULT_MAX_GAP_MS)
+  const burstProbability = checkProbability(
+    fn,
+    'burstProbability',
+    options.burstProbability ?? DEFAULT_BURST_PROBABILITY,
+  )
+  const fractional = checkBoolean(fn, 'fractional', options.fractional ?? true)
+  const ends = options.ends ?? END_KINDS
+  if (!Array.isArray(ends) || ends.length === 0)
+    throw new RangeError(`${fn}: ends must list at least one of ${END_KINDS.join(', ')}, got ${describeValue(ends)}`)
+  for (const kind of ends) checkOneOf(fn, 'ends[]', kind, END_KINDS)
+  const step = fractional ? FRACTIONAL_STEP_MS : 1
   const maxSteps = Math.max(1, Math.floor(maxGap / step))
-  const burstWeight = Math.round(burstProbability * 100)
+  const burstWeight = Math.round(burstProbability * WEIGHT_SCALE)
   const gap = fc.oneof(
     { arbitrary: fc.constant(0), weight: burstWeight },
-    { arbitrary: fc.integer({ min: 1, max: maxSteps }).map(n => n * step), weight: 100 - burstWeight },
+    { arbitrary: fc.integer({ min: 1, max: maxSteps }).map(n => n * step), weight: WEIGHT_SCALE - burstWeight },
   )
   const end = fc.record({ kind: fc.constantFrom(...ends), gap, message: fc.string({ maxLength: 8 }) })
   return fc.tuple(fc.array(fc.tuple(gap, value), { minLength, maxLength }), end).map(([pairs, last]) => {
