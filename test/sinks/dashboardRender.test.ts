@@ -213,6 +213,32 @@ describe('renderDashboard', () => {
     )
     expect(() => renderDashboard({} as DashboardModel)).toThrow(TypeError)
   })
+
+  test("a refresh that throws (the caller's clock) stops the dashboard and reaches onError, not the process", () => {
+    vi.useFakeTimers()
+    const model = new DashboardModel()
+    model.count('c', 1, 0)
+    const failure = new Error('clock broke')
+    let calls = 0
+    const errors: unknown[] = []
+    const ui = renderDashboard(model, {
+      refreshMs: 100,
+      stdout: asStream(new FakeStdout()),
+      now: () => {
+        if (++calls > 1) throw failure
+        return 0
+      },
+      onError: error => errors.push(error),
+    })
+    // without the guard the throw escapes the interval: vitest reports it as an uncaught exception
+    vi.advanceTimersByTime(100)
+    expect(errors).toEqual([failure])
+    const frames = ui.frames()
+    vi.advanceTimersByTime(500)
+    expect(ui.frames()).toBe(frames)
+    expect(calls).toBe(2)
+    ui.stop()
+  })
 })
 
 describe('operators', () => {
