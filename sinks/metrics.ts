@@ -12,6 +12,7 @@ export const DEFAULT_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze(
 
 /** Thrown by `metrics` when the registry already holds a collector under one of its names (call `metrics` once per registry and prefix). */
 export class MetricsRegistrationError extends Error {
+  /** The error's name, for logs. */
   override readonly name = 'MetricsRegistrationError'
   constructor(
     /** The full metric name that is taken. */
@@ -35,13 +36,21 @@ export interface MetricsOptions {
 
 /** The prom-client collectors behind a `MidstreamMetrics` (names without the prefix). */
 export interface MidstreamCollectors {
+  /** `elements_total{pipeline,stage}`. */
   readonly elementsTotal: Counter<'pipeline' | 'stage'>
+  /** `matches_total{pipeline,pattern}`. */
   readonly matchesTotal: Counter<'pipeline' | 'pattern'>
+  /** `verdicts_total{pipeline,formula,verdict}`. */
   readonly verdictsTotal: Counter<'pipeline' | 'formula' | 'verdict'>
+  /** `dropped_total{pipeline,reason}`. */
   readonly droppedTotal: Counter<'pipeline' | 'reason'>
+  /** `drifts_total{pipeline,detector}`. */
   readonly driftsTotal: Counter<'pipeline' | 'detector'>
+  /** `lateness_seconds{pipeline}`. */
   readonly latenessSeconds: Histogram<'pipeline'>
+  /** `element_latency_seconds{pipeline,stage}`. */
   readonly elementLatencySeconds: Histogram<'pipeline' | 'stage'>
+  /** `transport_sessions{server}`. */
   readonly transportSessions: Gauge<'server'>
 }
 

@@ -5,6 +5,7 @@
 
 /** Thrown by a scheduler's `schedule` when its bounded queue already holds `maxQueueSize` tasks. */
 export class QueueFullError extends Error {
+  /** The error's name, for logs and `instanceof`-free checks. */
   override readonly name = 'QueueFullError'
   constructor(
     /** The limit that was reached. */
@@ -16,8 +17,12 @@ export class QueueFullError extends Error {
 
 /** Thrown by `scheduleOn` when more values wait for the scheduler than its `bufferLimit` allows. */
 export class BufferOverflowError extends Error {
+  /** The error's name, for logs and `instanceof`-free checks. */
   override readonly name = 'BufferOverflowError'
-  constructor(readonly bufferLimit: number) {
+  constructor(
+    /** The limit that was passed. */
+    readonly bufferLimit: number,
+  ) {
     super(`buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
   }
 }

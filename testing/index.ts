@@ -6,8 +6,11 @@
 export { type RunTimedOptions, runTimed, type TimedResult, timedSource } from './runTimed'
 export {
   GeneratedStreamError,
+  type TimedCompletion,
   type TimedEnd,
   type TimedEvent,
+  type TimedFailure,
+  type TimedOpenEnd,
   type TimedStream,
   type TimedStreamOptions,
   timedStream,

@@ -4,19 +4,44 @@ import { checkBoolean, checkInteger, checkOneOf, checkOptions, checkPositive, ch
 
 /** One value at a virtual time (ms). */
 export interface TimedEvent<T> {
+  /** Virtual time, ms. */
   time: number
+  /** The value. */
   value: T
 }
 
 /** How a timed stream ends: completion or error at `time`, or not at all. */
-export type TimedEnd =
-  | { kind: 'complete'; time: number }
-  | { kind: 'error'; time: number; error: unknown }
-  | { kind: 'none' }
+export type TimedEnd = TimedCompletion | TimedFailure | TimedOpenEnd
+
+/** A timed stream that never ends (the recording stops with it still open). */
+export interface TimedOpenEnd {
+  /** No end. */
+  kind: 'none'
+}
+
+/** A timed stream's completion at `time`. */
+export interface TimedCompletion {
+  /** Completion. */
+  kind: 'complete'
+  /** Virtual time, ms. */
+  time: number
+}
+
+/** A timed stream's error at `time`. */
+export interface TimedFailure {
+  /** Error. */
+  kind: 'error'
+  /** Virtual time, ms. */
+  time: number
+  /** What the stream errors with. */
+  error: unknown
+}
 
 /** A finite recording of a stream: values at non-decreasing times, then its end. */
 export interface TimedStream<T> {
+  /** The values, at non-decreasing times. */
   events: TimedEvent<T>[]
+  /** How and when the stream ends. */
   end: TimedEnd
 }
 
@@ -48,6 +73,7 @@ const WEIGHT_SCALE = 100
 
 /** The error a generated stream ends with; tests can check that it came out unchanged. */
 export class GeneratedStreamError extends Error {
+  /** The error's name, for logs. */
   override readonly name = 'GeneratedStreamError'
 }
 

@@ -25,37 +25,54 @@ export interface DashboardModelOptions {
 
 /** A match as `dtwMatch` emits it (extra fields are ignored). */
 export interface MatchInfo {
+  /** The pattern's name. */
   readonly pattern: string
+  /** Index of the match's first element. */
   readonly start: number
+  /** Index of the match's last element. */
   readonly end: number
+  /** Distance between the pattern and the match. */
   readonly distance: number
   /** When it was found; defaults to `endTime`, else the latest time the model has seen. */
   readonly time?: number
+  /** Time of the match's last element, ms (`dtwMatch` events carry it). */
   readonly endTime?: number
 }
 
 export interface SeriesSnapshot {
+  /** The series' name. */
   readonly name: string
   /** The last `points` values, oldest first. */
   readonly values: readonly number[]
+  /** The times of `values`, ms. */
   readonly times: readonly number[]
   /** Values pushed since creation (not only those kept). */
   readonly total: number
+  /** The newest value; undefined when empty. */
   readonly last: number | undefined
+  /** Smallest kept value; undefined when empty. */
   readonly min: number | undefined
+  /** Largest kept value; undefined when empty. */
   readonly max: number | undefined
 }
 
 export interface MatchSnapshot {
+  /** The pattern's name. */
   readonly pattern: string
+  /** Index of the match's first element. */
   readonly start: number
+  /** Index of the match's last element. */
   readonly end: number
+  /** Distance between the pattern and the match. */
   readonly distance: number
+  /** When it was found, ms; undefined when no time was known. */
   readonly time: number | undefined
 }
 
 export interface VerdictSnapshot {
+  /** The formula, as given. */
   readonly formula: string
+  /** The latest verdict. */
   readonly verdict: Verdict
   /** The event index the verdict was reached at, when given. */
   readonly index: number | undefined
@@ -72,11 +89,14 @@ export interface LatenessSnapshot {
   readonly total: number
   /** Nearest-rank percentiles over the window; undefined when empty. */
   readonly p50: number | undefined
+  /** 99th percentile (nearest rank) over the window, ms. */
   readonly p99: number | undefined
+  /** Largest sample in the window, ms. */
   readonly max: number | undefined
 }
 
 export interface RateSnapshot {
+  /** The channel's name. */
   readonly channel: string
   /** Messages per second over the window ending at the snapshot's time. */
   readonly rate: number
@@ -91,15 +111,21 @@ export interface DashboardSnapshot {
   readonly version: number
   /** The time the rates are computed at: the latest time seen (or later, if asked). */
   readonly timeMs: number | undefined
+  /** Every series, in the order first written. */
   readonly series: readonly SeriesSnapshot[]
+  /** The last `matches` matches, oldest first. */
   readonly matches: readonly MatchSnapshot[]
+  /** Every formula's current verdict. */
   readonly verdicts: readonly VerdictSnapshot[]
+  /** Scheduler lateness over the window. */
   readonly lateness: LatenessSnapshot
+  /** Every channel's rate. */
   readonly rates: readonly RateSnapshot[]
 }
 
 /** A handle to one named series. */
 export interface SeriesHandle {
+  /** The series' name. */
   readonly name: string
   /** Appends a point; drops the oldest beyond `points`. O(1). */
   push(value: number, timeMs: number): void

@@ -7,9 +7,11 @@ import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
 
 /** Props of the `Dashboard` component: a pure function of a snapshot. */
 export interface DashboardProps {
+  /** What to draw. */
   readonly snapshot: DashboardSnapshot
   /** Terminal width in columns. Default 80. */
   readonly columns?: number
+  /** Heading above the panels. Default `'midstream'`. */
   readonly title?: string
   /** Rows per sparkline. Default 4. */
   readonly chartHeight?: number
@@ -21,6 +23,7 @@ export interface RenderDashboardOptions {
   readonly refreshMs?: number
   /** Where to draw. Default `process.stdout`. */
   readonly stdout?: NodeJS.WriteStream
+  /** Heading above the panels. Default `'midstream'`. */
   readonly title?: string
   /** Rows per sparkline. Default 4. */
   readonly chartHeight?: number

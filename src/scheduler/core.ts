@@ -23,6 +23,7 @@ export interface TaskOptions {
   cost?: number
 }
 
+/** Where a task is in its life. @internal */
 enum TaskState {
   Delayed,
   Ready,
@@ -33,31 +34,44 @@ enum TaskState {
 
 /** What a task runs: an object with a `run` method (so an RxJS action needs no closure per task). */
 export interface Runnable {
+  /** Does the work; what it throws goes to the core's `onTaskError`. */
   run(): void
 }
 
 /** A scheduled unit of work, as the core holds it. Fields are read-only to callers. */
 export class CoreTask {
+  /** Position key in whichever heap holds the task (due time on the timeline, policy key when ready). Written by the core. */
   heapKey = 0
+  /** Index in that heap, -1 when in none. Written by the core. */
   heapIndex = -1
+  /** Where the task is: delayed, ready, running, done or cancelled. Written by the core. @internal */
   state = TaskState.Delayed
   /** Absolute deadline of the current release, ms on the clock; Infinity when none. */
   deadlineAt = Infinity
   constructor(
+    /** What the task runs. */
     readonly target: Runnable,
+    /** When the current release becomes ready, ms on the clock. */
     public due: number,
+    /** Scheduling order: among equal keys the smaller runs first (FIFO). */
     public seq: number,
+    /** Priority level in [0, 100]. */
     readonly level: number,
+    /** Deadline counted from each release, ms; Infinity when none. */
     readonly relativeDeadline: number,
+    /** Re-release period, ms; 0 for a one-shot task. */
     readonly period: number,
+    /** Expected run time, ms (the `'llf'` policy's input). */
     readonly cost: number,
   ) {}
 
+  /** Whether the task still waits to run (delayed or ready). */
   get pending(): boolean {
     return this.state === TaskState.Delayed || this.state === TaskState.Ready
   }
 }
 
+/** The core's options: ready-queue policy, queue bound, error handling, fairness to the host. */
 export interface SchedulerCoreOptions {
   /** Ready-queue order. Default `'priority'`. */
   policy?: Policy
@@ -116,19 +130,31 @@ export function resolveCoreOptions(fn: string, options: SchedulerCoreOptions): R
 
 /** Percentiles of a latency distribution in nanoseconds. */
 export interface LatencySummary {
+  /** Samples recorded. */
   count: number
+  /** Median, ns (NaN when empty). */
   p50: number
+  /** 99th percentile, ns (NaN when empty). */
   p99: number
+  /** Largest sample, ns, exact (NaN when empty). */
   max: number
+  /** Mean, ns (NaN when empty). */
   mean: number
 }
 
+/** What `stats()` reports: counts since creation (or `resetStats()`), queue sizes now, latency percentiles. */
 export interface SchedulerStats {
+  /** The ready-queue policy. */
   policy: Policy
+  /** Tasks (and releases) queued. */
   scheduled: number
+  /** Runs finished, failed ones included. */
   completed: number
+  /** Tasks cancelled before they ran (or periodic tasks stopped). */
   cancelled: number
+  /** Runs that threw. */
   failed: number
+  /** Runs that finished after their absolute deadline. */
   missedDeadlines: number
   /** Releases of periodic tasks skipped because their time had passed (the task overran its period). */
   skippedReleases: number
@@ -173,7 +199,9 @@ function rethrowAsync(error: unknown): void {
  * ```
  */
 export class SchedulerCore {
+  /** The ready-queue policy. */
   readonly policy: Policy
+  /** The most tasks the core holds. */
   readonly maxQueueSize: number
   private readonly onTaskError: (error: unknown) => void
   private readonly yieldAfterMs: number
@@ -189,6 +217,7 @@ export class SchedulerCore {
   private counts = { scheduled: 0, completed: 0, cancelled: 0, failed: 0, missedDeadlines: 0, skippedReleases: 0 }
 
   constructor(
+    /** The clock every due time is read from. */
     readonly clock: Clock,
     private readonly timer: Timer,
     options: SchedulerCoreOptions = {},
@@ -276,6 +305,7 @@ export class SchedulerCore {
     return true
   }
 
+  /** Counts, queue sizes and latency percentiles (see `SchedulerStats`). */
   stats(): SchedulerStats {
     const ready = this.readyQueue.size
     const delayed = this.timeline.size
@@ -290,6 +320,7 @@ export class SchedulerCore {
     }
   }
 
+  /** Zeroes the counters and histograms; queued tasks stay. */
   resetStats(): void {
     this.lateness.reset()
     this.runTime.reset()

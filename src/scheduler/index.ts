@@ -16,7 +16,7 @@
 
 // ---- time: clocks and timers ----
 export { type Clock, createPlatformClock } from './clock'
-export { rxjsTimeSource } from './nanoScheduler'
+export { type RxjsTimeSource, rxjsTimeSource } from './nanoScheduler'
 export { createHybridTimer, type HybridTimerOptions, type Timer, type TimerHandle } from './timer'
 export { VirtualTime } from './virtualTime'
 

@@ -288,6 +288,14 @@ export function createVirtualNanoScheduler(options: VirtualNanoSchedulerOptions 
 /** Nanoseconds in a millisecond. */
 const NS_PER_MS = 1e6
 
+/** What `rxjsTimeSource` returns: spread it into `createNanoScheduler`'s options. */
+export interface RxjsTimeSource {
+  /** The RxJS scheduler's `now()`, as a Clock. */
+  clock: Clock
+  /** The RxJS scheduler's `schedule()`, as a Timer. */
+  timer: Timer
+}
+
 /**
  * A Clock and Timer taken from any RxJS scheduler, so that a `NanoScheduler` runs on RxJS's
  * virtual time inside `TestScheduler.run()` (marble tests).
@@ -299,7 +307,7 @@ const NS_PER_MS = 1e6
  * })
  * ```
  */
-export function rxjsTimeSource(scheduler: SchedulerLike): { clock: Clock; timer: Timer } {
+export function rxjsTimeSource(scheduler: SchedulerLike): RxjsTimeSource {
   if (
     scheduler === null ||
     typeof scheduler !== 'object' ||

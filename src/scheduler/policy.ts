@@ -2,10 +2,15 @@ import { describeValue } from '../errors'
 
 /** Named priorities and their numeric levels (higher runs first under the `'priority'` policy). */
 export const PRIORITIES = {
+  /** For work that must never wait behind anything else. */
   critical: 100,
+  /** Latency-sensitive work. */
   high: 75,
+  /** The default. */
   normal: 50,
+  /** Work that may wait. */
   low: 25,
+  /** Work that runs when nothing else is ready. */
   background: 10,
 } as const
 

@@ -3,7 +3,7 @@ import { checkNumber, checkOneOf, checkOptions } from '../validate'
 import type { Clock } from './clock'
 
 /** An opaque handle returned by `Timer.setTimer`. */
-export type TimerHandle = { readonly __timerHandle: true } | object
+export type TimerHandle = object
 
 /**
  * A Timer sets and clears platform timers: the only part of a scheduler that touches the host's

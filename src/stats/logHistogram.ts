@@ -1,3 +1,8 @@
+const SUB_BUCKET_BITS = 6
+const SUB_BUCKETS = 1 << SUB_BUCKET_BITS
+/** Values up to 2^53 fit; 54 octaves of 64 buckets each. */
+const OCTAVES = 54
+
 /**
  * A log-linear histogram of non-negative values, in the manner of HdrHistogram: each power of
  * two is split into `SUB_BUCKETS` equal buckets, so a recorded value lands in a bucket whose
@@ -11,16 +16,16 @@
  * h.max             // 4000 (exact)
  * ```
  */
-const SUB_BUCKET_BITS = 6
-const SUB_BUCKETS = 1 << SUB_BUCKET_BITS
-/** Values up to 2^53 fit; 54 octaves of 64 buckets each. */
-const OCTAVES = 54
-
 export class LogHistogram {
+  /** Samples per bucket (octave-major, `SUB_BUCKETS` per octave). */
   readonly counts = new Float64Array(OCTAVES * SUB_BUCKETS)
+  /** Samples recorded. */
   count = 0
+  /** Smallest sample, exact; Infinity when empty. */
   min = Infinity
+  /** Largest sample, exact; -Infinity when empty. */
   max = -Infinity
+  /** Sum of the samples, for the mean. */
   sum = 0
 
   /** Records one value; negative values are clamped to 0, non-finite ones are ignored and return false. */
@@ -54,10 +59,12 @@ export class LogHistogram {
     return this.max
   }
 
+  /** Mean of the samples; NaN when empty. */
   get mean(): number {
     return this.count === 0 ? NaN : this.sum / this.count
   }
 
+  /** Forgets every sample. */
   reset(): void {
     this.counts.fill(0)
     this.count = 0
