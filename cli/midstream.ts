@@ -1,13 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { runDemo } from '../examples/demo'
-import { runDemoWithDashboard } from '../examples/demoDashboard'
-import pkg from '../package.json' with { type: 'json' }
 import { runAnalyze } from './commands/analyze'
 import { type CheckOptions, runCheck } from './commands/check'
 import { ALGORITHMS, type CompareOptions, runCompare } from './commands/compare'
+import { runDemo } from './commands/demo'
+import { runDemoWithDashboard } from './commands/demoDashboard'
+import { startMcpServer } from './commands/mcp'
 import { runServe, type ServeOptions } from './commands/serve'
 import { CliError, integerOption } from './io'
-import { startMcpServer } from './mcp'
+import pkg from './package.json' with { type: 'json' }
 
 // Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
 const USAGE_ERROR = 2

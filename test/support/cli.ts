@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 
 /** The BUILT command (npm test builds first). */
-export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+export const cliPath = fileURLToPath(new URL('../../cli/dist/midstream.js', import.meta.url))
 
 export interface CliResult {
   code: number | null
