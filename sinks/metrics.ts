@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { type MonoTypeOperatorFunction, map } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { Verdict } from '../src/ltl/monitor'
+import { Counter, Gauge, Histogram, Registry } from './peers'
 
 /** Default histogram buckets, in seconds: 50 µs to 10 s, dense below 10 ms where scheduler lateness lives. */
 export const DEFAULT_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([

@@ -1,8 +1,7 @@
-import { plot } from 'asciichart'
-import { Box, render, Text } from 'ink'
-import * as React from 'react'
+import type * as React from 'react'
 import { describeValue } from '../../src/errors'
 import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
+import { Box, createElement, plot, render, Text } from './terminalPeers'
 
 /** Props of the `Dashboard` component: a pure function of a snapshot. */
 export interface DashboardProps {
@@ -39,7 +38,7 @@ export interface DashboardHandle {
   frames(): number
 }
 
-const h = React.createElement
+const h = createElement
 
 /** Compact number: 3 significant digits below 1000, integers above. */
 export function formatNumber(x: number | undefined): string {
