@@ -19,5 +19,3 @@ export type { EventSourceParser } from 'eventsource-parser'
 export const createParser = eventSourceParser.createParser
 /** ws's server class: wsServer and quicServer's WebSocket side listen with it. */
 export const WebSocketServer = ws.WebSocketServer
-/** An instance of ws's server class. */
-export type WebSocketServer = WsPackage.WebSocketServer
