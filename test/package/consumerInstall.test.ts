@@ -2,7 +2,8 @@
  * The dependency diet, measured as a user meets it: the library is packed (`npm pack`, from the
  * dist that `npm test` built) and installed with rxjs into an empty project, from the npm cache
  * where it can (`--prefer-offline`). The core must come with almost nothing; the integrations are
- * optional peers that an entry names, when missing, at import.
+ * optional peers that an entry names, when missing, at import. The command's own package, installed
+ * beside it, brings every integration and runs with npx.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -157,6 +158,59 @@ describe('a project that installs the packed library and rxjs', () => {
       ])
       expect(r.err).toBe('')
       expect(r.out).toContain('consumer_elements_total{pipeline="p",stage="s"} 3')
+    },
+    INSTALL_MS,
+  )
+})
+
+describe('a project that installs the command package (midstream-cli) beside the library', () => {
+  let dir = ''
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'midstream-command-'))
+    const pack = (workspace: string[]) =>
+      JSON.parse(
+        execFileSync('npm', ['pack', '--json', '--ignore-scripts', ...workspace, '--pack-destination', dir], {
+          cwd: root,
+          encoding: 'utf8',
+        }),
+      )[0].filename as string
+    // the library's tarball satisfies midstream-cli's dependency on midstream, as the registry would
+    const tarballs = [pack([]), pack(['--workspace', 'midstream-cli'])].map(name => join(dir, name))
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'command-user', version: '1.0.0', private: true }))
+    npm(['install', ...tarballs], dir)
+  }, INSTALL_MS)
+
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+  })
+
+  it(
+    'gets every integration with the command, and `npx midstream demo --json` runs on the embedded data',
+    () => {
+      const packages = installedPackages(join(dir, 'node_modules'))
+      for (const peer of Object.keys(rootManifest.peerDependenciesMeta))
+        if (peer !== 'fast-check') expect(packages).toContain(peer)
+      const npx = (args: string[]) =>
+        spawnSync('npx', ['--no-install', 'midstream', ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+      expect(npx(['--version']).stdout.trim()).toBe(rootManifest.version)
+      const demo = npx(['demo', '--json', '--samples', '20'])
+      expect(demo.status, demo.stderr).toBe(0)
+      const sections = demo.stdout
+        .trim()
+        .split('\n')
+        .map(line => JSON.parse(line))
+      // values that follow from the embedded recording, not from timing
+      expect(sections[0]).toMatchObject({ section: 'replay', tokens: 57, firstTokenMs: 412, durationMs: 3209 })
+      expect(sections.map(s => s.section)).toEqual([
+        'replay',
+        'dtwMatch',
+        'attractorWindow',
+        'scheduler',
+        'timerPrecision',
+        'ltlGuard',
+        'metaLearn',
+      ])
     },
     INSTALL_MS,
   )
