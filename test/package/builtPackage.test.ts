@@ -106,12 +106,17 @@ describe('the built package', () => {
       expect(files).toContain(f)
     }
     expect(files.some(f => /^(src|test|cli|examples)\//.test(f))).toBe(false)
+    // every file the exports map names ships (the builds run at once: one must not delete another's output)
+    const targets = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : Object.values(value as object).flatMap(targets)
+    const manifestOfRoot = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    for (const target of targets(manifestOfRoot.exports)) expect(files).toContain(target.replace(/^\.\//, ''))
     const command = packed('midstream-cli')
     expect(command.name).toBe('midstream-cli')
     expect(command.files.map(f => f.path).sort()).toEqual(['dist/midstream.js', 'package.json'])
     const manifest = JSON.parse(readFileSync(`${root}/cli/package.json`, 'utf8'))
     expect(manifest.bin).toEqual({ midstream: './dist/midstream.js' })
-    expect(manifest.dependencies.midstream).toBe(`^${JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version}`)
+    expect(manifest.dependencies.midstream).toBe(`^${manifestOfRoot.version}`)
   })
 
   it('the midstream command answers --version and --help, and rejects bad options', () => {
