@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
 
@@ -24,7 +25,7 @@ const browserPeers: Plugin = {
   name: 'browser-peers',
   setup(build) {
     build.onResolve({ filter: /[\\/]peers[\\/][^\\/]+$/ }, args => {
-      const browser = new URL(`${args.path}.browser.ts`, `file://${args.resolveDir}/`).pathname
+      const browser = resolve(args.resolveDir, `${args.path}.browser.ts`)
       return existsSync(browser) ? { path: browser } : undefined
     })
   },
