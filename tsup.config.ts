@@ -1,11 +1,35 @@
+import { existsSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
 
+// The integrations (ws, prom-client, ink, ...) are optional peer dependencies: tsup leaves every
+// dependency and peer dependency of package.json out of the bundle, so they stay imports.
 const shared = {
   format: ['esm', 'cjs'] as ('esm' | 'cjs')[],
   target: 'es2022',
   sourcemap: true,
   // `midstream` itself: the testing kit loads the root entry (one scheduler class for both)
   external: ['rxjs', 'fast-check', 'midstream'],
+  // the peer loader (sources/peers/require.ts) needs import.meta.url in the CommonJS build too
+  shims: true,
+}
+
+// The three builds below run at once, so none of them may clean the output folder (tsup's `clean`
+// would delete what another has written): it is emptied here, once, before they start.
+rmSync('dist', { recursive: true, force: true })
+
+// In the browser build, `sources/peers/X.ts` (which loads a peer with Node's require to name it
+// when missing) is replaced by `sources/peers/X.browser.ts` (a plain import the application's
+// bundler resolves).
+const browserPeers: Plugin = {
+  name: 'browser-peers',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]peers[\\/][^\\/]+$/ }, args => {
+      const browser = resolve(args.resolveDir, `${args.path}.browser.ts`)
+      return existsSync(browser) ? { path: browser } : undefined
+    })
+  },
 }
 
 export default defineConfig([
@@ -15,34 +39,37 @@ export default defineConfig([
       index: 'index.ts',
       scheduler: 'src/scheduler/index.ts',
       sources: 'sources/index.ts',
-      'sources.browser': 'sources/browser.ts',
       sinks: 'sinks/index.ts',
-      terminal: 'sinks/terminal.ts',
       // what `require('midstream/terminal')` resolves to: an error saying to use import() (the
       // entry is ESM-only); its ESM twin and the CommonJS build of `terminal` are never exported
       'terminal.require': 'sinks/terminal.require.ts',
       testing: 'testing/index.ts',
     },
-    dts: true,
-    clean: true,
+    // one type-checking program writes the declarations of every entry, those of the two builds below too
+    dts: {
+      entry: {
+        index: 'index.ts',
+        scheduler: 'src/scheduler/index.ts',
+        sources: 'sources/index.ts',
+        'sources.browser': 'sources/browser.ts',
+        sinks: 'sinks/index.ts',
+        terminal: 'sinks/terminal.ts',
+        testing: 'testing/index.ts',
+      },
+    },
     platform: 'neutral',
   },
   {
-    // The command is a separate bundle that loads the library through the package's own
-    // exports map, so the built `midstream` command exercises the same files users import.
-    entry: { cli: 'cli/midstream.ts' },
+    ...shared,
+    entry: { 'sources.browser': 'sources/browser.ts' },
+    platform: 'neutral',
+    esbuildPlugins: [browserPeers],
+  },
+  {
+    // ESM only: it loads ink (ESM only, with top-level await) with a top-level await of its own
+    ...shared,
+    entry: { terminal: 'sinks/terminal.ts' },
     format: ['esm'],
-    target: 'es2022',
-    platform: 'node',
-    external: [
-      'midstream',
-      'midstream/scheduler',
-      'midstream/sources',
-      'midstream/sinks',
-      'midstream/terminal',
-      'midstream/testing',
-      'rxjs',
-    ],
-    banner: { js: '#!/usr/bin/env node' },
+    platform: 'neutral',
   },
 ])

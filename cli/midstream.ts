@@ -1,23 +1,31 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { runDemo } from '../examples/demo'
-import { runDemoWithDashboard } from '../examples/demoDashboard'
-import pkg from '../package.json' with { type: 'json' }
 import { runAnalyze } from './commands/analyze'
 import { type CheckOptions, runCheck } from './commands/check'
 import { ALGORITHMS, type CompareOptions, runCompare } from './commands/compare'
+import { runDemo } from './commands/demo'
+import { runDemoWithDashboard } from './commands/demoDashboard'
+import { startMcpServer } from './commands/mcp'
 import { runServe, type ServeOptions } from './commands/serve'
 import { CliError, integerOption } from './io'
-import { startMcpServer } from './mcp'
+import pkg from './package.json' with { type: 'json' }
 
 // Exit codes: 0 success (or a formula that holds), 1 a formula that is violated, 2 bad usage or input.
 const USAGE_ERROR = 2
+
+// Every usage error starts with what was called, as the library's errors start with the function's name:
+// `midstream demo: option '--samples <n>' argument 'ten' is invalid. ...`
+const called = (): string => {
+  const command = process.argv[2]
+  return program.commands.some(c => c.name() === command) ? `midstream ${command}` : 'midstream'
+}
 
 const program = new Command()
   .name('midstream')
   .description('Analyse streams while they are still flowing.')
   .version(pkg.version)
-  // commander prints its own message (unknown option, missing argument, bad choice); we pick the exit code
+  // commander prints its own message (unknown option, missing argument, bad choice) under our prefix; we pick the exit code
   .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(message.replace(/^error: /, `${called()}: `)) })
 
 const positiveNumber =
   (name: string) =>
@@ -157,10 +165,10 @@ program.parseAsync().catch((error: unknown) => {
     return
   }
   if (error instanceof CliError) {
-    process.stderr.write(`midstream: ${error.message}\n`)
+    process.stderr.write(`${called()}: ${error.message}\n`)
     process.exitCode = error.exitCode
     return
   }
-  process.stderr.write(`midstream: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(`${called()}: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exitCode = USAGE_ERROR
 })

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { type MonoTypeOperatorFunction, map } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { Verdict } from '../src/ltl/monitor'
 import { checkFunction, checkInteger, checkMilliseconds, checkOneOf, checkOptions, checkString } from '../src/validate'
+import { promClient } from './peers'
 
 /** Default histogram buckets, in seconds: 50 µs to 10 s, dense below 10 ms where scheduler lateness lives. */
 export const DEFAULT_LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
@@ -94,51 +95,51 @@ export class MidstreamMetrics {
       if (registry.getSingleMetric(prefix + name) !== undefined) throw new MetricsRegistrationError(prefix + name)
     const b = [...buckets]
     this.collectors = {
-      elementsTotal: new Counter({
+      elementsTotal: new promClient.Counter({
         name: `${prefix}elements_total`,
         help: 'Elements that passed a pipeline stage.',
         labelNames: ['pipeline', 'stage'] as const,
         registers,
       }),
-      matchesTotal: new Counter({
+      matchesTotal: new promClient.Counter({
         name: `${prefix}matches_total`,
         help: 'Pattern matches emitted (dtwMatch), by pattern.',
         labelNames: ['pipeline', 'pattern'] as const,
         registers,
       }),
-      verdictsTotal: new Counter({
+      verdictsTotal: new promClient.Counter({
         name: `${prefix}verdicts_total`,
         help: 'LTL verdict events emitted (ltlVerdicts), by formula and verdict.',
         labelNames: ['pipeline', 'formula', 'verdict'] as const,
         registers,
       }),
-      droppedTotal: new Counter({
+      droppedTotal: new promClient.Counter({
         name: `${prefix}dropped_total`,
         help: 'Elements dropped, by reason.',
         labelNames: ['pipeline', 'reason'] as const,
         registers,
       }),
-      driftsTotal: new Counter({
+      driftsTotal: new promClient.Counter({
         name: `${prefix}drifts_total`,
         help: 'Concept drifts detected, by detector.',
         labelNames: ['pipeline', 'detector'] as const,
         registers,
       }),
-      latenessSeconds: new Histogram({
+      latenessSeconds: new promClient.Histogram({
         name: `${prefix}lateness_seconds`,
         help: 'Scheduler lateness: task start minus its due time, in seconds.',
         labelNames: ['pipeline'] as const,
         buckets: b,
         registers,
       }),
-      elementLatencySeconds: new Histogram({
+      elementLatencySeconds: new promClient.Histogram({
         name: `${prefix}element_latency_seconds`,
         help: 'Latency of an element at a pipeline stage, in seconds.',
         labelNames: ['pipeline', 'stage'] as const,
         buckets: b,
         registers,
       }),
-      transportSessions: new Gauge({
+      transportSessions: new promClient.Gauge({
         name: `${prefix}transport_sessions`,
         help: 'Open transport sessions, by server.',
         labelNames: ['server'] as const,
@@ -260,7 +261,11 @@ export class MidstreamMetrics {
  */
 export function metrics(options: MetricsOptions = {}): MidstreamMetrics {
   checkOptions('metrics', options, METRICS_OPTION_NAMES)
-  const { registry = new Registry(), prefix = 'midstream_', buckets = DEFAULT_LATENCY_BUCKETS_SECONDS } = options
+  const {
+    registry = new promClient.Registry(),
+    prefix = 'midstream_',
+    buckets = DEFAULT_LATENCY_BUCKETS_SECONDS,
+  } = options
   if (!isRegistry(registry))
     throw new TypeError(`metrics: registry must be a prom-client Registry, got ${describeValue(registry)}`)
   if (typeof prefix !== 'string' || !PREFIX.test(prefix))
@@ -467,7 +472,7 @@ function plain(response: ServerResponse, status: number, text: string): void {
 }
 
 function isRegistry(value: unknown): value is Registry {
-  if (value instanceof Registry) return true
+  if (value instanceof promClient.Registry) return true
   const r = value as Partial<Registry> | null
   return (
     r !== null &&

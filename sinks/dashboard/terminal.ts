@@ -1,9 +1,8 @@
-import { plot } from 'asciichart'
-import { Box, render, Text } from 'ink'
-import * as React from 'react'
+import type * as React from 'react'
 import { describeValue } from '../../src/errors'
 import { checkFunction, checkInteger, checkOptions, checkPositive, checkString } from '../../src/validate'
 import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
+import { Box, createElement, plot, render, Text } from './terminalPeers'
 
 /** Props of the `Dashboard` component: a pure function of a snapshot. */
 export interface DashboardProps {
@@ -67,7 +66,7 @@ export interface DashboardHandle {
   frames(): number
 }
 
-const h = React.createElement
+const h = createElement
 
 /** Compact number: 3 significant digits below 1000, integers above. */
 export function formatNumber(x: number | undefined): string {

@@ -1,6 +1,6 @@
-import { createParser, type EventSourceParser } from 'eventsource-parser'
 import { Observable } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { createParser, type EventSourceParser } from '../peers/sources'
 
 /** One server-sent event. `event` is `'message'` when the server named none. */
 export interface SseEvent {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
+import { cliPath as cli, cliWorkspace, expectUsageError, MANY_RUNS_MS } from '../support/cli'
 
 const workspace = cliWorkspace('midstream-cli-analyze-')
 const { run, file } = workspace
@@ -91,7 +91,7 @@ describe('midstream analyze', () => {
     expect(JSON.parse(r.stdout).regime).toBe('unknown')
   })
 
-  it('reports bad input in one message with exit code 2 and no stack trace', () => {
+  it('reports bad input in one message with exit code 2 and no stack trace', { timeout: MANY_RUNS_MS }, () => {
     expectUsageError(run('analyze', file('bad.txt', '0.1\n0.2\n\n0.3x\n')), 'line 4', '0.3x')
     expectUsageError(run('analyze', join(workspace.dir, 'absent.txt')), 'absent.txt')
     expectUsageError(run('analyze', file('ok.txt', '1\n2\n'), '--min-length', '5'), '--min-length')

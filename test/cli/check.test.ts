@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
+import { cliPath as cli, cliWorkspace, expectUsageError, MANY_RUNS_MS } from '../support/cli'
 import { rng as random } from '../support/rng'
 
 const workspace = cliWorkspace('midstream-cli-check-')
@@ -138,7 +138,7 @@ describe('midstream check', () => {
     )
   })
 
-  it('reports bad input in one message with exit code 2 and no stack trace', () => {
+  it('reports bad input in one message with exit code 2 and no stack trace', { timeout: MANY_RUNS_MS }, () => {
     const good = file('good.jsonl', '{"a":true}\n')
     expectUsageError(
       run('check', 'G !a', join(workspace.dir, 'no-such-trace.jsonl'), '--closed-world'),

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cliPath as cli, cliWorkspace, expectUsageError } from '../support/cli'
+import { cliPath as cli, cliWorkspace, expectUsageError, MANY_RUNS_MS } from '../support/cli'
 import { rng as random } from '../support/rng'
 
 const workspace = cliWorkspace('midstream-cli-compare-')
@@ -132,7 +132,7 @@ describe('midstream compare', () => {
     expect(JSON.parse(lines.stdout)).toMatchObject({ length: lcsOracle(la, lb), lengths: [4, 4] })
   })
 
-  it('reports bad input in one message with exit code 2 and no stack trace', () => {
+  it('reports bad input in one message with exit code 2 and no stack trace', { timeout: MANY_RUNS_MS }, () => {
     const good = file('good.txt', '1\n2\n3\n')
     expectUsageError(run('compare', good, good, '--algorithm', 'cosine'), "'cosine'", 'dtw, lcs, edit')
     expectUsageError(run('compare', good, file('nan.txt', '1\n2\n\nabc\n'), '--algorithm', 'dtw'), 'line 4', 'abc')

@@ -13,7 +13,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const cli = join(root, 'dist/cli.js')
+const cli = join(root, 'cli/dist/midstream.js')
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 

@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createMcpServer, MAX_LENGTH, startMcpServer } from '../../cli/mcp'
+import { createMcpServer, MAX_LENGTH, startMcpServer } from '../../cli/commands/mcp'
 import { rng } from '../support/rng'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -364,7 +364,7 @@ describe('midstream MCP server over its transports', () => {
   it('answers over stdio when run as a process, and the process ends when the client closes', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['dist/cli.js', 'mcp'],
+      args: ['cli/dist/midstream.js', 'mcp'],
       cwd: root,
       stderr: 'pipe',
     })

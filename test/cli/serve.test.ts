@@ -33,7 +33,7 @@ describe('midstream serve', () => {
     child = spawn(
       process.execPath,
       [
-        'dist/cli.js',
+        'cli/dist/midstream.js',
         'serve',
         '--config',
         config,
@@ -121,7 +121,7 @@ describe('midstream serve', () => {
     )
     const result = spawnSync(
       process.execPath,
-      ['dist/cli.js', 'serve', '--config', bad, '--port', '0', '--ws-port', '0', '--no-webtransport'],
+      ['cli/dist/midstream.js', 'serve', '--config', bad, '--port', '0', '--ws-port', '0', '--no-webtransport'],
       { cwd: root, encoding: 'utf8', timeout: 30_000 },
     )
     expect(result.status).toBe(2)
@@ -129,11 +129,15 @@ describe('midstream serve', () => {
       /config channels\.readings\.analyses\[0\]: dtwMatch: threshold must be a finite number > 0, got -1/,
     )
     expect(result.stderr).not.toMatch(/\n\s+at /)
-    const missing = spawnSync(process.execPath, ['dist/cli.js', 'serve', '--config', join(dir, 'none.yaml')], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 30_000,
-    })
+    const missing = spawnSync(
+      process.execPath,
+      ['cli/dist/midstream.js', 'serve', '--config', join(dir, 'none.yaml')],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    )
     expect(missing.status).toBe(2)
     expect(missing.stderr).toMatch(/cannot read the config .*none\.yaml.*ENOENT/)
   })

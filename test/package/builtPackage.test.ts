@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -77,11 +77,17 @@ describe('the built package', () => {
     expect(r.out.trim()).toBe('cancelled []')
   })
 
-  it('ships dist and the README, and the command is named midstream', () => {
-    const pack = JSON.parse(
-      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
-    )
-    const files: string[] = pack[0].files.map((f: { path: string }) => f.path)
+  it('ships dist and the README, without the command, which ships in its own package named midstream-cli', () => {
+    const packed = (workspace?: string) =>
+      JSON.parse(
+        execFileSync(
+          'npm',
+          ['pack', '--dry-run', '--json', '--ignore-scripts', ...(workspace ? ['--workspace', workspace] : [])],
+          { cwd: root, encoding: 'utf8' },
+        ),
+      )[0] as { name: string; files: { path: string }[] }
+    const library = packed()
+    const files = library.files.map(f => f.path)
     for (const f of [
       'dist/index.js',
       'dist/index.cjs',
@@ -89,27 +95,37 @@ describe('the built package', () => {
       'dist/testing.js',
       'dist/sources.cjs',
       'dist/sinks.d.cts',
-      'dist/cli.js',
       'README.md',
     ]) {
       expect(files).toContain(f)
     }
-    expect(files.some(f => f.startsWith('src/') || f.startsWith('test/'))).toBe(false)
+    expect(files.some(f => /^(src|test|cli|examples)\//.test(f))).toBe(false)
+    // every file the exports map names ships (the builds run at once: one must not delete another's output)
+    const targets = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : Object.values(value as object).flatMap(targets)
+    const manifestOfRoot = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))
+    for (const target of targets(manifestOfRoot.exports)) expect(files).toContain(target.replace(/^\.\//, ''))
+    const command = packed('midstream-cli')
+    expect(command.name).toBe('midstream-cli')
+    expect(command.files.map(f => f.path).sort()).toEqual(['dist/midstream.js', 'package.json'])
+    const manifest = JSON.parse(readFileSync(`${root}/cli/package.json`, 'utf8'))
+    expect(manifest.bin).toEqual({ midstream: './dist/midstream.js' })
+    expect(manifest.dependencies.midstream).toBe(`^${manifestOfRoot.version}`)
   })
 
   it('the midstream command answers --version and --help, and rejects bad options', () => {
-    expect(node(['dist/cli.js', '--version']).out.trim()).toMatch(/^\d+\.\d+\.\d+$/)
-    expect(node(['dist/cli.js', '--help']).out).toContain('demo')
-    const demoHelp = node(['dist/cli.js', 'demo', '--help']).out
+    expect(node(['cli/dist/midstream.js', '--version']).out.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(node(['cli/dist/midstream.js', '--help']).out).toContain('demo')
+    const demoHelp = node(['cli/dist/midstream.js', 'demo', '--help']).out
     for (const flag of ['--json', '--dashboard', '--no-dashboard', '--samples <n>']) expect(demoHelp).toContain(flag)
-    const bad = node(['dist/cli.js', 'demo', '--samples', 'ten'])
+    const bad = node(['cli/dist/midstream.js', 'demo', '--samples', 'ten'])
     expect(bad.code).not.toBe(0)
     expect(bad.err).toContain('--samples must be an integer >= 10, got "ten"')
   })
 
   it('the demo runs and reports what the pipelines measured', () => {
     // standard output is a pipe here, so the text report is printed without the dashboard
-    const r = node(['dist/cli.js', 'demo', '--samples', '20'])
+    const r = node(['cli/dist/midstream.js', 'demo', '--samples', '20'])
     expect(r.err).toBe('')
     expect(r.out).not.toContain('dashboard frames')
     expect(r.code).toBe(0)

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 
 /** The BUILT command (npm test builds first). */
-export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
+export const cliPath = fileURLToPath(new URL('../../cli/dist/midstream.js', import.meta.url))
+
+/**
+ * Time allowed to a test that runs the command many times in a row: each run starts a Node process
+ * (about half a second, several on a machine busy with the rest of the suite).
+ */
+export const MANY_RUNS_MS = 120_000
 
 export interface CliResult {
   code: number | null

@@ -16,7 +16,7 @@
  *
  * Each section prints its lines and returns a structured result (`DemoResult`); with `json: true`
  * only the results are printed, one JSON line each. Given a `DashboardModel`, the sections also feed
- * it while they run (see `examples/demoDashboard.ts`, which draws it in the terminal).
+ * it while they run (see `cli/commands/demoDashboard.ts`, which draws it in the terminal).
  */
 
 import {
@@ -48,7 +48,7 @@ import {
   Subject,
   tap,
 } from 'rxjs'
-import { recordedAnswer } from './data/recordedAnswer'
+import { recordedAnswer } from '../data/recordedAnswer'
 
 export interface DemoOptions {
   /** Where lines go; default console.log. */

@@ -582,7 +582,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, http: HttpS
   await transport.handleRequest(req, res)
 }
 
-/** Run directly (`node --import tsx cli/mcp.ts --stdio [--http <port>]`), not when bundled into the `midstream` command. */
+/** Run directly (`node --import tsx cli/commands/mcp.ts --stdio [--http <port>]`), not when bundled into the `midstream` command. */
 function isMain(): boolean {
   const entry = process.argv[1]
   if (entry === undefined) return false
