@@ -75,7 +75,7 @@ export function attractorWindow<T = number>(
   if (options === null || typeof options !== 'object')
     throw new TypeError(`attractorWindow needs options with a window, got ${describeValue(options)}`)
   const { window, hop = window, select, time, scheduler, onInvalid = 'error', onSkip } = options
-  const settings = resolveClassifyOptions(options, 'attractorWindow: ')
+  const settings = resolveClassifyOptions('attractorWindow', options)
   if (!Number.isInteger(window) || window < settings.minLength) {
     throw new RangeError(
       `attractorWindow: window must be an integer >= minLength (${settings.minLength}), got ${describeValue(window)}`,

@@ -1,5 +1,5 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
+import { checkInteger } from '../validate'
 
 /**
  * A delay embedding (Takens): point i is (x[i], x[i + delay], ..., x[i + (dimension - 1) delay]),
@@ -22,12 +22,12 @@ export interface Embedding {
  * ```
  */
 export function delayEmbed(series: ArrayLike<number>, dimension: number, delay: number): Embedding {
-  checkFiniteSeries(series, 'series')
-  checkEmbeddingParameters(dimension, delay)
+  checkFiniteSeries('delayEmbed', 'series', series)
+  checkEmbeddingParameters('delayEmbed', dimension, delay)
   const count = series.length - (dimension - 1) * delay
   if (count < 1)
     throw new RangeError(
-      `delayEmbed needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`,
+      `delayEmbed: needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`,
     )
   return embedUnchecked(series, dimension, delay)
 }
@@ -43,9 +43,11 @@ export function embedUnchecked(series: ArrayLike<number>, dimension: number, del
   return { data, count, dimension, delay }
 }
 
-export function checkEmbeddingParameters(dimension: unknown, delay: unknown): void {
-  if (!Number.isInteger(dimension) || (dimension as number) < 1)
-    throw new RangeError(`dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-  if (!Number.isInteger(delay) || (delay as number) < 1)
-    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+/**
+ * Checks an embedding's dimension and delay (integers >= 1) for the public function `fn`.
+ * @internal
+ */
+export function checkEmbeddingParameters(fn: string, dimension: unknown, delay: unknown): void {
+  checkInteger(fn, 'dimension', dimension, { min: 1 })
+  checkInteger(fn, 'delay', delay, { min: 1 })
 }

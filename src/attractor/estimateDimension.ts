@@ -1,6 +1,6 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
 import { standardDeviation } from '../stats/moments'
+import { checkInteger, checkNumber, checkOneOf, checkOptions, checkPositive } from '../validate'
 import { embedUnchecked } from './embedding'
 import { KdTree } from './kdTree'
 
@@ -96,27 +96,24 @@ export function estimateDimension(
   delay: number,
   options: EstimateDimensionOptions = {},
 ): number {
-  const method = options.method ?? 'fnn'
-  if (method !== 'fnn' && method !== 'cao')
-    throw new TypeError(`method must be 'fnn' or 'cao', got ${describeValue(method)}`)
+  const fn = 'estimateDimension'
+  checkOptions(fn, options, ESTIMATE_DIMENSION_OPTIONS)
+  const method = checkOneOf(fn, 'method', options.method ?? 'fnn', ['fnn', 'cao'] as const)
   const maxDimension = options.maxDimension ?? DEFAULT_MAX_DIMENSION
   if (method === 'fnn') {
-    const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
-    const threshold = options.fnnThreshold ?? DEFAULT_FNN_THRESHOLD
-    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1))
-      throw new RangeError(`fnnThreshold must be a number in (0, 1], got ${describeValue(threshold)}`)
+    const fnn = new FalseNeighbourCount(fn, series, delay, maxDimension, options)
+    const threshold = checkNumber(fn, 'fnnThreshold', options.fnnThreshold ?? DEFAULT_FNN_THRESHOLD, {
+      above: 0,
+      max: 1,
+    })
     if (fnn.constant) return 1
     for (let m = 1; m < maxDimension; m++) if (fnn.fraction(m) < threshold) return m
     return maxDimension
   }
-  const threshold = options.e1Threshold ?? DEFAULT_E1_THRESHOLD
-  if (typeof threshold !== 'number' || !(threshold > 0))
-    throw new RangeError(`e1Threshold must be a number > 0, got ${describeValue(threshold)}`)
-  const change = options.e1MaxRelativeChange ?? DEFAULT_E1_MAX_RELATIVE_CHANGE
-  if (typeof change !== 'number' || !(change > 0))
-    throw new RangeError(`e1MaxRelativeChange must be a number > 0, got ${describeValue(change)}`)
+  const threshold = checkPositive(fn, 'e1Threshold', options.e1Threshold ?? DEFAULT_E1_THRESHOLD)
+  const change = checkPositive(fn, 'e1MaxRelativeChange', options.e1MaxRelativeChange ?? DEFAULT_E1_MAX_RELATIVE_CHANGE)
   // The rule at d reads E1(d + 1) = E(d + 2) / E(d + 1), so the series must reach E(maxDimension + 1).
-  const cao = new CaoAverages(series, delay, maxDimension, options)
+  const cao = new CaoAverages(fn, series, delay, maxDimension, options)
   if (cao.constant) return 1
   let eNext = cao.e(2)
   let e1 = eNext / cao.e(1)
@@ -155,7 +152,8 @@ export function falseNearestNeighbors(
   maxDimension: number,
   options: FalseNearestNeighborOptions = {},
 ): Float64Array {
-  const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
+  checkOptions('falseNearestNeighbors', options, FNN_OPTIONS)
+  const fnn = new FalseNeighbourCount('falseNearestNeighbors', series, delay, maxDimension, options)
   const out = new Float64Array(maxDimension)
   for (let m = 1; m <= maxDimension; m++) out[m - 1] = fnn.fraction(m)
   return out
@@ -183,7 +181,8 @@ export function caoE1E2(
   maxDimension: number,
   options: CaoOptions = {},
 ): { e1: Float64Array; e2: Float64Array } {
-  const cao = new CaoAverages(series, delay, maxDimension, options)
+  checkOptions('caoE1E2', options, CAO_OPTIONS)
+  const cao = new CaoAverages('caoE1E2', series, delay, maxDimension, options)
   const e = new Float64Array(maxDimension + 1)
   const eStar = new Float64Array(maxDimension + 1)
   for (let d = 1; d <= maxDimension + 1; d++) {
@@ -199,26 +198,34 @@ export function caoE1E2(
   return { e1, e2 }
 }
 
+const CAO_OPTIONS = ['theilerWindow']
+const FNN_OPTIONS = ['rtol', 'atol', 'theilerWindow']
+const ESTIMATE_DIMENSION_OPTIONS = [
+  ...FNN_OPTIONS,
+  'method',
+  'maxDimension',
+  'fnnThreshold',
+  'e1Threshold',
+  'e1MaxRelativeChange',
+]
+
 function checkCommon(
+  fn: string,
   series: ArrayLike<number>,
   delay: number,
   maxDimension: number,
   theilerWindow: number,
   deepest: number,
 ): void {
-  checkFiniteSeries(series, 'series')
-  if (!Number.isInteger(delay) || delay < 1)
-    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
-  if (!Number.isInteger(maxDimension) || maxDimension < 1 || maxDimension > MAX_DIMENSION) {
-    throw new RangeError(`maxDimension must be an integer in [1, ${MAX_DIMENSION}], got ${describeValue(maxDimension)}`)
-  }
-  if (!Number.isInteger(theilerWindow) || theilerWindow < 0)
-    throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
+  checkFiniteSeries(fn, 'series', series)
+  checkInteger(fn, 'delay', delay, { min: 1 })
+  checkInteger(fn, 'maxDimension', maxDimension, { min: 1, max: MAX_DIMENSION })
+  checkInteger(fn, 'theilerWindow', theilerWindow, { min: 0 })
   // Every query point needs a candidate outside its window: N - deepest delay >= 2 w + 2.
   const needed = deepest * delay + 2 * theilerWindow + 2
   if (series.length < needed) {
     throw new RangeError(
-      `series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`,
+      `${fn}: series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`,
     )
   }
 }
@@ -239,16 +246,18 @@ class FalseNeighbourCount {
 
   private readonly series: Float64Array
 
-  constructor(series: ArrayLike<number>, delay: number, maxDimension: number, options: FalseNearestNeighborOptions) {
+  constructor(
+    fn: string,
+    series: ArrayLike<number>,
+    delay: number,
+    maxDimension: number,
+    options: FalseNearestNeighborOptions,
+  ) {
     const theilerWindow = options.theilerWindow ?? delay
-    checkCommon(series, delay, maxDimension, theilerWindow, maxDimension)
+    checkCommon(fn, series, delay, maxDimension, theilerWindow, maxDimension)
     this.series = Float64Array.from(series)
-    const rtol = options.rtol ?? DEFAULT_RTOL
-    const atol = options.atol ?? DEFAULT_ATOL
-    if (typeof rtol !== 'number' || !(rtol > 0) || rtol === Infinity)
-      throw new RangeError(`rtol must be a finite number > 0, got ${describeValue(rtol)}`)
-    if (typeof atol !== 'number' || !(atol > 0))
-      throw new RangeError(`atol must be a number > 0, got ${describeValue(atol)}`)
+    const rtol = checkPositive(fn, 'rtol', options.rtol ?? DEFAULT_RTOL)
+    const atol = checkPositive(fn, 'atol', options.atol ?? DEFAULT_ATOL)
     this.delay = delay
     this.theilerWindow = theilerWindow
     this.constant = isConstant(series)
@@ -298,9 +307,9 @@ class CaoAverages {
 
   private readonly series: Float64Array
 
-  constructor(series: ArrayLike<number>, delay: number, maxDimension: number, options: CaoOptions) {
+  constructor(fn: string, series: ArrayLike<number>, delay: number, maxDimension: number, options: CaoOptions) {
     const theilerWindow = options.theilerWindow ?? delay
-    checkCommon(series, delay, maxDimension, theilerWindow, maxDimension + 1)
+    checkCommon(fn, series, delay, maxDimension, theilerWindow, maxDimension + 1)
     this.series = Float64Array.from(series)
     this.delay = delay
     this.theilerWindow = theilerWindow

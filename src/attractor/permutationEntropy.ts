@@ -41,7 +41,7 @@ function checkOrderDelay(order: unknown, delay: unknown): void {
  * ```
  */
 export function ordinalPatternCounts(series: ArrayLike<number>, order = 3, delay = 1): Int32Array {
-  checkFiniteSeries(series, 'series')
+  checkFiniteSeries('ordinalPatternCounts', 'series', series)
   checkOrderDelay(order, delay)
   const span = (order - 1) * delay
   if (series.length <= span) {

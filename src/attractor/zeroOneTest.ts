@@ -66,7 +66,7 @@ export class ZeroOneDisplacement {
   private readonly prefix: Float64Array
 
   constructor(phi: ArrayLike<number>, ncut: number) {
-    checkFiniteSeries(phi, 'phi')
+    checkFiniteSeries('ZeroOneDisplacement', 'phi', phi)
     const n = phi.length
     if (n < 3) throw new RangeError(`ZeroOneDisplacement needs at least 3 samples, got ${n}`)
     if (!Number.isInteger(ncut) || ncut < 2 || ncut > n - 1)
@@ -222,7 +222,7 @@ function pearsonWithIndex(y: Float64Array, meanY: number): number {
  * ```
  */
 export function zeroOneTest(series: ArrayLike<number>, options: ZeroOneTestOptions = {}): number {
-  checkFiniteSeries(series, 'series')
+  checkFiniteSeries('zeroOneTest', 'series', series)
   if (options === null || typeof options !== 'object')
     throw new TypeError(`options must be an object, got ${describeValue(options)}`)
   const { cCount = 100, seed = ZERO_ONE_DEFAULT_SEED, subsample = 1 } = options

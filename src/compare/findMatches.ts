@@ -64,8 +64,8 @@ export function searchMatches(
   query: ArrayLike<number>,
   options: FindMatchesOptions = {},
 ): { matches: Match[]; stats: SearchStats } {
-  checkFiniteSeries(series, 'series')
-  checkFiniteSeries(query, 'query')
+  checkFiniteSeries('searchMatches', 'series', series)
+  checkFiniteSeries('searchMatches', 'query', query)
   const m = query.length
   const n = series.length
   if (m === 0) throw new RangeError('findMatches: the query is empty')

@@ -16,7 +16,7 @@ export interface Envelope {
  * ```
  */
 export function envelope(x: ArrayLike<number>, band: number): Envelope {
-  checkFiniteSeries(x, 'x')
+  checkFiniteSeries('envelope', 'x', x)
   if (!Number.isInteger(band) || band < 0)
     throw new RangeError(`band must be an integer >= 0, got ${describeValue(band)}`)
   const n = x.length

@@ -288,7 +288,7 @@ export interface SimilarGroup {
  * @throws RangeError when `length` is not an integer >= 1, `maxDistance` not a number >= 0, or `band`/`cost` are invalid.
  */
 export function findSimilarRecurring(series: ArrayLike<number>, options: SimilarRecurringOptions): SimilarGroup[] {
-  checkFiniteSeries(series, 'findSimilarRecurring: series')
+  checkFiniteSeries('findSimilarRecurring', 'series', series)
   if (options === null || typeof options !== 'object')
     throw new TypeError(`findSimilarRecurring: options must be an object, got ${describeValue(options)}`)
   const { length, maxDistance, band, normalize = false } = options

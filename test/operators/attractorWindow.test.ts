@@ -69,6 +69,14 @@ describe('attractorWindow', () => {
     },
   )
 
+  it('an exactly periodic sine, sin(2 pi i / 50), is a limit cycle in every window', () => {
+    const x = Array.from({ length: 2000 }, (_, i) => Math.sin((2 * Math.PI * i) / 50))
+    const out = collect(from(x).pipe(attractorWindow({ window: 1000, hop: 250 })))
+    expect(out.end).toBe('complete')
+    expect(out.values).toHaveLength(5)
+    for (const r of out.values) expect(r, r.reason).toMatchObject({ regime: 'limit-cycle', lyapunov: 0 })
+  })
+
   it('reusing the embedding across overlapping windows keeps the verdicts of fresh estimation', () => {
     const x = regimeStream(7, 1200)
     const reused = collect(from(x).pipe(attractorWindow({ window: 600, hop: 150 }))).values
