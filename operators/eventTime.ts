@@ -1,7 +1,7 @@
 import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 export interface EventTimeOptions {
   /** A record older than the clock: `'error'` (default) fails the stream naming it; `'pass'` emits it without moving the clock. */

@@ -3,7 +3,7 @@ import { BufferOverflowError, describeValue } from '../src/errors'
 import type { NanoScheduler } from '../src/scheduler/nanoScheduler'
 import { type Priority, priorityLevel } from '../src/scheduler/policy'
 import { ChunkedQueue } from '../src/structures/chunkedQueue'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 export interface ScheduleOnOptions<T> {
   /** Priority of each value: a constant, or a function of the value. Default `'normal'`. */

@@ -187,14 +187,18 @@ function prepare<T>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): n
   const n = a.length
   const m = b.length
   const longer = Math.max(n, m)
-  return Math.max(bandHalfWidth(options.band, longer), Math.abs(n - m))
+  return Math.max(bandHalfWidth('dtw', options.band, longer), Math.abs(n - m))
 }
 
-/** Throws unless `band` is undefined, a number of samples >= 0, or a fraction in (0, 1). `context` prefixes the message. */
-export function checkBand(band: unknown, context = ''): void {
+/**
+ * Throws a `RangeError` starting with the public name `fn` unless `band` is undefined, a number of
+ * samples >= 0, or a fraction in (0, 1).
+ * @internal
+ */
+export function checkBand(fn: string, band: unknown): void {
   if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
     throw new RangeError(
-      `${context}band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`,
+      `${fn}: band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`,
     )
   }
 }
@@ -202,10 +206,12 @@ export function checkBand(band: unknown, context = ''): void {
 /**
  * The Sakoe-Chiba half-width a `band` option means for sequences whose longer one has `length`
  * samples: all of it when undefined, a fraction (< 1) of it floored, or a sample count; never
- * more than `length`. The one reading of `band` shared by every kernel that takes it.
+ * more than `length`. The one reading of `band` shared by every kernel that takes it; `fn` names
+ * the public function in the error a bad band throws.
+ * @internal
  */
-export function bandHalfWidth(band: number | undefined, length: number, context = ''): number {
-  checkBand(band, context)
+export function bandHalfWidth(fn: string, band: number | undefined, length: number): number {
+  checkBand(fn, band)
   if (band === undefined) return length
   return Math.min(length, band > 0 && band < 1 ? Math.floor(band * length) : Math.floor(band))
 }

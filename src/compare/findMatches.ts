@@ -75,7 +75,7 @@ export function searchMatches(
   const k = options.k ?? (options.threshold === undefined ? 1 : Infinity)
   if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k)))
     throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
-  const w = bandHalfWidth(options.band, m)
+  const w = bandHalfWidth('findMatches', options.band, m)
   const zone = options.exclusionZone ?? Math.floor(m / 2)
   if (!Number.isInteger(zone) || zone < 0)
     throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)

@@ -41,7 +41,7 @@ export function prepareNormalized(
       )
   }
   const z = zNormalize(query as ArrayLike<number>)
-  const r = bandHalfWidth(band, m)
+  const r = bandHalfWidth('dtwMatch', band, m)
   return { query: z, env: envelope(z, Math.min(r, m - 1)), band: r, squared: cost === 'squared', threshold }
 }
 

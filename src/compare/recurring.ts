@@ -299,7 +299,7 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
   if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
     throw new RangeError(`findSimilarRecurring: maxDistance must be a number >= 0, got ${describeValue(maxDistance)}`)
   }
-  checkBand(band, 'findSimilarRecurring: ')
+  checkBand('findSimilarRecurring', band)
   if (cost !== 'squared' && cost !== 'absolute')
     throw new RangeError(`findSimilarRecurring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
   if (typeof normalize !== 'boolean')
@@ -310,7 +310,7 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
   if (count < 2) return []
   const x = Float64Array.from(series)
   // the half-width dtw will use for two windows of equal length
-  const halfWidth = bandHalfWidth(band, length)
+  const halfWidth = bandHalfWidth('findSimilarRecurring', band, length)
   const dtwOptions = { band, cost }
   const exclusion = Math.ceil(length / 2)
   // LB_Keogh sums different terms from DTW, so in floating point it may round a hair above it
