@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkOptions } from '../validate'
 
 /** A cost between two elements: built-in names for numbers and vectors, or any function. */
 export type DtwCost<T> = 'squared' | 'absolute' | ((x: T, y: T) => number)
@@ -42,13 +43,13 @@ type CellCost = (i: number, j: number) => number
 export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T> = {}): number {
   const n = a.length
   const m = b.length
-  const w = prepare(a, b, options)
-  const abandonAbove = checkAbandon(options.abandonAbove)
+  const w = prepare('dtw', a, b, options)
+  const abandonAbove = checkAbandon('dtw', options.abandonAbove)
   // rows over the longer sequence, a row as long as the shorter one: O(min(n, m)) memory
   const rowsOverA = n >= m
   const rows = rowsOverA ? n : m
   const cols = rowsOverA ? m : n
-  const cellCost = makeCellCost(a, b, options.cost, !rowsOverA)
+  const cellCost = makeCellCost('dtw', a, b, options.cost, !rowsOverA)
   if (typeof a[0] === 'number' && typeof options.cost !== 'function') {
     const x = (rowsOverA ? a : b) as unknown as ArrayLike<number>
     const y = (rowsOverA ? b : a) as unknown as ArrayLike<number>
@@ -134,11 +135,11 @@ export function dtwPath<T = Element>(
 ): { distance: number; path: WarpingPath } {
   const n = a.length
   const m = b.length
-  const w = prepare(a, b, options)
-  const abandonAbove = checkAbandon(options.abandonAbove)
-  const cellCost = makeCellCost(a, b, options.cost, false)
+  const w = prepare('dtwPath', a, b, options)
+  const abandonAbove = checkAbandon('dtwPath', options.abandonAbove)
+  const cellCost = makeCellCost('dtwPath', a, b, options.cost, false)
   const width = 2 * w + 1
-  if (n * width > 2 ** 28) throw new RangeError(`dtwPath would store ${n} x ${width} cells; give a narrower band`)
+  if (n * width > 2 ** 28) throw new RangeError(`dtwPath: would store ${n} x ${width} cells; give a narrower band`)
   // cell (i, j) with |i - j| <= w lives at i * width + (j - i + w)
   const D = new Float64Array(n * width).fill(Infinity)
   const at = (i: number, j: number): number =>
@@ -180,14 +181,17 @@ export function dtwPath<T = Element>(
   return { distance: at(n - 1, m - 1), path }
 }
 
-/** Resolves the band to a half-width in samples, after checking the inputs. */
-function prepare<T>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): number {
-  checkSequence(a, 'a')
-  checkSequence(b, 'b')
+const DTW_OPTIONS = ['band', 'cost', 'abandonAbove']
+
+/** Resolves the band to a half-width in samples, after checking the inputs for the public function `fn`. */
+function prepare<T>(fn: string, a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): number {
+  checkOptions(fn, options, DTW_OPTIONS)
+  checkSequence(fn, a, 'a')
+  checkSequence(fn, b, 'b')
   const n = a.length
   const m = b.length
   const longer = Math.max(n, m)
-  return Math.max(bandHalfWidth('dtw', options.band, longer), Math.abs(n - m))
+  return Math.max(bandHalfWidth(fn, options.band, longer), Math.abs(n - m))
 }
 
 /**
@@ -216,18 +220,19 @@ export function bandHalfWidth(fn: string, band: number | undefined, length: numb
   return Math.min(length, band > 0 && band < 1 ? Math.floor(band * length) : Math.floor(band))
 }
 
-function checkSequence(x: unknown, name: string): void {
+function checkSequence(fn: string, x: unknown, name: string): void {
   if (x === null || typeof x !== 'object' || typeof (x as ArrayLike<unknown>).length !== 'number') {
-    throw new TypeError(`dtw: ${name} must be an array or typed array, got ${describeValue(x)}`)
+    throw new TypeError(`${fn}: ${name} must be an array or typed array, got ${describeValue(x)}`)
   }
   if ((x as ArrayLike<unknown>).length === 0)
-    throw new RangeError(`dtw: ${name} is empty; DTW needs at least one element on each side`)
+    throw new RangeError(`${fn}: ${name} is empty; DTW needs at least one element on each side`)
 }
 
-function checkAbandon(value: unknown): number {
+function checkAbandon(fn: string, value: unknown): number {
   if (value === undefined) return Infinity
-  if (typeof value !== 'number' || Number.isNaN(value))
-    throw new RangeError(`abandonAbove must be a number, got ${describeValue(value)}`)
+  if (typeof value !== 'number')
+    throw new TypeError(`${fn}: abandonAbove must be a number, got ${describeValue(value)}`)
+  if (Number.isNaN(value)) throw new RangeError(`${fn}: abandonAbove must be a number, got NaN`)
   return value
 }
 
@@ -235,26 +240,32 @@ function checkAbandon(value: unknown): number {
  * Picks the cell-cost closure once per call (numbers, vectors or a user function), checking the
  * element types up front so the inner loop never has to. `swap`: rows run over `b`.
  */
-function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | undefined, swap: boolean): CellCost {
+function makeCellCost<T>(
+  fn: string,
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  cost: DtwCost<T> | undefined,
+  swap: boolean,
+): CellCost {
   if (typeof cost === 'function') {
-    return swap ? (i, j) => checkedCost(cost(a[j], b[i]), j, i) : (i, j) => checkedCost(cost(a[i], b[j]), i, j)
+    return swap ? (i, j) => checkedCost(fn, cost(a[j], b[i]), j, i) : (i, j) => checkedCost(fn, cost(a[i], b[j]), i, j)
   }
   const kind = cost ?? 'squared'
   if (kind !== 'squared' && kind !== 'absolute')
-    throw new RangeError(`cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
+    throw new RangeError(`${fn}: cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
   const squared = kind === 'squared'
   if (typeof a[0] === 'number') {
     const x = a as unknown as ArrayLike<number>
     const y = b as unknown as ArrayLike<number>
-    checkNumbers(x, 'a')
-    checkNumbers(y, 'b')
+    checkNumbers(fn, x, 'a')
+    checkNumbers(fn, y, 'b')
     if (swap) return squared ? (i, j) => (y[i] - x[j]) ** 2 : (i, j) => Math.abs(y[i] - x[j])
     return squared ? (i, j) => (x[i] - y[j]) ** 2 : (i, j) => Math.abs(x[i] - y[j])
   }
   const x = a as unknown as ArrayLike<ArrayLike<number>>
   const y = b as unknown as ArrayLike<ArrayLike<number>>
-  const dim = checkVectors(x, 'a', -1)
-  checkVectors(y, 'b', dim)
+  const dim = checkVectors(fn, x, 'a', -1)
+  checkVectors(fn, y, 'b', dim)
   const vectorCost = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
     let s = 0
     for (let k = 0; k < dim; k++) {
@@ -266,37 +277,37 @@ function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | un
   return swap ? (i, j) => vectorCost(y[i], x[j]) : (i, j) => vectorCost(x[i], y[j])
 }
 
-function checkedCost(c: number, i: number, j: number): number {
+function checkedCost(fn: string, c: number, i: number, j: number): number {
   if (!(c >= 0) || c === Infinity)
-    throw new RangeError(`cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
+    throw new RangeError(`${fn}: cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
   return c
 }
 
-function checkNumbers(x: ArrayLike<number>, name: string): void {
+function checkNumbers(fn: string, x: ArrayLike<number>, name: string): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new TypeError(
-        `dtw: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`,
+        `${fn}: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`,
       )
     }
   }
 }
 
 /** Checks every element is a finite vector of one dimension; returns it. */
-function checkVectors(x: ArrayLike<ArrayLike<number>>, name: string, dim: number): number {
+function checkVectors(fn: string, x: ArrayLike<ArrayLike<number>>, name: string, dim: number): number {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (v === null || typeof v !== 'object' || typeof v.length !== 'number') {
       throw new TypeError(
-        `dtw: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`,
+        `${fn}: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`,
       )
     }
     if (dim < 0) dim = v.length
-    if (v.length !== dim) throw new RangeError(`dtw: ${name}[${i}] has dimension ${v.length}, expected ${dim}`)
+    if (v.length !== dim) throw new RangeError(`${fn}: ${name}[${i}] has dimension ${v.length}, expected ${dim}`)
     for (let k = 0; k < dim; k++) {
       if (typeof v[k] !== 'number' || !Number.isFinite(v[k]))
-        throw new TypeError(`dtw: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
+        throw new TypeError(`${fn}: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
     }
   }
   return dim

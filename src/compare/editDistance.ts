@@ -10,6 +10,7 @@
  * by identity); a string mixed with an array counts as its one-code-unit strings.
  */
 import { describeValue } from '../errors'
+import { checkFunction, checkOptions } from '../validate'
 
 /** Options of `editDistance`, `lcsLength` and `lcsDistance`. */
 export interface SequenceCompareOptions<T> {
@@ -99,14 +100,8 @@ export function readEquals<T>(
   options: SequenceCompareOptions<T> | undefined,
   fn: string,
 ): ((x: T, y: T) => boolean) | undefined {
-  if (options === undefined || options === null) return undefined
-  if (typeof options !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`)
-  const equals = options.equals
-  if (equals === undefined) return undefined
-  if (typeof equals !== 'function')
-    throw new TypeError(`${fn}: options.equals must be a function, got ${describeValue(equals)}`)
-  return equals
+  if (options === null) return undefined
+  return checkFunction<(x: T, y: T) => boolean>(fn, 'equals', checkOptions(fn, options, ['equals']).equals)
 }
 
 /** Scratch buffers reused between calls up to this many elements; longer inputs get their own. */

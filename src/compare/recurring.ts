@@ -5,7 +5,7 @@
  */
 import { describeValue } from '../errors'
 import { bandHalfWidth, checkBand, dtw } from './dtw'
-import { envelope, lbKeogh, lbKim } from './lowerBounds'
+import { envelope, lbKeoghUnchecked, lbKimUnchecked } from './lowerBounds'
 import { checkFiniteSeries } from './pointwise'
 
 // ---------------------------------------------------------------------------------------------
@@ -367,9 +367,9 @@ export function findSimilarRecurring(series: ArrayLike<number>, options: Similar
       if (rootI === rootJ) continue
       endsI[0] = valueAt(i, 0)
       endsI[ends - 1] = valueAt(i, length - 1)
-      if (lbKim(endsI, endsJ, cost) > pruneAbove) continue
+      if (lbKimUnchecked(endsI, endsJ, cost) > pruneAbove) continue
       windowInto(i, query)
-      if (lbKeogh(query, env, { cost, abandonAbove: pruneAbove }) > pruneAbove) continue
+      if (lbKeoghUnchecked(query, env, cost === 'squared', pruneAbove) > pruneAbove) continue
       if (dtw(query, candidate, { ...dtwOptions, abandonAbove: maxDistance }) <= maxDistance) parent[rootI] = rootJ
     }
   }
