@@ -210,7 +210,17 @@ export function classifyWith(
       reason: `repeats exactly every ${period} samples`,
     }
   }
+  return classifyEmbedded(x, settings, known, pe)
+}
 
+/** The verdict of the two indicators on the embedded series: the 0-1 test and Rosenstein's exponent. */
+function classifyEmbedded(
+  x: ArrayLike<number>,
+  settings: ClassifySettings,
+  known: KnownWindowFacts,
+  pe: number,
+): DynamicsReport {
+  const n = x.length
   const delay = settings.delay ?? known.delay ?? embeddingDelay(x)
   const dimension =
     settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })
