@@ -1,3 +1,10 @@
+import { checkProbability } from '../validate'
+
+const SUB_BUCKET_BITS = 6
+const SUB_BUCKETS = 1 << SUB_BUCKET_BITS
+/** Values up to 2^53 fit; 54 octaves of 64 buckets each. */
+const OCTAVES = 54
+
 /**
  * A log-linear histogram of non-negative values, in the manner of HdrHistogram: each power of
  * two is split into `SUB_BUCKETS` equal buckets, so a recorded value lands in a bucket whose
@@ -11,11 +18,6 @@
  * h.max             // 4000 (exact)
  * ```
  */
-const SUB_BUCKET_BITS = 6
-const SUB_BUCKETS = 1 << SUB_BUCKET_BITS
-/** Values up to 2^53 fit; 54 octaves of 64 buckets each. */
-const OCTAVES = 54
-
 export class LogHistogram {
   readonly counts = new Float64Array(OCTAVES * SUB_BUCKETS)
   count = 0
@@ -40,6 +42,7 @@ export class LogHistogram {
    * holding the ceil(q * count)-th smallest value, clamped to the exact min and max. NaN when empty.
    */
   percentile(q: number): number {
+    checkProbability('LogHistogram.percentile', 'q', q)
     if (this.count === 0) return NaN
     const rank = Math.max(1, Math.ceil(q * this.count))
     let seen = 0
