@@ -20,6 +20,7 @@ import {
 } from './internal/elementReader'
 import { subscribeLinked } from './internal/subscribeLinked'
 
+/** Options of `attractorWindow`: those of `classifyDynamics` plus the window and element options; an unknown name is a `TypeError` at call time. */
 export interface AttractorWindowOptions<T> extends ClassifyOptions {
   /** Values per window (an integer >= the classifier's `minLength`, default 200). Required. */
   readonly window: number
@@ -42,6 +43,7 @@ export interface AttractorWindowOptions<T> extends ClassifyOptions {
   readonly reestimateEvery?: number
 }
 
+/** One window's `classifyDynamics` report, with where the window lies in the stream. */
 export interface AttractorWindowReport extends DynamicsReport {
   /** Index of the window's first value, counting the values analysed (skipped elements not counted). */
   readonly start: number
@@ -77,6 +79,7 @@ export interface AttractorWindowReport extends DynamicsReport {
  * sensor$.pipe(attractorWindow({ window: 1000, hop: 250, dt: 0.01, select: (r) => r.x, time: (r) => r.ts }))
  *   .subscribe((w) => w.regime === 'chaotic' && alert(`chaos from ${w.startTime}: lambda = ${w.lyapunov}`))
  * ```
+ * @see classifyDynamics, which each report is; scheduleOn to move the analysis off the source's turn.
  */
 export function attractorWindow<T = number>(
   options: AttractorWindowOptions<T>,

@@ -26,8 +26,9 @@ export interface DtwMatchEvent {
   endTime?: number
 }
 
+/** Options of `dtwMatch`; an unknown name is a `TypeError` at call time. */
 export interface DtwMatchOptions<T> {
-  /** Largest DTW distance that counts as a match (> 0, finite). Required. */
+  /** Largest DTW distance that counts as a match (> 0, finite; the epsilon of Sakurai et al. 2007). Required. */
   threshold: number
   /** With `normalize` only: Sakoe-Chiba half-width, in samples or as a fraction in (0, 1) of the pattern length. Default none. */
   band?: number
@@ -76,6 +77,9 @@ interface Matcher {
  * telemetry$.pipe(dtwMatch({ spike: [0, 3, 9, 3, 0] }, { threshold: 4, select: (e) => e.cpu, time: (e) => e.ts }))
  * prices$.pipe(dtwMatch(headAndShoulders, { threshold: 2, normalize: true, band: 0.1 }))
  * ```
+ *
+ * `threshold` is the epsilon of Sakurai et al. (2007), the same option as `Spring`'s.
+ * @see Spring, the kernel per pattern; findMatches for a series at rest; dtw.
  */
 export function dtwMatch<T = number | ArrayLike<number>>(
   patterns: DtwQuery | Record<string, DtwQuery>,

@@ -7,8 +7,10 @@ import { meanPeriod } from './meanPeriod'
 import { permutationEntropy } from './permutationEntropy'
 import { ZERO_ONE_DEFAULT_SEED, zeroOneTest } from './zeroOneTest'
 
+/** The kinds of dynamics `classifyDynamics` tells apart; `'unknown'` when the indicators disagree or the series is too short. */
 export type Regime = 'fixed-point' | 'limit-cycle' | 'chaotic' | 'noise' | 'unknown'
 
+/** What `classifyDynamics` found, with the figures it decided on. */
 export interface DynamicsReport {
   readonly regime: Regime
   /** Largest Lyapunov exponent per unit time (Rosenstein); 0 for a series that repeats exactly; NaN where the verdict did not need it or it cannot exist (constant, dying out, noise). */
@@ -29,6 +31,7 @@ export interface DynamicsReport {
   readonly reason: string
 }
 
+/** Options of `classifyDynamics` (and of `attractorWindow`); an unknown name is a `TypeError`. */
 export interface ClassifyOptions {
   /** Sampling interval, so `lyapunov` is per unit time. Default 1. */
   readonly dt?: number
@@ -97,6 +100,9 @@ const ZERO_ONE_SAMPLES = 300
  * for (let i = 1; i < x.length; i++) x[i] = 3.9 * x[i - 1] * (1 - x[i - 1])
  * classifyDynamics(x).regime // 'chaotic'
  * ```
+ *
+ * References: Rosenstein et al. (1993), Gottwald and Melbourne (2009), Bandt and Pompe (2002).
+ * @see lyapunovRosenstein, zeroOneTest, permutationEntropy, attractorWindow
  */
 export function classifyDynamics(series: ArrayLike<number>, options: ClassifyOptions = {}): DynamicsReport {
   const settings = resolveClassifyOptions(

@@ -20,6 +20,10 @@ export interface Embedding {
  * ```ts
  * delayEmbed([1, 2, 3, 4, 5], 2, 2) // { count: 3, dimension: 2, data: [1, 3, 2, 4, 3, 5] }
  * ```
+ *
+ * References: F. Takens, "Detecting strange attractors in turbulence", Lecture Notes in Math. 898
+ * (1981).
+ * @see estimateDelay, estimateDimension
  */
 export function delayEmbed(series: ArrayLike<number>, dimension: number, delay: number): Embedding {
   checkFiniteSeries('delayEmbed', 'series', series)

@@ -10,6 +10,7 @@ export type DelayMethod = 'mutual-information' | 'autocorrelation'
  */
 export type MutualInformationBinning = 'equal-width' | 'equiprobable'
 
+/** Options of `mutualInformation`; an unknown name is a `TypeError`. */
 export interface MutualInformationOptions {
   /**
    * Grids averaged per axis, offset from each other by 1/shifts of a bin (Scott's averaged shifted
@@ -20,6 +21,7 @@ export interface MutualInformationOptions {
   binning?: MutualInformationBinning
 }
 
+/** Options of `estimateDelay`; an unknown name is a `TypeError`. */
 export interface EstimateDelayOptions extends MutualInformationOptions {
   /** Default `'mutual-information'`. */
   method?: DelayMethod
@@ -73,6 +75,10 @@ const DEFAULT_MAX_DELAY_CAP = 500
  * estimateDelay(x) // 10, a quarter period
  * estimateDelay(x, { method: 'autocorrelation' }) // 8: cos(2 pi tau / 40) < 1/e first at tau = 8
  * ```
+ *
+ * References: A. M. Fraser, H. L. Swinney, "Independent coordinates for strange attractors from
+ * mutual information", Phys. Rev. A 33 (1986) 1134-1140.
+ * @see mutualInformation, estimateDimension, delayEmbed
  */
 export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayOptions = {}): number {
   const fn = 'estimateDelay'
@@ -130,6 +136,10 @@ export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayO
  * mutualInformation([0, 1, 0, 1, 0, 1], 1, 2, { shifts: 1 }) // ln 2 = 0.693...: x[i] determines x[i + 1]
  * mutualInformation([0, 0, 1, 1, 0, 0, 1, 1], 2, 2, { shifts: 1 }) // ln 2 too: x[i + 2] = 1 - x[i]
  * ```
+ *
+ * References: Fraser and Swinney (1986); D. W. Scott, "Averaged shifted histograms", Ann. Statist.
+ * 13(3) (1985) for the shifted grids.
+ * @see estimateDelay
  */
 export function mutualInformation(
   series: ArrayLike<number>,

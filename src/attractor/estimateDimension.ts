@@ -4,6 +4,7 @@ import { checkInteger, checkNumber, checkOneOf, checkOptions, checkPositive } fr
 import { embedUnchecked } from './embedding'
 import { KdTree } from './kdTree'
 
+/** Options of `falseNearestNeighbors` (Kennel et al. 1992); an unknown name is a `TypeError`. */
 export interface FalseNearestNeighborOptions {
   /**
    * Kennel's R_tol: a neighbour is false when the added coordinate moves it more than R_tol times
@@ -28,11 +29,13 @@ export interface FalseNearestNeighborOptions {
   theilerWindow?: number
 }
 
+/** Options of `caoE1E2` (Cao 1997); an unknown name is a `TypeError`. */
 export interface CaoOptions {
   /** Temporal exclusion for neighbours, as for false nearest neighbours. Default `delay`. */
   theilerWindow?: number
 }
 
+/** Options of `estimateDimension`; an unknown name is a `TypeError`. */
 export interface EstimateDimensionOptions extends FalseNearestNeighborOptions {
   /** Default `'fnn'`. */
   method?: 'fnn' | 'cao'
@@ -90,6 +93,9 @@ const ROUNDING_FLOOR = 1e-9
  * estimateDimension(x, 1) // 2
  * estimateDimension(x, 1, { method: 'cao' }) // 2
  * ```
+ *
+ * References: Kennel, Brown and Abarbanel (1992) for `'fnn'`; Cao (1997) for `'cao'`.
+ * @see falseNearestNeighbors, caoE1E2, estimateDelay
  */
 export function estimateDimension(
   series: ArrayLike<number>,
@@ -145,6 +151,10 @@ export function estimateDimension(
  * const x = Array.from({ length: 500 }, (_, i) => Math.sin(i / 5 + 1))
  * falseNearestNeighbors(x, 8, 3) // about [0.56, 0, 0]: a circle folded onto a line unfolds in 2-D
  * ```
+ *
+ * References: M. B. Kennel, R. Brown, H. D. I. Abarbanel, "Determining embedding dimension for
+ * phase-space reconstruction using a geometrical construction", Phys. Rev. A 45 (1992) 3403.
+ * @see estimateDimension, caoE1E2
  */
 export function falseNearestNeighbors(
   series: ArrayLike<number>,
@@ -174,6 +184,10 @@ export function falseNearestNeighbors(
  * caoE1E2(x, 1, 4) // x from Henon as in `estimateDimension`:
  * // e1 about [0.00002, 0.96, 0.98, 0.98] (saturated from d = 2), e2 about [0.02, 1.41, 1.40, 1.43]
  * ```
+ *
+ * References: L. Cao, "Practical method for determining the minimum embedding dimension of a
+ * scalar time series", Physica D 110 (1997) 43-50.
+ * @see estimateDimension, falseNearestNeighbors
  */
 export function caoE1E2(
   series: ArrayLike<number>,

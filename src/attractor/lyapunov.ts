@@ -8,6 +8,7 @@ import { estimateDimension } from './estimateDimension'
 import { KdTree } from './kdTree'
 import { meanPeriod } from './meanPeriod'
 
+/** Options of `lyapunovRosenstein`; an unknown name is a `TypeError`. */
 export interface LyapunovOptions {
   /** Embedding dimension; estimated by false nearest neighbours when omitted. */
   readonly dimension?: number
@@ -23,6 +24,7 @@ export interface LyapunovOptions {
   readonly maxSteps?: number
 }
 
+/** The exponent of `lyapunovRosenstein`, with the curve and parameters it came from. */
 export interface LyapunovResult {
   /** Largest Lyapunov exponent per unit time (per sample when dt is 1), in nats. */
   readonly exponent: number

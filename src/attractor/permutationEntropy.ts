@@ -37,6 +37,9 @@ function checkOrderDelay(fn: string, order: unknown, delay: unknown): void {
  * ```ts
  * ordinalPatternCounts([1, 2, 3, 2, 1], 3, 1) // Int32Array [1, 1, 0, 0, 0, 1]: rising (0), 2 3 2 (1), falling (5)
  * ```
+ *
+ * References: Bandt and Pompe (2002).
+ * @see permutationEntropy
  */
 export function ordinalPatternCounts(series: ArrayLike<number>, order = 3, delay = 1): Int32Array {
   return countPatterns('ordinalPatternCounts', series, order, delay)
@@ -72,6 +75,10 @@ function countPatterns(fn: string, series: ArrayLike<number>, order: number, del
  * permutationEntropy([1, 2, 3, 4, 5])        // 0: one pattern only
  * permutationEntropy([4, 7, 9, 10, 6, 11, 3]) // 0.5888 (Bandt and Pompe's example, order 3)
  * ```
+ *
+ * References: C. Bandt, B. Pompe, "Permutation entropy: a natural complexity measure for time
+ * series", Phys. Rev. Lett. 88 (2002) 174102.
+ * @see ordinalPatternCounts, SlidingPermutationEntropy, classifyDynamics
  */
 export function permutationEntropy(series: ArrayLike<number>, order = 3, delay = 1): number {
   const counts = countPatterns('permutationEntropy', series, order, delay)
@@ -101,6 +108,9 @@ export function permutationEntropy(series: ArrayLike<number>, order = 3, delay =
  *   if (pe.patternCount > 0) report(pe.value())
  * }
  * ```
+ *
+ * References: Bandt and Pompe (2002).
+ * @see permutationEntropy, attractorWindow
  */
 export class SlidingPermutationEntropy {
   readonly order: number

@@ -10,6 +10,7 @@ export const ZERO_ONE_MIN_LENGTH = 20
 /** Seed of the frequencies c when none is given, so a result is the same on every run. */
 export const ZERO_ONE_DEFAULT_SEED = 0x01_2009
 
+/** Options of `zeroOneTest`; an unknown name is a `TypeError`. */
 export interface ZeroOneTestOptions {
   /** How many frequencies c, drawn uniformly from (pi/5, 4pi/5), to take the median over. Default 100. */
   cCount?: number
@@ -224,6 +225,10 @@ const DEFAULT_C_COUNT = 100
  * zeroOneTest(x)                          // ~0.99: the logistic map at r = 4 is chaotic
  * zeroOneTest(lorenzX, { subsample: 8 })  // an oversampled flow, thinned first
  * ```
+ *
+ * References: G. A. Gottwald, I. Melbourne, "On the implementation of the 0-1 test for chaos",
+ * SIAM J. Appl. Dyn. Syst. 8(1) (2009) 129-145.
+ * @see classifyDynamics, lyapunovRosenstein, permutationEntropy
  */
 export function zeroOneTest(series: ArrayLike<number>, options: ZeroOneTestOptions = {}): number {
   checkFiniteSeries('zeroOneTest', 'series', series)

@@ -4,6 +4,7 @@ import { checkOptions } from '../validate'
 /** A cost between two elements: built-in names for numbers and vectors, or any function. */
 export type DtwCost<T> = 'squared' | 'absolute' | ((x: T, y: T) => number)
 
+/** Options of `dtw` and `dtwPath`; an unknown name is a `TypeError`. */
 export interface DtwOptions<T> {
   /**
    * Sakoe-Chiba band half-width: an integer number of samples, or, when in (0, 1), a fraction of
@@ -39,6 +40,10 @@ type CellCost = (i: number, j: number) => number
  * dtw([0, 1, 2], [1, 2, 3], { cost: 'absolute' }) // 2
  * dtw(['a', 'b'], ['a', 'c'], { cost: (x, y) => (x === y ? 0 : 1) }) // 1
  * ```
+ *
+ * References: H. Sakoe, S. Chiba, "Dynamic programming algorithm optimization for spoken word
+ * recognition", IEEE Trans. ASSP 26(1) (1978) 43-49 (the band).
+ * @see dtwPath for the warping path, findMatches to search a long series, Spring and dtwMatch for streams.
  */
 export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T> = {}): number {
   const n = a.length
@@ -127,6 +132,9 @@ function dtwNumbers(
  * ```ts
  * dtwPath([0, 1, 2], [0, 1, 1, 2]).path // [[0, 0], [1, 1], [1, 2], [2, 3]]
  * ```
+ *
+ * References: Sakoe and Chiba (1978), as `dtw`.
+ * @see dtw for the distance alone, in O(min(n, m)) memory.
  */
 export function dtwPath<T = Element>(
   a: ArrayLike<T>,

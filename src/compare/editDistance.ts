@@ -44,6 +44,11 @@ export interface SequenceCompareOptions<T> {
  *
  * @throws TypeError when `a` or `b` is neither a string nor an array-like (an object with a
  *   non-negative integer `length`), or when `options.equals` is given but is not a function.
+ *
+ * References: G. Myers, "A fast bit-vector algorithm for approximate string matching based on
+ * dynamic programming", J. ACM 46(3) (1999); H. Hyyrö, "Explaining and extending the bit-parallel
+ * approximate string matching algorithm of Myers" (2001).
+ * @see lcsLength, lcsDistance
  */
 export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: SequenceCompareOptions<T>): number {
   requireSequence(a, 'editDistance', 'a')

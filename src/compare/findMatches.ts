@@ -11,6 +11,7 @@ export interface Match {
   distance: number
 }
 
+/** Options of `findMatches` and `searchMatches`; an unknown name is a `TypeError`. */
 export interface FindMatchesOptions {
   /** The k best matches (default 1 when no threshold is given). */
   k?: number
@@ -50,6 +51,13 @@ export interface SearchStats {
  * findMatches(series, query, { k: 3, band: 0.05, normalize: true })
  * // [{ start: 1200, end: 1327, distance: 3.1 }, ...] sorted by distance, then start
  * ```
+ *
+ * Parameters: `series` and `query` (finite numbers), `options` as in `FindMatchesOptions`. Bad input
+ * is a `TypeError` or `RangeError` whose message starts with `findMatches: `.
+ *
+ * References: T. Rakthanmanon et al., "Searching and mining trillions of time series
+ * subsequences under dynamic time warping", KDD 2012 (the UCR suite); Keogh (2002) for LB_Keogh.
+ * @see searchMatches for the cascade's counts, dtw, dtwMatch for a live stream.
  */
 export function findMatches(
   series: ArrayLike<number>,

@@ -15,6 +15,10 @@ export interface Envelope {
  * ```ts
  * envelope([1, 3, 2, 5], 1) // { upper: [3, 3, 5, 5], lower: [1, 1, 2, 2] }
  * ```
+ *
+ * References: D. Lemire, "Faster retrieval with a two-pass dynamic-time-warping lower bound",
+ * Pattern Recognition 42(9) (2009) 2169-2180 (the streaming max/min).
+ * @see lbKeogh, which bounds DTW with this envelope.
  */
 export function envelope(x: ArrayLike<number>, band: number): Envelope {
   checkFiniteSeries('envelope', 'x', x)
@@ -54,6 +58,11 @@ export function envelope(x: ArrayLike<number>, band: number): Envelope {
  * ```ts
  * lbKim([0, 5, 1], [1, 9, 3]) // (0-1)^2 + (1-3)^2 = 5 <= dtw
  * ```
+ *
+ * References: S.-W. Kim, S. Park, W. W. Chu, "An index-based approach for similarity search
+ * supporting time warping in large sequence databases", ICDE 2001; in the first-last form of the
+ * UCR suite (Rakthanmanon et al. 2012).
+ * @see lbKeogh, dtw
  */
 export function lbKim(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared' | 'absolute' = 'squared'): number {
   checkFiniteSeries('lbKim', 'a', a)
@@ -79,6 +88,9 @@ export function lbKimUnchecked(a: ArrayLike<number>, b: ArrayLike<number>, cost:
  * const env = envelope(candidate, 5)
  * lbKeogh(query, env) <= dtw(query, candidate, { band: 5 }) // always
  * ```
+ *
+ * References: E. Keogh, "Exact indexing of dynamic time warping", VLDB 2002.
+ * @see envelope, lbKim, dtw
  */
 export function lbKeogh(query: ArrayLike<number>, env: Envelope, options: LbKeoghOptions = {}): number {
   const fn = 'lbKeogh'

@@ -24,6 +24,11 @@ export interface NormalizedPattern {
   threshold: number
 }
 
+/**
+ * The z-normalised pattern named `name`, its LB_Keogh envelope and its band, built once when
+ * `dtwMatch` is called (a pattern of fewer than 2 numbers is a `RangeError` starting `dtwMatch: `).
+ * @internal
+ */
 export function prepareNormalized(
   name: string,
   query: Query,

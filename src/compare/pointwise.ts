@@ -22,6 +22,7 @@ export function checkFiniteSeries(fn: string, name: string, x: ArrayLike<number>
  * ```ts
  * euclidean([0, 0], [3, 4]) // 5
  * ```
+ * @see dtw, which also aligns in time.
  */
 export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkFiniteSeries('euclidean', 'a', a)
@@ -42,6 +43,7 @@ export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * ```ts
  * zNormalize([1, 2, 3]) // Float64Array [-1.2247, 0, 1.2247]
  * ```
+ * @see findMatches and dtwMatch, whose `normalize` option applies it per window.
  */
 export function zNormalize(x: ArrayLike<number>): Float64Array {
   checkFiniteSeries('zNormalize', 'x', x)

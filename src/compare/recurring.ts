@@ -13,6 +13,7 @@ import { checkFiniteSeries } from './pointwise'
 // Exact repeats
 // ---------------------------------------------------------------------------------------------
 
+/** Options of `findRecurring`; an unknown name is a `TypeError`. */
 export interface RecurringOptions<T> {
   /** Shortest pattern reported, an integer >= 1. */
   minLength: number
@@ -63,6 +64,7 @@ export interface RecurringPattern<P> {
  * @throws RangeError when `minLength` is not an integer >= 1 or `maxLength` not an integer >= `minLength`.
  */
 export function findRecurring(tokens: string, options: RecurringOptions<string>): Array<RecurringPattern<string>>
+/** `findRecurring` over an array of tokens: each pattern is reported as an array of them. */
 export function findRecurring<T>(tokens: ArrayLike<T>, options: RecurringOptions<T>): Array<RecurringPattern<T[]>>
 export function findRecurring<T>(
   tokens: ArrayLike<T> | string,
@@ -234,6 +236,7 @@ function lcpArray(s: Int32Array, sa: Int32Array): Int32Array {
 // Approximate repeats under DTW
 // ---------------------------------------------------------------------------------------------
 
+/** Options of `findSimilarRecurring`; an unknown name is a `TypeError`. */
 export interface SimilarRecurringOptions {
   /** Window length in samples, an integer >= 1. Every start position 0..n - length is a window. */
   length: number
@@ -279,6 +282,10 @@ export interface SimilarGroup {
  *
  * @throws TypeError when `series` is not an array of finite numbers (naming the first bad index).
  * @throws RangeError when `length` is not an integer >= 1, `maxDistance` not a number >= 0, or `band`/`cost` are invalid.
+ *
+ * References: Sakoe and Chiba (1978) for the band; Keogh (2002) and Rakthanmanon et al. (2012) for
+ * the lower bounds that prune pairs.
+ * @see findRecurring for exact repeats of tokens, findMatches to search for a given query.
  */
 export function findSimilarRecurring(series: ArrayLike<number>, options: SimilarRecurringOptions): SimilarGroup[] {
   const fn = 'findSimilarRecurring'

@@ -15,6 +15,7 @@ export interface SpringMatch {
   endTime?: number
 }
 
+/** Options of `Spring`; an unknown name is a `TypeError` (the former `epsilon` is now `threshold`). */
 export interface SpringOptions {
   /**
    * Report subsequences whose DTW distance to the query is at most this (finite, >= 0): the
@@ -53,6 +54,10 @@ export interface SpringOptions {
  * }
  * spring.flush() // a match still pending at the end, or null
  * ```
+ *
+ * References: Y. Sakurai, C. Faloutsos, M. Yamamuro, "Stream monitoring under the time warping
+ * distance", ICDE 2007 (SPRING; its epsilon is `threshold` here).
+ * @see dtwMatch, the operator built on it; findMatches for a series at rest.
  */
 export class Spring {
   /** Query length m. */
