@@ -12,6 +12,7 @@ export type Regime = 'fixed-point' | 'limit-cycle' | 'chaotic' | 'noise' | 'unkn
 
 /** What `classifyDynamics` found, with the figures it decided on. */
 export interface DynamicsReport {
+  /** The verdict. */
   readonly regime: Regime
   /** Largest Lyapunov exponent per unit time (Rosenstein); 0 for a series that repeats exactly; NaN where the verdict did not need it or it cannot exist (constant, dying out, noise). */
   readonly lyapunov: number

@@ -6,10 +6,13 @@ import { checkInteger } from '../validate'
  * stored row by row in `data`, so component k of point i is `data[i * dimension + k]`.
  */
 export interface Embedding {
+  /** The points, row by row: component k of point i at `data[i * dimension + k]`. */
   readonly data: Float64Array
   /** Number of points: series length - (dimension - 1) * delay. */
   readonly count: number
+  /** Coordinates per point. */
   readonly dimension: number
+  /** Samples between consecutive coordinates. */
   readonly delay: number
 }
 

@@ -194,7 +194,12 @@ export function caoE1E2(
   delay: number,
   maxDimension: number,
   options: CaoOptions = {},
-): { e1: Float64Array; e2: Float64Array } {
+): {
+  /** E1(d) for d = 1..maxDimension (entry d - 1). */
+  e1: Float64Array
+  /** E2(d) likewise. */
+  e2: Float64Array
+} {
   checkOptions('caoE1E2', options, CAO_OPTIONS)
   const cao = new CaoAverages('caoE1E2', series, delay, maxDimension, options)
   const e = new Float64Array(maxDimension + 1)

@@ -31,9 +31,19 @@ export interface LyapunovResult {
   /** Mean log distance of the neighbour pairs after k steps, k = 0..maxSteps (natural log). */
   readonly divergence: Float64Array
   /** The steps fitted by least squares and the fit's coefficient of determination. */
-  readonly fit: { readonly from: number; readonly to: number; readonly r2: number }
+  readonly fit: {
+    /** First step fitted. */
+    readonly from: number
+    /** Last step fitted, inclusive. */
+    readonly to: number
+    /** Coefficient of determination of the straight-line fit. */
+    readonly r2: number
+  }
+  /** Embedding dimension used (given or estimated). */
   readonly dimension: number
+  /** Embedding delay in samples (given or estimated). */
   readonly delay: number
+  /** Neighbours were more than this many samples apart. */
   readonly theilerWindow: number
   /** Neighbour pairs averaged (points whose nearest neighbour is a repeat to rounding are left out). */
   readonly pairs: number

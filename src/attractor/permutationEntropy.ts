@@ -113,8 +113,11 @@ export function permutationEntropy(series: ArrayLike<number>, order = 3, delay =
  * @see permutationEntropy, attractorWindow
  */
 export class SlidingPermutationEntropy {
+  /** Values per ordinal pattern. */
   readonly order: number
+  /** Samples between the values of a pattern. */
   readonly delay: number
+  /** Values the entropy is taken over (the last `window` pushed). */
   readonly window: number
   /** Occurrences of each ordinal pattern (by Lehmer code) inside the window. */
   readonly counts: Int32Array

@@ -24,8 +24,6 @@ export interface DtwOptions<T> {
 /** A warping path from (0, 0) to (n - 1, m - 1), each step moving i, j or both by one. */
 export type WarpingPath = Array<[number, number]>
 
-type Element = number | ArrayLike<number>
-
 /** The cost of cell (i, j) as a closure over the inputs, picked once per call. */
 type CellCost = (i: number, j: number) => number
 
@@ -45,7 +43,11 @@ type CellCost = (i: number, j: number) => number
  * recognition", IEEE Trans. ASSP 26(1) (1978) 43-49 (the band).
  * @see dtwPath for the warping path, findMatches to search a long series, Spring and dtwMatch for streams.
  */
-export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T> = {}): number {
+export function dtw<T = number | ArrayLike<number>>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  options: DtwOptions<T> = {},
+): number {
   const n = a.length
   const m = b.length
   const w = prepare('dtw', a, b, options)
@@ -136,11 +138,16 @@ function dtwNumbers(
  * References: Sakoe and Chiba (1978), as `dtw`.
  * @see dtw for the distance alone, in O(min(n, m)) memory.
  */
-export function dtwPath<T = Element>(
+export function dtwPath<T = number | ArrayLike<number>>(
   a: ArrayLike<T>,
   b: ArrayLike<T>,
   options: DtwOptions<T> = {},
-): { distance: number; path: WarpingPath } {
+): {
+  /** The DTW distance, as `dtw` gives it. */
+  distance: number
+  /** An optimal warping path. */
+  path: WarpingPath
+} {
   const n = a.length
   const m = b.length
   const w = prepare('dtwPath', a, b, options)

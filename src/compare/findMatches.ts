@@ -6,8 +6,11 @@ import { checkFiniteSeries, zNormalize } from './pointwise'
 
 /** A subsequence of the searched series: inclusive `start` and `end` indices and its DTW distance. */
 export interface Match {
+  /** Index of the window's first value. */
   start: number
+  /** Index of its last value, inclusive (start + query length - 1). */
   end: number
+  /** DTW distance to the query (between z-normalised sequences with `normalize`). */
   distance: number
 }
 
@@ -23,19 +26,27 @@ export interface FindMatchesOptions {
   normalize?: boolean
   /** Matches closer than this many samples (start to start) to a better one are trivial and dropped. Default: half the query length. */
   exclusionZone?: number
+  /** Per-element cost: `'squared'` (default, as `dtw`) or `'absolute'`. */
   cost?: 'squared' | 'absolute'
 }
 
 /** What the search did: how many windows each stage of the cascade removed. */
 export interface SearchStats {
+  /** Windows of the query's length in the series. */
   windows: number
+  /** Windows whose LB_Kim exceeded the threshold. */
   prunedByKim: number
+  /** Windows whose LB_Keogh against the query's envelope exceeded the threshold. */
   prunedByKeoghEQ: number
+  /** Windows whose LB_Keogh against their own envelope exceeded the threshold. */
   prunedByKeoghEC: number
   /** Windows never examined past their first lower bound because better matches settled the answer. */
   neverExamined: number
+  /** Windows dropped as trivial matches of a better one (within `exclusionZone`). */
   excluded: number
+  /** Full DTW computations started. */
   dtwComputed: number
+  /** Of those, abandoned early above the threshold. */
   dtwAbandoned: number
 }
 
@@ -76,7 +87,12 @@ export function searchMatches(
   series: ArrayLike<number>,
   query: ArrayLike<number>,
   options: FindMatchesOptions = {},
-): { matches: Match[]; stats: SearchStats } {
+): {
+  /** What `findMatches` returns. */
+  matches: Match[]
+  /** How many windows each stage of the cascade removed. */
+  stats: SearchStats
+} {
   const search = resolveSearch(series, query, options)
   const stats: SearchStats = {
     windows: 0,

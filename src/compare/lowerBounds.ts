@@ -4,7 +4,9 @@ import { checkFiniteSeries } from './pointwise'
 
 /** The running maximum and minimum of a series over a window of +-band samples. */
 export interface Envelope {
+  /** upper[i]: the maximum of x within +-band of i. */
   upper: Float64Array
+  /** lower[i]: the minimum of x within +-band of i. */
   lower: Float64Array
 }
 
@@ -92,7 +94,16 @@ export function lbKimUnchecked(a: ArrayLike<number>, b: ArrayLike<number>, cost:
  * References: E. Keogh, "Exact indexing of dynamic time warping", VLDB 2002.
  * @see envelope, lbKim, dtw
  */
-export function lbKeogh(query: ArrayLike<number>, env: Envelope, options: LbKeoghOptions = {}): number {
+export function lbKeogh(
+  query: ArrayLike<number>,
+  env: Envelope,
+  options: {
+    /** Per-element cost: `'squared'` (default, as `dtw`) or `'absolute'`. */
+    readonly cost?: 'squared' | 'absolute'
+    /** Stop once the partial sum exceeds this and return it (still a lower bound). Default: never. */
+    readonly abandonAbove?: number
+  } = {},
+): number {
   const fn = 'lbKeogh'
   checkFiniteSeries(fn, 'query', query)
   checkOptions(fn, options, LB_KEOGH_OPTIONS)
@@ -133,14 +144,6 @@ export function lbKeoghUnchecked(
     if (sum > abandonAbove) return sum
   }
   return sum
-}
-
-/** Options of `lbKeogh`. */
-export interface LbKeoghOptions {
-  /** Per-element cost: `'squared'` (default, as `dtw`) or `'absolute'`. */
-  readonly cost?: 'squared' | 'absolute'
-  /** Stop once the partial sum exceeds this and return it (still a lower bound). Default: never. */
-  readonly abandonAbove?: number
 }
 
 const COSTS = ['squared', 'absolute'] as const

@@ -31,6 +31,7 @@ export interface RecurringOptions<T> {
 export interface RecurringPattern<P> {
   /** The tokens of the first occurrence (a string for string input, else a new array). */
   pattern: P
+  /** Tokens in the pattern. */
   length: number
   /** All start indices, ascending; overlapping occurrences included. At least two. */
   occurrences: number[]

@@ -19,10 +19,15 @@ const OCTAVES = 54
  * ```
  */
 export class LogHistogram {
+  /** Values recorded per bucket. */
   readonly counts = new Float64Array(OCTAVES * SUB_BUCKETS)
+  /** Values recorded. */
   count = 0
+  /** Smallest value recorded (exact); Infinity when empty. */
   min = Infinity
+  /** Largest value recorded (exact); -Infinity when empty. */
   max = -Infinity
+  /** Sum of the values recorded. */
   sum = 0
 
   /** Records one value; negative values are clamped to 0, non-finite ones are ignored and return false. */
@@ -57,9 +62,13 @@ export class LogHistogram {
     return this.max
   }
 
+  /** Mean of the values recorded (exact); NaN when empty. */
+
   get mean(): number {
     return this.count === 0 ? NaN : this.sum / this.count
   }
+
+  /** Forgets every value recorded. */
 
   reset(): void {
     this.counts.fill(0)
