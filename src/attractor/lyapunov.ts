@@ -62,6 +62,11 @@ export interface LyapunovResult {
  */
 const ROUNDING_FLOOR = 1e-9
 
+/** The plateau is the mean of the curve's last quarter, from this fraction of its length. */
+const PLATEAU_FROM = 0.75
+/** A later fit start must raise r^2 by this much to be preferred: the earlier one keeps more of the curve. */
+const STRAIGHTER_BY = 0.002
+
 /** Nats below the divergence plateau where the automatic fit stops: the curve bends well before it saturates. */
 const SATURATION_MARGIN = 1.5
 
@@ -231,7 +236,7 @@ export function divergenceCurve(
 function chooseFitRange(y: Float64Array): [number, number] {
   const last = y.length - 1
   let plateau = 0
-  const tailFrom = Math.floor(0.75 * last)
+  const tailFrom = Math.floor(PLATEAU_FROM * last)
   for (let k = tailFrom; k <= last; k++) plateau += y[k]
   plateau /= last - tailFrom + 1
   if (plateau - y[0] < 2 * SATURATION_MARGIN) return [Math.min(Math.floor(last / 4), last - 2), last]
@@ -243,7 +248,7 @@ function chooseFitRange(y: Float64Array): [number, number] {
   for (let a = 0; a <= Math.floor(to / 2); a++) {
     const { r2 } = leastSquares(y, a, to)
     // prefer the earlier start unless a later one is clearly straighter
-    if (r2 > bestR2 + 0.002) {
+    if (r2 > bestR2 + STRAIGHTER_BY) {
       bestR2 = r2
       from = a
     }

@@ -127,6 +127,9 @@ function dtwNumbers(
   return prev[cols]
 }
 
+/** Cells `dtwPath` may store (2^28, 2 GiB of Float64): beyond it a band must narrow the matrix. */
+const MAX_PATH_CELLS = 2 ** 28
+
 /**
  * DTW distance and one optimal warping path (ties broken diagonal first, then by advancing `a`,
  * then `b`). Stores the band of the matrix: O(n * (2w + 1)) memory, O(n * m) without a band.
@@ -154,7 +157,8 @@ export function dtwPath<T = number | ArrayLike<number>>(
   const abandonAbove = checkAbandon('dtwPath', options.abandonAbove)
   const cellCost = makeCellCost('dtwPath', a, b, options.cost, false)
   const width = 2 * w + 1
-  if (n * width > 2 ** 28) throw new RangeError(`dtwPath: would store ${n} x ${width} cells; give a narrower band`)
+  if (n * width > MAX_PATH_CELLS)
+    throw new RangeError(`dtwPath: would store ${n} x ${width} cells; give a narrower band`)
   // cell (i, j) with |i - j| <= w lives at i * width + (j - i + w)
   const D = new Float64Array(n * width).fill(Infinity)
   const at = (i: number, j: number): number =>

@@ -332,6 +332,17 @@ function examineBestFirst(
   return matches
 }
 
+/** Windows whose DTW estimates the cap: a few hundred, more for a larger k. */
+const CAP_SAMPLES_PER_MATCH = 32
+const CAP_SAMPLES_BASE = 256
+/** How much `safe` shaves off a bound: relative and absolute rounding of the rolling moments. */
+const BOUND_RELATIVE_SHAVE = 1e-9
+const BOUND_ABSOLUTE_SHAVE = 1e-12
+/** Rolling window sums are recomputed exactly this often, against drift. */
+const MOMENTS_RECOMPUTE_EVERY = 4096
+/** A window whose standard deviation is below this times max(1, |mean|) is flat (as in `zNormalize`). */
+const FLAT_WINDOW = 1e-12
+
 /**
  * The k-th smallest DTW distance among a few hundred evenly spaced windows (a few milliseconds of
  * DTW): the best matches are no worse, so lower-bound sums may stop there. Only a speed heuristic:
@@ -349,7 +360,7 @@ function sampledCap(
   scratch: Float64Array,
 ): number {
   if (k === Infinity) return Infinity
-  const samples = Math.min(windows, 32 * k + 256)
+  const samples = Math.min(windows, CAP_SAMPLES_PER_MATCH * k + CAP_SAMPLES_BASE)
   const distances: number[] = []
   for (let t = 0; t < samples; t++) {
     const s = Math.floor((t * (windows - 1)) / Math.max(1, samples - 1))
@@ -367,7 +378,7 @@ function sampledCap(
  * absolutely, so that pruning and ordering never depend on rounding.
  */
 function safe(bound: number): number {
-  return Math.max(0, bound * (1 - 1e-9) - 1e-12)
+  return Math.max(0, bound * (1 - BOUND_RELATIVE_SHAVE) - BOUND_ABSOLUTE_SHAVE)
 }
 
 /** Copies window s into `out`, z-normalised exactly (two passes, as `zNormalize`) when asked: the distances reported do not carry the rolling sums' rounding. */
@@ -392,7 +403,7 @@ function windowMoments(
   let sum = 0
   let sumSq = 0
   for (let s = 0; s < windows; s++) {
-    if (s % 4096 === 0) {
+    if (s % MOMENTS_RECOMPUTE_EVERY === 0) {
       sum = 0
       sumSq = 0
       for (let i = s; i < s + m; i++) {
@@ -410,7 +421,7 @@ function windowMoments(
     const std = Math.sqrt(variance)
     mean[s] = mu
     // a flat window has no shape: it normalises to zeros, as zNormalize does
-    invStd[s] = std > 1e-12 * Math.max(1, Math.abs(mu)) ? 1 / std : 0
+    invStd[s] = std > FLAT_WINDOW * Math.max(1, Math.abs(mu)) ? 1 / std : 0
   }
 }
 
