@@ -152,7 +152,7 @@ console.log()
   const rows: string[][] = []
   const kernel = time(
     () => {
-      const spring = new Spring(query, { epsilon: 5 })
+      const spring = new Spring(query, { threshold: 5 })
       let matches = 0
       for (let i = 0; i < n; i++) if (spring.push(series[i]) !== null) matches++
       return matches

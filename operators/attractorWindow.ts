@@ -1,6 +1,8 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import {
+  CLASSIFY_OPTIONS,
   type ClassifyOptions,
+  type ClassifySettings,
   classifyWith,
   type DynamicsReport,
   type KnownWindowFacts,
@@ -8,9 +10,17 @@ import {
   resolveClassifyOptions,
 } from '../src/attractor/classifyDynamics'
 import { SlidingPermutationEntropy } from '../src/attractor/permutationEntropy'
-import { describeValue } from '../src/errors'
-import { subscribeLinked } from './subscribeLinked'
+import { checkInteger, checkOptions } from '../src/validate'
+import {
+  checkElementOptions,
+  ELEMENT_OPTIONS,
+  ElementReader,
+  type ElementSettings,
+  invalidNumber,
+} from './internal/elementReader'
+import { subscribeLinked } from './internal/subscribeLinked'
 
+/** Options of `attractorWindow`: those of `classifyDynamics` plus the window and element options; an unknown name is a `TypeError` at call time. */
 export interface AttractorWindowOptions<T> extends ClassifyOptions {
   /** Values per window (an integer >= the classifier's `minLength`, default 200). Required. */
   readonly window: number
@@ -33,6 +43,7 @@ export interface AttractorWindowOptions<T> extends ClassifyOptions {
   readonly reestimateEvery?: number
 }
 
+/** One window's `classifyDynamics` report, with where the window lies in the stream. */
 export interface AttractorWindowReport extends DynamicsReport {
   /** Index of the window's first value, counting the values analysed (skipped elements not counted). */
   readonly start: number
@@ -68,125 +79,23 @@ export interface AttractorWindowReport extends DynamicsReport {
  * sensor$.pipe(attractorWindow({ window: 1000, hop: 250, dt: 0.01, select: (r) => r.x, time: (r) => r.ts }))
  *   .subscribe((w) => w.regime === 'chaotic' && alert(`chaos from ${w.startTime}: lambda = ${w.lyapunov}`))
  * ```
+ * @see classifyDynamics, which each report is; scheduleOn to move the analysis off the source's turn.
  */
 export function attractorWindow<T = number>(
   options: AttractorWindowOptions<T>,
 ): OperatorFunction<T, AttractorWindowReport> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`attractorWindow needs options with a window, got ${describeValue(options)}`)
-  const { window, hop = window, select, time, scheduler, onInvalid = 'error', onSkip } = options
-  const settings = resolveClassifyOptions(options, 'attractorWindow: ')
-  if (!Number.isInteger(window) || window < settings.minLength) {
-    throw new RangeError(
-      `attractorWindow: window must be an integer >= minLength (${settings.minLength}), got ${describeValue(window)}`,
-    )
-  }
-  if (!Number.isInteger(hop) || hop < 1 || hop > window)
-    throw new RangeError(`attractorWindow: hop must be an integer in [1, window], got ${describeValue(hop)}`)
-  const reestimateEvery = options.reestimateEvery ?? Math.max(1, Math.round(window / hop))
-  if (!Number.isInteger(reestimateEvery) || reestimateEvery < 1)
-    throw new RangeError(
-      `attractorWindow: reestimateEvery must be an integer >= 1, got ${describeValue(reestimateEvery)}`,
-    )
-  if (onInvalid !== 'error' && onInvalid !== 'skip')
-    throw new RangeError(`attractorWindow: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
-  for (const [name, f] of [
-    ['select', select],
-    ['time', time],
-    ['onSkip', onSkip],
-  ] as const) {
-    if (f !== undefined && typeof f !== 'function')
-      throw new TypeError(`attractorWindow: ${name} must be a function, got ${describeValue(f)}`)
-  }
-  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function'))
-    throw new TypeError(`attractorWindow: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
-  const timed = time !== undefined || scheduler !== undefined
-
+  const resolved = resolveAttractorWindow(options)
   return source =>
     new Observable<AttractorWindowReport>(subscriber => {
-      let values: Float64Array | null = new Float64Array(window)
-      let times: Float64Array | null = timed ? new Float64Array(window) : null
-      let ordered: Float64Array | null = new Float64Array(window)
-      const entropy = new SlidingPermutationEntropy(settings.order, 1, window)
-      let kept = 0
-      let seen = 0
-      let skipped = 0
-      // the embedding of the last window that needed one, reused while its regime holds
-      let carried: { delay: number; dimension: number; regime: Regime; uses: number } | null = null
-
-      const analyse = (): AttractorWindowReport => {
-        const head = kept % window // the oldest value's slot
-        ordered!.set(values!.subarray(head), 0)
-        ordered!.set(values!.subarray(0, head), window - head)
-        const known: KnownWindowFacts = { permutationEntropy: entropy.value() }
-        let report =
-          carried !== null && carried.uses < reestimateEvery
-            ? classifyWith(ordered!, settings, { ...known, delay: carried.delay, dimension: carried.dimension })
-            : null
-        if (report !== null && report.regime !== carried!.regime) report = null
-        if (report === null) {
-          report = classifyWith(ordered!, settings, known)
-          // an embedding is worth carrying only where it led to a verdict
-          carried =
-            Number.isNaN(report.delay) || report.regime === 'unknown'
-              ? null
-              : { delay: report.delay, dimension: report.dimension, regime: report.regime, uses: 0 }
-        }
-        if (carried !== null) carried.uses++
-        const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = {
-          ...report,
-          start: kept - window,
-          end: kept - 1,
-          skipped,
-        }
-        if (times !== null) {
-          out.startTime = times[head]
-          out.endTime = times[(kept - 1) % window]
-        }
-        return out
-      }
-
+      let windows: SlidingWindows<T> | null = new SlidingWindows(resolved)
+      const reader = new ElementReader(FN, resolved.elements, subscriber, invalidNumber)
       const subscription = subscribeLinked(subscriber, source, {
         next(item) {
-          const index = seen++
-          let value: unknown
-          let at = 0
-          try {
-            value = select === undefined ? item : select(item)
-            if (time !== undefined) at = time(item)
-            else if (scheduler !== undefined) at = scheduler.now()
-          } catch (error) {
-            subscriber.error(error)
-            return
-          }
-          const problem =
-            typeof value !== 'number' || !Number.isFinite(value)
-              ? `must be a finite number, got ${describeValue(value)}`
-              : timed && (typeof at !== 'number' || !Number.isFinite(at))
-                ? `has time ${describeValue(at)}`
-                : null
-          if (problem !== null) {
-            if (onInvalid === 'error') {
-              subscriber.error(new TypeError(`attractorWindow: element #${index} ${problem}`))
-              return
-            }
-            skipped++
-            try {
-              onSkip?.(index, value)
-            } catch (error) {
-              subscriber.error(error)
-            }
-            return
-          }
-          const slot = kept % window
-          values![slot] = value as number
-          if (times !== null) times[slot] = at
-          entropy.push(value as number)
-          kept++
-          if (kept < window || (kept - window) % hop !== 0) return
+          if (!reader.read(item) || windows === null) return
+          if (!windows.push(reader.value as number, reader.time)) return
           let report: AttractorWindowReport
           try {
-            report = analyse()
+            report = windows.analyse(reader.skipped)
           } catch (error) {
             subscriber.error(error) // not expected: values and options were checked
             return
@@ -196,13 +105,113 @@ export function attractorWindow<T = number>(
         error: error => subscriber.error(error),
         complete: () => subscriber.complete(),
       })
-
       return () => {
         subscription.unsubscribe()
-        values = null
-        times = null
-        ordered = null
-        carried = null
+        windows = null
       }
     })
+}
+
+const FN = 'attractorWindow'
+const ATTRACTOR_WINDOW_OPTIONS = [
+  ...CLASSIFY_OPTIONS,
+  'window',
+  'hop',
+  'scheduler',
+  'reestimateEvery',
+  ...ELEMENT_OPTIONS,
+]
+
+interface AttractorWindowSettings<T> {
+  readonly window: number
+  readonly hop: number
+  readonly reestimateEvery: number
+  readonly classify: ClassifySettings
+  readonly elements: ElementSettings<T>
+}
+
+function resolveAttractorWindow<T>(options: AttractorWindowOptions<T>): AttractorWindowSettings<T> {
+  checkOptions(FN, options, ATTRACTOR_WINDOW_OPTIONS, true)
+  const classify = resolveClassifyOptions(FN, options)
+  if (options.window === undefined) throw new TypeError(`${FN}: window is required (values per window)`)
+  const window = checkInteger(FN, 'window', options.window, { min: classify.minLength })
+  const hop = checkInteger(FN, 'hop', options.hop ?? window, { min: 1, max: window })
+  const reestimateEvery = checkInteger(
+    FN,
+    'reestimateEvery',
+    options.reestimateEvery ?? Math.max(1, Math.round(window / hop)),
+    {
+      min: 1,
+    },
+  )
+  return { window, hop, reestimateEvery, classify, elements: checkElementOptions(FN, options) }
+}
+
+/**
+ * The last `window` values of one subscription in a ring buffer (no copy per element), their
+ * permutation entropy kept incrementally, and the embedding carried from window to window.
+ */
+class SlidingWindows<T> {
+  private readonly values: Float64Array
+  private readonly times: Float64Array | null
+  private readonly ordered: Float64Array
+  private readonly entropy: SlidingPermutationEntropy
+  private kept = 0
+  // the embedding of the last window that needed one, reused while its regime holds
+  private carried: { delay: number; dimension: number; regime: Regime; uses: number } | null = null
+
+  constructor(private readonly settings: AttractorWindowSettings<T>) {
+    const { window, classify, elements } = settings
+    this.values = new Float64Array(window)
+    this.times = elements.timed ? new Float64Array(window) : null
+    this.ordered = new Float64Array(window)
+    this.entropy = new SlidingPermutationEntropy(classify.order, 1, window)
+  }
+
+  /** Adds a value; true when a window is due (every `hop` values once `window` have arrived). */
+  push(value: number, time: number): boolean {
+    const { window, hop } = this.settings
+    const slot = this.kept % window
+    this.values[slot] = value
+    if (this.times !== null) this.times[slot] = time
+    this.entropy.push(value)
+    this.kept++
+    return this.kept >= window && (this.kept - window) % hop === 0
+  }
+
+  /** The report of the last `window` values. */
+  analyse(skipped: number): AttractorWindowReport {
+    const { window, classify, reestimateEvery } = this.settings
+    const { kept, values, ordered } = this
+    const head = kept % window // the oldest value's slot
+    ordered.set(values.subarray(head), 0)
+    ordered.set(values.subarray(0, head), window - head)
+    const known: KnownWindowFacts = { permutationEntropy: this.entropy.value() }
+    const carried = this.carried
+    let report =
+      carried !== null && carried.uses < reestimateEvery
+        ? classifyWith(ordered, classify, { ...known, delay: carried.delay, dimension: carried.dimension })
+        : null
+    if (report !== null && report.regime !== carried?.regime) report = null
+    if (report === null) {
+      report = classifyWith(ordered, classify, known)
+      // an embedding is worth carrying only where it led to a verdict
+      this.carried =
+        Number.isNaN(report.delay) || report.regime === 'unknown'
+          ? null
+          : { delay: report.delay, dimension: report.dimension, regime: report.regime, uses: 0 }
+    }
+    if (this.carried !== null) this.carried.uses++
+    const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = {
+      ...report,
+      start: kept - window,
+      end: kept - 1,
+      skipped,
+    }
+    if (this.times !== null) {
+      out.startTime = this.times[head]
+      out.endTime = this.times[(kept - 1) % window]
+    }
+    return out
+  }
 }

@@ -1,9 +1,11 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { checkBand } from '../src/compare/dtw'
 import { NormalizedWindowMatcher, prepareNormalized, type WindowMatch } from '../src/compare/normalizedWindowMatcher'
-import { Spring } from '../src/compare/spring'
+import { flattenQuery, Spring } from '../src/compare/spring'
 import { describeValue } from '../src/errors'
-import { subscribeLinked } from './subscribeLinked'
+import { checkBoolean, checkOneOf, checkOptions, checkPositive } from '../src/validate'
+import { checkElementOptions, ELEMENT_OPTIONS, ElementReader, type ElementSettings } from './internal/elementReader'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 /** A query: numbers, or vectors of one dimension (vectors only without `normalize`). */
 export type DtwQuery = ArrayLike<number> | ArrayLike<ArrayLike<number>>
@@ -24,8 +26,9 @@ export interface DtwMatchEvent {
   endTime?: number
 }
 
+/** Options of `dtwMatch`; an unknown name is a `TypeError` at call time. */
 export interface DtwMatchOptions<T> {
-  /** Largest DTW distance that counts as a match (> 0, finite). Required. */
+  /** Largest DTW distance that counts as a match (> 0, finite; the epsilon of Sakurai et al. 2007). Required. */
   threshold: number
   /** With `normalize` only: Sakoe-Chiba half-width, in samples or as a fraction in (0, 1) of the pattern length. Default none. */
   band?: number
@@ -74,54 +77,25 @@ interface Matcher {
  * telemetry$.pipe(dtwMatch({ spike: [0, 3, 9, 3, 0] }, { threshold: 4, select: (e) => e.cpu, time: (e) => e.ts }))
  * prices$.pipe(dtwMatch(headAndShoulders, { threshold: 2, normalize: true, band: 0.1 }))
  * ```
+ *
+ * `threshold` is the epsilon of Sakurai et al. (2007), the same option as `Spring`'s.
+ * @see Spring, the kernel per pattern; findMatches for a series at rest; dtw.
  */
 export function dtwMatch<T = number | ArrayLike<number>>(
   patterns: DtwQuery | Record<string, DtwQuery>,
   options: DtwMatchOptions<T>,
 ): OperatorFunction<T, DtwMatchEvent> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`dtwMatch needs options with a threshold, got ${describeValue(options)}`)
-  const { threshold, band, normalize = false, cost = 'squared', select, time, onInvalid = 'error', onSkip } = options
-  if (typeof threshold !== 'number' || !(threshold > 0) || threshold === Infinity) {
-    throw new RangeError(`dtwMatch: threshold must be a finite number > 0, got ${describeValue(threshold)}`)
-  }
-  if (typeof normalize !== 'boolean')
-    throw new TypeError(`dtwMatch: normalize must be a boolean, got ${describeValue(normalize)}`)
-  if (cost !== 'squared' && cost !== 'absolute')
-    throw new RangeError(`dtwMatch: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-  if (onInvalid !== 'error' && onInvalid !== 'skip')
-    throw new RangeError(`dtwMatch: onInvalid must be 'error' or 'skip', got ${describeValue(onInvalid)}`)
-  for (const [name, f] of [
-    ['select', select],
-    ['time', time],
-    ['onSkip', onSkip],
-  ] as const) {
-    if (f !== undefined && typeof f !== 'function')
-      throw new TypeError(`dtwMatch: ${name} must be a function, got ${describeValue(f)}`)
-  }
-  checkBand(band, 'dtwMatch: ')
-  const named = namedPatterns(patterns)
-  // a kernel per pattern built once now, so that a bad pattern throws at call time
-  const dimension = new Spring(named[0][1], { epsilon: threshold }).dimension
-  const makers = named.map(([name, query]): (() => Matcher) => {
-    const dim = new Spring(query, { epsilon: threshold }).dimension
-    if (dim !== dimension)
-      throw new RangeError(`dtwMatch: pattern ${JSON.stringify(name)} has dimension ${dim}, the first ${dimension}`)
-    if (!normalize) return () => new Spring(query, { epsilon: threshold, cost, timed: time !== undefined })
-    const prepared = prepareNormalized(name, query, band, cost, threshold)
-    return () => new NormalizedWindowMatcher(prepared)
-  })
-  const names = named.map(([name]) => name)
-  const timed = time !== undefined
+  const { makers, names, dimension, elements } = resolveDtwMatch(patterns, options)
+  const invalidElement = (value: unknown): string | null => invalid(value, dimension)
 
   return source =>
     new Observable<DtwMatchEvent>(subscriber => {
       let matchers: Matcher[] = makers.map(make => make())
-      let index = 0
+      const reader = new ElementReader(FN, elements, subscriber, invalidElement)
 
       const emit = (k: number, found: WindowMatch): void => {
         const event: DtwMatchEvent = { pattern: names[k], start: found.start, end: found.end, distance: found.distance }
-        if (timed) {
+        if (elements.timed) {
           event.startTime = found.startTime
           event.endTime = found.endTime
         }
@@ -130,36 +104,13 @@ export function dtwMatch<T = number | ArrayLike<number>>(
 
       const subscription = subscribeLinked(subscriber, source, {
         next(event) {
-          const i = index++
-          let value: unknown
-          let at = 0
-          try {
-            value = select === undefined ? event : select(event)
-            if (timed) at = time(event)
-          } catch (error) {
-            subscriber.error(error)
-            return
-          }
-          const problem =
-            invalid(value, dimension) ??
-            (timed && (typeof at !== 'number' || !Number.isFinite(at)) ? `has time ${describeValue(at)}` : null)
-          if (problem !== null) {
-            if (onInvalid === 'error') {
-              subscriber.error(new TypeError(`dtwMatch: element #${i} ${problem}`))
-              return
-            }
-            try {
-              onSkip?.(i, value)
-            } catch (error) {
-              subscriber.error(error)
-            }
-            return
-          }
+          if (!reader.read(event)) return
+          const value = reader.value as number | ArrayLike<number>
           for (let k = 0; k < matchers.length; k++) {
             if (subscriber.closed) return
             let found: WindowMatch | null
             try {
-              found = matchers[k].push(value as number | ArrayLike<number>, at)
+              found = matchers[k].push(value, reader.time)
             } catch (error) {
               subscriber.error(error) // not expected: the value was checked above
               return
@@ -183,6 +134,38 @@ export function dtwMatch<T = number | ArrayLike<number>>(
         matchers = []
       }
     })
+}
+
+const FN = 'dtwMatch'
+const DTW_MATCH_OPTIONS = ['threshold', 'band', 'normalize', 'cost', ...ELEMENT_OPTIONS]
+const COSTS = ['squared', 'absolute'] as const
+
+/** Everything `dtwMatch` settles at call time: a kernel factory per pattern, and the element options. */
+function resolveDtwMatch<T>(
+  patterns: DtwQuery | Record<string, DtwQuery>,
+  options: DtwMatchOptions<T>,
+): { makers: Array<() => Matcher>; names: string[]; dimension: number; elements: ElementSettings<T> } {
+  checkOptions(FN, options, DTW_MATCH_OPTIONS, true)
+  const threshold = checkPositive(FN, 'threshold', options.threshold)
+  const normalize = checkBoolean(FN, 'normalize', options.normalize ?? false)
+  const cost = checkOneOf(FN, 'cost', options.cost ?? 'squared', COSTS)
+  const elements = checkElementOptions(FN, options)
+  const { band } = options
+  checkBand(FN, band)
+  const named = namedPatterns(patterns)
+  const single = typeof (patterns as ArrayLike<unknown>).length === 'number'
+  let dimension = -1
+  const makers = named.map(([name, query]): (() => Matcher) => {
+    // checked now, so that a bad pattern throws at call time
+    const dim = flattenQuery(FN, single ? 'query' : `patterns[${JSON.stringify(name)}]`, query).dimension
+    if (dimension < 0) dimension = dim
+    else if (dim !== dimension)
+      throw new RangeError(`${FN}: pattern ${JSON.stringify(name)} has dimension ${dim}, the first ${dimension}`)
+    if (!normalize) return () => new Spring(query, { threshold, cost, timed: elements.timed })
+    const prepared = prepareNormalized(name, query, band, cost, threshold)
+    return () => new NormalizedWindowMatcher(prepared)
+  })
+  return { makers, names: named.map(([name]) => name), dimension, elements }
 }
 
 function namedPatterns(patterns: unknown): Array<[string, DtwQuery]> {

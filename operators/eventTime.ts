@@ -2,7 +2,7 @@ import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { VirtualNanoScheduler } from '../src/scheduler/nanoScheduler'
 import { checkFunction, checkOneOf, checkOptions } from '../src/validate'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 /** `eventTime`'s options: where each value's time comes from, and what a late one does. */
 export interface EventTimeOptions<T> {

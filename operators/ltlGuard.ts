@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { type Formula, formatLtl } from '../src/ltl/formula'
 import { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from '../src/ltl/monitor'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 /** A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it. */
 export class LtlViolationError extends Error {

@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { createMonitor, type Verdict } from '../src/ltl/monitor'
+import { subscribeLinked } from './internal/subscribeLinked'
 import { checkClock, type LtlGuardOptions, type LtlSpec } from './ltlGuard'
-import { subscribeLinked } from './subscribeLinked'
 
 /** A verdict as `ltlVerdicts` reports it. */
 export interface VerdictChange {

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import { MetaLearner, type MetaLearnerConfig, type MetaStep } from '../src/learn/metaLearner'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 /** An observation: features, and the target when it is known (prediction comes first, then learning). */
 export interface Observation<X, Y> {

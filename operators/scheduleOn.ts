@@ -5,7 +5,7 @@ import type { NanoScheduler } from '../src/scheduler/nanoScheduler'
 import { type Priority, priorityLevel } from '../src/scheduler/policy'
 import { ChunkedQueue } from '../src/structures/chunkedQueue'
 import { checkInteger, checkOptions } from '../src/validate'
-import { subscribeLinked } from './subscribeLinked'
+import { subscribeLinked } from './internal/subscribeLinked'
 
 /** `scheduleOn`'s options: each value's priority and deadline, and the batch and buffer bounds. */
 export interface ScheduleOnOptions<T> {

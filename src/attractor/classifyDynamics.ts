@@ -1,18 +1,20 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
 import { standardDeviation } from '../stats/moments'
-import { checkEmbeddingParameters } from './embedding'
+import { checkInteger, checkNumber, checkOptions, checkPositive } from '../validate'
 import { estimateDimension } from './estimateDimension'
 import { embeddingDelay, lyapunovRosenstein } from './lyapunov'
 import { meanPeriod } from './meanPeriod'
 import { permutationEntropy } from './permutationEntropy'
 import { ZERO_ONE_DEFAULT_SEED, zeroOneTest } from './zeroOneTest'
 
+/** The kinds of dynamics `classifyDynamics` tells apart; `'unknown'` when the indicators disagree or the series is too short. */
 export type Regime = 'fixed-point' | 'limit-cycle' | 'chaotic' | 'noise' | 'unknown'
 
+/** What `classifyDynamics` found, with the figures it decided on. */
 export interface DynamicsReport {
+  /** The verdict. */
   readonly regime: Regime
-  /** Largest Lyapunov exponent per unit time (Rosenstein); NaN where the verdict did not need it or it cannot exist (constant, exactly periodic, noise). */
+  /** Largest Lyapunov exponent per unit time (Rosenstein); 0 for a series that repeats exactly; NaN where the verdict did not need it or it cannot exist (constant, dying out, noise). */
   readonly lyapunov: number
   /** The 0-1 test's K (median over frequencies); NaN where not computed. */
   readonly k01: number
@@ -30,6 +32,7 @@ export interface DynamicsReport {
   readonly reason: string
 }
 
+/** Options of `classifyDynamics` (and of `attractorWindow`); an unknown name is a `TypeError`. */
 export interface ClassifyOptions {
   /** Sampling interval, so `lyapunov` is per unit time. Default 1. */
   readonly dt?: number
@@ -98,16 +101,43 @@ const ZERO_ONE_SAMPLES = 300
  * for (let i = 1; i < x.length; i++) x[i] = 3.9 * x[i - 1] * (1 - x[i - 1])
  * classifyDynamics(x).regime // 'chaotic'
  * ```
+ *
+ * References: Rosenstein et al. (1993), Gottwald and Melbourne (2009), Bandt and Pompe (2002).
+ * @see lyapunovRosenstein, zeroOneTest, permutationEntropy, attractorWindow
  */
 export function classifyDynamics(series: ArrayLike<number>, options: ClassifyOptions = {}): DynamicsReport {
-  const settings = resolveClassifyOptions(options)
-  checkFiniteSeries(series, 'series')
+  const settings = resolveClassifyOptions(
+    'classifyDynamics',
+    checkOptions('classifyDynamics', options, CLASSIFY_OPTIONS),
+  )
+  checkFiniteSeries('classifyDynamics', 'series', series)
   return classifyWith(series, settings)
 }
 
-export function resolveClassifyOptions(options: ClassifyOptions, prefix = ''): ClassifySettings {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${prefix}options must be an object, got ${describeValue(options)}`)
+/** The option names of `classifyDynamics`, which `attractorWindow` accepts too. @internal */
+export const CLASSIFY_OPTIONS: readonly string[] = [
+  'dt',
+  'dimension',
+  'delay',
+  'maxDimension',
+  'minLength',
+  'order',
+  'cCount',
+  'seed',
+]
+/** Bounds of the classifier's integer options: dimensions, the shortest series judged, orders, 0-1 test frequencies. */
+const MAX_CLASSIFY_DIMENSION = 20
+const MIN_CLASSIFY_LENGTH = 50
+const MIN_ORDER = 2
+const MAX_ORDER = 8
+const MAX_C_COUNT = 10_000
+
+/**
+ * `classifyDynamics`' options checked (for the public function `fn`; unknown names are the
+ * caller's to refuse) with their defaults filled in.
+ * @internal
+ */
+export function resolveClassifyOptions(fn: string, options: ClassifyOptions): ClassifySettings {
   const {
     dt = 1,
     dimension,
@@ -118,19 +148,14 @@ export function resolveClassifyOptions(options: ClassifyOptions, prefix = ''): C
     cCount = 40,
     seed = ZERO_ONE_DEFAULT_SEED,
   } = options
-  if (typeof dt !== 'number' || !(dt > 0) || !Number.isFinite(dt))
-    throw new RangeError(`${prefix}dt must be a finite number > 0, got ${describeValue(dt)}`)
-  if (dimension !== undefined || delay !== undefined) checkEmbeddingParameters(dimension ?? 1, delay ?? 1)
-  const integerIn = (name: string, value: unknown, min: number, max: number): void => {
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
-      throw new RangeError(`${prefix}${name} must be an integer in [${min}, ${max}], got ${describeValue(value)}`)
-  }
-  integerIn('maxDimension', maxDimension, 1, 20)
-  integerIn('minLength', minLength, 50, Number.MAX_SAFE_INTEGER)
-  integerIn('order', order, 2, 8)
-  integerIn('cCount', cCount, 1, 10_000)
-  if (typeof seed !== 'number' || !Number.isFinite(seed))
-    throw new RangeError(`${prefix}seed must be a finite number, got ${describeValue(seed)}`)
+  checkPositive(fn, 'dt', dt)
+  if (dimension !== undefined) checkInteger(fn, 'dimension', dimension, { min: 1 })
+  if (delay !== undefined) checkInteger(fn, 'delay', delay, { min: 1 })
+  checkInteger(fn, 'maxDimension', maxDimension, { min: 1, max: MAX_CLASSIFY_DIMENSION })
+  checkInteger(fn, 'minLength', minLength, { min: MIN_CLASSIFY_LENGTH })
+  checkInteger(fn, 'order', order, { min: MIN_ORDER, max: MAX_ORDER })
+  checkInteger(fn, 'cCount', cCount, { min: 1, max: MAX_C_COUNT })
+  checkNumber(fn, 'seed', seed)
   return { dt, dimension, delay, maxDimension, minLength, order, cCount, seed }
 }
 
@@ -184,13 +209,25 @@ export function classifyWith(
     return {
       regime: 'limit-cycle',
       ...nothing,
+      // exact repeats: neighbours coincide and stay together (lyapunovRosenstein's exactRepeats case)
+      lyapunov: 0,
       permutationEntropy: pe,
       stable: true,
       confidence: 1,
       reason: `repeats exactly every ${period} samples`,
     }
   }
+  return classifyEmbedded(x, settings, known, pe)
+}
 
+/** The verdict of the two indicators on the embedded series: the 0-1 test and Rosenstein's exponent. */
+function classifyEmbedded(
+  x: ArrayLike<number>,
+  settings: ClassifySettings,
+  known: KnownWindowFacts,
+  pe: number,
+): DynamicsReport {
+  const n = x.length
   const delay = settings.delay ?? known.delay ?? embeddingDelay(x)
   const dimension =
     settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })

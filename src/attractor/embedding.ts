@@ -1,15 +1,18 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
+import { checkInteger } from '../validate'
 
 /**
  * A delay embedding (Takens): point i is (x[i], x[i + delay], ..., x[i + (dimension - 1) delay]),
  * stored row by row in `data`, so component k of point i is `data[i * dimension + k]`.
  */
 export interface Embedding {
+  /** The points, row by row: component k of point i at `data[i * dimension + k]`. */
   readonly data: Float64Array
   /** Number of points: series length - (dimension - 1) * delay. */
   readonly count: number
+  /** Coordinates per point. */
   readonly dimension: number
+  /** Samples between consecutive coordinates. */
   readonly delay: number
 }
 
@@ -20,14 +23,18 @@ export interface Embedding {
  * ```ts
  * delayEmbed([1, 2, 3, 4, 5], 2, 2) // { count: 3, dimension: 2, data: [1, 3, 2, 4, 3, 5] }
  * ```
+ *
+ * References: F. Takens, "Detecting strange attractors in turbulence", Lecture Notes in Math. 898
+ * (1981).
+ * @see estimateDelay, estimateDimension
  */
 export function delayEmbed(series: ArrayLike<number>, dimension: number, delay: number): Embedding {
-  checkFiniteSeries(series, 'series')
-  checkEmbeddingParameters(dimension, delay)
+  checkFiniteSeries('delayEmbed', 'series', series)
+  checkEmbeddingParameters('delayEmbed', dimension, delay)
   const count = series.length - (dimension - 1) * delay
   if (count < 1)
     throw new RangeError(
-      `delayEmbed needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`,
+      `delayEmbed: needs at least ${(dimension - 1) * delay + 1} values for dimension ${dimension} and delay ${delay}, got ${series.length}`,
     )
   return embedUnchecked(series, dimension, delay)
 }
@@ -43,9 +50,11 @@ export function embedUnchecked(series: ArrayLike<number>, dimension: number, del
   return { data, count, dimension, delay }
 }
 
-export function checkEmbeddingParameters(dimension: unknown, delay: unknown): void {
-  if (!Number.isInteger(dimension) || (dimension as number) < 1)
-    throw new RangeError(`dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-  if (!Number.isInteger(delay) || (delay as number) < 1)
-    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+/**
+ * Checks an embedding's dimension and delay (integers >= 1) for the public function `fn`.
+ * @internal
+ */
+export function checkEmbeddingParameters(fn: string, dimension: unknown, delay: unknown): void {
+  checkInteger(fn, 'dimension', dimension, { min: 1 })
+  checkInteger(fn, 'delay', delay, { min: 1 })
 }

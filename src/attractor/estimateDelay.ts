@@ -1,5 +1,5 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
+import { checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
 
 /** How `estimateDelay` picks the embedding delay. */
 export type DelayMethod = 'mutual-information' | 'autocorrelation'
@@ -10,6 +10,7 @@ export type DelayMethod = 'mutual-information' | 'autocorrelation'
  */
 export type MutualInformationBinning = 'equal-width' | 'equiprobable'
 
+/** Options of `mutualInformation`; an unknown name is a `TypeError`. */
 export interface MutualInformationOptions {
   /**
    * Grids averaged per axis, offset from each other by 1/shifts of a bin (Scott's averaged shifted
@@ -20,6 +21,7 @@ export interface MutualInformationOptions {
   binning?: MutualInformationBinning
 }
 
+/** Options of `estimateDelay`; an unknown name is a `TypeError`. */
 export interface EstimateDelayOptions extends MutualInformationOptions {
   /** Default `'mutual-information'`. */
   method?: DelayMethod
@@ -73,28 +75,33 @@ const DEFAULT_MAX_DELAY_CAP = 500
  * estimateDelay(x) // 10, a quarter period
  * estimateDelay(x, { method: 'autocorrelation' }) // 8: cos(2 pi tau / 40) < 1/e first at tau = 8
  * ```
+ *
+ * References: A. M. Fraser, H. L. Swinney, "Independent coordinates for strange attractors from
+ * mutual information", Phys. Rev. A 33 (1986) 1134-1140.
+ * @see mutualInformation, estimateDimension, delayEmbed
  */
 export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayOptions = {}): number {
-  checkFiniteSeries(series, 'series')
-  const method = options.method ?? 'mutual-information'
-  if (method !== 'mutual-information' && method !== 'autocorrelation') {
-    throw new TypeError(`method must be 'mutual-information' or 'autocorrelation', got ${describeValue(method)}`)
-  }
+  const fn = 'estimateDelay'
+  checkFiniteSeries(fn, 'series', series)
+  checkOptions(fn, options, ESTIMATE_DELAY_OPTIONS)
+  const method = checkOneOf(fn, 'method', options.method ?? 'mutual-information', DELAY_METHODS)
   const n = series.length
-  if (n < 3) throw new RangeError(`estimateDelay needs at least 3 values, got ${n}`)
-  const maxDelay = options.maxDelay ?? Math.max(1, Math.min(DEFAULT_MAX_DELAY_CAP, Math.floor(n / 4)))
-  if (!Number.isInteger(maxDelay) || maxDelay < 1)
-    throw new RangeError(`maxDelay must be an integer >= 1, got ${describeValue(maxDelay)}`)
-  if (n < maxDelay + 2)
-    throw new RangeError(`estimateDelay needs at least maxDelay + 2 = ${maxDelay + 2} values, got ${n}`)
+  if (n < 3) throw new RangeError(`${fn}: needs at least 3 values, got ${n}`)
+  const maxDelay = checkInteger(
+    fn,
+    'maxDelay',
+    options.maxDelay ?? Math.max(1, Math.min(DEFAULT_MAX_DELAY_CAP, Math.floor(n / 4))),
+    { min: 1 },
+  )
+  if (n < maxDelay + 2) throw new RangeError(`${fn}: needs at least maxDelay + 2 = ${maxDelay + 2} values, got ${n}`)
   const bins = options.bins ?? DEFAULT_BINS
   const shifts = options.shifts ?? DEFAULT_SHIFTS
   const binning = options.binning ?? 'equal-width'
-  checkHistogram(bins, shifts, binning)
-  const threshold = options.autocorrelationThreshold ?? Math.exp(-1)
-  if (typeof threshold !== 'number' || !(threshold > -1 && threshold < 1)) {
-    throw new RangeError(`autocorrelationThreshold must be a number in (-1, 1), got ${describeValue(threshold)}`)
-  }
+  checkHistogram(fn, bins, shifts, binning)
+  const threshold = checkNumber(fn, 'autocorrelationThreshold', options.autocorrelationThreshold ?? Math.exp(-1), {
+    above: -1,
+    below: 1,
+  })
   if (isConstant(series)) return 1
   return method === 'autocorrelation'
     ? autocorrelationDelay(series, maxDelay, threshold)
@@ -129,6 +136,10 @@ export function estimateDelay(series: ArrayLike<number>, options: EstimateDelayO
  * mutualInformation([0, 1, 0, 1, 0, 1], 1, 2, { shifts: 1 }) // ln 2 = 0.693...: x[i] determines x[i + 1]
  * mutualInformation([0, 0, 1, 1, 0, 0, 1, 1], 2, 2, { shifts: 1 }) // ln 2 too: x[i + 2] = 1 - x[i]
  * ```
+ *
+ * References: Fraser and Swinney (1986); D. W. Scott, "Averaged shifted histograms", Ann. Statist.
+ * 13(3) (1985) for the shifted grids.
+ * @see estimateDelay
  */
 export function mutualInformation(
   series: ArrayLike<number>,
@@ -136,26 +147,28 @@ export function mutualInformation(
   bins = DEFAULT_BINS,
   options: MutualInformationOptions = {},
 ): number {
-  checkFiniteSeries(series, 'series')
+  const fn = 'mutualInformation'
+  checkFiniteSeries(fn, 'series', series)
+  checkOptions(fn, options, MUTUAL_INFORMATION_OPTIONS)
   const shifts = options.shifts ?? DEFAULT_SHIFTS
   const binning = options.binning ?? 'equal-width'
-  checkHistogram(bins, shifts, binning)
-  if (!Number.isInteger(tau) || tau < 0) throw new RangeError(`tau must be an integer >= 0, got ${describeValue(tau)}`)
-  if (tau >= series.length) throw new RangeError(`tau must be below the series length ${series.length}, got ${tau}`)
+  checkHistogram(fn, bins, shifts, binning)
+  checkInteger(fn, 'tau', tau, { min: 0, max: series.length - 1 })
   return new LaggedMutualInformation(series, bins, shifts, binning).at(tau)
 }
 
-function checkHistogram(bins: unknown, shifts: unknown, binning: unknown): void {
-  if (!Number.isInteger(bins) || (bins as number) < 2)
-    throw new RangeError(`bins must be an integer >= 2, got ${describeValue(bins)}`)
-  if (!Number.isInteger(shifts) || (shifts as number) < 1)
-    throw new RangeError(`shifts must be an integer >= 1, got ${describeValue(shifts)}`)
+const DELAY_METHODS: readonly DelayMethod[] = ['mutual-information', 'autocorrelation']
+const BINNINGS: readonly MutualInformationBinning[] = ['equal-width', 'equiprobable']
+const MUTUAL_INFORMATION_OPTIONS = ['shifts', 'binning']
+const ESTIMATE_DELAY_OPTIONS = [...MUTUAL_INFORMATION_OPTIONS, 'method', 'maxDelay', 'bins', 'autocorrelationThreshold']
+
+function checkHistogram(fn: string, bins: unknown, shifts: unknown, binning: unknown): void {
+  checkInteger(fn, 'bins', bins, { min: 2 })
+  checkInteger(fn, 'shifts', shifts, { min: 1 })
   if ((bins as number) * (shifts as number) > MAX_RESOLUTION) {
-    throw new RangeError(`bins * shifts must be at most ${MAX_RESOLUTION}, got ${bins} * ${shifts}`)
+    throw new RangeError(`${fn}: bins * shifts must be at most ${MAX_RESOLUTION}, got ${bins} * ${shifts}`)
   }
-  if (binning !== 'equal-width' && binning !== 'equiprobable') {
-    throw new TypeError(`binning must be 'equal-width' or 'equiprobable', got ${describeValue(binning)}`)
-  }
+  checkOneOf(fn, 'binning', binning, BINNINGS)
 }
 
 function isConstant(series: ArrayLike<number>): boolean {

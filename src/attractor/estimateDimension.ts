@@ -1,9 +1,10 @@
 import { checkFiniteSeries } from '../compare/pointwise'
-import { describeValue } from '../errors'
 import { standardDeviation } from '../stats/moments'
+import { checkInteger, checkNumber, checkOneOf, checkOptions, checkPositive } from '../validate'
 import { embedUnchecked } from './embedding'
 import { KdTree } from './kdTree'
 
+/** Options of `falseNearestNeighbors` (Kennel et al. 1992); an unknown name is a `TypeError`. */
 export interface FalseNearestNeighborOptions {
   /**
    * Kennel's R_tol: a neighbour is false when the added coordinate moves it more than R_tol times
@@ -28,11 +29,13 @@ export interface FalseNearestNeighborOptions {
   theilerWindow?: number
 }
 
+/** Options of `caoE1E2` (Cao 1997); an unknown name is a `TypeError`. */
 export interface CaoOptions {
   /** Temporal exclusion for neighbours, as for false nearest neighbours. Default `delay`. */
   theilerWindow?: number
 }
 
+/** Options of `estimateDimension`; an unknown name is a `TypeError`. */
 export interface EstimateDimensionOptions extends FalseNearestNeighborOptions {
   /** Default `'fnn'`. */
   method?: 'fnn' | 'cao'
@@ -90,33 +93,33 @@ const ROUNDING_FLOOR = 1e-9
  * estimateDimension(x, 1) // 2
  * estimateDimension(x, 1, { method: 'cao' }) // 2
  * ```
+ *
+ * References: Kennel, Brown and Abarbanel (1992) for `'fnn'`; Cao (1997) for `'cao'`.
+ * @see falseNearestNeighbors, caoE1E2, estimateDelay
  */
 export function estimateDimension(
   series: ArrayLike<number>,
   delay: number,
   options: EstimateDimensionOptions = {},
 ): number {
-  const method = options.method ?? 'fnn'
-  if (method !== 'fnn' && method !== 'cao')
-    throw new TypeError(`method must be 'fnn' or 'cao', got ${describeValue(method)}`)
+  const fn = 'estimateDimension'
+  checkOptions(fn, options, ESTIMATE_DIMENSION_OPTIONS)
+  const method = checkOneOf(fn, 'method', options.method ?? 'fnn', ['fnn', 'cao'] as const)
   const maxDimension = options.maxDimension ?? DEFAULT_MAX_DIMENSION
   if (method === 'fnn') {
-    const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
-    const threshold = options.fnnThreshold ?? DEFAULT_FNN_THRESHOLD
-    if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1))
-      throw new RangeError(`fnnThreshold must be a number in (0, 1], got ${describeValue(threshold)}`)
+    const fnn = new FalseNeighbourCount(fn, series, delay, maxDimension, options)
+    const threshold = checkNumber(fn, 'fnnThreshold', options.fnnThreshold ?? DEFAULT_FNN_THRESHOLD, {
+      above: 0,
+      max: 1,
+    })
     if (fnn.constant) return 1
     for (let m = 1; m < maxDimension; m++) if (fnn.fraction(m) < threshold) return m
     return maxDimension
   }
-  const threshold = options.e1Threshold ?? DEFAULT_E1_THRESHOLD
-  if (typeof threshold !== 'number' || !(threshold > 0))
-    throw new RangeError(`e1Threshold must be a number > 0, got ${describeValue(threshold)}`)
-  const change = options.e1MaxRelativeChange ?? DEFAULT_E1_MAX_RELATIVE_CHANGE
-  if (typeof change !== 'number' || !(change > 0))
-    throw new RangeError(`e1MaxRelativeChange must be a number > 0, got ${describeValue(change)}`)
+  const threshold = checkPositive(fn, 'e1Threshold', options.e1Threshold ?? DEFAULT_E1_THRESHOLD)
+  const change = checkPositive(fn, 'e1MaxRelativeChange', options.e1MaxRelativeChange ?? DEFAULT_E1_MAX_RELATIVE_CHANGE)
   // The rule at d reads E1(d + 1) = E(d + 2) / E(d + 1), so the series must reach E(maxDimension + 1).
-  const cao = new CaoAverages(series, delay, maxDimension, options)
+  const cao = new CaoAverages(fn, series, delay, maxDimension, options)
   if (cao.constant) return 1
   let eNext = cao.e(2)
   let e1 = eNext / cao.e(1)
@@ -148,6 +151,10 @@ export function estimateDimension(
  * const x = Array.from({ length: 500 }, (_, i) => Math.sin(i / 5 + 1))
  * falseNearestNeighbors(x, 8, 3) // about [0.56, 0, 0]: a circle folded onto a line unfolds in 2-D
  * ```
+ *
+ * References: M. B. Kennel, R. Brown, H. D. I. Abarbanel, "Determining embedding dimension for
+ * phase-space reconstruction using a geometrical construction", Phys. Rev. A 45 (1992) 3403.
+ * @see estimateDimension, caoE1E2
  */
 export function falseNearestNeighbors(
   series: ArrayLike<number>,
@@ -155,7 +162,8 @@ export function falseNearestNeighbors(
   maxDimension: number,
   options: FalseNearestNeighborOptions = {},
 ): Float64Array {
-  const fnn = new FalseNeighbourCount(series, delay, maxDimension, options)
+  checkOptions('falseNearestNeighbors', options, FNN_OPTIONS)
+  const fnn = new FalseNeighbourCount('falseNearestNeighbors', series, delay, maxDimension, options)
   const out = new Float64Array(maxDimension)
   for (let m = 1; m <= maxDimension; m++) out[m - 1] = fnn.fraction(m)
   return out
@@ -176,14 +184,24 @@ export function falseNearestNeighbors(
  * caoE1E2(x, 1, 4) // x from Henon as in `estimateDimension`:
  * // e1 about [0.00002, 0.96, 0.98, 0.98] (saturated from d = 2), e2 about [0.02, 1.41, 1.40, 1.43]
  * ```
+ *
+ * References: L. Cao, "Practical method for determining the minimum embedding dimension of a
+ * scalar time series", Physica D 110 (1997) 43-50.
+ * @see estimateDimension, falseNearestNeighbors
  */
 export function caoE1E2(
   series: ArrayLike<number>,
   delay: number,
   maxDimension: number,
   options: CaoOptions = {},
-): { e1: Float64Array; e2: Float64Array } {
-  const cao = new CaoAverages(series, delay, maxDimension, options)
+): {
+  /** E1(d) for d = 1..maxDimension (entry d - 1). */
+  e1: Float64Array
+  /** E2(d) likewise. */
+  e2: Float64Array
+} {
+  checkOptions('caoE1E2', options, CAO_OPTIONS)
+  const cao = new CaoAverages('caoE1E2', series, delay, maxDimension, options)
   const e = new Float64Array(maxDimension + 1)
   const eStar = new Float64Array(maxDimension + 1)
   for (let d = 1; d <= maxDimension + 1; d++) {
@@ -199,26 +217,34 @@ export function caoE1E2(
   return { e1, e2 }
 }
 
+const CAO_OPTIONS = ['theilerWindow']
+const FNN_OPTIONS = ['rtol', 'atol', 'theilerWindow']
+const ESTIMATE_DIMENSION_OPTIONS = [
+  ...FNN_OPTIONS,
+  'method',
+  'maxDimension',
+  'fnnThreshold',
+  'e1Threshold',
+  'e1MaxRelativeChange',
+]
+
 function checkCommon(
+  fn: string,
   series: ArrayLike<number>,
   delay: number,
   maxDimension: number,
   theilerWindow: number,
   deepest: number,
 ): void {
-  checkFiniteSeries(series, 'series')
-  if (!Number.isInteger(delay) || delay < 1)
-    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
-  if (!Number.isInteger(maxDimension) || maxDimension < 1 || maxDimension > MAX_DIMENSION) {
-    throw new RangeError(`maxDimension must be an integer in [1, ${MAX_DIMENSION}], got ${describeValue(maxDimension)}`)
-  }
-  if (!Number.isInteger(theilerWindow) || theilerWindow < 0)
-    throw new RangeError(`theilerWindow must be an integer >= 0, got ${describeValue(theilerWindow)}`)
+  checkFiniteSeries(fn, 'series', series)
+  checkInteger(fn, 'delay', delay, { min: 1 })
+  checkInteger(fn, 'maxDimension', maxDimension, { min: 1, max: MAX_DIMENSION })
+  checkInteger(fn, 'theilerWindow', theilerWindow, { min: 0 })
   // Every query point needs a candidate outside its window: N - deepest delay >= 2 w + 2.
   const needed = deepest * delay + 2 * theilerWindow + 2
   if (series.length < needed) {
     throw new RangeError(
-      `series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`,
+      `${fn}: series needs at least ${needed} values for maxDimension ${maxDimension}, delay ${delay} and theilerWindow ${theilerWindow}, got ${series.length}`,
     )
   }
 }
@@ -239,16 +265,18 @@ class FalseNeighbourCount {
 
   private readonly series: Float64Array
 
-  constructor(series: ArrayLike<number>, delay: number, maxDimension: number, options: FalseNearestNeighborOptions) {
+  constructor(
+    fn: string,
+    series: ArrayLike<number>,
+    delay: number,
+    maxDimension: number,
+    options: FalseNearestNeighborOptions,
+  ) {
     const theilerWindow = options.theilerWindow ?? delay
-    checkCommon(series, delay, maxDimension, theilerWindow, maxDimension)
+    checkCommon(fn, series, delay, maxDimension, theilerWindow, maxDimension)
     this.series = Float64Array.from(series)
-    const rtol = options.rtol ?? DEFAULT_RTOL
-    const atol = options.atol ?? DEFAULT_ATOL
-    if (typeof rtol !== 'number' || !(rtol > 0) || rtol === Infinity)
-      throw new RangeError(`rtol must be a finite number > 0, got ${describeValue(rtol)}`)
-    if (typeof atol !== 'number' || !(atol > 0))
-      throw new RangeError(`atol must be a number > 0, got ${describeValue(atol)}`)
+    const rtol = checkPositive(fn, 'rtol', options.rtol ?? DEFAULT_RTOL)
+    const atol = checkPositive(fn, 'atol', options.atol ?? DEFAULT_ATOL)
     this.delay = delay
     this.theilerWindow = theilerWindow
     this.constant = isConstant(series)
@@ -298,9 +326,9 @@ class CaoAverages {
 
   private readonly series: Float64Array
 
-  constructor(series: ArrayLike<number>, delay: number, maxDimension: number, options: CaoOptions) {
+  constructor(fn: string, series: ArrayLike<number>, delay: number, maxDimension: number, options: CaoOptions) {
     const theilerWindow = options.theilerWindow ?? delay
-    checkCommon(series, delay, maxDimension, theilerWindow, maxDimension + 1)
+    checkCommon(fn, series, delay, maxDimension, theilerWindow, maxDimension + 1)
     this.series = Float64Array.from(series)
     this.delay = delay
     this.theilerWindow = theilerWindow

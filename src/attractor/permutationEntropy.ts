@@ -1,5 +1,6 @@
 import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
+import { checkInteger } from '../validate'
 
 const MIN_ORDER = 2
 const MAX_ORDER = 8
@@ -22,12 +23,9 @@ function patternCode(x: ArrayLike<number>, start: number, order: number, delay: 
   return code
 }
 
-function checkOrderDelay(order: unknown, delay: unknown): void {
-  if (!Number.isInteger(order) || (order as number) < MIN_ORDER || (order as number) > MAX_ORDER) {
-    throw new RangeError(`order must be an integer in [${MIN_ORDER}, ${MAX_ORDER}], got ${describeValue(order)}`)
-  }
-  if (!Number.isInteger(delay) || (delay as number) < 1)
-    throw new RangeError(`delay must be an integer >= 1, got ${describeValue(delay)}`)
+function checkOrderDelay(fn: string, order: unknown, delay: unknown): void {
+  checkInteger(fn, 'order', order, { min: MIN_ORDER, max: MAX_ORDER })
+  checkInteger(fn, 'delay', delay, { min: 1 })
 }
 
 /**
@@ -39,14 +37,21 @@ function checkOrderDelay(order: unknown, delay: unknown): void {
  * ```ts
  * ordinalPatternCounts([1, 2, 3, 2, 1], 3, 1) // Int32Array [1, 1, 0, 0, 0, 1]: rising (0), 2 3 2 (1), falling (5)
  * ```
+ *
+ * References: Bandt and Pompe (2002).
+ * @see permutationEntropy
  */
 export function ordinalPatternCounts(series: ArrayLike<number>, order = 3, delay = 1): Int32Array {
-  checkFiniteSeries(series, 'series')
-  checkOrderDelay(order, delay)
+  return countPatterns('ordinalPatternCounts', series, order, delay)
+}
+
+function countPatterns(fn: string, series: ArrayLike<number>, order: number, delay: number): Int32Array {
+  checkFiniteSeries(fn, 'series', series)
+  checkOrderDelay(fn, order, delay)
   const span = (order - 1) * delay
   if (series.length <= span) {
     throw new RangeError(
-      `order ${order} with delay ${delay} needs at least ${span + 1} values for one pattern, got ${series.length}`,
+      `${fn}: order ${order} with delay ${delay} needs at least ${span + 1} values for one pattern, got ${series.length}`,
     )
   }
   const counts = new Int32Array(FACTORIALS[order])
@@ -70,9 +75,13 @@ export function ordinalPatternCounts(series: ArrayLike<number>, order = 3, delay
  * permutationEntropy([1, 2, 3, 4, 5])        // 0: one pattern only
  * permutationEntropy([4, 7, 9, 10, 6, 11, 3]) // 0.5888 (Bandt and Pompe's example, order 3)
  * ```
+ *
+ * References: C. Bandt, B. Pompe, "Permutation entropy: a natural complexity measure for time
+ * series", Phys. Rev. Lett. 88 (2002) 174102.
+ * @see ordinalPatternCounts, SlidingPermutationEntropy, classifyDynamics
  */
 export function permutationEntropy(series: ArrayLike<number>, order = 3, delay = 1): number {
-  const counts = ordinalPatternCounts(series, order, delay)
+  const counts = countPatterns('permutationEntropy', series, order, delay)
   const total = series.length - (order - 1) * delay
   let h = 0
   for (let k = 0; k < counts.length; k++) {
@@ -99,10 +108,16 @@ export function permutationEntropy(series: ArrayLike<number>, order = 3, delay =
  *   if (pe.patternCount > 0) report(pe.value())
  * }
  * ```
+ *
+ * References: Bandt and Pompe (2002).
+ * @see permutationEntropy, attractorWindow
  */
 export class SlidingPermutationEntropy {
+  /** Values per ordinal pattern. */
   readonly order: number
+  /** Samples between the values of a pattern. */
   readonly delay: number
+  /** Values the entropy is taken over (the last `window` pushed). */
   readonly window: number
   /** Occurrences of each ordinal pattern (by Lehmer code) inside the window. */
   readonly counts: Int32Array
@@ -118,13 +133,10 @@ export class SlidingPermutationEntropy {
   private readonly resyncEvery: number
 
   constructor(order: number, delay: number, window: number) {
-    checkOrderDelay(order, delay)
+    checkOrderDelay('SlidingPermutationEntropy', order, delay)
     const span = (order - 1) * delay
-    if (!Number.isInteger(window) || window < span + 1) {
-      throw new RangeError(
-        `window must be an integer >= ${span + 1} (one pattern of order ${order}, delay ${delay}), got ${describeValue(window)}`,
-      )
-    }
+    // one pattern of order `order`, delay `delay`, needs span + 1 values
+    checkInteger('SlidingPermutationEntropy', 'window', window, { min: span + 1 })
     this.order = order
     this.delay = delay
     this.window = window
@@ -144,7 +156,9 @@ export class SlidingPermutationEntropy {
   /** Appends one value; a `TypeError` naming it (and its position in the stream) if it is not finite. */
   push(x: number): void {
     if (typeof x !== 'number' || !Number.isFinite(x))
-      throw new TypeError(`value ${this.pushed} must be a finite number, got ${describeValue(x)}`)
+      throw new TypeError(
+        `SlidingPermutationEntropy.push: value ${this.pushed} must be a finite number, got ${describeValue(x)}`,
+      )
     const { order, delay, recent, codes, counts } = this
     const ringSize = recent.length
     const slot = this.pushed % ringSize

@@ -2,6 +2,7 @@ import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
 import { Fft } from '../stats/fft'
 import { mulberry32 } from '../stats/random'
+import { checkInteger, checkOptions } from '../validate'
 
 /** Fewest samples (after subsampling) `zeroOneTest` accepts; the test itself wants thousands. */
 export const ZERO_ONE_MIN_LENGTH = 20
@@ -9,6 +10,7 @@ export const ZERO_ONE_MIN_LENGTH = 20
 /** Seed of the frequencies c when none is given, so a result is the same on every run. */
 export const ZERO_ONE_DEFAULT_SEED = 0x01_2009
 
+/** Options of `zeroOneTest`; an unknown name is a `TypeError`. */
 export interface ZeroOneTestOptions {
   /** How many frequencies c, drawn uniformly from (pi/5, 4pi/5), to take the median over. Default 100. */
   cCount?: number
@@ -66,11 +68,10 @@ export class ZeroOneDisplacement {
   private readonly prefix: Float64Array
 
   constructor(phi: ArrayLike<number>, ncut: number) {
-    checkFiniteSeries(phi, 'phi')
+    checkFiniteSeries('ZeroOneDisplacement', 'phi', phi)
     const n = phi.length
-    if (n < 3) throw new RangeError(`ZeroOneDisplacement needs at least 3 samples, got ${n}`)
-    if (!Number.isInteger(ncut) || ncut < 2 || ncut > n - 1)
-      throw new RangeError(`ncut must be an integer in [2, ${n - 1}] for ${n} samples, got ${describeValue(ncut)}`)
+    if (n < 3) throw new RangeError(`ZeroOneDisplacement: needs at least 3 samples, got ${n}`)
+    checkInteger('ZeroOneDisplacement', 'ncut', ncut, { min: 2, max: n - 1 })
     this.length = n
     this.ncut = ncut
     this.phi = Float64Array.from(phi)
@@ -95,7 +96,7 @@ export class ZeroOneDisplacement {
    */
   correlate(c: number): number {
     if (typeof c !== 'number' || !(c > 0 && c < 2 * Math.PI))
-      throw new RangeError(`c must be a number in (0, 2 pi), got ${describeValue(c)}`)
+      throw new RangeError(`ZeroOneDisplacement.correlate: c must be a number in (0, 2 pi), got ${describeValue(c)}`)
     const { length: n, ncut, phi, re, im, prefix, M, D } = this
     const stepRe = Math.cos(c)
     const stepIm = Math.sin(c)
@@ -194,6 +195,10 @@ function pearsonWithIndex(y: Float64Array, meanY: number): number {
   return r > 1 ? 1 : r < -1 ? -1 : r
 }
 
+const ZERO_ONE_OPTIONS = ['cCount', 'seed', 'subsample', 'ncut']
+/** Frequencies c in the median by default (Gottwald and Melbourne 2009 use 100). */
+const DEFAULT_C_COUNT = 100
+
 /**
  * The 0-1 test for chaos of Gottwald and Melbourne in its modified form ("On the implementation
  * of the 0-1 test for chaos", SIAM J. Appl. Dyn. Syst. 8, 2009): the median over `cCount`
@@ -220,27 +225,28 @@ function pearsonWithIndex(y: Float64Array, meanY: number): number {
  * zeroOneTest(x)                          // ~0.99: the logistic map at r = 4 is chaotic
  * zeroOneTest(lorenzX, { subsample: 8 })  // an oversampled flow, thinned first
  * ```
+ *
+ * References: G. A. Gottwald, I. Melbourne, "On the implementation of the 0-1 test for chaos",
+ * SIAM J. Appl. Dyn. Syst. 8(1) (2009) 129-145.
+ * @see classifyDynamics, lyapunovRosenstein, permutationEntropy
  */
 export function zeroOneTest(series: ArrayLike<number>, options: ZeroOneTestOptions = {}): number {
-  checkFiniteSeries(series, 'series')
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`options must be an object, got ${describeValue(options)}`)
-  const { cCount = 100, seed = ZERO_ONE_DEFAULT_SEED, subsample = 1 } = options
-  if (!Number.isInteger(cCount) || cCount < 1)
-    throw new RangeError(`cCount must be an integer >= 1, got ${describeValue(cCount)}`)
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${describeValue(seed)}`)
-  if (!Number.isInteger(subsample) || subsample < 1)
-    throw new RangeError(`subsample must be an integer >= 1, got ${describeValue(subsample)}`)
+  checkFiniteSeries('zeroOneTest', 'series', series)
+  const fn = 'zeroOneTest'
+  checkOptions(fn, options, ZERO_ONE_OPTIONS)
+  const cCount = checkInteger(fn, 'cCount', options.cCount ?? DEFAULT_C_COUNT, { min: 1 })
+  const seed = checkInteger(fn, 'seed', options.seed ?? ZERO_ONE_DEFAULT_SEED)
+  const subsample = checkInteger(fn, 'subsample', options.subsample ?? 1, { min: 1 })
   const n = Math.ceil(series.length / subsample)
   if (n < ZERO_ONE_MIN_LENGTH) {
     throw new RangeError(
-      `zeroOneTest needs at least ${ZERO_ONE_MIN_LENGTH} samples after subsampling by ${subsample}, got ${n} (series length ${series.length})`,
+      `${fn}: needs at least ${ZERO_ONE_MIN_LENGTH} samples after subsampling by ${subsample}, got ${n} (series length ${series.length})`,
     )
   }
   const ncut = options.ncut ?? Math.max(10, Math.floor(n / 10))
   if (!Number.isInteger(ncut) || ncut < 2 || ncut > Math.floor(n / 2)) {
     throw new RangeError(
-      `ncut must be an integer in [2, ${Math.floor(n / 2)}] for ${n} samples, got ${describeValue(ncut)}`,
+      `${fn}: ncut must be an integer in [2, ${Math.floor(n / 2)}] for ${n} samples, got ${describeValue(ncut)}`,
     )
   }
 

@@ -1,8 +1,10 @@
 import { describeValue } from '../errors'
+import { checkOptions } from '../validate'
 
 /** A cost between two elements: built-in names for numbers and vectors, or any function. */
 export type DtwCost<T> = 'squared' | 'absolute' | ((x: T, y: T) => number)
 
+/** Options of `dtw` and `dtwPath`; an unknown name is a `TypeError`. */
 export interface DtwOptions<T> {
   /**
    * Sakoe-Chiba band half-width: an integer number of samples, or, when in (0, 1), a fraction of
@@ -22,8 +24,6 @@ export interface DtwOptions<T> {
 /** A warping path from (0, 0) to (n - 1, m - 1), each step moving i, j or both by one. */
 export type WarpingPath = Array<[number, number]>
 
-type Element = number | ArrayLike<number>
-
 /** The cost of cell (i, j) as a closure over the inputs, picked once per call. */
 type CellCost = (i: number, j: number) => number
 
@@ -38,17 +38,25 @@ type CellCost = (i: number, j: number) => number
  * dtw([0, 1, 2], [1, 2, 3], { cost: 'absolute' }) // 2
  * dtw(['a', 'b'], ['a', 'c'], { cost: (x, y) => (x === y ? 0 : 1) }) // 1
  * ```
+ *
+ * References: H. Sakoe, S. Chiba, "Dynamic programming algorithm optimization for spoken word
+ * recognition", IEEE Trans. ASSP 26(1) (1978) 43-49 (the band).
+ * @see dtwPath for the warping path, findMatches to search a long series, Spring and dtwMatch for streams.
  */
-export function dtw<T = Element>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T> = {}): number {
+export function dtw<T = number | ArrayLike<number>>(
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  options: DtwOptions<T> = {},
+): number {
   const n = a.length
   const m = b.length
-  const w = prepare(a, b, options)
-  const abandonAbove = checkAbandon(options.abandonAbove)
+  const w = prepare('dtw', a, b, options)
+  const abandonAbove = checkAbandon('dtw', options.abandonAbove)
   // rows over the longer sequence, a row as long as the shorter one: O(min(n, m)) memory
   const rowsOverA = n >= m
   const rows = rowsOverA ? n : m
   const cols = rowsOverA ? m : n
-  const cellCost = makeCellCost(a, b, options.cost, !rowsOverA)
+  const cellCost = makeCellCost('dtw', a, b, options.cost, !rowsOverA)
   if (typeof a[0] === 'number' && typeof options.cost !== 'function') {
     const x = (rowsOverA ? a : b) as unknown as ArrayLike<number>
     const y = (rowsOverA ? b : a) as unknown as ArrayLike<number>
@@ -119,6 +127,9 @@ function dtwNumbers(
   return prev[cols]
 }
 
+/** Cells `dtwPath` may store (2^28, 2 GiB of Float64): beyond it a band must narrow the matrix. */
+const MAX_PATH_CELLS = 2 ** 28
+
 /**
  * DTW distance and one optimal warping path (ties broken diagonal first, then by advancing `a`,
  * then `b`). Stores the band of the matrix: O(n * (2w + 1)) memory, O(n * m) without a band.
@@ -126,19 +137,28 @@ function dtwNumbers(
  * ```ts
  * dtwPath([0, 1, 2], [0, 1, 1, 2]).path // [[0, 0], [1, 1], [1, 2], [2, 3]]
  * ```
+ *
+ * References: Sakoe and Chiba (1978), as `dtw`.
+ * @see dtw for the distance alone, in O(min(n, m)) memory.
  */
-export function dtwPath<T = Element>(
+export function dtwPath<T = number | ArrayLike<number>>(
   a: ArrayLike<T>,
   b: ArrayLike<T>,
   options: DtwOptions<T> = {},
-): { distance: number; path: WarpingPath } {
+): {
+  /** The DTW distance, as `dtw` gives it. */
+  distance: number
+  /** An optimal warping path. */
+  path: WarpingPath
+} {
   const n = a.length
   const m = b.length
-  const w = prepare(a, b, options)
-  const abandonAbove = checkAbandon(options.abandonAbove)
-  const cellCost = makeCellCost(a, b, options.cost, false)
+  const w = prepare('dtwPath', a, b, options)
+  const abandonAbove = checkAbandon('dtwPath', options.abandonAbove)
+  const cellCost = makeCellCost('dtwPath', a, b, options.cost, false)
   const width = 2 * w + 1
-  if (n * width > 2 ** 28) throw new RangeError(`dtwPath would store ${n} x ${width} cells; give a narrower band`)
+  if (n * width > MAX_PATH_CELLS)
+    throw new RangeError(`dtwPath: would store ${n} x ${width} cells; give a narrower band`)
   // cell (i, j) with |i - j| <= w lives at i * width + (j - i + w)
   const D = new Float64Array(n * width).fill(Infinity)
   const at = (i: number, j: number): number =>
@@ -180,21 +200,28 @@ export function dtwPath<T = Element>(
   return { distance: at(n - 1, m - 1), path }
 }
 
-/** Resolves the band to a half-width in samples, after checking the inputs. */
-function prepare<T>(a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): number {
-  checkSequence(a, 'a')
-  checkSequence(b, 'b')
+const DTW_OPTIONS = ['band', 'cost', 'abandonAbove']
+
+/** Resolves the band to a half-width in samples, after checking the inputs for the public function `fn`. */
+function prepare<T>(fn: string, a: ArrayLike<T>, b: ArrayLike<T>, options: DtwOptions<T>): number {
+  checkOptions(fn, options, DTW_OPTIONS)
+  checkSequence(fn, a, 'a')
+  checkSequence(fn, b, 'b')
   const n = a.length
   const m = b.length
   const longer = Math.max(n, m)
-  return Math.max(bandHalfWidth(options.band, longer), Math.abs(n - m))
+  return Math.max(bandHalfWidth(fn, options.band, longer), Math.abs(n - m))
 }
 
-/** Throws unless `band` is undefined, a number of samples >= 0, or a fraction in (0, 1). `context` prefixes the message. */
-export function checkBand(band: unknown, context = ''): void {
+/**
+ * Throws a `RangeError` starting with the public name `fn` unless `band` is undefined, a number of
+ * samples >= 0, or a fraction in (0, 1).
+ * @internal
+ */
+export function checkBand(fn: string, band: unknown): void {
   if (band !== undefined && (typeof band !== 'number' || !(band >= 0) || band === Infinity)) {
     throw new RangeError(
-      `${context}band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`,
+      `${fn}: band must be a number of samples >= 0 or a fraction in (0, 1), got ${describeValue(band)}`,
     )
   }
 }
@@ -202,26 +229,29 @@ export function checkBand(band: unknown, context = ''): void {
 /**
  * The Sakoe-Chiba half-width a `band` option means for sequences whose longer one has `length`
  * samples: all of it when undefined, a fraction (< 1) of it floored, or a sample count; never
- * more than `length`. The one reading of `band` shared by every kernel that takes it.
+ * more than `length`. The one reading of `band` shared by every kernel that takes it; `fn` names
+ * the public function in the error a bad band throws.
+ * @internal
  */
-export function bandHalfWidth(band: number | undefined, length: number, context = ''): number {
-  checkBand(band, context)
+export function bandHalfWidth(fn: string, band: number | undefined, length: number): number {
+  checkBand(fn, band)
   if (band === undefined) return length
   return Math.min(length, band > 0 && band < 1 ? Math.floor(band * length) : Math.floor(band))
 }
 
-function checkSequence(x: unknown, name: string): void {
+function checkSequence(fn: string, x: unknown, name: string): void {
   if (x === null || typeof x !== 'object' || typeof (x as ArrayLike<unknown>).length !== 'number') {
-    throw new TypeError(`dtw: ${name} must be an array or typed array, got ${describeValue(x)}`)
+    throw new TypeError(`${fn}: ${name} must be an array or typed array, got ${describeValue(x)}`)
   }
   if ((x as ArrayLike<unknown>).length === 0)
-    throw new RangeError(`dtw: ${name} is empty; DTW needs at least one element on each side`)
+    throw new RangeError(`${fn}: ${name} is empty; DTW needs at least one element on each side`)
 }
 
-function checkAbandon(value: unknown): number {
+function checkAbandon(fn: string, value: unknown): number {
   if (value === undefined) return Infinity
-  if (typeof value !== 'number' || Number.isNaN(value))
-    throw new RangeError(`abandonAbove must be a number, got ${describeValue(value)}`)
+  if (typeof value !== 'number')
+    throw new TypeError(`${fn}: abandonAbove must be a number, got ${describeValue(value)}`)
+  if (Number.isNaN(value)) throw new RangeError(`${fn}: abandonAbove must be a number, got NaN`)
   return value
 }
 
@@ -229,26 +259,32 @@ function checkAbandon(value: unknown): number {
  * Picks the cell-cost closure once per call (numbers, vectors or a user function), checking the
  * element types up front so the inner loop never has to. `swap`: rows run over `b`.
  */
-function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | undefined, swap: boolean): CellCost {
+function makeCellCost<T>(
+  fn: string,
+  a: ArrayLike<T>,
+  b: ArrayLike<T>,
+  cost: DtwCost<T> | undefined,
+  swap: boolean,
+): CellCost {
   if (typeof cost === 'function') {
-    return swap ? (i, j) => checkedCost(cost(a[j], b[i]), j, i) : (i, j) => checkedCost(cost(a[i], b[j]), i, j)
+    return swap ? (i, j) => checkedCost(fn, cost(a[j], b[i]), j, i) : (i, j) => checkedCost(fn, cost(a[i], b[j]), i, j)
   }
   const kind = cost ?? 'squared'
   if (kind !== 'squared' && kind !== 'absolute')
-    throw new RangeError(`cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
+    throw new RangeError(`${fn}: cost must be 'squared', 'absolute' or a function, got ${describeValue(kind)}`)
   const squared = kind === 'squared'
   if (typeof a[0] === 'number') {
     const x = a as unknown as ArrayLike<number>
     const y = b as unknown as ArrayLike<number>
-    checkNumbers(x, 'a')
-    checkNumbers(y, 'b')
+    checkNumbers(fn, x, 'a')
+    checkNumbers(fn, y, 'b')
     if (swap) return squared ? (i, j) => (y[i] - x[j]) ** 2 : (i, j) => Math.abs(y[i] - x[j])
     return squared ? (i, j) => (x[i] - y[j]) ** 2 : (i, j) => Math.abs(x[i] - y[j])
   }
   const x = a as unknown as ArrayLike<ArrayLike<number>>
   const y = b as unknown as ArrayLike<ArrayLike<number>>
-  const dim = checkVectors(x, 'a', -1)
-  checkVectors(y, 'b', dim)
+  const dim = checkVectors(fn, x, 'a', -1)
+  checkVectors(fn, y, 'b', dim)
   const vectorCost = (u: ArrayLike<number>, v: ArrayLike<number>): number => {
     let s = 0
     for (let k = 0; k < dim; k++) {
@@ -260,37 +296,37 @@ function makeCellCost<T>(a: ArrayLike<T>, b: ArrayLike<T>, cost: DtwCost<T> | un
   return swap ? (i, j) => vectorCost(y[i], x[j]) : (i, j) => vectorCost(x[i], y[j])
 }
 
-function checkedCost(c: number, i: number, j: number): number {
+function checkedCost(fn: string, c: number, i: number, j: number): number {
   if (!(c >= 0) || c === Infinity)
-    throw new RangeError(`cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
+    throw new RangeError(`${fn}: cost(a[${i}], b[${j}]) must be a finite number >= 0, got ${describeValue(c)}`)
   return c
 }
 
-function checkNumbers(x: ArrayLike<number>, name: string): void {
+function checkNumbers(fn: string, x: ArrayLike<number>, name: string): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new TypeError(
-        `dtw: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`,
+        `${fn}: ${name}[${i}] must be a finite number (or pass a cost function), got ${describeValue(v)}`,
       )
     }
   }
 }
 
 /** Checks every element is a finite vector of one dimension; returns it. */
-function checkVectors(x: ArrayLike<ArrayLike<number>>, name: string, dim: number): number {
+function checkVectors(fn: string, x: ArrayLike<ArrayLike<number>>, name: string, dim: number): number {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (v === null || typeof v !== 'object' || typeof v.length !== 'number') {
       throw new TypeError(
-        `dtw: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`,
+        `${fn}: ${name}[${i}] must be a number or a vector (or pass a cost function), got ${describeValue(v)}`,
       )
     }
     if (dim < 0) dim = v.length
-    if (v.length !== dim) throw new RangeError(`dtw: ${name}[${i}] has dimension ${v.length}, expected ${dim}`)
+    if (v.length !== dim) throw new RangeError(`${fn}: ${name}[${i}] has dimension ${v.length}, expected ${dim}`)
     for (let k = 0; k < dim; k++) {
       if (typeof v[k] !== 'number' || !Number.isFinite(v[k]))
-        throw new TypeError(`dtw: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
+        throw new TypeError(`${fn}: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v[k])}`)
     }
   }
   return dim

@@ -10,6 +10,7 @@
  * by identity); a string mixed with an array counts as its one-code-unit strings.
  */
 import { describeValue } from '../errors'
+import { checkFunction, checkOptions } from '../validate'
 
 /** Options of `editDistance`, `lcsLength` and `lcsDistance`. */
 export interface SequenceCompareOptions<T> {
@@ -43,6 +44,11 @@ export interface SequenceCompareOptions<T> {
  *
  * @throws TypeError when `a` or `b` is neither a string nor an array-like (an object with a
  *   non-negative integer `length`), or when `options.equals` is given but is not a function.
+ *
+ * References: G. Myers, "A fast bit-vector algorithm for approximate string matching based on
+ * dynamic programming", J. ACM 46(3) (1999); H. Hyyrö, "Explaining and extending the bit-parallel
+ * approximate string matching algorithm of Myers" (2001).
+ * @see lcsLength, lcsDistance
  */
 export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: SequenceCompareOptions<T>): number {
   requireSequence(a, 'editDistance', 'a')
@@ -99,14 +105,8 @@ export function readEquals<T>(
   options: SequenceCompareOptions<T> | undefined,
   fn: string,
 ): ((x: T, y: T) => boolean) | undefined {
-  if (options === undefined || options === null) return undefined
-  if (typeof options !== 'object')
-    throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`)
-  const equals = options.equals
-  if (equals === undefined) return undefined
-  if (typeof equals !== 'function')
-    throw new TypeError(`${fn}: options.equals must be a function, got ${describeValue(equals)}`)
-  return equals
+  if (options === null) return undefined
+  return checkFunction<(x: T, y: T) => boolean>(fn, 'equals', checkOptions(fn, options, ['equals']).equals)
 }
 
 /** Scratch buffers reused between calls up to this many elements; longer inputs get their own. */

@@ -1,15 +1,20 @@
 import { describeValue } from '../errors'
-import { bandHalfWidth, dtw } from './dtw'
-import { envelope } from './lowerBounds'
+import { checkBoolean, checkInteger, checkOneOf, checkOptions } from '../validate'
+import { bandHalfWidth, type DtwOptions, dtw } from './dtw'
+import { type Envelope, envelope } from './lowerBounds'
 import { checkFiniteSeries, zNormalize } from './pointwise'
 
 /** A subsequence of the searched series: inclusive `start` and `end` indices and its DTW distance. */
 export interface Match {
+  /** Index of the window's first value. */
   start: number
+  /** Index of its last value, inclusive (start + query length - 1). */
   end: number
+  /** DTW distance to the query (between z-normalised sequences with `normalize`). */
   distance: number
 }
 
+/** Options of `findMatches` and `searchMatches`; an unknown name is a `TypeError`. */
 export interface FindMatchesOptions {
   /** The k best matches (default 1 when no threshold is given). */
   k?: number
@@ -21,19 +26,27 @@ export interface FindMatchesOptions {
   normalize?: boolean
   /** Matches closer than this many samples (start to start) to a better one are trivial and dropped. Default: half the query length. */
   exclusionZone?: number
+  /** Per-element cost: `'squared'` (default, as `dtw`) or `'absolute'`. */
   cost?: 'squared' | 'absolute'
 }
 
 /** What the search did: how many windows each stage of the cascade removed. */
 export interface SearchStats {
+  /** Windows of the query's length in the series. */
   windows: number
+  /** Windows whose LB_Kim exceeded the threshold. */
   prunedByKim: number
+  /** Windows whose LB_Keogh against the query's envelope exceeded the threshold. */
   prunedByKeoghEQ: number
+  /** Windows whose LB_Keogh against their own envelope exceeded the threshold. */
   prunedByKeoghEC: number
   /** Windows never examined past their first lower bound because better matches settled the answer. */
   neverExamined: number
+  /** Windows dropped as trivial matches of a better one (within `exclusionZone`). */
   excluded: number
+  /** Full DTW computations started. */
   dtwComputed: number
+  /** Of those, abandoned early above the threshold. */
   dtwAbandoned: number
 }
 
@@ -49,6 +62,13 @@ export interface SearchStats {
  * findMatches(series, query, { k: 3, band: 0.05, normalize: true })
  * // [{ start: 1200, end: 1327, distance: 3.1 }, ...] sorted by distance, then start
  * ```
+ *
+ * Parameters: `series` and `query` (finite numbers), `options` as in `FindMatchesOptions`. Bad input
+ * is a `TypeError` or `RangeError` whose message starts with `findMatches: `.
+ *
+ * References: T. Rakthanmanon et al., "Searching and mining trillions of time series
+ * subsequences under dynamic time warping", KDD 2012 (the UCR suite); Keogh (2002) for LB_Keogh.
+ * @see searchMatches for the cascade's counts, dtw, dtwMatch for a live stream.
  */
 export function findMatches(
   series: ArrayLike<number>,
@@ -58,31 +78,22 @@ export function findMatches(
   return searchMatches(series, query, options).matches
 }
 
-/** `findMatches` with the cascade's counts, for benchmarks and tuning. */
+/**
+ * `findMatches` with the cascade's counts (`SearchStats`), for benchmarks and tuning. Same
+ * parameters, same matches.
+ * @see findMatches
+ */
 export function searchMatches(
   series: ArrayLike<number>,
   query: ArrayLike<number>,
   options: FindMatchesOptions = {},
-): { matches: Match[]; stats: SearchStats } {
-  checkFiniteSeries(series, 'series')
-  checkFiniteSeries(query, 'query')
-  const m = query.length
-  const n = series.length
-  if (m === 0) throw new RangeError('findMatches: the query is empty')
-  const threshold = options.threshold ?? Infinity
-  if (typeof threshold !== 'number' || Number.isNaN(threshold))
-    throw new RangeError(`threshold must be a number, got ${describeValue(options.threshold)}`)
-  const k = options.k ?? (options.threshold === undefined ? 1 : Infinity)
-  if (!(k >= 1) || (k !== Infinity && !Number.isInteger(k)))
-    throw new RangeError(`k must be a positive integer, got ${describeValue(options.k)}`)
-  const w = bandHalfWidth(options.band, m)
-  const zone = options.exclusionZone ?? Math.floor(m / 2)
-  if (!Number.isInteger(zone) || zone < 0)
-    throw new RangeError(`exclusionZone must be an integer >= 0, got ${describeValue(options.exclusionZone)}`)
-  const squared = (options.cost ?? 'squared') === 'squared'
-  if (options.cost !== undefined && options.cost !== 'squared' && options.cost !== 'absolute')
-    throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(options.cost)}`)
-  const normalize = options.normalize === true
+): {
+  /** What `findMatches` returns. */
+  matches: Match[]
+  /** How many windows each stage of the cascade removed. */
+  stats: SearchStats
+} {
+  const search = resolveSearch(series, query, options)
   const stats: SearchStats = {
     windows: 0,
     prunedByKim: 0,
@@ -93,29 +104,116 @@ export function searchMatches(
     dtwComputed: 0,
     dtwAbandoned: 0,
   }
-  if (n < m) return { matches: [], stats }
+  if (series.length < search.m) return { matches: [], stats }
+  stats.windows = series.length - search.m + 1
+  const prepared = prepareSearch(series, query, search)
+  const bounded = boundWindows(series, search, prepared, stats)
+  const matches = examineBestFirst(series, search, prepared, bounded, stats)
+  return { matches, stats }
+}
 
-  const windows = n - m + 1
-  stats.windows = windows
+const FIND_MATCHES_OPTIONS = ['k', 'threshold', 'band', 'normalize', 'exclusionZone', 'cost']
+const COSTS = ['squared', 'absolute'] as const
+
+/** The options of one search, checked. */
+interface SearchSettings {
+  readonly m: number
+  readonly k: number
+  readonly threshold: number
+  /** Band half-width in samples. */
+  readonly w: number
+  readonly zone: number
+  readonly squared: boolean
+  readonly normalize: boolean
+}
+
+function resolveSearch(
+  series: ArrayLike<number>,
+  query: ArrayLike<number>,
+  options: FindMatchesOptions,
+): SearchSettings {
+  const fn = 'findMatches'
+  checkFiniteSeries(fn, 'series', series)
+  checkFiniteSeries(fn, 'query', query)
+  checkOptions(fn, options, FIND_MATCHES_OPTIONS)
+  const m = query.length
+  if (m === 0) throw new RangeError(`${fn}: the query is empty`)
+  const threshold = options.threshold === undefined ? Infinity : checkNotNaN(fn, 'threshold', options.threshold)
+  const k =
+    options.k === undefined
+      ? options.threshold === undefined
+        ? 1
+        : Infinity
+      : options.k === Infinity
+        ? Infinity
+        : checkInteger(fn, 'k', options.k, { min: 1 })
+  const w = bandHalfWidth(fn, options.band, m)
+  const zone = checkInteger(fn, 'exclusionZone', options.exclusionZone ?? Math.floor(m / 2), { min: 0 })
+  const squared = checkOneOf(fn, 'cost', options.cost ?? 'squared', COSTS) === 'squared'
+  const normalize = checkBoolean(fn, 'normalize', options.normalize ?? false)
+  return { m, k, threshold, w, zone, squared, normalize }
+}
+
+/** A number that is not NaN (Infinity allowed: no threshold). */
+function checkNotNaN(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(value)}`)
+  if (Number.isNaN(value)) throw new RangeError(`${fn}: ${name} must be a number, got NaN`)
+  return value
+}
+
+/** What both phases read: the (normalised) query, the envelopes, every window's moments. */
+interface PreparedSearch {
+  readonly q: Float64Array
+  readonly qEnv: Envelope
+  /** The series' own envelope, once (Lemire): a window's envelope is a slice of it, normalised affinely. */
+  readonly sEnv: Envelope
+  readonly mean: Float64Array
+  readonly invStd: Float64Array
+  /** Scratch for one window. */
+  readonly window: Float64Array
+}
+
+function prepareSearch(series: ArrayLike<number>, query: ArrayLike<number>, search: SearchSettings): PreparedSearch {
+  const { m, w, normalize } = search
+  const windows = series.length - m + 1
   const q = normalize ? zNormalize(query) : Float64Array.from(query)
-  const qEnv = envelope(q, w)
-  // the series' own envelope, once (Lemire): a window's envelope is a slice of it, normalised affinely
-  const sEnv = envelope(series, w)
   const mean = new Float64Array(windows)
   const invStd = new Float64Array(windows)
   windowMoments(series, m, normalize, mean, invStd)
+  return { q, qEnv: envelope(q, w), sEnv: envelope(series, w), mean, invStd, window: new Float64Array(m) }
+}
 
+/** Phase 1's result: every surviving window's lower bound, split at the cap. */
+interface BoundedWindows {
+  readonly bound: Float64Array
+  /** Windows bounded below the cap, examined first. */
+  readonly alive: number[]
+  /** Windows bounded at or above the cap: they join the heap only if the answer is not settled first. */
+  readonly overflow: number[]
+  readonly cap: number
+}
+
+/**
+ * Phase 1: LB_Kim and LB_Keogh EQ (the window against the query's envelope) for every window.
+ * A partial LB_Keogh sum is still a lower bound, so the sum stops at `cap`: an estimate of the
+ * answer from a few sampled windows (or the threshold). Query points far from the mean come
+ * first (as in the UCR suite), so the sum passes the cap after few terms.
+ */
+function boundWindows(
+  series: ArrayLike<number>,
+  search: SearchSettings,
+  prepared: PreparedSearch,
+  stats: SearchStats,
+): BoundedWindows {
+  const { m, k, threshold, w, squared, normalize } = search
+  const { q, qEnv, mean, invStd, window } = prepared
+  const windows = stats.windows
   const cost = (d: number) => (squared ? d * d : Math.abs(d))
-  const window = new Float64Array(m)
-  // Phase 1: LB_Kim and LB_Keogh EQ (the window against the query's envelope) for every window.
-  // A partial LB_Keogh sum is still a lower bound, so the sum stops at `cap`: an estimate of the
-  // answer from a few sampled windows (or the threshold). Query points far from the mean come
-  // first (as in the UCR suite), so the sum passes the cap after few terms.
   const cap = Math.min(threshold, sampledCap(series, windows, m, k, normalize, q, w, squared, window))
   const order = Uint32Array.from(q.keys()).sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]))
   const bound = new Float64Array(windows)
   const alive: number[] = []
-  let overflow: number[] = []
+  const overflow: number[] = []
   const { upper: qU, lower: qL } = qEnv
   for (let s = 0; s < windows; s++) {
     const mu = mean[s]
@@ -141,18 +239,34 @@ export function searchMatches(
     }
     if (keogh > lb) lb = keogh
     bound[s] = lb
-    // windows bounded above the cap are rarely needed: they join the heap only if the answer is not settled first
     if (lb < cap) alive.push(s)
     else overflow.push(s)
   }
+  return { bound, alive, overflow, cap }
+}
 
-  // Phase 2: best bound first. A computed distance is final once no unexamined window's bound is
-  // below it; matches are then taken in exact global order of (distance, start).
-  let candidates = new BoundHeap(alive, bound)
+/**
+ * Phase 2: best bound first. A computed distance is final once no unexamined window's bound is
+ * below it; matches are then taken in exact global order of (distance, start).
+ */
+function examineBestFirst(
+  series: ArrayLike<number>,
+  search: SearchSettings,
+  prepared: PreparedSearch,
+  bounded: BoundedWindows,
+  stats: SearchStats,
+): Match[] {
+  const { m, k, threshold, w, zone, squared, normalize } = search
+  const { q, sEnv, mean, invStd, window } = prepared
+  const { bound, cap } = bounded
+  const windows = stats.windows
+  let overflow = bounded.overflow
+  let candidates = new BoundHeap(bounded.alive, bound)
   const results = new BoundHeap([], new Float64Array(windows))
   const refined = new Uint8Array(windows)
   const excluded = new Uint8Array(windows)
   const matches: Match[] = []
+  const dtwOptions: DtwOptions<number> = { band: w, cost: squared ? 'squared' : 'absolute', abandonAbove: threshold }
   const take = (s: number, distance: number) => {
     matches.push({ start: s, end: s + m - 1, distance })
     for (let e = Math.max(0, s - zone), to = Math.min(windows - 1, s + zone); e <= to; e++) excluded[e] = 1
@@ -180,11 +294,11 @@ export function searchMatches(
       stats.excluded++
       continue
     }
-    const mu = mean[s]
-    const is = invStd[s]
     if (!refined[s]) {
       // LB_Keogh EC: the query against the window's envelope (a slice of the series envelope, normalised)
       refined[s] = 1
+      const mu = mean[s]
+      const is = invStd[s]
       let keogh = 0
       for (let i = 0; i < m; i++) {
         const u = (sEnv.upper[s + i] - mu) * is
@@ -207,7 +321,7 @@ export function searchMatches(
     }
     normalizeWindow(series, s, m, normalize, window)
     stats.dtwComputed++
-    const distance = dtw(window, q, { band: w, cost: squared ? 'squared' : 'absolute', abandonAbove: threshold })
+    const distance = dtw(window, q, dtwOptions)
     if (distance > threshold) {
       stats.dtwAbandoned++
       continue
@@ -215,8 +329,19 @@ export function searchMatches(
     results.push(s, distance)
   }
   stats.neverExamined = candidates.size + overflow.length
-  return { matches, stats }
+  return matches
 }
+
+/** Windows whose DTW estimates the cap: a few hundred, more for a larger k. */
+const CAP_SAMPLES_PER_MATCH = 32
+const CAP_SAMPLES_BASE = 256
+/** How much `safe` shaves off a bound: relative and absolute rounding of the rolling moments. */
+const BOUND_RELATIVE_SHAVE = 1e-9
+const BOUND_ABSOLUTE_SHAVE = 1e-12
+/** Rolling window sums are recomputed exactly this often, against drift. */
+const MOMENTS_RECOMPUTE_EVERY = 4096
+/** A window whose standard deviation is below this times max(1, |mean|) is flat (as in `zNormalize`). */
+const FLAT_WINDOW = 1e-12
 
 /**
  * The k-th smallest DTW distance among a few hundred evenly spaced windows (a few milliseconds of
@@ -235,7 +360,7 @@ function sampledCap(
   scratch: Float64Array,
 ): number {
   if (k === Infinity) return Infinity
-  const samples = Math.min(windows, 32 * k + 256)
+  const samples = Math.min(windows, CAP_SAMPLES_PER_MATCH * k + CAP_SAMPLES_BASE)
   const distances: number[] = []
   for (let t = 0; t < samples; t++) {
     const s = Math.floor((t * (windows - 1)) / Math.max(1, samples - 1))
@@ -253,7 +378,7 @@ function sampledCap(
  * absolutely, so that pruning and ordering never depend on rounding.
  */
 function safe(bound: number): number {
-  return Math.max(0, bound * (1 - 1e-9) - 1e-12)
+  return Math.max(0, bound * (1 - BOUND_RELATIVE_SHAVE) - BOUND_ABSOLUTE_SHAVE)
 }
 
 /** Copies window s into `out`, z-normalised exactly (two passes, as `zNormalize`) when asked: the distances reported do not carry the rolling sums' rounding. */
@@ -278,7 +403,7 @@ function windowMoments(
   let sum = 0
   let sumSq = 0
   for (let s = 0; s < windows; s++) {
-    if (s % 4096 === 0) {
+    if (s % MOMENTS_RECOMPUTE_EVERY === 0) {
       sum = 0
       sumSq = 0
       for (let i = s; i < s + m; i++) {
@@ -296,7 +421,7 @@ function windowMoments(
     const std = Math.sqrt(variance)
     mean[s] = mu
     // a flat window has no shape: it normalises to zeros, as zNormalize does
-    invStd[s] = std > 1e-12 * Math.max(1, Math.abs(mu)) ? 1 / std : 0
+    invStd[s] = std > FLAT_WINDOW * Math.max(1, Math.abs(mu)) ? 1 / std : 0
   }
 }
 

@@ -33,6 +33,10 @@ import {
  *
  * @throws TypeError when `a` or `b` is neither a string nor an array-like, or `options.equals`
  *   is given but is not a function.
+ *
+ * References: L. Allison, T. I. Dix, "A bit-string longest-common-subsequence algorithm", IPL 23
+ * (1986); H. Hyyrö, "Bit-parallel LCS-length computation revisited" (2004).
+ * @see lcsDistance, editDistance
  */
 export function lcsLength<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: SequenceCompareOptions<T>): number {
   requireSequence(a, 'lcsLength', 'a')
@@ -51,6 +55,7 @@ export function lcsLength<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: Sequenc
  * ```
  *
  * @throws TypeError as `lcsLength` does.
+ * @see lcsLength, editDistance
  */
 export function lcsDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>, options?: SequenceCompareOptions<T>): number {
   requireSequence(a, 'lcsDistance', 'a')

@@ -1,9 +1,12 @@
 import { describeValue } from '../errors'
+import { checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
 import { checkFiniteSeries } from './pointwise'
 
 /** The running maximum and minimum of a series over a window of +-band samples. */
 export interface Envelope {
+  /** upper[i]: the maximum of x within +-band of i. */
   upper: Float64Array
+  /** lower[i]: the minimum of x within +-band of i. */
   lower: Float64Array
 }
 
@@ -14,11 +17,14 @@ export interface Envelope {
  * ```ts
  * envelope([1, 3, 2, 5], 1) // { upper: [3, 3, 5, 5], lower: [1, 1, 2, 2] }
  * ```
+ *
+ * References: D. Lemire, "Faster retrieval with a two-pass dynamic-time-warping lower bound",
+ * Pattern Recognition 42(9) (2009) 2169-2180 (the streaming max/min).
+ * @see lbKeogh, which bounds DTW with this envelope.
  */
 export function envelope(x: ArrayLike<number>, band: number): Envelope {
-  checkFiniteSeries(x, 'x')
-  if (!Number.isInteger(band) || band < 0)
-    throw new RangeError(`band must be an integer >= 0, got ${describeValue(band)}`)
+  checkFiniteSeries('envelope', 'x', x)
+  checkInteger('envelope', 'band', band, { min: 0 })
   const n = x.length
   const upper = new Float64Array(n)
   const lower = new Float64Array(n)
@@ -54,10 +60,22 @@ export function envelope(x: ArrayLike<number>, band: number): Envelope {
  * ```ts
  * lbKim([0, 5, 1], [1, 9, 3]) // (0-1)^2 + (1-3)^2 = 5 <= dtw
  * ```
+ *
+ * References: S.-W. Kim, S. Park, W. W. Chu, "An index-based approach for similarity search
+ * supporting time warping in large sequence databases", ICDE 2001; in the first-last form of the
+ * UCR suite (Rakthanmanon et al. 2012).
+ * @see lbKeogh, dtw
  */
 export function lbKim(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared' | 'absolute' = 'squared'): number {
-  if (a.length === 0 || b.length === 0) throw new RangeError('lbKim needs non-empty sequences')
-  const c = pointCost(cost)
+  checkFiniteSeries('lbKim', 'a', a)
+  checkFiniteSeries('lbKim', 'b', b)
+  if (a.length === 0 || b.length === 0) throw new RangeError('lbKim: needs non-empty sequences')
+  return lbKimUnchecked(a, b, checkOneOf('lbKim', 'cost', cost, COSTS))
+}
+
+/** `lbKim` on non-empty finite sequences already checked, for kernels that call it per candidate. @internal */
+export function lbKimUnchecked(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared' | 'absolute'): number {
+  const c = cost === 'squared' ? squaredCost : absoluteCost
   const first = c(a[0], b[0])
   if (a.length === 1 && b.length === 1) return first
   return first + c(a[a.length - 1], b[b.length - 1])
@@ -72,18 +90,51 @@ export function lbKim(a: ArrayLike<number>, b: ArrayLike<number>, cost: 'squared
  * const env = envelope(candidate, 5)
  * lbKeogh(query, env) <= dtw(query, candidate, { band: 5 }) // always
  * ```
+ *
+ * References: E. Keogh, "Exact indexing of dynamic time warping", VLDB 2002.
+ * @see envelope, lbKim, dtw
  */
 export function lbKeogh(
   query: ArrayLike<number>,
   env: Envelope,
-  options: { cost?: 'squared' | 'absolute'; abandonAbove?: number } = {},
+  options: {
+    /** Per-element cost: `'squared'` (default, as `dtw`) or `'absolute'`. */
+    readonly cost?: 'squared' | 'absolute'
+    /** Stop once the partial sum exceeds this and return it (still a lower bound). Default: never. */
+    readonly abandonAbove?: number
+  } = {},
 ): number {
+  const fn = 'lbKeogh'
+  checkFiniteSeries(fn, 'query', query)
+  checkOptions(fn, options, LB_KEOGH_OPTIONS)
+  if (
+    env === null ||
+    typeof env !== 'object' ||
+    !(env.upper instanceof Float64Array) ||
+    !(env.lower instanceof Float64Array)
+  )
+    throw new TypeError(`${fn}: env must be an Envelope (from envelope()), got ${describeValue(env)}`)
   const n = query.length
   if (env.upper.length !== n || env.lower.length !== n) {
-    throw new RangeError(`lbKeogh needs a query and an envelope of equal length, got ${n} and ${env.upper.length}`)
+    throw new RangeError(`${fn}: needs a query and an envelope of equal length, got ${n} and ${env.upper.length}`)
   }
-  const squared = (options.cost ?? 'squared') === 'squared'
-  const abandonAbove = options.abandonAbove ?? Infinity
+  const cost = checkOneOf(fn, 'cost', options.cost ?? 'squared', COSTS)
+  const abandonAbove =
+    options.abandonAbove === undefined ? Infinity : checkNumber(fn, 'abandonAbove', options.abandonAbove)
+  return lbKeoghUnchecked(query, env, cost === 'squared', abandonAbove)
+}
+
+/**
+ * `lbKeogh` on a query and envelope already checked, for kernels that call it per window.
+ * @internal
+ */
+export function lbKeoghUnchecked(
+  query: ArrayLike<number>,
+  env: Envelope,
+  squared: boolean,
+  abandonAbove: number,
+): number {
+  const n = query.length
   const { upper, lower } = env
   let sum = 0
   for (let i = 0; i < n; i++) {
@@ -95,8 +146,7 @@ export function lbKeogh(
   return sum
 }
 
-function pointCost(cost: 'squared' | 'absolute'): (x: number, y: number) => number {
-  if (cost === 'squared') return (x, y) => (x - y) ** 2
-  if (cost === 'absolute') return (x, y) => Math.abs(x - y)
-  throw new RangeError(`cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-}
+const COSTS = ['squared', 'absolute'] as const
+const LB_KEOGH_OPTIONS = ['cost', 'abandonAbove']
+const squaredCost = (x: number, y: number): number => (x - y) ** 2
+const absoluteCost = (x: number, y: number): number => Math.abs(x - y)

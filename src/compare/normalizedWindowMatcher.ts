@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
 import { bandHalfWidth, dtw } from './dtw'
-import { type Envelope, envelope, lbKeogh } from './lowerBounds'
+import { type Envelope, envelope, lbKeoghUnchecked } from './lowerBounds'
 import { zNormalize } from './pointwise'
 
 /** A window that matched: inclusive stream indices, its distance, and the times of its ends. */
@@ -24,6 +24,11 @@ export interface NormalizedPattern {
   threshold: number
 }
 
+/**
+ * The z-normalised pattern named `name`, its LB_Keogh envelope and its band, built once when
+ * `dtwMatch` is called (a pattern of fewer than 2 numbers is a `RangeError` starting `dtwMatch: `).
+ * @internal
+ */
 export function prepareNormalized(
   name: string,
   query: Query,
@@ -41,7 +46,7 @@ export function prepareNormalized(
       )
   }
   const z = zNormalize(query as ArrayLike<number>)
-  const r = bandHalfWidth(band, m)
+  const r = bandHalfWidth('dtwMatch', band, m)
   return { query: z, env: envelope(z, Math.min(r, m - 1)), band: r, squared: cost === 'squared', threshold }
 }
 
@@ -104,7 +109,7 @@ export class NormalizedWindowMatcher {
     const w = this.window
     for (let k = 0, slot = this.next; k < m; k++, slot = slot + 1 === m ? 0 : slot + 1)
       w[k] = (values[slot] - this.shift - mean) * scale
-    if (lbKeogh(w, p.env, { cost: p.squared ? 'squared' : 'absolute', abandonAbove: bound }) > bound) return out
+    if (lbKeoghUnchecked(w, p.env, p.squared, bound) > bound) return out
     const distance = dtw(w, q, { band: p.band, cost: p.squared ? 'squared' : 'absolute', abandonAbove: bound })
     if (distance <= p.threshold && (this.pending === null || distance < this.pending.distance)) {
       this.pending = { start, end: index, distance, startTime: this.times[this.next], endTime: time }

@@ -1,13 +1,17 @@
 import { describeValue } from '../errors'
 
-/** Throws a TypeError naming the first element of `x` that is not a finite number. */
-export function checkFiniteSeries(x: ArrayLike<number>, name: string): void {
+/**
+ * Throws a TypeError, prefixed with the public name `fn` that was called, naming the first element
+ * of `x` that is not a finite number (or saying that `x` is not an array at all).
+ * @internal
+ */
+export function checkFiniteSeries(fn: string, name: string, x: ArrayLike<number>): void {
   if (x === null || typeof x !== 'object' || typeof x.length !== 'number')
-    throw new TypeError(`${name} must be an array or typed array of numbers, got ${describeValue(x)}`)
+    throw new TypeError(`${fn}: ${name} must be an array or typed array of numbers, got ${describeValue(x)}`)
   for (let i = 0; i < x.length; i++) {
     const v = x[i]
     if (typeof v !== 'number' || !Number.isFinite(v))
-      throw new TypeError(`${name}[${i}] must be a finite number, got ${describeValue(v)}`)
+      throw new TypeError(`${fn}: ${name}[${i}] must be a finite number, got ${describeValue(v)}`)
   }
 }
 
@@ -18,11 +22,12 @@ export function checkFiniteSeries(x: ArrayLike<number>, name: string): void {
  * ```ts
  * euclidean([0, 0], [3, 4]) // 5
  * ```
+ * @see dtw, which also aligns in time.
  */
 export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  checkFiniteSeries(a, 'a')
-  checkFiniteSeries(b, 'b')
-  if (a.length !== b.length) throw new RangeError(`euclidean needs equal lengths, got ${a.length} and ${b.length}`)
+  checkFiniteSeries('euclidean', 'a', a)
+  checkFiniteSeries('euclidean', 'b', b)
+  if (a.length !== b.length) throw new RangeError(`euclidean: needs equal lengths, got ${a.length} and ${b.length}`)
   let s = 0
   for (let i = 0; i < a.length; i++) {
     const d = a[i] - b[i]
@@ -38,9 +43,10 @@ export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * ```ts
  * zNormalize([1, 2, 3]) // Float64Array [-1.2247, 0, 1.2247]
  * ```
+ * @see findMatches and dtwMatch, whose `normalize` option applies it per window.
  */
 export function zNormalize(x: ArrayLike<number>): Float64Array {
-  checkFiniteSeries(x, 'x')
+  checkFiniteSeries('zNormalize', 'x', x)
   const n = x.length
   const out = new Float64Array(n)
   if (n === 0) return out

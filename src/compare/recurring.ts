@@ -4,14 +4,16 @@
  * (`findSimilarRecurring`, by pruned all-pairs DTW and connected components).
  */
 import { describeValue } from '../errors'
-import { bandHalfWidth, checkBand, dtw } from './dtw'
-import { envelope, lbKeogh, lbKim } from './lowerBounds'
+import { checkBoolean, checkFunction, checkInteger, checkOneOf, checkOptions } from '../validate'
+import { bandHalfWidth, checkBand, type DtwOptions, dtw } from './dtw'
+import { envelope, lbKeoghUnchecked, lbKimUnchecked } from './lowerBounds'
 import { checkFiniteSeries } from './pointwise'
 
 // ---------------------------------------------------------------------------------------------
 // Exact repeats
 // ---------------------------------------------------------------------------------------------
 
+/** Options of `findRecurring`; an unknown name is a `TypeError`. */
 export interface RecurringOptions<T> {
   /** Shortest pattern reported, an integer >= 1. */
   minLength: number
@@ -29,6 +31,7 @@ export interface RecurringOptions<T> {
 export interface RecurringPattern<P> {
   /** The tokens of the first occurrence (a string for string input, else a new array). */
   pattern: P
+  /** Tokens in the pattern. */
   length: number
   /** All start indices, ascending; overlapping occurrences included. At least two. */
   occurrences: number[]
@@ -62,25 +65,18 @@ export interface RecurringPattern<P> {
  * @throws RangeError when `minLength` is not an integer >= 1 or `maxLength` not an integer >= `minLength`.
  */
 export function findRecurring(tokens: string, options: RecurringOptions<string>): Array<RecurringPattern<string>>
+/** `findRecurring` over an array of tokens: each pattern is reported as an array of them. */
 export function findRecurring<T>(tokens: ArrayLike<T>, options: RecurringOptions<T>): Array<RecurringPattern<T[]>>
 export function findRecurring<T>(
   tokens: ArrayLike<T> | string,
   options: RecurringOptions<T>,
 ): Array<RecurringPattern<T[] | string>> {
   checkTokens(tokens)
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`findRecurring: options must be an object, got ${describeValue(options)}`)
-  const { minLength, maxLength, equals } = options
-  if (typeof minLength !== 'number' || !Number.isInteger(minLength) || minLength < 1) {
-    throw new RangeError(`findRecurring: minLength must be an integer >= 1, got ${describeValue(minLength)}`)
-  }
-  if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < minLength) {
-    throw new RangeError(
-      `findRecurring: maxLength must be an integer >= minLength (${minLength}), got ${describeValue(maxLength)}`,
-    )
-  }
-  if (equals !== undefined && typeof equals !== 'function')
-    throw new TypeError(`findRecurring: equals must be a function, got ${describeValue(equals)}`)
+  const fn = 'findRecurring'
+  checkOptions(fn, options, RECURRING_OPTIONS, true)
+  const minLength = checkInteger(fn, 'minLength', options.minLength, { min: 1 })
+  const maxLength = checkInteger(fn, 'maxLength', options.maxLength, { min: minLength })
+  const equals = checkFunction<(a: T, b: T) => boolean>(fn, 'equals', options.equals)
 
   const n = tokens.length
   if (n < 2 || minLength > n - 1) return []
@@ -241,6 +237,7 @@ function lcpArray(s: Int32Array, sa: Int32Array): Int32Array {
 // Approximate repeats under DTW
 // ---------------------------------------------------------------------------------------------
 
+/** Options of `findSimilarRecurring`; an unknown name is a `TypeError`. */
 export interface SimilarRecurringOptions {
   /** Window length in samples, an integer >= 1. Every start position 0..n - length is a window. */
   length: number
@@ -286,110 +283,159 @@ export interface SimilarGroup {
  *
  * @throws TypeError when `series` is not an array of finite numbers (naming the first bad index).
  * @throws RangeError when `length` is not an integer >= 1, `maxDistance` not a number >= 0, or `band`/`cost` are invalid.
+ *
+ * References: Sakoe and Chiba (1978) for the band; Keogh (2002) and Rakthanmanon et al. (2012) for
+ * the lower bounds that prune pairs.
+ * @see findRecurring for exact repeats of tokens, findMatches to search for a given query.
  */
 export function findSimilarRecurring(series: ArrayLike<number>, options: SimilarRecurringOptions): SimilarGroup[] {
-  checkFiniteSeries(series, 'findSimilarRecurring: series')
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`findSimilarRecurring: options must be an object, got ${describeValue(options)}`)
-  const { length, maxDistance, band, normalize = false } = options
-  const cost = options.cost ?? 'squared'
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
-    throw new RangeError(`findSimilarRecurring: length must be an integer >= 1, got ${describeValue(length)}`)
-  }
-  if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
-    throw new RangeError(`findSimilarRecurring: maxDistance must be a number >= 0, got ${describeValue(maxDistance)}`)
-  }
-  checkBand(band, 'findSimilarRecurring: ')
-  if (cost !== 'squared' && cost !== 'absolute')
-    throw new RangeError(`findSimilarRecurring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-  if (typeof normalize !== 'boolean')
-    throw new TypeError(`findSimilarRecurring: normalize must be a boolean, got ${describeValue(normalize)}`)
+  const fn = 'findSimilarRecurring'
+  checkFiniteSeries(fn, 'series', series)
+  checkOptions(fn, options, SIMILAR_RECURRING_OPTIONS, true)
+  const length = checkInteger(fn, 'length', options.length, { min: 1 })
+  const maxDistance = checkMaxDistance(fn, options.maxDistance)
+  const { band } = options
+  checkBand(fn, band)
+  const cost = checkOneOf(fn, 'cost', options.cost ?? 'squared', COSTS)
+  const normalize = checkBoolean(fn, 'normalize', options.normalize ?? false)
+  if (series.length - length + 1 < 2) return []
+  const windows = new SeriesWindows(series, length, normalize)
+  const dtwOptions: DtwOptions<number> = { band, cost }
+  const parent = linkSimilarWindows(windows, bandHalfWidth(fn, band, length), maxDistance, dtwOptions)
+  return groupsWithMedoids(windows, parent, dtwOptions)
+}
 
-  const n = series.length
-  const count = n - length + 1
-  if (count < 2) return []
-  const x = Float64Array.from(series)
-  // the half-width dtw will use for two windows of equal length
-  const halfWidth = bandHalfWidth(band, length)
-  const dtwOptions = { band, cost }
-  const exclusion = Math.ceil(length / 2)
-  // LB_Keogh sums different terms from DTW, so in floating point it may round a hair above it
-  const pruneAbove = maxDistance + 1e-9 * Math.max(1, maxDistance)
+const RECURRING_OPTIONS = ['minLength', 'maxLength', 'equals']
+/** A number >= 0; Infinity links every pair that is not a trivial match. */
+function checkMaxDistance(fn: string, value: unknown): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${fn}: maxDistance must be a number >= 0, got ${describeValue(value)}`)
+  if (!(value >= 0)) throw new RangeError(`${fn}: maxDistance must be a number >= 0, got ${describeValue(value)}`)
+  return value
+}
 
-  // window i, z-normalised or not, written into `into` (identical arithmetic to zNormalize)
-  const mean = new Float64Array(count)
-  const scale = new Float64Array(count) // 1 / std, or 0 for a constant window
-  if (normalize) {
-    for (let i = 0; i < count; i++) {
+const SIMILAR_RECURRING_OPTIONS = ['length', 'maxDistance', 'band', 'cost', 'normalize']
+const COSTS = ['squared', 'absolute'] as const
+
+/** The windows of `length` samples of a series, each read raw or z-normalised (the arithmetic of `zNormalize`). */
+class SeriesWindows {
+  readonly count: number
+  private readonly x: Float64Array
+  private readonly mean: Float64Array
+  /** The standard deviation, or 0 for a constant window. */
+  private readonly scale: Float64Array
+
+  constructor(
+    series: ArrayLike<number>,
+    readonly length: number,
+    private readonly normalize: boolean,
+  ) {
+    this.count = series.length - length + 1
+    this.x = Float64Array.from(series)
+    this.mean = new Float64Array(normalize ? this.count : 0)
+    this.scale = new Float64Array(normalize ? this.count : 0)
+    if (!normalize) return
+    const x = this.x
+    for (let i = 0; i < this.count; i++) {
       let m = 0
       for (let k = 0; k < length; k++) m += x[i + k]
       m /= length
       let variance = 0
       for (let k = 0; k < length; k++) variance += (x[i + k] - m) ** 2
       const std = Math.sqrt(variance / length)
-      mean[i] = m
-      scale[i] = std > 1e-12 * Math.max(1, Math.abs(m)) ? std : 0
+      this.mean[i] = m
+      this.scale[i] = std > 1e-12 * Math.max(1, Math.abs(m)) ? std : 0
     }
   }
-  const windowInto = (i: number, into: Float64Array): Float64Array => {
-    if (!normalize) {
+
+  /** Window i, written into `into`. */
+  into(i: number, into: Float64Array): Float64Array {
+    const { x, length } = this
+    if (!this.normalize) {
       for (let k = 0; k < length; k++) into[k] = x[i + k]
-    } else if (scale[i] === 0) into.fill(0)
-    else for (let k = 0; k < length; k++) into[k] = (x[i + k] - mean[i]) / scale[i]
+    } else if (this.scale[i] === 0) into.fill(0)
+    else for (let k = 0; k < length; k++) into[k] = (x[i + k] - this.mean[i]) / this.scale[i]
     return into
   }
-  const valueAt = (i: number, k: number): number =>
-    !normalize ? x[i + k] : scale[i] === 0 ? 0 : (x[i + k] - mean[i]) / scale[i]
+
+  /** Sample k of window i. */
+  at(i: number, k: number): number {
+    if (!this.normalize) return this.x[i + k]
+    return this.scale[i] === 0 ? 0 : (this.x[i + k] - this.mean[i]) / this.scale[i]
+  }
+}
+
+/**
+ * Union-find over the windows: links every pair within `maxDistance` that is not a trivial match,
+ * pruned by component, LB_Kim, LB_Keogh and early-abandoning DTW. Returns the parent array.
+ */
+function linkSimilarWindows(
+  windows: SeriesWindows,
+  halfWidth: number,
+  maxDistance: number,
+  dtwOptions: DtwOptions<number>,
+): Int32Array {
+  const { count, length } = windows
+  const cost = dtwOptions.cost === 'absolute' ? 'absolute' : 'squared'
+  const exclusion = Math.ceil(length / 2)
+  // LB_Keogh sums different terms from DTW, so in floating point it may round a hair above it
+  const pruneAbove = maxDistance + 1e-9 * Math.max(1, maxDistance)
+  const abandoning = { ...dtwOptions, abandonAbove: maxDistance }
   const ends = length === 1 ? 1 : 2
   const endsI = new Float64Array(ends)
   const endsJ = new Float64Array(ends)
-
   const parent = new Int32Array(count)
   for (let i = 0; i < count; i++) parent[i] = i
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]]
-      i = parent[i]
-    }
-    return i
-  }
-
   const candidate = new Float64Array(length)
   const query = new Float64Array(length)
   for (let j = exclusion; j < count; j++) {
-    windowInto(j, candidate)
+    windows.into(j, candidate)
     const env = envelope(candidate, halfWidth)
     endsJ[0] = candidate[0]
     endsJ[ends - 1] = candidate[length - 1]
     for (let i = 0; i + exclusion <= j; i++) {
-      const rootI = find(i)
-      const rootJ = find(j)
+      const rootI = findRoot(parent, i)
+      const rootJ = findRoot(parent, j)
       if (rootI === rootJ) continue
-      endsI[0] = valueAt(i, 0)
-      endsI[ends - 1] = valueAt(i, length - 1)
-      if (lbKim(endsI, endsJ, cost) > pruneAbove) continue
-      windowInto(i, query)
-      if (lbKeogh(query, env, { cost, abandonAbove: pruneAbove }) > pruneAbove) continue
-      if (dtw(query, candidate, { ...dtwOptions, abandonAbove: maxDistance }) <= maxDistance) parent[rootI] = rootJ
+      endsI[0] = windows.at(i, 0)
+      endsI[ends - 1] = windows.at(i, length - 1)
+      if (lbKimUnchecked(endsI, endsJ, cost) > pruneAbove) continue
+      windows.into(i, query)
+      if (lbKeoghUnchecked(query, env, cost === 'squared', pruneAbove) > pruneAbove) continue
+      if (dtw(query, candidate, abandoning) <= maxDistance) parent[rootI] = rootJ
     }
   }
+  return parent
+}
 
+/** The root of i's component, halving the path on the way. */
+function findRoot(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    parent[i] = parent[parent[i]]
+    i = parent[i]
+  }
+  return i
+}
+
+/** The components of two windows or more, each with its medoid, largest first, then by first member. */
+function groupsWithMedoids(windows: SeriesWindows, parent: Int32Array, dtwOptions: DtwOptions<number>): SimilarGroup[] {
   const components = new Map<number, number[]>()
-  for (let i = 0; i < count; i++) {
-    const root = find(i)
+  for (let i = 0; i < windows.count; i++) {
+    const root = findRoot(parent, i)
     const members = components.get(root)
     if (members === undefined) components.set(root, [i])
     else members.push(i)
   }
   const groups: SimilarGroup[] = []
-  const other = new Float64Array(length)
+  const one = new Float64Array(windows.length)
+  const other = new Float64Array(windows.length)
   for (const members of components.values()) {
     if (members.length < 2) continue
     const sums = new Float64Array(members.length)
     for (let a = 0; a < members.length; a++) {
-      windowInto(members[a], query)
+      windows.into(members[a], one)
       for (let b = a + 1; b < members.length; b++) {
-        const d = dtw(query, windowInto(members[b], other), dtwOptions)
+        const d = dtw(one, windows.into(members[b], other), dtwOptions)
         sums[a] += d
         sums[b] += d
       }

@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkBoolean, checkNumber, checkOneOf, checkOptions } from '../validate'
 
 /** A subsequence of the stream that matches the query: element indices, inclusive, and its DTW distance. */
 export interface SpringMatch {
@@ -6,7 +7,7 @@ export interface SpringMatch {
   start: number
   /** Index of the last matching stream element (inclusive). */
   end: number
-  /** Accumulated DTW cost between the subsequence and the query (`<= epsilon`). */
+  /** Accumulated DTW cost between the subsequence and the query (`<= threshold`). */
   distance: number
   /** With `timed: true`: the time given to `push` with the first element. */
   startTime?: number
@@ -14,9 +15,13 @@ export interface SpringMatch {
   endTime?: number
 }
 
+/** Options of `Spring`; an unknown name is a `TypeError` (the former `epsilon` is now `threshold`). */
 export interface SpringOptions {
-  /** Report subsequences whose DTW distance to the query is at most this (finite, >= 0). */
-  epsilon: number
+  /**
+   * Report subsequences whose DTW distance to the query is at most this (finite, >= 0): the
+   * epsilon of Sakurai et al. (2007), named `threshold` as in `dtwMatch` and `findMatches`.
+   */
+  threshold: number
   /** Per-element cost: `'squared'` (default; the accumulated cost, as `dtw`) or `'absolute'`. */
   cost?: 'squared' | 'absolute'
   /** Carry a time per element (`push(x, time)`) and report `startTime`/`endTime`. Default false. */
@@ -28,14 +33,14 @@ export interface SpringOptions {
  * Keeps one star-padded DTW column over the query (distances and start positions in typed
  * arrays), so each `push` is O(m) time for a query of length m and allocates nothing unless it
  * returns a match. It reports the paper's disjoint-query answer: non-overlapping subsequences of
- * distance <= epsilon, each the best of its group of overlapping candidates, as soon as no
+ * distance <= threshold, each the best of its group of overlapping candidates, as soon as no
  * overlapping subsequence can still beat it (the candidate is held back until then; `flush()` at
  * the end of the stream returns it). No Sakoe-Chiba band: subsequence lengths are free.
  * As in the paper, ties go to the current column, then the diagonal, then the previous column
  * (the latest start), a candidate is replaced only by a strictly smaller distance, and reporting
  * a match clears the cells whose path starts inside it: a path that ran through such a cell is
  * lost, so a match starting before that report may come out with a larger distance than its
- * subsequence's DTW (e.g. query [0, 0] over [0, 1, -2], epsilon 5: [0, 0] then [1, 2] at 5, not
+ * subsequence's DTW (e.g. query [0, 0] over [0, 1, -2], threshold 5: [0, 0] then [1, 2] at 5, not
  * [1, 1] at 2). Matches starting after the previous report carry their exact DTW distance.
  *
  * Elements are numbers (for a query of numbers) or vectors of the query's dimension. A
@@ -43,19 +48,24 @@ export interface SpringOptions {
  * state is left unchanged.
  *
  * ```ts
- * const spring = new Spring([1, 2, 3], { epsilon: 0.5 })
+ * const spring = new Spring([1, 2, 3], { threshold: 0.5 })
  * for (const x of [9, 1, 2, 2, 3, 9, 9]) {
  *   const match = spring.push(x) // at x = 9 (index 6): { start: 1, end: 4, distance: 0 }
  * }
  * spring.flush() // a match still pending at the end, or null
  * ```
+ *
+ * References: Y. Sakurai, C. Faloutsos, M. Yamamuro, "Stream monitoring under the time warping
+ * distance", ICDE 2007 (SPRING; its epsilon is `threshold` here).
+ * @see dtwMatch, the operator built on it; findMatches for a series at rest.
  */
 export class Spring {
   /** Query length m. */
   readonly length: number
   /** 0 for a query of numbers, else the vector dimension. */
   readonly dimension: number
-  readonly epsilon: number
+  /** The largest DTW distance reported (the epsilon of Sakurai et al. 2007). */
+  readonly threshold: number
   private readonly query: Float64Array
   private readonly squared: boolean
   private readonly timed: boolean
@@ -75,48 +85,14 @@ export class Spring {
   private candEndTime = 0
 
   constructor(query: ArrayLike<number> | ArrayLike<ArrayLike<number>>, options: SpringOptions) {
-    if (query === null || typeof query !== 'object' || typeof query.length !== 'number') {
-      throw new TypeError(`Spring: query must be an array of numbers or vectors, got ${describeValue(query)}`)
-    }
-    const m = query.length
-    if (m === 0) throw new RangeError('Spring: query is empty')
-    const { epsilon, cost = 'squared', timed = false } = options ?? ({} as SpringOptions)
-    if (typeof epsilon !== 'number' || !(epsilon >= 0) || epsilon === Infinity) {
-      throw new RangeError(`Spring: epsilon must be a finite number >= 0, got ${describeValue(epsilon)}`)
-    }
-    if (cost !== 'squared' && cost !== 'absolute')
-      throw new RangeError(`Spring: cost must be 'squared' or 'absolute', got ${describeValue(cost)}`)
-    const first = query[0]
-    const dim =
-      typeof first === 'number'
-        ? 0
-        : first !== null && typeof first === 'object' && typeof first.length === 'number'
-          ? first.length
-          : -1
-    if (dim < 0 || (dim === 0 && typeof first !== 'number'))
-      throw new TypeError(`Spring: query[0] must be a number or a vector, got ${describeValue(first)}`)
-    const flat = new Float64Array(m * Math.max(dim, 1))
-    for (let i = 0; i < m; i++) {
-      const q = query[i]
-      if (dim === 0) {
-        if (typeof q !== 'number' || !Number.isFinite(q))
-          throw new TypeError(`Spring: query[${i}] must be a finite number, got ${describeValue(q)}`)
-        flat[i] = q
-        continue
-      }
-      if (q === null || typeof q !== 'object' || (q as ArrayLike<number>).length !== dim) {
-        throw new RangeError(`Spring: query[${i}] must be a vector of dimension ${dim}, got ${describeValue(q)}`)
-      }
-      for (let k = 0; k < dim; k++) {
-        const v = (q as ArrayLike<number>)[k]
-        if (typeof v !== 'number' || !Number.isFinite(v))
-          throw new TypeError(`Spring: query[${i}][${k}] must be a finite number, got ${describeValue(v)}`)
-        flat[i * dim + k] = v
-      }
-    }
+    const { flat, length: m, dimension: dim } = flattenQuery('Spring', 'query', query)
+    checkOptions('Spring', options, SPRING_OPTIONS, true)
+    const threshold = checkNumber('Spring', 'threshold', options.threshold, { min: 0 })
+    const cost = checkOneOf('Spring', 'cost', options.cost ?? 'squared', DTW_COSTS)
+    const timed = checkBoolean('Spring', 'timed', options.timed ?? false)
     this.length = m
     this.dimension = dim
-    this.epsilon = epsilon
+    this.threshold = threshold
     this.query = flat
     this.squared = cost === 'squared'
     this.timed = timed
@@ -151,7 +127,7 @@ export class Spring {
     if (this.dimension === 0 && !this.timed) this.columnScalar(x as number, d, s, dPrev, sPrev)
     else this.columnGeneral(x, time, d, s, tt, dPrev, sPrev, tPrev)
     let match: SpringMatch | null = null
-    if (this.dMin <= this.epsilon) {
+    if (this.dMin <= this.threshold) {
       const dMin = this.dMin
       const end = this.candEnd
       let final = true
@@ -163,7 +139,7 @@ export class Spring {
       }
       if (final) match = this.report(d, s)
     }
-    if (d[m] <= this.epsilon && d[m] < this.dMin) {
+    if (d[m] <= this.threshold && d[m] < this.dMin) {
       this.dMin = d[m]
       this.candStart = s[m]
       this.candEnd = t
@@ -185,7 +161,7 @@ export class Spring {
 
   /** At the end of the stream: the pending candidate, now final, or null. */
   flush(): SpringMatch | null {
-    if (!(this.dMin <= this.epsilon)) return null
+    if (!(this.dMin <= this.threshold)) return null
     // after push's swap, the column last written is the "previous" one
     return this.report(this.dPrev, this.sPrev)
   }
@@ -292,4 +268,60 @@ export class Spring {
         throw new TypeError(`Spring: element #${this.t}[${k}] must be a finite number, got ${describeValue(v)}`)
     }
   }
+}
+
+const SPRING_OPTIONS = ['threshold', 'cost', 'timed']
+const DTW_COSTS = ['squared', 'absolute'] as const
+
+/** A query of numbers or of vectors, checked and laid out row by row in one typed array. @internal */
+export interface FlatQuery {
+  /** Element i (component k of vector i) at `flat[i * max(dimension, 1) + k]`. */
+  readonly flat: Float64Array
+  /** Number of elements. */
+  readonly length: number
+  /** 0 for numbers, else the vectors' dimension. */
+  readonly dimension: number
+}
+
+/**
+ * Checks a non-empty query of finite numbers, or of finite vectors of one dimension, for the
+ * public function `fn` (its argument called `name`), and flattens it. An operator validates its
+ * patterns with this at call time instead of building a kernel it throws away.
+ * @internal
+ */
+export function flattenQuery(fn: string, name: string, query: unknown): FlatQuery {
+  if (query === null || typeof query !== 'object' || typeof (query as ArrayLike<unknown>).length !== 'number') {
+    throw new TypeError(`${fn}: ${name} must be an array of numbers or vectors, got ${describeValue(query)}`)
+  }
+  const items = query as ArrayLike<unknown>
+  const m = items.length
+  if (m === 0) throw new RangeError(`${fn}: ${name} is empty`)
+  const first = items[0]
+  const dim =
+    typeof first === 'number'
+      ? 0
+      : first !== null && typeof first === 'object' && typeof (first as ArrayLike<number>).length === 'number'
+        ? (first as ArrayLike<number>).length
+        : -1
+  if (dim < 0) throw new TypeError(`${fn}: ${name}[0] must be a number or a vector, got ${describeValue(first)}`)
+  const flat = new Float64Array(m * Math.max(dim, 1))
+  for (let i = 0; i < m; i++) {
+    const q = items[i]
+    if (dim === 0) {
+      if (typeof q !== 'number' || !Number.isFinite(q))
+        throw new TypeError(`${fn}: ${name}[${i}] must be a finite number, got ${describeValue(q)}`)
+      flat[i] = q
+      continue
+    }
+    if (q === null || typeof q !== 'object' || (q as ArrayLike<number>).length !== dim) {
+      throw new RangeError(`${fn}: ${name}[${i}] must be a vector of dimension ${dim}, got ${describeValue(q)}`)
+    }
+    for (let k = 0; k < dim; k++) {
+      const v = (q as ArrayLike<number>)[k]
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new TypeError(`${fn}: ${name}[${i}][${k}] must be a finite number, got ${describeValue(v)}`)
+      flat[i * dim + k] = v
+    }
+  }
+  return { flat, length: m, dimension: dim }
 }

@@ -23,9 +23,7 @@ export class Fft {
   private readonly reversed: Uint32Array
 
   constructor(size: number) {
-    if (!Number.isInteger(size) || size < 1 || size > 2 ** 30 || (size & (size - 1)) !== 0) {
-      throw new RangeError(`Fft size must be a power of two between 1 and 2^30, got ${describeValue(size)}`)
-    }
+    checkFftSize('Fft', 'size', size)
     this.size = size
     const half = size >>> 1
     this.cosTable = new Float64Array(half)
@@ -67,10 +65,12 @@ export class Fft {
   }
 
   private check(re: Float64Array, im: Float64Array): void {
-    if (!(re instanceof Float64Array)) throw new TypeError(`re must be a Float64Array, got ${describeValue(re)}`)
-    if (!(im instanceof Float64Array)) throw new TypeError(`im must be a Float64Array, got ${describeValue(im)}`)
+    checkFloat64('Fft', 're', re)
+    checkFloat64('Fft', 'im', im)
     if (re.length !== this.size || im.length !== this.size) {
-      throw new RangeError(`Fft of size ${this.size} needs re and im of that length, got ${re.length} and ${im.length}`)
+      throw new RangeError(
+        `Fft: of size ${this.size} needs re and im of that length, got ${re.length} and ${im.length}`,
+      )
     }
   }
 
@@ -121,7 +121,7 @@ export class Fft {
  * ```
  */
 export function fft(re: Float64Array, im: Float64Array): void {
-  if (!(re instanceof Float64Array)) throw new TypeError(`re must be a Float64Array, got ${describeValue(re)}`)
+  checkTransformPair('fft', re, im)
   new Fft(re.length).forward(re, im)
 }
 
@@ -134,6 +134,30 @@ export function fft(re: Float64Array, im: Float64Array): void {
  * ```
  */
 export function ifft(re: Float64Array, im: Float64Array): void {
-  if (!(re instanceof Float64Array)) throw new TypeError(`re must be a Float64Array, got ${describeValue(re)}`)
+  checkTransformPair('ifft', re, im)
   new Fft(re.length).inverse(re, im)
+}
+
+/** Largest transform: 2^30 points (two 8 GiB arrays would be needed beyond). */
+const MAX_FFT_SIZE = 2 ** 30
+
+function checkFftSize(fn: string, name: string, size: unknown): void {
+  if (typeof size !== 'number') throw new TypeError(`${fn}: ${name} must be a number, got ${describeValue(size)}`)
+  if (!Number.isInteger(size) || size < 1 || size > MAX_FFT_SIZE || (size & (size - 1)) !== 0)
+    throw new RangeError(`${fn}: ${name} must be a power of two between 1 and 2^30, got ${describeValue(size)}`)
+}
+
+function checkFloat64(fn: string, name: string, x: unknown): void {
+  if (!(x instanceof Float64Array))
+    throw new TypeError(`${fn}: ${name} must be a Float64Array, got ${describeValue(x)}`)
+}
+
+/** Both arrays Float64Arrays of one power-of-two length. */
+function checkTransformPair(fn: string, re: unknown, im: unknown): void {
+  checkFloat64(fn, 're', re)
+  checkFloat64(fn, 'im', im)
+  const n = (re as Float64Array).length
+  checkFftSize(fn, 're.length', n)
+  if ((im as Float64Array).length !== n)
+    throw new RangeError(`${fn}: re and im must have one length, got ${n} and ${(im as Float64Array).length}`)
 }

@@ -1,3 +1,5 @@
+import { checkProbability } from '../validate'
+
 const SUB_BUCKET_BITS = 6
 const SUB_BUCKETS = 1 << SUB_BUCKET_BITS
 /** Values up to 2^53 fit; 54 octaves of 64 buckets each. */
@@ -17,15 +19,15 @@ const OCTAVES = 54
  * ```
  */
 export class LogHistogram {
-  /** Samples per bucket (octave-major, `SUB_BUCKETS` per octave). */
+  /** Values recorded per bucket. */
   readonly counts = new Float64Array(OCTAVES * SUB_BUCKETS)
-  /** Samples recorded. */
+  /** Values recorded. */
   count = 0
-  /** Smallest sample, exact; Infinity when empty. */
+  /** Smallest value recorded (exact); Infinity when empty. */
   min = Infinity
-  /** Largest sample, exact; -Infinity when empty. */
+  /** Largest value recorded (exact); -Infinity when empty. */
   max = -Infinity
-  /** Sum of the samples, for the mean. */
+  /** Sum of the values recorded. */
   sum = 0
 
   /** Records one value; negative values are clamped to 0, non-finite ones are ignored and return false. */
@@ -45,6 +47,7 @@ export class LogHistogram {
    * holding the ceil(q * count)-th smallest value, clamped to the exact min and max. NaN when empty.
    */
   percentile(q: number): number {
+    checkProbability('LogHistogram.percentile', 'q', q)
     if (this.count === 0) return NaN
     const rank = Math.max(1, Math.ceil(q * this.count))
     let seen = 0
@@ -59,12 +62,14 @@ export class LogHistogram {
     return this.max
   }
 
-  /** Mean of the samples; NaN when empty. */
+  /** Mean of the values recorded (exact); NaN when empty. */
+
   get mean(): number {
     return this.count === 0 ? NaN : this.sum / this.count
   }
 
-  /** Forgets every sample. */
+  /** Forgets every value recorded. */
+
   reset(): void {
     this.counts.fill(0)
     this.count = 0

@@ -69,6 +69,14 @@ describe('attractorWindow', () => {
     },
   )
 
+  it('an exactly periodic sine, sin(2 pi i / 50), is a limit cycle in every window', () => {
+    const x = Array.from({ length: 2000 }, (_, i) => Math.sin((2 * Math.PI * i) / 50))
+    const out = collect(from(x).pipe(attractorWindow({ window: 1000, hop: 250 })))
+    expect(out.end).toBe('complete')
+    expect(out.values).toHaveLength(5)
+    for (const r of out.values) expect(r, r.reason).toMatchObject({ regime: 'limit-cycle', lyapunov: 0 })
+  })
+
   it('reusing the embedding across overlapping windows keeps the verdicts of fresh estimation', () => {
     const x = regimeStream(7, 1200)
     const reused = collect(from(x).pipe(attractorWindow({ window: 600, hop: 150 }))).values
@@ -230,10 +238,16 @@ describe('attractorWindow', () => {
 
   it('bad options throw at call time, naming the value', () => {
     const bad = (o: unknown) => () => attractorWindow(o as AttractorWindowOptions<number>)
-    expect(bad(null)).toThrow(/needs options with a window, got null/)
-    expect(bad({ window: 100 })).toThrow(/window must be an integer >= minLength \(200\), got 100/)
-    expect(bad({ window: 300, hop: 0 })).toThrow(/hop must be an integer in \[1, window\], got 0/)
-    expect(bad({ window: 300, hop: 301 })).toThrow(/hop must be an integer in \[1, window\], got 301/)
+    expect(bad(null)).toThrow(/^attractorWindow: options must be an object, got null/)
+    expect(bad({})).toThrow(/^attractorWindow: window is required/)
+    // a misspelt or foreign option is refused, not silently ignored
+    expect(bad({ window: 1000, hop: 250, workers: 1 })).toThrow(TypeError)
+    expect(bad({ window: 1000, hop: 250, workers: 1 })).toThrow(
+      /^attractorWindow: unknown option "workers"; known options: /,
+    )
+    expect(bad({ window: 100 })).toThrow(/^attractorWindow: window must be an integer >= 200, got 100/)
+    expect(bad({ window: 300, hop: 0 })).toThrow(/^attractorWindow: hop must be an integer in \[1, 300\], got 0/)
+    expect(bad({ window: 300, hop: 301 })).toThrow(/^attractorWindow: hop must be an integer in \[1, 300\], got 301/)
     expect(bad({ window: 300, reestimateEvery: 0 })).toThrow(/reestimateEvery must be an integer >= 1, got 0/)
     expect(bad({ window: 300, onInvalid: 'drop' })).toThrow(/onInvalid must be 'error' or 'skip', got "drop"/)
     expect(bad({ window: 300, select: 3 })).toThrow(/select must be a function, got 3/)

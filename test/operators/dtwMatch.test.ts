@@ -29,7 +29,7 @@ function offline(
   threshold: number,
   withFlush = true,
 ): DtwMatchEvent[] {
-  const springs = Object.entries(patterns).map(([name, q]) => [name, new Spring(q, { epsilon: threshold })] as const)
+  const springs = Object.entries(patterns).map(([name, q]) => [name, new Spring(q, { threshold })] as const)
   const out: DtwMatchEvent[] = []
   for (const x of series) {
     for (const [name, s] of springs) {
@@ -75,7 +75,7 @@ describe('dtwMatch', () => {
       const expected = offline(xs, { query: q }, threshold, stream.end.kind === 'complete')
       expect(out.values.map(e => e.value)).toEqual(expected)
       // the time of emission: the arrival of the element that finalised it, or the completion
-      const spring = new Spring(q, { epsilon: threshold })
+      const spring = new Spring(q, { threshold })
       const times: number[] = []
       stream.events.forEach(e => spring.push(e.value) && times.push(e.time))
       if (stream.end.kind === 'complete' && spring.flush()) times.push(stream.end.time)

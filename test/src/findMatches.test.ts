@@ -88,10 +88,11 @@ describe('findMatches', () => {
   })
 
   it('rejects bad input', () => {
-    expect(() => findMatches([1, 2], [])).toThrow(/query is empty/)
-    expect(() => findMatches([1, Number.NaN], [1])).toThrow(/series\[1\] must be a finite number/)
-    expect(() => findMatches([1], [1], { k: 0 })).toThrow(/k must be a positive integer/)
-    expect(() => findMatches([1], [1], { band: -1 })).toThrow(/band/)
+    expect(() => findMatches([1, 2], [])).toThrow(/^findMatches: the query is empty/)
+    expect(() => findMatches([1, Number.NaN], [1])).toThrow(/^findMatches: series\[1\] must be a finite number/)
+    expect(() => findMatches([1], [1], { k: 0 })).toThrow(/^findMatches: k must be an integer >= 1, got 0/)
+    expect(() => findMatches([1], [1], { band: -1 })).toThrow(/^findMatches: band/)
+    expect(() => findMatches([1], [1], { treshold: 1 } as never)).toThrow(/^findMatches: unknown option "treshold"/)
     expect(findMatches([1, 2], [1, 2, 3])).toEqual([])
   })
 })

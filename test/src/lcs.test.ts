@@ -134,7 +134,7 @@ describe('lcsLength', () => {
     expect(() => len('a', 7n)).toThrow(/b must be .*7n/)
     expect(() => dist({ length: '3' }, 'a')).toThrow(/lcsDistance: a must be .*length is "3"/)
     expect(() => dist('a', 'b', { equals: 1 })).toThrow(TypeError)
-    expect(() => len('a', 'b', { equals: null })).toThrow(/options.equals must be a function, got null/)
+    expect(() => len('a', 'b', { equals: null })).toThrow(/^lcsLength: equals must be a function, got null/)
   })
 })
 

@@ -287,7 +287,7 @@ describe('findSimilarRecurring', () => {
     )
     expect(() => findSimilarRecurring([1, 2, 3], { length: 1.5, maxDistance: 1 })).toThrow(/got 1.5/)
     expect(() => findSimilarRecurring([1, 2, 3], { length: 1, maxDistance: -1 })).toThrow(
-      /maxDistance must be a number >= 0, got -1/,
+      /^findSimilarRecurring: maxDistance must be a number >= 0, got -1/,
     )
     expect(() => findSimilarRecurring([1, 2, 3], { length: 1, maxDistance: Number.NaN })).toThrow(/maxDistance/)
     expect(() => findSimilarRecurring([1, 2, 3], { length: 1, maxDistance: 1, band: -2 })).toThrow(/band .* got -2/)

@@ -26,10 +26,10 @@ function allSubsequences(series: number[], query: number[], cost: Cost): number[
 function runSpring(
   series: ArrayLike<number | number[]>,
   query: number[] | number[][],
-  epsilon: number,
+  threshold: number,
   cost: Cost = 'squared',
 ): SpringMatch[] {
-  const spring = new Spring(query, { epsilon, cost })
+  const spring = new Spring(query, { threshold, cost })
   const out: SpringMatch[] = []
   for (let i = 0; i < series.length; i++) {
     const m = spring.push(series[i])
@@ -47,12 +47,12 @@ const cost = fc.constantFrom<Cost>('squared', 'absolute')
 
 describe('Spring', () => {
   test.prop([series, query, cost, fc.integer({ min: 0, max: 40 })])(
-    'matches are under epsilon, disjoint, in order, exact DTW distances and locally optimal (brute force over all subsequences)',
+    'matches are under threshold, disjoint, in order, exact DTW distances and locally optimal (brute force over all subsequences)',
     (x, q, c, slack) => {
       const dist = allSubsequences(x, q, c)
       const globalMin = Math.min(...dist.flat())
-      const epsilon = globalMin + slack
-      const spring = new Spring(q, { epsilon, cost: c })
+      const threshold = globalMin + slack
+      const spring = new Spring(q, { threshold, cost: c })
       const matches: Array<SpringMatch & { reportedAt: number }> = []
       x.forEach((v, i) => {
         const m = spring.push(v)
@@ -68,7 +68,7 @@ describe('Spring', () => {
         expect(start).toBeGreaterThan(prevEnd)
         expect(end).toBeGreaterThanOrEqual(start)
         expect(end).toBeLessThan(reportedAt)
-        expect(distance).toBeLessThanOrEqual(epsilon)
+        expect(distance).toBeLessThanOrEqual(threshold)
         // always the cost of a real warping path, so never below the subsequence's DTW
         expect(distance).toBeGreaterThanOrEqual(dist[start][end])
         if (start > prevReport) expect(distance).toBe(dist[start][end])
@@ -93,7 +93,7 @@ describe('Spring', () => {
   )
 
   it("reports a candidate as soon as the only better paths start after it (the paper's finality test)", () => {
-    // q = [0], x = [1, 0], epsilon 1: [0, 0] (distance 1) is final at index 1 because the better
+    // q = [0], x = [1, 0], threshold 1: [0, 0] (distance 1) is final at index 1 because the better
     // cell there starts at 1, after it; it is reported, and [1, 1] (distance 0) follows
     expect(runSpring([1, 0], [0], 1)).toEqual([
       { start: 0, end: 0, distance: 1 },
@@ -111,7 +111,7 @@ describe('Spring', () => {
   })
 
   test.prop([series, query, cost, fc.integer({ min: 0, max: 30 })])(
-    'reports nothing when no subsequence is within epsilon',
+    'reports nothing when no subsequence is within threshold',
     (x, q, c, below) => {
       const globalMin = Math.min(...allSubsequences(x, q, c).flat())
       fc.pre(globalMin > 0)
@@ -132,20 +132,20 @@ describe('Spring', () => {
     fc.integer({ min: 0, max: 30 }),
   ])(
     'on vectors equals the sum of one Spring per dimension when the other dimensions are constant zero',
-    ([x, q], c, epsilon) => {
+    ([x, q], c, threshold) => {
       // embed a scalar problem in dimension d: every other coordinate is zero, so costs are equal
       const d = x[0].length
       const xs = x.map(v => v[0])
       const qs = q.map(v => v[0])
       const embed = (v: number) => Array.from({ length: d }, (_, k) => (k === 0 ? v : 0))
-      expect(runSpring(xs.map(embed), qs.map(embed), epsilon, c)).toEqual(runSpring(xs, qs, epsilon, c))
+      expect(runSpring(xs.map(embed), qs.map(embed), threshold, c)).toEqual(runSpring(xs, qs, threshold, c))
     },
   )
 
   test.prop([series, query, fc.integer({ min: 0, max: 40 })])(
     'timed: start and end times are the times given with those elements',
-    (x, q, epsilon) => {
-      const spring = new Spring(q, { epsilon, timed: true })
+    (x, q, threshold) => {
+      const spring = new Spring(q, { threshold, timed: true })
       const times = x.map((_, i) => 1000 + 2.5 * i)
       const out: SpringMatch[] = []
       x.forEach((v, i) => {
@@ -154,7 +154,7 @@ describe('Spring', () => {
       })
       const last = spring.flush()
       if (last) out.push(last)
-      expect(out.map(({ start, end, distance }) => ({ start, end, distance }))).toEqual(runSpring(x, q, epsilon))
+      expect(out.map(({ start, end, distance }) => ({ start, end, distance }))).toEqual(runSpring(x, q, threshold))
       for (const m of out) {
         expect(m.startTime).toBe(times[m.start])
         expect(m.endTime).toBe(times[m.end])
@@ -163,7 +163,7 @@ describe('Spring', () => {
   )
 
   it('finds the worked example and holds the match back until it is final', () => {
-    const spring = new Spring([1, 2, 3], { epsilon: 0.5 })
+    const spring = new Spring([1, 2, 3], { threshold: 0.5 })
     const got = [9, 1, 2, 2, 3, 9, 9].map(x => spring.push(x))
     expect(got.slice(0, 5)).toEqual([null, null, null, null, null])
     expect(got[5]).toEqual({ start: 1, end: 4, distance: 0 })
@@ -172,27 +172,29 @@ describe('Spring', () => {
   })
 
   it('flush returns the candidate pending at the end, once', () => {
-    const spring = new Spring([0, 5], { epsilon: 1 })
+    const spring = new Spring([0, 5], { threshold: 1 })
     for (const x of [3, 0, 5]) expect(spring.push(x)).toBeNull()
     expect(spring.flush()).toEqual({ start: 1, end: 2, distance: 0 })
     expect(spring.flush()).toBeNull()
   })
 
   it('rejects bad queries, options and elements, naming them, and keeps its state', () => {
-    expect(() => new Spring([], { epsilon: 1 })).toThrow(/query is empty/)
-    expect(() => new Spring([1, Number.NaN], { epsilon: 1 })).toThrow(/query\[1\] must be a finite number/)
-    expect(() => new Spring([[1, 2], [1]], { epsilon: 1 })).toThrow(/query\[1\] must be a vector of dimension 2/)
-    expect(() => new Spring([1], { epsilon: -1 })).toThrow(/epsilon .* got -1/)
-    expect(() => new Spring([1], { epsilon: Number.NaN })).toThrow(/epsilon/)
-    expect(() => new Spring([1], { epsilon: 1, cost: 'cosine' as Cost })).toThrow(/"cosine"/)
-    const spring = new Spring([1, 2], { epsilon: 0 })
+    expect(() => new Spring([], { threshold: 1 })).toThrow(/query is empty/)
+    expect(() => new Spring([1, Number.NaN], { threshold: 1 })).toThrow(/query\[1\] must be a finite number/)
+    expect(() => new Spring([[1, 2], [1]], { threshold: 1 })).toThrow(/query\[1\] must be a vector of dimension 2/)
+    expect(() => new Spring([1], { threshold: -1 })).toThrow(/^Spring: threshold .* got -1/)
+    expect(() => new Spring([1], { threshold: Number.NaN })).toThrow(/^Spring: threshold/)
+    // the option was called epsilon (the paper's name) before it took dtwMatch's name
+    expect(() => new Spring([1], { epsilon: 1 } as never)).toThrow(/^Spring: unknown option "epsilon"/)
+    expect(() => new Spring([1], { threshold: 1, cost: 'cosine' as Cost })).toThrow(/"cosine"/)
+    const spring = new Spring([1, 2], { threshold: 0 })
     spring.push(1)
     expect(() => spring.push(Number.POSITIVE_INFINITY)).toThrow(/element #1 must be a finite number, got Infinity/)
     expect(() => spring.push([1] as never)).toThrow(/element #1/)
     expect(spring.count).toBe(1)
     spring.push(2)
     expect(spring.flush()).toEqual({ start: 0, end: 1, distance: 0 })
-    const vec = new Spring([[0, 0]], { epsilon: 0 })
+    const vec = new Spring([[0, 0]], { threshold: 0 })
     expect(() => vec.push([0, 0, 0])).toThrow(/element #0 must be a vector of dimension 2/)
     expect(() => vec.push([0, Number.NaN])).toThrow(/element #0\[1\] must be a finite number, got NaN/)
   })

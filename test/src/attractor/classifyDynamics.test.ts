@@ -36,6 +36,15 @@ function regimeTable(): Row[] {
 }
 
 describe('classifyDynamics against ground truth', () => {
+  test('an exactly periodic sine, sin(2 pi i / 50), is a limit cycle with exponent 0', () => {
+    const x = Float64Array.from({ length: 1000 }, (_, i) => Math.sin((2 * Math.PI * i) / 50))
+    const r = classifyDynamics(x)
+    expect(r.regime, r.reason).toBe('limit-cycle')
+    expect(r.stable).toBe(true)
+    // a limit cycle's largest exponent is 0 (lyapunovRosenstein returns it with exactRepeats)
+    expect(r.lyapunov).toBe(0)
+  })
+
   test('at least 95% of a table of regimes x seeds is classified right, and noise is never chaos', () => {
     const misses: string[] = []
     let total = 0
@@ -88,7 +97,7 @@ describe('classifyDynamics against ground truth', () => {
       /order must be an integer in \[2, 8\], got 9/,
     )
     expect(() => classifyDynamics(g.logistic(300, 4), { minLength: 10 })).toThrow(
-      /minLength must be an integer in \[50, /,
+      /^classifyDynamics: minLength must be an integer >= 50, got 10/,
     )
     expect(() => classifyDynamics(g.logistic(300, 4), { delay: 0 })).toThrow(/delay must be an integer >= 1, got 0/)
     expect(() => classifyDynamics(g.logistic(300, 4), null as never)).toThrow(/options must be an object, got null/)

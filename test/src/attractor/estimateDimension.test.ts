@@ -274,11 +274,11 @@ describe('estimateDimension properties', () => {
       /theilerWindow must be an integer >= 0, got -1/,
     )
     expect(() => estimateDimension(x, 1, { fnnThreshold: 0 })).toThrow(
-      /fnnThreshold must be a number in \(0, 1\], got 0/,
+      /^estimateDimension: fnnThreshold must be a finite number > 0 and <= 1, got 0/,
     )
     expect(() => estimateDimension(x, 1, { rtol: -1 })).toThrow(/rtol must be a finite number > 0, got -1/)
     expect(() => estimateDimension(x, 1, { method: 'cao', e1Threshold: Number.NaN })).toThrow(
-      /e1Threshold must be a number > 0, got NaN/,
+      /^estimateDimension: e1Threshold must be a finite number > 0, got NaN/,
     )
     expect(() => estimateDimension(x, 1, { method: 'pca' as never })).toThrow(
       /method must be 'fnn' or 'cao', got "pca"/,

@@ -68,6 +68,44 @@ describe('lyapunovRosenstein against ground truth', () => {
   })
 })
 
+describe('lyapunovRosenstein on a series that repeats its states exactly (a limit cycle)', () => {
+  const exactSine = (n: number, period: number) =>
+    Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / period))
+
+  test('sin(2 pi i / 50), 1 000 points, parameters estimated: exponent 0, the repeats reported', () => {
+    const r = lyapunovRosenstein(exactSine(1000, 50))
+    expect(r.exponent).toBe(0)
+    expect(r.exactRepeats).toBe(true)
+    expect(r.pairs).toBe(0)
+    // every neighbour sits at distance 0 and stays there: ln 0 at every step
+    expect(Array.from(r.divergence).every(v => v === -Infinity)).toBe(true)
+    expect(r.fit).toEqual({ from: 0, to: r.divergence.length - 1, r2: 1 })
+  })
+
+  test('a period-4 logistic cycle and a sine of period 40 with dt: exponent 0 per unit time', () => {
+    const cycle = lyapunovRosenstein(logistic(1000, 3.5), { dimension: 1, delay: 1 })
+    expect(cycle).toMatchObject({ exponent: 0, exactRepeats: true })
+    const r = lyapunovRosenstein(sine(2000, 40), { dimension: 2, delay: 10, dt: 0.01, fitRange: [2, 5] })
+    expect(r).toMatchObject({ exponent: 0, exactRepeats: true, fit: { from: 2, to: 5, r2: 1 } })
+  })
+
+  test('a series whose states do not repeat exactly says so', () => {
+    expect(lyapunovRosenstein(sine(2000, 10 * Math.SQRT2, 3)).exactRepeats).toBe(false)
+    expect(lyapunovRosenstein(logistic(1000, 4)).exactRepeats).toBe(false)
+  })
+
+  test.prop([
+    fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 2, maxLength: 20 }).filter(b => new Set(b).size > 1),
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 3 }),
+  ])('any block repeated over 600 values has exponent 0 (its states recur exactly)', (block, m, tau) => {
+    const x = Float64Array.from({ length: 600 }, (_, i) => block[i % block.length])
+    const r = lyapunovRosenstein(x, { dimension: m, delay: tau, theilerWindow: block.length - 1 })
+    expect(r.exponent).toBe(0)
+    expect(r.exactRepeats).toBe(true)
+  })
+})
+
 describe('lyapunovRosenstein properties', () => {
   // thousandths: many equal distances, so the tie rule (lowest index) is exercised
   test.prop([
@@ -115,10 +153,7 @@ describe('lyapunovRosenstein properties', () => {
     )
     expect(() => lyapunovRosenstein(logistic(15, 4), { dimension: 1, delay: 1 })).toThrow(/needs at least \d+ values/)
     expect(() => lyapunovRosenstein(new Float64Array(300).fill(2), { dimension: 2, delay: 1 })).toThrow(
-      /no two distinct neighbouring states/,
-    )
-    expect(() => lyapunovRosenstein(sine(2000, 40), { dimension: 2, delay: 10 })).toThrow(
-      /no two distinct neighbouring states/,
+      /^lyapunovRosenstein: the series is constant/,
     )
   })
 

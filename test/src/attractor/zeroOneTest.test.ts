@@ -196,7 +196,7 @@ describe('ZeroOneDisplacement', () => {
     expect(() => kernel.correlate(0)).toThrow(/c must be a number in \(0, 2 pi\), got 0/)
     expect(() => kernel.correlate(NaN)).toThrow(/got NaN/)
     expect(() => new ZeroOneDisplacement([1, 2, 3, 4, 5], 5)).toThrow(
-      /ncut must be an integer in \[2, 4\] for 5 samples, got 5/,
+      /^ZeroOneDisplacement: ncut must be an integer in \[2, 4\], got 5/,
     )
     expect(() => new ZeroOneDisplacement([1, 2], 1)).toThrow(/at least 3 samples, got 2/)
   })

@@ -5,7 +5,8 @@ import { type Observable, type Observer, type Subscriber, Subscription } from 'r
  * downstream unsubscribes (`take`, `first`, a guard that completes), the source sees `closed` at
  * once, even in the middle of a synchronous burst: with a plain `source.subscribe(...)` the
  * subscription object does not exist until the burst is over, so an endless synchronous source
- * would never stop.
+ * would never stop. Shared by every operator; not part of the public API.
+ * @internal
  */
 export function subscribeLinked<T>(
   outer: Subscriber<unknown>,
