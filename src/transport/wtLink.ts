@@ -19,7 +19,16 @@ export interface WebTransportLike {
   close(info?: { closeCode?: number; reason?: string }): void
 }
 
+/** WebTransport close code of a deliberate close ('bye'). */
 const NORMAL_CLOSE = 0
+/** Close code of any other close (the application range starts at 4000 by WebSocket convention). */
+const ABNORMAL_CLOSE = 4000
+/** Heartbeat periods without a byte from the peer before the link is given up. */
+const SILENT_PERIODS = 3
+/** A heartbeat tick this many periods late means this process stalled; the silence is not counted. */
+const LATE_TICK_PERIODS = 2
+/** Longest close reason sent (WebTransport allows 1024 bytes; this stays well inside). */
+const MAX_REASON_LENGTH = 120
 /** Datagrams on this channel id are the link's heartbeat, not messages. */
 const HEARTBEAT_CHANNEL = 1
 const EMPTY = new Uint8Array(0)
@@ -230,7 +239,10 @@ export function webTransportLink(
       closed = true
       clearInterval(heartbeat)
       try {
-        session.close({ closeCode: reason === 'bye' ? NORMAL_CLOSE : 4000, reason: reason.slice(0, 120) })
+        session.close({
+          closeCode: reason === 'bye' ? NORMAL_CLOSE : ABNORMAL_CLOSE,
+          reason: reason.slice(0, MAX_REASON_LENGTH),
+        })
       } catch {
         // already closing
       }
@@ -243,6 +255,7 @@ export function webTransportLink(
       for (;;) {
         const { value, done } = await reader.read()
         if (done) return
+        lastHeard = Date.now()
         void routeIncoming(value)
       }
     } catch {
@@ -270,12 +283,18 @@ export function webTransportLink(
   })()
 
   // A connection cut under the HTTP/2 transport can leave `closed` unsettled: each side sends a
-  // heartbeat datagram every heartbeatMs and gives the link up after three silent periods.
+  // heartbeat datagram every heartbeatMs and gives the link up after SILENT_PERIODS silent periods.
+  // A tick that comes late means this process was too busy to read (timers run before I/O after a
+  // stall): that time was not the peer's silence, so the peer gets a fresh window.
+  let lastTick = Date.now()
   heartbeat = setInterval(() => {
-    if (Date.now() - lastHeard > 3 * heartbeatMs) {
+    const now = Date.now()
+    if (now - lastTick > LATE_TICK_PERIODS * heartbeatMs) lastHeard = now
+    lastTick = now
+    if (now - lastHeard > SILENT_PERIODS * heartbeatMs) {
       report('lost (no heartbeat)')
       try {
-        session.close({ closeCode: 4000, reason: 'no heartbeat' })
+        session.close({ closeCode: ABNORMAL_CLOSE, reason: 'no heartbeat' })
       } catch {
         // already closing
       }
