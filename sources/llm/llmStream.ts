@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } from '../../src/validate'
 import { SseError, sseSource } from './sseSource'
 
 /** A chat message in the OpenAI wire format (`role`, `content`, and whatever else the server accepts, such as `tool_call_id`). */
@@ -110,36 +111,8 @@ export class LlmError extends Error {
  *   .subscribe((text) => process.stdout.write(text))
  */
 export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`llmStream needs an options object, got ${describeValue(options)}`)
-  const { baseURL, apiKey, model, messages, temperature, maxTokens, tools, signal, extraBody } = options
-  let root: URL
-  try {
-    root = new URL(baseURL)
-  } catch {
-    throw new TypeError(`baseURL must be an absolute URL, got ${describeValue(baseURL)}`)
-  }
-  if (typeof model !== 'string' || model === '')
-    throw new TypeError(`model must be a non-empty string, got ${describeValue(model)}`)
-  if (!Array.isArray(messages) || messages.length === 0)
-    throw new TypeError(`messages must be a non-empty array, got ${describeValue(messages)}`)
-  messages.forEach((message, i) => {
-    if (message === null || typeof message !== 'object' || typeof message.role !== 'string')
-      throw new TypeError(`messages[${i}] must be an object with a role, got ${describeValue(message)}`)
-  })
-  if (
-    temperature !== undefined &&
-    (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0)
-  )
-    throw new RangeError(`temperature must be a finite number >= 0, got ${describeValue(temperature)}`)
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
-    throw new RangeError(`maxTokens must be an integer >= 1, got ${describeValue(maxTokens)}`)
-  if (tools !== undefined && !Array.isArray(tools))
-    throw new TypeError(`tools must be an array, got ${describeValue(tools)}`)
-  if (apiKey !== undefined && typeof apiKey !== 'string')
-    throw new TypeError(`apiKey must be a string, got ${describeValue(apiKey)}`)
-  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody)))
-    throw new TypeError(`extraBody must be an object, got ${describeValue(extraBody)}`)
+  const { root, apiKey, model, messages, temperature, maxTokens, tools, signal, extraBody } =
+    checkLlmStreamOptions(options)
 
   const url = `${root.href.replace(/\/+$/, '')}/chat/completions`
   const body: Record<string, unknown> = { model, messages, stream: true, stream_options: { include_usage: true } }
@@ -339,4 +312,50 @@ function toLlmError(error: unknown, url: string): unknown {
     undefined,
     { cause: error },
   )
+}
+
+/** The option names `llmStream` knows. */
+const LLM_STREAM_OPTION_NAMES: readonly (keyof LlmStreamOptions)[] = [
+  'baseURL',
+  'apiKey',
+  'model',
+  'messages',
+  'temperature',
+  'maxTokens',
+  'tools',
+  'fetch',
+  'signal',
+  'extraBody',
+]
+
+// Every option checked at the call: a bad one is a TypeError or RangeError naming it, not a failed request later.
+function checkLlmStreamOptions(options: LlmStreamOptions): LlmStreamOptions & { root: URL } {
+  const fn = 'llmStream'
+  const checked = checkOptions(fn, options, LLM_STREAM_OPTION_NAMES, true)
+  const { baseURL, apiKey, model, messages, temperature, maxTokens, tools, extraBody, signal } = checked
+  let root: URL
+  try {
+    root = new URL(checkString(fn, 'baseURL', baseURL))
+  } catch (error) {
+    if (error instanceof RangeError || (error as Error).message.startsWith(fn)) throw error
+    throw new TypeError(`${fn}: baseURL must be an absolute URL, got ${describeValue(baseURL)}`)
+  }
+  checkString(fn, 'model', model)
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new TypeError(`${fn}: messages must be a non-empty array, got ${describeValue(messages)}`)
+  messages.forEach((message, i) => {
+    if (message === null || typeof message !== 'object' || typeof message.role !== 'string')
+      throw new TypeError(`${fn}: messages[${i}] must be an object with a role, got ${describeValue(message)}`)
+  })
+  if (temperature !== undefined) checkNumber(fn, 'temperature', temperature, { min: 0 })
+  if (maxTokens !== undefined) checkInteger(fn, 'maxTokens', maxTokens, { min: 1 })
+  if (tools !== undefined && !Array.isArray(tools))
+    throw new TypeError(`${fn}: tools must be an array, got ${describeValue(tools)}`)
+  if (apiKey !== undefined) checkString(fn, 'apiKey', apiKey, true)
+  checkFunction(fn, 'fetch', checked.fetch)
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError(`${fn}: signal must be an AbortSignal, got ${describeValue(signal)}`)
+  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody)))
+    throw new TypeError(`${fn}: extraBody must be an object, got ${describeValue(extraBody)}`)
+  return { ...checked, root }
 }

@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkInteger, checkNumber, checkOptions, checkString } from '../../src/validate'
 
 /** A server event of the OpenAI Realtime API (`type` plus the event's fields). */
 export interface RealtimeServerEvent {
@@ -71,19 +72,7 @@ const WS_PACKAGE = 'ws'
  * ```
  */
 export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
-  if (options === null || typeof options !== 'object' || typeof options.model !== 'string' || options.model === '')
-    throw new TypeError(`realtimeSource needs options.model, got ${describeValue(options?.model)}`)
-  const url = new URL(options.url ?? 'wss://api.openai.com/v1/realtime')
-  if (url.protocol === 'ws:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
-    throw new TypeError(
-      `realtimeSource: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`,
-    )
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
-    throw new TypeError(`realtimeSource needs a ws: or wss: URL, got ${describeValue(url.href)}`)
-  url.searchParams.set('model', options.model)
-  const maxQueued = options.maxQueued ?? 1000
-  if (!Number.isInteger(maxQueued) || maxQueued < 0)
-    throw new RangeError(`maxQueued must be an integer >= 0, got ${describeValue(maxQueued)}`)
+  const { url, maxQueued } = checkRealtimeOptions(options)
   const backoff = reconnectPolicy(options.reconnect)
 
   const events = new Subject<RealtimeServerEvent>()
@@ -185,7 +174,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
     }),
     send(event: RealtimeClientEvent): void {
       if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
-        throw new TypeError(`a client event needs a string "type", got ${describeValue(event)}`)
+        throw new TypeError(`RealtimeConnection.send: the event needs a string "type", got ${describeValue(event)}`)
       if (closedForGood) throw new RealtimeError('closed', 'the Realtime connection is closed')
       if (queue.length >= maxQueued && !(socket !== null && socket.readyState === OPEN)) {
         fail(new RealtimeError('queue-full', `more than ${maxQueued} client events waiting for the socket to open`))
@@ -207,15 +196,65 @@ function reconnectPolicy(reconnect: RealtimeOptions['reconnect']): {
   maxMs: number
 } {
   if (reconnect === false) return { retries: 0, initialMs: 0, maxMs: 0 }
+  if (reconnect !== true && reconnect !== undefined && (reconnect === null || typeof reconnect !== 'object'))
+    throw new TypeError(
+      `realtimeSource: reconnect must be a boolean or { retries, initialMs, maxMs }, got ${describeValue(reconnect)}`,
+    )
   const given = reconnect === true || reconnect === undefined ? {} : reconnect
+  checkOptions('realtimeSource', given, ['retries', 'initialMs', 'maxMs'])
   const retries = given.retries ?? 5
   const initialMs = given.initialMs ?? 250
   const maxMs = given.maxMs ?? 8000
-  if (!Number.isInteger(retries) || retries < 0)
-    throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
-  if (!(initialMs > 0) || !(maxMs >= initialMs))
+  checkInteger('realtimeSource', 'reconnect.retries', retries, { min: 0 })
+  checkNumber('realtimeSource', 'reconnect.initialMs', initialMs, { above: 0 })
+  checkNumber('realtimeSource', 'reconnect.maxMs', maxMs, { above: 0 })
+  if (!(maxMs >= initialMs))
     throw new RangeError(
-      `reconnect needs 0 < initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`,
+      `realtimeSource: reconnect needs initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`,
     )
   return { retries, initialMs, maxMs }
+}
+
+/** The option names `realtimeSource` knows. */
+const REALTIME_OPTION_NAMES: readonly (keyof RealtimeOptions)[] = [
+  'url',
+  'model',
+  'apiKey',
+  'headers',
+  'reconnect',
+  'maxQueued',
+]
+/** Hosts where a plain ws: URL is allowed (tests, local proxies). */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]']
+/** Where `realtimeSource` connects by default. */
+const DEFAULT_REALTIME_URL = 'wss://api.openai.com/v1/realtime'
+/** Client events held while the socket is down, by default. */
+const DEFAULT_MAX_QUEUED = 1000
+
+// Every option checked at the call, each error naming it.
+function checkRealtimeOptions(options: RealtimeOptions): { url: URL; maxQueued: number } {
+  const fn = 'realtimeSource'
+  checkOptions(fn, options, REALTIME_OPTION_NAMES, true)
+  checkString(fn, 'model', options.model)
+  if (options.apiKey !== undefined) checkString(fn, 'apiKey', options.apiKey, true)
+  if (options.headers !== undefined) {
+    if (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers))
+      throw new TypeError(`${fn}: headers must be an object of strings, got ${describeValue(options.headers)}`)
+    for (const [name, value] of Object.entries(options.headers))
+      checkString(fn, `headers[${JSON.stringify(name)}]`, value, true)
+  }
+  let url: URL
+  try {
+    url = new URL(checkString(fn, 'url', options.url ?? DEFAULT_REALTIME_URL))
+  } catch (error) {
+    if ((error as Error).message.startsWith(fn)) throw error
+    throw new TypeError(`${fn}: url must be an absolute ws: or wss: URL, got ${describeValue(options.url)}`)
+  }
+  if (url.protocol === 'ws:' && !LOOPBACK_HOSTS.includes(url.hostname))
+    throw new TypeError(`${fn}: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`)
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new TypeError(`${fn}: url must be a ws: or wss: URL, got ${describeValue(url.href)}`)
+  url.searchParams.set('model', options.model)
+  const maxQueued = checkInteger(fn, 'maxQueued', options.maxQueued ?? DEFAULT_MAX_QUEUED, { min: 0 })
+  return { url, maxQueued }
 }

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser'
 import { Observable } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions } from '../../src/validate'
 
 /** One server-sent event. `event` is `'message'` when the server named none. */
 export interface SseEvent {
@@ -86,13 +87,11 @@ const ERROR_BODY_BYTES = 64 << 10
  */
 export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Observable<SseEvent> {
   const request = resolveTarget(target)
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`sseSource options must be an object, got ${describeValue(options)}`)
-  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
-  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1)
-    throw new RangeError(`maxEventBytes must be an integer >= 1, got ${describeValue(maxEventBytes)}`)
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    throw new TypeError(`options.fetch must be a function, got ${describeValue(options.fetch)}`)
+  checkOptions('sseSource', options, ['reconnect', 'fetch', 'maxEventBytes'])
+  const maxEventBytes = checkInteger('sseSource', 'maxEventBytes', options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {
+    min: 1,
+  })
+  checkFunction('sseSource', 'fetch', options.fetch)
   const reconnect = resolveReconnect(options.reconnect)
 
   return new Observable<SseEvent>(subscriber => {
@@ -331,10 +330,11 @@ function resolveTarget(target: SseTarget): ResolvedTarget {
     url = parseUrl(spec.url)
     if (spec.init !== undefined) {
       if (spec.init === null || typeof spec.init !== 'object')
-        throw new TypeError(`sseSource init must be an object, got ${describeValue(spec.init)}`)
+        throw new TypeError(`sseSource: init must be an object, got ${describeValue(spec.init)}`)
       init = spec.init
     }
-  } else throw new TypeError(`sseSource needs a URL, a Request or { url, init }, got ${describeValue(target)}`)
+  } else
+    throw new TypeError(`sseSource: target must be a URL, a Request or { url, init }, got ${describeValue(target)}`)
   const href = url.href
   return {
     url: href,
@@ -353,7 +353,7 @@ function parseUrl(value: unknown): URL {
       // fall through to the error below
     }
   }
-  throw new TypeError(`sseSource needs an absolute URL, got ${describeValue(value)}`)
+  throw new TypeError(`sseSource: url must be an absolute URL, got ${describeValue(value)}`)
 }
 
 function withSseHeaders(base: HeadersInit | undefined, lastEventId: string | undefined): Headers {
@@ -368,13 +368,20 @@ function resolveReconnect(reconnect: SseSourceOptions['reconnect']): { retries: 
   if (reconnect === undefined || reconnect === false) return null
   if (reconnect === true) return { retries: DEFAULT_RETRIES, maxDelayMs: DEFAULT_MAX_DELAY_MS }
   if (reconnect === null || typeof reconnect !== 'object')
-    throw new TypeError(`reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`)
+    throw new TypeError(
+      `sseSource: reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`,
+    )
+  checkOptions('sseSource', reconnect, ['retries', 'maxDelayMs'])
   const retries = reconnect.retries ?? DEFAULT_RETRIES
   if (retries !== Infinity && (!Number.isInteger(retries) || retries < 0))
-    throw new RangeError(`reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`)
-  const maxDelayMs = reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
-  if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs))
-    throw new RangeError(`reconnect.maxDelayMs must be a finite number >= 0, got ${describeValue(maxDelayMs)}`)
+    throw new RangeError(
+      `sseSource: reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`,
+    )
+  const maxDelayMs = checkMilliseconds(
+    'sseSource',
+    'reconnect.maxDelayMs',
+    reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+  )
   return { retries, maxDelayMs }
 }
 

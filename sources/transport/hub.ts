@@ -1,7 +1,8 @@
 import { type Observable, Subject } from 'rxjs'
-import { describeValue } from '../../src/errors'
 import { type Link, TransportError } from '../../src/transport/link'
+import { TRANSPORT_LIMIT_NAMES } from '../../src/transport/options'
 import { type ResolvedLimits, resolveLimits, type TransportLimits, TransportSession } from '../../src/transport/session'
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions } from '../../src/validate'
 import { randomHex, SESSION_PARAMETER } from './client'
 
 /** What `authenticate` sees: the request URL (with its query), the headers and the peer's address. */
@@ -36,6 +37,11 @@ export interface ServerStats {
   resumes: number
 }
 
+/** Sessions a server holds at once by default. */
+export const DEFAULT_MAX_SESSIONS = 1000
+/** How long a server keeps a dropped session for its client to resume, by default. */
+export const DEFAULT_RESUME_WINDOW_MS = 15_000
+
 /** HTTP statuses of a refused connection. */
 export const REFUSED_UNAUTHORIZED = 401
 export const REFUSED_FULL = 503
@@ -57,18 +63,18 @@ export class SessionHub {
   readonly sessions: Observable<TransportSession> = this.emitter.asObservable()
   private stopped = false
 
+  /** `fn` is the public name the options were handed to (`quicServer` or `wsServer`), for error messages. */
   constructor(
     limits: ServerLimits = {},
     private readonly authenticate: Authenticate | undefined,
+    fn = 'SessionHub',
   ) {
-    const { maxSessions = 1000, resumeWindowMs = 15_000, ...rest } = limits
-    if (!Number.isInteger(maxSessions) || maxSessions < 1)
-      throw new RangeError(`limits.maxSessions must be an integer >= 1, got ${describeValue(maxSessions)}`)
-    if (!(resumeWindowMs >= 0) || !Number.isFinite(resumeWindowMs))
-      throw new RangeError(`limits.resumeWindowMs must be a finite number >= 0, got ${describeValue(resumeWindowMs)}`)
-    if (authenticate !== undefined && typeof authenticate !== 'function')
-      throw new TypeError(`authenticate must be a function, got ${describeValue(authenticate)}`)
-    this.limits = resolveLimits(rest)
+    checkOptions(fn, limits, [...TRANSPORT_LIMIT_NAMES, 'maxSessions', 'resumeWindowMs'])
+    const { maxSessions = DEFAULT_MAX_SESSIONS, resumeWindowMs = DEFAULT_RESUME_WINDOW_MS, ...rest } = limits
+    checkInteger(fn, 'limits.maxSessions', maxSessions, { min: 1 })
+    checkMilliseconds(fn, 'limits.resumeWindowMs', resumeWindowMs)
+    checkFunction(fn, 'authenticate', authenticate)
+    this.limits = resolveLimits(rest, fn)
     this.maxSessions = maxSessions
     this.resumeWindowMs = resumeWindowMs
   }

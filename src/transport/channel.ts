@@ -72,7 +72,7 @@ export class ChannelSender<T> {
 
   /** Numbers, records and (when a lane is up) queues one message. Throws for a value the codec or the frame limit refuses. */
   push(value: T): void {
-    if (this.ended) throw new RangeError(`channel ${describeValue(this.name)}: push after end`)
+    if (this.ended) throw new RangeError(`ChannelSender.push: channel ${describeValue(this.name)} has ended`)
     const bytes = encodeFrame(
       { kind: FrameKind.Data, channel: this.channel, seq: this.nextSeq, payload: this.codec.encode(value) },
       this.maxFrameBytes,

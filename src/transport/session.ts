@@ -1,7 +1,15 @@
 import { isObservable, Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../errors'
 import { ackFrame, ChannelReceiver, ChannelSender, errorFrame } from './channel'
-import { type Frame, FrameError, FrameKind, jsonCodec, type PayloadCodec } from './framing'
+import {
+  FRAME_HEADER_BYTES,
+  FRAME_PREFIX_BYTES,
+  type Frame,
+  FrameError,
+  FrameKind,
+  jsonCodec,
+  type PayloadCodec,
+} from './framing'
 import { type Lane, type Link, TransportError, type TransportProtocol } from './link'
 import type { ChannelOptions, ResolvedLimits, SendOptions, SendProgress, SessionStats } from './options'
 import { TokenBucket } from './reliability'
@@ -110,7 +118,7 @@ export class TransportSession {
    * a name nobody subscribed to is refused with 'unknown-channel' (and counted).
    */
   channel<T = unknown>(name: string, options: ChannelOptions<T> = {}): Observable<T> {
-    checkChannelName(name)
+    checkChannelName('TransportSession.channel', name)
     return new Observable<T>(subscriber => {
       if (this.isClosed) {
         if (this.failure !== null) subscriber.error(this.failure)
@@ -165,12 +173,14 @@ export class TransportSession {
    * the lane and stops the source.
    */
   send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
-    checkChannelName(name)
+    checkChannelName('TransportSession.send', name)
     const priority = options.priority ?? 0
     if (typeof priority !== 'number' || !Number.isFinite(priority))
-      throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+      throw new RangeError(`TransportSession.send: priority must be a finite number, got ${describeValue(priority)}`)
     if (!isObservable(source) && !isAsyncIterable(source))
-      throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
+      throw new TypeError(
+        `TransportSession.send: source must be an Observable or an AsyncIterable, got ${describeValue(source)}`,
+      )
     const codec = (options.codec ?? jsonCodec) as PayloadCodec<T>
     if (options.reliability === 'datagram') return this.sendDatagrams(name, source, codec)
     return new Observable<SendProgress>(subscriber => {
@@ -274,9 +284,9 @@ export class TransportSession {
 
   private sendDatagrams<T>(name: string, source: Source<T>, codec: PayloadCodec<T>): Observable<SendProgress> {
     const prefix = new TextEncoder().encode(name)
-    if (prefix.length > 255)
+    if (prefix.length > MAX_DATAGRAM_NAME_BYTES)
       throw new RangeError(
-        `a datagram channel name must be at most 255 bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`,
+        `TransportSession.send: a datagram channel name must be at most ${MAX_DATAGRAM_NAME_BYTES} bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`,
       )
     return new Observable<SendProgress>(subscriber => {
       let sent = 0
@@ -287,9 +297,9 @@ export class TransportSession {
         payload[0] = prefix.length
         payload.set(prefix, 1)
         payload.set(body, 1 + prefix.length)
-        if (payload.length + 17 > this.limits.maxFrameBytes)
+        if (payload.length + FRAME_PREFIX_BYTES + FRAME_HEADER_BYTES > this.limits.maxFrameBytes)
           throw new RangeError(
-            `datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`,
+            `TransportSession.send: datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`,
           )
         sent++
         if (this.link === null || !this.link.sendDatagram(payload)) dropped++
@@ -474,9 +484,15 @@ export class TransportSession {
   }
 }
 
-function checkChannelName(name: unknown): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 256)
-    throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+/** The longest channel name, in UTF-16 units. */
+const MAX_CHANNEL_NAME = 256
+/** A datagram names its channel in a one-byte length prefix. */
+const MAX_DATAGRAM_NAME_BYTES = 255
+
+function checkChannelName(fn: string, name: unknown): void {
+  if (typeof name !== 'string') throw new TypeError(`${fn}: channel name must be a string, got ${describeValue(name)}`)
+  if (name.length === 0 || name.length > MAX_CHANNEL_NAME)
+    throw new RangeError(`${fn}: channel name must have 1-${MAX_CHANNEL_NAME} characters, got ${describeValue(name)}`)
 }
 
 function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {

@@ -227,8 +227,8 @@ export function webSocketLink(socket: WebSocketLike, role: 'client' | 'server', 
     onUnroutable: null as (() => void) | null,
     openLane(channel: number, priority: number): Lane {
       if (!Number.isFinite(priority))
-        throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
-      if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
+        throw new RangeError(`Link.openLane: priority must be a finite number, got ${describeValue(priority)}`)
+      if (lanes.has(channel)) throw new RangeError(`Link.openLane: lane ${channel} is already open`)
       const lane = new WsLane(channel, priority)
       lanes.set(lane.id, lane)
       return lane

@@ -221,8 +221,8 @@ export function webTransportLink(
     onUnroutable: null,
     openLane(channel: number, priority: number): Lane {
       if (!Number.isFinite(priority))
-        throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
-      if (lanes.has(channel)) throw new RangeError(`lane ${channel} is already open`)
+        throw new RangeError(`Link.openLane: priority must be a finite number, got ${describeValue(priority)}`)
+      if (lanes.has(channel)) throw new RangeError(`Link.openLane: lane ${channel} is already open`)
       return new WtLane(channel, priority, false)
     },
     sendDatagram(payload: Uint8Array): boolean {
