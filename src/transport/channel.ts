@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
 import { concat, encodeFrame, type Frame, FrameKind, type PayloadCodec } from './framing'
-import { type Lane, parseErrorPayload, TransportError } from './link'
+import { type LinkStream, parseErrorPayload, TransportError } from './link'
 import { DuplicateFilter, ResendBuffer } from './reliability'
 
 const textEncoder = new TextEncoder()
@@ -27,7 +27,7 @@ export function ackFrame(channel: number, next: number): Uint8Array {
 export class ChannelSender<T> {
   private readonly resend: ResendBuffer
   private nextSeq = 0
-  private lane: Lane | null = null
+  private lane: LinkStream | null = null
   private queue: Uint8Array[] = []
   private writing = false
   // a write on a dead lane may never settle: each lane gets its own pump, and a stale one stops
@@ -88,7 +88,7 @@ export class ChannelSender<T> {
     if (this.lane !== null) this.enqueue(this.endFrame())
   }
 
-  attach(lane: Lane): void {
+  attach(lane: LinkStream): void {
     this.lane = lane
     this.queue = []
     this.epoch++
@@ -223,7 +223,7 @@ export class ChannelSender<T> {
  */
 export class ChannelReceiver<T> {
   private readonly filter = new DuplicateFilter()
-  private lane: Lane | null = null
+  private lane: LinkStream | null = null
   /** The sender's channel id on the current lane (acknowledgements carry it). */
   private channel = 0
   private ackPending = false
@@ -249,7 +249,7 @@ export class ChannelReceiver<T> {
   }
 
   /** A lane opened by the sender (first or resumed): tell it where to resume. Any older lane is dropped. */
-  attach(lane: Lane, channel: number): void {
+  attach(lane: LinkStream, channel: number): void {
     if (this.lane !== null && this.lane !== lane) this.lane.reset('replaced by a resumed lane')
     this.lane = lane
     this.channel = channel
@@ -317,7 +317,7 @@ export class ChannelReceiver<T> {
     }
   }
 
-  detach(lane: Lane): void {
+  detach(lane: LinkStream): void {
     if (this.lane === lane) this.lane = null
   }
 

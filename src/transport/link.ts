@@ -6,7 +6,7 @@ import type { Frame } from './framing'
  * WebTransport session maps a lane to a bidirectional stream (priority = `sendOrder`); a WebSocket
  * multiplexes lanes by the frame's channel id and schedules writes by priority itself.
  */
-export interface Lane {
+export interface LinkStream {
   /** Resolves once the transport has taken the bytes (this is where backpressure is felt); rejects when the lane is gone. */
   write(bytes: Uint8Array): Promise<void>
   /** Called with each frame that arrives, in order (the link decodes; a framing error ends the lane). */
@@ -26,9 +26,9 @@ export interface Link {
    * Opens a lane for channel id `channel` (the opener's: odd ids for clients, even for servers);
    * writes wait until it is open. Lanes with a higher priority are served first under contention.
    */
-  openLane(channel: number, priority: number): Lane
+  openLane(channel: number, priority: number): LinkStream
   /** Set by the session: called for each lane the peer opens. */
-  onLane: ((lane: Lane) => void) | null
+  onLane: ((lane: LinkStream) => void) | null
   /** Sends one unreliable message; false when it was dropped (the link is congested or closed). */
   sendDatagram(bytes: Uint8Array): boolean
   onDatagram: ((bytes: Uint8Array) => void) | null

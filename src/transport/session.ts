@@ -10,7 +10,7 @@ import {
   jsonCodec,
   type PayloadCodec,
 } from './framing'
-import { type Lane, type Link, TransportError, type TransportProtocol } from './link'
+import { type LinkStream, type Link, TransportError, type TransportProtocol } from './link'
 import type { ChannelOptions, ResolvedLimits, SendOptions, SendProgress, SessionStats } from './options'
 import { TokenBucket } from './reliability'
 
@@ -40,7 +40,7 @@ export class TransportSession {
   private readonly senders = new Set<ChannelSender<unknown>>()
   private nextChannel: number
   // lanes the peer has open on the current link (a new link starts a new set; old lanes leave their own)
-  private incomingLanes = new Set<Lane>()
+  private incomingLanes = new Set<LinkStream>()
   private readonly bucket: TokenBucket | null
   private attachedBefore = false
   private isClosed = false
@@ -348,7 +348,7 @@ export class TransportSession {
     })
   }
 
-  private acceptLane(lane: Lane): void {
+  private acceptLane(lane: LinkStream): void {
     if (this.incomingLanes.size >= this.limits.maxStreamsPerSession) {
       this.count('too-many-streams')
       lane.onFrame = frame => {
@@ -495,7 +495,7 @@ function checkChannelName(fn: string, name: unknown): void {
     throw new RangeError(`${fn}: channel name must have 1-${MAX_CHANNEL_NAME} characters, got ${describeValue(name)}`)
 }
 
-function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {
+function refuseLane(lane: LinkStream, channel: number, error: TransportError, maxFrameBytes: number): void {
   lane.write(errorFrame(channel, error, maxFrameBytes)).catch(() => undefined)
   lane.end()
 }
