@@ -1,10 +1,8 @@
 import type { Frame } from './framing'
 
 /**
- * What the session layer needs from a transport: a connection ("link") that carries lanes, each lane
- * a bidirectional, reliable, ordered byte pipe for one channel, plus unreliable datagrams. A
- * WebTransport session maps a lane to a bidirectional stream (priority = `sendOrder`); a WebSocket
- * multiplexes lanes by the frame's channel id and schedules writes by priority itself.
+ * One lane of a link: a reliable, ordered byte pipe each way for one channel. (Named so as not to
+ * be taken for the scheduler's lanes, `LaneOptions`.)
  */
 export interface LinkStream {
   /** Resolves once the transport has taken the bytes (this is where backpressure is felt); rejects when the lane is gone. */
@@ -19,6 +17,13 @@ export interface LinkStream {
   reset(reason: string): void
 }
 
+/**
+ * What the session layer needs from a transport: a connection ("link") that carries lanes
+ * (`LinkStream`s), each a reliable, ordered byte pipe each way for one channel, plus unreliable
+ * datagrams. A WebTransport session carries a lane on a pair of unidirectional streams (priority =
+ * `sendOrder`); a WebSocket multiplexes lanes by the frame's channel id and schedules writes by
+ * priority itself.
+ */
 export interface Link {
   /** 'webtransport' or 'websocket', and for WebTransport the HTTP version under it. */
   readonly protocol: TransportProtocol
