@@ -6,6 +6,7 @@ import { describeValue } from '../src/errors'
 import { type SendOptions, type SendProgress, TransportSession } from '../src/transport/session'
 import { checkNumber, checkOneOf, checkOptions } from '../src/validate'
 
+/** Options of `quicSink`, `wsSink` and `sendTo`: the connection's (for a URL), the channel and how to send on it. */
 export interface SinkOptions<T> extends SendOptions<T>, ConnectOptions {
   /** The channel to send on. */
   channel: string

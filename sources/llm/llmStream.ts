@@ -16,6 +16,7 @@ export interface LlmTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean }
 }
 
+/** Options of `llmStream`: the server, the model, the conversation and the request's settings. */
 export interface LlmStreamOptions {
   /** The API root, such as `https://api.openai.com/v1` or `http://localhost:11434/v1`; the request goes to `{baseURL}/chat/completions`. */
   baseURL: string
@@ -63,6 +64,7 @@ export interface LlmFinishChunk {
   index: number
 }
 
+/** The token counts the server reports at the end (OpenAI `usage`). */
 export interface LlmUsageChunk {
   type: 'usage'
   promptTokens: number
@@ -70,6 +72,7 @@ export interface LlmUsageChunk {
   totalTokens: number
 }
 
+/** What `llmStream` emits: text tokens, tool-call fragments, the finish reason and the usage. */
 export type LlmChunk = LlmTokenChunk | LlmToolCallChunk | LlmFinishChunk | LlmUsageChunk
 
 /** A chat completion that failed: the HTTP status and the server's own message where there was one. */

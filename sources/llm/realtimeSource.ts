@@ -14,6 +14,7 @@ export interface RealtimeClientEvent {
   readonly [field: string]: unknown
 }
 
+/** Why a Realtime connection failed or refused a send; `code` is stable. */
 export class RealtimeError extends Error {
   override readonly name = 'RealtimeError'
   constructor(
@@ -24,6 +25,7 @@ export class RealtimeError extends Error {
   }
 }
 
+/** Options of `realtimeSource`; each is checked at the call. */
 export interface RealtimeOptions {
   /** Default 'wss://api.openai.com/v1/realtime'; ws: only for loopback hosts (tests, local proxies). */
   url?: string
@@ -38,6 +40,7 @@ export interface RealtimeOptions {
   maxQueued?: number
 }
 
+/** A Realtime API connection: the server's events, `send` for client events, `close`. */
 export interface RealtimeConnection {
   /** Server events, parsed. Subscribing connects; completes after `close()`; errors with a RealtimeError. */
   readonly events: Observable<RealtimeServerEvent>

@@ -13,6 +13,7 @@ export interface SseEvent {
   retry?: number
 }
 
+/** How `sseSource` reconnects (with Last-Event-ID) after the stream drops. */
 export interface SseReconnectOptions {
   /** Consecutive failed attempts (no 2xx event stream) before giving up with `SseError('retries-exhausted')`; default 5. */
   retries?: number
@@ -20,6 +21,7 @@ export interface SseReconnectOptions {
   maxDelayMs?: number
 }
 
+/** Options of `sseSource`; each is checked at the call. */
 export interface SseSourceOptions {
   /** Reconnect when the stream ends or the connection drops (default false: complete / error instead). */
   reconnect?: boolean | SseReconnectOptions
@@ -29,8 +31,10 @@ export interface SseSourceOptions {
   maxEventBytes?: number
 }
 
+/** What `sseSource` reads: a URL, a Request, or `{ url, init }` for fetch. */
 export type SseTarget = string | URL | Request | { url: string | URL; init?: RequestInit }
 
+/** Why an SSE stream failed (`SseError.code`). */
 export type SseErrorCode =
   | 'status'
   | 'content-type'

@@ -20,6 +20,7 @@ const WS_PACKAGE = 'ws'
 // The HTTP/2 transport's default 16 KB initial windows stall data once the first window is used
 // (README, transport): every window starts at its limit, and stream credit is plenty (the session
 // enforces maxStreamsPerSession itself, with an error the peer can read).
+/** Flow-control windows and stream credit of the HTTP/2 WebTransport client and server. */
 export const HTTP2_WINDOWS = {
   initialStreamFlowControlWindow: 6 << 20,
   streamFlowControlWindowSizeLimit: 6 << 20,
@@ -115,6 +116,7 @@ export function connect(url: string, options: ConnectOptions = {}): ClientSessio
   return new ClientSession(url, checkConnectOptions('connect', url, options))
 }
 
+/** Options of `quicSource` / `wsSource`: the connection's, the channel and its codec, and the session mode. */
 export interface SourceOptions<T> extends ConnectOptions, ChannelOptions<T> {
   /** The channel to receive. */
   channel: string

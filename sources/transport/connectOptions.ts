@@ -20,6 +20,7 @@ export type CertificateHash =
   | CertificateHashValue
   | { readonly algorithm: 'sha-256'; readonly value: CertificateHashValue }
 
+/** How a client reconnects after a lost connection. */
 export interface ReconnectOptions {
   /** Attempts after a lost connection before giving up (consecutive failures; default 5). */
   retries?: number
@@ -27,6 +28,7 @@ export interface ReconnectOptions {
   backoff?: { initialMs?: number; maxMs?: number } | ((attempt: number) => number)
 }
 
+/** Options of `connect` and of the sources and sinks that dial a URL; each is checked at the call. */
 export interface ConnectOptions {
   /** 'auto' (default): WebTransport for https: URLs where available, else WebSocket at `fallback`; 'webtransport' or 'websocket' to insist. */
   transport?: 'auto' | 'webtransport' | 'websocket'

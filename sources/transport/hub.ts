@@ -19,6 +19,7 @@ export interface TransportRequest {
  */
 export type Authenticate = (request: TransportRequest) => unknown
 
+/** A server's limits: the per-session `TransportLimits` plus how many sessions and how long to wait for a resume. */
 export interface ServerLimits extends TransportLimits {
   /** Sessions open at once, connected or waiting to resume (default 1000); above it a connection gets HTTP 503. */
   maxSessions?: number
@@ -26,6 +27,7 @@ export interface ServerLimits extends TransportLimits {
   resumeWindowMs?: number
 }
 
+/** What a server counts: sessions refused and open, lanes refused, resumes. */
 export interface ServerStats {
   /** Connections refused before any data: 'unauthorized' (401) and 'full' (503). */
   readonly refusedSessions: { unauthorized: number; full: number }
@@ -44,6 +46,7 @@ export const DEFAULT_RESUME_WINDOW_MS = 15_000
 
 /** HTTP statuses of a refused connection. */
 export const REFUSED_UNAUTHORIZED = 401
+/** HTTP status of a connection refused because the server holds `maxSessions`. */
 export const REFUSED_FULL = 503
 
 /**
@@ -167,6 +170,7 @@ function keyOf(principal: unknown): string {
   }
 }
 
+/** Node's request headers as `TransportRequest.headers` (lists joined with ', '). */
 export function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {}
   for (const [key, value] of Object.entries(raw))

@@ -11,6 +11,7 @@ import { HTTP2_WINDOWS, randomHex } from './client'
 import { type Authenticate, headersOf, type ServerLimits, type ServerStats, SessionHub } from './hub'
 import { loadWebTransport } from './webTransportPackage'
 
+/** Options of `quicServer` and `wsServer`; each is checked when the server is asked for. */
 export interface TransportServerOptions {
   /** Default '127.0.0.1'. */
   host?: string
@@ -25,6 +26,7 @@ export interface TransportServerOptions {
   limits?: ServerLimits
 }
 
+/** A running `quicServer` or `wsServer`. */
 export interface TransportServer {
   /** Where it listens, and the URL clients dial. */
   readonly address: { readonly host: string; readonly port: number; readonly url: string }

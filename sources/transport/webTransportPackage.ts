@@ -21,6 +21,7 @@ export interface WebTransportSupport {
   readonly reason?: string
 }
 
+/** What `loadWebTransport` found: the client class and, on Node, the server classes. */
 export interface WebTransportPackage {
   readonly support: WebTransportSupport
   readonly WebTransport: new (url: string, options?: object) => WebTransportLike

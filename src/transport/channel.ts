@@ -13,6 +13,7 @@ export function errorFrame(channel: number, error: TransportError, maxFrameBytes
   return encodeFrame({ kind: FrameKind.Error, channel, seq: 0, payload: reason }, maxFrameBytes)
 }
 
+/** An Ack frame for `channel`: every message below `next` has arrived. */
 export function ackFrame(channel: number, next: number): Uint8Array {
   return encodeFrame({ kind: FrameKind.Ack, channel, seq: next, payload: EMPTY })
 }

@@ -14,6 +14,7 @@ export interface DevCertificate {
   notAfter: Date
 }
 
+/** What `createDevCertificate` makes: the hosts it names, how long it lasts, and from when. */
 export interface DevCertificateOptions {
   /** DNS names and IPv4/IPv6 literals for subjectAltName. Default `['localhost', '127.0.0.1', '::1']`. */
   hosts?: string[]

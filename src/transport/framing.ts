@@ -12,6 +12,7 @@ export const FRAME_HEADER_BYTES = 13
 export const FRAME_PREFIX_BYTES = 4
 const PREFIX_BYTES = FRAME_PREFIX_BYTES
 
+/** The kinds of frame: what a frame's kind byte says it carries. */
 export const FrameKind = {
   /** A message on a channel. */
   Data: 0,
@@ -29,8 +30,10 @@ export const FrameKind = {
   Close: 6,
 } as const
 const MAX_KIND = 6
+/** One of `FrameKind`'s values. */
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind]
 
+/** A decoded frame: kind, channel id, sequence number and payload. */
 export interface Frame {
   readonly kind: FrameKind
   readonly channel: number

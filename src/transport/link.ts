@@ -44,6 +44,7 @@ export interface Link {
   close(reason?: string): void
 }
 
+/** The transport under a link: WebTransport (native, or over HTTP/3 or HTTP/2) or WebSocket. */
 export type TransportProtocol = 'webtransport-http3' | 'webtransport-http2' | 'webtransport' | 'websocket'
 
 /** Why a transport refused, dropped or reset something; `code` is stable, the message is for people. */
@@ -57,6 +58,7 @@ export class TransportError extends Error {
   }
 }
 
+/** Why a transport refused, dropped or reset something (stable; see `TransportError`). */
 export type TransportErrorCode =
   | 'refused' // authentication failed or the server is full: the session never opened
   | 'unreachable' // no connection could be made (after the retries)

@@ -1,6 +1,10 @@
 import { checkNumber, checkOptions } from '../validate'
 import type { PayloadCodec } from './framing'
 
+/**
+ * What a peer may do on a session: frame size, streams, message rate, bytes in flight. Each side
+ * enforces its own limits on what it receives; unknown names are refused.
+ */
 export interface TransportLimits {
   /** Largest frame accepted or sent, header included (default 1 MiB). */
   maxFrameBytes?: number
@@ -16,6 +20,7 @@ export interface TransportLimits {
   maxQueuedBytes?: number
 }
 
+/** `TransportLimits` with every default filled in (`resolveLimits`). */
 export interface ResolvedLimits {
   readonly maxFrameBytes: number
   readonly maxStreamsPerSession: number
@@ -73,11 +78,13 @@ export function resolveLimits(limits: TransportLimits = {}, fn = 'resolveLimits'
   }
 }
 
+/** How a channel's payloads become values. */
 export interface ChannelOptions<T> {
   /** How payloads become values (default JSON). */
   codec?: PayloadCodec<T>
 }
 
+/** How a stream is sent on a channel: codec, priority, reliable or datagram. */
 export interface SendOptions<T> extends ChannelOptions<T> {
   /** Higher goes first under contention (WebTransport `sendOrder`); default 0. */
   priority?: number

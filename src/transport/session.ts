@@ -10,7 +10,7 @@ import {
   jsonCodec,
   type PayloadCodec,
 } from './framing'
-import { type LinkStream, type Link, TransportError, type TransportProtocol } from './link'
+import { type Link, type LinkStream, TransportError, type TransportProtocol } from './link'
 import type { ChannelOptions, ResolvedLimits, SendOptions, SendProgress, SessionStats } from './options'
 import { TokenBucket } from './reliability'
 
