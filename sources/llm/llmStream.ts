@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs'
+import { Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../../src/errors'
 import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } from '../../src/validate'
 import { SseError, sseSource } from './sseSource'
@@ -127,7 +127,7 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
   if (apiKey !== undefined && apiKey !== '') headers.authorization = `Bearer ${apiKey}`
   const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) }
   if (signal !== undefined) init.signal = signal
-  const events = sseSource({ url, init }, { fetch: options.fetch, maxEventBytes: 16 << 20 })
+  const events = sseSource({ url, init }, { fetch: options.fetch, maxEventBytes: MAX_CHUNK_BYTES })
 
   return new Observable<LlmChunk>(subscriber => {
     let finished = false
@@ -176,46 +176,9 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
                 event.data,
               ),
             )
-          // biome-ignore lint/suspicious/noExplicitAny: a chunk from the wire, each field checked before use
-          for (const choice of (choices ?? []) as Array<Record<string, any>>) {
-            if (choice === null || typeof choice !== 'object') continue
-            const index = typeof choice.index === 'number' ? choice.index : 0
-            const delta = choice.delta
-            if (delta !== null && typeof delta === 'object') {
-              if (typeof delta.content === 'string' && delta.content !== '')
-                subscriber.next({ type: 'token', text: delta.content, index })
-              if (Array.isArray(delta.tool_calls)) {
-                for (const call of delta.tool_calls) {
-                  if (call === null || typeof call !== 'object') continue
-                  const piece: LlmToolCallChunk = {
-                    type: 'tool-call',
-                    index: typeof call.index === 'number' ? call.index : 0,
-                    argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '',
-                    choice: index,
-                  }
-                  if (typeof call.id === 'string') piece.id = call.id
-                  if (typeof call.function?.name === 'string') piece.name = call.function.name
-                  subscriber.next(piece)
-                }
-              }
-            }
-            if (typeof choice.finish_reason === 'string') {
-              finished = true
-              subscriber.next({ type: 'finish', reason: choice.finish_reason, index })
-            }
-          }
-          const usage = (chunk as { usage?: Record<string, unknown> | null }).usage
-          if (usage !== null && typeof usage === 'object') {
-            const promptTokens = count(usage.prompt_tokens)
-            const completionTokens = count(usage.completion_tokens)
-            subscriber.next({
-              type: 'usage',
-              promptTokens,
-              completionTokens,
-              totalTokens:
-                typeof usage.total_tokens === 'number' ? usage.total_tokens : promptTokens + completionTokens,
-            })
-          }
+          if (emitChoices((choices ?? []) as unknown[], subscriber)) finished = true
+          const usage = usageChunk((chunk as { usage?: unknown }).usage)
+          if (usage !== null) subscriber.next(usage)
         },
         error(error) {
           subscriber.error(toLlmError(error, url))
@@ -231,6 +194,57 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
     )
   })
 }
+
+// Emits the tokens, tool-call pieces and finish reasons of a chunk's choices; true when one finished.
+function emitChoices(choices: readonly unknown[], subscriber: Subscriber<LlmChunk>): boolean {
+  let finished = false
+  // biome-ignore lint/suspicious/noExplicitAny: a chunk from the wire, each field checked before use
+  for (const choice of choices as Array<Record<string, any>>) {
+    if (choice === null || typeof choice !== 'object') continue
+    const index = typeof choice.index === 'number' ? choice.index : 0
+    const delta = choice.delta
+    if (delta !== null && typeof delta === 'object') {
+      if (typeof delta.content === 'string' && delta.content !== '')
+        subscriber.next({ type: 'token', text: delta.content, index })
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) emitToolCall(call, index, subscriber)
+    }
+    if (typeof choice.finish_reason === 'string') {
+      finished = true
+      subscriber.next({ type: 'finish', reason: choice.finish_reason, index })
+    }
+  }
+  return finished
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a tool call from the wire, each field checked before use
+function emitToolCall(call: any, choice: number, subscriber: Subscriber<LlmChunk>): void {
+  if (call === null || typeof call !== 'object') return
+  const piece: LlmToolCallChunk = {
+    type: 'tool-call',
+    index: typeof call.index === 'number' ? call.index : 0,
+    argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '',
+    choice,
+  }
+  if (typeof call.id === 'string') piece.id = call.id
+  if (typeof call.function?.name === 'string') piece.name = call.function.name
+  subscriber.next(piece)
+}
+
+function usageChunk(usage: unknown): LlmUsageChunk | null {
+  if (usage === null || typeof usage !== 'object') return null
+  const { prompt_tokens, completion_tokens, total_tokens } = usage as Record<string, unknown>
+  const promptTokens = count(prompt_tokens)
+  const completionTokens = count(completion_tokens)
+  return {
+    type: 'usage',
+    promptTokens,
+    completionTokens,
+    totalTokens: typeof total_tokens === 'number' ? total_tokens : promptTokens + completionTokens,
+  }
+}
+
+/** The largest streamed chunk accepted (16 MiB): a long tool-call argument fits, a runaway line does not. */
+const MAX_CHUNK_BYTES = 16 << 20
 
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0
