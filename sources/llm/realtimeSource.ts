@@ -87,13 +87,19 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   let timer: ReturnType<typeof setTimeout> | null = null
   let connections = 0
 
-  const fail = (error: RealtimeError): void => {
+  // ends for good: failed with `error`, or completed (the server or the user closed it)
+  const end = (error?: RealtimeError): void => {
     if (closedForGood) return
     closedForGood = true
     if (timer !== null) clearTimeout(timer)
-    socket?.close(1000)
-    events.error(error)
+    timer = null
+    socket?.close(NORMAL_CLOSURE)
+    socket = null
+    if (error === undefined) events.complete()
+    else events.error(error)
   }
+  const fail = (error: RealtimeError): void => end(error)
+  const close = (): void => end()
 
   const flush = (): void => {
     while (socket !== null && socket.readyState === OPEN && queue.length > 0) socket.send(queue.shift() as string)
@@ -102,9 +108,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   const dial = async (): Promise<void> => {
     const { default: WebSocket } = (await import(/* @vite-ignore */ WS_PACKAGE)) as typeof import('ws')
     if (closedForGood) return
-    const headers: Record<string, string> = { ...options.headers }
-    if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
-    const ws = new WebSocket(url.href, { headers }) as unknown as SocketLike
+    const ws = new WebSocket(url.href, { headers: headersOf(options) }) as unknown as SocketLike
     socket = ws
     connections++
     ws.on('open', () => {
@@ -112,58 +116,32 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       flush()
     })
     ws.on('message', (data: never) => {
-      let event: RealtimeServerEvent
-      try {
-        event = JSON.parse(String(data)) as RealtimeServerEvent
-      } catch {
-        return fail(
-          new RealtimeError('malformed', `the server sent a message that is not JSON: ${String(data).slice(0, 80)}`),
-        )
-      }
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
-        return fail(
-          new RealtimeError('malformed', `a server event needs a string "type": ${String(data).slice(0, 80)}`),
-        )
-      events.next(event)
+      const event = parseServerEvent(String(data))
+      if (event instanceof RealtimeError) fail(event)
+      else events.next(event)
     })
     ws.on('error', () => undefined) // 'close' follows and decides
     ws.on('close', (code: never) => {
       if (socket === ws) socket = null
       if (closedForGood) return
       // the server ending the session normally ends the stream; anything else is retried
-      if ((code as number) === 1000) return close()
-      if (attempt >= backoff.retries)
-        return fail(
-          new RealtimeError(
-            'unreachable',
-            `the Realtime socket closed (${code as number}) after ${attempt} reconnection attempts`,
-          ),
-        )
+      if ((code as number) === NORMAL_CLOSURE) return close()
+      if (attempt >= backoff.retries) return fail(gaveUp(code as number, attempt))
       attempt++
       timer = setTimeout(
         () => {
           timer = null
-          dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
+          start(true)
         },
-        Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1)),
+        reconnectDelay(backoff, attempt),
       )
     })
   }
 
-  const start = (): void => {
-    if (started) return
+  const start = (again = false): void => {
+    if (started && !again) return
     started = true
     dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
-  }
-
-  const close = (): void => {
-    if (closedForGood) return
-    closedForGood = true
-    if (timer !== null) clearTimeout(timer)
-    timer = null
-    socket?.close(1000)
-    socket = null
-    events.complete()
   }
 
   return {
@@ -176,8 +154,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       }
     }),
     send(event: RealtimeClientEvent): void {
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
-        throw new TypeError(`RealtimeConnection.send: the event needs a string "type", got ${describeValue(event)}`)
+      checkClientEvent(event)
       if (closedForGood) throw new RealtimeError('closed', 'the Realtime connection is closed')
       if (queue.length >= maxQueued && !(socket !== null && socket.readyState === OPEN)) {
         fail(new RealtimeError('queue-full', `more than ${maxQueued} client events waiting for the socket to open`))
@@ -260,4 +237,47 @@ function checkRealtimeOptions(options: RealtimeOptions): { url: URL; maxQueued: 
   url.searchParams.set('model', options.model)
   const maxQueued = checkInteger(fn, 'maxQueued', options.maxQueued ?? DEFAULT_MAX_QUEUED, { min: 0 })
   return { url, maxQueued }
+}
+
+/** WebSocket close code of a deliberate close: the server ended the session, or we did. */
+const NORMAL_CLOSURE = 1000
+/** Characters of a bad server message quoted in the error. */
+const QUOTED_CHARACTERS = 80
+
+// A server message as an event, or the error that says why it is not one.
+function parseServerEvent(text: string): RealtimeServerEvent | RealtimeError {
+  let event: RealtimeServerEvent
+  try {
+    event = JSON.parse(text) as RealtimeServerEvent
+  } catch {
+    return new RealtimeError(
+      'malformed',
+      `the server sent a message that is not JSON: ${text.slice(0, QUOTED_CHARACTERS)}`,
+    )
+  }
+  if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
+    return new RealtimeError('malformed', `a server event needs a string "type": ${text.slice(0, QUOTED_CHARACTERS)}`)
+  return event
+}
+
+function headersOf(options: RealtimeOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
+  return headers
+}
+
+function reconnectDelay(backoff: { initialMs: number; maxMs: number }, attempt: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1))
+}
+
+function checkClientEvent(event: unknown): void {
+  if (event === null || typeof event !== 'object' || typeof (event as { type?: unknown }).type !== 'string')
+    throw new TypeError(`RealtimeConnection.send: the event needs a string "type", got ${describeValue(event)}`)
+}
+
+function gaveUp(code: number, attempts: number): RealtimeError {
+  return new RealtimeError(
+    'unreachable',
+    `the Realtime socket closed (${code}) after ${attempts} reconnection attempts`,
+  )
 }
