@@ -234,44 +234,14 @@ export class TransportSession {
           return false
         }
       }
-      let teardownSource: () => void
-      if (isObservable(source)) {
-        const subscription = source.subscribe({
-          next: value => {
-            if (stopped) return
-            if (sender.unacknowledgedBytes > this.limits.maxQueuedBytes)
-              return fail(
-                new TransportError(
-                  'overflow',
-                  `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`,
-                ),
-              )
-            push(value)
-          },
-          error: fail,
-          complete: () => {
-            if (!stopped) sender.end()
-          },
-        })
-        teardownSource = () => subscription.unsubscribe()
-      } else {
-        const iterator = source[Symbol.asyncIterator]()
-        void (async () => {
-          try {
-            for (;;) {
-              if (sender.windowFull) await sender.whenWritable()
-              if (stopped) return
-              const step = await iterator.next()
-              if (stopped) return
-              if (step.done === true) return sender.end()
-              if (!push(step.value)) return
-            }
-          } catch (error) {
-            fail(error)
-          }
-        })()
-        teardownSource = () => void iterator.return?.()?.catch(() => undefined)
-      }
+      const overflow = (): TransportError | null =>
+        sender.unacknowledgedBytes > this.limits.maxQueuedBytes
+          ? new TransportError(
+              'overflow',
+              `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`,
+            )
+          : null
+      const teardownSource = feedSender(source, sender, { stopped: () => stopped, push, fail, overflow })
       return () => {
         if (!stopped) {
           stop()
@@ -488,6 +458,52 @@ export class TransportSession {
 const MAX_CHANNEL_NAME = 256
 /** A datagram names its channel in a one-byte length prefix. */
 const MAX_DATAGRAM_NAME_BYTES = 255
+
+/** What `feedSender` needs from the send it feeds. */
+interface SendControl<T> {
+  stopped(): boolean
+  /** Pushes one value; false when that failed the send. */
+  push(value: T): boolean
+  fail(error: unknown): void
+  /** The error to fail with when an Observable has run too far ahead, else null. */
+  overflow(): TransportError | null
+}
+
+// Feeds `source` to `sender`: an Observable as it emits (failing with 'overflow' once too far ahead),
+// an AsyncIterable only while the channel's window has room. Returns what stops the source.
+function feedSender<T>(source: Source<T>, sender: ChannelSender<T>, control: SendControl<T>): () => void {
+  if (isObservable(source)) {
+    const subscription = source.subscribe({
+      next: value => {
+        if (control.stopped()) return
+        const overflow = control.overflow()
+        if (overflow !== null) return control.fail(overflow)
+        control.push(value)
+      },
+      error: control.fail,
+      complete: () => {
+        if (!control.stopped()) sender.end()
+      },
+    })
+    return () => subscription.unsubscribe()
+  }
+  const iterator = source[Symbol.asyncIterator]()
+  void (async () => {
+    try {
+      for (;;) {
+        if (sender.windowFull) await sender.whenWritable()
+        if (control.stopped()) return
+        const step = await iterator.next()
+        if (control.stopped()) return
+        if (step.done === true) return sender.end()
+        if (!control.push(step.value)) return
+      }
+    } catch (error) {
+      control.fail(error)
+    }
+  })()
+  return () => void iterator.return?.()?.catch(() => undefined)
+}
 
 function checkChannelName(fn: string, name: unknown): void {
   if (typeof name !== 'string') throw new TypeError(`${fn}: channel name must be a string, got ${describeValue(name)}`)
