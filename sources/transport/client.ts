@@ -68,7 +68,7 @@ export class ClientSession extends TransportSession {
   private async dialWithRetries(attempt: number, first: boolean): Promise<void> {
     const retries = retriesOf(this.options)
     for (;;) {
-      if (attempt > 0) await this.sleep(backoffOf(this.options, attempt))
+      if (attempt > 0) await this.sleep(this.delayBefore(attempt))
       if (this.closed) throw new TransportError('closed', 'the session was closed')
       try {
         const link = await dial(this.url, this.id, this.options, this.limits.maxFrameBytes, first && attempt === 0)
@@ -90,6 +90,20 @@ export class ClientSession extends TransportSession {
         }
         attempt++
       }
+    }
+  }
+
+  // The user's backoff function may throw: the session then fails with that, rather than hanging detached.
+  private delayBefore(attempt: number): number {
+    try {
+      return backoffOf(this.options, attempt)
+    } catch (error) {
+      const failure = new TransportError(
+        'unreachable',
+        `connect: reconnect.backoff threw: ${(error as Error)?.message ?? describeValue(error)}`,
+      )
+      this.fail(failure)
+      throw failure
     }
   }
 

@@ -7,7 +7,9 @@ import {
   type DevCertificate,
   quicServer,
   type TransportServer,
+  wsServer,
 } from '../../sources/index'
+import { tcpProxy } from '../support/tcpProxy'
 
 // Before: the browser's shape reached the dialler unchecked and failed there, retried and reported as
 // TransportError 'unreachable' ("hash.replace is not a function"). Now every shape connects.
@@ -73,5 +75,34 @@ describe('certificate hashes in every shape a WebTransport user has', () => {
     )
     expect(progress.acknowledged).toBe(4)
     expect(received[before]).toEqual([0, 1, 2, 3])
+  })
+})
+
+describe('a reconnect.backoff function that throws', () => {
+  it('fails the session with a TransportError naming it, instead of leaving it detached', async () => {
+    const certificate = await createDevCertificate()
+    const server = await wsServer({ cert: certificate.cert, key: certificate.key })
+    const proxy = await tcpProxy(server.address.port)
+    try {
+      const client = connect(`wss://127.0.0.1:${proxy.port}/midstream`, {
+        ca: certificate.cert,
+        reconnect: {
+          retries: 3,
+          backoff: () => {
+            throw new Error('no delay for you')
+          },
+        },
+      })
+      const failed = new Promise<unknown>(resolve => (client.onClosed = error => resolve(error)))
+      await client.ready
+      expect(proxy.cut()).toBeGreaterThan(0)
+      const error = await failed
+      expect(error).toMatchObject({ name: 'TransportError', code: 'unreachable' })
+      expect((error as Error).message).toMatch(/^connect: reconnect\.backoff threw: no delay for you/)
+      expect(client.closed).toBe(true)
+    } finally {
+      await proxy.close()
+      await server.close()
+    }
   })
 })
