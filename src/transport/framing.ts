@@ -8,6 +8,8 @@ import { describeValue } from '../errors'
  *   | length u32 | kind u8 | channel u32 | seq hi u32 | seq lo u32 | payload (length - 13 bytes) |
  */
 export const FRAME_HEADER_BYTES = 13
+/** The largest frame by default, header included: 1 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 1 << 20
 /** Bytes of the length prefix in front of each frame. */
 export const FRAME_PREFIX_BYTES = 4
 const PREFIX_BYTES = FRAME_PREFIX_BYTES
@@ -62,7 +64,7 @@ const EMPTY = new Uint8Array(0)
  * const bytes = encodeFrame({ kind: FrameKind.Data, channel: 1, seq: 0, payload: new TextEncoder().encode('{"v":1}') })
  * ```
  */
-export function encodeFrame(frame: Frame, maxFrameBytes = 1 << 20): Uint8Array {
+export function encodeFrame(frame: Frame, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Uint8Array {
   const { kind, channel, seq, payload } = frame
   if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND)
     throw new RangeError(`encodeFrame: frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
@@ -103,7 +105,7 @@ export class FrameDecoder {
   private length = 0
   private failed: FrameError | null = null
 
-  constructor(readonly maxFrameBytes = 1 << 20) {
+  constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < FRAME_HEADER_BYTES)
       throw new RangeError(
         `FrameDecoder: maxFrameBytes must be an integer >= ${FRAME_HEADER_BYTES}, got ${describeValue(maxFrameBytes)}`,

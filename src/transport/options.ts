@@ -1,5 +1,5 @@
 import { checkNumber, checkOptions } from '../validate'
-import type { PayloadCodec } from './framing'
+import { DEFAULT_MAX_FRAME_BYTES, type PayloadCodec } from './framing'
 
 /**
  * What a peer may do on a session: frame size, streams, message rate, bytes in flight. Each side
@@ -40,8 +40,6 @@ export const TRANSPORT_LIMIT_NAMES: readonly (keyof TransportLimits)[] = [
   'maxQueuedBytes',
 ]
 
-/** Default largest frame: 1 MiB. */
-export const DEFAULT_MAX_FRAME_BYTES = 1 << 20
 /** The smallest `maxFrameBytes` accepted: a frame header and a short payload. */
 export const MIN_MAX_FRAME_BYTES = 64
 /** Default lanes a peer may hold open on one session. */
