@@ -41,12 +41,15 @@ export {
   sseSource,
 } from './llm/sseSource'
 export {
+  type CertificateHash,
+  type CertificateHashValue,
   ClientSession,
   type ConnectOptions,
   connect,
   quicSource,
   type ReconnectOptions,
   SESSION_PARAMETER,
+  type SessionMode,
   type SourceOptions,
   wsSource,
 } from './transport/client'

@@ -1,5 +1,6 @@
-import { Observable } from 'rxjs'
+import { Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } from '../../src/validate'
 import { SseError, sseSource } from './sseSource'
 
 /** A chat message in the OpenAI wire format (`role`, `content`, and whatever else the server accepts, such as `tool_call_id`). */
@@ -15,6 +16,7 @@ export interface LlmTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean }
 }
 
+/** Options of `llmStream`: the server, the model, the conversation and the request's settings. */
 export interface LlmStreamOptions {
   /** The API root, such as `https://api.openai.com/v1` or `http://localhost:11434/v1`; the request goes to `{baseURL}/chat/completions`. */
   baseURL: string
@@ -62,6 +64,7 @@ export interface LlmFinishChunk {
   index: number
 }
 
+/** The token counts the server reports at the end (OpenAI `usage`). */
 export interface LlmUsageChunk {
   type: 'usage'
   promptTokens: number
@@ -69,6 +72,7 @@ export interface LlmUsageChunk {
   totalTokens: number
 }
 
+/** What `llmStream` emits: text tokens, tool-call fragments, the finish reason and the usage. */
 export type LlmChunk = LlmTokenChunk | LlmToolCallChunk | LlmFinishChunk | LlmUsageChunk
 
 /** A chat completion that failed: the HTTP status and the server's own message where there was one. */
@@ -110,36 +114,8 @@ export class LlmError extends Error {
  *   .subscribe((text) => process.stdout.write(text))
  */
 export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`llmStream needs an options object, got ${describeValue(options)}`)
-  const { baseURL, apiKey, model, messages, temperature, maxTokens, tools, signal, extraBody } = options
-  let root: URL
-  try {
-    root = new URL(baseURL)
-  } catch {
-    throw new TypeError(`baseURL must be an absolute URL, got ${describeValue(baseURL)}`)
-  }
-  if (typeof model !== 'string' || model === '')
-    throw new TypeError(`model must be a non-empty string, got ${describeValue(model)}`)
-  if (!Array.isArray(messages) || messages.length === 0)
-    throw new TypeError(`messages must be a non-empty array, got ${describeValue(messages)}`)
-  messages.forEach((message, i) => {
-    if (message === null || typeof message !== 'object' || typeof message.role !== 'string')
-      throw new TypeError(`messages[${i}] must be an object with a role, got ${describeValue(message)}`)
-  })
-  if (
-    temperature !== undefined &&
-    (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0)
-  )
-    throw new RangeError(`temperature must be a finite number >= 0, got ${describeValue(temperature)}`)
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1))
-    throw new RangeError(`maxTokens must be an integer >= 1, got ${describeValue(maxTokens)}`)
-  if (tools !== undefined && !Array.isArray(tools))
-    throw new TypeError(`tools must be an array, got ${describeValue(tools)}`)
-  if (apiKey !== undefined && typeof apiKey !== 'string')
-    throw new TypeError(`apiKey must be a string, got ${describeValue(apiKey)}`)
-  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody)))
-    throw new TypeError(`extraBody must be an object, got ${describeValue(extraBody)}`)
+  const { root, apiKey, model, messages, temperature, maxTokens, tools, signal, extraBody } =
+    checkLlmStreamOptions(options)
 
   const url = `${root.href.replace(/\/+$/, '')}/chat/completions`
   const body: Record<string, unknown> = { model, messages, stream: true, stream_options: { include_usage: true } }
@@ -151,7 +127,7 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
   if (apiKey !== undefined && apiKey !== '') headers.authorization = `Bearer ${apiKey}`
   const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) }
   if (signal !== undefined) init.signal = signal
-  const events = sseSource({ url, init }, { fetch: options.fetch, maxEventBytes: 16 << 20 })
+  const events = sseSource({ url, init }, { fetch: options.fetch, maxEventBytes: MAX_CHUNK_BYTES })
 
   return new Observable<LlmChunk>(subscriber => {
     let finished = false
@@ -200,46 +176,9 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
                 event.data,
               ),
             )
-          // biome-ignore lint/suspicious/noExplicitAny: a chunk from the wire, each field checked before use
-          for (const choice of (choices ?? []) as Array<Record<string, any>>) {
-            if (choice === null || typeof choice !== 'object') continue
-            const index = typeof choice.index === 'number' ? choice.index : 0
-            const delta = choice.delta
-            if (delta !== null && typeof delta === 'object') {
-              if (typeof delta.content === 'string' && delta.content !== '')
-                subscriber.next({ type: 'token', text: delta.content, index })
-              if (Array.isArray(delta.tool_calls)) {
-                for (const call of delta.tool_calls) {
-                  if (call === null || typeof call !== 'object') continue
-                  const piece: LlmToolCallChunk = {
-                    type: 'tool-call',
-                    index: typeof call.index === 'number' ? call.index : 0,
-                    argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '',
-                    choice: index,
-                  }
-                  if (typeof call.id === 'string') piece.id = call.id
-                  if (typeof call.function?.name === 'string') piece.name = call.function.name
-                  subscriber.next(piece)
-                }
-              }
-            }
-            if (typeof choice.finish_reason === 'string') {
-              finished = true
-              subscriber.next({ type: 'finish', reason: choice.finish_reason, index })
-            }
-          }
-          const usage = (chunk as { usage?: Record<string, unknown> | null }).usage
-          if (usage !== null && typeof usage === 'object') {
-            const promptTokens = count(usage.prompt_tokens)
-            const completionTokens = count(usage.completion_tokens)
-            subscriber.next({
-              type: 'usage',
-              promptTokens,
-              completionTokens,
-              totalTokens:
-                typeof usage.total_tokens === 'number' ? usage.total_tokens : promptTokens + completionTokens,
-            })
-          }
+          if (emitChoices((choices ?? []) as unknown[], subscriber)) finished = true
+          const usage = usageChunk((chunk as { usage?: unknown }).usage)
+          if (usage !== null) subscriber.next(usage)
         },
         error(error) {
           subscriber.error(toLlmError(error, url))
@@ -255,6 +194,57 @@ export function llmStream(options: LlmStreamOptions): Observable<LlmChunk> {
     )
   })
 }
+
+// Emits the tokens, tool-call pieces and finish reasons of a chunk's choices; true when one finished.
+function emitChoices(choices: readonly unknown[], subscriber: Subscriber<LlmChunk>): boolean {
+  let finished = false
+  // biome-ignore lint/suspicious/noExplicitAny: a chunk from the wire, each field checked before use
+  for (const choice of choices as Array<Record<string, any>>) {
+    if (choice === null || typeof choice !== 'object') continue
+    const index = typeof choice.index === 'number' ? choice.index : 0
+    const delta = choice.delta
+    if (delta !== null && typeof delta === 'object') {
+      if (typeof delta.content === 'string' && delta.content !== '')
+        subscriber.next({ type: 'token', text: delta.content, index })
+      if (Array.isArray(delta.tool_calls)) for (const call of delta.tool_calls) emitToolCall(call, index, subscriber)
+    }
+    if (typeof choice.finish_reason === 'string') {
+      finished = true
+      subscriber.next({ type: 'finish', reason: choice.finish_reason, index })
+    }
+  }
+  return finished
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a tool call from the wire, each field checked before use
+function emitToolCall(call: any, choice: number, subscriber: Subscriber<LlmChunk>): void {
+  if (call === null || typeof call !== 'object') return
+  const piece: LlmToolCallChunk = {
+    type: 'tool-call',
+    index: typeof call.index === 'number' ? call.index : 0,
+    argumentsDelta: typeof call.function?.arguments === 'string' ? call.function.arguments : '',
+    choice,
+  }
+  if (typeof call.id === 'string') piece.id = call.id
+  if (typeof call.function?.name === 'string') piece.name = call.function.name
+  subscriber.next(piece)
+}
+
+function usageChunk(usage: unknown): LlmUsageChunk | null {
+  if (usage === null || typeof usage !== 'object') return null
+  const { prompt_tokens, completion_tokens, total_tokens } = usage as Record<string, unknown>
+  const promptTokens = count(prompt_tokens)
+  const completionTokens = count(completion_tokens)
+  return {
+    type: 'usage',
+    promptTokens,
+    completionTokens,
+    totalTokens: typeof total_tokens === 'number' ? total_tokens : promptTokens + completionTokens,
+  }
+}
+
+/** The largest streamed chunk accepted (16 MiB): a long tool-call argument fits, a runaway line does not. */
+const MAX_CHUNK_BYTES = 16 << 20
 
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0
@@ -339,4 +329,50 @@ function toLlmError(error: unknown, url: string): unknown {
     undefined,
     { cause: error },
   )
+}
+
+/** The option names `llmStream` knows. */
+const LLM_STREAM_OPTION_NAMES: readonly (keyof LlmStreamOptions)[] = [
+  'baseURL',
+  'apiKey',
+  'model',
+  'messages',
+  'temperature',
+  'maxTokens',
+  'tools',
+  'fetch',
+  'signal',
+  'extraBody',
+]
+
+// Every option checked at the call: a bad one is a TypeError or RangeError naming it, not a failed request later.
+function checkLlmStreamOptions(options: LlmStreamOptions): LlmStreamOptions & { root: URL } {
+  const fn = 'llmStream'
+  const checked = checkOptions(fn, options, LLM_STREAM_OPTION_NAMES, true)
+  const { baseURL, apiKey, model, messages, temperature, maxTokens, tools, extraBody, signal } = checked
+  let root: URL
+  try {
+    root = new URL(checkString(fn, 'baseURL', baseURL))
+  } catch (error) {
+    if (error instanceof RangeError || (error as Error).message.startsWith(fn)) throw error
+    throw new TypeError(`${fn}: baseURL must be an absolute URL, got ${describeValue(baseURL)}`)
+  }
+  checkString(fn, 'model', model)
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new TypeError(`${fn}: messages must be a non-empty array, got ${describeValue(messages)}`)
+  messages.forEach((message, i) => {
+    if (message === null || typeof message !== 'object' || typeof message.role !== 'string')
+      throw new TypeError(`${fn}: messages[${i}] must be an object with a role, got ${describeValue(message)}`)
+  })
+  if (temperature !== undefined) checkNumber(fn, 'temperature', temperature, { min: 0 })
+  if (maxTokens !== undefined) checkInteger(fn, 'maxTokens', maxTokens, { min: 1 })
+  if (tools !== undefined && !Array.isArray(tools))
+    throw new TypeError(`${fn}: tools must be an array, got ${describeValue(tools)}`)
+  if (apiKey !== undefined) checkString(fn, 'apiKey', apiKey, true)
+  checkFunction(fn, 'fetch', checked.fetch)
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new TypeError(`${fn}: signal must be an AbortSignal, got ${describeValue(signal)}`)
+  if (extraBody !== undefined && (extraBody === null || typeof extraBody !== 'object' || Array.isArray(extraBody)))
+    throw new TypeError(`${fn}: extraBody must be an object, got ${describeValue(extraBody)}`)
+  return { ...checked, root }
 }

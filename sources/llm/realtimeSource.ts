@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkInteger, checkNumber, checkOptions, checkString } from '../../src/validate'
 
 /** A server event of the OpenAI Realtime API (`type` plus the event's fields). */
 export interface RealtimeServerEvent {
@@ -13,6 +14,7 @@ export interface RealtimeClientEvent {
   readonly [field: string]: unknown
 }
 
+/** Why a Realtime connection failed or refused a send; `code` is stable. */
 export class RealtimeError extends Error {
   override readonly name = 'RealtimeError'
   constructor(
@@ -23,6 +25,7 @@ export class RealtimeError extends Error {
   }
 }
 
+/** Options of `realtimeSource`; each is checked at the call. */
 export interface RealtimeOptions {
   /** Default 'wss://api.openai.com/v1/realtime'; ws: only for loopback hosts (tests, local proxies). */
   url?: string
@@ -37,6 +40,7 @@ export interface RealtimeOptions {
   maxQueued?: number
 }
 
+/** A Realtime API connection: the server's events, `send` for client events, `close`. */
 export interface RealtimeConnection {
   /** Server events, parsed. Subscribing connects; completes after `close()`; errors with a RealtimeError. */
   readonly events: Observable<RealtimeServerEvent>
@@ -71,19 +75,7 @@ const WS_PACKAGE = 'ws'
  * ```
  */
 export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
-  if (options === null || typeof options !== 'object' || typeof options.model !== 'string' || options.model === '')
-    throw new TypeError(`realtimeSource needs options.model, got ${describeValue(options?.model)}`)
-  const url = new URL(options.url ?? 'wss://api.openai.com/v1/realtime')
-  if (url.protocol === 'ws:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
-    throw new TypeError(
-      `realtimeSource: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`,
-    )
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
-    throw new TypeError(`realtimeSource needs a ws: or wss: URL, got ${describeValue(url.href)}`)
-  url.searchParams.set('model', options.model)
-  const maxQueued = options.maxQueued ?? 1000
-  if (!Number.isInteger(maxQueued) || maxQueued < 0)
-    throw new RangeError(`maxQueued must be an integer >= 0, got ${describeValue(maxQueued)}`)
+  const { url, maxQueued } = checkRealtimeOptions(options)
   const backoff = reconnectPolicy(options.reconnect)
 
   const events = new Subject<RealtimeServerEvent>()
@@ -95,13 +87,19 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   let timer: ReturnType<typeof setTimeout> | null = null
   let connections = 0
 
-  const fail = (error: RealtimeError): void => {
+  // ends for good: failed with `error`, or completed (the server or the user closed it)
+  const end = (error?: RealtimeError): void => {
     if (closedForGood) return
     closedForGood = true
     if (timer !== null) clearTimeout(timer)
-    socket?.close(1000)
-    events.error(error)
+    timer = null
+    socket?.close(NORMAL_CLOSURE)
+    socket = null
+    if (error === undefined) events.complete()
+    else events.error(error)
   }
+  const fail = (error: RealtimeError): void => end(error)
+  const close = (): void => end()
 
   const flush = (): void => {
     while (socket !== null && socket.readyState === OPEN && queue.length > 0) socket.send(queue.shift() as string)
@@ -110,9 +108,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
   const dial = async (): Promise<void> => {
     const { default: WebSocket } = (await import(/* @vite-ignore */ WS_PACKAGE)) as typeof import('ws')
     if (closedForGood) return
-    const headers: Record<string, string> = { ...options.headers }
-    if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
-    const ws = new WebSocket(url.href, { headers }) as unknown as SocketLike
+    const ws = new WebSocket(url.href, { headers: headersOf(options) }) as unknown as SocketLike
     socket = ws
     connections++
     ws.on('open', () => {
@@ -120,58 +116,32 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       flush()
     })
     ws.on('message', (data: never) => {
-      let event: RealtimeServerEvent
-      try {
-        event = JSON.parse(String(data)) as RealtimeServerEvent
-      } catch {
-        return fail(
-          new RealtimeError('malformed', `the server sent a message that is not JSON: ${String(data).slice(0, 80)}`),
-        )
-      }
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
-        return fail(
-          new RealtimeError('malformed', `a server event needs a string "type": ${String(data).slice(0, 80)}`),
-        )
-      events.next(event)
+      const event = parseServerEvent(String(data))
+      if (event instanceof RealtimeError) fail(event)
+      else events.next(event)
     })
     ws.on('error', () => undefined) // 'close' follows and decides
     ws.on('close', (code: never) => {
       if (socket === ws) socket = null
       if (closedForGood) return
       // the server ending the session normally ends the stream; anything else is retried
-      if ((code as number) === 1000) return close()
-      if (attempt >= backoff.retries)
-        return fail(
-          new RealtimeError(
-            'unreachable',
-            `the Realtime socket closed (${code as number}) after ${attempt} reconnection attempts`,
-          ),
-        )
+      if ((code as number) === NORMAL_CLOSURE) return close()
+      if (attempt >= backoff.retries) return fail(gaveUp(code as number, attempt))
       attempt++
       timer = setTimeout(
         () => {
           timer = null
-          dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
+          start(true)
         },
-        Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1)),
+        reconnectDelay(backoff, attempt),
       )
     })
   }
 
-  const start = (): void => {
-    if (started) return
+  const start = (again = false): void => {
+    if (started && !again) return
     started = true
     dial().catch((error: unknown) => fail(new RealtimeError('unreachable', (error as Error).message)))
-  }
-
-  const close = (): void => {
-    if (closedForGood) return
-    closedForGood = true
-    if (timer !== null) clearTimeout(timer)
-    timer = null
-    socket?.close(1000)
-    socket = null
-    events.complete()
   }
 
   return {
@@ -184,8 +154,7 @@ export function realtimeSource(options: RealtimeOptions): RealtimeConnection {
       }
     }),
     send(event: RealtimeClientEvent): void {
-      if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
-        throw new TypeError(`a client event needs a string "type", got ${describeValue(event)}`)
+      checkClientEvent(event)
       if (closedForGood) throw new RealtimeError('closed', 'the Realtime connection is closed')
       if (queue.length >= maxQueued && !(socket !== null && socket.readyState === OPEN)) {
         fail(new RealtimeError('queue-full', `more than ${maxQueued} client events waiting for the socket to open`))
@@ -207,15 +176,108 @@ function reconnectPolicy(reconnect: RealtimeOptions['reconnect']): {
   maxMs: number
 } {
   if (reconnect === false) return { retries: 0, initialMs: 0, maxMs: 0 }
+  if (reconnect !== true && reconnect !== undefined && (reconnect === null || typeof reconnect !== 'object'))
+    throw new TypeError(
+      `realtimeSource: reconnect must be a boolean or { retries, initialMs, maxMs }, got ${describeValue(reconnect)}`,
+    )
   const given = reconnect === true || reconnect === undefined ? {} : reconnect
+  checkOptions('realtimeSource', given, ['retries', 'initialMs', 'maxMs'])
   const retries = given.retries ?? 5
   const initialMs = given.initialMs ?? 250
   const maxMs = given.maxMs ?? 8000
-  if (!Number.isInteger(retries) || retries < 0)
-    throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
-  if (!(initialMs > 0) || !(maxMs >= initialMs))
+  checkInteger('realtimeSource', 'reconnect.retries', retries, { min: 0 })
+  checkNumber('realtimeSource', 'reconnect.initialMs', initialMs, { above: 0 })
+  checkNumber('realtimeSource', 'reconnect.maxMs', maxMs, { above: 0 })
+  if (!(maxMs >= initialMs))
     throw new RangeError(
-      `reconnect needs 0 < initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`,
+      `realtimeSource: reconnect needs initialMs <= maxMs, got ${describeValue(initialMs)} and ${describeValue(maxMs)}`,
     )
   return { retries, initialMs, maxMs }
+}
+
+/** The option names `realtimeSource` knows. */
+const REALTIME_OPTION_NAMES: readonly (keyof RealtimeOptions)[] = [
+  'url',
+  'model',
+  'apiKey',
+  'headers',
+  'reconnect',
+  'maxQueued',
+]
+/** Hosts where a plain ws: URL is allowed (tests, local proxies). */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]']
+/** Where `realtimeSource` connects by default. */
+const DEFAULT_REALTIME_URL = 'wss://api.openai.com/v1/realtime'
+/** Client events held while the socket is down, by default. */
+const DEFAULT_MAX_QUEUED = 1000
+
+// Every option checked at the call, each error naming it.
+function checkRealtimeOptions(options: RealtimeOptions): { url: URL; maxQueued: number } {
+  const fn = 'realtimeSource'
+  checkOptions(fn, options, REALTIME_OPTION_NAMES, true)
+  checkString(fn, 'model', options.model)
+  if (options.apiKey !== undefined) checkString(fn, 'apiKey', options.apiKey, true)
+  if (options.headers !== undefined) {
+    if (options.headers === null || typeof options.headers !== 'object' || Array.isArray(options.headers))
+      throw new TypeError(`${fn}: headers must be an object of strings, got ${describeValue(options.headers)}`)
+    for (const [name, value] of Object.entries(options.headers))
+      checkString(fn, `headers[${JSON.stringify(name)}]`, value, true)
+  }
+  let url: URL
+  try {
+    url = new URL(checkString(fn, 'url', options.url ?? DEFAULT_REALTIME_URL))
+  } catch (error) {
+    if ((error as Error).message.startsWith(fn)) throw error
+    throw new TypeError(`${fn}: url must be an absolute ws: or wss: URL, got ${describeValue(options.url)}`)
+  }
+  if (url.protocol === 'ws:' && !LOOPBACK_HOSTS.includes(url.hostname))
+    throw new TypeError(`${fn}: plain ws: is allowed only on loopback, got ${describeValue(url.href)} (use wss:)`)
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    throw new TypeError(`${fn}: url must be a ws: or wss: URL, got ${describeValue(url.href)}`)
+  url.searchParams.set('model', options.model)
+  const maxQueued = checkInteger(fn, 'maxQueued', options.maxQueued ?? DEFAULT_MAX_QUEUED, { min: 0 })
+  return { url, maxQueued }
+}
+
+/** WebSocket close code of a deliberate close: the server ended the session, or we did. */
+const NORMAL_CLOSURE = 1000
+/** Characters of a bad server message quoted in the error. */
+const QUOTED_CHARACTERS = 80
+
+// A server message as an event, or the error that says why it is not one.
+function parseServerEvent(text: string): RealtimeServerEvent | RealtimeError {
+  let event: RealtimeServerEvent
+  try {
+    event = JSON.parse(text) as RealtimeServerEvent
+  } catch {
+    return new RealtimeError(
+      'malformed',
+      `the server sent a message that is not JSON: ${text.slice(0, QUOTED_CHARACTERS)}`,
+    )
+  }
+  if (event === null || typeof event !== 'object' || typeof event.type !== 'string')
+    return new RealtimeError('malformed', `a server event needs a string "type": ${text.slice(0, QUOTED_CHARACTERS)}`)
+  return event
+}
+
+function headersOf(options: RealtimeOptions): Record<string, string> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
+  return headers
+}
+
+function reconnectDelay(backoff: { initialMs: number; maxMs: number }, attempt: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1))
+}
+
+function checkClientEvent(event: unknown): void {
+  if (event === null || typeof event !== 'object' || typeof (event as { type?: unknown }).type !== 'string')
+    throw new TypeError(`RealtimeConnection.send: the event needs a string "type", got ${describeValue(event)}`)
+}
+
+function gaveUp(code: number, attempts: number): RealtimeError {
+  return new RealtimeError(
+    'unreachable',
+    `the Realtime socket closed (${code}) after ${attempts} reconnection attempts`,
+  )
 }

@@ -1,5 +1,6 @@
-import { Observable } from 'rxjs'
+import { Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../../src/errors'
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions } from '../../src/validate'
 import { createParser, type EventSourceParser } from '../peers/sources'
 
 /** One server-sent event. `event` is `'message'` when the server named none. */
@@ -12,6 +13,7 @@ export interface SseEvent {
   retry?: number
 }
 
+/** How `sseSource` reconnects (with Last-Event-ID) after the stream drops. */
 export interface SseReconnectOptions {
   /** Consecutive failed attempts (no 2xx event stream) before giving up with `SseError('retries-exhausted')`; default 5. */
   retries?: number
@@ -19,6 +21,7 @@ export interface SseReconnectOptions {
   maxDelayMs?: number
 }
 
+/** Options of `sseSource`; each is checked at the call. */
 export interface SseSourceOptions {
   /** Reconnect when the stream ends or the connection drops (default false: complete / error instead). */
   reconnect?: boolean | SseReconnectOptions
@@ -28,8 +31,10 @@ export interface SseSourceOptions {
   maxEventBytes?: number
 }
 
+/** What `sseSource` reads: a URL, a Request, or `{ url, init }` for fetch. */
 export type SseTarget = string | URL | Request | { url: string | URL; init?: RequestInit }
 
+/** Why an SSE stream failed (`SseError.code`). */
 export type SseErrorCode =
   | 'status'
   | 'content-type'
@@ -86,225 +91,265 @@ const ERROR_BODY_BYTES = 64 << 10
  */
 export function sseSource(target: SseTarget, options: SseSourceOptions = {}): Observable<SseEvent> {
   const request = resolveTarget(target)
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`sseSource options must be an object, got ${describeValue(options)}`)
-  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES
-  if (!Number.isInteger(maxEventBytes) || maxEventBytes < 1)
-    throw new RangeError(`maxEventBytes must be an integer >= 1, got ${describeValue(maxEventBytes)}`)
-  if (options.fetch !== undefined && typeof options.fetch !== 'function')
-    throw new TypeError(`options.fetch must be a function, got ${describeValue(options.fetch)}`)
+  checkOptions('sseSource', options, ['reconnect', 'fetch', 'maxEventBytes'])
+  const maxEventBytes = checkInteger('sseSource', 'maxEventBytes', options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {
+    min: 1,
+  })
+  checkFunction('sseSource', 'fetch', options.fetch)
   const reconnect = resolveReconnect(options.reconnect)
 
   return new Observable<SseEvent>(subscriber => {
-    const fetchImpl = options.fetch ?? globalThis.fetch
-    let closed = false
-    let controller: AbortController | null = null
-    let timer: ReturnType<typeof setTimeout> | null = null
-    let lastEventId: string | undefined
-    let retryMs: number | undefined
-    let failures = 0
-    const userSignal = request.signal
-    const onUserAbort = (): void => fail(userSignal?.reason)
-    userSignal?.addEventListener('abort', onUserAbort)
-
-    const finish = (): void => {
-      closed = true
-      userSignal?.removeEventListener('abort', onUserAbort)
-      if (timer !== null) clearTimeout(timer)
-      timer = null
-    }
-    const fail = (error: unknown): void => {
-      if (closed) return
-      finish()
-      controller?.abort()
-      subscriber.error(error)
-    }
-    const complete = (): void => {
-      if (closed) return
-      finish()
-      subscriber.complete()
-    }
-
-    const retryOrFail = (cause: unknown, ended: boolean): void => {
-      if (closed) return
-      if (userSignal?.aborted) return fail(userSignal.reason)
-      if (reconnect === null) {
-        if (ended) return complete()
-        return fail(
-          new SseError(
-            'network',
-            `event stream from ${request.url} failed: ${messageOf(cause)}`,
-            request.url,
-            undefined,
-            undefined,
-            undefined,
-            { cause },
-          ),
-        )
-      }
-      failures++
-      if (failures > reconnect.retries) {
-        return fail(
-          new SseError(
-            'retries-exhausted',
-            `event stream from ${request.url} failed ${failures} times in a row (retries: ${reconnect.retries}): ${messageOf(cause)}`,
-            request.url,
-            undefined,
-            undefined,
-            undefined,
-            { cause },
-          ),
-        )
-      }
-      const base = retryMs ?? DEFAULT_RETRY_MS
-      const delay = Math.min(reconnect.maxDelayMs, base * 2 ** (failures - 1))
-      timer = setTimeout(() => {
-        timer = null
-        void open()
-      }, delay)
-    }
-
-    const open = async (): Promise<void> => {
-      if (closed) return
-      const ac = new AbortController()
-      controller = ac
-      if (userSignal?.aborted) return fail(userSignal.reason)
-      let pending: Promise<Response>
-      try {
-        pending = fetchImpl(request.build(ac.signal, lastEventId))
-      } catch (error) {
-        return fail(
-          new SseError(
-            'fetch-threw',
-            `fetch threw for ${request.url}: ${messageOf(error)}`,
-            request.url,
-            undefined,
-            undefined,
-            undefined,
-            { cause: error },
-          ),
-        )
-      }
-      let response: Response
-      try {
-        response = await pending
-      } catch (error) {
-        return retryOrFail(error, false)
-      }
-      if (closed || ac.signal.aborted) {
-        void response.body?.cancel().catch(() => undefined)
-        return
-      }
-      const contentType = response.headers.get('content-type') ?? ''
-      if (response.status === 204) {
-        void response.body?.cancel().catch(() => undefined)
-        return complete()
-      }
-      if (!response.ok || !/^text\/event-stream\s*(;|$)/i.test(contentType)) {
-        const body = await readCapped(response, ERROR_BODY_BYTES).catch(() => undefined)
-        const error = !response.ok
-          ? new SseError(
-              'status',
-              `event stream from ${request.url} answered ${response.status} ${response.statusText}`.trimEnd(),
-              request.url,
-              response.status,
-              body,
-              contentType,
-            )
-          : new SseError(
-              'content-type',
-              `event stream from ${request.url} has content-type ${describeValue(contentType)}, expected "text/event-stream"`,
-              request.url,
-              response.status,
-              body,
-              contentType,
-            )
-        return fail(error)
-      }
-      failures = 0
-      if (response.body === null) return retryOrFail(new Error('response has no body'), true)
-
-      let pendingRetry: number | undefined
-      const parser: EventSourceParser = createParser({
-        maxBufferSize: maxEventBytes + 1024,
-        onRetry(ms) {
-          retryMs = ms
-          pendingRetry = ms
-        },
-        onEvent(message) {
-          if (closed) return
-          const bytes = utf8Length(message.data)
-          if (bytes > maxEventBytes) {
-            return fail(
-              new SseError(
-                'event-too-large',
-                `an event of ${bytes} bytes from ${request.url} exceeds maxEventBytes (${maxEventBytes})`,
-                request.url,
-                response.status,
-              ),
-            )
-          }
-          if (message.id !== undefined) lastEventId = message.id
-          const event: SseEvent = { event: message.event ?? 'message', data: message.data }
-          if (message.id !== undefined) event.id = message.id
-          if (pendingRetry !== undefined) event.retry = pendingRetry
-          pendingRetry = undefined
-          subscriber.next(event)
-        },
-        onError(error) {
-          if (error.type === 'max-buffer-size-exceeded') {
-            fail(
-              new SseError(
-                'event-too-large',
-                `an event from ${request.url} exceeds maxEventBytes (${maxEventBytes}): over ${maxEventBytes + 1024} characters buffered before its end`,
-                request.url,
-                response.status,
-              ),
-            )
-          }
-          // Unknown fields and invalid retry values are ignored, as the SSE specification says.
-        },
-      })
-
-      const reader = response.body.getReader()
-      const decoder = new TextDecoder()
-      let endsWithCr = false
-      const feed = (text: string): void => {
-        if (text === '') return
-        endsWithCr = text.charCodeAt(text.length - 1) === 13
-        parser.feed(text)
-      }
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (closed) break
-          if (done) {
-            feed(decoder.decode())
-            // A CR at the very end is a complete line ending (the parser waits to see whether LF follows).
-            if (endsWithCr && !closed) parser.feed('\n')
-            break
-          }
-          feed(decoder.decode(value, { stream: true }))
-          if (closed) break
-        }
-      } catch (error) {
-        void reader.cancel().catch(() => undefined)
-        return retryOrFail(error, false)
-      }
-      if (closed) {
-        void reader.cancel().catch(() => undefined)
-        return
-      }
-      retryOrFail(new Error('the server ended the stream'), true)
-    }
-
-    void open()
-    return () => {
-      if (closed) return
-      finish()
-      controller?.abort()
-    }
+    const connection = new SseConnection(
+      request,
+      subscriber,
+      options.fetch ?? globalThis.fetch,
+      reconnect,
+      maxEventBytes,
+    )
+    void connection.open()
+    return () => connection.unsubscribe()
   })
+}
+
+/** HTTP 204: the server has no events, and the stream ends. */
+const HTTP_NO_CONTENT = 204
+/** Characters the parser may buffer beyond `maxEventBytes` (field names, line endings) before it gives up. */
+const PARSER_SLACK = 1024
+/** Character code of CR. */
+const CARRIAGE_RETURN = 13
+
+/** One subscription of `sseSource`: its requests, its reconnections and what it has seen (last id, retry). */
+class SseConnection {
+  private closed = false
+  private controller: AbortController | null = null
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private lastEventId: string | undefined
+  private retryMs: number | undefined
+  private failures = 0
+  private readonly onUserAbort = (): void => this.fail(this.request.signal?.reason)
+
+  constructor(
+    private readonly request: ResolvedTarget,
+    private readonly subscriber: Subscriber<SseEvent>,
+    private readonly fetchImpl: typeof fetch,
+    private readonly reconnect: { retries: number; maxDelayMs: number } | null,
+    private readonly maxEventBytes: number,
+  ) {
+    request.signal?.addEventListener('abort', this.onUserAbort)
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return
+    this.finish()
+    this.controller?.abort()
+  }
+
+  private finish(): void {
+    this.closed = true
+    this.request.signal?.removeEventListener('abort', this.onUserAbort)
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return
+    this.finish()
+    this.controller?.abort()
+    this.subscriber.error(error)
+  }
+
+  private complete(): void {
+    if (this.closed) return
+    this.finish()
+    this.subscriber.complete()
+  }
+
+  private retryOrFail(cause: unknown, ended: boolean): void {
+    if (this.closed) return
+    const { request, reconnect } = this
+    if (request.signal?.aborted) return this.fail(request.signal.reason)
+    if (reconnect === null) {
+      if (ended) return this.complete()
+      return this.fail(
+        new SseError(
+          'network',
+          `event stream from ${request.url} failed: ${messageOf(cause)}`,
+          request.url,
+          undefined,
+          undefined,
+          undefined,
+          { cause },
+        ),
+      )
+    }
+    this.failures++
+    if (this.failures > reconnect.retries) {
+      return this.fail(
+        new SseError(
+          'retries-exhausted',
+          `event stream from ${request.url} failed ${this.failures} times in a row (retries: ${reconnect.retries}): ${messageOf(cause)}`,
+          request.url,
+          undefined,
+          undefined,
+          undefined,
+          { cause },
+        ),
+      )
+    }
+    const base = this.retryMs ?? DEFAULT_RETRY_MS
+    const delay = Math.min(reconnect.maxDelayMs, base * 2 ** (this.failures - 1))
+    this.timer = setTimeout(() => {
+      this.timer = null
+      void this.open()
+    }, delay)
+  }
+
+  async open(): Promise<void> {
+    if (this.closed) return
+    const { request } = this
+    const ac = new AbortController()
+    this.controller = ac
+    if (request.signal?.aborted) return this.fail(request.signal.reason)
+    let pending: Promise<Response>
+    try {
+      pending = this.fetchImpl(request.build(ac.signal, this.lastEventId))
+    } catch (error) {
+      return this.fail(
+        new SseError(
+          'fetch-threw',
+          `fetch threw for ${request.url}: ${messageOf(error)}`,
+          request.url,
+          undefined,
+          undefined,
+          undefined,
+          { cause: error },
+        ),
+      )
+    }
+    let response: Response
+    try {
+      response = await pending
+    } catch (error) {
+      return this.retryOrFail(error, false)
+    }
+    if (this.closed || ac.signal.aborted) {
+      void response.body?.cancel().catch(() => undefined)
+      return
+    }
+    if (response.status === HTTP_NO_CONTENT) {
+      void response.body?.cancel().catch(() => undefined)
+      return this.complete()
+    }
+    const contentType = response.headers.get('content-type') ?? ''
+    if (!response.ok || !/^text\/event-stream\s*(;|$)/i.test(contentType))
+      return this.fail(await this.refusal(response, contentType))
+    this.failures = 0
+    if (response.body === null) return this.retryOrFail(new Error('response has no body'), true)
+    await this.read(response, response.body)
+  }
+
+  // The error for a response that is not an event stream: a failed status, or another content type.
+  private async refusal(response: Response, contentType: string): Promise<SseError> {
+    const { url } = this.request
+    const body = await readCapped(response, ERROR_BODY_BYTES).catch(() => undefined)
+    return !response.ok
+      ? new SseError(
+          'status',
+          `event stream from ${url} answered ${response.status} ${response.statusText}`.trimEnd(),
+          url,
+          response.status,
+          body,
+          contentType,
+        )
+      : new SseError(
+          'content-type',
+          `event stream from ${url} has content-type ${describeValue(contentType)}, expected "text/event-stream"`,
+          url,
+          response.status,
+          body,
+          contentType,
+        )
+  }
+
+  private async read(response: Response, body: ReadableStream<Uint8Array>): Promise<void> {
+    const parser = this.parser(response.status)
+    const reader = body.getReader()
+    const decoder = new TextDecoder()
+    let endsWithCr = false
+    const feed = (text: string): void => {
+      if (text === '') return
+      endsWithCr = text.charCodeAt(text.length - 1) === CARRIAGE_RETURN
+      parser.feed(text)
+    }
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (this.closed) break
+        if (done) {
+          feed(decoder.decode())
+          // A CR at the very end is a complete line ending (the parser waits to see whether LF follows).
+          if (endsWithCr && !this.closed) parser.feed('\n')
+          break
+        }
+        feed(decoder.decode(value, { stream: true }))
+        if (this.closed) break
+      }
+    } catch (error) {
+      void reader.cancel().catch(() => undefined)
+      return this.retryOrFail(error, false)
+    }
+    if (this.closed) {
+      void reader.cancel().catch(() => undefined)
+      return
+    }
+    this.retryOrFail(new Error('the server ended the stream'), true)
+  }
+
+  private parser(status: number): EventSourceParser {
+    const { url } = this.request
+    const maxEventBytes = this.maxEventBytes
+    let pendingRetry: number | undefined
+    return createParser({
+      maxBufferSize: maxEventBytes + PARSER_SLACK,
+      onRetry: ms => {
+        this.retryMs = ms
+        pendingRetry = ms
+      },
+      onEvent: message => {
+        if (this.closed) return
+        const bytes = utf8Length(message.data)
+        if (bytes > maxEventBytes) {
+          return this.fail(
+            new SseError(
+              'event-too-large',
+              `an event of ${bytes} bytes from ${url} exceeds maxEventBytes (${maxEventBytes})`,
+              url,
+              status,
+            ),
+          )
+        }
+        if (message.id !== undefined) this.lastEventId = message.id
+        const event: SseEvent = { event: message.event ?? 'message', data: message.data }
+        if (message.id !== undefined) event.id = message.id
+        if (pendingRetry !== undefined) event.retry = pendingRetry
+        pendingRetry = undefined
+        this.subscriber.next(event)
+      },
+      onError: error => {
+        if (error.type === 'max-buffer-size-exceeded') {
+          this.fail(
+            new SseError(
+              'event-too-large',
+              `an event from ${url} exceeds maxEventBytes (${maxEventBytes}): over ${maxEventBytes + PARSER_SLACK} characters buffered before its end`,
+              url,
+              status,
+            ),
+          )
+        }
+        // Unknown fields and invalid retry values are ignored, as the SSE specification says.
+      },
+    })
+  }
 }
 
 interface ResolvedTarget {
@@ -331,10 +376,11 @@ function resolveTarget(target: SseTarget): ResolvedTarget {
     url = parseUrl(spec.url)
     if (spec.init !== undefined) {
       if (spec.init === null || typeof spec.init !== 'object')
-        throw new TypeError(`sseSource init must be an object, got ${describeValue(spec.init)}`)
+        throw new TypeError(`sseSource: init must be an object, got ${describeValue(spec.init)}`)
       init = spec.init
     }
-  } else throw new TypeError(`sseSource needs a URL, a Request or { url, init }, got ${describeValue(target)}`)
+  } else
+    throw new TypeError(`sseSource: target must be a URL, a Request or { url, init }, got ${describeValue(target)}`)
   const href = url.href
   return {
     url: href,
@@ -353,7 +399,7 @@ function parseUrl(value: unknown): URL {
       // fall through to the error below
     }
   }
-  throw new TypeError(`sseSource needs an absolute URL, got ${describeValue(value)}`)
+  throw new TypeError(`sseSource: url must be an absolute URL, got ${describeValue(value)}`)
 }
 
 function withSseHeaders(base: HeadersInit | undefined, lastEventId: string | undefined): Headers {
@@ -368,13 +414,20 @@ function resolveReconnect(reconnect: SseSourceOptions['reconnect']): { retries: 
   if (reconnect === undefined || reconnect === false) return null
   if (reconnect === true) return { retries: DEFAULT_RETRIES, maxDelayMs: DEFAULT_MAX_DELAY_MS }
   if (reconnect === null || typeof reconnect !== 'object')
-    throw new TypeError(`reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`)
+    throw new TypeError(
+      `sseSource: reconnect must be a boolean or { retries, maxDelayMs }, got ${describeValue(reconnect)}`,
+    )
+  checkOptions('sseSource', reconnect, ['retries', 'maxDelayMs'])
   const retries = reconnect.retries ?? DEFAULT_RETRIES
   if (retries !== Infinity && (!Number.isInteger(retries) || retries < 0))
-    throw new RangeError(`reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`)
-  const maxDelayMs = reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS
-  if (typeof maxDelayMs !== 'number' || !(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs))
-    throw new RangeError(`reconnect.maxDelayMs must be a finite number >= 0, got ${describeValue(maxDelayMs)}`)
+    throw new RangeError(
+      `sseSource: reconnect.retries must be an integer >= 0 or Infinity, got ${describeValue(retries)}`,
+    )
+  const maxDelayMs = checkMilliseconds(
+    'sseSource',
+    'reconnect.maxDelayMs',
+    reconnect.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+  )
   return { retries, maxDelayMs }
 }
 

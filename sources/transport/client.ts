@@ -1,15 +1,26 @@
 import { Observable } from 'rxjs'
 import { describeValue } from '../../src/errors'
 import { type Link, TransportError } from '../../src/transport/link'
-import { type ChannelOptions, resolveLimits, type TransportLimits, TransportSession } from '../../src/transport/session'
+import { type ChannelOptions, resolveLimits, TransportSession } from '../../src/transport/session'
 import { type WebSocketLike, webSocketLink } from '../../src/transport/wsLink'
-import { webTransportLink } from '../../src/transport/wtLink'
-import { loadWebTransport } from './webTransportPackage'
+import { type WebTransportLike, webTransportLink } from '../../src/transport/wtLink'
+import { checkOneOf, checkOptions, checkString } from '../../src/validate'
+import {
+  backoffOf,
+  type CheckedConnectOptions,
+  CONNECT_OPTION_NAMES,
+  type ConnectOptions,
+  checkConnectOptions,
+  retriesOf,
+} from './connectOptions'
+import { leaseSession, type SessionMode } from './sharedSessions'
+import { guardHandshakeListeners, loadWebTransport } from './webTransportPackage'
 
 const WS_PACKAGE = 'ws'
 // The HTTP/2 transport's default 16 KB initial windows stall data once the first window is used
 // (README, transport): every window starts at its limit, and stream credit is plenty (the session
 // enforces maxStreamsPerSession itself, with an error the peer can read).
+/** Flow-control windows and stream credit of the HTTP/2 WebTransport client and server. */
 export const HTTP2_WINDOWS = {
   initialStreamFlowControlWindow: 6 << 20,
   streamFlowControlWindowSizeLimit: 6 << 20,
@@ -22,28 +33,8 @@ export const HTTP2_WINDOWS = {
 /** The query parameter a client sends its session id in, to resume after a dropped connection. */
 export const SESSION_PARAMETER = 'midstream-session'
 
-export interface ReconnectOptions {
-  /** Attempts after a lost connection before giving up (consecutive failures; default 5). */
-  retries?: number
-  /** Delay before attempt n (from 1): capped exponential by default, 100 ms doubling up to 5 s. */
-  backoff?: { initialMs?: number; maxMs?: number } | ((attempt: number) => number)
-}
-
-export interface ConnectOptions {
-  /** 'auto' (default): WebTransport for https: URLs where available, else WebSocket at `fallback`; 'webtransport' or 'websocket' to insist. */
-  transport?: 'auto' | 'webtransport' | 'websocket'
-  /** The wss: URL to fall back to when WebTransport is missing or cannot connect. */
-  fallback?: string
-  /** SHA-256 hashes of the server certificate to pin (WebTransport `serverCertificateHashes`; ECDSA, valid < 14 days). */
-  certificateHashes?: ReadonlyArray<Uint8Array | string>
-  /** A PEM certificate (or CA) to trust for WebSocket on Node, such as a development certificate. */
-  ca?: string
-  /** Sent to `authenticate`: `token` as the URL's `token` query parameter (browsers cannot set headers), `headers` on Node's WebSocket only. */
-  auth?: { token?: string; headers?: Record<string, string> }
-  /** Reconnect after a lost connection and resume every channel without loss or repeats. Off by default. */
-  reconnect?: ReconnectOptions | boolean
-  limits?: TransportLimits
-}
+export type { CertificateHash, CertificateHashValue, ConnectOptions, ReconnectOptions } from './connectOptions'
+export type { SessionMode } from './sharedSessions'
 
 /** A client session: usable at once (sends wait for the connection); `ready` settles when the first connection does. */
 export class ClientSession extends TransportSession {
@@ -51,11 +42,12 @@ export class ClientSession extends TransportSession {
   private timer: ReturnType<typeof setTimeout> | null = null
   private deliberate = false
 
+  /** Use `connect(url, options)`, which checks the options first. */
   constructor(
     private readonly url: string,
-    private readonly options: ConnectOptions,
+    private readonly options: CheckedConnectOptions,
   ) {
-    super(randomHex(16), 'client', resolveLimits(options.limits))
+    super(randomHex(16), 'client', resolveLimits(options.limits, 'connect'))
     this.ready = this.dialWithRetries(0, true)
     this.ready.catch(() => undefined)
     this.onDetached = reason => {
@@ -76,7 +68,7 @@ export class ClientSession extends TransportSession {
   private async dialWithRetries(attempt: number, first: boolean): Promise<void> {
     const retries = retriesOf(this.options)
     for (;;) {
-      if (attempt > 0) await this.sleep(backoffOf(this.options, attempt))
+      if (attempt > 0) await this.sleep(this.delayBefore(attempt))
       if (this.closed) throw new TransportError('closed', 'the session was closed')
       try {
         const link = await dial(this.url, this.id, this.options, this.limits.maxFrameBytes, first && attempt === 0)
@@ -101,6 +93,20 @@ export class ClientSession extends TransportSession {
     }
   }
 
+  // The user's backoff function may throw: the session then fails with that, rather than hanging detached.
+  private delayBefore(attempt: number): number {
+    try {
+      return backoffOf(this.options, attempt)
+    } catch (error) {
+      const failure = new TransportError(
+        'unreachable',
+        `connect: reconnect.backoff threw: ${(error as Error)?.message ?? describeValue(error)}`,
+      )
+      this.fail(failure)
+      throw failure
+    }
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise(resolve => {
       this.timer = setTimeout(() => {
@@ -121,49 +127,90 @@ export class ClientSession extends TransportSession {
  * ```
  */
 export function connect(url: string, options: ConnectOptions = {}): ClientSession {
-  if (typeof url !== 'string' || !/^(https|wss):\/\//.test(url))
-    throw new TypeError(`connect needs an https: (WebTransport) or wss: (WebSocket) URL, got ${describeValue(url)}`)
-  if (options.transport !== undefined && !['auto', 'webtransport', 'websocket'].includes(options.transport))
-    throw new RangeError(
-      `transport must be 'auto', 'webtransport' or 'websocket', got ${describeValue(options.transport)}`,
-    )
-  retriesOf(options)
-  return new ClientSession(url, options)
+  return new ClientSession(url, checkConnectOptions('connect', url, options))
 }
 
+/** Options of `quicSource` / `wsSource`: the connection's, the channel and its codec, and the session mode. */
 export interface SourceOptions<T> extends ConnectOptions, ChannelOptions<T> {
   /** The channel to receive. */
   channel: string
+  /** 'shared' (default): one session with the other sources and sinks of this URL and options; 'own': a session of its own. */
+  session?: SessionMode
 }
 
+/** The option names a source or sink adds to `connect`'s. */
+const SOURCE_OPTION_NAMES = ['channel', 'codec', 'session'] as const
+
 /**
- * The messages a server sends on one channel, as an Observable. Connects on subscribe, closes the
- * session on unsubscribe. Completes when the server's source completes; errors with a
- * TransportError when the session is refused, lost (after the retries) or the lane is reset.
+ * The messages a server sends on one channel, as an Observable. Connects on subscribe; sources and
+ * sinks of the same URL and connection options share one session (unless `session: 'own'`), closed
+ * when the last of them unsubscribes. Completes when the server's source completes; errors with a
+ * TransportError when the session is refused, lost (after the retries) or the lane is reset. Bad
+ * options throw a TypeError or RangeError at the call.
  *
  * ```ts
  * quicSource('https://127.0.0.1:4433/midstream', { channel: 'ticks', certificateHashes: [hash] }).subscribe(console.log)
  * ```
+ * @see wsSource for the WebSocket fallback, `quicSink` for the other direction.
  */
 export function quicSource<T = unknown>(url: string, options: SourceOptions<T>): Observable<T> {
-  return channelSource(url, { transport: 'webtransport', ...options })
+  return channelSource('quicSource', url, options, 'webtransport')
 }
 
-/** `quicSource` over the WebSocket fallback (a wss: URL). */
+/**
+ * `quicSource` over the WebSocket fallback (a wss: URL).
+ *
+ * ```ts
+ * wsSource('wss://127.0.0.1:4434/midstream', { channel: 'ticks', ca: dev.cert }).subscribe(console.log)
+ * ```
+ * @see quicSource
+ */
 export function wsSource<T = unknown>(url: string, options: SourceOptions<T>): Observable<T> {
-  return channelSource(url, { ...options, transport: 'websocket' })
+  return channelSource('wsSource', url, options, 'websocket')
 }
 
-function channelSource<T>(url: string, options: SourceOptions<T>): Observable<T> {
-  if (options === null || typeof options !== 'object' || typeof options.channel !== 'string')
-    throw new TypeError(`options.channel must name a channel, got ${describeValue(options?.channel)}`)
+/**
+ * Checks what a source or sink adds to the connection options: the channel, the codec and the
+ * session mode. `fn` is the public name called.
+ */
+export function checkChannelOptions(
+  fn: string,
+  options: { channel?: unknown; codec?: unknown; session?: unknown },
+): void {
+  checkString(fn, 'channel', options.channel)
+  if ((options.channel as string).length > MAX_CHANNEL_NAME)
+    throw new RangeError(
+      `${fn}: channel must be at most ${MAX_CHANNEL_NAME} characters, got ${(options.channel as string).length}`,
+    )
+  if (options.session !== undefined) checkOneOf(fn, 'session', options.session, ['shared', 'own'] as const)
+  const codec = options.codec as { encode?: unknown; decode?: unknown } | undefined
+  if (
+    codec !== undefined &&
+    (codec === null || typeof codec.encode !== 'function' || typeof codec.decode !== 'function')
+  )
+    throw new TypeError(`${fn}: codec must be { encode, decode }, got ${describeValue(codec)}`)
+}
+
+/** The longest channel name (UTF-16 units). */
+const MAX_CHANNEL_NAME = 256
+
+function channelSource<T>(
+  fn: string,
+  url: string,
+  options: SourceOptions<T>,
+  transport: 'webtransport' | 'websocket',
+): Observable<T> {
+  checkOptions(fn, options, [...CONNECT_OPTION_NAMES, ...SOURCE_OPTION_NAMES], true)
+  checkChannelOptions(fn, options)
+  const forced = fn === 'quicSource' ? { transport, ...options } : { ...options, transport }
+  checkConnectOptions(fn, url, forced, SOURCE_OPTION_NAMES)
   return new Observable<T>(subscriber => {
-    const session = connect(url, options)
-    const subscription = session.channel<T>(options.channel, { codec: options.codec }).subscribe(subscriber)
-    session.ready.catch((error: unknown) => subscriber.error(error))
+    const lease = leaseSession(url, forced, options.channel, 'receive', connect)
+    const subscription = lease.session.channel<T>(options.channel, { codec: options.codec }).subscribe(subscriber)
+    lease.session.ready.catch((error: unknown) => subscriber.error(error))
     return () => {
       subscription.unsubscribe()
-      session.close()
+      lease.release()
     }
   })
 }
@@ -171,7 +218,7 @@ function channelSource<T>(url: string, options: SourceOptions<T>): Observable<T>
 async function dial(
   url: string,
   id: string,
-  options: ConnectOptions,
+  options: CheckedConnectOptions,
   maxFrameBytes: number,
   first: boolean,
 ): Promise<Link> {
@@ -194,7 +241,7 @@ async function dial(
 // attempt calls it 'refused' (no retries), a reconnection 'unreachable' (retried).
 async function dialWebTransport(
   url: URL,
-  options: ConnectOptions,
+  options: CheckedConnectOptions,
   maxFrameBytes: number,
   first: boolean,
 ): Promise<Link> {
@@ -205,29 +252,39 @@ async function dialWebTransport(
       'WebTransport is not available here (no native WebTransport, no @fails-components/webtransport)',
     )
   const native = wt.support.implementation === 'native'
-  const hashes = (options.certificateHashes ?? []).map(hash => ({ algorithm: 'sha-256', value: toBytes(hash) }))
-  const session = new wt.WebTransport(url.href, {
-    ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}),
-    ...(native || wt.support.http3 ? {} : { forceReliable: true, ...HTTP2_WINDOWS }),
-  })
-  session.closed.catch(() => undefined)
+  const hashes = (options.certificateHashes ?? []).map(value => ({ algorithm: 'sha-256', value }))
+  const release = await handshakeSlot()
   try {
-    await session.ready
-  } catch (error) {
-    throw new TransportError(
-      first ? 'refused' : 'unreachable',
-      `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`,
-    )
+    const session = new wt.WebTransport(url.href, {
+      ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}),
+      ...(native || wt.support.http3 ? {} : { forceReliable: true, ...HTTP2_WINDOWS }),
+    })
+    guardHandshakeListeners(session)
+    session.closed.catch(() => undefined)
+    try {
+      await session.ready
+    } catch (error) {
+      throw new TransportError(
+        first ? 'refused' : 'unreachable',
+        `WebTransport session to ${url.origin}${url.pathname} was not opened (refused with 401/503, or unreachable): ${(error as Error)?.message ?? describeValue(error)}`,
+      )
+    }
+    return linkOf(session, native, wt.support.http3, maxFrameBytes)
+  } finally {
+    release()
   }
+}
+
+function linkOf(session: WebTransportLike, native: boolean, http3: boolean, maxFrameBytes: number): Link {
   return webTransportLink(
     session,
-    native ? 'webtransport' : wt.support.http3 ? 'webtransport-http3' : 'webtransport-http2',
+    native ? 'webtransport' : http3 ? 'webtransport-http3' : 'webtransport-http2',
     maxFrameBytes,
     'client',
   )
 }
 
-async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: number): Promise<Link> {
+async function dialWebSocket(url: URL, options: CheckedConnectOptions, maxFrameBytes: number): Promise<Link> {
   url.protocol = 'wss:'
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string'
   let socket: WebSocketLike
@@ -268,32 +325,36 @@ async function dialWebSocket(url: URL, options: ConnectOptions, maxFrameBytes: n
   return webSocketLink(socket, 'client', maxFrameBytes)
 }
 
-function retriesOf(options: ConnectOptions): number {
-  const reconnect = options.reconnect
-  if (reconnect === undefined || reconnect === false) return 0
-  if (reconnect === true) return 5
-  const retries = reconnect.retries ?? 5
-  if (!Number.isInteger(retries) || retries < 0)
-    throw new RangeError(`reconnect.retries must be an integer >= 0, got ${describeValue(retries)}`)
-  return retries
+/**
+ * WebTransport handshakes this process runs at once. The package's HTTP/2 client gives each
+ * handshake 8 s and then abandons it; hundreds started together (a thousand sinks with sessions of
+ * their own) keep a server busy past that, so the rest wait their turn here instead.
+ */
+const MAX_HANDSHAKES_IN_FLIGHT = 16
+let handshakesInFlight = 0
+const handshakeQueue: (() => void)[] = []
+
+/** Waits for a handshake slot; the function returned gives it back (once). */
+async function handshakeSlot(): Promise<() => void> {
+  if (handshakesInFlight >= MAX_HANDSHAKES_IN_FLIGHT) await new Promise<void>(resolve => handshakeQueue.push(resolve))
+  else handshakesInFlight++
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    const next = handshakeQueue.shift()
+    if (next !== undefined) next()
+    else handshakesInFlight--
+  }
 }
 
-function backoffOf(options: ConnectOptions, attempt: number): number {
-  const backoff = typeof options.reconnect === 'object' ? options.reconnect.backoff : undefined
-  if (typeof backoff === 'function') return Math.max(0, backoff(attempt))
-  const initial = backoff?.initialMs ?? 100
-  const max = backoff?.maxMs ?? 5000
-  return Math.min(max, initial * 2 ** (attempt - 1))
-}
-
-function toBytes(hash: Uint8Array | string): Uint8Array {
-  if (hash instanceof Uint8Array) return hash
-  const hex = hash.replace(/:/g, '')
-  if (!/^[0-9a-fA-F]{64}$/.test(hex))
-    throw new TypeError(`a certificate hash must be 32 bytes or 64 hex digits, got ${describeValue(hash)}`)
-  return Uint8Array.from(hex.match(/../g) as string[], byte => parseInt(byte, 16))
-}
-
+/**
+ * `bytes` random bytes as lowercase hex: session ids and server secrets.
+ *
+ * ```ts
+ * randomHex(16).length // 32
+ * ```
+ */
 export function randomHex(bytes: number): string {
   const out = new Uint8Array(bytes)
   crypto.getRandomValues(out)

@@ -1,7 +1,8 @@
 import { type Observable, Subject } from 'rxjs'
-import { describeValue } from '../../src/errors'
 import { type Link, TransportError } from '../../src/transport/link'
+import { TRANSPORT_LIMIT_NAMES } from '../../src/transport/options'
 import { type ResolvedLimits, resolveLimits, type TransportLimits, TransportSession } from '../../src/transport/session'
+import { checkFunction, checkInteger, checkMilliseconds, checkOptions } from '../../src/validate'
 import { randomHex, SESSION_PARAMETER } from './client'
 
 /** What `authenticate` sees: the request URL (with its query), the headers and the peer's address. */
@@ -18,6 +19,7 @@ export interface TransportRequest {
  */
 export type Authenticate = (request: TransportRequest) => unknown
 
+/** A server's limits: the per-session `TransportLimits` plus how many sessions and how long to wait for a resume. */
 export interface ServerLimits extends TransportLimits {
   /** Sessions open at once, connected or waiting to resume (default 1000); above it a connection gets HTTP 503. */
   maxSessions?: number
@@ -25,6 +27,7 @@ export interface ServerLimits extends TransportLimits {
   resumeWindowMs?: number
 }
 
+/** What a server counts: sessions refused and open, lanes refused, resumes. */
 export interface ServerStats {
   /** Connections refused before any data: 'unauthorized' (401) and 'full' (503). */
   readonly refusedSessions: { unauthorized: number; full: number }
@@ -36,8 +39,14 @@ export interface ServerStats {
   resumes: number
 }
 
+/** Sessions a server holds at once by default. */
+export const DEFAULT_MAX_SESSIONS = 1000
+/** How long a server keeps a dropped session for its client to resume, by default. */
+export const DEFAULT_RESUME_WINDOW_MS = 15_000
+
 /** HTTP statuses of a refused connection. */
 export const REFUSED_UNAUTHORIZED = 401
+/** HTTP status of a connection refused because the server holds `maxSessions`. */
 export const REFUSED_FULL = 503
 
 /**
@@ -57,18 +66,18 @@ export class SessionHub {
   readonly sessions: Observable<TransportSession> = this.emitter.asObservable()
   private stopped = false
 
+  /** `fn` is the public name the options were handed to (`quicServer` or `wsServer`), for error messages. */
   constructor(
     limits: ServerLimits = {},
     private readonly authenticate: Authenticate | undefined,
+    fn = 'SessionHub',
   ) {
-    const { maxSessions = 1000, resumeWindowMs = 15_000, ...rest } = limits
-    if (!Number.isInteger(maxSessions) || maxSessions < 1)
-      throw new RangeError(`limits.maxSessions must be an integer >= 1, got ${describeValue(maxSessions)}`)
-    if (!(resumeWindowMs >= 0) || !Number.isFinite(resumeWindowMs))
-      throw new RangeError(`limits.resumeWindowMs must be a finite number >= 0, got ${describeValue(resumeWindowMs)}`)
-    if (authenticate !== undefined && typeof authenticate !== 'function')
-      throw new TypeError(`authenticate must be a function, got ${describeValue(authenticate)}`)
-    this.limits = resolveLimits(rest)
+    checkOptions(fn, limits, [...TRANSPORT_LIMIT_NAMES, 'maxSessions', 'resumeWindowMs'])
+    const { maxSessions = DEFAULT_MAX_SESSIONS, resumeWindowMs = DEFAULT_RESUME_WINDOW_MS, ...rest } = limits
+    checkInteger(fn, 'limits.maxSessions', maxSessions, { min: 1 })
+    checkMilliseconds(fn, 'limits.resumeWindowMs', resumeWindowMs)
+    checkFunction(fn, 'authenticate', authenticate)
+    this.limits = resolveLimits(rest, fn)
     this.maxSessions = maxSessions
     this.resumeWindowMs = resumeWindowMs
   }
@@ -161,6 +170,7 @@ function keyOf(principal: unknown): string {
   }
 }
 
+/** Node's request headers as `TransportRequest.headers` (lists joined with ', '). */
 export function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {}
   for (const [key, value] of Object.entries(raw))

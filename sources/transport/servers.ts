@@ -5,11 +5,13 @@ import { describeValue } from '../../src/errors'
 import type { TransportSession } from '../../src/transport/session'
 import { type WebSocketLike, webSocketLink } from '../../src/transport/wsLink'
 import { webTransportLink } from '../../src/transport/wtLink'
+import { checkFunction, checkInteger, checkOptions, checkString } from '../../src/validate'
 import { WebSocketServer } from '../peers/sources'
 import { HTTP2_WINDOWS, randomHex } from './client'
 import { type Authenticate, headersOf, type ServerLimits, type ServerStats, SessionHub } from './hub'
 import { loadWebTransport } from './webTransportPackage'
 
+/** Options of `quicServer` and `wsServer`; each is checked when the server is asked for. */
 export interface TransportServerOptions {
   /** Default '127.0.0.1'. */
   host?: string
@@ -24,6 +26,7 @@ export interface TransportServerOptions {
   limits?: ServerLimits
 }
 
+/** A running `quicServer` or `wsServer`. */
 export interface TransportServer {
   /** Where it listens, and the URL clients dial. */
   readonly address: { readonly host: string; readonly port: number; readonly url: string }
@@ -36,21 +39,36 @@ export interface TransportServer {
   close(): Promise<void>
 }
 
-function checkOptions(
+/** The option names `quicServer` and `wsServer` know. */
+const SERVER_OPTION_NAMES: readonly (keyof TransportServerOptions)[] = [
+  'host',
+  'port',
+  'cert',
+  'key',
+  'path',
+  'authenticate',
+  'limits',
+]
+/** The highest TCP/UDP port number. */
+const MAX_PORT = 65535
+
+// Every option checked when the server is asked for, each error naming it (`fn` is the public name called).
+function checkServerOptions(
+  fn: string,
   options: TransportServerOptions,
-  name: string,
 ): Required<Pick<TransportServerOptions, 'host' | 'port' | 'path'>> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`${name} needs options { cert, key, ... }, got ${describeValue(options)}`)
+  checkOptions(fn, options, SERVER_OPTION_NAMES, true)
   const { host = '127.0.0.1', port = 0, path = '/midstream', cert, key } = options
-  if (typeof cert !== 'string' || !cert.includes('BEGIN CERTIFICATE'))
-    throw new TypeError(`${name}: cert must be a PEM certificate, got ${describeValue(cert).slice(0, 40)}`)
-  if (typeof key !== 'string' || !key.includes('PRIVATE KEY'))
-    throw new TypeError(`${name}: key must be a PEM private key`)
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new RangeError(`${name}: port must be an integer in [0, 65535], got ${describeValue(port)}`)
-  if (typeof path !== 'string' || !path.startsWith('/'))
-    throw new TypeError(`${name}: path must start with '/', got ${describeValue(path)}`)
+  checkString(fn, 'cert', cert)
+  if (!cert.includes('BEGIN CERTIFICATE'))
+    throw new RangeError(`${fn}: cert must be a PEM certificate, got ${describeValue(cert).slice(0, 40)}`)
+  checkString(fn, 'key', key)
+  if (!key.includes('PRIVATE KEY')) throw new RangeError(`${fn}: key must be a PEM private key`)
+  checkString(fn, 'host', host)
+  checkInteger(fn, 'port', port, { min: 0, max: MAX_PORT })
+  checkString(fn, 'path', path)
+  if (!path.startsWith('/')) throw new RangeError(`${fn}: path must start with '/', got ${describeValue(path)}`)
+  checkFunction(fn, 'authenticate', options.authenticate)
   return { host, port, path }
 }
 
@@ -66,8 +84,8 @@ function checkOptions(
  * ```
  */
 export async function quicServer(options: TransportServerOptions): Promise<TransportServer> {
-  const { host, port, path } = checkOptions(options, 'quicServer')
-  const hub = new SessionHub(options.limits, options.authenticate)
+  const { host, port, path } = checkServerOptions('quicServer', options)
+  const hub = new SessionHub(options.limits, options.authenticate, 'quicServer')
   const wt = await loadWebTransport()
   if (wt?.Http2Server === undefined)
     throw new Error('quicServer needs @fails-components/webtransport (npm install @fails-components/webtransport)')
@@ -156,8 +174,8 @@ export async function quicServer(options: TransportServerOptions): Promise<Trans
  * ```
  */
 export async function wsServer(options: TransportServerOptions): Promise<TransportServer> {
-  const { host, port, path } = checkOptions(options, 'wsServer')
-  const hub = new SessionHub(options.limits, options.authenticate)
+  const { host, port, path } = checkServerOptions('wsServer', options)
+  const hub = new SessionHub(options.limits, options.authenticate, 'wsServer')
   const https = createHttpsServer({ cert: options.cert, key: options.key })
   // ws closes the whole socket (1009) above maxPayload; frames above maxFrameBytes are refused per lane before that.
   const sockets = new WebSocketServer({

@@ -21,6 +21,7 @@ export interface WebTransportSupport {
   readonly reason?: string
 }
 
+/** What `loadWebTransport` found: the client class and, on Node, the server classes. */
 export interface WebTransportPackage {
   readonly support: WebTransportSupport
   readonly WebTransport: new (url: string, options?: object) => WebTransportLike
@@ -120,5 +121,64 @@ function muteLoaderNoise(): () => void {
   console.error = quietError
   return () => {
     if (loaderLines >= 2) uninstall()
+  }
+}
+
+/** An EventEmitter as far as `guardListeners` needs it (a Node socket or HTTP/2 session, or the socket's proxy). */
+interface ListenerHost {
+  rawListeners(event: string): ((...args: unknown[]) => unknown)[]
+  removeListener(event: string, listener: (...args: unknown[]) => unknown): unknown
+  on(event: string, listener: (...args: unknown[]) => unknown): unknown
+}
+
+/** The internals of @fails-components/webtransport's Node client (1.6) that `guardHandshakeListeners` reaches. */
+interface PackageClientInternals {
+  sessionint?: {
+    parentobj?: { transportInt?: { clientInt?: ListenerHost & { socket?: ListenerHost; destroy(): void } } }
+  }
+}
+
+/**
+ * Makes the package's HTTP/2 client unable to crash the process. @fails-components/webtransport 1.6
+ * closes its HTTP/2 connection when its own 8 s handshake timeout fires (a loaded server answers
+ * hundreds of TLS handshakes late); Node clears the session's socket at once but lets the TLS
+ * handshake finish, and then two of the package's listeners throw into the event loop: the socket's
+ * 'secureConnect' ("Can not get http2 TLSSocket") and the session's 'connect' ("Client connected
+ * with no pending promise"). Nothing can catch those from outside, and they end the process.
+ *
+ * Called right after `new WebTransport(...)` (the package adds its listeners synchronously), this
+ * wraps each listener of those two one-shot events so that a throw destroys that one connection
+ * instead: its `ready` then rejects (or already has), which the dialler reports as usual. Where
+ * the internals are not there (the browser's WebTransport, HTTP/3, another version), nothing changes.
+ * @returns whether the listeners were found and wrapped.
+ */
+export function guardHandshakeListeners(transport: object): boolean {
+  const client = (transport as PackageClientInternals).sessionint?.parentobj?.transportInt?.clientInt
+  const socket = client?.socket
+  if (client === undefined || socket === undefined || typeof client.rawListeners !== 'function') return false
+  const destroy = (): void => {
+    try {
+      client.destroy()
+    } catch {
+      // already gone
+    }
+  }
+  guardListeners(socket, 'secureConnect', destroy)
+  guardListeners(client, 'connect', destroy)
+  return true
+}
+
+// Each event fires once per connection, so re-adding the wrapped listeners in their order keeps their behaviour.
+function guardListeners(host: ListenerHost, event: string, onThrow: () => void): void {
+  const listeners = host.rawListeners(event)
+  for (const listener of listeners) host.removeListener(event, listener)
+  for (const listener of listeners) {
+    host.on(event, function guarded(this: unknown, ...args: unknown[]) {
+      try {
+        return listener.apply(this, args)
+      } catch {
+        onThrow()
+      }
+    })
   }
 }

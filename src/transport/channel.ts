@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
 import { concat, encodeFrame, type Frame, FrameKind, type PayloadCodec } from './framing'
-import { type Lane, parseErrorPayload, TransportError } from './link'
+import { type LinkStream, parseErrorPayload, TransportError } from './link'
 import { DuplicateFilter, ResendBuffer } from './reliability'
 
 const textEncoder = new TextEncoder()
@@ -13,6 +13,7 @@ export function errorFrame(channel: number, error: TransportError, maxFrameBytes
   return encodeFrame({ kind: FrameKind.Error, channel, seq: 0, payload: reason }, maxFrameBytes)
 }
 
+/** An Ack frame for `channel`: every message below `next` has arrived. */
 export function ackFrame(channel: number, next: number): Uint8Array {
   return encodeFrame({ kind: FrameKind.Ack, channel, seq: next, payload: EMPTY })
 }
@@ -27,7 +28,7 @@ export function ackFrame(channel: number, next: number): Uint8Array {
 export class ChannelSender<T> {
   private readonly resend: ResendBuffer
   private nextSeq = 0
-  private lane: Lane | null = null
+  private lane: LinkStream | null = null
   private queue: Uint8Array[] = []
   private writing = false
   // a write on a dead lane may never settle: each lane gets its own pump, and a stale one stops
@@ -72,7 +73,7 @@ export class ChannelSender<T> {
 
   /** Numbers, records and (when a lane is up) queues one message. Throws for a value the codec or the frame limit refuses. */
   push(value: T): void {
-    if (this.ended) throw new RangeError(`channel ${describeValue(this.name)}: push after end`)
+    if (this.ended) throw new RangeError(`ChannelSender.push: channel ${describeValue(this.name)} has ended`)
     const bytes = encodeFrame(
       { kind: FrameKind.Data, channel: this.channel, seq: this.nextSeq, payload: this.codec.encode(value) },
       this.maxFrameBytes,
@@ -88,7 +89,7 @@ export class ChannelSender<T> {
     if (this.lane !== null) this.enqueue(this.endFrame())
   }
 
-  attach(lane: Lane): void {
+  attach(lane: LinkStream): void {
     this.lane = lane
     this.queue = []
     this.epoch++
@@ -223,7 +224,7 @@ export class ChannelSender<T> {
  */
 export class ChannelReceiver<T> {
   private readonly filter = new DuplicateFilter()
-  private lane: Lane | null = null
+  private lane: LinkStream | null = null
   /** The sender's channel id on the current lane (acknowledgements carry it). */
   private channel = 0
   private ackPending = false
@@ -249,7 +250,7 @@ export class ChannelReceiver<T> {
   }
 
   /** A lane opened by the sender (first or resumed): tell it where to resume. Any older lane is dropped. */
-  attach(lane: Lane, channel: number): void {
+  attach(lane: LinkStream, channel: number): void {
     if (this.lane !== null && this.lane !== lane) this.lane.reset('replaced by a resumed lane')
     this.lane = lane
     this.channel = channel
@@ -317,7 +318,7 @@ export class ChannelReceiver<T> {
     }
   }
 
-  detach(lane: Lane): void {
+  detach(lane: LinkStream): void {
     if (this.lane === lane) this.lane = null
   }
 

@@ -14,6 +14,7 @@ export interface DevCertificate {
   notAfter: Date
 }
 
+/** What `createDevCertificate` makes: the hosts it names, how long it lasts, and from when. */
 export interface DevCertificateOptions {
   /** DNS names and IPv4/IPv6 literals for subjectAltName. Default `['localhost', '127.0.0.1', '::1']`. */
   hosts?: string[]
@@ -38,16 +39,19 @@ const DAY_MS = 86_400_000
  */
 export async function createDevCertificate(options: DevCertificateOptions = {}): Promise<DevCertificate> {
   const { hosts = ['localhost', '127.0.0.1', '::1'], days = 10, now = new Date() } = options
-  if (typeof days !== 'number') throw new TypeError(`days must be a number, got ${describeValue(days)}`)
+  if (typeof days !== 'number')
+    throw new TypeError(`createDevCertificate: days must be a number, got ${describeValue(days)}`)
   if (!Number.isInteger(days) || days < 1 || days > 13) {
     throw new RangeError(
-      `days must be an integer from 1 to 13 (WebTransport rejects 14 or more), got ${describeValue(days)}`,
+      `createDevCertificate: days must be an integer from 1 to 13 (WebTransport rejects 14 or more), got ${describeValue(days)}`,
     )
   }
-  if (!(now instanceof Date)) throw new TypeError(`now must be a Date, got ${describeValue(now)}`)
-  if (Number.isNaN(now.getTime())) throw new RangeError(`now must be a valid Date, got ${describeValue(now)}`)
-  if (!Array.isArray(hosts)) throw new TypeError(`hosts must be an array of strings, got ${describeValue(hosts)}`)
-  if (hosts.length === 0) throw new RangeError('hosts must name at least one host, got []')
+  if (!(now instanceof Date)) throw new TypeError(`createDevCertificate: now must be a Date, got ${describeValue(now)}`)
+  if (Number.isNaN(now.getTime()))
+    throw new RangeError(`createDevCertificate: now must be a valid Date, got ${describeValue(now)}`)
+  if (!Array.isArray(hosts))
+    throw new TypeError(`createDevCertificate: hosts must be an array of strings, got ${describeValue(hosts)}`)
+  if (hosts.length === 0) throw new RangeError('createDevCertificate: hosts must name at least one host, got []')
   const altNames = hosts.map(generalName)
 
   // Whole seconds, so the returned dates are exactly what the certificate says.
@@ -108,13 +112,16 @@ export function derUnsignedInteger(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 const uint = derUnsignedInteger
 
 function generalName(host: unknown): Uint8Array<ArrayBuffer> {
-  if (typeof host !== 'string') throw new TypeError(`each host must be a string, got ${describeValue(host)}`)
+  if (typeof host !== 'string')
+    throw new TypeError(`createDevCertificate: each host must be a string, got ${describeValue(host)}`)
   const ip = parseIPv4(host) ?? parseIPv6(host)
   if (ip) return tlv(0x87, ip) // [7] iPAddress
   // dNSName is an IA5String; anything else (spaces, ports, URLs) is a caller mistake.
   // All-digit names would be read as (bad) IPv4 addresses by clients, so they are refused too.
   if (!/^[A-Za-z0-9*_-]+(\.[A-Za-z0-9*_-]+)*\.?$/.test(host) || /^[\d.]+$/.test(host) || host.length > 253) {
-    throw new RangeError(`host must be a DNS name or an IP address literal, got ${describeValue(host)}`)
+    throw new RangeError(
+      `createDevCertificate: host must be a DNS name or an IP address literal, got ${describeValue(host)}`,
+    )
   }
   return tlv(0x82, new TextEncoder().encode(host)) // [2] dNSName
 }

@@ -8,8 +8,13 @@ import { describeValue } from '../errors'
  *   | length u32 | kind u8 | channel u32 | seq hi u32 | seq lo u32 | payload (length - 13 bytes) |
  */
 export const FRAME_HEADER_BYTES = 13
-const PREFIX_BYTES = 4
+/** The largest frame by default, header included: 1 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 1 << 20
+/** Bytes of the length prefix in front of each frame. */
+export const FRAME_PREFIX_BYTES = 4
+const PREFIX_BYTES = FRAME_PREFIX_BYTES
 
+/** The kinds of frame: what a frame's kind byte says it carries. */
 export const FrameKind = {
   /** A message on a channel. */
   Data: 0,
@@ -27,8 +32,10 @@ export const FrameKind = {
   Close: 6,
 } as const
 const MAX_KIND = 6
+/** One of `FrameKind`'s values. */
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind]
 
+/** A decoded frame: kind, channel id, sequence number and payload. */
 export interface Frame {
   readonly kind: FrameKind
   readonly channel: number
@@ -57,18 +64,19 @@ const EMPTY = new Uint8Array(0)
  * const bytes = encodeFrame({ kind: FrameKind.Data, channel: 1, seq: 0, payload: new TextEncoder().encode('{"v":1}') })
  * ```
  */
-export function encodeFrame(frame: Frame, maxFrameBytes = 1 << 20): Uint8Array {
+export function encodeFrame(frame: Frame, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Uint8Array {
   const { kind, channel, seq, payload } = frame
   if (!Number.isInteger(kind) || kind < 0 || kind > MAX_KIND)
-    throw new RangeError(`frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
+    throw new RangeError(`encodeFrame: frame kind must be 0-${MAX_KIND}, got ${describeValue(kind)}`)
   if (!Number.isInteger(channel) || channel < 0 || channel > 0xffffffff)
-    throw new RangeError(`frame channel must be an integer in [0, 2^32), got ${describeValue(channel)}`)
+    throw new RangeError(`encodeFrame: frame channel must be an integer in [0, 2^32), got ${describeValue(channel)}`)
   if (!Number.isSafeInteger(seq) || seq < 0)
-    throw new RangeError(`frame seq must be a safe integer >= 0, got ${describeValue(seq)}`)
+    throw new RangeError(`encodeFrame: frame seq must be a safe integer >= 0, got ${describeValue(seq)}`)
   if (!(payload instanceof Uint8Array))
-    throw new TypeError(`frame payload must be a Uint8Array, got ${describeValue(payload)}`)
+    throw new TypeError(`encodeFrame: frame payload must be a Uint8Array, got ${describeValue(payload)}`)
   const length = FRAME_HEADER_BYTES + payload.length
-  if (length > maxFrameBytes) throw new RangeError(`frame of ${length} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
+  if (length > maxFrameBytes)
+    throw new RangeError(`encodeFrame: frame of ${length} bytes exceeds maxFrameBytes (${maxFrameBytes})`)
   const out = new Uint8Array(PREFIX_BYTES + length)
   const view = new DataView(out.buffer)
   view.setUint32(0, length)
@@ -97,10 +105,10 @@ export class FrameDecoder {
   private length = 0
   private failed: FrameError | null = null
 
-  constructor(readonly maxFrameBytes = 1 << 20) {
+  constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     if (!Number.isInteger(maxFrameBytes) || maxFrameBytes < FRAME_HEADER_BYTES)
       throw new RangeError(
-        `maxFrameBytes must be an integer >= ${FRAME_HEADER_BYTES}, got ${describeValue(maxFrameBytes)}`,
+        `FrameDecoder: maxFrameBytes must be an integer >= ${FRAME_HEADER_BYTES}, got ${describeValue(maxFrameBytes)}`,
       )
   }
 
@@ -124,7 +132,7 @@ export class FrameDecoder {
   decode(chunk: Uint8Array): { frames: Frame[]; error: FrameError | null } {
     if (this.failed !== null) return { frames: [], error: this.failed }
     if (!(chunk instanceof Uint8Array))
-      throw new TypeError(`FrameDecoder.push needs a Uint8Array, got ${describeValue(chunk)}`)
+      throw new TypeError(`FrameDecoder.push: chunk must be a Uint8Array, got ${describeValue(chunk)}`)
     this.append(chunk)
     const frames: Frame[] = []
     let offset = 0
@@ -212,7 +220,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 export const jsonCodec: PayloadCodec<unknown> = {
   encode: value => {
     const text = JSON.stringify(value)
-    if (text === undefined) throw new TypeError(`jsonCodec cannot encode ${describeValue(value)}`)
+    if (text === undefined) throw new TypeError(`jsonCodec.encode: cannot encode ${describeValue(value)}`)
     return encoder.encode(text)
   },
   decode: bytes => {
@@ -228,7 +236,7 @@ export const jsonCodec: PayloadCodec<unknown> = {
 export const bytesCodec: PayloadCodec<Uint8Array> = {
   encode: value => {
     if (!(value instanceof Uint8Array))
-      throw new TypeError(`bytesCodec encodes Uint8Array values, got ${describeValue(value)}`)
+      throw new TypeError(`bytesCodec.encode: value must be a Uint8Array, got ${describeValue(value)}`)
     return value
   },
   decode: bytes => bytes,

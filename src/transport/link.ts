@@ -1,12 +1,10 @@
 import type { Frame } from './framing'
 
 /**
- * What the session layer needs from a transport: a connection ("link") that carries lanes, each lane
- * a bidirectional, reliable, ordered byte pipe for one channel, plus unreliable datagrams. A
- * WebTransport session maps a lane to a bidirectional stream (priority = `sendOrder`); a WebSocket
- * multiplexes lanes by the frame's channel id and schedules writes by priority itself.
+ * One lane of a link: a reliable, ordered byte pipe each way for one channel. (Named so as not to
+ * be taken for the scheduler's lanes, `LaneOptions`.)
  */
-export interface Lane {
+export interface LinkStream {
   /** Resolves once the transport has taken the bytes (this is where backpressure is felt); rejects when the lane is gone. */
   write(bytes: Uint8Array): Promise<void>
   /** Called with each frame that arrives, in order (the link decodes; a framing error ends the lane). */
@@ -19,6 +17,13 @@ export interface Lane {
   reset(reason: string): void
 }
 
+/**
+ * What the session layer needs from a transport: a connection ("link") that carries lanes
+ * (`LinkStream`s), each a reliable, ordered byte pipe each way for one channel, plus unreliable
+ * datagrams. A WebTransport session carries a lane on a pair of unidirectional streams (priority =
+ * `sendOrder`); a WebSocket multiplexes lanes by the frame's channel id and schedules writes by
+ * priority itself.
+ */
 export interface Link {
   /** 'webtransport' or 'websocket', and for WebTransport the HTTP version under it. */
   readonly protocol: TransportProtocol
@@ -26,9 +31,9 @@ export interface Link {
    * Opens a lane for channel id `channel` (the opener's: odd ids for clients, even for servers);
    * writes wait until it is open. Lanes with a higher priority are served first under contention.
    */
-  openLane(channel: number, priority: number): Lane
+  openLane(channel: number, priority: number): LinkStream
   /** Set by the session: called for each lane the peer opens. */
-  onLane: ((lane: Lane) => void) | null
+  onLane: ((lane: LinkStream) => void) | null
   /** Sends one unreliable message; false when it was dropped (the link is congested or closed). */
   sendDatagram(bytes: Uint8Array): boolean
   onDatagram: ((bytes: Uint8Array) => void) | null
@@ -39,6 +44,7 @@ export interface Link {
   close(reason?: string): void
 }
 
+/** The transport under a link: WebTransport (native, or over HTTP/3 or HTTP/2) or WebSocket. */
 export type TransportProtocol = 'webtransport-http3' | 'webtransport-http2' | 'webtransport' | 'websocket'
 
 /** Why a transport refused, dropped or reset something; `code` is stable, the message is for people. */
@@ -52,6 +58,7 @@ export class TransportError extends Error {
   }
 }
 
+/** Why a transport refused, dropped or reset something (stable; see `TransportError`). */
 export type TransportErrorCode =
   | 'refused' // authentication failed or the server is full: the session never opened
   | 'unreachable' // no connection could be made (after the retries)

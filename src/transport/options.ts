@@ -1,6 +1,10 @@
-import { describeValue } from '../errors'
-import type { PayloadCodec } from './framing'
+import { checkNumber, checkOptions } from '../validate'
+import { DEFAULT_MAX_FRAME_BYTES, type PayloadCodec } from './framing'
 
+/**
+ * What a peer may do on a session: frame size, streams, message rate, bytes in flight. Each side
+ * enforces its own limits on what it receives; unknown names are refused.
+ */
 export interface TransportLimits {
   /** Largest frame accepted or sent, header included (default 1 MiB). */
   maxFrameBytes?: number
@@ -16,6 +20,7 @@ export interface TransportLimits {
   maxQueuedBytes?: number
 }
 
+/** `TransportLimits` with every default filled in (`resolveLimits`). */
 export interface ResolvedLimits {
   readonly maxFrameBytes: number
   readonly maxStreamsPerSession: number
@@ -25,29 +30,59 @@ export interface ResolvedLimits {
   readonly maxQueuedBytes: number
 }
 
-export function resolveLimits(limits: TransportLimits = {}): ResolvedLimits {
+/** The names `TransportLimits` knows (an unknown one is refused: a misspelt limit must not be ignored). */
+export const TRANSPORT_LIMIT_NAMES: readonly (keyof TransportLimits)[] = [
+  'maxFrameBytes',
+  'maxStreamsPerSession',
+  'messagesPerSecond',
+  'burst',
+  'maxUnackedBytes',
+  'maxQueuedBytes',
+]
+
+/** The smallest `maxFrameBytes` accepted: a frame header and a short payload. */
+export const MIN_MAX_FRAME_BYTES = 64
+/** Default lanes a peer may hold open on one session. */
+export const DEFAULT_MAX_STREAMS_PER_SESSION = 1024
+/** Default unacknowledged bytes per channel before its sender waits: 8 MiB. */
+export const DEFAULT_MAX_UNACKED_BYTES = 8 << 20
+/** Default bytes an Observable source may run ahead of the acknowledgements: 64 MiB. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 << 20
+
+/**
+ * Fills in the defaults of `limits` and checks them; `fn` is the public name the limits were
+ * handed to (the start of every error message), e.g. `connect` or `quicServer`.
+ *
+ * ```ts
+ * resolveLimits({ maxFrameBytes: 4096 }, 'connect').maxStreamsPerSession // 1024
+ * ```
+ */
+export function resolveLimits(limits: TransportLimits = {}, fn = 'resolveLimits'): ResolvedLimits {
+  checkOptions(fn, limits, TRANSPORT_LIMIT_NAMES)
   const positive = (name: keyof TransportLimits, fallback: number, min = 1): number => {
-    const value = limits[name] ?? fallback
-    if (typeof value !== 'number' || Number.isNaN(value) || value < min)
-      throw new RangeError(`limits.${name} must be a number >= ${min}, got ${describeValue(limits[name])}`)
-    return value
+    const value = limits[name]
+    if (value === undefined) return fallback
+    if (value === Infinity) return value
+    return checkNumber(fn, `limits.${name}`, value, { min })
   }
   const messagesPerSecond = positive('messagesPerSecond', Infinity)
   return {
-    maxFrameBytes: positive('maxFrameBytes', 1 << 20, 64),
-    maxStreamsPerSession: positive('maxStreamsPerSession', 1024),
+    maxFrameBytes: positive('maxFrameBytes', DEFAULT_MAX_FRAME_BYTES, MIN_MAX_FRAME_BYTES),
+    maxStreamsPerSession: positive('maxStreamsPerSession', DEFAULT_MAX_STREAMS_PER_SESSION),
     messagesPerSecond,
     burst: positive('burst', Number.isFinite(messagesPerSecond) ? messagesPerSecond : Infinity),
-    maxUnackedBytes: positive('maxUnackedBytes', 8 << 20),
-    maxQueuedBytes: positive('maxQueuedBytes', 64 << 20),
+    maxUnackedBytes: positive('maxUnackedBytes', DEFAULT_MAX_UNACKED_BYTES),
+    maxQueuedBytes: positive('maxQueuedBytes', DEFAULT_MAX_QUEUED_BYTES),
   }
 }
 
+/** How a channel's payloads become values. */
 export interface ChannelOptions<T> {
   /** How payloads become values (default JSON). */
   codec?: PayloadCodec<T>
 }
 
+/** How a stream is sent on a channel: codec, priority, reliable or datagram. */
 export interface SendOptions<T> extends ChannelOptions<T> {
   /** Higher goes first under contention (WebTransport `sendOrder`); default 0. */
   priority?: number

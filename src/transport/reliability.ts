@@ -21,7 +21,7 @@ export class ResendBuffer {
   private nextSeq = 0
 
   constructor(readonly maxBytes = 8 << 20) {
-    if (!(maxBytes > 0)) throw new RangeError(`maxBytes must be > 0, got ${describeValue(maxBytes)}`)
+    if (!(maxBytes > 0)) throw new RangeError(`ResendBuffer: maxBytes must be > 0, got ${describeValue(maxBytes)}`)
   }
 
   /** Messages recorded and not yet acknowledged. */
@@ -123,9 +123,9 @@ export class TokenBucket {
     readonly burst: number,
   ) {
     if (!(rate > 0 && Number.isFinite(rate)))
-      throw new RangeError(`TokenBucket rate must be a finite number > 0 (per second), got ${describeValue(rate)}`)
+      throw new RangeError(`TokenBucket: rate must be a finite number > 0 (per second), got ${describeValue(rate)}`)
     if (!(burst >= 1 && Number.isFinite(burst)))
-      throw new RangeError(`TokenBucket burst must be a finite number >= 1, got ${describeValue(burst)}`)
+      throw new RangeError(`TokenBucket: burst must be a finite number >= 1, got ${describeValue(burst)}`)
     this.tokens = burst
   }
 

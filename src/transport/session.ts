@@ -1,8 +1,16 @@
 import { isObservable, Observable, type Subscriber } from 'rxjs'
 import { describeValue } from '../errors'
 import { ackFrame, ChannelReceiver, ChannelSender, errorFrame } from './channel'
-import { type Frame, FrameError, FrameKind, jsonCodec, type PayloadCodec } from './framing'
-import { type Lane, type Link, TransportError, type TransportProtocol } from './link'
+import {
+  FRAME_HEADER_BYTES,
+  FRAME_PREFIX_BYTES,
+  type Frame,
+  FrameError,
+  FrameKind,
+  jsonCodec,
+  type PayloadCodec,
+} from './framing'
+import { type Link, type LinkStream, TransportError, type TransportProtocol } from './link'
 import type { ChannelOptions, ResolvedLimits, SendOptions, SendProgress, SessionStats } from './options'
 import { TokenBucket } from './reliability'
 
@@ -32,7 +40,7 @@ export class TransportSession {
   private readonly senders = new Set<ChannelSender<unknown>>()
   private nextChannel: number
   // lanes the peer has open on the current link (a new link starts a new set; old lanes leave their own)
-  private incomingLanes = new Set<Lane>()
+  private incomingLanes = new Set<LinkStream>()
   private readonly bucket: TokenBucket | null
   private attachedBefore = false
   private isClosed = false
@@ -110,7 +118,7 @@ export class TransportSession {
    * a name nobody subscribed to is refused with 'unknown-channel' (and counted).
    */
   channel<T = unknown>(name: string, options: ChannelOptions<T> = {}): Observable<T> {
-    checkChannelName(name)
+    checkChannelName('TransportSession.channel', name)
     return new Observable<T>(subscriber => {
       if (this.isClosed) {
         if (this.failure !== null) subscriber.error(this.failure)
@@ -165,12 +173,14 @@ export class TransportSession {
    * the lane and stops the source.
    */
   send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
-    checkChannelName(name)
+    checkChannelName('TransportSession.send', name)
     const priority = options.priority ?? 0
     if (typeof priority !== 'number' || !Number.isFinite(priority))
-      throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`)
+      throw new RangeError(`TransportSession.send: priority must be a finite number, got ${describeValue(priority)}`)
     if (!isObservable(source) && !isAsyncIterable(source))
-      throw new TypeError(`send needs an Observable or an AsyncIterable, got ${describeValue(source)}`)
+      throw new TypeError(
+        `TransportSession.send: source must be an Observable or an AsyncIterable, got ${describeValue(source)}`,
+      )
     const codec = (options.codec ?? jsonCodec) as PayloadCodec<T>
     if (options.reliability === 'datagram') return this.sendDatagrams(name, source, codec)
     return new Observable<SendProgress>(subscriber => {
@@ -224,44 +234,14 @@ export class TransportSession {
           return false
         }
       }
-      let teardownSource: () => void
-      if (isObservable(source)) {
-        const subscription = source.subscribe({
-          next: value => {
-            if (stopped) return
-            if (sender.unacknowledgedBytes > this.limits.maxQueuedBytes)
-              return fail(
-                new TransportError(
-                  'overflow',
-                  `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`,
-                ),
-              )
-            push(value)
-          },
-          error: fail,
-          complete: () => {
-            if (!stopped) sender.end()
-          },
-        })
-        teardownSource = () => subscription.unsubscribe()
-      } else {
-        const iterator = source[Symbol.asyncIterator]()
-        void (async () => {
-          try {
-            for (;;) {
-              if (sender.windowFull) await sender.whenWritable()
-              if (stopped) return
-              const step = await iterator.next()
-              if (stopped) return
-              if (step.done === true) return sender.end()
-              if (!push(step.value)) return
-            }
-          } catch (error) {
-            fail(error)
-          }
-        })()
-        teardownSource = () => void iterator.return?.()?.catch(() => undefined)
-      }
+      const overflow = (): TransportError | null =>
+        sender.unacknowledgedBytes > this.limits.maxQueuedBytes
+          ? new TransportError(
+              'overflow',
+              `channel ${describeValue(name)}: more than ${this.limits.maxQueuedBytes} bytes unacknowledged (an Observable cannot be paused; use an AsyncIterable source for backpressure)`,
+            )
+          : null
+      const teardownSource = feedSender(source, sender, { stopped: () => stopped, push, fail, overflow })
       return () => {
         if (!stopped) {
           stop()
@@ -274,9 +254,9 @@ export class TransportSession {
 
   private sendDatagrams<T>(name: string, source: Source<T>, codec: PayloadCodec<T>): Observable<SendProgress> {
     const prefix = new TextEncoder().encode(name)
-    if (prefix.length > 255)
+    if (prefix.length > MAX_DATAGRAM_NAME_BYTES)
       throw new RangeError(
-        `a datagram channel name must be at most 255 bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`,
+        `TransportSession.send: a datagram channel name must be at most ${MAX_DATAGRAM_NAME_BYTES} bytes of UTF-8, got ${prefix.length} for ${describeValue(name)}`,
       )
     return new Observable<SendProgress>(subscriber => {
       let sent = 0
@@ -287,9 +267,9 @@ export class TransportSession {
         payload[0] = prefix.length
         payload.set(prefix, 1)
         payload.set(body, 1 + prefix.length)
-        if (payload.length + 17 > this.limits.maxFrameBytes)
+        if (payload.length + FRAME_PREFIX_BYTES + FRAME_HEADER_BYTES > this.limits.maxFrameBytes)
           throw new RangeError(
-            `datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`,
+            `TransportSession.send: datagram of ${payload.length} bytes on ${describeValue(name)} exceeds maxFrameBytes (${this.limits.maxFrameBytes})`,
           )
         sent++
         if (this.link === null || !this.link.sendDatagram(payload)) dropped++
@@ -338,7 +318,7 @@ export class TransportSession {
     })
   }
 
-  private acceptLane(lane: Lane): void {
+  private acceptLane(lane: LinkStream): void {
     if (this.incomingLanes.size >= this.limits.maxStreamsPerSession) {
       this.count('too-many-streams')
       lane.onFrame = frame => {
@@ -474,12 +454,64 @@ export class TransportSession {
   }
 }
 
-function checkChannelName(name: unknown): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 256)
-    throw new TypeError(`channel name must be a string of 1-256 characters, got ${describeValue(name)}`)
+/** The longest channel name, in UTF-16 units. */
+const MAX_CHANNEL_NAME = 256
+/** A datagram names its channel in a one-byte length prefix. */
+const MAX_DATAGRAM_NAME_BYTES = 255
+
+/** What `feedSender` needs from the send it feeds. */
+interface SendControl<T> {
+  stopped(): boolean
+  /** Pushes one value; false when that failed the send. */
+  push(value: T): boolean
+  fail(error: unknown): void
+  /** The error to fail with when an Observable has run too far ahead, else null. */
+  overflow(): TransportError | null
 }
 
-function refuseLane(lane: Lane, channel: number, error: TransportError, maxFrameBytes: number): void {
+// Feeds `source` to `sender`: an Observable as it emits (failing with 'overflow' once too far ahead),
+// an AsyncIterable only while the channel's window has room. Returns what stops the source.
+function feedSender<T>(source: Source<T>, sender: ChannelSender<T>, control: SendControl<T>): () => void {
+  if (isObservable(source)) {
+    const subscription = source.subscribe({
+      next: value => {
+        if (control.stopped()) return
+        const overflow = control.overflow()
+        if (overflow !== null) return control.fail(overflow)
+        control.push(value)
+      },
+      error: control.fail,
+      complete: () => {
+        if (!control.stopped()) sender.end()
+      },
+    })
+    return () => subscription.unsubscribe()
+  }
+  const iterator = source[Symbol.asyncIterator]()
+  void (async () => {
+    try {
+      for (;;) {
+        if (sender.windowFull) await sender.whenWritable()
+        if (control.stopped()) return
+        const step = await iterator.next()
+        if (control.stopped()) return
+        if (step.done === true) return sender.end()
+        if (!control.push(step.value)) return
+      }
+    } catch (error) {
+      control.fail(error)
+    }
+  })()
+  return () => void iterator.return?.()?.catch(() => undefined)
+}
+
+function checkChannelName(fn: string, name: unknown): void {
+  if (typeof name !== 'string') throw new TypeError(`${fn}: channel name must be a string, got ${describeValue(name)}`)
+  if (name.length === 0 || name.length > MAX_CHANNEL_NAME)
+    throw new RangeError(`${fn}: channel name must have 1-${MAX_CHANNEL_NAME} characters, got ${describeValue(name)}`)
+}
+
+function refuseLane(lane: LinkStream, channel: number, error: TransportError, maxFrameBytes: number): void {
   lane.write(errorFrame(channel, error, maxFrameBytes)).catch(() => undefined)
   lane.end()
 }

@@ -170,7 +170,7 @@ describe('realtimeSource', () => {
     realtime.send({ type: 'c' })
     expect(await result).toMatchObject({ code: 'queue-full' })
     expect(() => realtimeSource({ url: 'ws://example.com/x', model: 'm' })).toThrow(/only on loopback/)
-    expect(() => realtimeSource({ model: '' })).toThrow(/options.model/)
+    expect(() => realtimeSource({ model: '' })).toThrow(/^realtimeSource: model must not be empty/)
     expect(() => realtimeSource({ model: 'm', reconnect: { retries: -1 } })).toThrow(/retries/)
   })
 })

@@ -441,7 +441,7 @@ describe('llmStream errors', () => {
 
   test('bad options throw at call time, naming the value', () => {
     expect(() => llmStream({ ...base(), baseURL: 'nope', model: 'm' })).toThrow(/"nope"/)
-    expect(() => llmStream({ ...base(), model: '' })).toThrow(TypeError)
+    expect(() => llmStream({ ...base(), model: '' })).toThrow(RangeError) // a string, but empty: out of range
     expect(() => llmStream({ ...base(), model: 'm', messages: [] })).toThrow(/messages/)
     expect(() => llmStream({ ...base(), model: 'm', maxTokens: 0.5 })).toThrow(/0.5/)
     expect(() => llmStream({ ...base(), model: 'm', temperature: Number.NaN })).toThrow(RangeError)
