@@ -128,14 +128,14 @@ const oracles: Record<string, (out: string) => void> = {
 }
 
 describe('each example runs and prints what its docs show', () => {
-  const outputs = new Map(blocks.filter(b => b.marker?.kind === 'output').map(b => [b.marker?.file, b.body]))
+  const outputBlocks = blocks.filter(b => b.marker?.kind === 'output')
   for (const file of exampleFiles()) {
     it(file, async () => {
       const run = await runTypeScript(file)
       expect(run.stderr).toBe('')
       expect(run.code).toBe(0)
       const out = run.stdout.replace(/\n$/, '')
-      expect(out).toBe(outputs.get(file))
+      for (const b of outputBlocks.filter(b => b.marker?.file === file)) expect(out, `${at(b)}`).toBe(b.body)
       oracles[file]?.(out)
     }, 120_000)
   }
