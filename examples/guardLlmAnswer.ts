@@ -11,14 +11,14 @@ import { type LlmChunk, type LlmTokenChunk, llmStream } from 'midstream/sources'
 import { filter, lastValueFrom, map, toArray } from 'rxjs'
 
 const answer = ['Your ', 'account ', 'is ', 'ready. ', 'The ', 'password ', 'is ', 'hunter2', '.']
-let requestAborted = false
+let closeRequest: (aborted: boolean) => void = () => {}
+const requestAborted = new Promise<boolean>(resolve => (closeRequest = resolve))
 
 // A stand-in for a model server: one SSE chunk per token, 10 ms apart.
-const server = createServer((request, response) => {
+const server = createServer((_request, response) => {
   response.writeHead(200, { 'content-type': 'text/event-stream' })
-  request.on('close', () => {
-    if (!response.writableEnded) requestAborted = true
-  })
+  // the client went away before the answer was complete: the request was aborted
+  response.on('close', () => closeRequest(!response.writableFinished))
   let i = 0
   const timer = setInterval(() => {
     if (response.destroyed) return clearInterval(timer)
@@ -48,6 +48,5 @@ const guarded = llmStream({
 
 const text = (await lastValueFrom(guarded)).join('')
 console.log(`answer: ${JSON.stringify(text)}`)
-await new Promise(resolve => setTimeout(resolve, 50)) // let the server see the closed request
-console.log(`request aborted: ${requestAborted}`)
+console.log(`request aborted: ${await requestAborted}`)
 server.close()
