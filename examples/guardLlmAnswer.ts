@@ -17,7 +17,7 @@ const requestAborted = new Promise<boolean>(resolve => (closeRequest = resolve))
 // A stand-in for a model server: one SSE chunk per token, 10 ms apart.
 const server = createServer((_request, response) => {
   response.writeHead(200, { 'content-type': 'text/event-stream' })
-  // the client went away before the answer was complete: the request was aborted
+  // closed before the whole answer was written: the client aborted the request
   response.on('close', () => closeRequest(!response.writableFinished))
   let i = 0
   const timer = setInterval(() => {

@@ -76,6 +76,15 @@ describe('the docs', () => {
     }
   })
 
+  it('show examples that import only public entry points, rxjs, fast-check and Node built-ins', () => {
+    for (const file of exampleFiles()) {
+      const text = readFileSync(join(root, file), 'utf8')
+      for (const [, from] of text.matchAll(/^import [^']*'([^']+)'/gm)) {
+        expect(from, `${file} imports ${from}`).toMatch(/^(midstream(\/\w+)?|rxjs|fast-check|node:\w+)$/)
+      }
+    }
+  })
+
   it('link only to files that exist', () => {
     for (const doc of [...docs, 'bench/README.md']) {
       const text = readFileSync(join(root, doc), 'utf8')
