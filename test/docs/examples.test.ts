@@ -133,6 +133,11 @@ const oracles: Record<string, (out: string) => void> = {
     expect(out).toContain('delivered: ALARM, reading 1, reading 2, reading 3'),
   'examples/replayInVirtualTime.ts': out => expect(out).toContain('tokens per 500 ms: 4 1 0 2'), // counted by hand
   'examples/temporalLogic.ts': out => expect(out).toContain('verdicts: unknown unknown unknown false'),
+  'examples/resumeEventStream.ts': out => {
+    // every event exactly once, in order, across the dropped connection
+    expect(out).toContain('received: 0:101.5 1:101.7 2:101.6 3:102.1 4:102.4 5:102.2')
+    expect(out).toContain('Last-Event-ID 2')
+  },
   'examples/sendOverChannels.ts': out => expect(out).toContain('server received: 21.5, 22, 35.25'),
 }
 
