@@ -116,6 +116,12 @@ const oracles: Record<string, (out: string) => void> = {
     expect(out).toMatch(/^cycle: limit-cycle$/m)
     expect(out).toMatch(/^noise: noise$/m)
   },
+  'examples/deadlines.ts': out => {
+    // worked by hand from the deadlines and costs in the example
+    expect(out).toContain('priority: alarm, sensor, render, backup, log (missed deadlines: 1)')
+    expect(out).toContain('edf: sensor, backup, render, alarm, log (missed deadlines: 0)')
+    expect(out).toContain('llf: sensor, render, backup, alarm, log (missed deadlines: 0)')
+  },
   'examples/findShape.ts': out => {
     // planted at t = 40..44 and, each sample twice, at t = 120..129
     const spans = [...out.matchAll(/from t = (\d+) to t = (\d+)/g)].map(m => [Number(m[1]), Number(m[2])])
