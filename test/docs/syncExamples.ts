@@ -1,7 +1,8 @@
 /**
  * Rewrites the example blocks of the docs from the files they name, the output blocks from what those
  * files print now, and the console sessions from what the command prints: run it after changing an
- * example (`npx tsx test/docs/syncExamples.ts`), then read the diff. The test checks the same blocks.
+ * example (`npx tsx test/docs/syncExamples.ts`, then `npx biome check --write` on the Markdown), and read
+ * the diff. The test checks the same blocks.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
