@@ -159,7 +159,7 @@ export function negate(table: TermTable, t: Term): Term {
  * An untimed term with at least the models of `t` on infinite traces, for the satisfiability
  * checks behind early verdicts: END is false on an infinite trace (so X and N coincide), a bounded
  * until implies the unbounded one, and a bounded release is weakened to true. An unsatisfiable
- * abstraction proves the original unsatisfiable; metric deadlines themselves are decided by
+ * abstraction proves `t` unsatisfiable; metric deadlines themselves are decided by
  * progression when time passes them.
  */
 export function abstractUntimed(table: TermTable, t: Term): Term {

@@ -135,7 +135,7 @@ describe('ltlGuard', () => {
     expect(() => ltlGuard('G (p ->', { atoms: {} })).toThrow(/column 8/)
     expect(() => ltlGuard('G p', { atoms: {} })).toThrow(/atom "p"/)
     expect(() => ltlGuard('G p', { closedWorld: true, onViolation: 'drop' as never })).toThrow(
-      /onViolation must be 'error', 'complete' or 'annotate', got "drop"/,
+      /^ltlGuard: onViolation must be 'error' or 'complete' or 'annotate', got "drop"/,
     )
     expect(() => ltlGuard([], {})).toThrow(/list of formulas is empty/)
     expect(() => ltlGuard('G p', { closedWorld: true, time: 5 as never })).toThrow(/time must be a function, got 5/)
