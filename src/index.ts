@@ -52,6 +52,7 @@ export {
   RunningStats,
 } from './learn/learners'
 export {
+  type LearningTask,
   type LevelSummary,
   type MetaControl,
   MetaLearner,
@@ -59,11 +60,18 @@ export {
   type MetaRule,
   type MetaState,
   type MetaStep,
-  type Task,
 } from './learn/metaLearner'
 export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './learn/pageHinkley'
 export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
-export { type Formula, formatLtl, type Interval, ltl } from './ltl/formula'
+export {
+  type Formula,
+  foldFormula,
+  formatLtl,
+  formulaChildren,
+  type Interval,
+  ltl,
+  walkFormula,
+} from './ltl/formula'
 export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
 export { LtlSyntaxError, parseLtl } from './ltl/parse'
 export { type Clock, createPlatformClock } from './scheduler/clock'

@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbability } from '../validate'
 
 /** An online learner: predict first, then learn from the answer (prequential, test-then-train). */
 export interface OnlineLearner<X, Y, P = Y> {
@@ -15,10 +16,11 @@ function checkVector(x: ArrayLike<number>, dimension: number, name: string): voi
 }
 
 function checkFinite(v: unknown, what: string, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    throw new RangeError(`${name}: ${what} must be a finite number, got ${describeValue(v)}`)
-  return v
+  return checkNumber(name, what, v)
 }
+
+/** Default `varianceFloor` of `GaussianNaiveBayes`: tiny beside any real spread, enough to keep a density finite. */
+const DEFAULT_VARIANCE_FLOOR = 1e-9
 
 /**
  * Count, mean, variance (Welford 1962: one pass, no catastrophic cancellation), min and max.
@@ -82,19 +84,17 @@ export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, 
   readonly learningRate: number
   readonly l2: number
 
+  /** Zero weights on `dimension` features; `learningRate` (default 0.01) is SGD's step, `l2` (default 0) its weight decay. */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { learningRate?: number; l2?: number } = {},
+    options?: { learningRate?: number; l2?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(`OnlineLinearRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-    const { learningRate = 0.01, l2 = 0 } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(
-        `OnlineLinearRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
-      )
-    if (!(l2 >= 0 && Number.isFinite(l2)))
-      throw new RangeError(`OnlineLinearRegression: l2 must be a finite number >= 0, got ${describeValue(l2)}`)
+    const fn = 'OnlineLinearRegression'
+    checkInteger(fn, 'dimension', dimension, { min: 1 })
+    const { learningRate = 0.01, l2 = 0 } = checkOptions(fn, options, ['learningRate', 'l2'])
+    checkPositive(fn, 'learningRate', learningRate)
+    checkNumber(fn, 'l2', l2, { min: 0 })
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.l2 = l2
@@ -145,22 +145,15 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
    * while still following a drifting target; about 1/averaging examples of memory.
    */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { learningRate?: number; averaging?: number } = {},
+    options?: { learningRate?: number; averaging?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(
-        `OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`,
-      )
-    const { learningRate = 0.1, averaging } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(
-        `OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
-      )
-    if (averaging !== undefined && !(averaging > 0 && averaging < 1))
-      throw new RangeError(
-        `OnlineLogisticRegression: averaging must be a number in (0, 1), got ${describeValue(averaging)}`,
-      )
+    const fn = 'OnlineLogisticRegression'
+    checkInteger(fn, 'dimension', dimension, { min: 1 })
+    const { learningRate = 0.1, averaging } = checkOptions(fn, options, ['learningRate', 'averaging'])
+    checkPositive(fn, 'learningRate', learningRate)
+    if (averaging !== undefined) checkProbability(fn, 'averaging', averaging, true)
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.averaging = averaging ?? 0
@@ -216,13 +209,15 @@ export class GaussianNaiveBayes<C extends string | number = string | number>
   /** Added to every variance so a class seen once (variance 0) still has a density. */
   readonly varianceFloor: number
 
+  /** No classes yet, on `dimension` features. */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { varianceFloor?: number } = {},
+    options?: { varianceFloor?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(`GaussianNaiveBayes: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-    this.varianceFloor = options.varianceFloor ?? 1e-9
+    checkInteger('GaussianNaiveBayes', 'dimension', dimension, { min: 1 })
+    const { varianceFloor = DEFAULT_VARIANCE_FLOOR } = checkOptions('GaussianNaiveBayes', options, ['varianceFloor'])
+    this.varianceFloor = checkNumber('GaussianNaiveBayes', 'varianceFloor', varianceFloor, { min: 0 })
   }
 
   learn(x: ArrayLike<number>, y: C): void {
@@ -282,9 +277,12 @@ export class MovingAverageForecaster implements OnlineLearner<unknown, number, n
   private count = 0
   private sum = 0
 
-  constructor(readonly window = 1) {
-    if (!Number.isInteger(window) || window < 1)
-      throw new RangeError(`MovingAverageForecaster: window must be an integer >= 1, got ${describeValue(window)}`)
+  /** An empty window of `window` values. */
+  constructor(
+    /** Number of latest values averaged. */
+    readonly window = 1,
+  ) {
+    checkInteger('MovingAverageForecaster', 'window', window, { min: 1 })
     this.ring = new Float64Array(window)
   }
 

@@ -1,12 +1,23 @@
 import { describeValue } from '../errors'
 import type { Formula } from '../ltl/formula'
-import { createMonitor, type Monitor } from '../ltl/monitor'
+import { compileMonitor, type Monitor } from '../ltl/monitor'
+import { containsPast } from '../ltl/past'
+import {
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkPositive,
+  checkString,
+} from '../validate'
 import { ADWIN } from './adwin'
 import type { OnlineLearner } from './learners'
 import { PageHinkley } from './pageHinkley'
 import { EXP3, Hedge, ThompsonSampling, UCB1 } from './selection'
 
-export type Task = 'classification' | 'regression'
+/** What a `MetaLearner` predicts: a class label, or a number. */
+export type LearningTask = 'classification' | 'regression'
 
 /** What a level currently believes. */
 export interface LevelSummary {
@@ -53,7 +64,7 @@ export interface MetaRule {
 }
 
 export interface MetaLearnerConfig<X, Y, P> {
-  readonly task: Task
+  readonly task: LearningTask
   /** Level 0: named factories of online learners. */
   readonly candidates: Readonly<Record<string, () => OnlineLearner<X, Y, P>>>
   /** Loss of a prediction in [0, 1]. Default: 0/1 for classification; squared error over the target's running variance, capped at 1, for regression. */
@@ -89,6 +100,93 @@ export interface MetaStep<P> {
   readonly drift: boolean
   readonly levels: LevelSummary[]
   readonly modifications: { readonly applied: string[]; readonly refused: string[] }
+}
+
+/** The option names a `MetaLearnerConfig` may hold. */
+const CONFIG_OPTIONS: readonly string[] = [
+  'task',
+  'candidates',
+  'loss',
+  'selector',
+  'learningRate',
+  'detector',
+  'onDrift',
+  'maxDepth',
+  'period',
+  'rules',
+  'safety',
+  'maxModificationsPerWindow',
+  'modificationWindow',
+  'seed',
+]
+const TASKS: readonly LearningTask[] = ['classification', 'regression']
+const SELECTORS = ['hedge', 'ucb1', 'exp3', 'thompson'] as const
+const DETECTORS = ['adwin', 'page-hinkley', 'none'] as const
+/** Hedge's initial learning rate when the config gives none (level 2 adapts it). */
+const DEFAULT_LEARNING_RATE = 2
+/** Inputs per level-2 period when the config gives none. */
+const DEFAULT_PERIOD = 500
+/** Inputs over which `maxModificationsPerWindow` counts, when the config gives none. */
+const DEFAULT_MODIFICATION_WINDOW = 1000
+/** Level 2 needs enough inputs per period for a regret to mean something. */
+const MIN_PERIOD = 10
+
+/**
+ * Checks a `MetaLearnerConfig` without building learners, each message starting with `fn`; returns
+ * what the learner needs beyond the config: the learning rate, the detector and a factory of
+ * monitors per safety constraint.
+ * @internal
+ */
+export function checkMetaLearnerConfig<X, Y, P>(
+  fn: string,
+  config: MetaLearnerConfig<X, Y, P>,
+): {
+  learningRate: number
+  detector: 'adwin' | 'page-hinkley' | 'none'
+  safety: Array<() => Monitor<Record<string, boolean>>>
+} {
+  checkOptions(fn, config, CONFIG_OPTIONS, true)
+  checkOneOf(fn, 'task', config.task, TASKS)
+  const { candidates } = config
+  if (candidates === null || typeof candidates !== 'object' || Array.isArray(candidates))
+    throw new TypeError(`${fn}: candidates must be a record of learner factories, got ${describeValue(candidates)}`)
+  if (Object.keys(candidates).length === 0)
+    throw new RangeError(`${fn}: candidates must name at least one learner factory`)
+  for (const [name, make] of Object.entries(candidates)) checkFunction(fn, `candidates.${name}`, make, false)
+  checkFunction(fn, 'loss', config.loss)
+  checkOneOf(fn, 'selector', config.selector ?? 'hedge', SELECTORS)
+  const learningRate = checkPositive(fn, 'learningRate', config.learningRate ?? DEFAULT_LEARNING_RATE)
+  const detector = checkOneOf(fn, 'detector', config.detector ?? 'adwin', DETECTORS)
+  checkOneOf(fn, 'onDrift', config.onDrift ?? 'reset', ['reset', 'reweigh'])
+  if (config.maxDepth !== undefined && config.maxDepth !== 2 && config.maxDepth !== 3)
+    throw new RangeError(`${fn}: maxDepth must be 2 or 3, got ${describeValue(config.maxDepth)}`)
+  checkInteger(fn, 'period', config.period ?? DEFAULT_PERIOD, { min: MIN_PERIOD })
+  const cap = config.maxModificationsPerWindow ?? Infinity
+  if (cap !== Infinity) checkNumber(fn, 'maxModificationsPerWindow', cap, { min: 0 })
+  checkInteger(fn, 'modificationWindow', config.modificationWindow ?? DEFAULT_MODIFICATION_WINDOW, { min: 1 })
+  if (config.seed !== undefined) checkInteger(fn, 'seed', config.seed)
+  const rules = config.rules ?? []
+  if (!Array.isArray(rules)) throw new TypeError(`${fn}: rules must be an array, got ${describeValue(rules)}`)
+  for (const rule of rules) {
+    if (rule === null || typeof rule !== 'object')
+      throw new TypeError(`${fn}: a rule needs a name, when and apply, got ${describeValue(rule)}`)
+    checkString(fn, 'rule name', rule.name)
+    checkFunction(fn, `rule ${JSON.stringify(rule.name)} when`, rule.when, false)
+    checkFunction(fn, `rule ${JSON.stringify(rule.name)} apply`, rule.apply, false)
+  }
+  const specs = config.safety ?? []
+  if (!Array.isArray(specs))
+    throw new TypeError(`${fn}: safety must be an array of formulas, got ${describeValue(specs)}`)
+  const safety = specs.map(spec => {
+    const make = compileMonitor<Record<string, boolean>>(fn, spec, { closedWorld: true })
+    // peek, which checks a change before it applies, needs a formula without past operators
+    if (containsPast(make().formula))
+      throw new RangeError(
+        `${fn}: a safety constraint may not use past operators (Y, O, H, S), got ${describeValue(spec)}`,
+      )
+    return make
+  })
+  return { learningRate, detector, safety }
 }
 
 const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (about 100 inputs)
@@ -137,75 +235,20 @@ export class MetaLearner<X, Y, P> {
   private losses = new Float64Array(0)
   private summaryCache: LevelSummary[] = []
 
+  /** Checks `config` (a `TypeError` or `RangeError` naming the option) and starts the levels. */
   constructor(private readonly config: MetaLearnerConfig<X, Y, P>) {
-    if (config === null || typeof config !== 'object')
-      throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
-    const {
-      task,
-      candidates,
-      selector = 'hedge',
-      learningRate = 2,
-      detector = 'adwin',
-      onDrift = 'reset',
-      maxDepth = 3,
-      period = 500,
-      maxModificationsPerWindow = Infinity,
-      modificationWindow = 1000,
-    } = config
-    if (task !== 'classification' && task !== 'regression')
-      throw new RangeError(`MetaLearner: task must be 'classification' or 'regression', got ${describeValue(task)}`)
-    if (candidates === null || typeof candidates !== 'object' || Object.keys(candidates).length === 0)
-      throw new RangeError('MetaLearner: candidates must name at least one learner factory')
-    for (const [name, make] of Object.entries(candidates)) {
-      if (typeof make !== 'function')
-        throw new TypeError(
-          `MetaLearner: candidate ${JSON.stringify(name)} must be a factory function, got ${describeValue(make)}`,
-        )
+    const { learningRate, detector, safety } = checkMetaLearnerConfig('MetaLearner', config)
+    for (const [name, make] of Object.entries(config.candidates)) {
       this.names.push(name)
       this.factories.push(make)
-    }
-    if (!['hedge', 'ucb1', 'exp3', 'thompson'].includes(selector))
-      throw new RangeError(
-        `MetaLearner: selector must be 'hedge', 'ucb1', 'exp3' or 'thompson', got ${describeValue(selector)}`,
-      )
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(`MetaLearner: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (!['adwin', 'page-hinkley', 'none'].includes(detector))
-      throw new RangeError(
-        `MetaLearner: detector must be 'adwin', 'page-hinkley' or 'none', got ${describeValue(detector)}`,
-      )
-    if (onDrift !== 'reset' && onDrift !== 'reweigh')
-      throw new RangeError(`MetaLearner: onDrift must be 'reset' or 'reweigh', got ${describeValue(onDrift)}`)
-    if (maxDepth !== 2 && maxDepth !== 3)
-      throw new RangeError(`MetaLearner: maxDepth must be 2 or 3, got ${describeValue(maxDepth)}`)
-    if (!Number.isInteger(period) || period < 10)
-      throw new RangeError(`MetaLearner: period must be an integer >= 10, got ${describeValue(period)}`)
-    if (!(maxModificationsPerWindow >= 0))
-      throw new RangeError(
-        `MetaLearner: maxModificationsPerWindow must be >= 0, got ${describeValue(maxModificationsPerWindow)}`,
-      )
-    if (!Number.isInteger(modificationWindow) || modificationWindow < 1)
-      throw new RangeError(
-        `MetaLearner: modificationWindow must be an integer >= 1, got ${describeValue(modificationWindow)}`,
-      )
-    for (const rule of config.rules ?? []) {
-      if (
-        rule === null ||
-        typeof rule !== 'object' ||
-        typeof rule.name !== 'string' ||
-        typeof rule.when !== 'function' ||
-        typeof rule.apply !== 'function'
-      )
-        throw new TypeError(`MetaLearner: a rule needs a name, when and apply, got ${describeValue(rule)}`)
     }
     this.learningRate = learningRate
     this.loss =
       config.loss ??
-      (task === 'classification'
+      (config.task === 'classification'
         ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1)
         : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
-    this.safety = (config.safety ?? []).map(spec => createMonitor<Record<string, boolean>>(spec, { closedWorld: true }))
-    for (const m of this.safety) m.peek({}) // a constraint with past operators fails here, at construction
+    this.safety = safety.map(make => make())
     this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
     this.learners = this.factories.map(make => make())
     this.recent = this.names.map(() => 0)
@@ -317,7 +360,7 @@ export class MetaLearner<X, Y, P> {
     const l2 = this.level2
     l2.periodLoss += ensembleLoss
     for (let i = 0; i < losses.length; i++) l2.periodBest[i] += losses[i]
-    const period = this.config.period ?? 500
+    const period = this.config.period ?? DEFAULT_PERIOD
     if ((index + 1) % period !== 0) return
     let best = Infinity
     for (let i = 0; i < l2.periodBest.length; i++) best = Math.min(best, l2.periodBest[i])
@@ -360,7 +403,7 @@ export class MetaLearner<X, Y, P> {
     const event: Record<string, boolean> = { drift }
     const state = this.state(index, drift)
     const cap = this.config.maxModificationsPerWindow ?? Infinity
-    const window = this.config.modificationWindow ?? 1000
+    const window = this.config.modificationWindow ?? DEFAULT_MODIFICATION_WINDOW
     while (this.appliedAt.length > 0 && this.appliedAt[0] <= index - window) this.appliedAt.shift()
     for (const rule of rules) {
       if (!rule.when(state)) continue

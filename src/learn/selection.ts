@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
 import { mulberry32 } from '../stats/random'
+import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbability } from '../validate'
 
 /**
  * Online model selection: which of N candidates (models, arms) to trust next, from the losses or
@@ -22,21 +23,19 @@ export interface SelectorOptions {
 }
 
 function checkSize(n: unknown, name: string): number {
-  if (!Number.isInteger(n) || (n as number) < 1)
-    throw new RangeError(`${name}: the number of candidates must be an integer >= 1, got ${describeValue(n)}`)
-  return n as number
+  return checkInteger(name, 'the number of candidates', n, { min: 1 })
 }
 
 function checkArm(arm: unknown, n: number, name: string): number {
-  if (!Number.isInteger(arm) || (arm as number) < 0 || (arm as number) >= n)
-    throw new RangeError(`${name}: arm must be an integer in [0, ${n - 1}], got ${describeValue(arm)}`)
-  return arm as number
+  return checkInteger(name, 'arm', arm, { min: 0, max: n - 1 })
 }
 
 function checkUnit(value: unknown, what: string, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-    throw new RangeError(`${name}: ${what} must be a number in [0, 1], got ${describeValue(value)}`)
-  return value
+  return checkProbability(name, what, value)
+}
+
+function checkSeed(name: string, seed: unknown): number {
+  return checkInteger(name, 'seed', seed)
 }
 
 /** Samples an index from probabilities p (summing to 1) with one uniform draw. */
@@ -71,16 +70,13 @@ export class Hedge implements Selector {
   private readonly fixedRate: number | undefined
   private readonly horizon: number | undefined
 
-  constructor(n: number, options: SelectorOptions & { learningRate?: number; horizon?: number } = {}) {
+  /** Equal weights on `n` experts; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions & { learningRate?: number; horizon?: number }) {
     this.size = checkSize(n, 'Hedge')
-    const { learningRate, horizon, seed = 1 } = options
-    if (
-      learningRate !== undefined &&
-      !(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))
-    )
-      throw new RangeError(`Hedge: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (horizon !== undefined && (!Number.isInteger(horizon) || horizon < 1))
-      throw new RangeError(`Hedge: horizon must be an integer >= 1, got ${describeValue(horizon)}`)
+    const { learningRate, horizon, seed = 1 } = checkOptions('Hedge', options, ['seed', 'learningRate', 'horizon'])
+    if (learningRate !== undefined) checkPositive('Hedge', 'learningRate', learningRate)
+    if (horizon !== undefined) checkInteger('Hedge', 'horizon', horizon, { min: 1 })
+    checkSeed('Hedge', seed)
     this.fixedRate = learningRate
     this.horizon = horizon
     this.losses = new Float64Array(n)
@@ -111,7 +107,7 @@ export class Hedge implements Selector {
   /** Adds this round's loss of every expert (each in [0, 1]). */
   update(losses: ArrayLike<number>): void {
     if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
-      throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
+      throw new RangeError(`Hedge.update: update needs ${this.size} losses, got ${describeValue(losses)}`)
     for (let i = 0; i < this.size; i++) checkUnit(losses[i], `loss ${i}`, 'Hedge')
     const eta = this.learningRate
     this.rounds++
@@ -128,8 +124,8 @@ export class Hedge implements Selector {
 
   /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
   restore(losses: ArrayLike<number>): void {
-    if (losses.length !== this.size)
-      throw new RangeError(`Hedge: restore needs ${this.size} losses, got ${losses.length}`)
+    if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
+      throw new RangeError(`Hedge.restore: restore needs ${this.size} losses, got ${losses.length}`)
     let min = Infinity
     for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
     const eta = this.learningRate
@@ -161,13 +157,14 @@ export class UCB1 implements Selector {
   readonly rewards: Float64Array
   private t = 0
 
+  /** No pulls yet on `n` arms; `exploration` scales the confidence term (2 is UCB1's). */
   constructor(
     n: number,
+    /** The factor c of the bonus sqrt(c ln t / n_i). */
     readonly exploration = 2,
   ) {
     this.size = checkSize(n, 'UCB1')
-    if (!(typeof exploration === 'number' && exploration >= 0 && Number.isFinite(exploration)))
-      throw new RangeError(`UCB1: exploration must be a finite number >= 0, got ${describeValue(exploration)}`)
+    checkNumber('UCB1', 'exploration', exploration, { min: 0 })
     this.pulls = new Float64Array(n)
     this.rewards = new Float64Array(n)
   }
@@ -225,11 +222,12 @@ export class EXP3 implements Selector {
   private readonly p: Float64Array
   private readonly random: () => number
 
-  constructor(n: number, options: SelectorOptions & { gamma?: number } = {}) {
+  /** Uniform probabilities on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions & { gamma?: number }) {
     this.size = checkSize(n, 'EXP3')
-    const { gamma = 0.1, seed = 1 } = options
-    if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1))
-      throw new RangeError(`EXP3: gamma must be a number in (0, 1], got ${describeValue(gamma)}`)
+    const { gamma = 0.1, seed = 1 } = checkOptions('EXP3', options, ['seed', 'gamma'])
+    checkNumber('EXP3', 'gamma', gamma, { above: 0, max: 1 })
+    checkSeed('EXP3', seed)
     this.gamma = gamma
     this.logWeights = new Float64Array(n)
     this.p = new Float64Array(n).fill(1 / n)
@@ -280,11 +278,14 @@ export class ThompsonSampling implements Selector {
   readonly beta: Float64Array
   private readonly random: () => number
 
-  constructor(n: number, options: SelectorOptions = {}) {
+  /** Beta(1, 1) priors on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions) {
     this.size = checkSize(n, 'ThompsonSampling')
+    const { seed = 1 } = checkOptions('ThompsonSampling', options, ['seed'])
+    checkSeed('ThompsonSampling', seed)
     this.alpha = new Float64Array(n).fill(1)
     this.beta = new Float64Array(n).fill(1)
-    this.random = mulberry32(options.seed ?? 1)
+    this.random = mulberry32(seed)
   }
 
   select(): number {
