@@ -34,6 +34,13 @@ function checkUnit(value: unknown, what: string, name: string): number {
   return checkProbability(name, what, value)
 }
 
+function checkLosses(name: string, losses: unknown, size: number): void {
+  if (losses === null || typeof losses !== 'object' || typeof (losses as ArrayLike<number>).length !== 'number')
+    throw new TypeError(`${name}: losses must be an array of ${size} numbers, got ${describeValue(losses)}`)
+  if ((losses as ArrayLike<number>).length !== size)
+    throw new RangeError(`${name}: losses must hold ${size} numbers, got ${(losses as ArrayLike<number>).length}`)
+}
+
 function checkSeed(name: string, seed: unknown): number {
   return checkInteger(name, 'seed', seed)
 }
@@ -106,8 +113,7 @@ export class Hedge implements Selector {
 
   /** Adds this round's loss of every expert (each in [0, 1]). */
   update(losses: ArrayLike<number>): void {
-    if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
-      throw new RangeError(`Hedge.update: update needs ${this.size} losses, got ${describeValue(losses)}`)
+    checkLosses('Hedge.update', losses, this.size)
     for (let i = 0; i < this.size; i++) checkUnit(losses[i], `loss ${i}`, 'Hedge')
     const eta = this.learningRate
     this.rounds++
@@ -124,8 +130,7 @@ export class Hedge implements Selector {
 
   /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
   restore(losses: ArrayLike<number>): void {
-    if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
-      throw new RangeError(`Hedge.restore: restore needs ${this.size} losses, got ${losses.length}`)
+    checkLosses('Hedge.restore', losses, this.size)
     let min = Infinity
     for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
     const eta = this.learningRate

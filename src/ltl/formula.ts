@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkFunction } from '../validate'
 
 /** A time bound in milliseconds, inclusive at both ends; `upper` may be Infinity. */
 export interface Interval {
@@ -208,6 +209,7 @@ function childrenOf(fn: string, f: Formula): readonly Formula[] {
  * @see foldFormula
  */
 export function walkFormula(f: Formula, visit: (node: Formula) => unknown): boolean {
+  checkFunction('walkFormula', 'visit', visit, false)
   return walkNodes('walkFormula', f, visit)
 }
 
@@ -250,6 +252,10 @@ export function foldFormula<R>(
   enter?: (node: Formula) => void,
   memo?: Map<Formula, R>,
 ): R {
+  checkFunction('foldFormula', 'combine', combine, false)
+  checkFunction('foldFormula', 'enter', enter)
+  if (memo !== undefined && !(memo instanceof Map))
+    throw new TypeError(`foldFormula: memo must be a Map, got ${describeValue(memo)}`)
   return foldNodes('foldFormula', f, combine, enter, memo)
 }
 
@@ -363,6 +369,10 @@ const SYMBOL: Record<string, string> = {
  * ```
  */
 export function formatLtl(f: Formula): string {
+  return format(checkFormula('formatLtl', f))
+}
+
+function format(f: Formula): string {
   switch (f.kind) {
     case 'true':
     case 'false':
@@ -386,7 +396,7 @@ export function formatLtl(f: Formula): string {
 }
 
 function formatOperand(f: Formula): string {
-  const text = formatLtl(f)
+  const text = format(f)
   return f.kind === 'true' || f.kind === 'false' || f.kind === 'atom' || f.kind === 'not' ? text : `(${text})`
 }
 

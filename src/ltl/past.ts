@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkBoolean, checkOptions } from '../validate'
 import { checkBound, type Formula, foldNodes, type Interval, walkNodes } from './formula'
 
 /*
@@ -435,11 +436,15 @@ export class PastEvaluator {
   private readonly runs: WitnessRuns[]
   private readonly kernel: Kernel | undefined
 
-  constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options: PastEvaluatorOptions = {}) {
+  constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options?: PastEvaluatorOptions) {
     if (!Array.isArray(roots))
-      throw new TypeError(`PastEvaluator needs an array of formulas, got ${describeValue(roots)}`)
+      throw new TypeError(`PastEvaluator: roots must be an array of formulas, got ${describeValue(roots)}`)
     if (atomIndex === null || typeof atomIndex !== 'object' || typeof atomIndex.get !== 'function')
-      throw new TypeError(`PastEvaluator needs a Map from atom names to indices, got ${describeValue(atomIndex)}`)
+      throw new TypeError(
+        `PastEvaluator: atomIndex must be a Map from atom names to indices, got ${describeValue(atomIndex)}`,
+      )
+    const { generate: generateCode = true } = checkOptions('PastEvaluator', options, ['generate'])
+    checkBoolean('PastEvaluator', 'generate', generateCode)
     this.program = compile(roots, atomIndex)
     this.size = this.program.op.length
     this.timed = this.program.timed
@@ -449,7 +454,7 @@ export class PastEvaluator {
     this.last = new Float64Array(this.program.lastCount)
     this.runs = Array.from({ length: this.program.runsCount }, () => new WitnessRuns())
     this.reset()
-    this.kernel = options.generate === false ? undefined : generate(this.program, this.state, this.last, this.runs)
+    this.kernel = generateCode ? generate(this.program, this.state, this.last, this.runs) : undefined
     this.generated = this.kernel !== undefined
   }
 

@@ -57,7 +57,7 @@ describe('Hedge', () => {
     const counts = [0, 0, 0, 0]
     for (let k = 0; k < 5000; k++) counts[hedge.select()]++
     for (let i = 0; i < 4; i++) expect(Math.abs(counts[i] / 5000 - w[i])).toBeLessThan(0.03)
-    expect(() => hedge.update([0.1, 0.2])).toThrow(/needs 4 losses/)
+    expect(() => hedge.update([0.1, 0.2])).toThrow(/^Hedge.update: losses must hold 4 numbers/)
     expect(() => hedge.update([0.1, 0.2, 2, 0])).toThrow(/loss 2 must be a finite number in \[0, 1\], got 2/)
     expect(() => new Hedge(0)).toThrow(/integer >= 1, got 0/)
   })
