@@ -95,11 +95,14 @@ const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
  *   onViolation: 'complete', time: (t) => t.at,
  * }))
  * ```
+ * @see ltlVerdicts
+ * @see createMonitor
  */
 export function ltlGuard<T>(
   specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
   options: LtlGuardOptions<T> & { onViolation: 'annotate' },
 ): OperatorFunction<T, Annotated<T>>
+/** `ltlGuard` with `onViolation` `'error'` (the default) or `'complete'`: emits the events themselves. */
 export function ltlGuard<T>(
   specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
   options?: LtlGuardOptions<T>,

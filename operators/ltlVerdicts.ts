@@ -31,6 +31,8 @@ const VERDICTS_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'time', 'schedu
  * events$.pipe(ltlVerdicts('G (login -> !logout U audit)', { closedWorld: true }))
  *   .subscribe(({ verdict, index }) => console.log(`after #${index}: ${verdict}`))
  * ```
+ * @see ltlGuard
+ * @see createMonitor
  */
 export function ltlVerdicts<T>(
   spec: LtlSpec,

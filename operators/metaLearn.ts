@@ -30,6 +30,7 @@ export interface Observation<X, Y> {
  *   safety: ['G (reset -> X !reset)'],
  * })).subscribe(({ prediction, chosen, drift }) => ...)
  * ```
+ * @see MetaLearner
  */
 export function metaLearn<X, Y, P>(
   config: MetaLearnerConfig<X, Y, P>,

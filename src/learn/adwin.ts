@@ -51,6 +51,10 @@ const ADWIN_OPTIONS: readonly string[] = ['delta', 'clock', 'maxBuckets', 'minWi
  *   if (adwin.driftDetected) console.log(`drift at ${i}, mean now ${adwin.estimation}`)
  * }
  * ```
+ *
+ * References: Bifet & Gavaldà, "Learning from time-changing data with adaptive windowing", SDM 2007.
+ * @see KSWIN
+ * @see PageHinkley
  */
 export class ADWIN {
   readonly delta: number

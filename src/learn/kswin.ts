@@ -62,6 +62,7 @@ export function ksEqualSizeDistance(a: ArrayLike<number>, b: ArrayLike<number>):
   return h
 }
 
+/** Options of {@link KSWIN}; every default is River's (`river.drift.KSWIN`). */
 export interface KSWINOptions {
   /** Significance level of the KS test, in [0, 1]. Default 0.005 (River advises below 0.01). */
   readonly alpha?: number
@@ -111,6 +112,11 @@ function defaultRandomBelow(seed: number): (m: number) => number {
  *   if (kswin.driftDetected) console.log('distribution changed', kswin.pValue)
  * }
  * ```
+ *
+ * References: Raab, Heusinger & Schleif, "Reactive soft prototype computing for concept drift streams",
+ * Neurocomputing 2020.
+ * @see ADWIN
+ * @see PageHinkley
  */
 export class KSWIN {
   readonly alpha: number

@@ -30,6 +30,9 @@ const DEFAULT_VARIANCE_FLOOR = 1e-9
  * for (const x of [2, 4, 4, 4, 5, 5, 7, 9]) s.update(x)
  * s.mean // 5; s.variance // 4 (population); s.sampleVariance // 4.571...
  * ```
+ *
+ * References: Welford, "Note on a method for calculating corrected sums of squares and products",
+ * Technometrics 1962.
  */
 export class RunningStats {
   count = 0

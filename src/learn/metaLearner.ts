@@ -21,6 +21,7 @@ export type LearningTask = 'classification' | 'regression'
 
 /** What a level currently believes. */
 export interface LevelSummary {
+  /** 0, 1 or 2. */
   readonly level: number
   /** Level 0 and 1: the candidate this level favours; level 2: the learning rate it set. */
   readonly belief: string
@@ -34,36 +35,56 @@ export interface LevelSummary {
 
 /** The changes a self-modification rule may make to the levels below it. */
 export interface MetaControl {
+  /** Sets level 1's learning rate (clamped to [0.05, 64]). */
   setLearningRate(rate: number): void
+  /** Replaces a candidate with a fresh one from its factory. */
   resetCandidate(name: string): void
+  /** Restarts the selector from equal weights. */
   resetSelector(): void
   /** Remove a candidate (at least one must stay). */
   removeCandidate(name: string): void
+  /** Adds a candidate (its name must be new). */
   addCandidate(name: string, make: () => OnlineLearner<unknown, unknown, unknown>): void
 }
 
 /** The state a rule's condition reads. */
 export interface MetaState {
+  /** Index of the input just processed. */
   readonly index: number
+  /** The candidate level 1 weighs most. */
   readonly chosen: string
+  /** Level 1's weight of each candidate. */
   readonly weights: Readonly<Record<string, number>>
+  /** Whether level 1 detected a drift at this input. */
   readonly drift: boolean
   /** Recent (exponentially weighted) loss of each candidate and of the ensemble. */
   readonly recentLoss: Readonly<Record<string, number>>
+  /** Recent (exponentially weighted) loss of the ensemble's predictions. */
   readonly ensembleLoss: number
+  /** Level 1's current learning rate. */
   readonly learningRate: number
+  /** What each level believes. */
   readonly levels: readonly LevelSummary[]
 }
 
+/**
+ * A self-modification rule: when `when` holds on the learner's state, `apply` changes the levels
+ * below, unless the change would break a safety constraint or the modification budget.
+ */
 export interface MetaRule {
+  /** The rule's name: reported in `MetaStep.modifications`, and an atom of the safety constraints. */
   readonly name: string
+  /** Whether the rule wants to act on this step. */
   readonly when: (state: MetaState) => boolean
+  /** The change, through the controls of the lower levels. */
   readonly apply: (control: MetaControl) => void
   /** Meta-event atoms the change raises besides `modify` and the rule's own name (e.g. `switch`, `reset`). */
   readonly events?: readonly string[]
 }
 
+/** The configuration of a `MetaLearner` (and of `metaLearn`). Unknown option names are refused. */
 export interface MetaLearnerConfig<X, Y, P> {
+  /** Classification (labels, 0/1 loss by default) or regression (numbers, scaled squared loss). */
   readonly task: LearningTask
   /** Level 0: named factories of online learners. */
   readonly candidates: Readonly<Record<string, () => OnlineLearner<X, Y, P>>>
@@ -81,24 +102,33 @@ export interface MetaLearnerConfig<X, Y, P> {
   readonly maxDepth?: 2 | 3
   /** Inputs per level-2 period (how often it looks at level-1 regret). Default 500. */
   readonly period?: number
+  /** Self-modification rules, tried in order after every step. */
   readonly rules?: readonly MetaRule[]
   /** LTL constraints over the meta-events (atoms: drift, modify, switch, reset, rate, add, remove, rule names); no past operators. */
   readonly safety?: ReadonlyArray<string | Formula>
   /** At most this many modifications in any `modificationWindow` inputs. Default Infinity. */
   readonly maxModificationsPerWindow?: number
+  /** Inputs over which `maxModificationsPerWindow` counts. Default 1000. */
   readonly modificationWindow?: number
+  /** Seed of the selectors' randomness (an integer). Default 1. */
   readonly seed?: number
 }
 
 /** One step's result. */
 export interface MetaStep<P> {
+  /** Index of the input (0-based). */
   readonly index: number
   /** The ensemble's prediction, made before learning from this input's target. */
   readonly prediction: P | undefined
+  /** The candidate level 1 chose (Hedge: the heaviest; bandits: the arm pulled). */
   readonly chosen: string
+  /** Level 1's weights after learning from this input. */
   readonly weights: Record<string, number>
+  /** Whether level 1 detected a drift at this input. */
   readonly drift: boolean
+  /** What each level believes. */
   readonly levels: LevelSummary[]
+  /** The rules applied at this step, and those refused by a safety constraint or the budget. */
   readonly modifications: { readonly applied: string[]; readonly refused: string[] }
 }
 
@@ -204,6 +234,9 @@ const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (ab
  * const meta = new MetaLearner({ task: 'classification', candidates: { nb: () => new GaussianNaiveBayes(3), lr: () => new OnlineLogisticRegression(3) } })
  * const out = meta.step([0.1, 2, 5], 1) // prediction before learning, chosen, weights, drift, levels
  * ```
+ * @see metaLearn
+ * @see Hedge
+ * @see ADWIN
  */
 export class MetaLearner<X, Y, P> {
   private readonly names: string[] = []
@@ -228,6 +261,7 @@ export class MetaLearner<X, Y, P> {
     previousRegret: Number.NaN,
   }
   private readonly appliedAt: number[] = []
+  /** Rule applications refused so far (safety constraints or budget). */
   refusals = 0
   // reused every step: the step allocates only what it emits
   private predictions: Array<P | undefined> = []

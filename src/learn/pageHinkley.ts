@@ -4,6 +4,7 @@ import { checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate
 /** Which direction of change a {@link PageHinkley} detector watches. */
 export type PageHinkleyMode = 'both' | 'up' | 'down'
 
+/** Options of {@link PageHinkley}; every default is River's (`river.drift.PageHinkley`). */
 export interface PageHinkleyOptions {
   /** Updates (since the last reset) before a drift may be flagged. Default 30. */
   readonly minInstances?: number
@@ -44,6 +45,10 @@ const MODE_BOTH = 3
  *   if (ph.driftDetected) console.log('the mean moved')
  * }
  * ```
+ *
+ * References: Page, "Continuous inspection schemes", Biometrika 1954.
+ * @see ADWIN
+ * @see KSWIN
  */
 export class PageHinkley {
   readonly minInstances: number

@@ -17,6 +17,7 @@ export interface Selector {
   weightsInto(out: Float64Array): Float64Array
 }
 
+/** Options every selector takes. */
 export interface SelectorOptions {
   /** Seed of the selector's own PRNG. Default 1. */
   readonly seed?: number
@@ -66,6 +67,12 @@ function sample(p: Float64Array, u: number): number {
  * hedge.update([0.9, 0.1, 0.5]) // every candidate's loss this round
  * hedge.weights()               // the second now weighs most
  * ```
+ *
+ * References: Freund & Schapire, "A decision-theoretic generalization of on-line learning and an
+ * application to boosting", JCSS 1997.
+ * @see UCB1
+ * @see EXP3
+ * @see ThompsonSampling
  */
 export class Hedge implements Selector {
   readonly size: number
@@ -155,6 +162,12 @@ export class Hedge implements Selector {
  * const arm = ucb.select()
  * ucb.update(arm, 1)
  * ```
+ *
+ * References: Auer, Cesa-Bianchi & Fischer, "Finite-time analysis of the multiarmed bandit problem",
+ * Machine Learning 2002.
+ * @see EXP3
+ * @see ThompsonSampling
+ * @see Hedge
  */
 export class UCB1 implements Selector {
   readonly size: number
@@ -218,6 +231,12 @@ export class UCB1 implements Selector {
  * const arm = exp3.select()
  * exp3.update(arm, 0.8)
  * ```
+ *
+ * References: Auer, Cesa-Bianchi, Freund & Schapire, "The nonstochastic multiarmed bandit problem",
+ * SIAM J. Computing 2002.
+ * @see UCB1
+ * @see ThompsonSampling
+ * @see Hedge
  */
 export class EXP3 implements Selector {
   readonly size: number
@@ -276,6 +295,12 @@ export class EXP3 implements Selector {
  * const arm = ts.select()
  * ts.update(arm, 1)
  * ```
+ *
+ * References: Thompson, Biometrika 1933; Agrawal & Goyal, "Analysis of Thompson sampling for the
+ * multi-armed bandit problem", COLT 2012.
+ * @see UCB1
+ * @see EXP3
+ * @see Hedge
  */
 export class ThompsonSampling implements Selector {
   readonly size: number

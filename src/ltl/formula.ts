@@ -29,6 +29,7 @@ export type Formula =
     }
   | { readonly kind: 'until' | 'since'; readonly left: Formula; readonly right: Formula; readonly bound?: Interval }
 
+/** The kinds of formula node: `'atom'`, `'not'`, `'until'`, ... */
 export type FormulaKind = Formula['kind']
 
 const ATOM = /^[A-Za-z_][A-Za-z0-9_.]*$/
@@ -60,6 +61,8 @@ export const RESERVED = new Set([
  * const { always, implies, atom, eventually } = ltl
  * always(implies(atom('spike'), eventually(atom('ack'), { lower: 0, upper: 500 }))) // G (spike -> F[0,500ms] ack)
  * ```
+ * @see parseLtl
+ * @see formatLtl
  */
 export const ltl = {
   /** The constant true. */
@@ -367,6 +370,7 @@ const SYMBOL: Record<string, string> = {
  * ```ts
  * formatLtl(parseLtl('G(spike -> F[0,0.5s] ack)')) // 'G (spike -> F[0,500ms] ack)'
  * ```
+ * @see parseLtl
  */
 export function formatLtl(f: Formula): string {
   return format(checkFormula('formatLtl', f))

@@ -25,12 +25,15 @@ export interface Violation {
   readonly formula: string
   /** Index of the event that decided it (0-based); -1 for a formula no trace satisfies; the event count when it failed at `finish()`. */
   readonly index: number
+  /** The deciding event (undefined before any event and at `finish()`). */
   readonly event: unknown
+  /** The deciding event's time in ms, when the monitor was given times. */
   readonly timestamp: number | undefined
   /** True when the violation was decided at the end of the trace (`finish()`). */
   readonly atEnd: boolean
 }
 
+/** Options of `createMonitor`. */
 export interface MonitorOptions<E> {
   /** Predicates that give each atom's value on an event. */
   readonly atoms?: Readonly<Record<string, (event: E) => boolean>>
@@ -38,6 +41,11 @@ export interface MonitorOptions<E> {
   readonly closedWorld?: boolean
 }
 
+/**
+ * A runtime monitor of one formula, from `createMonitor`: feed events with `step`, read the LTL3
+ * verdict, `finish()` for the LTLf verdict of the finished trace.
+ * @see createMonitor
+ */
 export interface Monitor<E> {
   /** Feeds one event (with its time in ms for metric formulas; non-decreasing) and returns the verdict. */
   step(event: E, timestamp?: number): Verdict
@@ -55,10 +63,13 @@ export interface Monitor<E> {
    * LTL3 verdict is also the LTLf verdict of every finished extension (they are stutter-invariant).
    */
   finish(): Verdict
+  /** Forgets every event, as a fresh monitor (the lazily built automaton is kept). */
   reset(): void
   /** Set once the verdict is `'false'`. */
   readonly violation: Violation | null
+  /** The formula monitored. */
   readonly formula: Formula
+  /** The formula's text: as given, or `formatLtl` of a tree. */
   readonly text: string
   /** Events stepped so far. */
   readonly index: number
@@ -89,6 +100,14 @@ export interface Monitor<E> {
  * m.step({ kind: 'req' }) // 'unknown'
  * m.finish()              // 'false': the request was never answered
  * ```
+ *
+ * References: Bauer, Leucker & Schallhart, "Runtime verification for LTL and TLTL", TOSEM 2011 (LTL3);
+ * Bacchus & Kabanza, "Using temporal logics to express search control knowledge for planning", AIJ 2000
+ * (progression); De Giacomo & Vardi, "Linear temporal logic and linear dynamic logic on finite traces",
+ * IJCAI 2013 (LTLf).
+ * @see parseLtl
+ * @see ltlGuard
+ * @see ltlVerdicts
  */
 export function createMonitor<E = unknown>(spec: string | Formula, options?: MonitorOptions<E>): Monitor<E> {
   return compileMonitor<E>('createMonitor', spec, options)()

@@ -82,6 +82,9 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
  * parseLtl('G (spike -> F[0,500ms] ack)')
  * parseLtl('H (ack -> O request) && !(error S reset)')
  * ```
+ * @see formatLtl
+ * @see ltl
+ * @see LtlSyntaxError
  */
 export function parseLtl(text: string): Formula {
   return parseFormula('parseLtl', text)

@@ -416,6 +416,10 @@ export interface PastEvaluatorOptions {
  * values[0] = 0; values[1] = 1; monitor.step(values, 50, out)  // out[0] === 1
  * monitor.step(values, 500, out)                        // out[0] === 0: the ack at 500 has no req since 400
  * ```
+ *
+ * References: Havelund & Rosu, "Synthesizing monitors for safety properties", TACAS 2002.
+ * @see createMonitor
+ * @see isPastFormula
  */
 export class PastEvaluator {
   /** Number of distinct compiled subformula nodes. */

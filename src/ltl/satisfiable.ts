@@ -31,6 +31,9 @@ import { Kind, SAT_NO, SAT_NOT_COMPUTED, SAT_YES, type Term, type TermTable } fr
  * const p = table.literal(0, true)
  * satisfiable(table, table.and([table.release(table.false, p), table.until(table.true, table.literal(0, false))])) // G p && F !p: false
  * ```
+ *
+ * References: Gerth, Peled, Vardi & Wolper, "Simple on-the-fly automatic verification of linear
+ * temporal logic", PSTV 1995; Couvreur, "On-the-fly verification of linear temporal logic", FM 1999.
  */
 export function satisfiable(table: TermTable, t: Term): boolean {
   if (t.sat !== SAT_NOT_COMPUTED) return t.sat === SAT_YES
