@@ -23,6 +23,7 @@ import { subscribeLinked } from './subscribeLinked'
  * @see ltlGuard
  */
 export class LtlViolationError extends Error {
+  /** Always `'LtlViolationError'`. */
   override readonly name = 'LtlViolationError'
   /** The formula's text. */
   readonly formula: string

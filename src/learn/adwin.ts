@@ -57,10 +57,15 @@ const ADWIN_OPTIONS: readonly string[] = ['delta', 'clock', 'maxBuckets', 'minWi
  * @see PageHinkley
  */
 export class ADWIN {
+  /** Confidence δ of the cut test. */
   readonly delta: number
+  /** The cut test runs every `clock`-th update. */
   readonly clock: number
+  /** Buckets of each size kept before the two oldest merge. */
   readonly maxBuckets: number
+  /** Least length of either sub-window of a cut. */
   readonly minWindowLength: number
+  /** No cut is tested until the window holds more elements than this. */
   readonly gracePeriod: number
 
   /** Whether the last `update` cut the window. */

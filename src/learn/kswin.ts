@@ -119,9 +119,13 @@ function defaultRandomBelow(seed: number): (m: number) => number {
  * @see PageHinkley
  */
 export class KSWIN {
+  /** Significance level of the KS test. */
   readonly alpha: number
+  /** Length n of the sliding window. */
   readonly windowSize: number
+  /** Length r of the recent part and of the reference sample. */
   readonly statSize: number
+  /** Seed of the reference sampling, re-applied at every reset. */
   readonly seed: number
   private readonly createBelow: (seed: number) => (m: number) => number
   private below: (m: number) => number

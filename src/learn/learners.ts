@@ -3,7 +3,9 @@ import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbabilit
 
 /** An online learner: predict first, then learn from the answer (prequential, test-then-train). */
 export interface OnlineLearner<X, Y, P = Y> {
+  /** The prediction for `x`, from what was learned so far. */
   predict(x: X): P
+  /** Learns from `x` and its answer `y`. */
   learn(x: X, y: Y): void
 }
 
@@ -35,12 +37,17 @@ const DEFAULT_VARIANCE_FLOOR = 1e-9
  * Technometrics 1962.
  */
 export class RunningStats {
+  /** Values seen. */
   count = 0
+  /** Their mean. */
   mean = 0
+  /** The least value seen. */
   min = Infinity
+  /** The greatest value seen. */
   max = -Infinity
   private m2 = 0
 
+  /** Adds one value. */
   update(x: number): void {
     checkFinite(x, 'x', 'RunningStats')
     this.count++
@@ -56,14 +63,17 @@ export class RunningStats {
     return this.count > 0 ? this.m2 / this.count : 0
   }
 
+  /** The sample variance (n - 1 in the denominator). */
   get sampleVariance(): number {
     return this.count > 1 ? this.m2 / (this.count - 1) : 0
   }
 
+  /** The population standard deviation. */
   get std(): number {
     return Math.sqrt(this.variance)
   }
 
+  /** Forgets every value. */
   reset(): void {
     this.count = this.mean = this.m2 = 0
     this.min = Infinity
@@ -82,9 +92,13 @@ export class RunningStats {
  * ```
  */
 export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, number> {
+  /** The weight of each feature. */
   readonly weights: Float64Array
+  /** The bias term. */
   intercept = 0
+  /** SGD step size. */
   readonly learningRate: number
+  /** L2 weight decay. */
   readonly l2: number
 
   /** Zero weights on `dimension` features; `learningRate` (default 0.01) is SGD's step, `l2` (default 0) its weight decay. */
@@ -103,11 +117,13 @@ export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, 
     this.l2 = l2
   }
 
+  /** w . x + intercept. */
   predict(x: ArrayLike<number>): number {
     checkVector(x, this.dimension, 'OnlineLinearRegression')
     return this.raw(x)
   }
 
+  /** One SGD step on the squared error of (x, y). */
   learn(x: ArrayLike<number>, y: number): void {
     checkVector(x, this.dimension, 'OnlineLinearRegression')
     checkFinite(y, 'y', 'OnlineLinearRegression')
@@ -134,8 +150,11 @@ export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, 
  * ```
  */
 export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>, 0 | 1 | boolean, number> {
+  /** The weight of each feature (the SGD iterate). */
   readonly weights: Float64Array
+  /** The bias term. */
   intercept = 0
+  /** SGD step size. */
   readonly learningRate: number
   /** With `averaging`: the predicting weights, an average of the SGD iterates (last entry: intercept). */
   private readonly averaged: Float64Array | null
@@ -163,6 +182,7 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
     this.averaged = averaging === undefined ? null : new Float64Array(dimension + 1)
   }
 
+  /** The probability that the label is 1. */
   predict(x: ArrayLike<number>): number {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
     const a = this.averaged
@@ -172,6 +192,7 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
     return 1 / (1 + Math.exp(-z))
   }
 
+  /** One SGD step on the log loss of (x, y). */
   learn(x: ArrayLike<number>, y: 0 | 1 | boolean): void {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
     if (y !== 0 && y !== 1 && y !== true && y !== false)
@@ -223,6 +244,7 @@ export class GaussianNaiveBayes<C extends string | number = string | number>
     this.varianceFloor = checkNumber('GaussianNaiveBayes', 'varianceFloor', varianceFloor, { min: 0 })
   }
 
+  /** Adds `x` to the statistics of class `y`. */
   learn(x: ArrayLike<number>, y: C): void {
     checkVector(x, this.dimension, 'GaussianNaiveBayes')
     let stats = this.classes.get(y)
@@ -295,6 +317,7 @@ export class MovingAverageForecaster implements OnlineLearner<unknown, number, n
     return n === 0 ? Number.NaN : this.sum / n
   }
 
+  /** Adds `y` to the window (`x` is ignored). */
   learn(_x: unknown, y: number): void {
     checkFinite(y, 'y', 'MovingAverageForecaster')
     const slot = this.count % this.window

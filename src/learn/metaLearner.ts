@@ -129,7 +129,12 @@ export interface MetaStep<P> {
   /** What each level believes. */
   readonly levels: LevelSummary[]
   /** The rules applied at this step, and those refused by a safety constraint or the budget. */
-  readonly modifications: { readonly applied: string[]; readonly refused: string[] }
+  readonly modifications: {
+    /** Names of the rules applied. */
+    readonly applied: string[]
+    /** Names of the rules refused by a safety constraint or the budget. */
+    readonly refused: string[]
+  }
 }
 
 /** The option names a `MetaLearnerConfig` may hold. */

@@ -51,10 +51,15 @@ const MODE_BOTH = 3
  * @see KSWIN
  */
 export class PageHinkley {
+  /** Updates since the last reset before a drift may be flagged. */
   readonly minInstances: number
+  /** Magnitude of change tolerated per step. */
   readonly delta: number
+  /** Detection threshold lambda on the cumulative deviation. */
   readonly threshold: number
+  /** Forgetting factor of the cumulative sums. */
   readonly alpha: number
+  /** Which direction of change is flagged. */
   readonly mode: PageHinkleyMode
   private readonly modeCode: number
   private n = 0

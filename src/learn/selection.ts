@@ -8,6 +8,7 @@ import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbabilit
  * feedback (`UCB1`, `EXP3`, `ThompsonSampling`: only the chosen one's reward).
  */
 export interface Selector {
+  /** Number of candidates. */
   readonly size: number
   /** The candidate to use now (random for Hedge, EXP3 and Thompson sampling, from their seed). */
   select(): number
@@ -75,6 +76,7 @@ function sample(p: Float64Array, u: number): number {
  * @see ThompsonSampling
  */
 export class Hedge implements Selector {
+  /** Number of experts. */
   readonly size: number
   /** Cumulative loss of each expert. */
   readonly losses: Float64Array
@@ -146,6 +148,7 @@ export class Hedge implements Selector {
     for (let i = 0; i < this.size; i++) this.p[i] /= total
   }
 
+  /** Back to equal weights and no losses. */
   reset(): void {
     this.losses.fill(0)
     this.p.fill(1 / this.size)
@@ -170,8 +173,11 @@ export class Hedge implements Selector {
  * @see Hedge
  */
 export class UCB1 implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Pulls of each arm. */
   readonly pulls: Float64Array
+  /** Summed reward of each arm. */
   readonly rewards: Float64Array
   private t = 0
 
@@ -212,6 +218,7 @@ export class UCB1 implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'UCB1')
     checkUnit(reward, 'reward', 'UCB1')
@@ -239,7 +246,9 @@ export class UCB1 implements Selector {
  * @see Hedge
  */
 export class EXP3 implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Exploration share: the probability mass spread uniformly. */
   readonly gamma: number
   /** log w_i, kept relative to the largest so they never overflow. */
   private readonly logWeights: Float64Array
@@ -271,6 +280,7 @@ export class EXP3 implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'EXP3')
     checkUnit(reward, 'reward', 'EXP3')
@@ -303,8 +313,11 @@ export class EXP3 implements Selector {
  * @see Hedge
  */
 export class ThompsonSampling implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Beta posterior alpha (1 + successes) of each arm. */
   readonly alpha: Float64Array
+  /** Beta posterior beta (1 + failures) of each arm. */
   readonly beta: Float64Array
   private readonly random: () => number
 
@@ -343,6 +356,7 @@ export class ThompsonSampling implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'ThompsonSampling')
     checkUnit(reward, 'reward', 'ThompsonSampling')

@@ -3,7 +3,9 @@ import { checkFunction } from '../validate'
 
 /** A time bound in milliseconds, inclusive at both ends; `upper` may be Infinity. */
 export interface Interval {
+  /** Least time after (or before, for past operators) the current event, in ms. */
   readonly lower: number
+  /** Greatest such time in ms; may be Infinity. */
   readonly upper: number
 }
 
@@ -13,21 +15,52 @@ export interface Interval {
  * H and S take an optional `bound` over event timestamps.
  */
 export type Formula =
-  | { readonly kind: 'true' }
-  | { readonly kind: 'false' }
-  | { readonly kind: 'atom'; readonly name: string }
-  | { readonly kind: 'not' | 'next' | 'previous'; readonly operand: Formula }
   | {
-      readonly kind: 'eventually' | 'always' | 'once' | 'historically'
+      /** The constant true. */
+      readonly kind: 'true'
+    }
+  | {
+      /** The constant false. */
+      readonly kind: 'false'
+    }
+  | {
+      /** An atom. */
+      readonly kind: 'atom'
+      /** Its name, as the grammar spells names. */
+      readonly name: string
+    }
+  | {
+      /** `!`, `X` or `Y`. */
+      readonly kind: 'not' | 'next' | 'previous'
+      /** The formula the operator applies to. */
       readonly operand: Formula
+    }
+  | {
+      /** `F`, `G`, `O` or `H`. */
+      readonly kind: 'eventually' | 'always' | 'once' | 'historically'
+      /** The formula the operator applies to. */
+      readonly operand: Formula
+      /** The time bound in ms; none for [0, inf]. */
       readonly bound?: Interval
     }
   | {
+      /** `&&`, `||`, `->`, `<->`, `R` or `W`. */
       readonly kind: 'and' | 'or' | 'implies' | 'iff' | 'release' | 'weakUntil'
+      /** The left operand. */
       readonly left: Formula
+      /** The right operand. */
       readonly right: Formula
     }
-  | { readonly kind: 'until' | 'since'; readonly left: Formula; readonly right: Formula; readonly bound?: Interval }
+  | {
+      /** `U` or `S`. */
+      readonly kind: 'until' | 'since'
+      /** The left operand (what must hold meanwhile). */
+      readonly left: Formula
+      /** The right operand (what must happen). */
+      readonly right: Formula
+      /** The time bound in ms; none for [0, inf]. */
+      readonly bound?: Interval
+    }
 
 /** The kinds of formula node: `'atom'`, `'not'`, `'until'`, ... */
 export type FormulaKind = Formula['kind']

@@ -12,6 +12,7 @@ import { checkBound, type Formula, type Interval, RESERVED } from './formula'
  * @see parseLtl
  */
 export class LtlSyntaxError extends SyntaxError {
+  /** Always `'LtlSyntaxError'`. */
   override readonly name = 'LtlSyntaxError'
   constructor(
     /** The whole formula text. */
