@@ -6,15 +6,23 @@ import { PastEvaluator } from './past'
 import { abstractNegation, abstractUntimed, holdsAtEnd, progress } from './progress'
 import { satisfiable } from './satisfiable'
 import {
+  VERDICT_FALSE as IMPORTED_FALSE,
+  VERDICT_NOT_COMPUTED as IMPORTED_NOT_COMPUTED,
+  VERDICT_TRUE as IMPORTED_TRUE,
+  VERDICT_UNKNOWN as IMPORTED_UNKNOWN,
   Kind,
   type Term,
   type TermTable,
-  VERDICT_FALSE,
-  VERDICT_NOT_COMPUTED,
-  VERDICT_TRUE,
-  VERDICT_UNKNOWN,
 } from './terms'
 import { type MonitorPlan, type Proposition, planMonitor } from './translate'
+
+// Module-local copies of the verdict codes, read at every step: under a per-file CommonJS transform
+// (tsx, vitest) an imported binding is read through a getter, which doubled the time per event of
+// a warm monitor (G (req -> F ack): 118 ns with local constants, 250 ns with the imports).
+const VERDICT_NOT_COMPUTED = IMPORTED_NOT_COMPUTED
+const VERDICT_TRUE = IMPORTED_TRUE
+const VERDICT_FALSE = IMPORTED_FALSE
+const VERDICT_UNKNOWN = IMPORTED_UNKNOWN
 
 /** LTL3: `'true'` when every continuation satisfies the formula, `'false'` when none does, else `'unknown'`. */
 export type Verdict = 'true' | 'false' | 'unknown'
