@@ -1,4 +1,17 @@
-import { Kind, SAT_NO, SAT_NOT_COMPUTED, SAT_YES, type Term, type TermTable } from './terms'
+import {
+  SAT_NO as IMPORTED_NO,
+  SAT_NOT_COMPUTED as IMPORTED_NOT_COMPUTED,
+  SAT_YES as IMPORTED_YES,
+  Kind,
+  type Term,
+  type TermTable,
+} from './terms'
+
+// module-local copies: an imported binding is read through a getter under a per-file CommonJS
+// transform (tsx, vitest), which doubled the time per step where the monitor read its verdict codes
+const SAT_NOT_COMPUTED = IMPORTED_NOT_COMPUTED
+const SAT_YES = IMPORTED_YES
+const SAT_NO = IMPORTED_NO
 
 /**
  * Whether some infinite word satisfies the untimed term `t`, propositions being free (any
