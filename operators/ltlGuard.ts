@@ -96,6 +96,8 @@ const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
  *   onViolation: 'complete', time: (t) => t.at,
  * }))
  * ```
+ * @param specs One formula (text or tree), a list of them, or a record of them by name.
+ * @param options `atoms`, `closedWorld` (as `createMonitor`), `onViolation`, and the clock: `time` or `scheduler`.
  * @see ltlVerdicts
  * @see createMonitor
  */

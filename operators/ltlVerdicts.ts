@@ -31,6 +31,8 @@ const VERDICTS_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'time', 'schedu
  * events$.pipe(ltlVerdicts('G (login -> !logout U audit)', { closedWorld: true }))
  *   .subscribe(({ verdict, index }) => console.log(`after #${index}: ${verdict}`))
  * ```
+ * @param spec The formula (text or tree).
+ * @param options `atoms`, `closedWorld` (as `createMonitor`), and the clock: `time` or `scheduler`.
  * @see ltlGuard
  * @see createMonitor
  */

@@ -30,6 +30,7 @@ export interface Observation<X, Y> {
  *   safety: ['G (reset -> X !reset)'],
  * })).subscribe(({ prediction, chosen, drift }) => ...)
  * ```
+ * @param config The levels: candidates, selector, detector, rules and safety constraints (see `MetaLearnerConfig`).
  * @see MetaLearner
  */
 export function metaLearn<X, Y, P>(

@@ -224,6 +224,16 @@ export function checkMetaLearnerConfig<X, Y, P>(
   return { learningRate, detector, safety }
 }
 
+/** Level 2 moves the learning rate only when the per-input regret changed by more than this between periods. */
+const REGRET_CHANGE = 0.005
+/** Factor on the learning rate when regret rises (the weights follow too slowly). */
+const RATE_UP = 2
+/** Factor on the learning rate when regret falls (the weights can settle). */
+const RATE_DOWN = 0.75
+/** Bounds of the learning rate level 2 and rules may set. */
+const MIN_LEARNING_RATE = 0.05
+const MAX_LEARNING_RATE = 64
+
 const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (about 100 inputs)
 
 /**
@@ -404,9 +414,9 @@ export class MetaLearner<X, Y, P> {
     let best = Infinity
     for (let i = 0; i < l2.periodBest.length; i++) best = Math.min(best, l2.periodBest[i])
     const regret = (l2.periodLoss - best) / period
-    if (!Number.isNaN(l2.previousRegret) && Math.abs(regret - l2.previousRegret) > 0.005) {
+    if (!Number.isNaN(l2.previousRegret) && Math.abs(regret - l2.previousRegret) > REGRET_CHANGE) {
       // regret rising: the weights follow the best candidate too slowly; falling: they can settle
-      this.setRate(regret > l2.previousRegret ? this.learningRate * 2 : this.learningRate * 0.75, index)
+      this.setRate(regret > l2.previousRegret ? this.learningRate * RATE_UP : this.learningRate * RATE_DOWN, index)
     }
     l2.previousRegret = regret
     l2.periodLoss = 0
@@ -414,7 +424,7 @@ export class MetaLearner<X, Y, P> {
   }
 
   private setRate(rate: number, index: number): void {
-    const bounded = Math.min(64, Math.max(0.05, rate))
+    const bounded = Math.min(MAX_LEARNING_RATE, Math.max(MIN_LEARNING_RATE, rate))
     if (bounded === this.learningRate) return
     this.learningRate = bounded
     this.level2.since = index

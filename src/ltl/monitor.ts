@@ -113,6 +113,10 @@ export interface Monitor<E> {
  * Bacchus & Kabanza, "Using temporal logics to express search control knowledge for planning", AIJ 2000
  * (progression); De Giacomo & Vardi, "Linear temporal logic and linear dynamic logic on finite traces",
  * IJCAI 2013 (LTLf).
+ *
+ * @param spec The formula: text in `parseLtl`'s grammar, or a tree from the `ltl` builders.
+ * @param options `atoms`: a predicate per atom; `closedWorld`: read atoms without a predicate from the event as a record of booleans.
+ * @returns A fresh monitor; its verdict before any event is already decided for a formula no trace satisfies (or every trace does).
  * @see parseLtl
  * @see ltlGuard
  * @see ltlVerdicts

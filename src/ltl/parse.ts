@@ -83,6 +83,8 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 }
  * parseLtl('G (spike -> F[0,500ms] ack)')
  * parseLtl('H (ack -> O request) && !(error S reset)')
  * ```
+ * @param text The formula.
+ * @returns Its tree, as the `ltl` builders make it.
  * @see formatLtl
  * @see ltl
  * @see LtlSyntaxError
