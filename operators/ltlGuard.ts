@@ -1,17 +1,41 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { describeValue } from '../src/errors'
-import { type Formula, formatLtl } from '../src/ltl/formula'
-import { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from '../src/ltl/monitor'
+import { checkFormula, type Formula, formatLtl } from '../src/ltl/formula'
+import {
+  compileMonitor,
+  MONITOR_OPTIONS,
+  type Monitor,
+  type MonitorOptions,
+  type Verdict,
+  type Violation,
+} from '../src/ltl/monitor'
+import { checkClock, checkOneOf, checkOptions } from '../src/validate'
 import { subscribeLinked } from './internal/subscribeLinked'
 
-/** A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it. */
+/**
+ * A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it.
+ *
+ * ```ts
+ * events$.pipe(ltlGuard('G !leak', { atoms: { leak: (e) => e.secret } })).subscribe({
+ *   error: (e) => { if (e instanceof LtlViolationError) console.log(e.formula, e.index) },
+ * })
+ * ```
+ * @see ltlGuard
+ */
 export class LtlViolationError extends Error {
+  /** Always `'LtlViolationError'`. */
   override readonly name = 'LtlViolationError'
+  /** The formula's text. */
   readonly formula: string
+  /** Index of the deciding event (0-based); -1 when no trace satisfies the formula; the event count when it failed at the end. */
   readonly index: number
+  /** The deciding event (undefined when decided before any event or at the end). */
   readonly event: unknown
+  /** The deciding event's time in ms, when the stream has times. */
   readonly timestamp: number | undefined
+  /** True when the formula failed only when the stream completed (LTLf). */
   readonly atEnd: boolean
+  /** The error for `violation`, as a monitor reports it (`Monitor.violation`). */
   constructor(violation: Violation) {
     const where = violation.atEnd
       ? `when the stream ended after ${violation.index} events`
@@ -27,8 +51,10 @@ export class LtlViolationError extends Error {
   }
 }
 
+/** A formula, as text (`parseLtl`'s grammar) or as a tree (`ltl` builders). */
 export type LtlSpec = string | Formula
 
+/** Options of `ltlGuard` (and, but for `onViolation`, of `ltlVerdicts`). */
 export interface LtlGuardOptions<T> extends MonitorOptions<T> {
   /** `'error'` (default): error with `LtlViolationError`; `'complete'`: complete just before the violating event; `'annotate'`: emit `{ value, verdicts }` for every event. */
   readonly onViolation?: 'error' | 'complete' | 'annotate'
@@ -40,9 +66,15 @@ export interface LtlGuardOptions<T> extends MonitorOptions<T> {
 
 /** What `onViolation: 'annotate'` emits: the event and each formula's verdict after it. */
 export interface Annotated<T> {
+  /** The event, unchanged. */
   readonly value: T
+  /** Each formula's verdict after the event, keyed by the formula's text (or by the record's keys). */
   readonly verdicts: Readonly<Record<string, Verdict>>
 }
+
+/** The option names `ltlGuard` accepts. */
+const GUARD_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'onViolation', 'time', 'scheduler']
+const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
 
 /**
  * Guards a stream with temporal-logic rules (`createMonitor`'s LTL with past and metric operators):
@@ -64,35 +96,37 @@ export interface Annotated<T> {
  *   onViolation: 'complete', time: (t) => t.at,
  * }))
  * ```
+ * @param specs One formula (text or tree), a list of them, or a record of them by name.
+ * @param options `atoms`, `closedWorld` (as `createMonitor`), `onViolation`, and the clock: `time` or `scheduler`.
+ * @see ltlVerdicts
+ * @see createMonitor
  */
 export function ltlGuard<T>(
   specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
   options: LtlGuardOptions<T> & { onViolation: 'annotate' },
 ): OperatorFunction<T, Annotated<T>>
+/** `ltlGuard` with `onViolation` `'error'` (the default) or `'complete'`: emits the events themselves. */
 export function ltlGuard<T>(
   specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
   options?: LtlGuardOptions<T>,
 ): OperatorFunction<T, T>
 export function ltlGuard<T>(
   specs: LtlSpec | readonly LtlSpec[] | Readonly<Record<string, LtlSpec>>,
-  options: LtlGuardOptions<T> = {},
+  options?: LtlGuardOptions<T>,
 ): OperatorFunction<T, T | Annotated<T>> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`ltlGuard: options must be an object, got ${describeValue(options)}`)
-  const { onViolation = 'error', time, scheduler } = options
-  if (onViolation !== 'error' && onViolation !== 'complete' && onViolation !== 'annotate')
-    throw new RangeError(
-      `ltlGuard: onViolation must be 'error', 'complete' or 'annotate', got ${describeValue(onViolation)}`,
-    )
-  checkClock(time, scheduler, 'ltlGuard')
+  const fn = 'ltlGuard'
+  const { onViolation = 'error', time, scheduler, atoms, closedWorld } = checkOptions(fn, options, GUARD_OPTIONS)
+  checkOneOf(fn, 'onViolation', onViolation, ON_VIOLATION)
+  checkClock(fn, time, scheduler)
   const named = namedSpecs(specs)
-  // built once now so that a bad formula or a missing atom throws at call time
-  for (const [, spec] of named) createMonitor<T>(spec, options)
+  // translated once now, so that a bad formula or a missing atom throws at call time; each
+  // subscription takes fresh monitors that share the translation
+  const factories = named.map(([, spec]) => compileMonitor<T>(fn, spec, { atoms, closedWorld }))
   const names = named.map(([name]) => name)
 
   return source =>
     new Observable<T | Annotated<T>>(subscriber => {
-      const monitors: Monitor<T>[] = named.map(([, spec]) => createMonitor<T>(spec, options))
+      const monitors: Monitor<T>[] = factories.map(make => make())
       const violated = (): Violation | null => {
         for (const m of monitors) if (m.violation !== null) return m.violation
         return null
@@ -136,15 +170,8 @@ export function ltlGuard<T>(
     })
 }
 
-export function checkClock(time: unknown, scheduler: SchedulerLike | undefined, name: string): void {
-  if (time !== undefined && typeof time !== 'function')
-    throw new TypeError(`${name}: time must be a function, got ${describeValue(time)}`)
-  if (scheduler !== undefined && (scheduler === null || typeof scheduler.now !== 'function'))
-    throw new TypeError(`${name}: scheduler must be a SchedulerLike, got ${describeValue(scheduler)}`)
-}
-
 function namedSpecs(specs: unknown): Array<[string, LtlSpec]> {
-  const text = (spec: LtlSpec): string => (typeof spec === 'string' ? spec : formatLtl(spec))
+  const text = (spec: LtlSpec): string => (typeof spec === 'string' ? spec : formatLtl(checkFormula('ltlGuard', spec)))
   if (typeof specs === 'string') return [[specs, specs]]
   if (Array.isArray(specs)) {
     if (specs.length === 0) throw new RangeError('ltlGuard: the list of formulas is empty')

@@ -1,18 +1,23 @@
 import { Observable, type OperatorFunction } from 'rxjs'
-import { describeValue } from '../src/errors'
-import { createMonitor, type Verdict } from '../src/ltl/monitor'
+import { compileMonitor, MONITOR_OPTIONS, type Verdict } from '../src/ltl/monitor'
+import { checkClock, checkOptions } from '../src/validate'
 import { subscribeLinked } from './internal/subscribeLinked'
-import { checkClock, type LtlGuardOptions, type LtlSpec } from './ltlGuard'
+import type { LtlGuardOptions, LtlSpec } from './ltlGuard'
 
 /** A verdict as `ltlVerdicts` reports it. */
 export interface VerdictChange {
+  /** The verdict from this event on (LTL3), or of the finished stream (LTLf) when `final`. */
   readonly verdict: Verdict
   /** Index of the event after which the verdict holds; -1 before any event; the event count for the final one. */
   readonly index: number
+  /** The event's time in ms, when the stream has times. */
   readonly timestamp: number | undefined
   /** True for the verdict emitted on completion (LTLf). */
   readonly final: boolean
 }
+
+/** The option names `ltlVerdicts` accepts. */
+const VERDICTS_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'time', 'scheduler']
 
 /**
  * The verdicts of one formula over a stream (`createMonitor`'s LTL3 with past and metric operators).
@@ -26,19 +31,23 @@ export interface VerdictChange {
  * events$.pipe(ltlVerdicts('G (login -> !logout U audit)', { closedWorld: true }))
  *   .subscribe(({ verdict, index }) => console.log(`after #${index}: ${verdict}`))
  * ```
+ * @param spec The formula (text or tree).
+ * @param options `atoms`, `closedWorld` (as `createMonitor`), and the clock: `time` or `scheduler`.
+ * @see ltlGuard
+ * @see createMonitor
  */
 export function ltlVerdicts<T>(
   spec: LtlSpec,
-  options: Omit<LtlGuardOptions<T>, 'onViolation'> = {},
+  options?: Omit<LtlGuardOptions<T>, 'onViolation'>,
 ): OperatorFunction<T, VerdictChange> {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`ltlVerdicts: options must be an object, got ${describeValue(options)}`)
-  const { time, scheduler } = options
-  checkClock(time, scheduler, 'ltlVerdicts')
-  createMonitor<T>(spec, options)
+  const fn = 'ltlVerdicts'
+  const { time, scheduler, atoms, closedWorld } = checkOptions(fn, options, VERDICTS_OPTIONS)
+  checkClock(fn, time, scheduler)
+  // translated once now, so that bad input throws at call time; a fresh monitor per subscription
+  const make = compileMonitor<T>(fn, spec, { atoms, closedWorld })
   return source =>
     new Observable<VerdictChange>(subscriber => {
-      const monitor = createMonitor<T>(spec, options)
+      const monitor = make()
       let last: Verdict = monitor.verdict
       if (last !== 'unknown') subscriber.next({ verdict: last, index: -1, timestamp: undefined, final: false })
       let lastTime: number | undefined

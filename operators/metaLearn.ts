@@ -1,11 +1,13 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
-import { MetaLearner, type MetaLearnerConfig, type MetaStep } from '../src/learn/metaLearner'
+import { checkMetaLearnerConfig, MetaLearner, type MetaLearnerConfig, type MetaStep } from '../src/learn/metaLearner'
 import { subscribeLinked } from './internal/subscribeLinked'
 
 /** An observation: features, and the target when it is known (prediction comes first, then learning). */
 export interface Observation<X, Y> {
+  /** The features. */
   readonly x: X
+  /** The target, when known: learned from after the prediction for `x` is made. */
   readonly y?: Y
 }
 
@@ -18,8 +20,8 @@ export interface Observation<X, Y> {
  * Emits one `MetaStep` per observation, in order: `{ index, prediction, chosen, weights, drift,
  * levels, modifications }`, the prediction made before the observation's target was learned
  * (test-then-train). Completes with the source; source errors pass through; an observation that is
- * not an object with `x`, a throwing learner, loss or rule errors the stream. A bad config throws
- * at call time. Each subscription gets fresh learners.
+ * not an object with `x`, a throwing learner, factory, loss or rule errors the stream. A bad config
+ * (a wrong type, an out-of-range value, an unknown option name) throws at call time. Each subscription gets fresh learners.
  *
  * ```ts
  * sea$.pipe(metaLearn({
@@ -28,14 +30,22 @@ export interface Observation<X, Y> {
  *   safety: ['G (reset -> X !reset)'],
  * })).subscribe(({ prediction, chosen, drift }) => ...)
  * ```
+ * @param config The levels: candidates, selector, detector, rules and safety constraints (see `MetaLearnerConfig`).
+ * @see MetaLearner
  */
 export function metaLearn<X, Y, P>(
   config: MetaLearnerConfig<X, Y, P>,
 ): OperatorFunction<Observation<X, Y>, MetaStep<P>> {
-  new MetaLearner(config) // a bad config throws now
+  checkMetaLearnerConfig('metaLearn', config) // a bad config throws now
   return source =>
     new Observable<MetaStep<P>>(subscriber => {
-      const learner = new MetaLearner(config)
+      let learner: MetaLearner<X, Y, P>
+      try {
+        learner = new MetaLearner(config) // runs the candidates' factories: user code
+      } catch (error) {
+        subscriber.error(error)
+        return
+      }
       let index = 0
       const subscription = subscribeLinked(subscriber, source, {
         next(observation) {

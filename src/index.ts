@@ -53,7 +53,7 @@ export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } f
 export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
 
 // ---- temporal logic: formulas, parser, monitors ----
-export { type Formula, formatLtl, type Interval, ltl } from './ltl/formula'
+export { type Formula, foldFormula, formatLtl, formulaChildren, type Interval, ltl, walkFormula } from './ltl/formula'
 export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
 export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
@@ -69,6 +69,7 @@ export {
   RunningStats,
 } from './learn/learners'
 export {
+  type LearningTask,
   type LevelSummary,
   type MetaControl,
   MetaLearner,
@@ -76,7 +77,6 @@ export {
   type MetaRule,
   type MetaState,
   type MetaStep,
-  type Task,
 } from './learn/metaLearner'
 export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './learn/pageHinkley'
 export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'

@@ -2,7 +2,7 @@
  * `midstream check <formula> <trace.jsonl>`: runs the LTL monitor over a JSON-lines trace, streamed
  * line by line, and reports the LTLf verdict of the finished trace (or the first violation).
  */
-import { createMonitor, type Formula, LtlSyntaxError, type Monitor, parseLtl } from 'midstream'
+import { createMonitor, type Formula, LtlSyntaxError, type Monitor, parseLtl, walkFormula } from 'midstream'
 import { CliError, describeFile, out, preview, readLines, toJson } from '../io'
 
 export interface CheckOptions {
@@ -67,14 +67,11 @@ export function parseAtomDefinitions(spec: string | undefined): Record<string, P
 }
 
 function collect(f: Formula, atoms: Set<string>, facts: { timed: boolean; next: boolean }): void {
-  if (f.kind === 'atom') atoms.add(f.name)
-  if ('bound' in f && f.bound !== undefined) facts.timed = true
-  if (f.kind === 'next') facts.next = true
-  if ('operand' in f) collect(f.operand, atoms, facts)
-  else if ('left' in f) {
-    collect(f.left, atoms, facts)
-    collect(f.right, atoms, facts)
-  }
+  walkFormula(f, g => {
+    if (g.kind === 'atom') atoms.add(g.name)
+    if ('bound' in g && g.bound !== undefined) facts.timed = true
+    if (g.kind === 'next') facts.next = true
+  })
 }
 
 /** Parses the formula, turning a syntax error into the library's caret excerpt with line and column. */

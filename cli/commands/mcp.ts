@@ -32,6 +32,7 @@ import {
   lcsLength,
   PageHinkley,
   parseLtl,
+  walkFormula,
 } from 'midstream'
 import { z } from 'zod'
 import pkg from '../package.json' with { type: 'json' }
@@ -275,9 +276,9 @@ function guarded<A, R>(
 }
 
 function atomsOf(f: Formula, into: Set<string>): Set<string> {
-  if (f.kind === 'atom') into.add(f.name)
-  else if ('operand' in f) atomsOf(f.operand, into)
-  else if ('left' in f) atomsOf(f.left, into), atomsOf(f.right, into)
+  walkFormula(f, g => {
+    if (g.kind === 'atom') into.add(g.name)
+  })
   return into
 }
 

@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkInteger, checkOptions, checkProbability } from '../validate'
 
 /** Options of {@link ADWIN}; every default is River's (`river.drift.ADWIN`). */
 export interface ADWINOptions {
@@ -18,12 +19,8 @@ export interface ADWINOptions {
 // beyond what a double can count exactly, so the arrays are sized once and never grow.
 const MAX_LEVELS = 64
 
-function integerOption(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`ADWIN: ${name} must be an integer >= ${min}, got ${describeValue(value)}`)
-  }
-  return value
-}
+/** The option names `ADWIN` accepts. */
+const ADWIN_OPTIONS: readonly string[] = ['delta', 'clock', 'maxBuckets', 'minWindowLength', 'gracePeriod']
 
 /**
  * ADWIN, adaptive windowing (Bifet & Gavaldà 2007), step for step as River's `drift.ADWIN`
@@ -54,12 +51,21 @@ function integerOption(name: string, value: unknown, min: number): number {
  *   if (adwin.driftDetected) console.log(`drift at ${i}, mean now ${adwin.estimation}`)
  * }
  * ```
+ *
+ * References: Bifet & Gavaldà, "Learning from time-changing data with adaptive windowing", SDM 2007.
+ * @see KSWIN
+ * @see PageHinkley
  */
 export class ADWIN {
+  /** Confidence δ of the cut test. */
   readonly delta: number
+  /** The cut test runs every `clock`-th update. */
   readonly clock: number
+  /** Buckets of each size kept before the two oldest merge. */
   readonly maxBuckets: number
+  /** Least length of either sub-window of a cut. */
   readonly minWindowLength: number
+  /** No cut is tested until the window holds more elements than this. */
   readonly gracePeriod: number
 
   /** Whether the last `update` cut the window. */
@@ -81,16 +87,20 @@ export class ADWIN {
   private readonly head: Int32Array
   private readonly count: Int32Array
 
-  constructor(options: ADWINOptions = {}) {
-    const { delta = 0.002, clock = 32, maxBuckets = 5, minWindowLength = 5, gracePeriod = 10 } = options
-    if (typeof delta !== 'number' || !(delta > 0 && delta < 1)) {
-      throw new RangeError(`ADWIN: delta must be a number in (0, 1), got ${describeValue(delta)}`)
-    }
-    this.delta = delta
-    this.clock = integerOption('clock', clock, 1)
-    this.maxBuckets = integerOption('maxBuckets', maxBuckets, 1)
-    this.minWindowLength = integerOption('minWindowLength', minWindowLength, 1)
-    this.gracePeriod = integerOption('gracePeriod', gracePeriod, 0)
+  /** A detector with an empty window; bad options throw a `TypeError` or `RangeError` naming them. */
+  constructor(options?: ADWINOptions) {
+    const {
+      delta = 0.002,
+      clock = 32,
+      maxBuckets = 5,
+      minWindowLength = 5,
+      gracePeriod = 10,
+    } = checkOptions('ADWIN', options, ADWIN_OPTIONS)
+    this.delta = checkProbability('ADWIN', 'delta', delta, true)
+    this.clock = checkInteger('ADWIN', 'clock', clock, { min: 1 })
+    this.maxBuckets = checkInteger('ADWIN', 'maxBuckets', maxBuckets, { min: 1 })
+    this.minWindowLength = checkInteger('ADWIN', 'minWindowLength', minWindowLength, { min: 1 })
+    this.gracePeriod = checkInteger('ADWIN', 'gracePeriod', gracePeriod, { min: 0 })
     this.cap = this.maxBuckets + 1
     this.totals = new Float64Array(MAX_LEVELS * this.cap)
     this.variances = new Float64Array(MAX_LEVELS * this.cap)

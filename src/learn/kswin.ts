@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
 import { mulberry32 } from '../stats/random'
+import { checkFunction, checkInteger, checkOptions, checkProbability } from '../validate'
 
 /**
  * P(D_{n,n} >= h/n) for the two-sample Kolmogorov-Smirnov distance of two samples of the same
@@ -61,6 +62,7 @@ export function ksEqualSizeDistance(a: ArrayLike<number>, b: ArrayLike<number>):
   return h
 }
 
+/** Options of {@link KSWIN}; every default is River's (`river.drift.KSWIN`). */
 export interface KSWINOptions {
   /** Significance level of the KS test, in [0, 1]. Default 0.005 (River advises below 0.01). */
   readonly alpha?: number
@@ -79,6 +81,9 @@ export interface KSWINOptions {
    */
   readonly randomBelow?: (seed: number) => (m: number) => number
 }
+
+/** The option names `KSWIN` accepts. */
+const KSWIN_OPTIONS: readonly string[] = ['alpha', 'windowSize', 'statSize', 'seed', 'window', 'randomBelow']
 
 function defaultRandomBelow(seed: number): (m: number) => number {
   const random = mulberry32(seed)
@@ -107,11 +112,20 @@ function defaultRandomBelow(seed: number): (m: number) => number {
  *   if (kswin.driftDetected) console.log('distribution changed', kswin.pValue)
  * }
  * ```
+ *
+ * References: Raab, Heusinger & Schleif, "Reactive soft prototype computing for concept drift streams",
+ * Neurocomputing 2020.
+ * @see ADWIN
+ * @see PageHinkley
  */
 export class KSWIN {
+  /** Significance level of the KS test. */
   readonly alpha: number
+  /** Length n of the sliding window. */
   readonly windowSize: number
+  /** Length r of the recent part and of the reference sample. */
   readonly statSize: number
+  /** Seed of the reference sampling, re-applied at every reset. */
   readonly seed: number
   private readonly createBelow: (seed: number) => (m: number) => number
   private below: (m: number) => number
@@ -132,7 +146,8 @@ export class KSWIN {
   private d = 0
   private detected = false
 
-  constructor(options: KSWINOptions = {}) {
+  /** A detector with an empty window (or `options.window`); bad options throw a `TypeError` or `RangeError` naming them. */
+  constructor(options?: KSWINOptions) {
     const {
       alpha = 0.005,
       windowSize = 100,
@@ -140,20 +155,20 @@ export class KSWIN {
       seed = 1,
       window,
       randomBelow = defaultRandomBelow,
-    } = options
-    if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1))
-      throw new RangeError(`KSWIN: alpha must be a number in [0, 1], got ${describeValue(alpha)}`)
-    if (!Number.isInteger(statSize) || statSize < 1)
-      throw new RangeError(`KSWIN: statSize must be an integer >= 1, got ${describeValue(statSize)}`)
+    } = checkOptions('KSWIN', options, KSWIN_OPTIONS)
+    checkProbability('KSWIN', 'alpha', alpha)
+    checkInteger('KSWIN', 'statSize', statSize, { min: 1 })
     // River only checks windowSize >= statSize, then Python's sample fails at the first full window
     // unless the older part can supply statSize distinct indices
-    if (!Number.isInteger(windowSize) || windowSize < 2 * statSize)
+    checkInteger('KSWIN', 'windowSize', windowSize)
+    if (windowSize < 2 * statSize)
       throw new RangeError(
         `KSWIN: windowSize must be an integer >= 2 * statSize = ${2 * statSize}, got ${describeValue(windowSize)}`,
       )
-    if (!Number.isInteger(seed)) throw new RangeError(`KSWIN: seed must be an integer, got ${describeValue(seed)}`)
-    if (typeof randomBelow !== 'function')
-      throw new TypeError(`KSWIN: randomBelow must be a function, got ${describeValue(randomBelow)}`)
+    checkInteger('KSWIN', 'seed', seed)
+    checkFunction('KSWIN', 'randomBelow', randomBelow, false)
+    if (window !== undefined && (window === null || typeof window !== 'object' || typeof window.length !== 'number'))
+      throw new TypeError(`KSWIN: window must be an array of numbers, got ${describeValue(window)}`)
     this.alpha = alpha
     this.windowSize = windowSize
     this.statSize = statSize

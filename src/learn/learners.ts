@@ -1,8 +1,11 @@
 import { describeValue } from '../errors'
+import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbability } from '../validate'
 
 /** An online learner: predict first, then learn from the answer (prequential, test-then-train). */
 export interface OnlineLearner<X, Y, P = Y> {
+  /** The prediction for `x`, from what was learned so far. */
   predict(x: X): P
+  /** Learns from `x` and its answer `y`. */
   learn(x: X, y: Y): void
 }
 
@@ -15,10 +18,11 @@ function checkVector(x: ArrayLike<number>, dimension: number, name: string): voi
 }
 
 function checkFinite(v: unknown, what: string, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v))
-    throw new RangeError(`${name}: ${what} must be a finite number, got ${describeValue(v)}`)
-  return v
+  return checkNumber(name, what, v)
 }
+
+/** Default `varianceFloor` of `GaussianNaiveBayes`: tiny beside any real spread, enough to keep a density finite. */
+const DEFAULT_VARIANCE_FLOOR = 1e-9
 
 /**
  * Count, mean, variance (Welford 1962: one pass, no catastrophic cancellation), min and max.
@@ -28,14 +32,22 @@ function checkFinite(v: unknown, what: string, name: string): number {
  * for (const x of [2, 4, 4, 4, 5, 5, 7, 9]) s.update(x)
  * s.mean // 5; s.variance // 4 (population); s.sampleVariance // 4.571...
  * ```
+ *
+ * References: Welford, "Note on a method for calculating corrected sums of squares and products",
+ * Technometrics 1962.
  */
 export class RunningStats {
+  /** Values seen. */
   count = 0
+  /** Their mean. */
   mean = 0
+  /** The least value seen. */
   min = Infinity
+  /** The greatest value seen. */
   max = -Infinity
   private m2 = 0
 
+  /** Adds one value. */
   update(x: number): void {
     checkFinite(x, 'x', 'RunningStats')
     this.count++
@@ -51,14 +63,17 @@ export class RunningStats {
     return this.count > 0 ? this.m2 / this.count : 0
   }
 
+  /** The sample variance (n - 1 in the denominator). */
   get sampleVariance(): number {
     return this.count > 1 ? this.m2 / (this.count - 1) : 0
   }
 
+  /** The population standard deviation. */
   get std(): number {
     return Math.sqrt(this.variance)
   }
 
+  /** Forgets every value. */
   reset(): void {
     this.count = this.mean = this.m2 = 0
     this.min = Infinity
@@ -77,34 +92,38 @@ export class RunningStats {
  * ```
  */
 export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, number> {
+  /** The weight of each feature. */
   readonly weights: Float64Array
+  /** The bias term. */
   intercept = 0
+  /** SGD step size. */
   readonly learningRate: number
+  /** L2 weight decay. */
   readonly l2: number
 
+  /** Zero weights on `dimension` features; `learningRate` (default 0.01) is SGD's step, `l2` (default 0) its weight decay. */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { learningRate?: number; l2?: number } = {},
+    options?: { learningRate?: number; l2?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(`OnlineLinearRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-    const { learningRate = 0.01, l2 = 0 } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(
-        `OnlineLinearRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
-      )
-    if (!(l2 >= 0 && Number.isFinite(l2)))
-      throw new RangeError(`OnlineLinearRegression: l2 must be a finite number >= 0, got ${describeValue(l2)}`)
+    const fn = 'OnlineLinearRegression'
+    checkInteger(fn, 'dimension', dimension, { min: 1 })
+    const { learningRate = 0.01, l2 = 0 } = checkOptions(fn, options, ['learningRate', 'l2'])
+    checkPositive(fn, 'learningRate', learningRate)
+    checkNumber(fn, 'l2', l2, { min: 0 })
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.l2 = l2
   }
 
+  /** w . x + intercept. */
   predict(x: ArrayLike<number>): number {
     checkVector(x, this.dimension, 'OnlineLinearRegression')
     return this.raw(x)
   }
 
+  /** One SGD step on the squared error of (x, y). */
   learn(x: ArrayLike<number>, y: number): void {
     checkVector(x, this.dimension, 'OnlineLinearRegression')
     checkFinite(y, 'y', 'OnlineLinearRegression')
@@ -131,8 +150,11 @@ export class OnlineLinearRegression implements OnlineLearner<ArrayLike<number>, 
  * ```
  */
 export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>, 0 | 1 | boolean, number> {
+  /** The weight of each feature (the SGD iterate). */
   readonly weights: Float64Array
+  /** The bias term. */
   intercept = 0
+  /** SGD step size. */
   readonly learningRate: number
   /** With `averaging`: the predicting weights, an average of the SGD iterates (last entry: intercept). */
   private readonly averaged: Float64Array | null
@@ -145,28 +167,22 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
    * while still following a drifting target; about 1/averaging examples of memory.
    */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { learningRate?: number; averaging?: number } = {},
+    options?: { learningRate?: number; averaging?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(
-        `OnlineLogisticRegression: dimension must be an integer >= 1, got ${describeValue(dimension)}`,
-      )
-    const { learningRate = 0.1, averaging } = options
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(
-        `OnlineLogisticRegression: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`,
-      )
-    if (averaging !== undefined && !(averaging > 0 && averaging < 1))
-      throw new RangeError(
-        `OnlineLogisticRegression: averaging must be a number in (0, 1), got ${describeValue(averaging)}`,
-      )
+    const fn = 'OnlineLogisticRegression'
+    checkInteger(fn, 'dimension', dimension, { min: 1 })
+    const { learningRate = 0.1, averaging } = checkOptions(fn, options, ['learningRate', 'averaging'])
+    checkPositive(fn, 'learningRate', learningRate)
+    if (averaging !== undefined) checkProbability(fn, 'averaging', averaging, true)
     this.weights = new Float64Array(dimension)
     this.learningRate = learningRate
     this.averaging = averaging ?? 0
     this.averaged = averaging === undefined ? null : new Float64Array(dimension + 1)
   }
 
+  /** The probability that the label is 1. */
   predict(x: ArrayLike<number>): number {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
     const a = this.averaged
@@ -176,6 +192,7 @@ export class OnlineLogisticRegression implements OnlineLearner<ArrayLike<number>
     return 1 / (1 + Math.exp(-z))
   }
 
+  /** One SGD step on the log loss of (x, y). */
   learn(x: ArrayLike<number>, y: 0 | 1 | boolean): void {
     checkVector(x, this.dimension, 'OnlineLogisticRegression')
     if (y !== 0 && y !== 1 && y !== true && y !== false)
@@ -216,15 +233,18 @@ export class GaussianNaiveBayes<C extends string | number = string | number>
   /** Added to every variance so a class seen once (variance 0) still has a density. */
   readonly varianceFloor: number
 
+  /** No classes yet, on `dimension` features. */
   constructor(
+    /** Number of features. */
     readonly dimension: number,
-    options: { varianceFloor?: number } = {},
+    options?: { varianceFloor?: number },
   ) {
-    if (!Number.isInteger(dimension) || dimension < 1)
-      throw new RangeError(`GaussianNaiveBayes: dimension must be an integer >= 1, got ${describeValue(dimension)}`)
-    this.varianceFloor = options.varianceFloor ?? 1e-9
+    checkInteger('GaussianNaiveBayes', 'dimension', dimension, { min: 1 })
+    const { varianceFloor = DEFAULT_VARIANCE_FLOOR } = checkOptions('GaussianNaiveBayes', options, ['varianceFloor'])
+    this.varianceFloor = checkNumber('GaussianNaiveBayes', 'varianceFloor', varianceFloor, { min: 0 })
   }
 
+  /** Adds `x` to the statistics of class `y`. */
   learn(x: ArrayLike<number>, y: C): void {
     checkVector(x, this.dimension, 'GaussianNaiveBayes')
     let stats = this.classes.get(y)
@@ -282,9 +302,12 @@ export class MovingAverageForecaster implements OnlineLearner<unknown, number, n
   private count = 0
   private sum = 0
 
-  constructor(readonly window = 1) {
-    if (!Number.isInteger(window) || window < 1)
-      throw new RangeError(`MovingAverageForecaster: window must be an integer >= 1, got ${describeValue(window)}`)
+  /** An empty window of `window` values. */
+  constructor(
+    /** Number of latest values averaged. */
+    readonly window = 1,
+  ) {
+    checkInteger('MovingAverageForecaster', 'window', window, { min: 1 })
     this.ring = new Float64Array(window)
   }
 
@@ -294,6 +317,7 @@ export class MovingAverageForecaster implements OnlineLearner<unknown, number, n
     return n === 0 ? Number.NaN : this.sum / n
   }
 
+  /** Adds `y` to the window (`x` is ignored). */
   learn(_x: unknown, y: number): void {
     checkFinite(y, 'y', 'MovingAverageForecaster')
     const slot = this.count % this.window

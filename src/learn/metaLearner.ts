@@ -1,15 +1,27 @@
 import { describeValue } from '../errors'
 import type { Formula } from '../ltl/formula'
-import { createMonitor, type Monitor } from '../ltl/monitor'
+import { compileMonitor, type Monitor } from '../ltl/monitor'
+import { containsPast } from '../ltl/past'
+import {
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOneOf,
+  checkOptions,
+  checkPositive,
+  checkString,
+} from '../validate'
 import { ADWIN } from './adwin'
 import type { OnlineLearner } from './learners'
 import { PageHinkley } from './pageHinkley'
 import { EXP3, Hedge, ThompsonSampling, UCB1 } from './selection'
 
-export type Task = 'classification' | 'regression'
+/** What a `MetaLearner` predicts: a class label, or a number. */
+export type LearningTask = 'classification' | 'regression'
 
 /** What a level currently believes. */
 export interface LevelSummary {
+  /** 0, 1 or 2. */
   readonly level: number
   /** Level 0 and 1: the candidate this level favours; level 2: the learning rate it set. */
   readonly belief: string
@@ -23,37 +35,57 @@ export interface LevelSummary {
 
 /** The changes a self-modification rule may make to the levels below it. */
 export interface MetaControl {
+  /** Sets level 1's learning rate (clamped to [0.05, 64]). */
   setLearningRate(rate: number): void
+  /** Replaces a candidate with a fresh one from its factory. */
   resetCandidate(name: string): void
+  /** Restarts the selector from equal weights. */
   resetSelector(): void
   /** Remove a candidate (at least one must stay). */
   removeCandidate(name: string): void
+  /** Adds a candidate (its name must be new). */
   addCandidate(name: string, make: () => OnlineLearner<unknown, unknown, unknown>): void
 }
 
 /** The state a rule's condition reads. */
 export interface MetaState {
+  /** Index of the input just processed. */
   readonly index: number
+  /** The candidate level 1 weighs most. */
   readonly chosen: string
+  /** Level 1's weight of each candidate. */
   readonly weights: Readonly<Record<string, number>>
+  /** Whether level 1 detected a drift at this input. */
   readonly drift: boolean
   /** Recent (exponentially weighted) loss of each candidate and of the ensemble. */
   readonly recentLoss: Readonly<Record<string, number>>
+  /** Recent (exponentially weighted) loss of the ensemble's predictions. */
   readonly ensembleLoss: number
+  /** Level 1's current learning rate. */
   readonly learningRate: number
+  /** What each level believes. */
   readonly levels: readonly LevelSummary[]
 }
 
+/**
+ * A self-modification rule: when `when` holds on the learner's state, `apply` changes the levels
+ * below, unless the change would break a safety constraint or the modification budget.
+ */
 export interface MetaRule {
+  /** The rule's name: reported in `MetaStep.modifications`, and an atom of the safety constraints. */
   readonly name: string
+  /** Whether the rule wants to act on this step. */
   readonly when: (state: MetaState) => boolean
+  /** The change, through the controls of the lower levels. */
   readonly apply: (control: MetaControl) => void
   /** Meta-event atoms the change raises besides `modify` and the rule's own name (e.g. `switch`, `reset`). */
   readonly events?: readonly string[]
 }
 
+/** The configuration of a `MetaLearner` (and of `metaLearn`). Unknown option names are refused. */
 export interface MetaLearnerConfig<X, Y, P> {
-  readonly task: Task
+  /** Classification (labels, 0/1 loss by default) or regression (numbers, scaled squared loss). */
+  readonly task: LearningTask
   /** Level 0: named factories of online learners. */
   readonly candidates: Readonly<Record<string, () => OnlineLearner<X, Y, P>>>
   /** Loss of a prediction in [0, 1]. Default: 0/1 for classification; squared error over the target's running variance, capped at 1, for regression. */
@@ -70,26 +102,137 @@ export interface MetaLearnerConfig<X, Y, P> {
   readonly maxDepth?: 2 | 3
   /** Inputs per level-2 period (how often it looks at level-1 regret). Default 500. */
   readonly period?: number
+  /** Self-modification rules, tried in order after every step. */
   readonly rules?: readonly MetaRule[]
   /** LTL constraints over the meta-events (atoms: drift, modify, switch, reset, rate, add, remove, rule names); no past operators. */
   readonly safety?: ReadonlyArray<string | Formula>
   /** At most this many modifications in any `modificationWindow` inputs. Default Infinity. */
   readonly maxModificationsPerWindow?: number
+  /** Inputs over which `maxModificationsPerWindow` counts. Default 1000. */
   readonly modificationWindow?: number
+  /** Seed of the selectors' randomness (an integer). Default 1. */
   readonly seed?: number
 }
 
 /** One step's result. */
 export interface MetaStep<P> {
+  /** Index of the input (0-based). */
   readonly index: number
   /** The ensemble's prediction, made before learning from this input's target. */
   readonly prediction: P | undefined
+  /** The candidate level 1 chose (Hedge: the heaviest; bandits: the arm pulled). */
   readonly chosen: string
+  /** Level 1's weights after learning from this input. */
   readonly weights: Record<string, number>
+  /** Whether level 1 detected a drift at this input. */
   readonly drift: boolean
+  /** What each level believes. */
   readonly levels: LevelSummary[]
-  readonly modifications: { readonly applied: string[]; readonly refused: string[] }
+  /** The rules applied at this step, and those refused by a safety constraint or the budget. */
+  readonly modifications: {
+    /** Names of the rules applied. */
+    readonly applied: string[]
+    /** Names of the rules refused by a safety constraint or the budget. */
+    readonly refused: string[]
+  }
 }
+
+/** The option names a `MetaLearnerConfig` may hold. */
+const CONFIG_OPTIONS: readonly string[] = [
+  'task',
+  'candidates',
+  'loss',
+  'selector',
+  'learningRate',
+  'detector',
+  'onDrift',
+  'maxDepth',
+  'period',
+  'rules',
+  'safety',
+  'maxModificationsPerWindow',
+  'modificationWindow',
+  'seed',
+]
+const TASKS: readonly LearningTask[] = ['classification', 'regression']
+const SELECTORS = ['hedge', 'ucb1', 'exp3', 'thompson'] as const
+const DETECTORS = ['adwin', 'page-hinkley', 'none'] as const
+/** Hedge's initial learning rate when the config gives none (level 2 adapts it). */
+const DEFAULT_LEARNING_RATE = 2
+/** Inputs per level-2 period when the config gives none. */
+const DEFAULT_PERIOD = 500
+/** Inputs over which `maxModificationsPerWindow` counts, when the config gives none. */
+const DEFAULT_MODIFICATION_WINDOW = 1000
+/** Level 2 needs enough inputs per period for a regret to mean something. */
+const MIN_PERIOD = 10
+
+/**
+ * Checks a `MetaLearnerConfig` without building learners, each message starting with `fn`; returns
+ * what the learner needs beyond the config: the learning rate, the detector and a factory of
+ * monitors per safety constraint.
+ * @internal
+ */
+export function checkMetaLearnerConfig<X, Y, P>(
+  fn: string,
+  config: MetaLearnerConfig<X, Y, P>,
+): {
+  learningRate: number
+  detector: 'adwin' | 'page-hinkley' | 'none'
+  safety: Array<() => Monitor<Record<string, boolean>>>
+} {
+  checkOptions(fn, config, CONFIG_OPTIONS, true)
+  checkOneOf(fn, 'task', config.task, TASKS)
+  const { candidates } = config
+  if (candidates === null || typeof candidates !== 'object' || Array.isArray(candidates))
+    throw new TypeError(`${fn}: candidates must be a record of learner factories, got ${describeValue(candidates)}`)
+  if (Object.keys(candidates).length === 0)
+    throw new RangeError(`${fn}: candidates must name at least one learner factory`)
+  for (const [name, make] of Object.entries(candidates)) checkFunction(fn, `candidates.${name}`, make, false)
+  checkFunction(fn, 'loss', config.loss)
+  checkOneOf(fn, 'selector', config.selector ?? 'hedge', SELECTORS)
+  const learningRate = checkPositive(fn, 'learningRate', config.learningRate ?? DEFAULT_LEARNING_RATE)
+  const detector = checkOneOf(fn, 'detector', config.detector ?? 'adwin', DETECTORS)
+  checkOneOf(fn, 'onDrift', config.onDrift ?? 'reset', ['reset', 'reweigh'])
+  if (config.maxDepth !== undefined && config.maxDepth !== 2 && config.maxDepth !== 3)
+    throw new RangeError(`${fn}: maxDepth must be 2 or 3, got ${describeValue(config.maxDepth)}`)
+  checkInteger(fn, 'period', config.period ?? DEFAULT_PERIOD, { min: MIN_PERIOD })
+  const cap = config.maxModificationsPerWindow ?? Infinity
+  if (cap !== Infinity) checkNumber(fn, 'maxModificationsPerWindow', cap, { min: 0 })
+  checkInteger(fn, 'modificationWindow', config.modificationWindow ?? DEFAULT_MODIFICATION_WINDOW, { min: 1 })
+  if (config.seed !== undefined) checkInteger(fn, 'seed', config.seed)
+  const rules = config.rules ?? []
+  if (!Array.isArray(rules)) throw new TypeError(`${fn}: rules must be an array, got ${describeValue(rules)}`)
+  for (const rule of rules) {
+    if (rule === null || typeof rule !== 'object')
+      throw new TypeError(`${fn}: a rule needs a name, when and apply, got ${describeValue(rule)}`)
+    checkString(fn, 'rule name', rule.name)
+    checkFunction(fn, `rule ${JSON.stringify(rule.name)} when`, rule.when, false)
+    checkFunction(fn, `rule ${JSON.stringify(rule.name)} apply`, rule.apply, false)
+  }
+  const specs = config.safety ?? []
+  if (!Array.isArray(specs))
+    throw new TypeError(`${fn}: safety must be an array of formulas, got ${describeValue(specs)}`)
+  const safety = specs.map(spec => {
+    const make = compileMonitor<Record<string, boolean>>(fn, spec, { closedWorld: true })
+    // peek, which checks a change before it applies, needs a formula without past operators
+    if (containsPast(make().formula))
+      throw new RangeError(
+        `${fn}: a safety constraint may not use past operators (Y, O, H, S), got ${describeValue(spec)}`,
+      )
+    return make
+  })
+  return { learningRate, detector, safety }
+}
+
+/** Level 2 moves the learning rate only when the per-input regret changed by more than this between periods. */
+const REGRET_CHANGE = 0.005
+/** Factor on the learning rate when regret rises (the weights follow too slowly). */
+const RATE_UP = 2
+/** Factor on the learning rate when regret falls (the weights can settle). */
+const RATE_DOWN = 0.75
+/** Bounds of the learning rate level 2 and rules may set. */
+const MIN_LEARNING_RATE = 0.05
+const MAX_LEARNING_RATE = 64
 
 const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (about 100 inputs)
 
@@ -106,6 +249,9 @@ const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (ab
  * const meta = new MetaLearner({ task: 'classification', candidates: { nb: () => new GaussianNaiveBayes(3), lr: () => new OnlineLogisticRegression(3) } })
  * const out = meta.step([0.1, 2, 5], 1) // prediction before learning, chosen, weights, drift, levels
  * ```
+ * @see metaLearn
+ * @see Hedge
+ * @see ADWIN
  */
 export class MetaLearner<X, Y, P> {
   private readonly names: string[] = []
@@ -130,6 +276,7 @@ export class MetaLearner<X, Y, P> {
     previousRegret: Number.NaN,
   }
   private readonly appliedAt: number[] = []
+  /** Rule applications refused so far (safety constraints or budget). */
   refusals = 0
   // reused every step: the step allocates only what it emits
   private predictions: Array<P | undefined> = []
@@ -137,75 +284,20 @@ export class MetaLearner<X, Y, P> {
   private losses = new Float64Array(0)
   private summaryCache: LevelSummary[] = []
 
+  /** Checks `config` (a `TypeError` or `RangeError` naming the option) and starts the levels. */
   constructor(private readonly config: MetaLearnerConfig<X, Y, P>) {
-    if (config === null || typeof config !== 'object')
-      throw new TypeError(`MetaLearner needs a config, got ${describeValue(config)}`)
-    const {
-      task,
-      candidates,
-      selector = 'hedge',
-      learningRate = 2,
-      detector = 'adwin',
-      onDrift = 'reset',
-      maxDepth = 3,
-      period = 500,
-      maxModificationsPerWindow = Infinity,
-      modificationWindow = 1000,
-    } = config
-    if (task !== 'classification' && task !== 'regression')
-      throw new RangeError(`MetaLearner: task must be 'classification' or 'regression', got ${describeValue(task)}`)
-    if (candidates === null || typeof candidates !== 'object' || Object.keys(candidates).length === 0)
-      throw new RangeError('MetaLearner: candidates must name at least one learner factory')
-    for (const [name, make] of Object.entries(candidates)) {
-      if (typeof make !== 'function')
-        throw new TypeError(
-          `MetaLearner: candidate ${JSON.stringify(name)} must be a factory function, got ${describeValue(make)}`,
-        )
+    const { learningRate, detector, safety } = checkMetaLearnerConfig('MetaLearner', config)
+    for (const [name, make] of Object.entries(config.candidates)) {
       this.names.push(name)
       this.factories.push(make)
-    }
-    if (!['hedge', 'ucb1', 'exp3', 'thompson'].includes(selector))
-      throw new RangeError(
-        `MetaLearner: selector must be 'hedge', 'ucb1', 'exp3' or 'thompson', got ${describeValue(selector)}`,
-      )
-    if (!(learningRate > 0 && Number.isFinite(learningRate)))
-      throw new RangeError(`MetaLearner: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (!['adwin', 'page-hinkley', 'none'].includes(detector))
-      throw new RangeError(
-        `MetaLearner: detector must be 'adwin', 'page-hinkley' or 'none', got ${describeValue(detector)}`,
-      )
-    if (onDrift !== 'reset' && onDrift !== 'reweigh')
-      throw new RangeError(`MetaLearner: onDrift must be 'reset' or 'reweigh', got ${describeValue(onDrift)}`)
-    if (maxDepth !== 2 && maxDepth !== 3)
-      throw new RangeError(`MetaLearner: maxDepth must be 2 or 3, got ${describeValue(maxDepth)}`)
-    if (!Number.isInteger(period) || period < 10)
-      throw new RangeError(`MetaLearner: period must be an integer >= 10, got ${describeValue(period)}`)
-    if (!(maxModificationsPerWindow >= 0))
-      throw new RangeError(
-        `MetaLearner: maxModificationsPerWindow must be >= 0, got ${describeValue(maxModificationsPerWindow)}`,
-      )
-    if (!Number.isInteger(modificationWindow) || modificationWindow < 1)
-      throw new RangeError(
-        `MetaLearner: modificationWindow must be an integer >= 1, got ${describeValue(modificationWindow)}`,
-      )
-    for (const rule of config.rules ?? []) {
-      if (
-        rule === null ||
-        typeof rule !== 'object' ||
-        typeof rule.name !== 'string' ||
-        typeof rule.when !== 'function' ||
-        typeof rule.apply !== 'function'
-      )
-        throw new TypeError(`MetaLearner: a rule needs a name, when and apply, got ${describeValue(rule)}`)
     }
     this.learningRate = learningRate
     this.loss =
       config.loss ??
-      (task === 'classification'
+      (config.task === 'classification'
         ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1)
         : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
-    this.safety = (config.safety ?? []).map(spec => createMonitor<Record<string, boolean>>(spec, { closedWorld: true }))
-    for (const m of this.safety) m.peek({}) // a constraint with past operators fails here, at construction
+    this.safety = safety.map(make => make())
     this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
     this.learners = this.factories.map(make => make())
     this.recent = this.names.map(() => 0)
@@ -317,14 +409,14 @@ export class MetaLearner<X, Y, P> {
     const l2 = this.level2
     l2.periodLoss += ensembleLoss
     for (let i = 0; i < losses.length; i++) l2.periodBest[i] += losses[i]
-    const period = this.config.period ?? 500
+    const period = this.config.period ?? DEFAULT_PERIOD
     if ((index + 1) % period !== 0) return
     let best = Infinity
     for (let i = 0; i < l2.periodBest.length; i++) best = Math.min(best, l2.periodBest[i])
     const regret = (l2.periodLoss - best) / period
-    if (!Number.isNaN(l2.previousRegret) && Math.abs(regret - l2.previousRegret) > 0.005) {
+    if (!Number.isNaN(l2.previousRegret) && Math.abs(regret - l2.previousRegret) > REGRET_CHANGE) {
       // regret rising: the weights follow the best candidate too slowly; falling: they can settle
-      this.setRate(regret > l2.previousRegret ? this.learningRate * 2 : this.learningRate * 0.75, index)
+      this.setRate(regret > l2.previousRegret ? this.learningRate * RATE_UP : this.learningRate * RATE_DOWN, index)
     }
     l2.previousRegret = regret
     l2.periodLoss = 0
@@ -332,7 +424,7 @@ export class MetaLearner<X, Y, P> {
   }
 
   private setRate(rate: number, index: number): void {
-    const bounded = Math.min(64, Math.max(0.05, rate))
+    const bounded = Math.min(MAX_LEARNING_RATE, Math.max(MIN_LEARNING_RATE, rate))
     if (bounded === this.learningRate) return
     this.learningRate = bounded
     this.level2.since = index
@@ -360,7 +452,7 @@ export class MetaLearner<X, Y, P> {
     const event: Record<string, boolean> = { drift }
     const state = this.state(index, drift)
     const cap = this.config.maxModificationsPerWindow ?? Infinity
-    const window = this.config.modificationWindow ?? 1000
+    const window = this.config.modificationWindow ?? DEFAULT_MODIFICATION_WINDOW
     while (this.appliedAt.length > 0 && this.appliedAt[0] <= index - window) this.appliedAt.shift()
     for (const rule of rules) {
       if (!rule.when(state)) continue

@@ -1,8 +1,10 @@
 import { describeValue } from '../errors'
+import { checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
 
 /** Which direction of change a {@link PageHinkley} detector watches. */
 export type PageHinkleyMode = 'both' | 'up' | 'down'
 
+/** Options of {@link PageHinkley}; every default is River's (`river.drift.PageHinkley`). */
 export interface PageHinkleyOptions {
   /** Updates (since the last reset) before a drift may be flagged. Default 30. */
   readonly minInstances?: number
@@ -16,6 +18,11 @@ export interface PageHinkleyOptions {
   readonly mode?: PageHinkleyMode
 }
 
+/** The option names `PageHinkley` accepts. */
+const PAGE_HINKLEY_OPTIONS: readonly string[] = ['minInstances', 'delta', 'threshold', 'alpha', 'mode']
+const PAGE_HINKLEY_MODES: readonly PageHinkleyMode[] = ['both', 'up', 'down']
+
+// mode codes: bit 1 watches increases, bit 2 decreases
 const MODE_UP = 1
 const MODE_DOWN = 2
 const MODE_BOTH = 3
@@ -38,12 +45,21 @@ const MODE_BOTH = 3
  *   if (ph.driftDetected) console.log('the mean moved')
  * }
  * ```
+ *
+ * References: Page, "Continuous inspection schemes", Biometrika 1954.
+ * @see ADWIN
+ * @see KSWIN
  */
 export class PageHinkley {
+  /** Updates since the last reset before a drift may be flagged. */
   readonly minInstances: number
+  /** Magnitude of change tolerated per step. */
   readonly delta: number
+  /** Detection threshold lambda on the cumulative deviation. */
   readonly threshold: number
+  /** Forgetting factor of the cumulative sums. */
   readonly alpha: number
+  /** Which direction of change is flagged. */
   readonly mode: PageHinkleyMode
   private readonly modeCode: number
   private n = 0
@@ -55,18 +71,20 @@ export class PageHinkley {
   private maxDecrease = -1
   private detected = false
 
-  constructor(options: PageHinkleyOptions = {}) {
-    const { minInstances = 30, delta = 0.005, threshold = 50, alpha = 1 - 0.0001, mode = 'both' } = options
-    if (!Number.isInteger(minInstances) || minInstances < 1)
-      throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${describeValue(minInstances)}`)
-    if (typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0)
-      throw new RangeError(`PageHinkley: delta must be a finite number >= 0, got ${describeValue(delta)}`)
-    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0)
-      throw new RangeError(`PageHinkley: threshold must be a finite number >= 0, got ${describeValue(threshold)}`)
-    if (typeof alpha !== 'number' || !(alpha > 0 && alpha <= 1))
-      throw new RangeError(`PageHinkley: alpha must be a number in (0, 1], got ${describeValue(alpha)}`)
-    if (mode !== 'both' && mode !== 'up' && mode !== 'down')
-      throw new TypeError(`PageHinkley: mode must be 'both', 'up' or 'down', got ${describeValue(mode)}`)
+  /** A detector that has seen nothing; bad options throw a `TypeError` or `RangeError` naming them. */
+  constructor(options?: PageHinkleyOptions) {
+    const {
+      minInstances = 30,
+      delta = 0.005,
+      threshold = 50,
+      alpha = 1 - 0.0001,
+      mode = 'both',
+    } = checkOptions('PageHinkley', options, PAGE_HINKLEY_OPTIONS)
+    checkInteger('PageHinkley', 'minInstances', minInstances, { min: 1 })
+    checkNumber('PageHinkley', 'delta', delta, { min: 0 })
+    checkNumber('PageHinkley', 'threshold', threshold, { min: 0 })
+    checkNumber('PageHinkley', 'alpha', alpha, { above: 0, max: 1 })
+    checkOneOf('PageHinkley', 'mode', mode, PAGE_HINKLEY_MODES)
     this.minInstances = minInstances
     this.delta = delta
     this.threshold = threshold

@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
 import { mulberry32 } from '../stats/random'
+import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbability } from '../validate'
 
 /**
  * Online model selection: which of N candidates (models, arms) to trust next, from the losses or
@@ -7,6 +8,7 @@ import { mulberry32 } from '../stats/random'
  * feedback (`UCB1`, `EXP3`, `ThompsonSampling`: only the chosen one's reward).
  */
 export interface Selector {
+  /** Number of candidates. */
   readonly size: number
   /** The candidate to use now (random for Hedge, EXP3 and Thompson sampling, from their seed). */
   select(): number
@@ -16,27 +18,33 @@ export interface Selector {
   weightsInto(out: Float64Array): Float64Array
 }
 
+/** Options every selector takes. */
 export interface SelectorOptions {
   /** Seed of the selector's own PRNG. Default 1. */
   readonly seed?: number
 }
 
 function checkSize(n: unknown, name: string): number {
-  if (!Number.isInteger(n) || (n as number) < 1)
-    throw new RangeError(`${name}: the number of candidates must be an integer >= 1, got ${describeValue(n)}`)
-  return n as number
+  return checkInteger(name, 'the number of candidates', n, { min: 1 })
 }
 
 function checkArm(arm: unknown, n: number, name: string): number {
-  if (!Number.isInteger(arm) || (arm as number) < 0 || (arm as number) >= n)
-    throw new RangeError(`${name}: arm must be an integer in [0, ${n - 1}], got ${describeValue(arm)}`)
-  return arm as number
+  return checkInteger(name, 'arm', arm, { min: 0, max: n - 1 })
 }
 
 function checkUnit(value: unknown, what: string, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-    throw new RangeError(`${name}: ${what} must be a number in [0, 1], got ${describeValue(value)}`)
-  return value
+  return checkProbability(name, what, value)
+}
+
+function checkLosses(name: string, losses: unknown, size: number): void {
+  if (losses === null || typeof losses !== 'object' || typeof (losses as ArrayLike<number>).length !== 'number')
+    throw new TypeError(`${name}: losses must be an array of ${size} numbers, got ${describeValue(losses)}`)
+  if ((losses as ArrayLike<number>).length !== size)
+    throw new RangeError(`${name}: losses must hold ${size} numbers, got ${(losses as ArrayLike<number>).length}`)
+}
+
+function checkSeed(name: string, seed: unknown): number {
+  return checkInteger(name, 'seed', seed)
 }
 
 /** Samples an index from probabilities p (summing to 1) with one uniform draw. */
@@ -60,8 +68,15 @@ function sample(p: Float64Array, u: number): number {
  * hedge.update([0.9, 0.1, 0.5]) // every candidate's loss this round
  * hedge.weights()               // the second now weighs most
  * ```
+ *
+ * References: Freund & Schapire, "A decision-theoretic generalization of on-line learning and an
+ * application to boosting", JCSS 1997.
+ * @see UCB1
+ * @see EXP3
+ * @see ThompsonSampling
  */
 export class Hedge implements Selector {
+  /** Number of experts. */
   readonly size: number
   /** Cumulative loss of each expert. */
   readonly losses: Float64Array
@@ -71,16 +86,13 @@ export class Hedge implements Selector {
   private readonly fixedRate: number | undefined
   private readonly horizon: number | undefined
 
-  constructor(n: number, options: SelectorOptions & { learningRate?: number; horizon?: number } = {}) {
+  /** Equal weights on `n` experts; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions & { learningRate?: number; horizon?: number }) {
     this.size = checkSize(n, 'Hedge')
-    const { learningRate, horizon, seed = 1 } = options
-    if (
-      learningRate !== undefined &&
-      !(typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate))
-    )
-      throw new RangeError(`Hedge: learningRate must be a finite number > 0, got ${describeValue(learningRate)}`)
-    if (horizon !== undefined && (!Number.isInteger(horizon) || horizon < 1))
-      throw new RangeError(`Hedge: horizon must be an integer >= 1, got ${describeValue(horizon)}`)
+    const { learningRate, horizon, seed = 1 } = checkOptions('Hedge', options, ['seed', 'learningRate', 'horizon'])
+    if (learningRate !== undefined) checkPositive('Hedge', 'learningRate', learningRate)
+    if (horizon !== undefined) checkInteger('Hedge', 'horizon', horizon, { min: 1 })
+    checkSeed('Hedge', seed)
     this.fixedRate = learningRate
     this.horizon = horizon
     this.losses = new Float64Array(n)
@@ -110,8 +122,7 @@ export class Hedge implements Selector {
 
   /** Adds this round's loss of every expert (each in [0, 1]). */
   update(losses: ArrayLike<number>): void {
-    if (losses === null || typeof losses !== 'object' || losses.length !== this.size)
-      throw new RangeError(`Hedge: update needs ${this.size} losses, got ${describeValue(losses)}`)
+    checkLosses('Hedge.update', losses, this.size)
     for (let i = 0; i < this.size; i++) checkUnit(losses[i], `loss ${i}`, 'Hedge')
     const eta = this.learningRate
     this.rounds++
@@ -128,8 +139,7 @@ export class Hedge implements Selector {
 
   /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
   restore(losses: ArrayLike<number>): void {
-    if (losses.length !== this.size)
-      throw new RangeError(`Hedge: restore needs ${this.size} losses, got ${losses.length}`)
+    checkLosses('Hedge.restore', losses, this.size)
     let min = Infinity
     for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
     const eta = this.learningRate
@@ -138,6 +148,7 @@ export class Hedge implements Selector {
     for (let i = 0; i < this.size; i++) this.p[i] /= total
   }
 
+  /** Back to equal weights and no losses. */
   reset(): void {
     this.losses.fill(0)
     this.p.fill(1 / this.size)
@@ -154,20 +165,30 @@ export class Hedge implements Selector {
  * const arm = ucb.select()
  * ucb.update(arm, 1)
  * ```
+ *
+ * References: Auer, Cesa-Bianchi & Fischer, "Finite-time analysis of the multiarmed bandit problem",
+ * Machine Learning 2002.
+ * @see EXP3
+ * @see ThompsonSampling
+ * @see Hedge
  */
 export class UCB1 implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Pulls of each arm. */
   readonly pulls: Float64Array
+  /** Summed reward of each arm. */
   readonly rewards: Float64Array
   private t = 0
 
+  /** No pulls yet on `n` arms; `exploration` scales the confidence term (2 is UCB1's). */
   constructor(
     n: number,
+    /** The factor c of the bonus sqrt(c ln t / n_i). */
     readonly exploration = 2,
   ) {
     this.size = checkSize(n, 'UCB1')
-    if (!(typeof exploration === 'number' && exploration >= 0 && Number.isFinite(exploration)))
-      throw new RangeError(`UCB1: exploration must be a finite number >= 0, got ${describeValue(exploration)}`)
+    checkNumber('UCB1', 'exploration', exploration, { min: 0 })
     this.pulls = new Float64Array(n)
     this.rewards = new Float64Array(n)
   }
@@ -197,6 +218,7 @@ export class UCB1 implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'UCB1')
     checkUnit(reward, 'reward', 'UCB1')
@@ -216,20 +238,29 @@ export class UCB1 implements Selector {
  * const arm = exp3.select()
  * exp3.update(arm, 0.8)
  * ```
+ *
+ * References: Auer, Cesa-Bianchi, Freund & Schapire, "The nonstochastic multiarmed bandit problem",
+ * SIAM J. Computing 2002.
+ * @see UCB1
+ * @see ThompsonSampling
+ * @see Hedge
  */
 export class EXP3 implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Exploration share: the probability mass spread uniformly. */
   readonly gamma: number
   /** log w_i, kept relative to the largest so they never overflow. */
   private readonly logWeights: Float64Array
   private readonly p: Float64Array
   private readonly random: () => number
 
-  constructor(n: number, options: SelectorOptions & { gamma?: number } = {}) {
+  /** Uniform probabilities on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions & { gamma?: number }) {
     this.size = checkSize(n, 'EXP3')
-    const { gamma = 0.1, seed = 1 } = options
-    if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1))
-      throw new RangeError(`EXP3: gamma must be a number in (0, 1], got ${describeValue(gamma)}`)
+    const { gamma = 0.1, seed = 1 } = checkOptions('EXP3', options, ['seed', 'gamma'])
+    checkNumber('EXP3', 'gamma', gamma, { above: 0, max: 1 })
+    checkSeed('EXP3', seed)
     this.gamma = gamma
     this.logWeights = new Float64Array(n)
     this.p = new Float64Array(n).fill(1 / n)
@@ -249,6 +280,7 @@ export class EXP3 implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'EXP3')
     checkUnit(reward, 'reward', 'EXP3')
@@ -273,18 +305,30 @@ export class EXP3 implements Selector {
  * const arm = ts.select()
  * ts.update(arm, 1)
  * ```
+ *
+ * References: Thompson, Biometrika 1933; Agrawal & Goyal, "Analysis of Thompson sampling for the
+ * multi-armed bandit problem", COLT 2012.
+ * @see UCB1
+ * @see EXP3
+ * @see Hedge
  */
 export class ThompsonSampling implements Selector {
+  /** Number of arms. */
   readonly size: number
+  /** Beta posterior alpha (1 + successes) of each arm. */
   readonly alpha: Float64Array
+  /** Beta posterior beta (1 + failures) of each arm. */
   readonly beta: Float64Array
   private readonly random: () => number
 
-  constructor(n: number, options: SelectorOptions = {}) {
+  /** Beta(1, 1) priors on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
+  constructor(n: number, options?: SelectorOptions) {
     this.size = checkSize(n, 'ThompsonSampling')
+    const { seed = 1 } = checkOptions('ThompsonSampling', options, ['seed'])
+    checkSeed('ThompsonSampling', seed)
     this.alpha = new Float64Array(n).fill(1)
     this.beta = new Float64Array(n).fill(1)
-    this.random = mulberry32(options.seed ?? 1)
+    this.random = mulberry32(seed)
   }
 
   select(): number {
@@ -312,6 +356,7 @@ export class ThompsonSampling implements Selector {
     return out
   }
 
+  /** Records the reward (in [0, 1]) of a pull of `arm`. */
   update(arm: number, reward: number): void {
     checkArm(arm, this.size, 'ThompsonSampling')
     checkUnit(reward, 'reward', 'ThompsonSampling')

@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
-import { checkInterval, type Formula } from './formula'
+import { checkBoolean, checkOptions } from '../validate'
+import { checkBound, type Formula, foldNodes, type Interval, walkNodes } from './formula'
 
 /*
  * Past-time (metric) LTL by dynamic programming, after Havelund & Rosu, "Synthesizing monitors for
@@ -51,9 +52,10 @@ const BINARY: Readonly<Record<string, number>> = { and: AND, or: OR, implies: IM
  * isPastFormula(parseLtl('H (ack -> O request)')) // true
  * isPastFormula(parseLtl('G (req -> F ack)'))     // false
  * ```
+ * @see containsPast
  */
 export function isPastFormula(f: Formula): boolean {
-  return findNode(f, g => g.kind in FUTURE) === undefined
+  return walkNodes('isPastFormula', f, g => !(g.kind in FUTURE))
 }
 
 /**
@@ -63,34 +65,10 @@ export function isPastFormula(f: Formula): boolean {
  * containsPast(parseLtl('G (grant -> O request)')) // true
  * containsPast(parseLtl('p && !q'))                // false
  * ```
+ * @see isPastFormula
  */
 export function containsPast(f: Formula): boolean {
-  return findNode(f, g => PAST.has(g.kind)) !== undefined
-}
-
-/** The operands of `f`, after checking that it is a formula node at all. */
-function operands(f: Formula): readonly Formula[] {
-  if (f === null || typeof f !== 'object' || typeof (f as { kind?: unknown }).kind !== 'string')
-    throw new TypeError(`expected a formula, got ${describeValue(f)}`)
-  if ('operand' in f) return [f.operand]
-  if ('left' in f) return [f.left, f.right]
-  return []
-}
-
-// Walks with an explicit stack and a visited set: builder-made chains can be deeper than the call
-// stack, and a tree that reuses subtree objects is a DAG whose paths can be exponentially many.
-function findNode(f: Formula, test: (g: Formula) => boolean): Formula | undefined {
-  const seen = new Set<Formula>()
-  const stack = [f]
-  while (stack.length > 0) {
-    const g = stack.pop() as Formula
-    if (seen.has(g)) continue
-    seen.add(g)
-    if (test(g)) return g
-    const kids = operands(g)
-    for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k])
-  }
-  return undefined
+  return !walkNodes('containsPast', f, g => !PAST.has(g.kind))
 }
 
 /**
@@ -175,131 +153,115 @@ interface Program {
   timed: boolean
 }
 
-function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>): Program {
-  const op: number[] = []
-  const left: number[] = []
-  const right: number[] = []
-  const lower: number[] = []
-  const upper: number[] = []
-  const slot: number[] = []
-  const shared = new Map<string, number>()
-  let lastCount = 0
-  let runsCount = 0
-  let atomCount = 0
-  let timed = false
+/**
+ * Flattens formulas into a `Program`: one node per structurally distinct subformula (keyed on
+ * opcode, operands and bound), memory slots numbered per temporal node as they are emitted.
+ */
+class ProgramBuilder {
+  readonly op: number[] = []
+  readonly left: number[] = []
+  readonly right: number[] = []
+  readonly lower: number[] = []
+  readonly upper: number[] = []
+  readonly slot: number[] = []
+  private readonly shared = new Map<string, number>()
+  lastCount = 0
+  runsCount = 0
+  atomCount = 0
+  timed = false
 
-  const emit = (code: number, l: number, r: number, lo = 0, hi = Infinity): number => {
+  constructor(private readonly atomIndex: ReadonlyMap<string, number>) {}
+
+  emit(code: number, l: number, r: number, lo = 0, hi = Infinity): number {
     const key = `${code},${l},${r},${lo},${hi}`
-    const known = shared.get(key)
+    const known = this.shared.get(key)
     if (known !== undefined) return known
-    const id = op.length
-    op.push(code)
-    left.push(l)
-    right.push(r)
-    lower.push(lo)
-    upper.push(hi)
-    slot.push(code >= ONCE_RUNS ? runsCount++ : code >= ONCE_LAST ? lastCount++ : -1)
-    shared.set(key, id)
+    const id = this.op.length
+    this.op.push(code)
+    this.left.push(l)
+    this.right.push(r)
+    this.lower.push(lo)
+    this.upper.push(hi)
+    this.slot.push(code >= ONCE_RUNS ? this.runsCount++ : code >= ONCE_LAST ? this.lastCount++ : -1)
+    this.shared.set(key, id)
     return id
   }
 
-  // picks the untimed, latest-witness or runs form of O/H/S (base is the untimed opcode)
-  const bounded = (base: number, f: { bound?: { lower: number; upper: number } }, l: number, r: number): number => {
-    if (f.bound === undefined) return emit(base, l, r)
-    timed = true
-    const { lower: lo, upper: hi } = checkInterval(f.bound)
-    if (lo === 0 && hi === Infinity) return emit(base, l, r)
-    return emit(base + (lo === 0 ? ONCE_LAST - ONCE : ONCE_RUNS - ONCE), l, r, lo, hi)
+  /** The untimed, latest-witness or runs form of O/H/S (`base` is the untimed opcode). */
+  bounded(base: number, f: { bound?: Interval }, l: number, r: number): number {
+    if (f.bound === undefined) return this.emit(base, l, r)
+    this.timed = true
+    const { lower: lo, upper: hi } = checkBound('PastEvaluator', f.bound)
+    if (lo === 0 && hi === Infinity) return this.emit(base, l, r)
+    return this.emit(base + (lo === 0 ? ONCE_LAST - ONCE : ONCE_RUNS - ONCE), l, r, lo, hi)
   }
 
-  const node = (f: Formula, kids: readonly number[]): number => {
+  atom(name: string): number {
+    const k = this.atomIndex.get(name)
+    if (k === undefined) throw new RangeError(`PastEvaluator: atom ${describeValue(name)} is not in the atom index`)
+    if (!Number.isInteger(k) || k < 0)
+      throw new RangeError(
+        `PastEvaluator: atom ${describeValue(name)} has index ${describeValue(k)}, expected a non-negative integer`,
+      )
+    this.atomCount = Math.max(this.atomCount, k + 1)
+    return this.emit(ATOM, k, -1)
+  }
+
+  /** The node for `f`, whose operands are already the nodes `kids`. */
+  node(f: Formula, kids: readonly number[]): number {
     switch (f.kind) {
       case 'true':
-        return emit(TRUE, -1, -1)
+        return this.emit(TRUE, -1, -1)
       case 'false':
-        return emit(FALSE, -1, -1)
-      case 'atom': {
-        const k = atomIndex.get(f.name)
-        if (k === undefined)
-          throw new RangeError(`PastEvaluator: atom ${describeValue(f.name)} is not in the atom index`)
-        if (!Number.isInteger(k) || k < 0)
-          throw new RangeError(
-            `PastEvaluator: atom ${describeValue(f.name)} has index ${describeValue(k)}, expected a non-negative integer`,
-          )
-        atomCount = Math.max(atomCount, k + 1)
-        return emit(ATOM, k, -1)
-      }
+        return this.emit(FALSE, -1, -1)
+      case 'atom':
+        return this.atom(f.name)
       case 'not':
-        return emit(NOT, kids[0], -1)
+        return this.emit(NOT, kids[0], -1)
       case 'previous':
-        return emit(PREVIOUS, kids[0], -1)
+        return this.emit(PREVIOUS, kids[0], -1)
       case 'once':
-        return bounded(ONCE, f, kids[0], -1)
+        return this.bounded(ONCE, f, kids[0], -1)
       case 'historically':
-        return bounded(HISTORICALLY, f, kids[0], -1)
+        return this.bounded(HISTORICALLY, f, kids[0], -1)
       case 'since':
-        return bounded(SINCE, f, kids[0], kids[1])
+        return this.bounded(SINCE, f, kids[0], kids[1])
       case 'and':
       case 'or':
       case 'implies':
       case 'iff':
-        return emit(BINARY[f.kind], kids[0], kids[1])
+        return this.emit(BINARY[f.kind], kids[0], kids[1])
       default:
         throw new TypeError(`expected a formula, got kind ${describeValue((f as { kind: unknown }).kind)}`)
     }
   }
+}
 
-  // post-order with an explicit stack, each distinct object once (see findNode)
+function refuseFuture(f: Formula): void {
+  if (f.kind in FUTURE)
+    throw new RangeError(
+      `PastEvaluator: '${f.kind}' (${FUTURE[f.kind]}) is a future operator; a past formula may use only Y, O, H, S and boolean connectives`,
+    )
+}
+
+function compile(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>): Program {
+  const b = new ProgramBuilder(atomIndex)
+  // one memo for every root, so that a subformula object shared between roots is compiled once
   const ids = new Map<Formula, number>()
-  const open = new Set<Formula>()
-  const visit = (root: Formula): number => {
-    const stack = [root]
-    while (stack.length > 0) {
-      const f = stack[stack.length - 1]
-      if (ids.has(f)) {
-        stack.pop()
-        continue
-      }
-      const kids = operands(f)
-      if (!open.has(f)) {
-        if (f.kind in FUTURE)
-          throw new RangeError(
-            `PastEvaluator: '${f.kind}' (${FUTURE[f.kind]}) is a future operator; a past formula may use only Y, O, H, S and boolean connectives`,
-          )
-        open.add(f)
-        for (let k = kids.length - 1; k >= 0; k--) {
-          // open nodes are exactly the ancestors of the stack top
-          if (open.has(kids[k])) throw new TypeError('a formula may not contain itself')
-          stack.push(kids[k])
-        }
-        continue
-      }
-      stack.pop()
-      open.delete(f)
-      ids.set(
-        f,
-        node(
-          f,
-          kids.map(kid => ids.get(kid) as number),
-        ),
-      )
-    }
-    return ids.get(root) as number
-  }
-
-  const rootIds = Int32Array.from(roots, visit)
+  const node = (f: Formula, kids: readonly number[]): number => b.node(f, kids)
+  const rootIds = Int32Array.from(roots, root => foldNodes('PastEvaluator', root, node, refuseFuture, ids))
   return {
-    op: Uint8Array.from(op),
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    lower: Float64Array.from(lower),
-    upper: Float64Array.from(upper),
-    slot: Int32Array.from(slot),
+    op: Uint8Array.from(b.op),
+    left: Int32Array.from(b.left),
+    right: Int32Array.from(b.right),
+    lower: Float64Array.from(b.lower),
+    upper: Float64Array.from(b.upper),
+    slot: Int32Array.from(b.slot),
     roots: rootIds,
-    lastCount,
-    runsCount,
-    atomCount,
-    timed,
+    lastCount: b.lastCount,
+    runsCount: b.runsCount,
+    atomCount: b.atomCount,
+    timed: b.timed,
   }
 }
 
@@ -454,6 +416,10 @@ export interface PastEvaluatorOptions {
  * values[0] = 0; values[1] = 1; monitor.step(values, 50, out)  // out[0] === 1
  * monitor.step(values, 500, out)                        // out[0] === 0: the ack at 500 has no req since 400
  * ```
+ *
+ * References: Havelund & Rosu, "Synthesizing monitors for safety properties", TACAS 2002.
+ * @see createMonitor
+ * @see isPastFormula
  */
 export class PastEvaluator {
   /** Number of distinct compiled subformula nodes. */
@@ -474,11 +440,15 @@ export class PastEvaluator {
   private readonly runs: WitnessRuns[]
   private readonly kernel: Kernel | undefined
 
-  constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options: PastEvaluatorOptions = {}) {
+  constructor(roots: readonly Formula[], atomIndex: ReadonlyMap<string, number>, options?: PastEvaluatorOptions) {
     if (!Array.isArray(roots))
-      throw new TypeError(`PastEvaluator needs an array of formulas, got ${describeValue(roots)}`)
+      throw new TypeError(`PastEvaluator: roots must be an array of formulas, got ${describeValue(roots)}`)
     if (atomIndex === null || typeof atomIndex !== 'object' || typeof atomIndex.get !== 'function')
-      throw new TypeError(`PastEvaluator needs a Map from atom names to indices, got ${describeValue(atomIndex)}`)
+      throw new TypeError(
+        `PastEvaluator: atomIndex must be a Map from atom names to indices, got ${describeValue(atomIndex)}`,
+      )
+    const { generate: generateCode = true } = checkOptions('PastEvaluator', options, ['generate'])
+    checkBoolean('PastEvaluator', 'generate', generateCode)
     this.program = compile(roots, atomIndex)
     this.size = this.program.op.length
     this.timed = this.program.timed
@@ -488,7 +458,7 @@ export class PastEvaluator {
     this.last = new Float64Array(this.program.lastCount)
     this.runs = Array.from({ length: this.program.runsCount }, () => new WitnessRuns())
     this.reset()
-    this.kernel = options.generate === false ? undefined : generate(this.program, this.state, this.last, this.runs)
+    this.kernel = generateCode ? generate(this.program, this.state, this.last, this.runs) : undefined
     this.generated = this.kernel !== undefined
   }
 

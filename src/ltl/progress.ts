@@ -19,8 +19,15 @@ export function progress(table: TermTable, t: Term, bits: number, time: number):
   return step(table, t, bits, time)
 }
 
+/**
+ * Up to this many propositions a term's progression memo is an array indexed by valuation (2^12
+ * entries, 16 KB); beyond, a Map of the valuations actually seen.
+ */
+const MAX_ARRAY_MEMO_PROPOSITIONS = 12
+
 function remember(t: Term, bits: number, id: number, propositions: number): void {
-  if (t.next === null) t.next = propositions <= 12 ? new Int32Array(1 << propositions).fill(-1) : new Map()
+  if (t.next === null)
+    t.next = propositions <= MAX_ARRAY_MEMO_PROPOSITIONS ? new Int32Array(1 << propositions).fill(-1) : new Map()
   if (t.next instanceof Int32Array) t.next[bits] = id
   else t.next.set(bits, id)
 }
@@ -159,7 +166,7 @@ export function negate(table: TermTable, t: Term): Term {
  * An untimed term with at least the models of `t` on infinite traces, for the satisfiability
  * checks behind early verdicts: END is false on an infinite trace (so X and N coincide), a bounded
  * until implies the unbounded one, and a bounded release is weakened to true. An unsatisfiable
- * abstraction proves the original unsatisfiable; metric deadlines themselves are decided by
+ * abstraction proves `t` unsatisfiable; metric deadlines themselves are decided by
  * progression when time passes them.
  */
 export function abstractUntimed(table: TermTable, t: Term): Term {

@@ -1,4 +1,17 @@
-import { Kind, type Term, type TermTable } from './terms'
+import {
+  SAT_NO as IMPORTED_NO,
+  SAT_NOT_COMPUTED as IMPORTED_NOT_COMPUTED,
+  SAT_YES as IMPORTED_YES,
+  Kind,
+  type Term,
+  type TermTable,
+} from './terms'
+
+// module-local copies: an imported binding is read through a getter under a per-file CommonJS
+// transform (tsx, vitest), which doubled the time per step where the monitor read its verdict codes
+const SAT_NOT_COMPUTED = IMPORTED_NOT_COMPUTED
+const SAT_YES = IMPORTED_YES
+const SAT_NO = IMPORTED_NO
 
 /**
  * Whether some infinite word satisfies the untimed term `t`, propositions being free (any
@@ -31,9 +44,12 @@ import { Kind, type Term, type TermTable } from './terms'
  * const p = table.literal(0, true)
  * satisfiable(table, table.and([table.release(table.false, p), table.until(table.true, table.literal(0, false))])) // G p && F !p: false
  * ```
+ *
+ * References: Gerth, Peled, Vardi & Wolper, "Simple on-the-fly automatic verification of linear
+ * temporal logic", PSTV 1995; Couvreur, "On-the-fly verification of linear temporal logic", FM 1999.
  */
 export function satisfiable(table: TermTable, t: Term): boolean {
-  if (t.sat !== 0) return t.sat === 1
+  if (t.sat !== SAT_NOT_COMPUTED) return t.sat === SAT_YES
   checkUntimed(t, new Set())
   return decide(table, t)
 }
@@ -59,7 +75,7 @@ const KIND_NAMES = [
 
 // Checked up front, so that an Or or an until decided by one operand still rejects the rest.
 function checkUntimed(t: Term, seen: Set<number>): void {
-  if (t.sat !== 0 || seen.has(t.id)) return
+  if (t.sat !== SAT_NOT_COMPUTED || seen.has(t.id)) return
   seen.add(t.id)
   switch (t.kind) {
     case Kind.True:
@@ -90,7 +106,7 @@ function checkUntimed(t: Term, seen: Set<number>): void {
  * residuals can share; And and R need the tableau.
  */
 function decide(table: TermTable, t: Term): boolean {
-  if (t.sat !== 0) return t.sat === 1
+  if (t.sat !== SAT_NOT_COMPUTED) return t.sat === SAT_YES
   let yes: boolean
   switch (t.kind) {
     case Kind.True:
@@ -113,7 +129,7 @@ function decide(table: TermTable, t: Term): boolean {
     default:
       yes = tableau(table, t)
   }
-  t.sat = yes ? 1 : 2
+  t.sat = yes ? SAT_YES : SAT_NO
   return yes
 }
 
@@ -162,237 +178,297 @@ function keyOf(set: Uint32Array, more: Uint32Array | null): string {
 }
 
 function tableau(table: TermTable, t: Term): boolean {
-  // The closure: every term a node can hold is a subterm of t, numbered locally so sets are bitsets.
-  const terms: Term[] = []
-  const local = new Map<number, number>()
-  const visit = (u: Term): number => {
-    let i = local.get(u.id)
+  return new Tableau(table, t).search()
+}
+
+/**
+ * GPVW's graph of one term, built on the fly as the emptiness search asks for successors. Split
+ * into the closure (constructor), the expansion of a node (`expand`) and the search (`search`),
+ * which share the closure's arrays through fields.
+ */
+class Tableau {
+  // the closure: every term a node can hold is a subterm of t, numbered locally so sets are bitsets
+  private readonly terms: Term[] = []
+  private readonly local = new Map<number, number>()
+  private readonly root: number
+  private readonly n: number
+  private readonly words: number
+  private readonly kind: Int32Array
+  private readonly left: Int32Array
+  private readonly right: Int32Array
+  private readonly operands: number[][] = []
+  private readonly complement: Int32Array
+  /** One acceptance set per a U b: the nodes that do not promise it, or fulfil it with b now. */
+  private readonly untils: number[] = []
+  private readonly nodes: Node[] = []
+  private readonly nodeByKey = new Map<string, number>()
+  /** Successors depend only on the Next set, which many nodes share. */
+  private readonly expansionByNext = new Map<string, number[]>()
+  private expansions = 0
+  /** Set when a node's future is known to be satisfiable: the reachable prefix completes to a model. */
+  private witness = false
+
+  constructor(
+    private readonly table: TermTable,
+    t: Term,
+  ) {
+    this.root = this.number(t)
+    const n = (this.n = this.terms.length)
+    this.words = (n + 31) >>> 5
+    this.kind = new Int32Array(n)
+    this.left = new Int32Array(n).fill(-1)
+    this.right = new Int32Array(n).fill(-1)
+    this.complement = new Int32Array(n).fill(-1)
+    const literalAt = new Map<number, number>() // prop * 2 + (positive ? 1 : 0) -> local index
+    for (let i = 0; i < n; i++) {
+      const u = this.terms[i]
+      this.kind[i] = u.kind
+      if (u.a !== null) this.left[i] = this.local.get(u.a.id)!
+      if (u.b !== null) this.right[i] = this.local.get(u.b.id)!
+      this.operands.push(u.args.map(v => this.local.get(v.id)!))
+      if (u.kind === Kind.Lit || u.kind === Kind.NotLit) literalAt.set(u.prop * 2 + (u.kind === Kind.Lit ? 1 : 0), i)
+      if (u.kind === Kind.Until) this.untils.push(i)
+    }
+    for (let i = 0; i < n; i++) {
+      const u = this.terms[i]
+      if (u.kind === Kind.Lit || u.kind === Kind.NotLit)
+        this.complement[i] = literalAt.get(u.prop * 2 + (u.kind === Kind.Lit ? 0 : 1)) ?? -1
+    }
+  }
+
+  /** Numbers `u` and its subterms, depth first. */
+  private number(u: Term): number {
+    let i = this.local.get(u.id)
     if (i !== undefined) return i
-    i = terms.length
-    local.set(u.id, i)
-    terms.push(u)
-    if (u.a !== null) visit(u.a)
-    if (u.b !== null) visit(u.b)
-    for (const v of u.args) visit(v)
+    i = this.terms.length
+    this.local.set(u.id, i)
+    this.terms.push(u)
+    if (u.a !== null) this.number(u.a)
+    if (u.b !== null) this.number(u.b)
+    for (const v of u.args) this.number(v)
     return i
   }
-  const root = visit(t)
-  const n = terms.length
-  const words = (n + 31) >>> 5
-  const kind = new Int32Array(n)
-  const left = new Int32Array(n).fill(-1)
-  const right = new Int32Array(n).fill(-1)
-  const operands: number[][] = []
-  const complement = new Int32Array(n).fill(-1)
-  const literalAt = new Map<number, number>() // prop * 2 + (positive ? 1 : 0) -> local index
-  for (let i = 0; i < n; i++) {
-    const u = terms[i]
-    kind[i] = u.kind
-    if (u.a !== null) left[i] = local.get(u.a.id)!
-    if (u.b !== null) right[i] = local.get(u.b.id)!
-    operands.push(u.args.map(v => local.get(v.id)!))
-    if (u.kind === Kind.Lit || u.kind === Kind.NotLit) literalAt.set(u.prop * 2 + (u.kind === Kind.Lit ? 1 : 0), i)
-  }
-  for (let i = 0; i < n; i++) {
-    const u = terms[i]
-    if (u.kind === Kind.Lit || u.kind === Kind.NotLit)
-      complement[i] = literalAt.get(u.prop * 2 + (u.kind === Kind.Lit ? 0 : 1)) ?? -1
-  }
-  // One acceptance set per a U b: the nodes that do not promise it, or fulfil it with b now.
-  const untils: number[] = []
-  for (let i = 0; i < n; i++) if (kind[i] === Kind.Until) untils.push(i)
-
-  const nodes: Node[] = []
-  const nodeByKey = new Map<string, number>()
-  // Successors depend only on the Next set, which many nodes share.
-  const expansionByNext = new Map<string, number[]>()
 
   /** GPVW's expansion of a node whose New is `start`: the completed, consistent nodes it splits into. */
-  let expansions = 0
-  let witness = false
-  const expand = (start: number[]): number[] => {
-    const stamp = ++expansions
+  private expand(start: number[]): number[] {
+    const stamp = ++this.expansions
     const found: number[] = []
-    const stack: Pending[] = [{ unexpanded: start, old: new Uint32Array(words), next: new Uint32Array(words) }]
+    const stack: Pending[] = [
+      { unexpanded: start, old: new Uint32Array(this.words), next: new Uint32Array(this.words) },
+    ]
     while (stack.length > 0) {
       const p = stack.pop()!
-      let alive = true
-      while (alive && p.unexpanded.length > 0) {
-        const f = p.unexpanded.pop()!
-        // a subterm already processed on this branch has made its choice; doing it again adds nothing
-        if (has(p.old, f)) continue
-        add(p.old, f)
-        switch (kind[f]) {
-          case Kind.True:
-            break
-          case Kind.False:
-            alive = false
-            break
-          case Kind.Lit:
-          case Kind.NotLit:
-            if (complement[f] >= 0 && has(p.old, complement[f])) alive = false
-            break
-          case Kind.And:
-            for (const g of operands[f]) p.unexpanded.push(g)
-            break
-          case Kind.Or: {
-            const gs = operands[f]
-            for (let k = 1; k < gs.length; k++)
-              stack.push({ unexpanded: [...p.unexpanded, gs[k]], old: p.old.slice(), next: p.next.slice() })
-            p.unexpanded.push(gs[0])
-            break
-          }
-          case Kind.Next:
-            add(p.next, left[f])
-            break
-          case Kind.Until: {
-            // b now, or a now and a U b again next; fulfilling first tends to reach an accepting cycle sooner
-            const next = p.next.slice()
-            add(next, f)
-            stack.push({ unexpanded: [...p.unexpanded, left[f]], old: p.old.slice(), next })
-            p.unexpanded.push(right[f])
-            break
-          }
-          case Kind.Release: {
-            // a and b now, or b now and a R b again next
-            const next = p.next.slice()
-            add(next, f)
-            stack.push({ unexpanded: [...p.unexpanded, right[f]], old: p.old.slice(), next })
-            p.unexpanded.push(left[f], right[f])
-            break
-          }
-        }
-      }
-      if (!alive) continue
-      const accepts = new Uint32Array((untils.length + 31) >>> 5)
-      for (let j = 0; j < untils.length; j++)
-        if (!has(p.old, untils[j]) || has(p.old, right[untils[j]])) add(accepts, j)
-      const key = keyOf(p.next, accepts)
-      let id = nodeByKey.get(key)
-      if (id === undefined) {
-        let pending = 0
-        const parts: Term[] = []
-        for (let i = 0; i < n; i++) if (has(p.next, i)) parts.push(terms[i]), kind[i] === Kind.Until && pending++
-        const rest = table.and(parts)
-        id = nodes.length
-        nodes.push({
-          next: p.next,
-          accepts,
-          rest,
-          burden: pending * (n + 1) + parts.length,
-          succ: null,
-          stamp: 0,
-          index: -1,
-          live: false,
-        })
-        nodeByKey.set(key, id)
-      }
-      const rest = nodes[id].rest
+      if (!this.complete(p, stack)) continue
+      const id = this.nodeOf(p)
+      const rest = this.nodes[id].rest
       // a node whose future is known to be impossible carries no run; one whose future is known to
       // be possible completes the reachable prefix to a model
-      if (rest.sat === 2) continue
-      if (rest.sat === 1) witness = true
-      if (nodes[id].stamp !== stamp) {
-        nodes[id].stamp = stamp
+      if (rest.sat === SAT_NO) continue
+      if (rest.sat === SAT_YES) this.witness = true
+      if (this.nodes[id].stamp !== stamp) {
+        this.nodes[id].stamp = stamp
         found.push(id)
       }
     }
     // Only the order of the search changes: successors left with fewer eventualities to fulfil close
     // an accepting cycle sooner when there is one (on residuals of G (p_i -> F p_i+1), i < 6, one
     // expansion instead of thirty).
-    return found.sort((x, y) => nodes[x].burden - nodes[y].burden)
+    return found.sort((x, y) => this.nodes[x].burden - this.nodes[y].burden)
   }
 
-  const successors = (v: number): number[] => {
-    const node = nodes[v]
+  /**
+   * Processes `p`'s New until it is empty, pushing the other branch of each split onto `stack`;
+   * false when the branch meets a contradiction.
+   */
+  private complete(p: Pending, stack: Pending[]): boolean {
+    const { kind, left, right } = this
+    while (p.unexpanded.length > 0) {
+      const f = p.unexpanded.pop()!
+      // a subterm already processed on this branch has made its choice; doing it again adds nothing
+      if (has(p.old, f)) continue
+      add(p.old, f)
+      switch (kind[f]) {
+        case Kind.False:
+          return false
+        case Kind.Lit:
+        case Kind.NotLit:
+          if (this.complement[f] >= 0 && has(p.old, this.complement[f])) return false
+          break
+        case Kind.And:
+          for (const g of this.operands[f]) p.unexpanded.push(g)
+          break
+        case Kind.Or: {
+          const gs = this.operands[f]
+          for (let k = 1; k < gs.length; k++)
+            stack.push({ unexpanded: [...p.unexpanded, gs[k]], old: p.old.slice(), next: p.next.slice() })
+          p.unexpanded.push(gs[0])
+          break
+        }
+        case Kind.Next:
+          add(p.next, left[f])
+          break
+        case Kind.Until: {
+          // b now, or a now and a U b again next; fulfilling first tends to reach an accepting cycle sooner
+          const next = p.next.slice()
+          add(next, f)
+          stack.push({ unexpanded: [...p.unexpanded, left[f]], old: p.old.slice(), next })
+          p.unexpanded.push(right[f])
+          break
+        }
+        case Kind.Release: {
+          // a and b now, or b now and a R b again next
+          const next = p.next.slice()
+          add(next, f)
+          stack.push({ unexpanded: [...p.unexpanded, right[f]], old: p.old.slice(), next })
+          p.unexpanded.push(left[f], right[f])
+          break
+        }
+      }
+    }
+    return true
+  }
+
+  /** The node a completed branch stands for, made on first sight. */
+  private nodeOf(p: Pending): number {
+    const { untils, right } = this
+    const accepts = new Uint32Array((untils.length + 31) >>> 5)
+    for (let j = 0; j < untils.length; j++) if (!has(p.old, untils[j]) || has(p.old, right[untils[j]])) add(accepts, j)
+    const key = keyOf(p.next, accepts)
+    let id = this.nodeByKey.get(key)
+    if (id !== undefined) return id
+    let pending = 0
+    const parts: Term[] = []
+    for (let i = 0; i < this.n; i++)
+      if (has(p.next, i)) parts.push(this.terms[i]), this.kind[i] === Kind.Until && pending++
+    id = this.nodes.length
+    this.nodes.push({
+      next: p.next,
+      accepts,
+      rest: this.table.and(parts),
+      burden: pending * (this.n + 1) + parts.length,
+      succ: null,
+      stamp: 0,
+      index: -1,
+      live: false,
+    })
+    this.nodeByKey.set(key, id)
+    return id
+  }
+
+  private successors(v: number): number[] {
+    const node = this.nodes[v]
     if (node.succ !== null) return node.succ
     const key = keyOf(node.next, null)
-    let succ = expansionByNext.get(key)
+    let succ = this.expansionByNext.get(key)
     if (succ === undefined) {
       const start: number[] = []
-      for (let i = 0; i < n; i++) if (has(node.next, i)) start.push(i)
-      succ = expand(start)
-      expansionByNext.set(key, succ)
+      for (let i = 0; i < this.n; i++) if (has(node.next, i)) start.push(i)
+      succ = this.expand(start)
+      this.expansionByNext.set(key, succ)
     }
     node.succ = succ
     return succ
   }
 
-  // Couvreur's on-the-fly form of Tarjan's algorithm: the live strongly connected components
-  // (visited, not yet closed) sit on a stack of roots, each with the union of its nodes' acceptance
-  // sets. An edge back into a live component closes a cycle through every component above it, which
-  // merge into it; the answer is yes as soon as a merged component meets every acceptance set, without
-  // waiting for the component to close as plain Tarjan would.
-  const full = new Uint32Array((untils.length + 31) >>> 5)
-  for (let j = 0; j < untils.length; j++) add(full, j)
-  const complete = (acc: Uint32Array): boolean => {
-    for (let i = 0; i < acc.length; i++) if (acc[i] !== full[i]) return false
-    return true
-  }
-  let counter = 0
-  const roots: number[] = [] // DFS index of each live component's root
-  const rootAccepts: Uint32Array[] = []
-  const live: number[] = []
-  const enter = (v: number): void => {
-    const node = nodes[v]
-    node.index = counter++
-    node.live = true
-    live.push(v)
-    roots.push(node.index)
-    rootAccepts.push(node.accepts.slice())
-  }
-  const starts = expand([root])
-  const path: number[] = []
-  const found = (): boolean => {
-    // every node on the search path reaches the accepting cycle (or the known model)
-    for (const v of path) nodes[v].rest.sat = 1
-    return true
-  }
-  if (witness) return true
-  for (const start of starts) {
-    if (nodes[start].index >= 0) continue
-    path.push(start)
-    const cursor: number[] = [0]
-    enter(start)
-    while (path.length > 0) {
-      const v = path[path.length - 1]
-      const succ = successors(v)
-      if (witness) return found()
-      const i = cursor[cursor.length - 1]
-      if (i < succ.length) {
-        cursor[cursor.length - 1] = i + 1
-        const w = nodes[succ[i]]
-        if (w.index < 0) {
-          enter(succ[i])
-          path.push(succ[i])
-          cursor.push(0)
-        } else if (w.live) {
-          // a cycle (a self-loop included): merge every live component above w's into w's
-          while (roots[roots.length - 1] > w.index) {
-            const above = rootAccepts.pop()!
-            roots.pop()
-            const below = rootAccepts[rootAccepts.length - 1]
-            for (let k = 0; k < below.length; k++) below[k] |= above[k]
-          }
-          if (complete(rootAccepts[rootAccepts.length - 1])) return found()
+  /**
+   * Couvreur's on-the-fly form of Tarjan's algorithm: the live strongly connected components
+   * (visited, not yet closed) sit on a stack of roots, each with the union of its nodes' acceptance
+   * sets. An edge back into a live component closes a cycle through every component above it, which
+   * merge into it; the answer is yes as soon as a merged component meets every acceptance set,
+   * without waiting for the component to close as plain Tarjan would.
+   */
+  search(): boolean {
+    const nodes = this.nodes
+    const full = new Uint32Array((this.untils.length + 31) >>> 5)
+    for (let j = 0; j < this.untils.length; j++) add(full, j)
+    const scc = new Components(nodes, full)
+    const starts = this.expand([this.root])
+    const path: number[] = []
+    const found = (): boolean => {
+      // every node on the search path reaches the accepting cycle (or the known model)
+      for (const v of path) nodes[v].rest.sat = SAT_YES
+      return true
+    }
+    if (this.witness) return true
+    for (const start of starts) {
+      if (nodes[start].index >= 0) continue
+      path.push(start)
+      const cursor: number[] = [0]
+      scc.enter(start)
+      while (path.length > 0) {
+        const v = path[path.length - 1]
+        const succ = this.successors(v)
+        if (this.witness) return found()
+        const i = cursor[cursor.length - 1]
+        if (i < succ.length) {
+          cursor[cursor.length - 1] = i + 1
+          const w = nodes[succ[i]]
+          if (w.index < 0) {
+            scc.enter(succ[i])
+            path.push(succ[i])
+            cursor.push(0)
+          } else if (w.live && scc.closeCycle(w.index)) return found()
+          continue
         }
-        continue
-      }
-      path.pop()
-      cursor.pop()
-      if (roots[roots.length - 1] === nodes[v].index) {
-        // v's component is closed without meeting every acceptance set: no accepting cycle runs through it
-        roots.pop()
-        rootAccepts.pop()
-        let w: number
-        do {
-          w = live.pop()!
-          nodes[w].live = false
-        } while (w !== v)
+        path.pop()
+        cursor.pop()
+        scc.leave(v)
       }
     }
+    // every node is reachable from the root, so none has a model left
+    for (const node of nodes) node.rest.sat = SAT_NO
+    return false
   }
-  // every node is reachable from the root, so none has a model left
-  for (const node of nodes) node.rest.sat = 2
-  return false
+}
+
+/** The stacks of Couvreur's algorithm: live components by root, with their acceptance sets. */
+class Components {
+  private counter = 0
+  /** DFS index of each live component's root. */
+  private readonly roots: number[] = []
+  private readonly rootAccepts: Uint32Array[] = []
+  private readonly live: number[] = []
+
+  constructor(
+    private readonly nodes: Node[],
+    private readonly full: Uint32Array,
+  ) {}
+
+  enter(v: number): void {
+    const node = this.nodes[v]
+    node.index = this.counter++
+    node.live = true
+    this.live.push(v)
+    this.roots.push(node.index)
+    this.rootAccepts.push(node.accepts.slice())
+  }
+
+  /**
+   * An edge back to the live node with DFS index `index` (a self-loop included): merges every live
+   * component above its component into it; true when the merged component meets every acceptance set.
+   */
+  closeCycle(index: number): boolean {
+    const { roots, rootAccepts } = this
+    while (roots[roots.length - 1] > index) {
+      const above = rootAccepts.pop()!
+      roots.pop()
+      const below = rootAccepts[rootAccepts.length - 1]
+      for (let k = 0; k < below.length; k++) below[k] |= above[k]
+    }
+    const acc = rootAccepts[rootAccepts.length - 1]
+    for (let i = 0; i < acc.length; i++) if (acc[i] !== this.full[i]) return false
+    return true
+  }
+
+  /** The search backs out of `v`: if v roots its component, the component closes without an accepting cycle. */
+  leave(v: number): void {
+    if (this.roots[this.roots.length - 1] !== this.nodes[v].index) return
+    this.roots.pop()
+    this.rootAccepts.pop()
+    let w: number
+    do {
+      w = this.live.pop()!
+      this.nodes[w].live = false
+    } while (w !== v)
+  }
 }

@@ -30,13 +30,30 @@ export enum Kind {
   ReleaseAbs,
 }
 
+/** `Term.verdict` codes: the LTL3 verdict of a residual, memoised once computed. */
+export const VERDICT_NOT_COMPUTED = 0
+/** Every continuation satisfies the term. */
+export const VERDICT_TRUE = 1
+/** No continuation satisfies the term. */
+export const VERDICT_FALSE = 2
+/** Some continuations satisfy the term and some do not. */
+export const VERDICT_UNKNOWN = 3
+
+/** `Term.sat` codes: whether some infinite word satisfies the (untimed) term, memoised once known. */
+export const SAT_NOT_COMPUTED = 0
+/** Satisfiable. */
+export const SAT_YES = 1
+/** Unsatisfiable. */
+export const SAT_NO = 2
+
+/** One hash-consed formula in negation normal form, with the memos the monitor keeps on it. */
 export class Term {
   /** Progression memo of an untimed term: next term id by valuation (array while propositions are few). */
   next: Int32Array | Map<number, number> | null = null
-  /** 0 not yet known, 1 'true', 2 'false', 3 'unknown'. */
-  verdict = 0
-  /** Satisfiability memo of an untimed term: 0 not yet known, 1 yes, 2 no. */
-  sat = 0
+  /** LTL3 verdict memo: `VERDICT_NOT_COMPUTED`, `VERDICT_TRUE`, `VERDICT_FALSE` or `VERDICT_UNKNOWN`. */
+  verdict: number = VERDICT_NOT_COMPUTED
+  /** Satisfiability memo of an untimed term: `SAT_NOT_COMPUTED`, `SAT_YES` or `SAT_NO`. */
+  sat: number = SAT_NOT_COMPUTED
   /** Memo of `abstractUntimed`. */
   abstraction: Term | null = null
   /** Memo of `abstractUntimed(negate(this))`. */

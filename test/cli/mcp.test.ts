@@ -345,7 +345,7 @@ describe('midstream MCP server (in memory)', () => {
     await fails(
       'detect_drift',
       { series: [1, 2], detector: 'adwin', options: { delta: 2 } },
-      /delta must be a number in \(0, 1\)/,
+      /delta must be a finite number in \(0, 1\)/,
     )
     await fails('detect_drift', { series: [1, 2], detector: 'adwin', options: { tpyo: 1 } }, /tpyo/)
     await fails('no_such_tool', {}, /no_such_tool/)

@@ -76,6 +76,21 @@ describe('ltlGuard', () => {
     },
   )
 
+  test.prop([fc.constantFrom(...specs), fc.array(fc.array(event, { maxLength: 12 }), { minLength: 2, maxLength: 4 })])(
+    'one operator, many subscriptions: each starts from a fresh monitor (the translation is shared, the run state is not)',
+    (spec, traces) => {
+      const guard = ltlGuard<Event>(spec, { closedWorld: true, onViolation: 'annotate' })
+      for (const trace of traces) {
+        // oracle: a monitor of its own for this trace alone
+        const m = createMonitor<Event>(spec, { closedWorld: true })
+        const expected = trace.map(e => (m.step(e), m.verdict))
+        const got = collect(from(trace).pipe(guard))
+        expect(got.values.map(a => a.verdicts[spec])).toEqual(expected)
+        expect(got.end).toBe('complete')
+      }
+    },
+  )
+
   it('complete cancels upstream the moment a rule breaks (an LLM answer cut off)', () => {
     const tokens = new Subject<string>()
     const got: string[] = []
@@ -135,7 +150,7 @@ describe('ltlGuard', () => {
     expect(() => ltlGuard('G (p ->', { atoms: {} })).toThrow(/column 8/)
     expect(() => ltlGuard('G p', { atoms: {} })).toThrow(/atom "p"/)
     expect(() => ltlGuard('G p', { closedWorld: true, onViolation: 'drop' as never })).toThrow(
-      /onViolation must be 'error', 'complete' or 'annotate', got "drop"/,
+      /^ltlGuard: onViolation must be 'error' or 'complete' or 'annotate', got "drop"/,
     )
     expect(() => ltlGuard([], {})).toThrow(/list of formulas is empty/)
     expect(() => ltlGuard('G p', { closedWorld: true, time: 5 as never })).toThrow(/time must be a function, got 5/)

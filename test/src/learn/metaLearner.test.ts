@@ -189,7 +189,9 @@ describe('MetaLearner mechanics', () => {
     expect(() => new MetaLearner({ ...ok, candidates: {} })).toThrow(/at least one learner factory/)
     expect(() => new MetaLearner({ ...ok, selector: 'greedy' as never })).toThrow(/selector must be/)
     expect(() => new MetaLearner({ ...ok, safety: ['G (p ->'] })).toThrow(/column 8/)
-    expect(() => new MetaLearner({ ...ok, safety: ['H p'] })).toThrow(/peek needs a formula without past operators/)
+    expect(() => new MetaLearner({ ...ok, safety: ['H p'] })).toThrow(
+      /^MetaLearner: a safety constraint may not use past operators/,
+    )
     expect(() => new MetaLearner({ ...ok, maxDepth: 4 as never })).toThrow(/maxDepth must be 2 or 3, got 4/)
   })
 })

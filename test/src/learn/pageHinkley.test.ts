@@ -114,7 +114,7 @@ describe('PageHinkley: bad input', () => {
     expect(() => new PageHinkley({ threshold: NaN })).toThrow(/threshold.*NaN/)
     expect(() => new PageHinkley({ alpha: 0 })).toThrow(/alpha.*0/)
     expect(() => new PageHinkley({ alpha: 1.5 })).toThrow(RangeError)
-    expect(() => new PageHinkley({ mode: 'sideways' as 'up' })).toThrow(TypeError)
+    expect(() => new PageHinkley({ mode: 'sideways' as 'up' })).toThrow(RangeError)
     expect(() => new PageHinkley({ mode: 'sideways' as 'up' })).toThrow('"sideways"')
   })
 })

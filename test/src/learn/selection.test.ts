@@ -57,8 +57,8 @@ describe('Hedge', () => {
     const counts = [0, 0, 0, 0]
     for (let k = 0; k < 5000; k++) counts[hedge.select()]++
     for (let i = 0; i < 4; i++) expect(Math.abs(counts[i] / 5000 - w[i])).toBeLessThan(0.03)
-    expect(() => hedge.update([0.1, 0.2])).toThrow(/needs 4 losses/)
-    expect(() => hedge.update([0.1, 0.2, 2, 0])).toThrow(/loss 2 must be a number in \[0, 1\], got 2/)
+    expect(() => hedge.update([0.1, 0.2])).toThrow(/^Hedge.update: losses must hold 4 numbers/)
+    expect(() => hedge.update([0.1, 0.2, 2, 0])).toThrow(/loss 2 must be a finite number in \[0, 1\], got 2/)
     expect(() => new Hedge(0)).toThrow(/integer >= 1, got 0/)
   })
 })
@@ -105,8 +105,10 @@ describe('bandits on Bernoulli arms', () => {
 
   it('bad arms and rewards are named', () => {
     expect(() => new UCB1(2).update(2, 1)).toThrow(/arm must be an integer in \[0, 1\], got 2/)
-    expect(() => new EXP3(2).update(0, -0.5)).toThrow(/reward must be a number in \[0, 1\], got -0.5/)
-    expect(() => new EXP3(2, { gamma: 0 })).toThrow(/gamma must be a number in \(0, 1\], got 0/)
-    expect(() => new ThompsonSampling(2).update(0, Number.NaN)).toThrow(/reward must be a number in \[0, 1\], got NaN/)
+    expect(() => new EXP3(2).update(0, -0.5)).toThrow(/reward must be a finite number in \[0, 1\], got -0.5/)
+    expect(() => new EXP3(2, { gamma: 0 })).toThrow(/^EXP3: gamma must be a finite number > 0 and <= 1, got 0/)
+    expect(() => new ThompsonSampling(2).update(0, Number.NaN)).toThrow(
+      /reward must be a finite number in \[0, 1\], got NaN/,
+    )
   })
 })

@@ -1,14 +1,12 @@
 import { fc, test } from '@fast-check/vitest'
-import { createMonitor, type Formula, formatLtl, parseLtl } from 'midstream'
+import { createMonitor, type Formula, formatLtl, parseLtl, walkFormula } from 'midstream'
 import { describe, expect, it } from 'vitest'
 import { containsPast, isPastFormula } from '../../../src/ltl/past'
 import { formulaArb, holdsFinite, ltl3ByLassos, type Valuation } from '../../support/ltl'
 
 const atoms = ['p', 'q']
 const valuation = fc.record({ p: fc.boolean(), q: fc.boolean() })
-const usesNext = (f: Formula): boolean =>
-  f.kind === 'next' ||
-  ('operand' in f ? usesNext(f.operand) : 'left' in f ? usesNext(f.left) || usesNext(f.right) : false)
+const usesNext = (f: Formula): boolean => !walkFormula(f, g => g.kind !== 'next')
 
 describe('createMonitor: LTL3 verdicts', () => {
   test.prop([formulaArb(atoms, 4), fc.array(valuation, { maxLength: 4 })], { numRuns: 120 })(
