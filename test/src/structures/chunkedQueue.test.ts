@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { expect } from 'vitest'
-import { ChunkedQueue } from '../../src/structures/chunkedQueue'
+import { ChunkedQueue } from '../../../src/structures/chunkedQueue'
 
 // Runs of pushes and shifts long enough to cross chunk boundaries (1024) many times.
 const ops = fc.array(

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { dtw, dtwPath } from '../../src/compare/dtw'
+import { dtw, dtwPath } from '../../../src/compare/dtw'
 
 type Cost = 'squared' | 'absolute'
 

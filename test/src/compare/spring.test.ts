@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { Spring, type SpringMatch } from '../../src/compare/spring'
+import { Spring, type SpringMatch } from '../../../src/compare/spring'
 
 type Cost = 'squared' | 'absolute'
 

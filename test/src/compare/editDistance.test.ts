@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { editDistance } from '../../src/compare/editDistance'
+import { editDistance } from '../../../src/compare/editDistance'
 import {
   binaryAlphabet,
   blockLength,
@@ -9,7 +9,7 @@ import {
   smallAlphabet,
   stringOf,
   wideAlphabet,
-} from '../support/strings'
+} from '../../support/strings'
 
 /** The textbook Wagner-Fischer table, written plainly: the oracle. Calls `equals(a[i], b[j])`. */
 function referenceLevenshtein<T>(

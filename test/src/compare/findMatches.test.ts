@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { dtw } from '../../src/compare/dtw'
-import { findMatches, type Match, searchMatches } from '../../src/compare/findMatches'
-import { zNormalize } from '../../src/compare/pointwise'
+import { dtw } from '../../../src/compare/dtw'
+import { findMatches, type Match, searchMatches } from '../../../src/compare/findMatches'
+import { zNormalize } from '../../../src/compare/pointwise'
 
 /** Brute force: DTW of every window, sorted by (distance, start), taken greedily outside the exclusion zone. */
 function bruteForce(

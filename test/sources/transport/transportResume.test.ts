@@ -8,9 +8,9 @@ import {
   type TransportServer,
   type TransportSession,
   wsServer,
-} from '../../sources/index'
-import { rng } from '../support/rng'
-import { tcpProxy } from '../support/tcpProxy'
+} from '../../../sources/index'
+import { rng } from '../../support/rng'
+import { tcpProxy } from '../../support/tcpProxy'
 
 let certificate: DevCertificate
 beforeAll(async () => {

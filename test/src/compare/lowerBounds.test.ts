@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { dtw } from '../../src/compare/dtw'
-import { envelope, lbKeogh, lbKim } from '../../src/compare/lowerBounds'
-import { euclidean, zNormalize } from '../../src/compare/pointwise'
+import { dtw } from '../../../src/compare/dtw'
+import { envelope, lbKeogh, lbKim } from '../../../src/compare/lowerBounds'
+import { euclidean, zNormalize } from '../../../src/compare/pointwise'
 
 const value = fc.double({ min: -100, max: 100, noNaN: true })
 const series = fc.array(value, { minLength: 1, maxLength: 60 })

@@ -1,9 +1,9 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { dtw } from '../../src/compare/dtw'
-import { zNormalize } from '../../src/compare/pointwise'
-import { findRecurring, findSimilarRecurring } from '../../src/compare/recurring'
-import { rng } from '../support/rng'
+import { dtw } from '../../../src/compare/dtw'
+import { zNormalize } from '../../../src/compare/pointwise'
+import { findRecurring, findSimilarRecurring } from '../../../src/compare/recurring'
+import { rng } from '../../support/rng'
 
 type Found = Array<{ pattern: unknown; length: number; occurrences: number[] }>
 

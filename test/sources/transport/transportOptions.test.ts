@@ -1,6 +1,6 @@
 import { lastValueFrom, range, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { quicSink } from '../../sinks/index'
+import { quicSink } from '../../../sinks/index'
 import {
   connect,
   createDevCertificate,
@@ -8,8 +8,8 @@ import {
   quicServer,
   type TransportServer,
   wsServer,
-} from '../../sources/index'
-import { tcpProxy } from '../support/tcpProxy'
+} from '../../../sources/index'
+import { tcpProxy } from '../../support/tcpProxy'
 
 // Before: the browser's shape reached the dialler unchecked and failed there, retried and reported as
 // TransportError 'unreachable' ("hash.replace is not a function"). Now every shape connects.

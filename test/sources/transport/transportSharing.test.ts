@@ -1,6 +1,6 @@
 import { lastValueFrom, range, Subject, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { quicSink, wsSink } from '../../sinks/index'
+import { quicSink, wsSink } from '../../../sinks/index'
 import {
   createDevCertificate,
   type DevCertificate,
@@ -10,9 +10,9 @@ import {
   type TransportSession,
   wsServer,
   wsSource,
-} from '../../sources/index'
-import { sharedSessionCount } from '../../sources/transport/sharedSessions'
-import { waitFor } from '../support/transport'
+} from '../../../sources/index'
+import { sharedSessionCount } from '../../../sources/transport/sharedSessions'
+import { waitFor } from '../../support/transport'
 
 let certificate: DevCertificate
 beforeAll(async () => {

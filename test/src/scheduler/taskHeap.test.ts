@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest'
 import { expect } from 'vitest'
-import { type HeapEntry, TaskHeap } from '../../src/scheduler/taskHeap'
+import { type HeapEntry, TaskHeap } from '../../../src/scheduler/taskHeap'
 
 type Op = { kind: 'push'; key: number } | { kind: 'pop' } | { kind: 'remove'; pick: number }
 

@@ -13,8 +13,8 @@ import {
   type TransportServerOptions,
   type TransportSession,
   wsServer,
-} from '../../sources/index'
-import { encodeFrame, type Frame, FrameKind } from '../../src/transport/framing'
+} from '../../../sources/index'
+import { encodeFrame, type Frame, FrameKind } from '../../../src/transport/framing'
 import {
   dataFrame,
   errorText,
@@ -26,7 +26,7 @@ import {
   record,
   waitFor,
   within,
-} from '../support/transport'
+} from '../../support/transport'
 
 let dev: DevCertificate
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import {
   type TransportServer,
   type TransportSession,
   wsServer,
-} from '../../sources/index'
+} from '../../../sources/index'
 
 let certificate: DevCertificate
 beforeAll(async () => {

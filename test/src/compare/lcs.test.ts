@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { editDistance } from '../../src/compare/editDistance'
-import { lcsDistance, lcsLength } from '../../src/compare/lcs'
+import { editDistance } from '../../../src/compare/editDistance'
+import { lcsDistance, lcsLength } from '../../../src/compare/lcs'
 import {
   binaryAlphabet,
   blockLength,
@@ -10,7 +10,7 @@ import {
   smallAlphabet,
   stringOf,
   wideAlphabet,
-} from '../support/strings'
+} from '../../support/strings'
 
 /** The textbook LCS table, written plainly: the oracle. Calls `equals(a[i], b[j])`. */
 function referenceLcs<T>(a: ArrayLike<T>, b: ArrayLike<T>, equals: (x: T, y: T) => boolean = sameValueZero): number {

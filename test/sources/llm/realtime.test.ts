@@ -1,7 +1,7 @@
 import { lastValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { RealtimeError, realtimeSource } from '../../sources/llm/realtimeSource'
+import { RealtimeError, realtimeSource } from '../../../sources/llm/realtimeSource'
 
 interface FakeServer {
   url: string

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { SoakSummary } from '../support/soak'
+import type { SoakSummary } from '../../support/soak'
 
 // Quick mode of the soak (bench/transportSoak.ts runs it for minutes). It runs in a child process,
 // which must print its summary and then end by itself: a crash, or a socket, timer or stream left open,
