@@ -10,8 +10,12 @@ export class QueueFullError extends Error {
   constructor(
     /** The limit that was reached. */
     readonly maxQueueSize: number,
+    /** The public name of what was called, which starts the message. */
+    caller = 'NanoScheduler.schedule',
   ) {
-    super(`scheduler queue is full: ${maxQueueSize} tasks already queued (raise maxQueueSize or slow the producer)`)
+    super(
+      `${caller}: the scheduler queue is full: ${maxQueueSize} tasks already queued (raise maxQueueSize or slow the producer)`,
+    )
   }
 }
 
@@ -23,7 +27,7 @@ export class BufferOverflowError extends Error {
     /** The limit that was passed. */
     readonly bufferLimit: number,
   ) {
-    super(`buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
+    super(`scheduleOn: buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
   }
 }
 

@@ -232,7 +232,9 @@ class ProgramBuilder {
       case 'iff':
         return this.emit(BINARY[f.kind], kids[0], kids[1])
       default:
-        throw new TypeError(`expected a formula, got kind ${describeValue((f as { kind: unknown }).kind)}`)
+        throw new TypeError(
+          `PastEvaluator: expected a formula, got kind ${describeValue((f as { kind: unknown }).kind)}`,
+        )
     }
   }
 }

@@ -147,6 +147,7 @@ describe('scheduleOn', () => {
       .pipe(scheduleOn(scheduler))
       .subscribe({ error: e => errors.push(e) })
     expect(errors[0]).toBeInstanceOf(BufferOverflowError)
+    expect((errors[0] as Error).message).toMatch(/^scheduleOn: buffer overflow: more than 4 values/)
     expect(errors[1]).toBeInstanceOf(QueueFullError)
   })
 

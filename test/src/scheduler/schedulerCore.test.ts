@@ -117,7 +117,7 @@ describe('bounded queue and bad input', () => {
     const scheduler = createVirtualNanoScheduler({ maxQueueSize: 3 })
     for (let i = 0; i < 3; i++) scheduler.schedule(() => {}, i)
     expect(() => scheduler.schedule(() => {})).toThrow(QueueFullError)
-    expect(() => scheduler.schedule(() => {})).toThrow(/3 tasks/)
+    expect(() => scheduler.schedule(() => {})).toThrow(/^NanoScheduler.schedule: the scheduler queue is full: 3 tasks/)
     scheduler.flush()
     expect(() => scheduler.schedule(() => {})).not.toThrow()
   })
