@@ -17,20 +17,9 @@ import {
 } from '../../index'
 import { ZeroOneDisplacement } from '../../src/attractor/zeroOneTest'
 import { logistic } from '../support/dynamics'
+import { type ErrorClass, expectRefused as refusedBy } from '../support/refused'
 
-type ErrorClass = typeof TypeError | typeof RangeError
-
-/** Calls `f`, asserts it throws a `kind` whose message starts with `name: `. */
-function expectRefused(name: string, kind: ErrorClass, f: () => unknown): void {
-  let thrown: unknown
-  try {
-    f()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, `${name} did not throw`).toBeInstanceOf(kind)
-  expect((thrown as Error).message.startsWith(`${name}: `), (thrown as Error).message).toBe(true)
-}
+const expectRefused = (name: string, kind: ErrorClass, call: () => unknown): void => refusedBy(call, kind, name)
 
 const x = logistic(400, 4)
 const any = (f: unknown) => f as (...args: unknown[]) => unknown

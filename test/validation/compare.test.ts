@@ -20,20 +20,9 @@ import {
 } from '../../index'
 import { Fft, fft, ifft } from '../../src/stats/fft'
 import { LogHistogram } from '../../src/stats/logHistogram'
+import { type ErrorClass, expectRefused as refusedBy } from '../support/refused'
 
-type ErrorClass = typeof TypeError | typeof RangeError
-
-/** Calls `f`, asserts it throws an `kind` whose message starts with `name: `. */
-function expectRefused(name: string, kind: ErrorClass, f: () => unknown): void {
-  let thrown: unknown
-  try {
-    f()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, `${name} did not throw`).toBeInstanceOf(kind)
-  expect((thrown as Error).message.startsWith(`${name}: `), (thrown as Error).message).toBe(true)
-}
+const expectRefused = (name: string, kind: ErrorClass, call: () => unknown): void => refusedBy(call, kind, name)
 
 const series = [0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0]
 const query = [1, 2, 3]

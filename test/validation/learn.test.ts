@@ -13,23 +13,8 @@ import {
   ThompsonSampling,
   UCB1,
 } from 'midstream'
-import { describe, expect, it } from 'vitest'
-
-type ErrorType = new (...args: never[]) => Error
-
-/** Calls `f` and checks that it throws a `type` whose message starts with `name: ` (and mentions `mention`). */
-function expectRefused(f: () => unknown, type: ErrorType, name: string, mention?: string): void {
-  let error: unknown
-  try {
-    f()
-  } catch (e) {
-    error = e
-  }
-  expect(error, `${name}: nothing thrown`).toBeInstanceOf(type)
-  const message = (error as Error).message
-  expect(message.startsWith(`${name}: `), message).toBe(true)
-  if (mention !== undefined) expect(message).toContain(mention)
-}
+import { describe, it } from 'vitest'
+import { type ErrorClass, expectRefused } from '../support/refused'
 
 describe('drift detectors: bad options are typed errors that start with the class name', () => {
   it('ADWIN', () => {
@@ -117,7 +102,7 @@ describe('learners: bad arguments are typed errors that start with the class nam
 
 describe('meta-learning: bad configs are typed errors that start with the public name', () => {
   const ok = { task: 'classification' as const, candidates: { mean: () => new MovingAverageForecaster(3) } }
-  const cases: Array<[string, unknown, ErrorType, string]> = [
+  const cases: Array<[string, unknown, ErrorClass, string]> = [
     ['an unknown option', { ...ok, detecter: 'adwin' }, TypeError, '"detecter"'],
     ['no config', undefined, TypeError, 'options'],
     ['a bad task', { ...ok, task: 'ranking' }, RangeError, '"ranking"'],

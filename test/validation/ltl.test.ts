@@ -13,22 +13,7 @@ import {
 } from 'midstream'
 import { describe, expect, it } from 'vitest'
 import { PastEvaluator } from '../../src/ltl/past'
-
-type ErrorType = new (...args: never[]) => Error
-
-/** Calls `f` and checks that it throws a `type` whose message starts with `name: ` (and mentions `mention`). */
-function expectRefused(f: () => unknown, type: ErrorType, name: string, mention?: string): void {
-  let error: unknown
-  try {
-    f()
-  } catch (e) {
-    error = e
-  }
-  expect(error, `${name}: nothing thrown`).toBeInstanceOf(type)
-  const message = (error as Error).message
-  expect(message.startsWith(`${name}: `), message).toBe(true)
-  if (mention !== undefined) expect(message).toContain(mention)
-}
+import { expectRefused } from '../support/refused'
 
 const p = ltl.atom('p')
 const atoms = { p: (e: { p: boolean }) => e.p }

@@ -18,20 +18,7 @@ import {
 import { runTimed, timedSource, timedStream } from 'midstream/testing'
 import { of } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-
-type ErrorClass = typeof TypeError | typeof RangeError
-
-/** Asserts that `call` throws an `expected` whose message starts with `name: `. */
-function refuses(call: () => unknown, expected: ErrorClass, name: string): void {
-  let thrown: unknown
-  try {
-    call()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, `${name} did not throw`).toBeInstanceOf(expected)
-  expect((thrown as Error).message.startsWith(`${name}: `), (thrown as Error).message).toBe(true)
-}
+import { type ErrorClass, expectRefused as refuses } from '../support/refused'
 
 const clock = createPlatformClock()
 const virtual = () => createVirtualNanoScheduler()

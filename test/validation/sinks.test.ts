@@ -11,21 +11,8 @@ import {
 } from 'midstream/sinks'
 import { renderDashboard } from 'midstream/terminal'
 import { Registry } from 'prom-client'
-import { describe, expect, it } from 'vitest'
-
-type ErrorClass = typeof TypeError | typeof RangeError
-
-/** Asserts that `call` throws an `expected` whose message starts with `name: `. */
-function refuses(call: () => unknown, expected: ErrorClass, name: string): void {
-  let thrown: unknown
-  try {
-    call()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, `${name} did not throw`).toBeInstanceOf(expected)
-  expect((thrown as Error).message.startsWith(`${name}: `), (thrown as Error).message).toBe(true)
-}
+import { describe, it } from 'vitest'
+import { type ErrorClass, expectRefused as refuses } from '../support/refused'
 
 const m = (): MidstreamMetrics => metrics({ registry: new Registry() })
 const model = new DashboardModel()

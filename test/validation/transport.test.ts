@@ -18,20 +18,7 @@ import {
 import { encodeFrame, FrameDecoder, FrameKind, jsonCodec } from '../../src/transport/framing'
 import { resolveLimits } from '../../src/transport/options'
 import { TokenBucket } from '../../src/transport/reliability'
-
-type ErrorClass = typeof TypeError | typeof RangeError
-
-function expectError(call: () => unknown, kind: ErrorClass, name: string, mentions?: string): void {
-  let thrown: unknown
-  try {
-    call()
-  } catch (error) {
-    thrown = error
-  }
-  expect(thrown, `${name} should throw`).toBeInstanceOf(kind)
-  expect((thrown as Error).message.startsWith(`${name}: `), (thrown as Error).message).toBe(true)
-  if (mentions !== undefined) expect((thrown as Error).message).toContain(mentions)
-}
+import { type ErrorClass, expectRefused as expectError } from '../support/refused'
 
 async function expectRejection(call: () => Promise<unknown>, kind: ErrorClass, name: string): Promise<void> {
   const error = await call().then(
