@@ -1,10 +1,11 @@
 /** midstream/sources: Observables that bring data in (Node and browser I/O). */
 
-export { createDevCertificate, type DevCertificate } from '../src/transport/devCertificate'
+export { createDevCertificate, type DevCertificate, type DevCertificateOptions } from '../src/transport/devCertificate'
 export { bytesCodec, FrameError, jsonCodec, type PayloadCodec } from '../src/transport/framing'
 export { TransportError, type TransportErrorCode, type TransportProtocol } from '../src/transport/link'
 export {
   type ChannelOptions,
+  type ResolvedLimits,
   type SendOptions,
   type SendProgress,
   type SessionStats,

@@ -5,15 +5,28 @@ import { SseError, sseSource } from './sseSource'
 
 /** A chat message in the OpenAI wire format (`role`, `content`, and whatever else the server accepts, such as `tool_call_id`). */
 export interface LlmMessage {
+  /** Who speaks: the usual OpenAI roles, or any other string the server accepts (checked only to be a string). */
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {})
+  /** The text, or an array of content parts (text, images, ...) as the server takes them; `null` for an assistant message that only calls tools. */
   content?: string | null | ReadonlyArray<unknown>
   [field: string]: unknown
 }
 
 /** A tool the model may call, in the OpenAI wire format. */
 export interface LlmTool {
+  /** Always `'function'` (the only tool type of the chat completions API). */
   type: 'function'
-  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean }
+  /** The function the model may call; sent as given. */
+  function: {
+    /** The name the model calls it by; comes back as `LlmToolCallChunk.name`. */
+    name: string
+    /** What the function does, for the model to decide when to call it. */
+    description?: string
+    /** The arguments' JSON Schema; the model's arguments arrive as JSON text in `argumentsDelta`s. */
+    parameters?: Record<string, unknown>
+    /** Asks the server to hold the arguments to `parameters` exactly (OpenAI structured outputs), where it supports that. */
+    strict?: boolean
+  }
 }
 
 /** Options of `llmStream`: the server, the model, the conversation and the request's settings. */
@@ -22,11 +35,15 @@ export interface LlmStreamOptions {
   baseURL: string
   /** Sent as `Authorization: Bearer <apiKey>` when given. */
   apiKey?: string
+  /** The model name the server knows, sent as `model` (e.g. `gpt-4o-mini`, `llama3.2`). */
   model: string
+  /** The conversation so far, oldest first; must not be empty, and each message needs a `role`. */
   messages: ReadonlyArray<LlmMessage>
+  /** Sampling temperature, at least 0; left out of the request (the server's default) when not given. */
   temperature?: number
   /** Sent as `max_tokens`. */
   maxTokens?: number
+  /** Functions the model may call; sent only when non-empty. Calls arrive as `tool-call` chunks. */
   tools?: ReadonlyArray<LlmTool>
   /** The fetch to use (default: the global `fetch`). */
   fetch?: typeof fetch
@@ -38,8 +55,11 @@ export interface LlmStreamOptions {
 
 /** A piece of generated content; `index` is the choice it belongs to (0 unless `n > 1`). */
 export interface LlmTokenChunk {
+  /** Tells this chunk apart in `LlmChunk`. */
   type: 'token'
+  /** The content delta as the server sent it (never empty); concatenate the texts of one `index` for the message. */
   text: string
+  /** The choice the text belongs to (0 unless the request asked for several choices). */
   index: number
 }
 
@@ -48,10 +68,15 @@ export interface LlmTokenChunk {
  * `argumentsDelta`s of one `index` to get its JSON arguments; `id` and `name` come with its first piece.
  */
 export interface LlmToolCallChunk {
+  /** Tells this chunk apart in `LlmChunk`. */
   type: 'tool-call'
+  /** The tool call's position within the message (0 when the server sent none); pieces with the same `index` belong together. */
   index: number
+  /** The tool call's id, to answer it with a `tool` message's `tool_call_id`; set on the call's first piece only. */
   id?: string
+  /** The name of the function called; set on the call's first piece only. */
   name?: string
+  /** The next piece of the arguments' JSON text (`''` when the piece carried none). */
   argumentsDelta: string
   /** The choice the call belongs to. */
   choice: number
@@ -59,16 +84,23 @@ export interface LlmToolCallChunk {
 
 /** Why a choice stopped: `'stop'`, `'length'`, `'tool_calls'`, `'content_filter'`, ... as the server says. */
 export interface LlmFinishChunk {
+  /** Tells this chunk apart in `LlmChunk`. */
   type: 'finish'
+  /** The server's `finish_reason`, passed through unchanged. */
   reason: string
+  /** The choice that finished (0 unless the request asked for several choices). */
   index: number
 }
 
 /** The token counts the server reports at the end (OpenAI `usage`). */
 export interface LlmUsageChunk {
+  /** Tells this chunk apart in `LlmChunk`. */
   type: 'usage'
+  /** Tokens in the request (`prompt_tokens`; 0 when the server left it out). */
   promptTokens: number
+  /** Tokens generated (`completion_tokens`; 0 when the server left it out). */
   completionTokens: number
+  /** `total_tokens` as the server reports it, or the sum of the two above when it does not. */
   totalTokens: number
 }
 
@@ -77,6 +109,7 @@ export type LlmChunk = LlmTokenChunk | LlmToolCallChunk | LlmFinishChunk | LlmUs
 
 /** A chat completion that failed: the HTTP status and the server's own message where there was one. */
 export class LlmError extends Error {
+  /** Always `'LlmError'`. */
   override readonly name = 'LlmError'
   constructor(
     message: string,

@@ -4,20 +4,31 @@ import { checkInteger, checkNumber, checkOptions, checkString } from '../../src/
 
 /** A server event of the OpenAI Realtime API (`type` plus the event's fields). */
 export interface RealtimeServerEvent {
+  /** The event's name, such as `'session.created'` or `'response.output_text.delta'`; a message without a string `type` fails the stream with `'malformed'`. */
   readonly type: string
   readonly [field: string]: unknown
 }
 
 /** A client event to send (`type` plus fields), e.g. `{ type: 'response.create' }`. */
 export interface RealtimeClientEvent {
+  /** The event's name, such as `'response.create'`; `send` throws a TypeError for an event without a string `type`. */
   readonly type: string
   readonly [field: string]: unknown
 }
 
 /** Why a Realtime connection failed or refused a send; `code` is stable. */
 export class RealtimeError extends Error {
+  /** Always `'RealtimeError'`. */
   override readonly name = 'RealtimeError'
   constructor(
+    /**
+     * `'malformed'`: the server sent a message that is not a JSON event with a string `type`;
+     * `'queue-full'`: more than `maxQueued` client events waited for the socket; `'unreachable'`:
+     * the socket could not be created (the `ws` package missing, say), or it kept closing
+     * abnormally until the reconnection retries ran out;
+     * `'closed'`: `send` after the connection ended for good. `'server'` is reserved and not raised
+     * at present (the server's own `error` events arrive as events).
+     */
     readonly code: 'malformed' | 'queue-full' | 'unreachable' | 'closed' | 'server',
     message: string,
   ) {
@@ -33,9 +44,19 @@ export interface RealtimeOptions {
   model: string
   /** Sent as `Authorization: Bearer ...` (Node; browsers cannot set headers on a WebSocket). */
   apiKey?: string
+  /** Extra HTTP headers for the WebSocket handshake, such as `OpenAI-Beta` (Node only); `apiKey` overrides an `authorization` header here. */
   headers?: Record<string, string>
   /** Reconnect after an abnormal close, with capped exponential backoff (default: 5 retries, 250 ms doubling to 8 s). */
-  reconnect?: boolean | { retries?: number; initialMs?: number; maxMs?: number }
+  reconnect?:
+    | boolean
+    | {
+        /** Reconnection attempts in a row (reset once a socket opens) before failing with `'unreachable'`; default 5, 0 for none. */
+        retries?: number
+        /** Delay before the first reconnection, in ms (doubled for each further attempt); default 250. */
+        initialMs?: number
+        /** Cap on the delay between reconnections, in ms; at least `initialMs`, default 8000. */
+        maxMs?: number
+      }
   /** Client events kept while the socket is not open (default 1000); one more fails the stream with 'queue-full'. */
   maxQueued?: number
 }

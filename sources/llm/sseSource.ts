@@ -7,7 +7,9 @@ import { createParser, type EventSourceParser } from '../peers/sources'
 export interface SseEvent {
   /** The event's own `id:` field, if it had one (the last one seen is sent back as `Last-Event-ID` on reconnect). */
   id?: string
+  /** The `event:` field: the event's type, `'message'` when the block had none. */
   event: string
+  /** The block's `data:` lines joined with newlines, as text (`JSON.parse` it for a JSON stream). */
   data: string
   /** The reconnection time in ms the server set in this event's block (`retry:`), if it set one. */
   retry?: number
@@ -32,7 +34,20 @@ export interface SseSourceOptions {
 }
 
 /** What `sseSource` reads: a URL, a Request, or `{ url, init }` for fetch. */
-export type SseTarget = string | URL | Request | { url: string | URL; init?: RequestInit }
+export type SseTarget =
+  | string
+  | URL
+  | Request
+  | {
+      /** The absolute URL of the event stream. */
+      url: string | URL
+      /**
+       * The fetch options (method, body, headers, signal) used for every request, reconnections
+       * included; `accept: text/event-stream` and `cache-control: no-cache` are added unless set, and
+       * `init.signal` aborting fails the stream with its reason.
+       */
+      init?: RequestInit
+    }
 
 /** Why an SSE stream failed (`SseError.code`). */
 export type SseErrorCode =
@@ -45,8 +60,10 @@ export type SseErrorCode =
 
 /** An event stream that could not be opened or read: which URL, and what the server answered. */
 export class SseError extends Error {
+  /** Always `'SseError'`. */
   override readonly name = 'SseError'
   constructor(
+    /** What went wrong (see `SseErrorCode` and `sseSource`); stable, unlike the message. */
     readonly code: SseErrorCode,
     message: string,
     /** The URL requested. */

@@ -38,11 +38,19 @@ export type { SessionMode } from './sharedSessions'
 
 /** A client session: usable at once (sends wait for the connection); `ready` settles when the first connection does. */
 export class ClientSession extends TransportSession {
+  /**
+   * Resolves when the first connection is up; rejects with the TransportError that ended the
+   * session before it was (refused, unreachable after the retries, or closed first). Later
+   * reconnections do not touch it. Awaiting it is optional: sends wait for the connection anyway.
+   */
   readonly ready: Promise<void>
   private timer: ReturnType<typeof setTimeout> | null = null
   private deliberate = false
 
-  /** Use `connect(url, options)`, which checks the options first. */
+  /**
+   * Use `connect(url, options)`, which checks the options first.
+   * @internal
+   */
   constructor(
     private readonly url: string,
     private readonly options: CheckedConnectOptions,

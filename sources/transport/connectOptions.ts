@@ -18,14 +18,26 @@ export type CertificateHashValue = Uint8Array | ArrayBuffer | ArrayBufferView | 
  */
 export type CertificateHash =
   | CertificateHashValue
-  | { readonly algorithm: 'sha-256'; readonly value: CertificateHashValue }
+  | {
+      /** The hash function; only `'sha-256'` is accepted (the only one WebTransport supports). */
+      readonly algorithm: 'sha-256'
+      /** The certificate's SHA-256 hash: 32 bytes or 64 hex digits, like a bare `CertificateHashValue`. */
+      readonly value: CertificateHashValue
+    }
 
 /** How a client reconnects after a lost connection. */
 export interface ReconnectOptions {
   /** Attempts after a lost connection before giving up (consecutive failures; default 5). */
   retries?: number
   /** Delay before attempt n (from 1): capped exponential by default, 100 ms doubling up to 5 s. */
-  backoff?: { initialMs?: number; maxMs?: number } | ((attempt: number) => number)
+  backoff?:
+    | {
+        /** Delay before the first attempt, in ms (doubled for each further one); default 100. */
+        initialMs?: number
+        /** Cap on the delay, in ms; default 5000. */
+        maxMs?: number
+      }
+    | ((attempt: number) => number)
 }
 
 /** Options of `connect` and of the sources and sinks that dial a URL; each is checked at the call. */
@@ -42,7 +54,12 @@ export interface ConnectOptions {
   /** A PEM certificate (or CA) to trust for WebSocket on Node, such as a development certificate. */
   ca?: string
   /** Sent to `authenticate`: `token` as the URL's `token` query parameter (browsers cannot set headers), `headers` on Node's WebSocket only. */
-  auth?: { token?: string; headers?: Record<string, string> }
+  auth?: {
+    /** Added to the URL as its `token` query parameter, where `authenticate` reads it from `request.url`; works in browsers. */
+    token?: string
+    /** HTTP headers for the WebSocket handshake, sent only by Node's WebSocket (not by browsers, nor over WebTransport). */
+    headers?: Record<string, string>
+  }
   /** Reconnect after a lost connection and resume every channel without loss or repeats. Off by default. */
   reconnect?: ReconnectOptions | boolean
   /** Limits this client holds the server to (frame size, streams, rates): see `TransportLimits`. */
@@ -69,7 +86,11 @@ export const DEFAULT_BACKOFF_INITIAL_MS = 100
 /** Longest reconnection delay of the default backoff. */
 export const DEFAULT_BACKOFF_MAX_MS = 5000
 
-/** `ConnectOptions` as checked: hashes as 32-byte arrays. */
+/**
+ * `ConnectOptions` as checked: hashes as 32-byte arrays. Plumbing between `checkConnectOptions`
+ * and `ClientSession`; callers hand `connect` plain `ConnectOptions`.
+ * @internal
+ */
 export interface CheckedConnectOptions extends Omit<ConnectOptions, 'certificateHashes'> {
   readonly certificateHashes?: readonly Uint8Array[]
 }

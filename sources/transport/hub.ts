@@ -7,8 +7,15 @@ import { randomHex, SESSION_PARAMETER } from './client'
 
 /** What `authenticate` sees: the request URL (with its query), the headers and the peer's address. */
 export interface TransportRequest {
+  /** The path and query the client asked for, such as a `token` from `auth.token` (the origin is the server's own `host`, not the client's Host header). */
   readonly url: URL
+  /**
+   * The request's headers, names in lower case; a repeated header's values joined with `', '`
+   * (WebSocket). Over WebTransport they are the HTTP/2 or HTTP/3 headers, pseudo-headers such as
+   * `:path` included.
+   */
   readonly headers: Readonly<Record<string, string | undefined>>
+  /** The client's IP address on a WebSocket server; always `undefined` on a `quicServer` (its package does not report it). */
   readonly remoteAddress: string | undefined
 }
 
@@ -30,7 +37,12 @@ export interface ServerLimits extends TransportLimits {
 /** What a server counts: sessions refused and open, lanes refused, resumes. */
 export interface ServerStats {
   /** Connections refused before any data: 'unauthorized' (401) and 'full' (503). */
-  readonly refusedSessions: { unauthorized: number; full: number }
+  readonly refusedSessions: {
+    /** Refused by `authenticate` (it returned false, null or undefined, or threw), answered 401. */
+    unauthorized: number
+    /** Refused because the server held `limits.maxSessions` sessions, answered 503 (a resuming session is never refused for this). */
+    full: number
+  }
   /** Lanes reset across all sessions, by reason code ('too-large', 'malformed', 'unknown-channel', 'rate-limited', ...). */
   readonly refused: Record<string, number>
   /** Sessions open now. */

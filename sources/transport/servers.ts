@@ -19,21 +19,32 @@ export interface TransportServerOptions {
   port?: number
   /** PEM certificate and private key (TLS is not optional; `createDevCertificate` makes a pair for development). */
   cert: string
+  /** The private key of `cert`, as PEM (a "PRIVATE KEY" block, such as `createDevCertificate`'s `key`). */
   key: string
   /** Default '/midstream'. */
   path?: string
+  /** Decides on each connection before any of its data is read; without it every connection is accepted (its `principal` is `true`). */
   authenticate?: Authenticate
+  /** Per-session limits (frame size, streams, rates) and the server's own (sessions at once, resume window); see `ServerLimits`. */
   limits?: ServerLimits
 }
 
 /** A running `quicServer` or `wsServer`. */
 export interface TransportServer {
   /** Where it listens, and the URL clients dial. */
-  readonly address: { readonly host: string; readonly port: number; readonly url: string }
+  readonly address: {
+    /** The address it listens on, as the server reports it (e.g. `'127.0.0.1'`; an IPv6 address is bracketed in `url` only). */
+    readonly host: string
+    /** The port bound: the one chosen by the system when `port` was 0. */
+    readonly port: number
+    /** `https://host:port/path` for `quicServer`, `wss://host:port/path` for `wsServer`: what to pass to `connect` or a source or sink. */
+    readonly url: string
+  }
   /** 'webtransport-http2', 'webtransport-http3' or 'websocket'. */
   readonly protocol: string
   /** Each new session, once (a resumed session is not new). Subscribe before clients connect: a channel nobody listens on is refused. */
   readonly sessions: Observable<TransportSession>
+  /** Live counters of refused connections, reset lanes, open sessions and resumes: one object, updated in place. */
   readonly stats: ServerStats
   /** Closes every session and stops listening. */
   close(): Promise<void>

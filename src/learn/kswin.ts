@@ -97,7 +97,7 @@ function defaultRandomBelow(seed: number): (m: number) => number {
  * r (R) by the two-sample KS test; drift when p <= alpha and D > 0.1. On the update after a
  * drift the detector resets: empty window, re-seeded sampler.
  *
- * The p-value is scipy's exact one for equal sizes ({@link ksEqualSizePValue}). The sampling
+ * The p-value is scipy's exact one for equal sizes (`ksEqualSizePValue`). The sampling
  * mirrors Python's `random.sample` (pool or set method, as Python picks) draw for draw, but is fed
  * by mulberry32 unless `randomBelow` says otherwise, so with the default source a seed does not
  * give River's draws, and on some streams the detection index differs from River's by the luck

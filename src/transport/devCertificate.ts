@@ -10,7 +10,9 @@ export interface DevCertificate {
   hash: Uint8Array
   /** `hash` as lowercase hex without separators. */
   hashHex: string
+  /** Start of validity: one minute before `options.now`, rounded down to a whole second. */
   notBefore: Date
+  /** End of validity: `notBefore` plus `options.days` days; browsers stop accepting the pinned hash then. */
   notAfter: Date
 }
 

@@ -45,8 +45,14 @@ export interface Frame {
 
 /** Why a byte stream could not be read as frames; the stream carrying it should be reset. */
 export class FrameError extends Error {
+  /** Always `'FrameError'`. */
   override readonly name = 'FrameError'
   constructor(
+    /**
+     * `'too-large'`: a frame above `maxFrameBytes`; `'malformed'`: bytes that are not a frame, or a
+     * payload `jsonCodec` cannot read; `'truncated'`: the stream ended inside a frame. The same
+     * codes as `TransportError`'s, which a session reports them as.
+     */
     readonly code: 'too-large' | 'malformed' | 'truncated',
     message: string,
   ) {
@@ -209,7 +215,16 @@ export class FrameDecoder {
 
 /** How message values become payload bytes and back. */
 export interface PayloadCodec<T> {
+  /**
+   * A value as payload bytes, on the sending side; may throw for a value it cannot encode, which
+   * fails the send with that error.
+   */
   encode(value: T): Uint8Array
+  /**
+   * Payload bytes as a value, on the receiving side; may throw for bytes it cannot read, which
+   * fails the channel with a TransportError('malformed') and refuses the sender's lane (a datagram
+   * is dropped and counted in `datagramsDropped` instead).
+   */
   decode(bytes: Uint8Array): T
 }
 

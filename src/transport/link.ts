@@ -22,7 +22,8 @@ export interface LinkStream {
  * (`LinkStream`s), each a reliable, ordered byte pipe each way for one channel, plus unreliable
  * datagrams. A WebTransport session carries a lane on a pair of unidirectional streams (priority =
  * `sendOrder`); a WebSocket multiplexes lanes by the frame's channel id and schedules writes by
- * priority itself.
+ * priority itself. Plumbing between the transports and `TransportSession`, not part of the API.
+ * @internal
  */
 export interface Link {
   /** 'webtransport' or 'websocket', and for WebTransport the HTTP version under it. */
@@ -49,8 +50,10 @@ export type TransportProtocol = 'webtransport-http3' | 'webtransport-http2' | 'w
 
 /** Why a transport refused, dropped or reset something; `code` is stable, the message is for people. */
 export class TransportError extends Error {
+  /** Always `'TransportError'`. */
   override readonly name = 'TransportError'
   constructor(
+    /** What went wrong, stable across releases (see `TransportErrorCode`); the same words count refused lanes in `stats.refused`. */
     readonly code: TransportErrorCode,
     message: string,
   ) {

@@ -20,13 +20,22 @@ export interface TransportLimits {
   maxQueuedBytes?: number
 }
 
-/** `TransportLimits` with every default filled in (`resolveLimits`). */
+/**
+ * The limits a session enforces (`session.limits`): `TransportLimits` with every default filled in.
+ * `Infinity` means no limit.
+ */
 export interface ResolvedLimits {
+  /** Largest frame accepted or sent, in bytes, header included (default 1 MiB, at least 64). */
   readonly maxFrameBytes: number
+  /** Lanes the peer may have open at once on this session (default 1024). */
   readonly maxStreamsPerSession: number
+  /** Messages per second the peer may send on this session, all channels together (default `Infinity`). */
   readonly messagesPerSecond: number
+  /** Messages the peer may send at once above the rate (default `messagesPerSecond`, so `Infinity` without a rate). */
   readonly burst: number
+  /** Bytes a channel may have sent and not yet acknowledged before its sender waits (default 8 MiB). */
   readonly maxUnackedBytes: number
+  /** Bytes an Observable source may run ahead of the acknowledgements before the send fails with 'overflow' (default 64 MiB). */
   readonly maxQueuedBytes: number
 }
 
@@ -92,9 +101,13 @@ export interface SendOptions<T> extends ChannelOptions<T> {
 
 /** What a send reports: messages sent, acknowledged by the peer, and (datagrams) dropped. */
 export interface SendProgress {
+  /** The channel name the send is on. */
   readonly channel: string
+  /** Messages taken from the source so far (reliable: numbered and queued, whether or not on the wire yet; datagram: handed to the link or dropped). */
   readonly sent: number
+  /** Messages the peer has confirmed receiving, counted from the start of the channel; always 0 for datagrams, which are never acknowledged. */
   readonly acknowledged: number
+  /** Datagrams not handed to the link (congested or between connections); always 0 for a reliable send, which loses nothing. */
   readonly dropped: number
 }
 
@@ -104,6 +117,7 @@ export interface SessionStats {
   readonly refused: Record<string, number>
   /** Repeats dropped after a resume. */
   duplicates: number
+  /** Datagrams delivered to a channel's subscribers. */
   datagramsReceived: number
   /** Datagrams that arrived for a channel nobody listens on, or over the rate. */
   datagramsDropped: number

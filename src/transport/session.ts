@@ -24,6 +24,7 @@ export {
   type TransportLimits,
 } from './options'
 
+/** What `send` takes: an Observable, or an AsyncIterable pulled only while the channel's window has room. */
 type Source<T> = Observable<T> | AsyncIterable<T>
 
 /**
@@ -45,18 +46,32 @@ export class TransportSession {
   private attachedBefore = false
   private isClosed = false
   private failure: TransportError | null = null
+  /** Live counters of refused lanes, repeats dropped, datagrams and resumes: one object, updated in place. */
   readonly stats: SessionStats = { refused: {}, duplicates: 0, datagramsReceived: 0, datagramsDropped: 0, resumes: 0 }
-  /** Called once when the session ends for good (closed here, by the peer, or not resumed in time). */
+  /**
+   * Called once when the session ends for good (closed here, by the peer, or not resumed in time).
+   * Set by the server and by shared client sessions for their bookkeeping.
+   * @internal
+   */
   onClosed: ((error?: TransportError) => void) | null = null
-  /** Called when the connection under the session goes ('bye' when the peer closed deliberately). */
+  /**
+   * Called when the connection under the session goes ('bye' when the peer closed deliberately).
+   * Set by the client (to reconnect) and the server (to wait for a resume).
+   * @internal
+   */
   onDetached: ((reason: string, link: Link) => void) | null = null
-  /** Called for each lane refused (the server adds them up). */
+  /**
+   * Called for each lane refused (the server adds them up).
+   * @internal
+   */
   onRefused: ((code: string) => void) | null = null
 
   constructor(
     /** Random, chosen by the client; a reconnecting client presents it to resume. */
     readonly id: string,
+    /** Which end of the session this is: `'client'` for `connect` and the sources and sinks that dial, `'server'` for a server's `sessions`. */
     readonly role: 'client' | 'server',
+    /** The limits this end enforces on what its peer sends, every default filled in. */
     readonly limits: ResolvedLimits,
     private readonly now: () => number = () => performance.now(),
     /** Whatever `authenticate` returned for the peer (the server side). */
@@ -73,11 +88,18 @@ export class TransportSession {
     return this.link?.protocol ?? null
   }
 
+  /**
+   * True once the session has ended for good: closed on either side, failed, or not resumed in
+   * time. Its channels and sends have then ended, and new ones end at once.
+   */
   get closed(): boolean {
     return this.isClosed
   }
 
-  /** Puts the session on a (new) connection: every sender reopens its lane and resends what is unacknowledged. */
+  /**
+   * Puts the session on a (new) connection: every sender reopens its lane and resends what is unacknowledged.
+   * @internal
+   */
   attach(link: Link): void {
     if (this.isClosed) {
       link.close('session closed')
@@ -172,7 +194,11 @@ export class TransportSession {
    * run `limits.maxQueuedBytes` ahead before the send fails with 'overflow'. Unsubscribing resets
    * the lane and stops the source.
    */
-  send<T>(name: string, source: Source<T>, options: SendOptions<T> = {}): Observable<SendProgress> {
+  send<T>(
+    name: string,
+    source: Observable<T> | AsyncIterable<T>,
+    options: SendOptions<T> = {},
+  ): Observable<SendProgress> {
     checkChannelName('TransportSession.send', name)
     const priority = options.priority ?? 0
     if (typeof priority !== 'number' || !Number.isFinite(priority))
