@@ -8,8 +8,8 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 
 const entry = fileURLToPath(new URL('../index.ts', import.meta.url))
-// the original's browser build was 65 KB compressed; the whole of midstream's core (scheduler,
-// comparison, attractor, LTL and learning kernels, operators) must stay well under it. An application that
+// a budget of 55 KB compressed for the whole of midstream's core (scheduler, comparison, attractor,
+// LTL and learning kernels, operators). An application that
 // imports a few operators bundles far less (esbuild drops what is not reachable).
 const limitBytes = 55 * 1024
 const builtins = new Set([...builtinModules, ...builtinModules.map(m => `node:${m}`)])
