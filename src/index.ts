@@ -78,7 +78,12 @@ export {
   type MetaState,
   type MetaStep,
 } from './learn/metaLearner'
-export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './learn/pageHinkley'
+export {
+  PageHinkley,
+  type PageHinkleyMode,
+  type PageHinkleyOptions,
+  type PageHinkleySnapshot,
+} from './learn/pageHinkley'
 export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
 
 // ---- scheduler: what users create (its parts are in midstream/scheduler) ----
@@ -98,3 +103,4 @@ export type { Precision } from './scheduler/timer'
 
 // ---- errors ----
 export { BufferOverflowError, QueueFullError } from './errors'
+export { SnapshotError, type SnapshotHeader } from './snapshot'

@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
-import { checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
 
 /** Which direction of change a {@link PageHinkley} detector watches. */
 export type PageHinkleyMode = 'both' | 'up' | 'down'
@@ -20,6 +21,22 @@ export interface PageHinkleyOptions {
 
 /** The option names `PageHinkley` accepts. */
 const PAGE_HINKLEY_OPTIONS: readonly string[] = ['minInstances', 'delta', 'threshold', 'alpha', 'mode']
+const PAGE_HINKLEY_SNAPSHOT_VERSION = 1
+
+/** `PageHinkley.snapshot()`: the options and the running state, bit for bit. */
+export interface PageHinkleySnapshot extends SnapshotHeader {
+  /** Always `'PageHinkley'`. */
+  readonly kind: 'PageHinkley'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The options the detector was built with. */
+  readonly options: Required<PageHinkleyOptions>
+  /** Count, mean, the two cumulative sums and their extremes, as base64 float64 bytes. */
+  readonly state: string
+  /** Whether the last update detected a change (the next update then resets first). */
+  readonly detected: boolean
+}
+
 const PAGE_HINKLEY_MODES: readonly PageHinkleyMode[] = ['both', 'up', 'down']
 
 // mode codes: bit 1 watches increases, bit 2 decreases
@@ -126,6 +143,43 @@ export class PageHinkley {
       const down = (this.modeCode & MODE_DOWN) !== 0 && this.maxDecrease - this.sumDecrease > this.threshold
       this.detected = up || down
     }
+  }
+
+  /**
+   * The detector's state as a JSON-safe object; `PageHinkley.fromSnapshot` rebuilds it, and the
+   * rebuilt detector continues exactly as this one would.
+   */
+  snapshot(): PageHinkleySnapshot {
+    const { minInstances, delta, threshold, alpha, mode } = this
+    return {
+      kind: 'PageHinkley',
+      version: PAGE_HINKLEY_SNAPSHOT_VERSION,
+      options: { minInstances, delta, threshold, alpha, mode },
+      state: encodeFloat64([this.n, this.mean, this.sumIncrease, this.sumDecrease, this.minIncrease, this.maxDecrease]),
+      detected: this.detected,
+    }
+  }
+
+  /**
+   * A detector in the state `snapshot` describes (from `snapshot()`, possibly through JSON). A snapshot
+   * of another kind or version is a `SnapshotError` naming both.
+   */
+  static fromSnapshot(snapshot: PageHinkleySnapshot): PageHinkley {
+    const fn = 'PageHinkley.fromSnapshot'
+    const s = checkSnapshot<PageHinkleySnapshot>(fn, snapshot, 'PageHinkley', PAGE_HINKLEY_SNAPSHOT_VERSION)
+    const detector = new PageHinkley(s.options)
+    const state = decodeFloat64(fn, 'state', s.state)
+    if (state.length !== 6) throw new SnapshotError(`${fn}: state holds ${state.length} values, expected 6`)
+    ;[
+      detector.n,
+      detector.mean,
+      detector.sumIncrease,
+      detector.sumDecrease,
+      detector.minIncrease,
+      detector.maxDecrease,
+    ] = state
+    detector.detected = checkBoolean(fn, 'detected', s.detected)
+    return detector
   }
 
   /** Forgets everything seen, as a freshly constructed detector with the same options. */
