@@ -22,3 +22,7 @@ export { metaLearn, type Observation } from './metaLearn'
 // ---- scheduling and time ----
 export { type EventTimeOptions, eventTime } from './eventTime'
 export { type ScheduleOnOptions, scheduleOn } from './scheduleOn'
+
+// ---- checkpoints: state handles, a user's own state ----
+export { type CheckpointedScanOptions, type CheckpointedScanSnapshot, checkpointedScan } from './checkpointedScan'
+export { OperatorState, operatorState } from './state'
