@@ -44,6 +44,7 @@ export default defineConfig([
       // entry is ESM-only); its ESM twin and the CommonJS build of `terminal` are never exported
       'terminal.require': 'sinks/terminal.require.ts',
       testing: 'testing/index.ts',
+      redis: 'redis/index.ts',
     },
     // one type-checking program writes the declarations of every entry, those of the two builds below too
     dts: {
@@ -55,6 +56,7 @@ export default defineConfig([
         sinks: 'sinks/index.ts',
         terminal: 'sinks/terminal.ts',
         testing: 'testing/index.ts',
+        redis: 'redis/index.ts',
       },
     },
     platform: 'neutral',

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^midstream\/sinks$/, replacement: here('./sinks/index.ts') },
       { find: /^midstream\/terminal$/, replacement: here('./sinks/terminal.ts') },
       { find: /^midstream\/testing$/, replacement: here('./testing/index.ts') },
+      { find: /^midstream\/redis$/, replacement: here('./redis/index.ts') },
       { find: /^midstream$/, replacement: here('./index.ts') },
     ],
   },

@@ -27,8 +27,9 @@ export interface PartitionEntry {
   readonly value: string
 }
 
-/** The right to process one partition, until `expiresAt`; `token` fences out every earlier holder. */
+/** The right to process one partition while the lease lasts; `token` fences out every earlier holder. */
 export interface PartitionLease {
+  /** The partition, in [0, partitions). */
   readonly partition: number
   /** Grows by one each time anyone acquires the partition; a commit with an older token is refused. */
   readonly token: number
@@ -44,6 +45,7 @@ export interface PartitionCheckpoint {
 
 /** One output of a key's pipeline, as committed. */
 export interface CommittedOutput {
+  /** The key whose pipeline produced it. */
   readonly key: string
   /** The output as JSON text. */
   readonly value: string
@@ -65,6 +67,7 @@ export interface DeadLetter {
 
 /** Everything one batch of a partition changes, committed all together or not at all. */
 export interface CommitBatch {
+  /** The lease the batch was processed under; the commit is refused (`'fenced'`) unless it is still current. */
   readonly lease: PartitionLease
   /** The last committed id the batch was read after; the commit is refused (`'stale'`) if the stored one differs. */
   readonly previousId: string
@@ -72,7 +75,9 @@ export interface CommitBatch {
   readonly lastId: string
   /** Every input id of the batch (acknowledged by the commit, where the broker has acknowledgements). */
   readonly inputIds: readonly string[]
+  /** The batch's outputs, in the order the pipelines emitted them (appended to the partition's output stream). */
   readonly outputs: readonly CommittedOutput[]
+  /** The batch's entries that could not be processed (appended to the partition's dead-letter stream). */
   readonly deadLetters: readonly DeadLetter[]
   /** New JSON state per key touched by the batch; `null` deletes the key's state. */
   readonly states: ReadonlyMap<string, string | null>
@@ -136,6 +141,7 @@ export interface BrokerConfig {
   readonly input: string
   /** The output stream's base name (partition `p` writes `<output>:{<name>:<p>}`). */
   readonly output: string
+  /** How many partitions (fixed for a name). */
   readonly partitions: number
   /** The key of a value (already parsed from JSON); routing is `partitionOf(String(key(value)), partitions)`. */
   readonly key: (value: unknown) => string | number

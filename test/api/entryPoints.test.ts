@@ -50,6 +50,7 @@ describe('entry points', () => {
         'midstream/sinks',
         'midstream/terminal',
         'midstream/testing',
+        'midstream/redis',
       ]),
     )
     for (const [entry, names] of byEntry) expect(names.length, entry).toBeGreaterThan(0)

@@ -1,0 +1,22 @@
+/**
+ * `midstream/redis` (Node only): Redis Streams sources and sinks, and `runPartitioned`, partitioned
+ * stateful pipelines with exactly-once output over Redis Streams (or in-process without a server).
+ * Needs the optional peer `redis` (node-redis 6) for everything that talks to a server.
+ * @module
+ */
+// biome-ignore-all assist/source/organizeImports: exports are grouped by area under banners, sorted within each
+
+// ---- partitioned pipelines: the broker interface, the stable partition hash ----
+export type {
+  Assignment,
+  BrokerConfig,
+  CommitBatch,
+  CommitResult,
+  CommittedOutput,
+  DeadLetter,
+  PartitionBroker,
+  PartitionCheckpoint,
+  PartitionEntry,
+  PartitionLease,
+} from '../partitioned/broker'
+export { fnv1a32, partitionOf } from '../partitioned/partitionOf'
