@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { attractorWindow, dtwMatch, ltlVerdicts } from 'midstream'
 import { DashboardModel, metrics, metricsHandler, webDashboard } from 'midstream/sinks'
 import {
   createDevCertificate,
@@ -10,29 +8,9 @@ import {
   type TransportSession,
   wsServer,
 } from 'midstream/sources'
-import { type OperatorFunction, type Subscription, share } from 'rxjs'
-import { parse as parseYaml } from 'yaml'
+import { type Subscription, share } from 'rxjs'
 import { CliError } from '../io'
-
-/** One analysis of a channel's values, as written in the config file. */
-type AnalysisConfig =
-  | { dtwMatch: { patterns: Record<string, number[]>; threshold: number; band?: number; normalize?: boolean } }
-  | { attractorWindow: { window: number; hop?: number } }
-  | { ltl: { formula: string; atoms?: Record<string, string> } }
-
-export interface ServeConfig {
-  /** Channels clients send on; each message is a number or an object. */
-  channels: Record<
-    string,
-    {
-      /** Field holding the number to analyse (dotted path); default: the message itself. */
-      value?: string
-      /** Field holding the event time in ms; default: arrival time. */
-      time?: string
-      analyses?: AnalysisConfig[]
-    }
-  >
-}
+import { accessor, analysisPlan, readConfig, readText, type ServeConfig } from './pipelineConfig'
 
 export interface ServeOptions {
   config?: string
@@ -134,36 +112,6 @@ function defaultConfig(): ServeConfig {
   }
 }
 
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    throw new CliError(
-      `cannot read the ${what} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    )
-  }
-}
-
-async function readConfig(path: string): Promise<ServeConfig> {
-  const text = await readText(path, 'config')
-  let parsed: unknown
-  try {
-    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
-  } catch (error) {
-    throw new CliError(
-      `config ${JSON.stringify(path)} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`,
-    )
-  }
-  if (
-    parsed === null ||
-    typeof parsed !== 'object' ||
-    typeof (parsed as ServeConfig).channels !== 'object' ||
-    (parsed as ServeConfig).channels === null
-  )
-    throw new CliError(`config ${JSON.stringify(path)}: needs a "channels" object`)
-  return parsed as ServeConfig
-}
-
 async function devTls(): Promise<{ cert: string; key: string; hash: string }> {
   const certificate = await createDevCertificate()
   return { cert: certificate.cert, key: certificate.key, hash: certificate.hashHex }
@@ -213,110 +161,4 @@ function compile(config: ServeConfig): Pipelines {
       }
       return subscription
     })
-}
-
-interface AnalysisPlan {
-  label: string
-  make(): OperatorFunction<unknown, unknown>
-  record(result: unknown, channel: string, model: DashboardModel, m: ReturnType<typeof metrics>): void
-}
-
-function analysisPlan(
-  analysis: AnalysisConfig,
-  at: string,
-  value: ((x: unknown) => unknown) | undefined,
-  time: ((x: unknown) => unknown) | undefined,
-): AnalysisPlan {
-  const select = (message: unknown): number => Number(value ? value(message) : message)
-  const timeOf = time === undefined ? undefined : (message: unknown): number => Number(time(message))
-  const guarded = <T>(make: () => T): T => {
-    try {
-      return make()
-    } catch (error) {
-      throw new CliError(`config ${at}: ${(error as Error).message}`)
-    }
-  }
-  if ('dtwMatch' in analysis) {
-    const { patterns, ...rest } = analysis.dtwMatch ?? ({} as never)
-    return {
-      label: 'dtwMatch',
-      make: () =>
-        guarded(() => dtwMatch(patterns, { ...rest, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
-      record: (result, channel, model, m) => {
-        const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
-        model.match({
-          pattern: match.pattern,
-          start: match.start,
-          end: match.end,
-          distance: match.distance,
-          time: match.endTime,
-        })
-        m.countMatch(channel, match.pattern)
-      },
-    }
-  }
-  if ('attractorWindow' in analysis) {
-    return {
-      label: 'attractorWindow',
-      make: () =>
-        guarded(
-          () =>
-            attractorWindow({ ...analysis.attractorWindow, select, time: timeOf }) as OperatorFunction<
-              unknown,
-              unknown
-            >,
-        ),
-      record: (result, channel, model) => {
-        const report = result as { regime: string; lyapunov: number }
-        model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true')
-        if (Number.isFinite(report.lyapunov)) model.series(`${channel} lyapunov`).push(report.lyapunov, Date.now())
-      },
-    }
-  }
-  if ('ltl' in analysis) {
-    const { formula, atoms = {} } = analysis.ltl ?? ({} as never)
-    const predicates = Object.fromEntries(
-      Object.entries(atoms).map(([atom, field]) => [
-        atom,
-        truthy(accessor(field, `${at}.ltl.atoms.${atom}`) as (x: unknown) => unknown),
-      ]),
-    )
-    return {
-      label: formula,
-      make: () =>
-        guarded(
-          () =>
-            ltlVerdicts<unknown>(formula, {
-              atoms: predicates,
-              closedWorld: Object.keys(atoms).length === 0,
-              time: timeOf,
-            }) as OperatorFunction<unknown, unknown>,
-        ),
-      record: (result, channel, model, m) => {
-        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number }
-        model.verdict(formula, change.verdict, change.index)
-        m.countVerdict(channel, formula, change.verdict)
-      },
-    }
-  }
-  throw new CliError(
-    `config ${at}: an analysis is one of dtwMatch, attractorWindow, ltl; got ${JSON.stringify(Object.keys(analysis ?? {}))}`,
-  )
-}
-
-function truthy(read: (x: unknown) => unknown): (event: unknown) => boolean {
-  return event => Boolean(read(event))
-}
-
-function accessor(path: string | undefined, at: string): ((x: unknown) => unknown) | undefined {
-  if (path === undefined) return undefined
-  if (typeof path !== 'string' || path === '')
-    throw new CliError(`config ${at}: must be a field name (dotted path), got ${JSON.stringify(path)}`)
-  const keys = path.split('.')
-  return x => {
-    let current: unknown = x
-    for (const key of keys)
-      current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined
-    return current
-  }
 }

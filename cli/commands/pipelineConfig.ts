@@ -1,0 +1,172 @@
+/**
+ * The pipelines config shared by `midstream serve` and `midstream worker`: channels, the field that
+ * holds each message's value and time, and the analyses (dtwMatch, attractorWindow, ltl) run on them.
+ */
+import { readFile } from 'node:fs/promises'
+import { attractorWindow, dtwMatch, ltlVerdicts } from 'midstream'
+import type { DashboardModel, metrics } from 'midstream/sinks'
+import type { OperatorFunction } from 'rxjs'
+import { parse as parseYaml } from 'yaml'
+import { CliError } from '../io'
+
+/** One analysis of a channel's values, as written in the config file. */
+export type AnalysisConfig =
+  | { dtwMatch: { patterns: Record<string, number[]>; threshold: number; band?: number; normalize?: boolean } }
+  | { attractorWindow: { window: number; hop?: number } }
+  | { ltl: { formula: string; atoms?: Record<string, string> } }
+
+/** A pipelines config file: `{ channels: { <name>: { value, time, analyses } } }`. */
+export interface ServeConfig {
+  /** Channels clients send on; each message is a number or an object. */
+  channels: Record<
+    string,
+    {
+      /** Field holding the number to analyse (dotted path); default: the message itself. */
+      value?: string
+      /** Field holding the event time in ms; default: arrival time. */
+      time?: string
+      analyses?: AnalysisConfig[]
+    }
+  >
+}
+
+/** A file's text, or a CliError naming `what` and the path. */
+export async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    throw new CliError(
+      `cannot read the ${what} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
+  }
+}
+
+/** Reads and parses a config file (YAML by extension, else JSON). */
+export async function readConfig(path: string): Promise<ServeConfig> {
+  const text = await readText(path, 'config')
+  let parsed: unknown
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
+  } catch (error) {
+    throw new CliError(
+      `config ${JSON.stringify(path)} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message.split('\n')[0]}`,
+    )
+  }
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    typeof (parsed as ServeConfig).channels !== 'object' ||
+    (parsed as ServeConfig).channels === null
+  )
+    throw new CliError(`config ${JSON.stringify(path)}: needs a "channels" object`)
+  return parsed as ServeConfig
+}
+
+/** One analysis, ready to build per stream: its label, the operator, and how its results are recorded. */
+export interface AnalysisPlan {
+  label: string
+  make(): OperatorFunction<unknown, unknown>
+  record(result: unknown, channel: string, model: DashboardModel, m: ReturnType<typeof metrics>): void
+}
+
+/** Builds the plan of one analysis of the config (at: its position, for error messages). */
+export function analysisPlan(
+  analysis: AnalysisConfig,
+  at: string,
+  value: ((x: unknown) => unknown) | undefined,
+  time: ((x: unknown) => unknown) | undefined,
+): AnalysisPlan {
+  const select = (message: unknown): number => Number(value ? value(message) : message)
+  const timeOf = time === undefined ? undefined : (message: unknown): number => Number(time(message))
+  const guarded = <T>(make: () => T): T => {
+    try {
+      return make()
+    } catch (error) {
+      throw new CliError(`config ${at}: ${(error as Error).message}`)
+    }
+  }
+  if ('dtwMatch' in analysis) {
+    const { patterns, ...rest } = analysis.dtwMatch ?? ({} as never)
+    return {
+      label: 'dtwMatch',
+      make: () =>
+        guarded(() => dtwMatch(patterns, { ...rest, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
+      record: (result, channel, model, m) => {
+        const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
+        model.match({
+          pattern: match.pattern,
+          start: match.start,
+          end: match.end,
+          distance: match.distance,
+          time: match.endTime,
+        })
+        m.countMatch(channel, match.pattern)
+      },
+    }
+  }
+  if ('attractorWindow' in analysis) {
+    return {
+      label: 'attractorWindow',
+      make: () =>
+        guarded(
+          () =>
+            attractorWindow({ ...analysis.attractorWindow, select, time: timeOf }) as OperatorFunction<
+              unknown,
+              unknown
+            >,
+        ),
+      record: (result, channel, model) => {
+        const report = result as { regime: string; lyapunov: number }
+        model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true')
+        if (Number.isFinite(report.lyapunov)) model.series(`${channel} lyapunov`).push(report.lyapunov, Date.now())
+      },
+    }
+  }
+  if ('ltl' in analysis) {
+    const { formula, atoms = {} } = analysis.ltl ?? ({} as never)
+    const predicates = Object.fromEntries(
+      Object.entries(atoms).map(([atom, field]) => [
+        atom,
+        truthy(accessor(field, `${at}.ltl.atoms.${atom}`) as (x: unknown) => unknown),
+      ]),
+    )
+    return {
+      label: formula,
+      make: () =>
+        guarded(
+          () =>
+            ltlVerdicts<unknown>(formula, {
+              atoms: predicates,
+              closedWorld: Object.keys(atoms).length === 0,
+              time: timeOf,
+            }) as OperatorFunction<unknown, unknown>,
+        ),
+      record: (result, channel, model, m) => {
+        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number }
+        model.verdict(formula, change.verdict, change.index)
+        m.countVerdict(channel, formula, change.verdict)
+      },
+    }
+  }
+  throw new CliError(
+    `config ${at}: an analysis is one of dtwMatch, attractorWindow, ltl; got ${JSON.stringify(Object.keys(analysis ?? {}))}`,
+  )
+}
+
+function truthy(read: (x: unknown) => unknown): (event: unknown) => boolean {
+  return event => Boolean(read(event))
+}
+
+/** A reader of the dotted field `path`, or undefined without one. */
+export function accessor(path: string | undefined, at: string): ((x: unknown) => unknown) | undefined {
+  if (path === undefined) return undefined
+  if (typeof path !== 'string' || path === '')
+    throw new CliError(`config ${at}: must be a field name (dotted path), got ${JSON.stringify(path)}`)
+  const keys = path.split('.')
+  return x => {
+    let current: unknown = x
+    for (const key of keys)
+      current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined
+    return current
+  }
+}
