@@ -58,7 +58,7 @@ export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Vi
 export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
 // ---- learning: online learners, drift detectors, selection, meta-learning ----
-export { ADWIN, type ADWINOptions } from './learn/adwin'
+export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './learn/adwin'
 export { KSWIN, type KSWINOptions } from './learn/kswin'
 export {
   GaussianNaiveBayes,
