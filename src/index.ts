@@ -84,7 +84,18 @@ export {
   type PageHinkleyOptions,
   type PageHinkleySnapshot,
 } from './learn/pageHinkley'
-export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
+export {
+  EXP3,
+  type EXP3Snapshot,
+  Hedge,
+  type HedgeSnapshot,
+  type Selector,
+  type SelectorOptions,
+  ThompsonSampling,
+  type ThompsonSamplingSnapshot,
+  UCB1,
+  type UCB1Snapshot,
+} from './learn/selection'
 
 // ---- scheduler: what users create (its parts are in midstream/scheduler) ----
 export type { LatencySummary, SchedulerStats, TaskOptions } from './scheduler/core'
