@@ -27,7 +27,7 @@ export {
   type SimilarGroup,
   type SimilarRecurringOptions,
 } from './compare/recurring'
-export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'
+export { Spring, type SpringMatch, type SpringOptions, type SpringSnapshot } from './compare/spring'
 
 // ---- attractors: embedding, delay and dimension, chaos measures ----
 export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
