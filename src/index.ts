@@ -18,6 +18,7 @@ export {
 } from './compare/findMatches'
 export { lcsDistance, lcsLength } from './compare/lcs'
 export { type Envelope, envelope, lbKeogh, lbKim } from './compare/lowerBounds'
+export type { NormalizedWindowMatcherSnapshot } from './compare/normalizedWindowMatcher'
 export { euclidean, zNormalize } from './compare/pointwise'
 export {
   findRecurring,
