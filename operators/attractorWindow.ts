@@ -334,7 +334,7 @@ class SlidingWindows<T> {
       const times = snapshotSeries('times', s.times, kept - from)
       for (let j = from; j < kept; j++) w.times[j % window] = times[j - from]
     }
-    const entropy = SlidingPermutationEntropy.fromSnapshot(s.entropy)
+    const entropy = restoreEntropy(s.entropy)
     if (
       entropy.order !== classify.order ||
       entropy.delay !== 1 ||
@@ -427,6 +427,17 @@ function checkSameOptions(saved: unknown, own: AttractorWindowSnapshotOptions): 
   }
   if (differences.length > 0)
     throw new SnapshotError(`${FN}: the snapshot was taken with other options: ${differences.join(', ')}`)
+}
+
+/** The window's permutation entropy from its snapshot; the kernel's errors become `SnapshotError`s naming the operator. */
+function restoreEntropy(snapshot: SlidingPermutationEntropySnapshot): SlidingPermutationEntropy {
+  try {
+    return SlidingPermutationEntropy.fromSnapshot(snapshot)
+  } catch (error) {
+    throw new SnapshotError(`${FN}: the snapshot's entropy is not usable: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
 }
 
 /** A snapshot counter: a safe integer >= 0. */

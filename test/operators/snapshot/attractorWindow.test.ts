@@ -189,7 +189,7 @@ describe('attractorWindow snapshots', () => {
     await expect(restart({ kept: 251, seen: 251 })).rejects.toThrow(/values holds 190 values, expected 191/)
     await expect(restart({ options: null })).rejects.toThrow(/options must be an object/)
     await expect(restart({ entropy: { ...s.entropy, kind: 'PageHinkley' } })).rejects.toThrow(
-      /^SlidingPermutationEntropy.fromSnapshot: the snapshot is of kind "PageHinkley"/,
+      /^attractorWindow: the snapshot's entropy is not usable: SlidingPermutationEntropy.fromSnapshot: the snapshot is of kind "PageHinkley"/,
     )
     const pe = new SlidingPermutationEntropy(4, 1, 150)
     for (const x of xs) pe.push(x)
