@@ -56,9 +56,13 @@ export interface AttractorWindowOptions<T> extends ClassifyOptions {
 
 /** The options an `attractorWindow` snapshot records, which a restoring operator must share (`null`: not given). */
 export interface AttractorWindowSnapshotOptions {
+  /** Values per window. */
   readonly window: number
+  /** Values between window starts. */
   readonly hop: number
+  /** Windows that reuse one embedding estimate. */
   readonly reestimateEvery: number
+  /** The classifier's options with their defaults filled in (`dimension`, `delay`: `null` when estimated). */
   readonly dt: number
   readonly dimension: number | null
   readonly delay: number | null
@@ -73,9 +77,13 @@ export interface AttractorWindowSnapshotOptions {
 
 /** The embedding `attractorWindow` reuses while the regime holds: estimated on one window, used by `uses` windows so far. */
 export interface AttractorWindowCarried {
+  /** The embedding delay, in samples. */
   readonly delay: number
+  /** The embedding dimension. */
   readonly dimension: number
+  /** The regime of the window it was estimated on; a window of another regime estimates again. */
   readonly regime: Exclude<Regime, 'unknown'>
+  /** Windows that have used it (1..reestimateEvery). */
   readonly uses: number
 }
 
@@ -138,6 +146,8 @@ export interface AttractorWindowReport extends DynamicsReport {
  * pass through. Bad input: a value that is not a finite number errors the stream with a `TypeError`
  * naming its source index, or with `onInvalid: 'skip'` is dropped, counted in `skipped` and passed
  * to `onSkip`. A throwing `select`/`time`/`onSkip` errors the stream. Bad options throw at call time.
+ * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window);
+ * put `scheduleOn` in front to keep it off a latency-sensitive path.
  *
  * Checkpoints: with `state: operatorState()` the handle's `snapshot()` gives, between elements, a
  * JSON-safe `AttractorWindowSnapshot`; an operator started from it (in this process or another)
@@ -145,8 +155,6 @@ export interface AttractorWindowReport extends DynamicsReport {
  * skipped counts and figures. A snapshot of another operator or version, a damaged one, or one taken
  * with other options (window, hop, classifier options, timing) errors the subscription with a
  * `SnapshotError` naming the difference.
- * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window);
- * put `scheduleOn` in front to keep it off a latency-sensitive path.
  *
  * ```ts
  * sensor$.pipe(attractorWindow({ window: 1000, hop: 250, dt: 0.01, select: (r) => r.x, time: (r) => r.ts }))
