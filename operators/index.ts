@@ -11,6 +11,7 @@ export { type DtwMatchEvent, type DtwMatchOptions, type DtwQuery, dtwMatch } fro
 
 // ---- attractors ----
 export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
+export type { AttractorWindowCarried, AttractorWindowSnapshot, AttractorWindowSnapshotOptions } from './attractorWindow'
 
 // ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'

@@ -51,6 +51,7 @@ export {
 } from './attractor/estimateDimension'
 export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from './attractor/lyapunov'
 export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
+export type { SlidingPermutationEntropySnapshot } from './attractor/permutationEntropy'
 export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
 
 // ---- temporal logic: formulas, parser, monitors ----
