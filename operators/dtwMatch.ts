@@ -227,7 +227,7 @@ function checkDtwMatchSnapshot(
   const saved = s.patterns
   if (!Array.isArray(saved) || saved.length !== names.length || saved.some((name, k) => name !== names[k])) {
     throw new SnapshotError(
-      `${FN}: the snapshot was taken with patterns ${describeValue(saved)}, this operator has ${JSON.stringify(names)}`,
+      `${FN}: the snapshot was taken with patterns ${Array.isArray(saved) ? JSON.stringify(saved) : describeValue(saved)}, this operator has ${JSON.stringify(names)}`,
     )
   }
   if (s.normalize !== normalize)
@@ -249,7 +249,7 @@ function checkDtwMatchSnapshot(
   counter('skipped', s.seen)
   if (!Array.isArray(s.matchers) || s.matchers.length !== names.length)
     throw new SnapshotError(
-      `${FN}: the snapshot holds ${describeValue(s.matchers)} as matchers, expected one per pattern (${names.length})`,
+      `${FN}: the snapshot holds ${Array.isArray(s.matchers) ? `${s.matchers.length} matchers` : `matchers ${describeValue(s.matchers)}`}, expected one per pattern (${names.length})`,
     )
   return s
 }
