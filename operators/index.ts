@@ -7,7 +7,7 @@
 // biome-ignore-all assist/source/organizeImports: exports are grouped by area under banners, sorted within each
 
 // ---- comparison ----
-export { type DtwMatchEvent, type DtwMatchOptions, type DtwQuery, dtwMatch } from './dtwMatch'
+export { type DtwMatchEvent, type DtwMatchOptions, type DtwMatchSnapshot, type DtwQuery, dtwMatch } from './dtwMatch'
 
 // ---- attractors ----
 export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
