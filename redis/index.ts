@@ -20,6 +20,13 @@ export type {
   PartitionLease,
 } from '../partitioned/broker'
 export { fnv1a32, partitionOf } from '../partitioned/partitionOf'
+export {
+  createRedisBroker,
+  type RedisPartitionKeys,
+  type RedisPipelineKeys,
+  redisPartitionKeys,
+  redisPipelineKeys,
+} from './broker'
 
 // ---- connections: a URL, cluster nodes or the caller's client ----
 export {

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { BrokerConfig } from '../../partitioned/broker'
+import { createRedisBroker, redisPartitionKeys, redisPipelineKeys } from '../../redis/broker'
+import { openRedis } from '../../redis/connection'
+import { brokerContract } from '../support/brokerContract'
+import { entriesOf, pipelineName, redisHarness } from '../support/redisBrokerHarness'
+import { type RedisServer, startRedis } from '../support/redisServer'
+
+let server: RedisServer
+beforeAll(async () => {
+  server = await startRedis()
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+brokerContract('createRedisBroker on one redis-server', settings => redisHarness(server.url)(settings))
+
+function config(overrides: Partial<BrokerConfig> = {}): BrokerConfig {
+  const name = pipelineName('redis')
+  return {
+    name,
+    input: `in-${name}`,
+    output: `out-${name}`,
+    partitions: 2,
+    key: v => String((v as { k: string }).k),
+    leaseMs: 5_000,
+    ...overrides,
+  }
+}
+
+describe('createRedisBroker on one redis-server', () => {
+  it('refuses a bad config with typed errors naming createRedisBroker and the value', async () => {
+    const link = await openRedis('test', server.url)
+    try {
+      const bad: [Partial<BrokerConfig>, ErrorConstructor, RegExp][] = [
+        [{ name: '' }, TypeError, /createRedisBroker: name must be a non-empty string, got ""/],
+        [{ name: 'a{b}' }, RangeError, /name must not contain '\{' or '\}'.*"a\{b\}"/],
+        [{ input: 3 as unknown as string }, TypeError, /input must be a non-empty string, got 3/],
+        [{ partitions: 0 }, RangeError, /partitions must be an integer in \[1, 16384\], got 0/],
+        [{ partitions: 1.5 }, RangeError, /got 1.5/],
+        [{ key: 'k' as unknown as BrokerConfig['key'] }, TypeError, /key must be a function, got "k"/],
+        [{ leaseMs: Number.NaN }, RangeError, /leaseMs must be a positive finite number, got NaN/],
+      ]
+      for (const [overrides, type, message] of bad) {
+        const attempt = createRedisBroker(link, config(overrides))
+        await expect(attempt).rejects.toThrow(type)
+        await expect(attempt).rejects.toThrow(message)
+      }
+      // the link stays the caller's and still works
+      expect(await link.send(undefined, ['PING'])).toBe('PONG')
+    } finally {
+      await link.close()
+    }
+  })
+
+  it('refuses another number of partitions for a name already run', async () => {
+    const c = config({ partitions: 4 })
+    const first = await createRedisBroker(await openRedis('test', server.url), c)
+    await first.close()
+    const link = await openRedis('test', server.url)
+    await expect(createRedisBroker(link, { ...c, partitions: 5 })).rejects.toThrow(
+      /createRedisBroker: pipeline ".*" was first run with 4 partitions, not 5/,
+    )
+    await link.close()
+  })
+
+  it('refuses method arguments it cannot use, naming the method and the value', async () => {
+    const broker = await createRedisBroker(await openRedis('test', server.url), config())
+    try {
+      await expect(broker.read(2, '0-0', 1, 0)).rejects.toThrow(/read: partition must be an integer in \[0, 2\), got 2/)
+      await expect(broker.read(0, 'x', 1, 0)).rejects.toThrow(/read: afterId must be a stream id '<ms>-<seq>', got "x"/)
+      await expect(broker.route('w', 0, 0)).rejects.toThrow(/route: count must be a positive integer, got 0/)
+      await expect(broker.balance('', [])).rejects.toThrow(/balance: workerId must be a non-empty string/)
+      const lease = { partition: 0, token: 1 }
+      const batch = {
+        lease,
+        previousId: '5-0',
+        lastId: '5-0',
+        inputIds: [],
+        outputs: [],
+        deadLetters: [],
+        states: new Map(),
+      }
+      await expect(broker.commit(batch)).rejects.toThrow(/commit: lastId "5-0" must follow previousId "5-0"/)
+    } finally {
+      await broker.close()
+    }
+    await expect(broker.load(0)).rejects.toThrow(/load after close/)
+  })
+
+  it("refuses 'fenced' once the lease expired, even when nobody took the partition over", async () => {
+    const c = config({ leaseMs: 200 })
+    const broker = await createRedisBroker(await openRedis('test', server.url), c)
+    try {
+      const { leases } = await broker.balance('w', [])
+      await new Promise(resolve => setTimeout(resolve, 350))
+      const batch = {
+        lease: leases[0],
+        previousId: '0-0',
+        lastId: '1-0',
+        inputIds: ['1-0'],
+        outputs: [],
+        deadLetters: [],
+        states: new Map(),
+      }
+      expect(await broker.commit(batch)).toBe('fenced')
+      expect((await broker.load(leases[0].partition)).lastId).toBe('0-0')
+    } finally {
+      await broker.close()
+    }
+  })
+
+  it('writes nothing when a key of the partition holds the wrong type, and says which', async () => {
+    const c = config()
+    const link = await openRedis('test', server.url)
+    const broker = await createRedisBroker(await openRedis('test', server.url), c)
+    try {
+      const { leases } = await broker.balance('w', [])
+      const keys = redisPartitionKeys(c, leases[0].partition)
+      await link.send(keys.deadLetters, ['SET', keys.deadLetters, 'not a stream'])
+      const batch = {
+        lease: leases[0],
+        previousId: '0-0',
+        lastId: '1-0',
+        inputIds: ['1-0'],
+        outputs: [{ key: 'a', value: '1', inputId: '1-0' }],
+        deadLetters: [{ id: '1-0', reason: 'r' }],
+        states: new Map([['a', '1']]),
+      }
+      await expect(broker.commit(batch)).rejects.toThrow(/WRONGTYPE commit: key .*dead.* holds a string, not a stream/)
+      expect(await broker.load(leases[0].partition)).toEqual({ lastId: '0-0', states: new Map() })
+      expect(await entriesOf(link, keys.output)).toEqual([])
+      await link.send(keys.deadLetters, ['DEL', keys.deadLetters])
+      expect(await broker.commit(batch)).toBe('committed')
+    } finally {
+      await broker.close()
+      await link.close()
+    }
+  })
+
+  it('trims the partition stream to the last committed entry, and re-sends a script the server forgot', async () => {
+    const c = config({ partitions: 1 })
+    const link = await openRedis('test', server.url)
+    const broker = await createRedisBroker(await openRedis('test', server.url), c)
+    try {
+      for (let i = 0; i < 5; i++)
+        await link.send(c.input, ['XADD', c.input, '*', 'value', JSON.stringify({ k: 'a', i })])
+      const { leases } = await broker.balance('w', [])
+      expect(await broker.route('w', 100, 0)).toBe(5)
+      const entries = await broker.read(0, '0-0', 3, 0)
+      await link.send(undefined, ['SCRIPT', 'FLUSH'])
+      const batch = {
+        lease: leases[0],
+        previousId: '0-0',
+        lastId: entries[2].id,
+        inputIds: entries.map(e => e.id),
+        outputs: [],
+        deadLetters: [],
+        states: new Map(),
+      }
+      expect(await broker.commit(batch)).toBe('committed')
+      const stream = redisPartitionKeys(c, 0).input
+      const left = await entriesOf(link, stream)
+      expect(left.map(([id]) => id)).toEqual((await broker.read(0, entries[1].id, 10, 0)).map(e => e.id))
+      expect(left.length).toBe(3)
+    } finally {
+      await broker.close()
+      await link.close()
+    }
+  })
+
+  it('close() ends a waiting read (it resolves empty), deregisters its workers and leaves no socket behind', async () => {
+    const c = config()
+    const sockets = () => process.getActiveResourcesInfo().filter(r => r === 'TCPSocketWrap').length
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const before = sockets()
+    const link = await openRedis('test', server.url)
+    const broker = await createRedisBroker(await openRedis('test', server.url), c)
+    await broker.balance('w', [])
+    const { workers, router } = redisPipelineKeys(c)
+    expect(await link.send(workers, ['ZCARD', workers])).toBe(1)
+    const waiting = broker.read(0, '0-0', 10, 60_000)
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const started = Date.now()
+    await broker.close()
+    expect(await waiting).toEqual([])
+    expect(Date.now() - started).toBeLessThan(2_000)
+    expect(await link.send(workers, ['ZCARD', workers])).toBe(0)
+    expect(await link.send(router, ['EXISTS', router])).toBe(0)
+    await link.close()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect(sockets()).toBe(before)
+  })
+})
