@@ -118,7 +118,8 @@ export function redisPipelineKeys(config: Pick<BrokerConfig, 'name' | 'output'>)
  * - `route` copies input entries into partition streams under their own ids with one script per
  *   partition, which skips ids already there, so a router that crashed before moving its cursor
  *   routes again harmlessly; entries it cannot route go to `redisPipelineKeys(config).deadLetters`
- *   under their own id (so also exactly once), with the reason; only the router's holder routes;
+ *   under their own id (so also exactly once), with the reason; only the router's holder routes
+ *   (another caller gets 0 after waiting `blockMs`);
  * - leases: a lease key per partition with its expiry and a token from a fencing counter; `balance`
  *   registers the worker (expiry by the server's clock), renews, then tries free partitions in an
  *   order that starts at a point given by the worker's id (so workers do not all race for the same),
@@ -187,6 +188,7 @@ class RedisBroker implements PartitionBroker {
   readonly #workers = new Set<string>()
   readonly #idle: RedisLink[] = []
   readonly #duplicates = new Set<RedisLink>()
+  readonly #pauses = new Set<() => void>()
   #closed = false
 
   constructor(link: RedisLink, config: BrokerConfig) {
@@ -336,7 +338,10 @@ class RedisBroker implements PartitionBroker {
     checkCount('route', count, blockMs)
     const { router, cursor: cursorKey, deadLetters } = this.#keys
     const [holder, stored] = await this.#link.send<[string | null, string | null]>(router, ['MGET', router, cursorKey])
-    if (holder !== workerId) return 0
+    if (holder !== workerId) {
+      await this.#pause(blockMs) // as a blocking read would: a caller looping on route does not spin
+      return 0
+    }
     const cursor = stored ?? '0-0'
     const input = this.#config.input
     let entries = readRange(await this.#link.send(input, ['XRANGE', input, `(${cursor}`, '+', 'COUNT', String(count)]))
@@ -412,9 +417,24 @@ class RedisBroker implements PartitionBroker {
     }
   }
 
+  /** Waits `ms`, or less when the broker closes meanwhile. */
+  #pause(ms: number): Promise<void> {
+    if (ms <= 0 || this.#closed) return Promise.resolve()
+    return new Promise(resolve => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#pauses.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#pauses.add(done)
+    })
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    for (const done of [...this.#pauses]) done()
     const { workers, router } = this.#keys
     await Promise.all(
       [...this.#workers].map(id =>

@@ -1,5 +1,7 @@
+import { fc } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BrokerConfig } from '../../partitioned/broker'
+import { partitionOf } from '../../partitioned/partitionOf'
 import { createRedisBroker, redisPartitionKeys, redisPipelineKeys } from '../../redis/broker'
 import { openRedis } from '../../redis/connection'
 import { brokerContract } from '../support/brokerContract'
@@ -191,5 +193,88 @@ describe('createRedisBroker on one redis-server', () => {
     await link.close()
     await new Promise(resolve => setTimeout(resolve, 50))
     expect(sockets()).toBe(before)
+  })
+
+  it('routes exactly once whatever the batch sizes and wherever the router crashes (cursor set back anywhere)', async () => {
+    const link = await openRedis('test', server.url)
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), fc.constant('!')), { maxLength: 40 }),
+          fc.array(
+            fc.record({ count: fc.integer({ min: 1, max: 9 }), rewindTo: fc.option(fc.nat(), { nil: undefined }) }),
+            {
+              minLength: 1,
+              maxLength: 8,
+            },
+          ),
+          async (keys, steps) => {
+            const c = config({ partitions: 3, key: v => (v as { k: string }).k })
+            const ids: string[] = []
+            for (const k of keys)
+              ids.push(
+                await link.send<string>(c.input, [
+                  'XADD',
+                  c.input,
+                  '*',
+                  'value',
+                  k === '!' ? '{bad' : JSON.stringify({ k }),
+                ]),
+              )
+            const broker = await createRedisBroker(await openRedis('test', server.url), c)
+            try {
+              await broker.balance('r', [])
+              const { cursor } = redisPipelineKeys(c)
+              for (const { count, rewindTo } of steps) {
+                await broker.route('r', count, 0)
+                // a crash after routing some partitions but before the cursor moved: the cursor is behind
+                if (rewindTo !== undefined) {
+                  const at = await link.send<string | null>(cursor, ['GET', cursor])
+                  const behind = ['0-0', ...ids.slice(0, at === null ? 0 : ids.indexOf(at) + 1)]
+                  await link.send(cursor, ['SET', cursor, behind[rewindTo % behind.length]])
+                }
+              }
+              while ((await broker.route('r', 7, 0)) > 0);
+              for (let p = 0; p < 3; p++) {
+                const oracle = keys
+                  .map((k, i) => ({ id: ids[i], k }))
+                  .filter(({ k }) => k !== '!' && partitionOf(k, 3) === p)
+                  .map(({ id, k }) => ({ id, key: k, value: JSON.stringify({ k }) }))
+                expect(await broker.read(p, '0-0', 100, 0)).toEqual(oracle)
+              }
+              const dead = await entriesOf(link, redisPipelineKeys(c).deadLetters)
+              expect(dead.map(([id]) => id)).toEqual(ids.filter((_, i) => keys[i] === '!'))
+            } finally {
+              await broker.close()
+            }
+          },
+        ),
+        { numRuns: 25 },
+      )
+    } finally {
+      await link.close()
+    }
+  })
+
+  it('route waits up to blockMs for input on a connection of its own, and a non-router waits too before 0', async () => {
+    const c = config()
+    const link = await openRedis('test', server.url)
+    const broker = await createRedisBroker(await openRedis('test', server.url), c)
+    try {
+      await broker.balance('r', [])
+      const waiting = broker.route('r', 10, 5_000)
+      await new Promise(resolve => setTimeout(resolve, 50))
+      // the broker's own connection still answers while the route waits
+      expect(await broker.load(0)).toEqual({ lastId: '0-0', states: new Map() })
+      await link.send(c.input, ['XADD', c.input, '*', 'value', JSON.stringify({ k: 'x' })])
+      expect(await waiting).toBe(1)
+      const started = Date.now()
+      expect(await broker.route('not-router', 10, 150)).toBe(0)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+      expect(await broker.route('r', 10, 100)).toBe(0)
+    } finally {
+      await broker.close()
+      await link.close()
+    }
   })
 })
