@@ -127,6 +127,10 @@ export function redisPipelineKeys(config: Pick<BrokerConfig, 'name' | 'output'>)
  * - blocking reads (`read`, `route` with `blockMs > 0`) run on duplicates of `link`, one per waiting
  *   call, without a command timeout; `close` ends them, and they then resolve empty.
  *
+ * A commit's outputs, dead letters and states travel as the script's arguments: a batch is bounded
+ * by the runner's `batchSize` (thousands of outputs are fine; a single argument may not pass Redis'
+ * `proto-max-bulk-len`, 512 MB by default). Needs Redis 7.0 or later (script flags, `SET NX GET`).
+ *
  * The broker takes `link` over: `close()` deregisters the workers it served, gives their router
  * lease back and closes `link` with its duplicates. Rejects with a `TypeError` / `RangeError` naming
  * `createRedisBroker` for a bad config (leaving `link` to the caller), and with a `RangeError` when
