@@ -30,3 +30,20 @@ export {
   type RedisConnectionOptions,
   type RedisLink,
 } from './connection'
+
+// ---- sources and sinks: consumer-group reads, pipelined appends ----
+export {
+  type RedisEntry,
+  type RedisSkippedEntry,
+  RedisSourceError,
+  type RedisSourceErrorCode,
+  type RedisSourceOptions,
+  redisSource,
+} from './redisSource'
+export {
+  partitionStream,
+  RedisSinkError,
+  type RedisSinkErrorCode,
+  type RedisSinkOptions,
+  redisSink,
+} from './redisSink'
