@@ -1,9 +1,10 @@
 import { createClient, createCluster } from 'redis'
-import { from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { concatMap, from, lastValueFrom, Subject, take, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../partitioned/partitionOf'
 import { readStreamReply } from '../../redis/connection'
 import { partitionStream, RedisSinkError, redisSink } from '../../redis/redisSink'
+import { redisSource } from '../../redis/redisSource'
 import { freePort, type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '../support/redisServer'
 
 type Client = ReturnType<typeof createClient>
@@ -58,6 +59,16 @@ describe('redisSink against a real redis-server', () => {
     await done
     expect(seen).toHaveLength(50)
     expect((await entries(client, 'early')).map(([, v]) => v)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+  })
+
+  it('closes its connection once complete: no socket left behind', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter(r => r === 'TCPSocketWrap').length
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const before = sockets()
+    await lastValueFrom(from([1, 2, 3]).pipe(redisSink({ redis: server.url, stream: 'closing' }), toArray()))
+    const deadline = Date.now() + 1000
+    while (sockets() > before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10))
+    expect(sockets()).toBe(before)
   })
 
   it('trims the stream to about maxLen entries and keeps the latest', async () => {
@@ -174,6 +185,36 @@ describe('redisSink with partitions on a real Redis Cluster of three masters', (
       expect(partitionStream('events', 'user-3', partitions)).toBe(`events:${partitionOf('user-3', partitions)}`)
     } finally {
       await reader.close()
+    }
+  })
+
+  it('partition streams written on the cluster are read back in order by redisSource, acknowledged', async () => {
+    const partitions = 3
+    const redis = { rootNodes: cluster.urls }
+    const values = Array.from({ length: 60 }, (_, i) => ({ key: `k${i % 11}`, i }))
+    await lastValueFrom(
+      from(values).pipe(redisSink({ redis, stream: 'orders', partitions, key: v => v.key }), toArray()),
+    )
+    for (let p = 0; p < partitions; p++) {
+      const expected = values.filter(v => partitionOf(v.key, partitions) === p)
+      const read = await lastValueFrom(
+        redisSource<(typeof values)[number]>({
+          redis,
+          stream: `orders:${p}`,
+          group: 'g',
+          consumer: 'c',
+          start: '0',
+          claimIdleMs: 50,
+        }).pipe(
+          concatMap(async entry => {
+            await entry.ack()
+            return entry.value
+          }),
+          take(expected.length),
+          toArray(),
+        ),
+      )
+      expect(read).toEqual(expected)
     }
   })
 })
