@@ -121,7 +121,8 @@ export function runPartitioned<T, R>(options: RunPartitionedOptions<T, R>): Obse
       emit: output => subscriber.next(output),
       fail: error => subscriber.error(error),
       progress: () => {
-        if (inputDone && memory !== undefined && memory.pending() === 0) subscriber.complete()
+        // every entry committed, and every commit's reply in (its outputs emitted)
+        if (inputDone && memory !== undefined && memory.pending() === 0 && !worker.committing) subscriber.complete()
       },
     })
     let feed: Subscription | undefined

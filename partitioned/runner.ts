@@ -114,6 +114,11 @@ export class PartitionWorker<T, R> {
     await Promise.all(releases)
   }
 
+  /** Whether a commit is in flight (its outputs are not emitted yet). */
+  get committing(): boolean {
+    return this.#commits.size > 0
+  }
+
   /** Resolves when every loop of the worker has ended (after `stop()`, and the broker's blocked reads returned). */
   async ended(): Promise<void> {
     while (this.#loops.size > 0) await Promise.allSettled([...this.#loops])
@@ -208,7 +213,7 @@ export class PartitionWorker<T, R> {
       if (!active()) return
       const result = await this.#commit(processed.batch, run)
       if (result === undefined) return
-      if (result === 'committed') this.#committed(run, processed)
+      if (result === 'committed') this.#committed(run, processed, entries.length < this.#s.batchSize)
       else if (result === 'fenced') {
         if (!run.dropped) this.#s.metrics?.countLeaseLoss(this.#s.name)
         return this.#drop(p)
@@ -331,8 +336,10 @@ export class PartitionWorker<T, R> {
     return result
   }
 
-  #committed(run: PartitionRun<T>, { batch, emitted }: ProcessedBatch<R>): void {
+  /** After a commit: the new position and states, the outputs emitted; a short batch means caught up (lag 0). */
+  #committed(run: PartitionRun<T>, { batch, emitted }: ProcessedBatch<R>, short: boolean): void {
     run.lastId = batch.lastId
+    if (short) this.#s.metrics?.setPartitionLag(this.#s.name, run.lease.partition, 0)
     for (const [key, state] of batch.states) {
       if (state === null) run.states.delete(key)
       else run.states.set(key, state)
