@@ -17,6 +17,7 @@ import { MemoryBroker } from '../../partitioned/memoryBroker'
 import type { PartitionedOutput } from '../../partitioned/runner'
 import { runPartitioned } from '../../partitioned/runPartitioned'
 import { metrics } from '../../sinks/metrics'
+import { rng } from '../support/rng'
 
 interface V {
   k: string
@@ -220,6 +221,34 @@ describe('runPartitioned: several workers on one broker', () => {
     },
   )
 
+  test.prop(
+    [
+      fc.array(valueArb, { minLength: 1, maxLength: 80 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer(),
+    ],
+    { numRuns: 10 },
+  )(
+    'broker errors (calls refused, replies lost after the broker acted) are retried: the output still equals the oracle, exactly once',
+    async (values, partitions, batchSize, seed) => {
+      const cluster = new Cluster(partitions, batchSize)
+      for (const v of values) cluster.broker.append(v)
+      const flaky = new FlakyBroker(cluster.broker, seed, 0.3)
+      try {
+        cluster.start(flaky)
+        cluster.start(new FlakyBroker(cluster.broker, seed + 1, 0.3))
+        await until(() => cluster.broker.pending() === 0, 8_000, 'every entry committed despite the errors')
+      } finally {
+        cluster.stopAll()
+      }
+      expect(flaky.failures).toBeGreaterThan(0)
+      expect(committedByKey(cluster.broker)).toEqual(await oracle(values))
+      expect(cluster.early).toEqual([])
+      expect(new Set(cluster.emitted.map(o => `${o.key}|${o.inputId}|${o.value.n}`)).size).toBe(cluster.emitted.length)
+    },
+  )
+
   it('a paused worker that lost its partitions is fenced when it wakes: its commit is refused, its outputs never doubled', async () => {
     const cluster = new Cluster(2, 5)
     const values: V[] = Array.from({ length: 40 }, (_, i) => ({ k: `k${i % 5}`, x: i }))
@@ -247,6 +276,63 @@ describe('runPartitioned: several workers on one broker', () => {
     expect(new Set(cluster.emitted.map(o => `${o.key}|${o.inputId}`)).size).toBe(cluster.emitted.length)
   })
 })
+
+/**
+ * A broker whose connection fails now and then: a call is refused before it reaches the broker, or
+ * its reply is lost after the broker did it (the case a retried commit must survive).
+ */
+class FlakyBroker implements PartitionBroker {
+  failures = 0
+  readonly #random: () => number
+
+  constructor(
+    readonly inner: MemoryBroker,
+    seed: number,
+    readonly rate: number,
+  ) {
+    this.#random = rng(seed)
+  }
+
+  get partitions(): number {
+    return this.inner.partitions
+  }
+
+  async #call<V>(op: () => Promise<V>): Promise<V> {
+    const roll = this.#random()
+    if (roll < this.rate / 2) {
+      this.failures++
+      throw new Error('connection lost before the call')
+    }
+    const value = await op()
+    if (roll < this.rate) {
+      this.failures++
+      throw new Error('connection lost before the reply')
+    }
+    return value
+  }
+
+  balance(workerId: string, held: readonly PartitionLease[]): Promise<Assignment> {
+    return this.#call(() => this.inner.balance(workerId, held))
+  }
+  release(workerId: string, lease: PartitionLease): Promise<void> {
+    return this.#call(() => this.inner.release(workerId, lease))
+  }
+  load(partition: number): Promise<PartitionCheckpoint> {
+    return this.#call(() => this.inner.load(partition))
+  }
+  read(partition: number, afterId: string, count: number, blockMs: number): Promise<PartitionEntry[]> {
+    return this.#call(() => this.inner.read(partition, afterId, count, blockMs))
+  }
+  commit(batch: CommitBatch): Promise<CommitResult> {
+    return this.#call(() => this.inner.commit(batch))
+  }
+  route(workerId: string, count: number, blockMs: number): Promise<number> {
+    return this.#call(() => this.inner.route(workerId, count, blockMs))
+  }
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+}
 
 /** A worker's view of the broker that can be paused (a SIGSTOPped process): calls wait until `resume()`. */
 class GatedBroker implements PartitionBroker {
