@@ -19,6 +19,8 @@ import { partitionOf } from './partitionOf'
 export interface MemoryBrokerOptions extends BrokerConfig {
   /** The time in ms, for entry ids and lease expiry. Default `Date.now`; tests step their own. */
   readonly now?: () => number
+  /** Called with each entry the router dead-letters (to count it); a throw is ignored. */
+  readonly onDeadLetter?: (letter: DeadLetter) => void
 }
 
 /** One entry of the input stream: its id and its value as text (JSON unless someone wrote otherwise). */
@@ -48,7 +50,7 @@ interface Waiter {
 }
 
 const FN = 'MemoryBroker'
-const OPTIONS = ['name', 'input', 'output', 'partitions', 'key', 'leaseMs', 'now']
+const OPTIONS = ['name', 'input', 'output', 'partitions', 'key', 'leaseMs', 'now', 'onDeadLetter']
 
 /**
  * An in-process `PartitionBroker`: the input stream, the partition streams, outputs, dead letters,
@@ -59,7 +61,8 @@ const OPTIONS = ['name', 'input', 'output', 'partitions', 'key', 'leaseMs', 'now
  * - Ids are `<ms>-<seq>` from the clock (`now`), strictly increasing as in Redis.
  * - `route` copies input entries to their partition streams under the same id and refuses an id not
  *   above the partition stream's last (so routing twice adds nothing); an entry that is not JSON, or
- *   whose `key` throws or gives neither a string nor a number, goes to the router's dead letters.
+ *   whose `key` throws or gives neither a string nor a number, goes to the router's dead letters
+ *   (reasons `'not JSON: ...'`, `'key threw: ...'`, `'key is not a string or a finite number: ...'`).
  * - A lease lasts `leaseMs` without renewal; every acquisition raises the partition's fencing token, and
  *   a commit under an older token is `'fenced'`. A lease that expired stays its holder's until another
  *   worker takes it (the token tells whether anyone did).
@@ -82,6 +85,7 @@ export class MemoryBroker implements PartitionBroker {
   /** The pipeline this broker serves. */
   readonly config: BrokerConfig
   readonly #now: () => number
+  readonly #onDeadLetter: ((letter: DeadLetter) => void) | undefined
   readonly #input: InputEntry[] = []
   readonly #routerDeadLetters: DeadLetter[] = []
   readonly #parts: PartitionStore[]
@@ -103,6 +107,7 @@ export class MemoryBroker implements PartitionBroker {
     const leaseMs = checkMilliseconds(FN, 'leaseMs', options.leaseMs)
     if (leaseMs === 0) throw new RangeError(`${FN}: leaseMs must be > 0, got 0`)
     this.#now = checkFunction<() => number>(FN, 'now', options.now) ?? Date.now
+    this.#onDeadLetter = checkFunction<(letter: DeadLetter) => void>(FN, 'onDeadLetter', options.onDeadLetter)
     this.partitions = partitions
     this.config = {
       name: options.name,
@@ -315,7 +320,16 @@ export class MemoryBroker implements PartitionBroker {
 
   /** The key of an input entry, or undefined after dead-lettering it. */
   #keyOf(entry: InputEntry): string | undefined {
-    const dead = (reason: string) => void this.#routerDeadLetters.push({ id: entry.id, reason, value: entry.value })
+    const dead = (reason: string): undefined => {
+      const letter: DeadLetter = { id: entry.id, reason, value: entry.value }
+      this.#routerDeadLetters.push(letter)
+      try {
+        this.#onDeadLetter?.(letter)
+      } catch {
+        // counting must not stop the router
+      }
+      return undefined
+    }
     let value: unknown
     try {
       value = JSON.parse(entry.value)
@@ -330,7 +344,7 @@ export class MemoryBroker implements PartitionBroker {
     }
     if (typeof key === 'string') return key
     if (typeof key === 'number' && Number.isFinite(key)) return String(key)
-    return dead(`key must return a string or a finite number, got ${describeValue(key)}`)
+    return dead(`key is not a string or a finite number: ${describeValue(key)}`)
   }
 
   #nextId(): string {

@@ -5,7 +5,7 @@ import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } f
 import type { PartitionBroker } from './broker'
 import type { KeyPipelineFactory } from './keyPipeline'
 import { MemoryBroker } from './memoryBroker'
-import { type PartitionedOutput, PartitionWorker } from './runner'
+import { type PartitionedOutput, PartitionWorker, reasonLabel } from './runner'
 
 /** `runPartitioned`'s options; an unknown name is a `TypeError` at call time. */
 export interface RunPartitionedOptions<T, R> {
@@ -84,7 +84,8 @@ const METRICS_METHODS = ['setPartitionLag', 'observeCommitLatency', 'countRebala
  * seeded randomness): an output emitted at any other moment than while a value is pushed (a timer, a
  * delay) errors the run with a `TypeError` saying so. Bad entries do not stop the run: a value that
  * is not JSON, or whose pipeline errors (the pipeline is then rebuilt from its state at the error),
- * goes to the partition's dead letters with the reason and counts in `dropped_total`. Broker errors
+ * goes to the dead letters with the reason and counts in `dropped_total` (in-process, the router's
+ * dead letters too: not JSON, a `key` that throws or gives neither a string nor a number). Broker errors
  * are retried with backoff. Bad options throw a `TypeError`/`RangeError` naming the option and value.
  *
  * ```ts
@@ -106,6 +107,7 @@ export function runPartitioned<T, R>(options: RunPartitionedOptions<T, R>): Obse
             partitions: o.partitions,
             key: o.key as (value: unknown) => string | number,
             leaseMs: o.leaseMs,
+            onDeadLetter: letter => o.metrics?.countDropped(o.name, reasonLabel(letter.reason)),
           })
         : undefined
     const broker = o.broker ?? (memory as MemoryBroker)

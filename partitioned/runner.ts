@@ -270,8 +270,7 @@ export class PartitionWorker<T, R> {
     }
     const states = new Map<string, string | null>()
     for (const [key, pipeline] of touched) states.set(key, (run.pipelines.get(key) ?? pipeline).stateText())
-    for (const letter of deadLetters)
-      this.#s.metrics?.countDropped(this.#s.name, letter.reason.slice(0, letter.reason.indexOf(':')))
+    for (const letter of deadLetters) this.#s.metrics?.countDropped(this.#s.name, reasonLabel(letter.reason))
     const batch: CommitBatch = {
       lease: run.lease,
       previousId: run.lastId,
@@ -417,6 +416,16 @@ function outputText(output: unknown): string {
   }
   if (text === undefined) throw new TypeError(`the output is not JSON: ${String(output)}`)
   return text
+}
+
+/**
+ * The `reason` label of a dead letter in `dropped_total`: its reason up to the first colon (`'not JSON'`,
+ * `'pipeline error'`, `'key threw'`), so the label keeps a few values whatever the messages say.
+ * @internal
+ */
+export function reasonLabel(reason: string): string {
+  const colon = reason.indexOf(':')
+  return colon > 0 ? reason.slice(0, colon) : reason
 }
 
 function messageOf(error: unknown): string {

@@ -159,6 +159,29 @@ describe('runPartitioned in-process', () => {
     expect(text).not.toContain('midstream_lease_losses_total{')
   })
 
+  it("counts the router's dead letters (not JSON, a key that throws) in dropped_total, and goes on", async () => {
+    const m = metrics()
+    const input: unknown[] = [{ k: 'a', x: 2 }, undefined, { k: 'boom', x: 1 }, { k: 'a', x: 4 }, () => 1]
+    const outputs = await lastValueFrom(
+      runPartitioned<V, unknown>({
+        name: 'rd',
+        input: input as V[],
+        partitions: 2,
+        output: 'o',
+        key: v => {
+          if (v.k === 'boom') throw new Error('no key')
+          return v.k
+        },
+        pipeline,
+        metrics: m,
+      }).pipe(toArray()),
+    )
+    expect(outputs.map(o => o.value)).toEqual((await oracle([input[0], input[3]] as V[])).get('a'))
+    const text = await m.render()
+    expect(text).toContain('midstream_dropped_total{pipeline="rd",reason="not JSON"} 2')
+    expect(text).toContain('midstream_dropped_total{pipeline="rd",reason="key threw"} 1')
+  })
+
   it('an output that is not JSON dead-letters its entry', async () => {
     const outputs = await lastValueFrom(
       runPartitioned<number, unknown>({
