@@ -78,7 +78,11 @@ const METRICS_METHODS = ['setPartitionLag', 'observeCommitLatency', 'countRebala
  * of the partitions this worker held). Without `redis` or `broker` the values of `input` go through an
  * in-process broker and the Observable completes when `input` completed and everything was
  * committed; with `broker` it runs until unsubscribed. Unsubscribing stops reading, drops the batch
- * not yet committing, releases the leases and closes the broker it opened.
+ * not yet committing, releases the leases and closes the broker it opened. The broker's output
+ * stream is the record: a worker emits what it committed, but a commit that landed while its reply
+ * was lost and the lease moved on is in the output stream without being emitted by anyone.
+ * Lag (`partition_lag_seconds`) is this machine's clock minus the ms part of the oldest entry not
+ * yet committed, so it assumes clocks in step with the broker's ids.
  *
  * Pipelines must be synchronous, deterministic functions of their input (event time from the data,
  * seeded randomness): an output emitted at any other moment than while a value is pushed (a timer, a

@@ -76,7 +76,6 @@ export class PartitionWorker<T, R> {
   readonly #s: WorkerSettings<T, R>
   readonly #held = new Map<number, PartitionRun<T>>()
   readonly #sleeps = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: () => void }>()
-  readonly #loops = new Set<Promise<void>>()
   readonly #commits = new Set<Promise<unknown>>()
   /** Pipelines of keys whose stored state cannot be read: their entries are dead-lettered, their state left as it is. */
   readonly #broken = new WeakSet<KeyPipeline<T>>()
@@ -117,11 +116,6 @@ export class PartitionWorker<T, R> {
   /** Whether a commit is in flight (its outputs are not emitted yet). */
   get committing(): boolean {
     return this.#commits.size > 0
-  }
-
-  /** Resolves when every loop of the worker has ended (after `stop()`, and the broker's blocked reads returned). */
-  async ended(): Promise<void> {
-    while (this.#loops.size > 0) await Promise.allSettled([...this.#loops])
   }
 
   async #balanceLoop(): Promise<void> {
@@ -401,8 +395,8 @@ export class PartitionWorker<T, R> {
   }
 
   #track(loop: Promise<void>): void {
-    const tracked = loop.catch(error => this.#s.fail(error)).finally(() => this.#loops.delete(tracked))
-    this.#loops.add(tracked)
+    // a loop ends by itself once the worker stops; an unexpected throw ends the run with it
+    loop.catch(error => this.#s.fail(error))
   }
 }
 
