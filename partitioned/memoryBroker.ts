@@ -62,7 +62,7 @@ const OPTIONS = ['name', 'input', 'output', 'partitions', 'key', 'leaseMs', 'now
  * - `route` copies input entries to their partition streams under the same id and refuses an id not
  *   above the partition stream's last (so routing twice adds nothing); an entry that is not JSON, or
  *   whose `key` throws or gives neither a string nor a number, goes to the router's dead letters
- *   (reasons `'not JSON: ...'`, `'key threw: ...'`, `'key is not a string or a finite number: ...'`).
+ *   (reasons `'not JSON: ...'`, `'key threw: ...'`, `'key must return a string or a finite number, got ...'`, as the Redis broker).
  * - A lease lasts `leaseMs` without renewal; every acquisition raises the partition's fencing token, and
  *   a commit under an older token is `'fenced'`. A lease that expired stays its holder's until another
  *   worker takes it (the token tells whether anyone did).
@@ -344,7 +344,7 @@ export class MemoryBroker implements PartitionBroker {
     }
     if (typeof key === 'string') return key
     if (typeof key === 'number' && Number.isFinite(key)) return String(key)
-    return dead(`key is not a string or a finite number: ${describeValue(key)}`)
+    return dead(`key must return a string or a finite number, got ${describeValue(key)}`)
   }
 
   #nextId(): string {

@@ -413,13 +413,13 @@ function outputText(output: unknown): string {
 }
 
 /**
- * The `reason` label of a dead letter in `dropped_total`: its reason up to the first colon (`'not JSON'`,
- * `'pipeline error'`, `'key threw'`), so the label keeps a few values whatever the messages say.
+ * The `reason` label of a dead letter in `dropped_total`: its reason up to the first colon or `, got`
+ * (`'not JSON'`, `'pipeline error'`, `'key threw'`, `'key must return a string or a finite number'`),
+ * so the label keeps a few values whatever the messages say.
  * @internal
  */
 export function reasonLabel(reason: string): string {
-  const colon = reason.indexOf(':')
-  return colon > 0 ? reason.slice(0, colon) : reason
+  return /^[^:]*?(?=:|, got|$)/.exec(reason)?.[0] || reason
 }
 
 function messageOf(error: unknown): string {

@@ -107,7 +107,7 @@ describe('MemoryBroker: ids and routing', () => {
     expect(dead[0].reason).toMatch(/^not JSON: /)
     expect(dead[0].value).toBe('{oops')
     expect(dead[1].reason).toBe('key threw: no key here')
-    expect(dead[2].reason).toBe('key is not a string or a finite number: [object Object]')
+    expect(dead[2].reason).toBe('key must return a string or a finite number, got [object Object]')
     expect(dead[3]).toMatchObject({ value: 'undefined' })
     const routed = [0, 1].flatMap(p => b.partitionEntries(p).map(e => e.id))
     expect(routed.sort(compareEntryIds)).toEqual([good, last])

@@ -161,7 +161,7 @@ describe('runPartitioned in-process', () => {
 
   it("counts the router's dead letters (not JSON, a key that throws) in dropped_total, and goes on", async () => {
     const m = metrics()
-    const input: unknown[] = [{ k: 'a', x: 2 }, undefined, { k: 'boom', x: 1 }, { k: 'a', x: 4 }, () => 1]
+    const input: unknown[] = [{ k: 'a', x: 2 }, undefined, { k: 'boom', x: 1 }, { k: 'a', x: 4 }, () => 1, { k: null }]
     const outputs = await lastValueFrom(
       runPartitioned<V, unknown>({
         name: 'rd',
@@ -180,6 +180,9 @@ describe('runPartitioned in-process', () => {
     const text = await m.render()
     expect(text).toContain('midstream_dropped_total{pipeline="rd",reason="not JSON"} 2')
     expect(text).toContain('midstream_dropped_total{pipeline="rd",reason="key threw"} 1')
+    expect(text).toContain(
+      'midstream_dropped_total{pipeline="rd",reason="key must return a string or a finite number"} 1',
+    )
   })
 
   it('an output that is not JSON dead-letters its entry', async () => {
