@@ -233,10 +233,12 @@ export class MemoryBroker implements PartitionBroker {
     return this.#reply(() => this.#commit(batch))
   }
 
+  /** See `PartitionBroker.route`; a worker that does not hold the router's lease waits `blockMs` and gets 0 (no spinning caller). */
   async route(workerId: string, count: number, blockMs: number): Promise<number> {
     this.#checkOpen()
-    await this.#wait(blockMs, () => this.#routed < this.#input.length)
-    return this.#reply(() => (this.#router.owner === workerId ? this.#route(count) : 0))
+    const holder = () => this.#router.owner === workerId
+    await this.#wait(blockMs, () => holder() && this.#routed < this.#input.length)
+    return this.#reply(() => (holder() ? this.#route(count) : 0))
   }
 
   close(): Promise<void> {

@@ -120,6 +120,9 @@ describe('MemoryBroker: ids and routing', () => {
     await b.balance('w1', [])
     await b.balance('w2', [])
     expect(await b.route('w2', 10, 0)).toBe(0)
+    const started = performance.now()
+    expect(await b.route('w2', 10, 30)).toBe(0) // a non-holder waits blockMs: no spinning caller
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25)
     expect(await b.route('w1', 10, 0)).toBe(1)
   })
 
