@@ -15,6 +15,8 @@ export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindo
 // ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'
 export { ltlVerdicts, type VerdictChange } from './ltlVerdicts'
+export type { LtlGuardSnapshot } from './ltlGuard'
+export type { LtlVerdictsOptions, LtlVerdictsSnapshot } from './ltlVerdicts'
 
 // ---- learning ----
 export { metaLearn, type Observation } from './metaLearn'
