@@ -118,7 +118,14 @@ export interface MonitorSnapshot extends SnapshotHeader {
   /** The verdict (LTL3, or LTLf once finished). */
   readonly verdict: Verdict
   /** Where the formula became false (the event itself is not kept), or null. */
-  readonly violation: { readonly index: number; readonly timed: boolean; readonly atEnd: boolean } | null
+  readonly violation: {
+    /** The deciding event's index (-1: no trace satisfies the formula). */
+    readonly index: number
+    /** Whether the violation has a timestamp (kept in `times`). */
+    readonly timed: boolean
+    /** Whether the formula failed only at the end of the trace. */
+    readonly atEnd: boolean
+  } | null
   /** The previous event's time and the violation's time (base64 float64: -Infinity before any timed event). */
   readonly times: string
   /** The future obligation left. */
