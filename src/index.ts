@@ -68,6 +68,13 @@ export {
   OnlineLogisticRegression,
   RunningStats,
 } from './learn/learners'
+export type {
+  GaussianNaiveBayesSnapshot,
+  MovingAverageForecasterSnapshot,
+  OnlineLinearRegressionSnapshot,
+  OnlineLogisticRegressionSnapshot,
+  RunningStatsSnapshot,
+} from './learn/learners'
 export {
   type LearningTask,
   type LevelSummary,
