@@ -20,3 +20,13 @@ export type {
   PartitionLease,
 } from '../partitioned/broker'
 export { fnv1a32, partitionOf } from '../partitioned/partitionOf'
+
+// ---- connections: a URL, cluster nodes or the caller's client ----
+export {
+  openRedis,
+  type RedisClientLike,
+  type RedisCommandOptions,
+  type RedisConnection,
+  type RedisConnectionOptions,
+  type RedisLink,
+} from './connection'

@@ -18,6 +18,7 @@ export {
 } from './compare/findMatches'
 export { lcsDistance, lcsLength } from './compare/lcs'
 export { type Envelope, envelope, lbKeogh, lbKim } from './compare/lowerBounds'
+export type { NormalizedWindowMatcherSnapshot } from './compare/normalizedWindowMatcher'
 export { euclidean, zNormalize } from './compare/pointwise'
 export {
   findRecurring,
@@ -27,7 +28,7 @@ export {
   type SimilarGroup,
   type SimilarRecurringOptions,
 } from './compare/recurring'
-export { Spring, type SpringMatch, type SpringOptions } from './compare/spring'
+export { Spring, type SpringMatch, type SpringOptions, type SpringSnapshot } from './compare/spring'
 
 // ---- attractors: embedding, delay and dimension, chaos measures ----
 export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
@@ -58,7 +59,7 @@ export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Vi
 export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
 // ---- learning: online learners, drift detectors, selection, meta-learning ----
-export { ADWIN, type ADWINOptions } from './learn/adwin'
+export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './learn/adwin'
 export { KSWIN, type KSWINOptions } from './learn/kswin'
 export {
   GaussianNaiveBayes,
@@ -91,7 +92,18 @@ export {
   type PageHinkleyOptions,
   type PageHinkleySnapshot,
 } from './learn/pageHinkley'
-export { EXP3, Hedge, type Selector, type SelectorOptions, ThompsonSampling, UCB1 } from './learn/selection'
+export {
+  EXP3,
+  type EXP3Snapshot,
+  Hedge,
+  type HedgeSnapshot,
+  type Selector,
+  type SelectorOptions,
+  ThompsonSampling,
+  type ThompsonSamplingSnapshot,
+  UCB1,
+  type UCB1Snapshot,
+} from './learn/selection'
 
 // ---- scheduler: what users create (its parts are in midstream/scheduler) ----
 export type { LatencySummary, SchedulerStats, TaskOptions } from './scheduler/core'

@@ -1,4 +1,6 @@
 import { describeValue } from '../errors'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { checkInteger, checkNumber, checkOneOf } from '../validate'
 import { bandHalfWidth, dtw } from './dtw'
 import { type Envelope, envelope, lbKeoghUnchecked } from './lowerBounds'
 import { zNormalize } from './pointwise'
@@ -50,6 +52,45 @@ export function prepareNormalized(
   return { query: z, env: envelope(z, Math.min(r, m - 1)), band: r, squared: cost === 'squared', threshold }
 }
 
+const SNAPSHOT_VERSION = 1
+const COSTS = ['squared', 'absolute'] as const
+
+/**
+ * The state of the z-normalised window matcher behind `dtwMatch`'s `normalize: true` (one per pattern),
+ * as `DtwMatchSnapshot` carries it: the z-normalised pattern and its settings, the last window's
+ * values and times, the running sums and the held-back match, floats as base64 float64 bytes.
+ */
+export interface NormalizedWindowMatcherSnapshot extends SnapshotHeader {
+  /** Always `'NormalizedWindowMatcher'`. */
+  readonly kind: 'NormalizedWindowMatcher'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The z-normalised pattern, as base64 float64 bytes. */
+  readonly query: string
+  /** The pattern's length m (the window length). */
+  readonly length: number
+  /** The Sakoe-Chiba half-width in samples, the cost and the threshold the matcher was built with. */
+  readonly options: {
+    /** Half-width of the band in samples (0 to m). */
+    readonly band: number
+    /** Per-element cost. */
+    readonly cost: 'squared' | 'absolute'
+    /** Largest distance that counts as a match. */
+    readonly threshold: number
+  }
+  /**
+   * Ring position of the next value, values seen, the shift of the running sums, the sums of
+   * (x - shift) and of its square, and values since the sums were last recomputed exactly; base64 float64.
+   */
+  readonly state: string
+  /** The ring of the last m values, base64 float64 (in ring order, not window order). */
+  readonly values: string
+  /** Their times, base64 float64. */
+  readonly times: string
+  /** The held-back match (start, end, distance, start time, end time), base64 float64, or null. */
+  readonly pending: string | null
+}
+
 /**
  * Sliding windows of the pattern's length, z-normalised (mean and variance from running sums,
  * recomputed exactly every m values against drift), compared through LB_Kim, LB_Keogh and
@@ -69,6 +110,7 @@ export class NormalizedWindowMatcher {
   private sinceExact = 0
   private pending: WindowMatch | null = null
 
+  /** A matcher for the pattern `prepareNormalized` built, that has seen nothing. */
   constructor(private readonly p: NormalizedPattern) {
     this.m = p.query.length
     this.values = new Float64Array(this.m)
@@ -76,6 +118,7 @@ export class NormalizedWindowMatcher {
     this.window = new Float64Array(this.m)
   }
 
+  /** Feeds the next value and its time; returns the match that became final with it, or null. */
   push(x: number, time: number): WindowMatch | null {
     const { m, values, p } = this
     const full = this.count >= m
@@ -117,10 +160,86 @@ export class NormalizedWindowMatcher {
     return out
   }
 
+  /** At the end of the stream: the held-back match, now final, or null. */
   flush(): WindowMatch | null {
     const out = this.pending
     this.pending = null
     return out
+  }
+
+  /**
+   * The matcher's state as a JSON-safe object (pattern and settings included);
+   * `NormalizedWindowMatcher.fromSnapshot` rebuilds a matcher that continues exactly as this one would.
+   */
+  snapshot(): NormalizedWindowMatcherSnapshot {
+    const { p, pending } = this
+    return {
+      kind: 'NormalizedWindowMatcher',
+      version: SNAPSHOT_VERSION,
+      query: encodeFloat64(p.query),
+      length: this.m,
+      options: { band: p.band, cost: p.squared ? 'squared' : 'absolute', threshold: p.threshold },
+      state: encodeFloat64([this.next, this.count, this.shift, this.sum, this.sumSq, this.sinceExact]),
+      values: encodeFloat64(this.values),
+      times: encodeFloat64(this.times),
+      pending:
+        pending === null
+          ? null
+          : encodeFloat64([pending.start, pending.end, pending.distance, pending.startTime ?? 0, pending.endTime ?? 0]),
+    }
+  }
+
+  /**
+   * A matcher in the state `snapshot` describes (possibly through JSON). Another kind or version is a
+   * `SnapshotError` naming both; a damaged field a `SnapshotError`, `TypeError` or `RangeError` naming it.
+   */
+  static fromSnapshot(snapshot: NormalizedWindowMatcherSnapshot): NormalizedWindowMatcher {
+    const fn = 'NormalizedWindowMatcher.fromSnapshot'
+    const s = checkSnapshot<NormalizedWindowMatcherSnapshot>(fn, snapshot, 'NormalizedWindowMatcher', SNAPSHOT_VERSION)
+    const m = checkInteger(fn, 'length', s.length, { min: 2 })
+    const options = s.options
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`)
+    const band = checkInteger(fn, 'options.band', options.band, { min: 0, max: m })
+    const cost = checkOneOf(fn, 'options.cost', options.cost, COSTS)
+    const threshold = checkNumber(fn, 'options.threshold', options.threshold, { min: 0 })
+    const query = decodeValues(fn, 'query', s.query, m)
+    for (let i = 0; i < m; i++)
+      if (!Number.isFinite(query[i])) throw new SnapshotError(`${fn}: query[${i}] is ${query[i]}, not finite`)
+    const matcher = new NormalizedWindowMatcher({
+      query,
+      env: envelope(query, Math.min(band, m - 1)),
+      band,
+      squared: cost === 'squared',
+      threshold,
+    })
+    const [next, count, shift, sum, sumSq, sinceExact] = decodeValues(fn, 'state', s.state, 6)
+    if (!Number.isSafeInteger(count) || count < 0)
+      throw new SnapshotError(`${fn}: the value count ${count} is not an integer >= 0`)
+    if (next !== count % m) throw new SnapshotError(`${fn}: the ring position ${next} does not follow ${count} values`)
+    if (!Number.isInteger(sinceExact) || sinceExact < 0 || sinceExact >= m)
+      throw new SnapshotError(`${fn}: ${sinceExact} values since the exact sums is not an integer in [0, ${m})`)
+    if (!Number.isFinite(shift) || !Number.isFinite(sum) || !Number.isFinite(sumSq))
+      throw new SnapshotError(`${fn}: the running sums (${shift}, ${sum}, ${sumSq}) must be finite`)
+    matcher.values.set(decodeValues(fn, 'values', s.values, m))
+    matcher.times.set(decodeValues(fn, 'times', s.times, m))
+    matcher.next = next
+    matcher.count = count
+    matcher.shift = shift
+    matcher.sum = sum
+    matcher.sumSq = sumSq
+    matcher.sinceExact = sinceExact
+    if (s.pending !== null) {
+      const [start, end, distance, startTime, endTime] = decodeValues(fn, 'pending', s.pending, 5)
+      if (!Number.isInteger(start) || start < 0 || end !== start + m - 1 || end >= count)
+        throw new SnapshotError(
+          `${fn}: the pending match [${start}, ${end}] is not a window of the ${count} values seen`,
+        )
+      if (!(distance >= 0 && distance <= threshold))
+        throw new SnapshotError(`${fn}: the pending match's distance ${distance} is not in [0, ${threshold}]`)
+      matcher.pending = { start, end, distance, startTime, endTime }
+    }
+    return matcher
   }
 
   private cost(d: number): number {
@@ -143,4 +262,11 @@ export class NormalizedWindowMatcher {
     this.sumSq = s2
     this.sinceExact = 0
   }
+}
+
+/** `field` of a snapshot of `fn`: `size` float64 values, else a `SnapshotError` naming the field. */
+function decodeValues(fn: string, field: string, text: unknown, size: number): Float64Array {
+  const values = decodeFloat64(fn, field, text)
+  if (values.length !== size) throw new SnapshotError(`${fn}: ${field} holds ${values.length} values, expected ${size}`)
+  return values
 }

@@ -1,5 +1,6 @@
 import { describeValue } from '../errors'
-import { checkBoolean, checkNumber, checkOneOf, checkOptions } from '../validate'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkOptions } from '../validate'
 
 /** A subsequence of the stream that matches the query: element indices, inclusive, and its DTW distance. */
 export interface SpringMatch {
@@ -28,6 +29,38 @@ export interface SpringOptions {
   timed?: boolean
 }
 
+const SPRING_SNAPSHOT_VERSION = 1
+
+/**
+ * `Spring.snapshot()`: the query, the options and the DTW column, bit for bit (float64 values as
+ * base64 of their IEEE-754 bytes, `Infinity` sentinels included).
+ */
+export interface SpringSnapshot extends SnapshotHeader {
+  /** Always `'Spring'`. */
+  readonly kind: 'Spring'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The query's elements (vector components row by row), as base64 float64 bytes. */
+  readonly query: string
+  /** The query's length m. */
+  readonly length: number
+  /** 0 for a query of numbers, else the vectors' dimension. */
+  readonly dimension: number
+  /** The options the kernel was built with. */
+  readonly options: Required<SpringOptions>
+  /**
+   * Elements pushed, then the pending candidate: its distance (`Infinity` when none), start, end,
+   * start time and end time; as base64 float64 bytes.
+   */
+  readonly state: string
+  /** The last DTW column (m + 1 accumulated distances, cell 0 the star padding), base64 float64. */
+  readonly distances: string
+  /** The start index of each cell's warping path in that column, base64 float64. */
+  readonly starts: string
+  /** With `timed`: the start time of each cell's path (else empty), base64 float64. */
+  readonly times: string
+}
+
 /**
  * SPRING (Sakurai, Faloutsos, Yamamuro, ICDE 2007): streaming subsequence matching under DTW.
  * Keeps one star-padded DTW column over the query (distances and start positions in typed
@@ -46,6 +79,9 @@ export interface SpringOptions {
  * Elements are numbers (for a query of numbers) or vectors of the query's dimension. A
  * non-finite element, or a vector of the wrong shape, is a `TypeError` naming its index; the
  * state is left unchanged.
+ *
+ * `snapshot()` hands out the whole state (query, options, column, pending candidate) as a JSON-safe
+ * object and `Spring.fromSnapshot` rebuilds a kernel that continues exactly as this one would.
  *
  * ```ts
  * const spring = new Spring([1, 2, 3], { threshold: 0.5 })
@@ -159,6 +195,81 @@ export class Spring {
     return match
   }
 
+  /**
+   * The kernel's state as a JSON-safe object (query and options included); `Spring.fromSnapshot`
+   * rebuilds it, and the rebuilt kernel returns exactly the matches this one would.
+   *
+   * ```ts
+   * const saved = JSON.stringify(spring.snapshot())
+   * const again = Spring.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  snapshot(): SpringSnapshot {
+    return {
+      kind: 'Spring',
+      version: SPRING_SNAPSHOT_VERSION,
+      query: encodeFloat64(this.query),
+      length: this.length,
+      dimension: this.dimension,
+      options: { threshold: this.threshold, cost: this.squared ? 'squared' : 'absolute', timed: this.timed },
+      state: encodeFloat64([this.t, this.dMin, this.candStart, this.candEnd, this.candStartTime, this.candEndTime]),
+      // after push's swap, the column last written is the "previous" one; the other is scratch
+      distances: encodeFloat64(this.dPrev),
+      starts: encodeFloat64(this.sPrev),
+      times: encodeFloat64(this.tPrev),
+    }
+  }
+
+  /**
+   * A kernel in the state `snapshot` describes (from `snapshot()`, possibly through JSON). A snapshot
+   * of another kind or version is a `SnapshotError` naming both; a damaged one (fields of the wrong
+   * size or kind) a `SnapshotError` or `TypeError`/`RangeError` naming the field.
+   *
+   * ```ts
+   * const spring = Spring.fromSnapshot(JSON.parse(saved))
+   * spring.push(4)
+   * ```
+   */
+  static fromSnapshot(snapshot: SpringSnapshot): Spring {
+    const fn = 'Spring.fromSnapshot'
+    const s = checkSnapshot<SpringSnapshot>(fn, snapshot, 'Spring', SPRING_SNAPSHOT_VERSION)
+    const m = checkInteger(fn, 'length', s.length, { min: 1 })
+    const dim = checkInteger(fn, 'dimension', s.dimension, { min: 0 })
+    const flat = decodeFloat64(fn, 'query', s.query)
+    if (flat.length !== m * Math.max(dim, 1))
+      throw new SnapshotError(`${fn}: query holds ${flat.length} values, expected ${m * Math.max(dim, 1)}`)
+    const query = dim === 0 ? flat : Array.from({ length: m }, (_, i) => flat.subarray(i * dim, (i + 1) * dim))
+    const spring = new Spring(query, s.options)
+    const state = decodeColumn(fn, 'state', s.state, 6)
+    const [t, dMin, candStart, candEnd, candStartTime, candEndTime] = state
+    if (!Number.isSafeInteger(t) || t < 0)
+      throw new SnapshotError(`${fn}: the element count ${t} is not an integer >= 0`)
+    if (Number.isNaN(dMin)) throw new SnapshotError(`${fn}: the candidate's distance is NaN`)
+    if (
+      dMin <= spring.threshold &&
+      !(Number.isInteger(candStart) && candStart >= 0 && candStart <= candEnd && candEnd < t)
+    )
+      throw new SnapshotError(`${fn}: the candidate [${candStart}, ${candEnd}] is not inside the ${t} elements seen`)
+    const distances = decodeColumn(fn, 'distances', s.distances, m + 1)
+    const starts = decodeColumn(fn, 'starts', s.starts, m + 1)
+    const times = decodeColumn(fn, 'times', s.times, spring.timed ? m + 1 : 0)
+    for (let i = 0; i <= m; i++) {
+      if (!(distances[i] >= 0)) throw new SnapshotError(`${fn}: distances[${i}] is ${distances[i]}, not >= 0`)
+      if (!Number.isInteger(starts[i]) || starts[i] < 0 || starts[i] > Math.max(t - 1, 0))
+        throw new SnapshotError(`${fn}: starts[${i}] is ${starts[i]}, not an element index before ${t}`)
+    }
+    spring.dPrev = distances
+    spring.sPrev = starts
+    spring.tPrev = times
+    spring.t = t
+    spring.dMin = dMin
+    spring.candStart = candStart
+    spring.candEnd = candEnd
+    spring.candStartTime = candStartTime
+    spring.candEndTime = candEndTime
+    return spring
+  }
+
   /** At the end of the stream: the pending candidate, now final, or null. */
   flush(): SpringMatch | null {
     if (!(this.dMin <= this.threshold)) return null
@@ -268,6 +379,13 @@ export class Spring {
         throw new TypeError(`Spring: element #${this.t}[${k}] must be a finite number, got ${describeValue(v)}`)
     }
   }
+}
+
+/** `field` of a snapshot of `fn`: `size` float64 values, else a `SnapshotError` naming the field. */
+function decodeColumn(fn: string, field: string, text: unknown, size: number): Float64Array {
+  const values = decodeFloat64(fn, field, text)
+  if (values.length !== size) throw new SnapshotError(`${fn}: ${field} holds ${values.length} values, expected ${size}`)
+  return values
 }
 
 const SPRING_OPTIONS = ['threshold', 'cost', 'timed']

@@ -1,5 +1,7 @@
 import { describeValue } from '../errors'
+import { checkSnapshot, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkInteger, checkOptions, checkProbability } from '../validate'
+import { checkSameOptions, snapshotBoolean, snapshotFloats, snapshotInteger, snapshotOptions } from './snapshotFields'
 
 /** Options of {@link ADWIN}; every default is River's (`river.drift.ADWIN`). */
 export interface ADWINOptions {
@@ -21,6 +23,33 @@ const MAX_LEVELS = 64
 
 /** The option names `ADWIN` accepts. */
 const ADWIN_OPTIONS: readonly string[] = ['delta', 'clock', 'maxBuckets', 'minWindowLength', 'gracePeriod']
+const ADWIN_SNAPSHOT_VERSION = 1
+
+/** `ADWIN.snapshot()`: the options, the counters and every bucket, bit for bit. */
+export interface ADWINSnapshot extends SnapshotHeader {
+  /** Always `'ADWIN'`. */
+  readonly kind: 'ADWIN'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The options the detector was built with. */
+  readonly options: Required<ADWINOptions>
+  /** Width, total and sum of squared deviations of the window, as base64 float64 bytes. */
+  readonly window: string
+  /** Updates since the window was last emptied (the `clock` counter). */
+  readonly tick: number
+  /** Levels of the histogram in use (at least 1). */
+  readonly levels: number
+  /** Buckets held at each level, level 0 (single elements) first; as long as the highest level holding any. */
+  readonly counts: readonly number[]
+  /** The buckets' sums, level 0 first and oldest first within a level, as base64 float64 bytes. */
+  readonly totals: string
+  /** The buckets' sums of squared deviations, in the order of `totals`, as base64 float64 bytes. */
+  readonly variances: string
+  /** Whether the last update cut the window (the next update then starts an empty one). */
+  readonly driftDetected: boolean
+  /** Detections since construction or the last `reset()`. */
+  readonly nDetections: number
+}
 
 /**
  * ADWIN, adaptive windowing (Bifet & Gavaldà 2007), step for step as River's `drift.ADWIN`
@@ -126,6 +155,131 @@ export class ADWIN {
   /** Sum of squared deviations from the window's mean, as River reports it; divide by `width` for the variance. */
   get variance(): number {
     return this._variance
+  }
+
+  /**
+   * The detector's state as a JSON-safe object: `ADWIN.fromSnapshot` (or `restore` on a detector with
+   * the same options) rebuilds it, and the rebuilt detector continues exactly as this one would.
+   *
+   * ```ts
+   * const saved = JSON.stringify(adwin.snapshot())
+   * const again = ADWIN.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  snapshot(): ADWINSnapshot {
+    const { delta, clock, maxBuckets, minWindowLength, gracePeriod, cap } = this
+    // levels above nLevels hold nothing in a consistent window; the counts reach the highest that
+    // holds anything anyway, so that the snapshot is the state whatever it is
+    let levels = this.nLevels
+    for (let level = MAX_LEVELS - 1; level >= levels; level--) if (this.count[level] > 0) levels = level + 1
+    const counts = Array.from(this.count.subarray(0, levels))
+    let buckets = 0
+    for (const c of counts) buckets += c
+    const totals = new Float64Array(buckets)
+    const variances = new Float64Array(buckets)
+    let at = 0
+    for (let level = 0; level < levels; level++) {
+      for (let k = 0; k < counts[level]; k++, at++) {
+        const slot = level * cap + ((this.head[level] + k) % cap)
+        totals[at] = this.totals[slot]
+        variances[at] = this.variances[slot]
+      }
+    }
+    return {
+      kind: 'ADWIN',
+      version: ADWIN_SNAPSHOT_VERSION,
+      options: { delta, clock, maxBuckets, minWindowLength, gracePeriod },
+      window: encodeFloat64([this._width, this._total, this._variance]),
+      tick: this.tick,
+      levels: this.nLevels,
+      counts,
+      totals: encodeFloat64(totals),
+      variances: encodeFloat64(variances),
+      driftDetected: this.driftDetected,
+      nDetections: this.nDetections,
+    }
+  }
+
+  /**
+   * A detector in the state `snapshot` describes (from `snapshot()`, possibly through JSON). A snapshot
+   * of another kind or version is a `SnapshotError` naming both, as is a damaged field; bad options
+   * throw as the constructor does.
+   *
+   * ```ts
+   * const adwin = ADWIN.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot(snapshot: ADWINSnapshot): ADWIN {
+    const fn = 'ADWIN.fromSnapshot'
+    const s = checkSnapshot<ADWINSnapshot>(fn, snapshot, 'ADWIN', ADWIN_SNAPSHOT_VERSION)
+    const detector = new ADWIN(snapshotOptions(fn, s.options) as ADWINOptions)
+    detector.load(fn, s)
+    return detector
+  }
+
+  /**
+   * Replaces this detector's state by the one `snapshot` describes, in place (for holders of an
+   * instance, such as `MetaLearner`). The snapshot must have been taken with this detector's options,
+   * else a `SnapshotError` names the first that differs; another kind or version, or a damaged
+   * field, is a `SnapshotError` too, and leaves this detector untouched.
+   *
+   * ```ts
+   * const adwin = new ADWIN({ delta: 0.01 })
+   * adwin.restore(JSON.parse(saved)) // saved from an ADWIN with delta 0.01
+   * ```
+   */
+  restore(snapshot: ADWINSnapshot): void {
+    const fn = 'ADWIN.restore'
+    this.load(fn, checkSnapshot<ADWINSnapshot>(fn, snapshot, 'ADWIN', ADWIN_SNAPSHOT_VERSION))
+  }
+
+  /** Checks every field of `s` against this detector's options, then takes them all. */
+  private load(fn: string, s: ADWINSnapshot): void {
+    const { delta, clock, maxBuckets, minWindowLength, gracePeriod } = this
+    checkSameOptions(fn, 'ADWIN', snapshotOptions(fn, s.options), {
+      delta,
+      clock,
+      maxBuckets,
+      minWindowLength,
+      gracePeriod,
+    })
+    const [width, total, variance] = snapshotFloats(fn, 'window', s.window, 3)
+    const tick = snapshotInteger(fn, 'tick', s.tick, 0, Number.MAX_SAFE_INTEGER)
+    const levels = snapshotInteger(fn, 'levels', s.levels, 1, MAX_LEVELS)
+    if (!Array.isArray(s.counts) || s.counts.length < levels || s.counts.length > MAX_LEVELS)
+      throw new SnapshotError(
+        `${fn}: counts must be an array of ${levels} to ${MAX_LEVELS} integers, got ${describeValue(s.counts)}`,
+      )
+    const counts = s.counts.map((c, level) => snapshotInteger(fn, `counts[${level}]`, c, 0, maxBuckets))
+    let buckets = 0
+    let elements = 0
+    for (let level = 0; level < counts.length; level++) {
+      buckets += counts[level]
+      elements += counts[level] * 2 ** level
+    }
+    if (elements !== width)
+      throw new SnapshotError(`${fn}: the buckets hold ${elements} elements, but the window's width is ${width}`)
+    const totals = snapshotFloats(fn, 'totals', s.totals, buckets)
+    const variances = snapshotFloats(fn, 'variances', s.variances, buckets)
+    const driftDetected = snapshotBoolean(fn, 'driftDetected', s.driftDetected)
+    const nDetections = snapshotInteger(fn, 'nDetections', s.nDetections, 0, Number.MAX_SAFE_INTEGER)
+    this._width = width
+    this._total = total
+    this._variance = variance
+    this.tick = tick
+    this.nLevels = levels
+    this.head.fill(0)
+    this.count.fill(0)
+    let at = 0
+    for (let level = 0; level < counts.length; level++) {
+      this.count[level] = counts[level]
+      for (let k = 0; k < counts[level]; k++, at++) {
+        this.totals[level * this.cap + k] = totals[at]
+        this.variances[level * this.cap + k] = variances[at]
+      }
+    }
+    this.driftDetected = driftDetected
+    this.nDetections = nDetections
   }
 
   /** Empties the window and zeroes every counter, `nDetections` included. */

@@ -1,6 +1,15 @@
 import { describeValue } from '../errors'
-import { mulberry32 } from '../stats/random'
+import { checkSnapshot, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { type Mulberry32, mulberry32 } from '../stats/random'
 import { checkInteger, checkNumber, checkOptions, checkPositive, checkProbability } from '../validate'
+import {
+  checkSameOptions,
+  isSnapshotLike,
+  snapshotFloats,
+  snapshotInteger,
+  snapshotOptions,
+  snapshotRandomState,
+} from './snapshotFields'
 
 /**
  * Online model selection: which of N candidates (models, arms) to trust next, from the losses or
@@ -47,6 +56,80 @@ function checkSeed(name: string, seed: unknown): number {
   return checkInteger(name, 'seed', seed)
 }
 
+/** Version of the selection policies' snapshot layouts. */
+const SELECTION_SNAPSHOT_VERSION = 1
+
+/** The number of candidates a snapshot's options name, checked as the constructors check it. */
+function snapshotSize(fn: string, options: Record<string, unknown>): number {
+  return checkSize(options.size, fn)
+}
+
+/** `Hedge.snapshot()`: options, cumulative losses, weights, round count and PRNG state, bit for bit. */
+export interface HedgeSnapshot extends SnapshotHeader {
+  /** Always `'Hedge'`. */
+  readonly kind: 'Hedge'
+  /** The layout's version (1). */
+  readonly version: number
+  /** Number of experts, and the fixed learning rate and horizon (`null` when not given). */
+  readonly options: { readonly size: number; readonly learningRate: number | null; readonly horizon: number | null }
+  /** Cumulative loss of each expert, base64 float64. */
+  readonly losses: string
+  /** Current probability of each expert, base64 float64. */
+  readonly weights: string
+  /** Updates so far (the anytime learning rate reads it). */
+  readonly rounds: number
+  /** State of the mulberry32 generator `select` draws from. */
+  readonly random: number
+}
+
+/** `UCB1.snapshot()`: options, pulls and summed rewards per arm, and the round count. */
+export interface UCB1Snapshot extends SnapshotHeader {
+  /** Always `'UCB1'`. */
+  readonly kind: 'UCB1'
+  /** The layout's version (1). */
+  readonly version: number
+  /** Number of arms and the exploration factor. */
+  readonly options: { readonly size: number; readonly exploration: number }
+  /** Pulls of each arm, base64 float64. */
+  readonly pulls: string
+  /** Summed reward of each arm, base64 float64. */
+  readonly rewards: string
+  /** Updates so far. */
+  readonly rounds: number
+}
+
+/** `EXP3.snapshot()`: options, log-weights, probabilities and PRNG state, bit for bit. */
+export interface EXP3Snapshot extends SnapshotHeader {
+  /** Always `'EXP3'`. */
+  readonly kind: 'EXP3'
+  /** The layout's version (1). */
+  readonly version: number
+  /** Number of arms and the exploration share gamma. */
+  readonly options: { readonly size: number; readonly gamma: number }
+  /** log w_i relative to the largest, base64 float64. */
+  readonly logWeights: string
+  /** Current probability of each arm, base64 float64. */
+  readonly weights: string
+  /** State of the mulberry32 generator `select` draws from. */
+  readonly random: number
+}
+
+/** `ThompsonSampling.snapshot()`: options, Beta posteriors and PRNG state. */
+export interface ThompsonSamplingSnapshot extends SnapshotHeader {
+  /** Always `'ThompsonSampling'`. */
+  readonly kind: 'ThompsonSampling'
+  /** The layout's version (1). */
+  readonly version: number
+  /** Number of arms. */
+  readonly options: { readonly size: number }
+  /** Posterior alpha of each arm, base64 float64. */
+  readonly alpha: string
+  /** Posterior beta of each arm, base64 float64. */
+  readonly beta: string
+  /** State of the mulberry32 generator `select` and `update` draw from. */
+  readonly random: number
+}
+
 /** Samples an index from probabilities p (summing to 1) with one uniform draw. */
 function sample(p: Float64Array, u: number): number {
   let acc = 0
@@ -81,7 +164,7 @@ export class Hedge implements Selector {
   /** Cumulative loss of each expert. */
   readonly losses: Float64Array
   private readonly p: Float64Array
-  private readonly random: () => number
+  private readonly random: Mulberry32
   private rounds = 0
   private readonly fixedRate: number | undefined
   private readonly horizon: number | undefined
@@ -137,8 +220,66 @@ export class Hedge implements Selector {
     for (let i = 0; i < this.size; i++) this.p[i] /= total
   }
 
-  /** Starts from given cumulative losses (to carry them into a Hedge with another learning rate). */
-  restore(losses: ArrayLike<number>): void {
+  /**
+   * The policy's state as a JSON-safe object: `Hedge.fromSnapshot` (or `restore` on a Hedge with the
+   * same options) rebuilds it, and the rebuilt policy selects and weighs exactly as this one would.
+   *
+   * ```ts
+   * const saved = JSON.stringify(hedge.snapshot())
+   * const again = Hedge.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  snapshot(): HedgeSnapshot {
+    return {
+      kind: 'Hedge',
+      version: SELECTION_SNAPSHOT_VERSION,
+      options: this.snapshotOptions(),
+      losses: encodeFloat64(this.losses),
+      weights: encodeFloat64(this.p),
+      rounds: this.rounds,
+      random: this.random.state,
+    }
+  }
+
+  /**
+   * A Hedge in the state `snapshot` describes (from `snapshot()`, possibly through JSON). Another kind
+   * or version, or a damaged field, is a `SnapshotError`; bad options throw as the constructor does.
+   *
+   * ```ts
+   * const hedge = Hedge.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot(snapshot: HedgeSnapshot): Hedge {
+    const fn = 'Hedge.fromSnapshot'
+    const s = checkSnapshot<HedgeSnapshot>(fn, snapshot, 'Hedge', SELECTION_SNAPSHOT_VERSION)
+    const o = snapshotOptions(fn, s.options)
+    const hedge = new Hedge(snapshotSize(fn, o), {
+      learningRate: (o.learningRate ?? undefined) as number | undefined,
+      horizon: (o.horizon ?? undefined) as number | undefined,
+    })
+    hedge.load(fn, s)
+    return hedge
+  }
+
+  /**
+   * Either replaces the whole state by a `snapshot` of a Hedge with the same options, in place (for
+   * holders of an instance, such as `MetaLearner`; another kind, version or options, or a damaged
+   * field, is a `SnapshotError` and changes nothing), or starts from given cumulative `losses` (to
+   * carry them into a Hedge with another learning rate; the weights are recomputed with this one's).
+   *
+   * ```ts
+   * const hedge = new Hedge(3, { horizon: 1000 })
+   * hedge.restore(JSON.parse(saved)) // a snapshot of a Hedge(3, { horizon: 1000 })
+   * hedge.restore([4, 1, 2])         // or: just these cumulative losses
+   * ```
+   */
+  restore(state: HedgeSnapshot | ArrayLike<number>): void {
+    if (isSnapshotLike(state)) {
+      const fn = 'Hedge.restore'
+      this.load(fn, checkSnapshot<HedgeSnapshot>(fn, state, 'Hedge', SELECTION_SNAPSHOT_VERSION))
+      return
+    }
+    const losses = state
     checkLosses('Hedge.restore', losses, this.size)
     let min = Infinity
     for (let i = 0; i < this.size; i++) min = Math.min(min, (this.losses[i] = losses[i]))
@@ -153,6 +294,23 @@ export class Hedge implements Selector {
     this.losses.fill(0)
     this.p.fill(1 / this.size)
     this.rounds = 0
+  }
+
+  private snapshotOptions(): HedgeSnapshot['options'] {
+    return { size: this.size, learningRate: this.fixedRate ?? null, horizon: this.horizon ?? null }
+  }
+
+  /** Checks every field of `s` against this Hedge's options, then takes them all. */
+  private load(fn: string, s: HedgeSnapshot): void {
+    checkSameOptions(fn, 'Hedge', snapshotOptions(fn, s.options), { ...this.snapshotOptions() })
+    const losses = snapshotFloats(fn, 'losses', s.losses, this.size)
+    const weights = snapshotFloats(fn, 'weights', s.weights, this.size)
+    const rounds = snapshotInteger(fn, 'rounds', s.rounds, 0, Number.MAX_SAFE_INTEGER)
+    const random = snapshotRandomState(fn, s.random)
+    this.losses.set(losses)
+    this.p.set(weights)
+    this.rounds = rounds
+    this.random.state = random
   }
 }
 
@@ -226,6 +384,67 @@ export class UCB1 implements Selector {
     this.pulls[arm]++
     this.rewards[arm] += reward
   }
+
+  /**
+   * The policy's state as a JSON-safe object: `UCB1.fromSnapshot` (or `restore` on a UCB1 with the same
+   * options) rebuilds it, and the rebuilt policy selects exactly as this one would.
+   *
+   * ```ts
+   * const again = UCB1.fromSnapshot(JSON.parse(JSON.stringify(ucb.snapshot())))
+   * ```
+   */
+  snapshot(): UCB1Snapshot {
+    return {
+      kind: 'UCB1',
+      version: SELECTION_SNAPSHOT_VERSION,
+      options: { size: this.size, exploration: this.exploration },
+      pulls: encodeFloat64(this.pulls),
+      rewards: encodeFloat64(this.rewards),
+      rounds: this.t,
+    }
+  }
+
+  /**
+   * A UCB1 in the state `snapshot` describes. Another kind or version, or a damaged field, is a
+   * `SnapshotError`; bad options throw as the constructor does.
+   *
+   * ```ts
+   * const ucb = UCB1.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot(snapshot: UCB1Snapshot): UCB1 {
+    const fn = 'UCB1.fromSnapshot'
+    const s = checkSnapshot<UCB1Snapshot>(fn, snapshot, 'UCB1', SELECTION_SNAPSHOT_VERSION)
+    const o = snapshotOptions(fn, s.options)
+    const ucb = new UCB1(snapshotSize(fn, o), o.exploration as number)
+    ucb.load(fn, s)
+    return ucb
+  }
+
+  /**
+   * Replaces this policy's state by a `snapshot` of a UCB1 with the same options, in place. Another
+   * kind, version or options, or a damaged field, is a `SnapshotError` and changes nothing.
+   *
+   * ```ts
+   * const ucb = new UCB1(3)
+   * ucb.restore(JSON.parse(saved))
+   * ```
+   */
+  restore(snapshot: UCB1Snapshot): void {
+    const fn = 'UCB1.restore'
+    this.load(fn, checkSnapshot<UCB1Snapshot>(fn, snapshot, 'UCB1', SELECTION_SNAPSHOT_VERSION))
+  }
+
+  /** Checks every field of `s` against this policy's options, then takes them all. */
+  private load(fn: string, s: UCB1Snapshot): void {
+    checkSameOptions(fn, 'UCB1', snapshotOptions(fn, s.options), { size: this.size, exploration: this.exploration })
+    const pulls = snapshotFloats(fn, 'pulls', s.pulls, this.size)
+    const rewards = snapshotFloats(fn, 'rewards', s.rewards, this.size)
+    const rounds = snapshotInteger(fn, 'rounds', s.rounds, 0, Number.MAX_SAFE_INTEGER)
+    this.pulls.set(pulls)
+    this.rewards.set(rewards)
+    this.t = rounds
+  }
 }
 
 /**
@@ -253,7 +472,7 @@ export class EXP3 implements Selector {
   /** log w_i, kept relative to the largest so they never overflow. */
   private readonly logWeights: Float64Array
   private readonly p: Float64Array
-  private readonly random: () => number
+  private readonly random: Mulberry32
 
   /** Uniform probabilities on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
   constructor(n: number, options?: SelectorOptions & { gamma?: number }) {
@@ -292,6 +511,67 @@ export class EXP3 implements Selector {
     for (let i = 0; i < this.size; i++)
       this.p[i] = ((1 - this.gamma) * Math.exp(this.logWeights[i])) / total + this.gamma / this.size
   }
+
+  /**
+   * The policy's state as a JSON-safe object, PRNG included: `EXP3.fromSnapshot` (or `restore` on an
+   * EXP3 with the same options) rebuilds it, and the rebuilt policy draws exactly as this one would.
+   *
+   * ```ts
+   * const again = EXP3.fromSnapshot(JSON.parse(JSON.stringify(exp3.snapshot())))
+   * ```
+   */
+  snapshot(): EXP3Snapshot {
+    return {
+      kind: 'EXP3',
+      version: SELECTION_SNAPSHOT_VERSION,
+      options: { size: this.size, gamma: this.gamma },
+      logWeights: encodeFloat64(this.logWeights),
+      weights: encodeFloat64(this.p),
+      random: this.random.state,
+    }
+  }
+
+  /**
+   * An EXP3 in the state `snapshot` describes. Another kind or version, or a damaged field, is a
+   * `SnapshotError`; bad options throw as the constructor does.
+   *
+   * ```ts
+   * const exp3 = EXP3.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot(snapshot: EXP3Snapshot): EXP3 {
+    const fn = 'EXP3.fromSnapshot'
+    const s = checkSnapshot<EXP3Snapshot>(fn, snapshot, 'EXP3', SELECTION_SNAPSHOT_VERSION)
+    const o = snapshotOptions(fn, s.options)
+    const exp3 = new EXP3(snapshotSize(fn, o), { gamma: o.gamma as number })
+    exp3.load(fn, s)
+    return exp3
+  }
+
+  /**
+   * Replaces this policy's state (PRNG included) by a `snapshot` of an EXP3 with the same options, in
+   * place. Another kind, version or options, or a damaged field, is a `SnapshotError` and changes nothing.
+   *
+   * ```ts
+   * const exp3 = new EXP3(4, { gamma: 0.1 })
+   * exp3.restore(JSON.parse(saved))
+   * ```
+   */
+  restore(snapshot: EXP3Snapshot): void {
+    const fn = 'EXP3.restore'
+    this.load(fn, checkSnapshot<EXP3Snapshot>(fn, snapshot, 'EXP3', SELECTION_SNAPSHOT_VERSION))
+  }
+
+  /** Checks every field of `s` against this policy's options, then takes them all. */
+  private load(fn: string, s: EXP3Snapshot): void {
+    checkSameOptions(fn, 'EXP3', snapshotOptions(fn, s.options), { size: this.size, gamma: this.gamma })
+    const logWeights = snapshotFloats(fn, 'logWeights', s.logWeights, this.size)
+    const weights = snapshotFloats(fn, 'weights', s.weights, this.size)
+    const random = snapshotRandomState(fn, s.random)
+    this.logWeights.set(logWeights)
+    this.p.set(weights)
+    this.random.state = random
+  }
 }
 
 /**
@@ -319,7 +599,7 @@ export class ThompsonSampling implements Selector {
   readonly alpha: Float64Array
   /** Beta posterior beta (1 + failures) of each arm. */
   readonly beta: Float64Array
-  private readonly random: () => number
+  private readonly random: Mulberry32
 
   /** Beta(1, 1) priors on `n` arms; bad arguments throw a `TypeError` or `RangeError` naming them. */
   constructor(n: number, options?: SelectorOptions) {
@@ -363,6 +643,73 @@ export class ThompsonSampling implements Selector {
     const success = reward === 1 || (reward > 0 && this.random() < reward)
     if (success) this.alpha[arm]++
     else this.beta[arm]++
+  }
+
+  /**
+   * The policy's state as a JSON-safe object, PRNG included: `ThompsonSampling.fromSnapshot` (or
+   * `restore` on one with as many arms) rebuilds it, and the rebuilt policy draws exactly as this one would.
+   *
+   * ```ts
+   * const again = ThompsonSampling.fromSnapshot(JSON.parse(JSON.stringify(ts.snapshot())))
+   * ```
+   */
+  snapshot(): ThompsonSamplingSnapshot {
+    return {
+      kind: 'ThompsonSampling',
+      version: SELECTION_SNAPSHOT_VERSION,
+      options: { size: this.size },
+      alpha: encodeFloat64(this.alpha),
+      beta: encodeFloat64(this.beta),
+      random: this.random.state,
+    }
+  }
+
+  /**
+   * A Thompson sampler in the state `snapshot` describes. Another kind or version, or a damaged field,
+   * is a `SnapshotError`; a bad number of arms throws as the constructor does.
+   *
+   * ```ts
+   * const ts = ThompsonSampling.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot(snapshot: ThompsonSamplingSnapshot): ThompsonSampling {
+    const fn = 'ThompsonSampling.fromSnapshot'
+    const s = checkSnapshot<ThompsonSamplingSnapshot>(fn, snapshot, 'ThompsonSampling', SELECTION_SNAPSHOT_VERSION)
+    const ts = new ThompsonSampling(snapshotSize(fn, snapshotOptions(fn, s.options)))
+    ts.load(fn, s)
+    return ts
+  }
+
+  /**
+   * Replaces this policy's state (PRNG included) by a `snapshot` of a Thompson sampler with as many
+   * arms, in place. Another kind, version or size, or a damaged field, is a `SnapshotError` and changes nothing.
+   *
+   * ```ts
+   * const ts = new ThompsonSampling(3)
+   * ts.restore(JSON.parse(saved))
+   * ```
+   */
+  restore(snapshot: ThompsonSamplingSnapshot): void {
+    const fn = 'ThompsonSampling.restore'
+    this.load(fn, checkSnapshot<ThompsonSamplingSnapshot>(fn, snapshot, 'ThompsonSampling', SELECTION_SNAPSHOT_VERSION))
+  }
+
+  /** Checks every field of `s` against this policy's size, then takes them all. */
+  private load(fn: string, s: ThompsonSamplingSnapshot): void {
+    checkSameOptions(fn, 'ThompsonSampling', snapshotOptions(fn, s.options), { size: this.size })
+    const alpha = snapshotFloats(fn, 'alpha', s.alpha, this.size)
+    const beta = snapshotFloats(fn, 'beta', s.beta, this.size)
+    for (let i = 0; i < this.size; i++) {
+      // Marsaglia & Tsang's sampler needs shape >= 1: a smaller one would loop or return NaN
+      if (!(alpha[i] >= 1 && beta[i] >= 1 && Number.isFinite(alpha[i] + beta[i])))
+        throw new SnapshotError(
+          `${fn}: posterior ${i} must have finite alpha and beta >= 1, got ${describeValue(alpha[i])} and ${describeValue(beta[i])}`,
+        )
+    }
+    const random = snapshotRandomState(fn, s.random)
+    this.alpha.set(alpha)
+    this.beta.set(beta)
+    this.random.state = random
   }
 }
 
