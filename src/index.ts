@@ -86,6 +86,7 @@ export {
   type MetaState,
   type MetaStep,
 } from './learn/metaLearner'
+export type { MetaLearnerSnapshot } from './learn/metaLearner'
 export {
   PageHinkley,
   type PageHinkleyMode,
