@@ -7,10 +7,11 @@
 // biome-ignore-all assist/source/organizeImports: exports are grouped by area under banners, sorted within each
 
 // ---- comparison ----
-export { type DtwMatchEvent, type DtwMatchOptions, type DtwQuery, dtwMatch } from './dtwMatch'
+export { type DtwMatchEvent, type DtwMatchOptions, type DtwMatchSnapshot, type DtwQuery, dtwMatch } from './dtwMatch'
 
 // ---- attractors ----
 export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
+export type { AttractorWindowCarried, AttractorWindowSnapshot, AttractorWindowSnapshotOptions } from './attractorWindow'
 
 // ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'

@@ -51,6 +51,7 @@ export {
 } from './attractor/estimateDimension'
 export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from './attractor/lyapunov'
 export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
+export type { SlidingPermutationEntropySnapshot } from './attractor/permutationEntropy'
 export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
 
 // ---- temporal logic: formulas, parser, monitors ----
@@ -60,7 +61,7 @@ export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
 // ---- learning: online learners, drift detectors, selection, meta-learning ----
 export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './learn/adwin'
-export { KSWIN, type KSWINOptions } from './learn/kswin'
+export { KSWIN, type KSWINOptions, type KSWINRandomBelow, type KSWINSnapshot } from './learn/kswin'
 export {
   GaussianNaiveBayes,
   MovingAverageForecaster,

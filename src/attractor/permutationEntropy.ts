@@ -1,5 +1,6 @@
 import { checkFiniteSeries } from '../compare/pointwise'
 import { describeValue } from '../errors'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkInteger } from '../validate'
 
 const MIN_ORDER = 2
@@ -94,6 +95,28 @@ export function permutationEntropy(series: ArrayLike<number>, order = 3, delay =
   return h / Math.log(FACTORIALS[order])
 }
 
+const SLIDING_PE_SNAPSHOT_VERSION = 1
+
+/** `SlidingPermutationEntropy.snapshot()`: the options, the values and pattern codes still needed, and the running sum bit for bit. */
+export interface SlidingPermutationEntropySnapshot extends SnapshotHeader {
+  /** Always `'SlidingPermutationEntropy'`. */
+  readonly kind: 'SlidingPermutationEntropy'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The constructor's arguments. */
+  readonly options: { readonly order: number; readonly delay: number; readonly window: number }
+  /** Values pushed since construction or the last `reset`. */
+  readonly pushed: number
+  /** The last min(pushed, (order - 1) delay + 1) values, oldest first, as base64 float64 bytes. */
+  readonly recent: string
+  /** The Lehmer codes of the patterns inside the window, oldest first. */
+  readonly codes: readonly number[]
+  /** The running sum of c ln c over the pattern counts, as base64 float64 bytes (bit-exact: it carries rounding). */
+  readonly sumCLogC: string
+  /** Pushes since the running sum was last recounted from scratch. */
+  readonly sinceResync: number
+}
+
 /**
  * Permutation entropy over a sliding window, updated in O(order^2) per value with no allocation,
  * for a stream operator: it keeps the pattern counts and the running sum of c ln c over them, so
@@ -132,6 +155,10 @@ export class SlidingPermutationEntropy {
   private sinceResync = 0
   private readonly resyncEvery: number
 
+  /**
+   * An empty window; `order` (2..8), `delay` (>= 1) and `window` (>= (order - 1) delay + 1, one
+   * pattern) are integers, else a `TypeError` or `RangeError` naming the argument.
+   */
   constructor(order: number, delay: number, window: number) {
     checkOrderDelay('SlidingPermutationEntropy', order, delay)
     const span = (order - 1) * delay
@@ -206,6 +233,101 @@ export class SlidingPermutationEntropy {
     return h < 1e-14 ? 0 : h > 1 ? 1 : h
   }
 
+  /**
+   * The state as a JSON-safe object; `SlidingPermutationEntropy.fromSnapshot` rebuilds it, and the
+   * rebuilt window continues bit for bit as this one would (same `value()` after every push).
+   *
+   * ```ts
+   * const saved = JSON.stringify(pe.snapshot())
+   * const again = SlidingPermutationEntropy.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  snapshot(): SlidingPermutationEntropySnapshot {
+    const { order, delay, window, pushed, recent, codes } = this
+    const ringSize = recent.length
+    const kept = Math.min(pushed, ringSize)
+    const last = new Float64Array(kept)
+    for (let i = 0, slot = (pushed - kept) % ringSize; i < kept; i++, slot = slot + 1 === ringSize ? 0 : slot + 1)
+      last[i] = recent[slot]
+    const codesInWindow = new Array<number>(this.total)
+    const patterns = pushed < ringSize ? 0 : pushed - ringSize + 1 // patterns ever formed
+    for (let i = 0, p = patterns - this.total; i < this.total; i++, p++) codesInWindow[i] = codes[p % codes.length]
+    return {
+      kind: 'SlidingPermutationEntropy',
+      version: SLIDING_PE_SNAPSHOT_VERSION,
+      options: { order, delay, window },
+      pushed,
+      recent: encodeFloat64(last),
+      codes: codesInWindow,
+      sumCLogC: encodeFloat64([this.sumCLogC]),
+      sinceResync: this.sinceResync,
+    }
+  }
+
+  /**
+   * A window in the state `snapshot` describes (from `snapshot()`, possibly through JSON). A snapshot
+   * of another kind or version is a `SnapshotError` naming both; damaged fields (wrong lengths,
+   * codes out of range or not matching the values, a running sum that does not match the codes) are
+   * `SnapshotError`s naming the field; bad options the constructor's errors.
+   *
+   * ```ts
+   * const pe = SlidingPermutationEntropy.fromSnapshot(JSON.parse(text))
+   * pe.push(x)
+   * ```
+   */
+  static fromSnapshot(snapshot: SlidingPermutationEntropySnapshot): SlidingPermutationEntropy {
+    const fn = 'SlidingPermutationEntropy.fromSnapshot'
+    const s = checkSnapshot<SlidingPermutationEntropySnapshot>(
+      fn,
+      snapshot,
+      'SlidingPermutationEntropy',
+      SLIDING_PE_SNAPSHOT_VERSION,
+    )
+    if (s.options === null || typeof s.options !== 'object')
+      throw new SnapshotError(`${fn}: options must be an object, got ${describeValue(s.options)}`)
+    const pe = new SlidingPermutationEntropy(s.options.order, s.options.delay, s.options.window)
+    const { recent, codes, counts, order } = pe
+    const ringSize = recent.length
+    const pushed = checkSnapshotCount(fn, 'pushed', s.pushed, Number.MAX_SAFE_INTEGER)
+    const last = decodeFloat64(fn, 'recent', s.recent)
+    const kept = Math.min(pushed, ringSize)
+    if (last.length !== kept)
+      throw new SnapshotError(`${fn}: recent holds ${last.length} values, expected ${kept} after ${pushed} pushed`)
+    for (let i = 0; i < kept; i++) {
+      if (!Number.isFinite(last[i]))
+        throw new SnapshotError(`${fn}: recent value ${i} must be finite, got ${describeValue(last[i])}`)
+      recent[(pushed - kept + i) % ringSize] = last[i]
+    }
+    const patterns = pushed < ringSize ? 0 : pushed - ringSize + 1
+    const total = Math.min(patterns, codes.length)
+    if (!Array.isArray(s.codes) || s.codes.length !== total)
+      throw new SnapshotError(
+        `${fn}: codes must be an array of the ${total} pattern codes in the window, got ${describeValue(s.codes)}`,
+      )
+    for (let i = 0, p = patterns - total; i < total; i++, p++) {
+      const code = s.codes[i]
+      if (!Number.isInteger(code) || code < 0 || code >= counts.length)
+        throw new SnapshotError(
+          `${fn}: codes[${i}] must be an integer in [0, ${counts.length}), got ${describeValue(code)}`,
+        )
+      codes[p % codes.length] = code
+      counts[code]++
+    }
+    // the newest pattern is the one the kept values form: a cheap check that values and codes belong together
+    if (total > 0 && s.codes[total - 1] !== patternCode(last, 0, order, pe.delay))
+      throw new SnapshotError(`${fn}: the newest code ${s.codes[total - 1]} is not the pattern of the recent values`)
+    pe.pushed = pushed
+    pe.total = total
+    const sum = decodeFloat64(fn, 'sumCLogC', s.sumCLogC)
+    pe.resync()
+    // the running sum differs from a recount only by rounding since the last recount
+    if (sum.length !== 1 || !(Math.abs(sum[0] - pe.sumCLogC) <= 1e-6 * Math.max(1, pe.sumCLogC)))
+      throw new SnapshotError(`${fn}: sumCLogC does not match the pattern codes (${pe.sumCLogC} recounted)`)
+    pe.sumCLogC = sum[0]
+    pe.sinceResync = checkSnapshotCount(fn, 'sinceResync', s.sinceResync, pe.resyncEvery - 1)
+    return pe
+  }
+
   /** Forgets every value, as if new. */
   reset(): void {
     this.counts.fill(0)
@@ -225,4 +347,11 @@ export class SlidingPermutationEntropy {
     this.sumCLogC = s
     this.sinceResync = 0
   }
+}
+
+/** A snapshot field that counts: an integer in [0, max], else a `SnapshotError` naming `fn` and `field`. */
+function checkSnapshotCount(fn: string, field: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    throw new SnapshotError(`${fn}: ${field} must be an integer in [0, ${max}], got ${describeValue(value)}`)
+  return value
 }

@@ -364,7 +364,9 @@ export class ADWIN {
     this._variance -= this.variances[slot] + (n * this._width * d * d) / (n + this._width)
     this.head[level] = (this.head[level] + 1) % this.cap
     this.count[level]--
-    if (this.count[level] === 0 && level > 0) this.nLevels--
+    // With maxBuckets 1 a merge empties its level, so levels under the top can be empty: skip them
+    // all, or the next drop would take a bucket from an empty level (width going negative)
+    while (this.nLevels > 1 && this.count[this.nLevels - 1] === 0) this.nLevels--
     return n
   }
 

@@ -1,6 +1,8 @@
 import { describeValue } from '../errors'
-import { mulberry32 } from '../stats/random'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { type Mulberry32, mulberry32 } from '../stats/random'
 import { checkFunction, checkInteger, checkOptions, checkProbability } from '../validate'
+import { checkSameOptions, snapshotBoolean, snapshotFloats, snapshotInteger, snapshotOptions } from './snapshotFields'
 
 /**
  * P(D_{n,n} >= h/n) for the two-sample Kolmogorov-Smirnov distance of two samples of the same
@@ -77,17 +79,72 @@ export interface KSWINOptions {
   /**
    * Source of randomness for the reference sample: given the seed, returns `below(m)`, a uniform
    * integer in [0, m). Default `Math.floor(mulberry32(seed)() * m)`. Passing a port of Python's
-   * `random.Random(seed)._randbelow` reproduces River's draws exactly.
+   * `random.Random(seed)._randbelow` reproduces River's draws exactly. For `snapshot()` to work with
+   * such a source, `below` must carry a `state` property (a JSON-safe value, read at a snapshot and
+   * set on a restore); see {@link KSWINRandomBelow}.
    */
-  readonly randomBelow?: (seed: number) => (m: number) => number
+  readonly randomBelow?: (seed: number) => KSWINRandomBelow
 }
+
+/**
+ * What a custom `randomBelow(seed)` returns: `below(m)`, a uniform integer in [0, m), optionally with
+ * a readable and settable `state` (any JSON-safe value) so that `KSWIN.snapshot()` can save it and a
+ * restore can set it; without one, `snapshot()` throws a `TypeError`.
+ */
+export type KSWINRandomBelow = ((m: number) => number) & { state?: unknown }
 
 /** The option names `KSWIN` accepts. */
 const KSWIN_OPTIONS: readonly string[] = ['alpha', 'windowSize', 'statSize', 'seed', 'window', 'randomBelow']
+const KSWIN_SNAPSHOT_VERSION = 1
 
-function defaultRandomBelow(seed: number): (m: number) => number {
-  const random = mulberry32(seed)
-  return m => Math.floor(random() * m)
+/** `KSWIN.snapshot()`: the options, the window (sorted, with arrival numbers), the last test and the PRNG state. */
+export interface KSWINSnapshot extends SnapshotHeader {
+  /** Always `'KSWIN'`. */
+  readonly kind: 'KSWIN'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The options the detector was built with (`window` and `randomBelow` aside). */
+  readonly options: {
+    readonly alpha: number
+    readonly windowSize: number
+    readonly statSize: number
+    readonly seed: number
+  }
+  /** The window's values in ascending order, base64 float64. */
+  readonly values: string
+  /** The arrival number (0, 1, ... since the last reset) of each value in `values`, base64 float64. */
+  readonly arrivals: string
+  /** Values that entered the window since the last reset (`options.window` included). */
+  readonly entered: number
+  /** Updates since the last reset (`count`). */
+  readonly count: number
+  /** p-value and statistic D of the last test, base64 float64. */
+  readonly test: string
+  /** Whether the last update detected a change (the next update then resets first). */
+  readonly driftDetected: boolean
+  /** The reference sampler's state: the built-in mulberry32's 32-bit state, or a custom source's `state`. */
+  readonly random:
+    | { readonly source: 'mulberry32'; readonly state: number }
+    | { readonly source: 'custom'; readonly state: unknown }
+}
+
+/**
+ * Checks a snapshot's window: finite values in ascending order, and arrival numbers that are the
+ * last `values.length` of `entered`, each once.
+ */
+function checkSortedWindow(fn: string, values: Float64Array, arrivals: Float64Array, entered: number): void {
+  const oldest = entered - values.length
+  const seen = new Uint8Array(values.length)
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k]) || (k > 0 && !(values[k - 1] <= values[k])))
+      throw new SnapshotError(`${fn}: values must be finite and ascending, got ${values[k]} at ${k}`)
+    const pos = arrivals[k] - oldest
+    if (!Number.isInteger(pos) || pos < 0 || pos >= values.length || seen[pos] === 1)
+      throw new SnapshotError(
+        `${fn}: arrivals[${k}] is ${arrivals[k]}, not one of the last ${values.length} of ${entered} arrivals, each once`,
+      )
+    seen[pos] = 1
+  }
 }
 
 /**
@@ -127,8 +184,10 @@ export class KSWIN {
   readonly statSize: number
   /** Seed of the reference sampling, re-applied at every reset. */
   readonly seed: number
-  private readonly createBelow: (seed: number) => (m: number) => number
-  private below: (m: number) => number
+  // the user's source, or undefined for the built-in mulberry32 (whose state `random` holds)
+  private readonly createBelow: ((seed: number) => KSWINRandomBelow) | undefined
+  private readonly random: Mulberry32
+  private below: KSWINRandomBelow
   // The window kept sorted by value, each value with its arrival number (0, 1, ... since the
   // reset), so the KS distance is one merge-free pass over it and no sample is ever sorted
   private readonly sortedValue: Float64Array
@@ -154,7 +213,7 @@ export class KSWIN {
       statSize = 30,
       seed = 1,
       window,
-      randomBelow = defaultRandomBelow,
+      randomBelow,
     } = checkOptions('KSWIN', options, KSWIN_OPTIONS)
     checkProbability('KSWIN', 'alpha', alpha)
     checkInteger('KSWIN', 'statSize', statSize, { min: 1 })
@@ -166,7 +225,7 @@ export class KSWIN {
         `KSWIN: windowSize must be an integer >= 2 * statSize = ${2 * statSize}, got ${describeValue(windowSize)}`,
       )
     checkInteger('KSWIN', 'seed', seed)
-    checkFunction('KSWIN', 'randomBelow', randomBelow, false)
+    checkFunction('KSWIN', 'randomBelow', randomBelow, true)
     if (window !== undefined && (window === null || typeof window !== 'object' || typeof window.length !== 'number'))
       throw new TypeError(`KSWIN: window must be an array of numbers, got ${describeValue(window)}`)
     this.alpha = alpha
@@ -174,7 +233,8 @@ export class KSWIN {
     this.statSize = statSize
     this.seed = seed
     this.createBelow = randomBelow
-    this.below = randomBelow(seed)
+    this.random = mulberry32(seed)
+    this.below = randomBelow === undefined ? m => Math.floor(this.random() * m) : randomBelow(seed)
     this.sortedValue = new Float64Array(windowSize)
     this.sortedArrival = new Float64Array(windowSize)
     this.pool = new Int32Array(windowSize - statSize)
@@ -261,7 +321,148 @@ export class KSWIN {
     this.p = 0
     this.d = 0
     this.detected = false
-    this.below = this.createBelow(this.seed)
+    if (this.createBelow === undefined) this.random.state = this.seed >>> 0
+    else this.below = this.createBelow(this.seed)
+  }
+
+  /**
+   * The detector's state as a JSON-safe object, sampler included: `KSWIN.fromSnapshot` (or `restore` on
+   * a detector with the same options and source) rebuilds it, and the rebuilt detector draws the same
+   * reference samples and flags the same drifts as this one would. With a custom `randomBelow` whose
+   * `below` has no `state` property this throws a `TypeError` saying so (its draws could not be resumed).
+   *
+   * ```ts
+   * const saved = JSON.stringify(kswin.snapshot())
+   * const again = KSWIN.fromSnapshot(JSON.parse(saved))
+   * ```
+   */
+  snapshot(): KSWINSnapshot {
+    const { alpha, windowSize, statSize, seed } = this
+    return {
+      kind: 'KSWIN',
+      version: KSWIN_SNAPSHOT_VERSION,
+      options: { alpha, windowSize, statSize, seed },
+      values: encodeFloat64(this.sortedValue.subarray(0, this.length)),
+      arrivals: encodeFloat64(this.sortedArrival.subarray(0, this.length)),
+      entered: this.arrivals,
+      count: this.n,
+      test: encodeFloat64([this.p, this.d]),
+      driftDetected: this.detected,
+      random: this.randomState(),
+    }
+  }
+
+  /**
+   * A detector in the state `snapshot` describes (from `snapshot()`, possibly through JSON). A snapshot
+   * taken with a custom `randomBelow` needs the same source again in `options.randomBelow`, else this
+   * throws a `TypeError`; another kind or version, or a damaged field, is a `SnapshotError`; bad
+   * options throw as the constructor does.
+   *
+   * ```ts
+   * const kswin = KSWIN.fromSnapshot(JSON.parse(saved))
+   * const river = KSWIN.fromSnapshot(JSON.parse(savedRiver), { randomBelow: pythonRandomBelow })
+   * ```
+   */
+  static fromSnapshot(
+    snapshot: KSWINSnapshot,
+    options?: { readonly randomBelow?: (seed: number) => KSWINRandomBelow },
+  ): KSWIN {
+    const fn = 'KSWIN.fromSnapshot'
+    const s = checkSnapshot<KSWINSnapshot>(fn, snapshot, 'KSWIN', KSWIN_SNAPSHOT_VERSION)
+    const { randomBelow } = checkOptions(fn, options, ['randomBelow'])
+    const custom = s.random !== null && typeof s.random === 'object' && s.random.source === 'custom'
+    if (custom && randomBelow === undefined)
+      throw new TypeError(
+        `${fn}: the snapshot was taken with a custom randomBelow; pass the same source as options.randomBelow`,
+      )
+    const saved = snapshotOptions(fn, s.options) as KSWINSnapshot['options']
+    const detector = new KSWIN({ ...saved, randomBelow })
+    detector.load(fn, s)
+    return detector
+  }
+
+  /**
+   * Replaces this detector's state by the one `snapshot` describes, in place (for holders of an
+   * instance). The snapshot must come from a detector with the same options and the same kind of
+   * source (built-in or custom), else a `SnapshotError` names the difference; a damaged field is a
+   * `SnapshotError` too, and leaves this detector untouched.
+   *
+   * ```ts
+   * const kswin = new KSWIN({ alpha: 0.0001, seed: 42 })
+   * kswin.restore(JSON.parse(saved)) // saved from a KSWIN with the same options
+   * ```
+   */
+  restore(snapshot: KSWINSnapshot): void {
+    const fn = 'KSWIN.restore'
+    this.load(fn, checkSnapshot<KSWINSnapshot>(fn, snapshot, 'KSWIN', KSWIN_SNAPSHOT_VERSION))
+  }
+
+  /** The sampler's state for a snapshot; a custom source without a `state` is a `TypeError`. */
+  private randomState(): KSWINSnapshot['random'] {
+    if (this.createBelow === undefined) return { source: 'mulberry32', state: this.random.state }
+    let state: unknown
+    try {
+      state = 'state' in this.below ? this.below.state : undefined
+    } catch (error) {
+      throw new TypeError(
+        `KSWIN.snapshot: reading the state of the custom randomBelow threw: ${describeValue(error)}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    if (state === undefined)
+      throw new TypeError(
+        'KSWIN.snapshot: the custom randomBelow source has no readable state (its below function carries no `state` property), so its draws cannot be resumed from a snapshot',
+      )
+    return { source: 'custom', state }
+  }
+
+  /** Checks every field of `s` against this detector's options, then takes them all. */
+  private load(fn: string, s: KSWINSnapshot): void {
+    const { alpha, windowSize, statSize, seed } = this
+    checkSameOptions(fn, 'KSWIN', snapshotOptions(fn, s.options), { alpha, windowSize, statSize, seed })
+    const random = s.random as Partial<KSWINSnapshot['random']> | null
+    if (random === null || typeof random !== 'object' || (random.source !== 'mulberry32' && random.source !== 'custom'))
+      throw new SnapshotError(
+        `${fn}: random must be { source: "mulberry32" | "custom", state }, got ${describeValue(random)}`,
+      )
+    const mine = this.createBelow === undefined ? 'mulberry32' : 'custom'
+    if (random.source !== mine)
+      throw new SnapshotError(`${fn}: the snapshot's random source is ${random.source}, this KSWIN's is ${mine}`)
+    const builtInState = mine === 'mulberry32' ? snapshotInteger(fn, 'random.state', random.state, 0, 0xffffffff) : 0
+    const values = decodeFloat64(fn, 'values', s.values)
+    if (values.length > windowSize)
+      throw new SnapshotError(`${fn}: values holds ${values.length} values, more than windowSize = ${windowSize}`)
+    const length = values.length
+    const arrivals = snapshotFloats(fn, 'arrivals', s.arrivals, length)
+    const entered = snapshotInteger(fn, 'entered', s.entered, length, Number.MAX_SAFE_INTEGER)
+    if (entered !== length && length !== windowSize)
+      throw new SnapshotError(`${fn}: entered is ${entered} but the window holds ${length} of ${windowSize} values`)
+    checkSortedWindow(fn, values, arrivals, entered)
+    const count = snapshotInteger(fn, 'count', s.count, 0, entered)
+    const [p, d] = snapshotFloats(fn, 'test', s.test, 2)
+    if (!(p >= 0 && p <= 1 && d >= 0 && d <= 1))
+      throw new SnapshotError(`${fn}: test must hold a p-value and a distance in [0, 1], got ${p} and ${d}`)
+    const detected = snapshotBoolean(fn, 'driftDetected', s.driftDetected)
+    if (mine === 'custom') {
+      if (random.state === undefined) throw new SnapshotError(`${fn}: random.state is missing`)
+      try {
+        this.below.state = random.state
+      } catch (error) {
+        throw new SnapshotError(`${fn}: setting the state of the custom randomBelow threw: ${describeValue(error)}`, {
+          cause: error,
+        })
+      }
+    } else this.random.state = builtInState
+    this.sortedValue.set(values)
+    this.sortedArrival.set(arrivals)
+    this.length = length
+    this.arrivals = entered
+    this.n = count
+    this.p = p
+    this.d = d
+    this.detected = detected
   }
 
   // Python's random.sample(range(older), r) has two methods and picks by size; both are mirrored

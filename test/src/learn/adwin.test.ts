@@ -190,6 +190,22 @@ describe('ADWIN window statistics against the plainly stored window', () => {
     },
   )
 
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 3 })], { numRuns: 40 })(
+    'the same with maxBuckets 1, where merges leave empty levels under the top, and frequent cuts',
+    (seed, minWindowLength) => {
+      // mulberry32 seed 3 made width go to -1 at step 225 before empty top levels were skipped
+      const random = mulberry32(seed)
+      const values = Array.from({ length: 300 }, (_, i) => (i % 50 < 25 ? 0 : 10 * random()) + random())
+      checkAgainstPlainWindow(values, { maxBuckets: 1, clock: 1, minWindowLength, gracePeriod: 0, delta: 0.5 })
+    },
+  )
+
+  it('maxBuckets 1, the stream that once drove the width negative', () => {
+    const random = mulberry32(3)
+    const values = Array.from({ length: 300 }, (_, i) => (i % 50 < 25 ? 0 : 10 * random()) + random())
+    checkAgainstPlainWindow(values, { maxBuckets: 1, clock: 1, minWindowLength: 1, gracePeriod: 0, delta: 0.5 })
+  })
+
   it('keeps every element of a constant stream: width counts them all, estimation is the constant', () => {
     const adwin = new ADWIN()
     for (let i = 1; i <= 5000; i++) {
