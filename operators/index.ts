@@ -19,6 +19,7 @@ export { ltlVerdicts, type VerdictChange } from './ltlVerdicts'
 
 // ---- learning ----
 export { metaLearn, type Observation } from './metaLearn'
+export type { MetaLearnConfig, MetaLearnSnapshot } from './metaLearn'
 
 // ---- scheduling and time ----
 export { type EventTimeOptions, eventTime } from './eventTime'
