@@ -20,6 +20,13 @@ export type {
   PartitionLease,
 } from '../partitioned/broker'
 export { fnv1a32, partitionOf } from '../partitioned/partitionOf'
+export {
+  createRedisBroker,
+  type RedisPartitionKeys,
+  type RedisPipelineKeys,
+  redisPartitionKeys,
+  redisPipelineKeys,
+} from './broker'
 
 // ---- connections: a URL, cluster nodes or the caller's client ----
 export {
@@ -30,3 +37,27 @@ export {
   type RedisConnectionOptions,
   type RedisLink,
 } from './connection'
+
+// ---- sources and sinks: consumer-group reads, pipelined appends ----
+export {
+  type RedisEntry,
+  type RedisSkippedEntry,
+  RedisSourceError,
+  type RedisSourceErrorCode,
+  type RedisSourceOptions,
+  redisSource,
+} from './redisSource'
+export {
+  partitionStream,
+  RedisSinkError,
+  type RedisSinkErrorCode,
+  type RedisSinkOptions,
+  redisSink,
+} from './redisSink'
+
+// ---- partitioned pipelines: runPartitioned, the in-process broker, entry ids ----
+export { compareEntryIds, entryIdMs } from '../partitioned/entryId'
+export type { KeyPipelineFactory, PartitionContext } from '../partitioned/keyPipeline'
+export { type InputEntry, MemoryBroker, type MemoryBrokerOptions } from '../partitioned/memoryBroker'
+export type { PartitionedOutput } from '../partitioned/runner'
+export { type RunPartitionedOptions, runPartitioned } from '../partitioned/runPartitioned'
