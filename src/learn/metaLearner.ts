@@ -1,6 +1,6 @@
 import { describeValue } from '../errors'
 import type { Formula } from '../ltl/formula'
-import { compileMonitor, type Monitor } from '../ltl/monitor'
+import { compileMonitor, type Monitor, type MonitorSnapshot } from '../ltl/monitor'
 import { containsPast } from '../ltl/past'
 import { checkSnapshot, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import {
@@ -193,7 +193,7 @@ export interface MetaLearnerSnapshot extends SnapshotHeader {
   /** The drift detector's snapshot, null without one. */
   readonly detector: ADWINSnapshot | PageHinkleySnapshot | null
   /** One snapshot per safety constraint, in order. */
-  readonly safety: readonly SnapshotHeader[]
+  readonly safety: readonly MonitorSnapshot[]
   /** Inputs stepped so far. */
   readonly index: number
   /** Rule applications refused so far. */
@@ -771,11 +771,7 @@ export class MetaLearner<X, Y, P> {
     const selector = this.makeSelector(n, learningRate)
     restoreSelector(fn, selector, s.selector)
     const detector = this.restoreDetector(fn, s.detector)
-    if (!Array.isArray(s.safety) || s.safety.length !== this.safetyFactories.length)
-      throw new SnapshotError(
-        `${fn}: the snapshot holds ${Array.isArray(s.safety) ? s.safety.length : describeValue(s.safety)} safety monitors, this MetaLearner has ${this.safetyFactories.length}`,
-      )
-    const safety = this.restoreSafety(fn)
+    const safety = this.restoreSafety(fn, s.safety)
     const index = snapshotInteger(fn, 'index', s.index, 0, Number.MAX_SAFE_INTEGER)
     const refusals = snapshotInteger(fn, 'refusals', s.refusals, 0, Number.MAX_SAFE_INTEGER)
     if (!Array.isArray(s.appliedAt))
@@ -820,18 +816,21 @@ export class MetaLearner<X, Y, P> {
   }
 
   /** The safety monitors' snapshots. */
-  private snapshotSafety(): SnapshotHeader[] {
-    // the LTL monitor's snapshot() is on its way (issue 14); until then a MetaLearner with safety constraints cannot be saved
-    if (this.safety.length > 0)
-      throw new TypeError('MetaLearner.snapshot: a MetaLearner with safety constraints cannot be snapshotted yet')
-    return []
+  private snapshotSafety(): MonitorSnapshot[] {
+    return this.safety.map(monitor => monitor.snapshot())
   }
 
-  /** Fresh safety monitors in the snapshot's state. */
-  private restoreSafety(fn: string): Monitor<Record<string, boolean>>[] {
-    if (this.safetyFactories.length > 0)
-      throw new TypeError(`${fn}: a MetaLearner with safety constraints cannot be restored yet`)
-    return []
+  /** Fresh safety monitors (this one's are untouched until the whole snapshot is read) in the snapshot's state. */
+  private restoreSafety(fn: string, saved: readonly MonitorSnapshot[]): Monitor<Record<string, boolean>>[] {
+    if (!Array.isArray(saved) || saved.length !== this.safetyFactories.length)
+      throw new SnapshotError(
+        `${fn}: the snapshot holds ${Array.isArray(saved) ? saved.length : describeValue(saved)} safety monitors, this MetaLearner has ${this.safetyFactories.length}`,
+      )
+    return this.safetyFactories.map((make, i) => {
+      const monitor = make()
+      monitor.restore(saved[i])
+      return monitor
+    })
   }
 
   /** The config's options that shape the run, defaults filled in: what a snapshot is checked against. */

@@ -68,7 +68,11 @@ const configs = fc.record({
 const withCandidates = (c: Omit<Config, 'candidates'>): Config => ({
   ...c,
   candidates: (c.task === 'classification' ? classifiers : regressors) as Config['candidates'],
-  rules: [{ name: 'calm', when: s => s.index % 30 === 29, apply: control => control.resetSelector() }],
+  rules: [
+    { name: 'calm', when: s => s.index % 30 === 29, apply: control => control.resetSelector(), events: ['reset'] },
+    { name: 'again', when: s => s.drift, apply: control => control.resetSelector(), events: ['reset'] },
+  ],
+  safety: ['G (reset -> X !reset)'],
 })
 
 const roundTrip = <S>(s: S): S => JSON.parse(JSON.stringify(s))

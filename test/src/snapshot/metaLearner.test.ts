@@ -112,7 +112,13 @@ function makeConfig(c: { withRules: boolean } & Omit<Config, 'candidates'>): Con
   return {
     ...rest,
     candidates,
-    ...(withRules ? { rules: makeRules(Object.keys(candidates)), modificationWindow: 60 } : {}),
+    ...(withRules
+      ? {
+          rules: makeRules(Object.keys(candidates)),
+          modificationWindow: 60,
+          safety: ['G (reset -> X !reset)', 'G (drift -> !remove)'],
+        }
+      : {}),
   }
 }
 
@@ -228,6 +234,34 @@ describe('MetaLearner snapshots', () => {
     expect(run(restored, data.slice(20))).toEqual(expected.slice(20))
   })
 
+  it('safety monitors travel: a constraint that refuses after the split refuses in the restored run too', () => {
+    const config: Config = {
+      ...base,
+      rules: [{ name: 'every', when: () => true, apply: c => c.resetSelector(), events: ['reset'] }],
+      safety: ['G (reset -> X !reset)'],
+    }
+    const data = stream(30, 6, [], 'classification')
+    const whole = new MetaLearner(config)
+    const expected = run(whole, data)
+    // the rule applies every other step: the monitor's residual carries the "not next" across the split
+    expect(expected.slice(0, 4).map(s => s.modifications.applied.length)).toEqual([1, 0, 1, 0])
+    for (const k of [1, 2]) {
+      const first = new MetaLearner(config)
+      run(first, data.slice(0, k))
+      const restored = MetaLearner.fromSnapshot(config, roundTrip(first.snapshot()))
+      expect(run(restored, data.slice(k))).toEqual(expected.slice(k))
+      expect(restored.snapshot()).toEqual(whole.snapshot())
+    }
+  })
+
+  it('a snapshot of other safety constraints is a SnapshotError naming both formulas', () => {
+    const meta = new MetaLearner({ ...base, safety: ['G (reset -> X !reset)'] })
+    const s = roundTrip(meta.snapshot())
+    expect(() => MetaLearner.fromSnapshot({ ...base, safety: ['G !remove'] }, s)).toThrow(SnapshotError)
+    expect(() => MetaLearner.fromSnapshot({ ...base, safety: ['G !remove'] }, s)).toThrow(/formula/)
+    expect(() => MetaLearner.fromSnapshot(base, s)).toThrow(/holds 1 safety monitors, this MetaLearner has 0/)
+  })
+
   it('a candidate a rule added cannot be restored: a SnapshotError naming it', () => {
     const config: Config = {
       ...base,
@@ -270,7 +304,7 @@ describe('MetaLearner snapshots', () => {
       [{ candidates: [s.candidates[0], s.candidates[0]] }, /candidate "nb" appears twice/],
       [{ selector: null as never }, /selector must be a snapshot, got null/],
       [{ detector: null }, /ADWIN.restore/],
-      [{ safety: [s.selector] }, /the snapshot holds 1 safety monitors, this MetaLearner has 0/],
+      [{ safety: [s.selector as never] }, /the snapshot holds 1 safety monitors, this MetaLearner has 0/],
     ]
     for (const [change, message] of damaged) {
       expect(() => other.restore({ ...s, ...change }), String(message)).toThrow(message)
