@@ -21,6 +21,7 @@ export type { LtlVerdictsOptions, LtlVerdictsSnapshot } from './ltlVerdicts'
 
 // ---- learning ----
 export { metaLearn, type Observation } from './metaLearn'
+export type { MetaLearnConfig, MetaLearnSnapshot } from './metaLearn'
 
 // ---- scheduling and time ----
 export { type EventTimeOptions, eventTime } from './eventTime'

@@ -79,6 +79,13 @@ export {
   OnlineLogisticRegression,
   RunningStats,
 } from './learn/learners'
+export type {
+  GaussianNaiveBayesSnapshot,
+  MovingAverageForecasterSnapshot,
+  OnlineLinearRegressionSnapshot,
+  OnlineLogisticRegressionSnapshot,
+  RunningStatsSnapshot,
+} from './learn/learners'
 export {
   type LearningTask,
   type LevelSummary,
@@ -89,6 +96,7 @@ export {
   type MetaState,
   type MetaStep,
 } from './learn/metaLearner'
+export type { MetaLearnerSnapshot } from './learn/metaLearner'
 export {
   PageHinkley,
   type PageHinkleyMode,
