@@ -89,6 +89,11 @@ export interface Monitor<E> {
    * memory, the verdict and the counters. `restore` on a monitor of the same formula continues
    * exactly as this one would. The deciding event of a violation is user data and is not kept: a
    * restored violation has `event` undefined.
+   *
+   * ```ts
+   * const saved = JSON.stringify(monitor.snapshot())
+   * createMonitor(sameFormula, sameOptions).restore(JSON.parse(saved)) // continues where `monitor` was
+   * ```
    */
   snapshot(): MonitorSnapshot
   /**
@@ -107,7 +112,9 @@ const MONITOR_SNAPSHOT_VERSION = 1
  * @see Monitor.snapshot
  */
 export interface MonitorSnapshot extends SnapshotHeader {
+  /** Always `'LtlMonitor'`. */
   readonly kind: 'LtlMonitor'
+  /** The layout's version (1). */
   readonly version: number
   /** The formula monitored, as `formatLtl` writes it; a monitor of another formula refuses the snapshot. */
   readonly formula: string

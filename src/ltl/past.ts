@@ -414,7 +414,9 @@ const PAST_SNAPSHOT_VERSION = 1
 
 /** `PastEvaluator.snapshot()`: the memory of every past operator, bit for bit. */
 export interface PastEvaluatorSnapshot extends SnapshotHeader {
+  /** Always `'PastEvaluator'`. */
   readonly kind: 'PastEvaluator'
+  /** The layout's version (1). */
   readonly version: number
   /** Compiled nodes, to refuse a snapshot of another formula. */
   readonly size: number

@@ -57,15 +57,20 @@ const TAG: Record<Kind, string> = {
   [Kind.ReleaseAbs]: 'R@',
 }
 
-/** A term in canonical form: its key (the structure as text) and what to write. */
+/**
+ * A term in canonical form, hash-consed by structure while one residual is written: `id` is unique
+ * per structure within that writing (not canonical itself: it follows the order terms are met).
+ */
 interface Canon {
-  readonly key: string
+  readonly id: number
   readonly tag: string
   readonly kids: readonly Canon[]
   /** Proposition, or origin index for 'o'. */
   readonly index: number
   readonly lo: number
   readonly hi: number
+  /** Longest path to a leaf. */
+  readonly height: number
 }
 
 /** The timed terms of `initial`'s graph, numbered in a depth-first walk by identity (same formula, same numbers). */
@@ -86,62 +91,92 @@ export function originTerms(initial: Term): Term[] {
 
 const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x))
 
-/** Writes `root` (a residual of the formula whose timed terms are `origin`) as a `ResidualSnapshot`. */
+/**
+ * Writes `root` (a residual of the formula whose timed terms are `origin`) as a `ResidualSnapshot`.
+ * Node numbers are canonical: nodes are ranked height by height, each by its tag, bounds and its
+ * children's ranks, so the written form depends on the structure only, and its size on the number of
+ * distinct subterms (never on the size of the unfolded tree, which sharing can make exponential).
+ */
 export function encodeResidual(root: Term, origin: readonly Term[]): ResidualSnapshot {
   const originIndex = new Map<Term, number>()
   origin.forEach((t, k) => originIndex.set(t, k))
-  const memo = new Map<Term, Canon>()
+  const byTerm = new Map<Term, Canon>()
+  const byKey = new Map<string, Canon>()
+  const all: Canon[] = []
+  const make = (tag: string, kids: readonly Canon[], index: number, lo: number, hi: number): Canon => {
+    const key = `${tag}|${index}|${num(lo)}|${num(hi)}|${kids.map(c => c.id).join(',')}`
+    let c = byKey.get(key)
+    if (c === undefined) {
+      const height = kids.reduce((h, k) => Math.max(h, k.height + 1), 0)
+      c = { id: all.length, tag, kids, index, lo, hi, height }
+      all.push(c)
+      byKey.set(key, c)
+    }
+    return c
+  }
   const canon = (t: Term): Canon => {
-    let c = memo.get(t)
+    let c = byTerm.get(t)
     if (c !== undefined) return c
     const k = originIndex.get(t)
     const tag = TAG[t.kind]
-    if (k !== undefined) c = { key: `o${k}`, tag: 'o', kids: [], index: k, lo: 0, hi: 0 }
-    else if (t.kind === Kind.And || t.kind === Kind.Or) c = junction(tag, t.args.map(canon))
-    else if (t.kind === Kind.Lit || t.kind === Kind.NotLit)
-      c = { key: `${tag}${t.prop}`, tag, kids: [], index: t.prop, lo: 0, hi: 0 }
+    if (k !== undefined) c = make('o', [], k, 0, 0)
+    else if (t.kind === Kind.And || t.kind === Kind.Or) c = junction(tag, t.args.map(canon), make)
+    else if (t.kind === Kind.Lit || t.kind === Kind.NotLit) c = make(tag, [], t.prop, 0, 0)
     else {
       const kids = [t.a, t.b].filter((u): u is Term => u !== null).map(canon)
-      const bounded = t.kind >= Kind.UntilRel
-      const bounds = bounded ? `[${num(t.lo)},${num(t.hi)}]` : ''
-      c = { key: `${tag}${bounds}(${kids.map(u => u.key).join(',')})`, tag, kids, index: -1, lo: t.lo, hi: t.hi }
+      c = t.kind >= Kind.UntilRel ? make(tag, kids, -1, t.lo, t.hi) : make(tag, kids, -1, 0, 0)
     }
-    memo.set(t, c)
+    byTerm.set(t, c)
     return c
   }
-  // a written node per distinct key, children first
+  const top = canon(root)
+  // only what the root reaches (a junction's collapse can leave nodes behind), ranked height by height
+  const reached = new Set<Canon>()
+  const reach = (c: Canon): void => {
+    if (reached.has(c)) return
+    reached.add(c)
+    for (const k of c.kids) reach(k)
+  }
+  reach(top)
+  const rank = new Map<Canon, number>()
+  const byHeight: Canon[][] = []
+  for (const c of reached) (byHeight[c.height] ??= []).push(c)
   const nodes: Array<Array<string | number>> = []
   const times: number[] = []
-  const written = new Map<string, number>()
-  const write = (c: Canon): number => {
-    const known = written.get(c.key)
-    if (known !== undefined) return known
-    const kids = c.kids.map(write)
-    let node: Array<string | number>
-    if (c.tag === 'o' || c.tag === 'p' || c.tag === '!p') node = [c.tag, c.index]
-    else if (c.tag === 'U~' || c.tag === 'R~' || c.tag === 'U@' || c.tag === 'R@') {
-      node = [c.tag, kids[0], kids[1], times.length]
-      times.push(c.lo, c.hi)
-    } else node = [c.tag, ...kids]
-    written.set(c.key, nodes.length)
-    nodes.push(node)
-    return nodes.length - 1
+  for (const level of byHeight) {
+    if (level === undefined) continue
+    const keyed = level.map(c => {
+      const kids = c.kids.map(k => rank.get(k) as number)
+      if (c.tag === '&' || c.tag === '|') kids.sort((x, y) => x - y)
+      return { c, kids, key: `${c.tag}|${c.index}|${num(c.lo)}|${num(c.hi)}|${kids.join(',')}` }
+    })
+    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+    for (const { c, kids } of keyed) {
+      rank.set(c, nodes.length)
+      if (c.tag === 'o' || c.tag === 'p' || c.tag === '!p') nodes.push([c.tag, c.index])
+      else if (c.tag === 'U~' || c.tag === 'R~' || c.tag === 'U@' || c.tag === 'R@') {
+        nodes.push([c.tag, kids[0], kids[1], times.length])
+        times.push(c.lo, c.hi)
+      } else nodes.push([c.tag, ...kids])
+    }
   }
-  const top = write(canon(root))
-  return { nodes, root: top, times: encodeFloat64(times) }
+  return { nodes, root: rank.get(top) as number, times: encodeFloat64(times) }
 }
 
-/** A junction's canonical form: operands flattened, deduplicated, sorted by key; one operand stands for itself. */
-function junction(tag: string, parts: readonly Canon[]): Canon {
+/** A junction's canonical form: operands flattened and deduplicated (as a set); one operand stands for itself. */
+function junction(
+  tag: string,
+  parts: readonly Canon[],
+  make: (tag: string, kids: readonly Canon[], index: number, lo: number, hi: number) => Canon,
+): Canon {
   const flat: Canon[] = []
   for (const p of parts) {
     if (p.tag === tag) flat.push(...p.kids)
     else flat.push(p)
   }
-  flat.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-  const kids = flat.filter((c, i) => i === 0 || c.key !== flat[i - 1].key)
-  if (kids.length === 1) return kids[0]
-  return { key: `${tag}(${kids.map(c => c.key).join(',')})`, tag, kids, index: -1, lo: 0, hi: 0 }
+  flat.sort((x, y) => x.id - y.id)
+  const kids = flat.filter((c, i) => i === 0 || c !== flat[i - 1])
+  return kids.length === 1 ? kids[0] : make(tag, kids, -1, 0, 0)
 }
 
 /**

@@ -108,6 +108,20 @@ describe('Monitor snapshots', () => {
     expect(restored.snapshot()).toEqual(whole.snapshot())
   })
 
+  it('a snapshot is as large as the distinct subterms, not as the unfolded formula sharing makes exponential', () => {
+    // p W f = f R (p || f): f twice, so the tree of 12 nested W has about 2^12 nodes, but few distinct ones
+    let f = 'p'
+    for (let i = 0; i < 12; i++) f = `q W (${f})`
+    const m = createMonitor<Valuation>(f, { closedWorld: true })
+    m.step({ q: true })
+    m.step({ r: true })
+    const s = m.snapshot()
+    expect(s.residual.nodes.length).toBeLessThan(80)
+    const restored = monitorFromSnapshot<Valuation>(f, roundTrip(s), { closedWorld: true })
+    for (const e of [{ q: true }, { r: true }, {}] as Valuation[]) expect(restored.step(e)).toBe(m.step(e))
+    expect(restored.snapshot()).toEqual(m.snapshot())
+  })
+
   it('a violation keeps its index, time and place; the event itself is not in the snapshot', () => {
     const m = createMonitor<Valuation>('G !p', { closedWorld: true })
     m.step({}, 1)
