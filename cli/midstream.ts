@@ -6,6 +6,7 @@ import { runDemo } from './commands/demo'
 import { runDemoWithDashboard } from './commands/demoDashboard'
 import { startMcpServer } from './commands/mcp'
 import { runServe, type ServeOptions } from './commands/serve'
+import { runWorker, type WorkerOptions } from './commands/worker'
 import { CliError, integerOption } from './io'
 import pkg from './package.json' with { type: 'json' }
 
@@ -128,6 +129,42 @@ program
     const server = await runServe(options)
     process.stdout.write(`${JSON.stringify(server.addresses)}\n`)
     const stop = (): void => void server.close().then(() => process.exit(0))
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+
+program
+  .command('worker')
+  .description(
+    "run a serve config's pipelines partitioned by key on Redis Streams, exactly once; start as many workers as you like",
+  )
+  .requiredOption('--redis <url>', 'the Redis server, redis://[user:password@]host:port or rediss:// for TLS')
+  .requiredOption(
+    '--config <file>',
+    'pipelines, JSON or YAML, as for serve, with a key field per channel: { channels: { <name>: { key, value, time, analyses } } }',
+  )
+  .option('--name <prefix>', "prefix of the pipelines' names (channel c runs as <prefix>.c)", 'midstream')
+  .option('--partitions <n>', 'partitions per channel, unless the channel says', integerOption('--partitions', 1), 8)
+  .option(
+    '--lease-ms <ms>',
+    'how long a partition stays leased to a silent worker',
+    integerOption('--lease-ms', 100),
+    10_000,
+  )
+  .option('--batch-size <n>', 'entries per batch and per commit', integerOption('--batch-size', 1), 200)
+  .option('--port <n>', 'HTTP port of /metrics on 127.0.0.1 (0: any free port)', integerOption('--port', 0), 9464)
+  .option('--worker-id <id>', "this worker's name (default: a random one)")
+  .action(async (options: WorkerOptions) => {
+    let worker: Awaited<ReturnType<typeof runWorker>> | undefined
+    const fatal = (error: Error): void => {
+      process.stderr.write(`midstream worker: ${error.message}\n`)
+      void Promise.resolve(worker?.close()).then(() => process.exit(1))
+    }
+    worker = await runWorker(options, fatal)
+    const running = worker
+    process.stdout.write(`${JSON.stringify(running.addresses)}\n`)
+    // unsubscribing releases the partitions with a last round trip to Redis: let it go out before exiting
+    const stop = (): void => void running.close().then(() => setTimeout(() => process.exit(0), 200))
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })

@@ -3,7 +3,7 @@
  * holds each message's value and time, and the analyses (dtwMatch, attractorWindow, ltl) run on them.
  */
 import { readFile } from 'node:fs/promises'
-import { attractorWindow, dtwMatch, ltlVerdicts } from 'midstream'
+import { attractorWindow, dtwMatch, ltlVerdicts, type OperatorState } from 'midstream'
 import type { DashboardModel, metrics } from 'midstream/sinks'
 import type { OperatorFunction } from 'rxjs'
 import { parse as parseYaml } from 'yaml'
@@ -23,9 +23,17 @@ export interface ServeConfig {
     {
       /** Field holding the number to analyse (dotted path); default: the message itself. */
       value?: string
-      /** Field holding the event time in ms; default: arrival time. */
+      /** Field holding the event time in ms; default: arrival time (`serve`), no time (`worker`). */
       time?: string
       analyses?: AnalysisConfig[]
+      /** `worker` only: the field whose value is each message's key (each key gets its own pipelines and state). */
+      key?: string
+      /** `worker` only: how many partitions the channel's stream is split into (default the --partitions option). */
+      partitions?: number
+      /** `worker` only: the Redis stream the channel's messages are appended to (default the channel's name). */
+      input?: string
+      /** `worker` only: the output streams' base name (default `<channel>:out`). */
+      output?: string
     }
   >
 }
@@ -65,7 +73,8 @@ export async function readConfig(path: string): Promise<ServeConfig> {
 /** One analysis, ready to build per stream: its label, the operator, and how its results are recorded. */
 export interface AnalysisPlan {
   label: string
-  make(): OperatorFunction<unknown, unknown>
+  /** The operator, fresh; with `state`, started from and checkpointed through that handle. */
+  make(state?: OperatorState): OperatorFunction<unknown, unknown>
   record(result: unknown, channel: string, model: DashboardModel, m: ReturnType<typeof metrics>): void
 }
 
@@ -89,8 +98,14 @@ export function analysisPlan(
     const { patterns, ...rest } = analysis.dtwMatch ?? ({} as never)
     return {
       label: 'dtwMatch',
-      make: () =>
-        guarded(() => dtwMatch(patterns, { ...rest, select, time: timeOf }) as OperatorFunction<unknown, unknown>),
+      make: state =>
+        guarded(
+          () =>
+            dtwMatch(patterns, { ...rest, select, time: timeOf, state: state as never }) as OperatorFunction<
+              unknown,
+              unknown
+            >,
+        ),
       record: (result, channel, model, m) => {
         const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
         model.match({
@@ -107,13 +122,15 @@ export function analysisPlan(
   if ('attractorWindow' in analysis) {
     return {
       label: 'attractorWindow',
-      make: () =>
+      make: state =>
         guarded(
           () =>
-            attractorWindow({ ...analysis.attractorWindow, select, time: timeOf }) as OperatorFunction<
-              unknown,
-              unknown
-            >,
+            attractorWindow({
+              ...analysis.attractorWindow,
+              select,
+              time: timeOf,
+              state: state as never,
+            }) as OperatorFunction<unknown, unknown>,
         ),
       record: (result, channel, model) => {
         const report = result as { regime: string; lyapunov: number }
@@ -132,13 +149,14 @@ export function analysisPlan(
     )
     return {
       label: formula,
-      make: () =>
+      make: state =>
         guarded(
           () =>
             ltlVerdicts<unknown>(formula, {
               atoms: predicates,
               closedWorld: Object.keys(atoms).length === 0,
               time: timeOf,
+              state: state as never,
             }) as OperatorFunction<unknown, unknown>,
         ),
       record: (result, channel, model, m) => {
