@@ -40,7 +40,7 @@ const guides = [
 
 /** Commands an `sh` block may show without running them: installing, the two commands, the long-running ones. */
 const TYPED_COMMAND =
-  /^(npm (install|test|run \w+)( && npm run \w+)?|npx midstream (demo|serve|mcp)\b.*|npm install midstream.*)(\s+#.*)?$/
+  /^(npm (install|test|run \w+)( && npm run \w+)?|npx midstream (demo|serve|worker|mcp)\b.*|npm install midstream.*)(\s+#.*)?$/
 
 describe('the docs', () => {
   it('have a guide per area and a README under 15 KB', () => {
@@ -104,6 +104,13 @@ describe('the docs', () => {
 
 /** Facts the output must show whatever the output block says: textbook values and claims of the guides. */
 const oracles: Record<string, (out: string) => void> = {
+  'examples/partitionedPipeline.ts': out => {
+    // the resumed run's matches are the uninterrupted run's; the maxima are 60 + 9.5 and 20 + 9.5 / 2
+    const [, resumed, whole] = /matches ending at ([\d, ]+) \(uninterrupted: ([\d, ]+)\)/.exec(out) ?? []
+    expect(resumed).toBe(whole)
+    expect(out).toContain('boiler (partition 0): max 69.5 °C')
+    expect(out).toContain('attic (partition 0): max 24.75 °C')
+  },
   'examples/compareSequences.ts': out => {
     expect(out).toContain("editDistance('kitten', 'sitting') = 3") // Levenshtein's textbook pair
     expect(out).toContain("lcsLength('ABCBDAB', 'BDCABA') = 4") // CLRS 15.4
