@@ -4,7 +4,7 @@
  * matches as one uninterrupted run. Then `runPartitioned`: one pipeline per sensor, over 4 partitions,
  * each key's state committed with its outputs; in-process here, on Redis with `redis: 'redis://...'`.
  */
-import { checkpointedScan, type DtwMatchEvent, dtwMatch, operatorState } from 'midstream'
+import { checkpointedScan, type DtwMatchEvent, type DtwMatchSnapshot, dtwMatch, operatorState } from 'midstream'
 import { runPartitioned } from 'midstream/redis'
 import { from, lastValueFrom, map, merge, Subject, toArray } from 'rxjs'
 
@@ -19,9 +19,9 @@ const series = [1, 1, 0, 3, 9, 3, 0, 1, 1, 1, 0, 2.5, 9.5, 3, 0, 1, 1]
 
 // 1. a checkpoint by hand: a live stream stops after 9 values (the process ends, say), its snapshot kept as
 // JSON text; a new subscription resumes from it. (A stream that completes flushes its pending matches instead.)
-const matches = (values: number[], state = operatorState()) =>
+const matches = (values: number[], state = operatorState<DtwMatchSnapshot>()) =>
   lastValueFrom(from(values).pipe(dtwMatch({ spike }, { threshold: 4, state }), toArray()))
-const before = operatorState()
+const before = operatorState<DtwMatchSnapshot>()
 const live = new Subject<number>()
 const first: DtwMatchEvent[] = []
 const subscription = live.pipe(dtwMatch({ spike }, { threshold: 4, state: before })).subscribe(m => first.push(m))
