@@ -20,6 +20,13 @@ export type {
   PartitionLease,
 } from '../partitioned/broker'
 export { fnv1a32, partitionOf } from '../partitioned/partitionOf'
+export {
+  createRedisBroker,
+  type RedisPartitionKeys,
+  type RedisPipelineKeys,
+  redisPartitionKeys,
+  redisPipelineKeys,
+} from './broker'
 
 // ---- connections: a URL, cluster nodes or the caller's client ----
 export {
@@ -30,3 +37,20 @@ export {
   type RedisConnectionOptions,
   type RedisLink,
 } from './connection'
+
+// ---- sources and sinks: consumer-group reads, pipelined appends ----
+export {
+  type RedisEntry,
+  type RedisSkippedEntry,
+  RedisSourceError,
+  type RedisSourceErrorCode,
+  type RedisSourceOptions,
+  redisSource,
+} from './redisSource'
+export {
+  partitionStream,
+  RedisSinkError,
+  type RedisSinkErrorCode,
+  type RedisSinkOptions,
+  redisSink,
+} from './redisSink'

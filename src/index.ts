@@ -61,7 +61,13 @@ export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
 // ---- learning: online learners, drift detectors, selection, meta-learning ----
 export { ADWIN, type ADWINOptions, type ADWINSnapshot } from './learn/adwin'
-export { KSWIN, type KSWINOptions, type KSWINRandomBelow, type KSWINSnapshot } from './learn/kswin'
+export {
+  KSWIN,
+  type KSWINOptions,
+  type KSWINRandomBelow,
+  type KSWINRandomState,
+  type KSWINSnapshot,
+} from './learn/kswin'
 export {
   GaussianNaiveBayes,
   MovingAverageForecaster,

@@ -91,11 +91,24 @@ export interface KSWINOptions {
  * a readable and settable `state` (any JSON-safe value) so that `KSWIN.snapshot()` can save it and a
  * restore can set it; without one, `snapshot()` throws a `TypeError`.
  */
-export type KSWINRandomBelow = ((m: number) => number) & { state?: unknown }
+export interface KSWINRandomBelow {
+  /** A uniform integer in [0, m). */
+  (m: number): number
+  /** The source's state, read at a snapshot and set on a restore (optional; any JSON-safe value). */
+  state?: unknown
+}
 
 /** The option names `KSWIN` accepts. */
 const KSWIN_OPTIONS: readonly string[] = ['alpha', 'windowSize', 'statSize', 'seed', 'window', 'randomBelow']
 const KSWIN_SNAPSHOT_VERSION = 1
+
+/** The sampler's part of a {@link KSWINSnapshot}: which source, and its state. */
+export interface KSWINRandomState {
+  /** `'mulberry32'` for the built-in source, `'custom'` for a `randomBelow` option. */
+  readonly source: 'mulberry32' | 'custom'
+  /** The built-in generator's 32-bit state, or the custom source's `below.state` (any JSON-safe value). */
+  readonly state: unknown
+}
 
 /** `KSWIN.snapshot()`: the options, the window (sorted, with arrival numbers), the last test and the PRNG state. */
 export interface KSWINSnapshot extends SnapshotHeader {
@@ -105,9 +118,13 @@ export interface KSWINSnapshot extends SnapshotHeader {
   readonly version: number
   /** The options the detector was built with (`window` and `randomBelow` aside). */
   readonly options: {
+    /** Significance level of the KS test. */
     readonly alpha: number
+    /** Length n of the sliding window. */
     readonly windowSize: number
+    /** Length r of the recent part and of the reference sample. */
     readonly statSize: number
+    /** Seed of the reference sampling. */
     readonly seed: number
   }
   /** The window's values in ascending order, base64 float64. */
@@ -123,9 +140,7 @@ export interface KSWINSnapshot extends SnapshotHeader {
   /** Whether the last update detected a change (the next update then resets first). */
   readonly driftDetected: boolean
   /** The reference sampler's state: the built-in mulberry32's 32-bit state, or a custom source's `state`. */
-  readonly random:
-    | { readonly source: 'mulberry32'; readonly state: number }
-    | { readonly source: 'custom'; readonly state: unknown }
+  readonly random: KSWINRandomState
 }
 
 /**

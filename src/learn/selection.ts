@@ -71,7 +71,14 @@ export interface HedgeSnapshot extends SnapshotHeader {
   /** The layout's version (1). */
   readonly version: number
   /** Number of experts, and the fixed learning rate and horizon (`null` when not given). */
-  readonly options: { readonly size: number; readonly learningRate: number | null; readonly horizon: number | null }
+  readonly options: {
+    /** Number of experts. */
+    readonly size: number
+    /** The fixed learning rate, or `null` for the one derived from the horizon or the round. */
+    readonly learningRate: number | null
+    /** The horizon T, or `null` for an anytime rate. */
+    readonly horizon: number | null
+  }
   /** Cumulative loss of each expert, base64 float64. */
   readonly losses: string
   /** Current probability of each expert, base64 float64. */
@@ -89,7 +96,12 @@ export interface UCB1Snapshot extends SnapshotHeader {
   /** The layout's version (1). */
   readonly version: number
   /** Number of arms and the exploration factor. */
-  readonly options: { readonly size: number; readonly exploration: number }
+  readonly options: {
+    /** Number of arms. */
+    readonly size: number
+    /** The factor c of the bonus sqrt(c ln t / n_i). */
+    readonly exploration: number
+  }
   /** Pulls of each arm, base64 float64. */
   readonly pulls: string
   /** Summed reward of each arm, base64 float64. */
@@ -105,7 +117,12 @@ export interface EXP3Snapshot extends SnapshotHeader {
   /** The layout's version (1). */
   readonly version: number
   /** Number of arms and the exploration share gamma. */
-  readonly options: { readonly size: number; readonly gamma: number }
+  readonly options: {
+    /** Number of arms. */
+    readonly size: number
+    /** Exploration share gamma. */
+    readonly gamma: number
+  }
   /** log w_i relative to the largest, base64 float64. */
   readonly logWeights: string
   /** Current probability of each arm, base64 float64. */
@@ -121,7 +138,10 @@ export interface ThompsonSamplingSnapshot extends SnapshotHeader {
   /** The layout's version (1). */
   readonly version: number
   /** Number of arms. */
-  readonly options: { readonly size: number }
+  readonly options: {
+    /** Number of arms. */
+    readonly size: number
+  }
   /** Posterior alpha of each arm, base64 float64. */
   readonly alpha: string
   /** Posterior beta of each arm, base64 float64. */
