@@ -62,14 +62,21 @@ export interface AttractorWindowSnapshotOptions {
   readonly hop: number
   /** Windows that reuse one embedding estimate. */
   readonly reestimateEvery: number
-  /** The classifier's options with their defaults filled in (`dimension`, `delay`: `null` when estimated). */
+  /** The classifier's `dt` (sampling interval), default filled in. */
   readonly dt: number
+  /** The classifier's embedding dimension, `null` when estimated per window. */
   readonly dimension: number | null
+  /** The classifier's embedding delay, `null` when estimated per window. */
   readonly delay: number | null
+  /** The classifier's `maxDimension`, default filled in. */
   readonly maxDimension: number
+  /** The classifier's `minLength`, default filled in. */
   readonly minLength: number
+  /** The classifier's permutation-entropy `order`, default filled in. */
   readonly order: number
+  /** The classifier's `cCount` (0-1 test frequencies), default filled in. */
   readonly cCount: number
+  /** The classifier's `seed`, default filled in. */
   readonly seed: number
   /** Whether elements carry a time (a `time` or `scheduler` option). */
   readonly timed: boolean

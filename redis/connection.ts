@@ -12,9 +12,13 @@ import { describeValue } from '../src/errors'
 
 /** A node-redis client or cluster made by the user (`createClient(...)`, `createCluster(...)`), connected or not. */
 export interface RedisClientLike {
+  /** node-redis' raw command call (its signature differs between a client and a cluster). */
   sendCommand(...args: never[]): Promise<unknown>
+  /** Opens the connection(s). */
   connect(): Promise<unknown>
+  /** A new, unconnected client or cluster with the same options: midstream connects and closes its own. */
   duplicate(...args: never[]): unknown
+  /** Whether the connection is open. */
   readonly isOpen: boolean
 }
 

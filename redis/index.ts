@@ -54,3 +54,10 @@ export {
   type RedisSinkOptions,
   redisSink,
 } from './redisSink'
+
+// ---- partitioned pipelines: runPartitioned, the in-process broker, entry ids ----
+export { compareEntryIds, entryIdMs } from '../partitioned/entryId'
+export type { KeyPipelineFactory, PartitionContext } from '../partitioned/keyPipeline'
+export { type InputEntry, MemoryBroker, type MemoryBrokerOptions } from '../partitioned/memoryBroker'
+export type { PartitionedOutput } from '../partitioned/runner'
+export { type RunPartitionedOptions, runPartitioned } from '../partitioned/runPartitioned'

@@ -53,6 +53,14 @@ export interface MidstreamCollectors {
   readonly elementLatencySeconds: Histogram<'pipeline' | 'stage'>
   /** `transport_sessions{server}`. */
   readonly transportSessions: Gauge<'server'>
+  /** `partition_lag_seconds{pipeline,partition}` (runPartitioned). */
+  readonly partitionLagSeconds: Gauge<'pipeline' | 'partition'>
+  /** `commit_latency_seconds{pipeline}` (runPartitioned). */
+  readonly commitLatencySeconds: Histogram<'pipeline'>
+  /** `rebalances_total{pipeline}` (runPartitioned). */
+  readonly rebalancesTotal: Counter<'pipeline'>
+  /** `lease_losses_total{pipeline}` (runPartitioned). */
+  readonly leaseLossesTotal: Counter<'pipeline'>
 }
 
 const VERDICTS: readonly Verdict[] = ['true', 'false', 'unknown']
@@ -90,6 +98,10 @@ export class MidstreamMetrics {
       'lateness_seconds',
       'element_latency_seconds',
       'transport_sessions',
+      'partition_lag_seconds',
+      'commit_latency_seconds',
+      'rebalances_total',
+      'lease_losses_total',
     ]
     for (const name of names)
       if (registry.getSingleMetric(prefix + name) !== undefined) throw new MetricsRegistrationError(prefix + name)
@@ -143,6 +155,31 @@ export class MidstreamMetrics {
         name: `${prefix}transport_sessions`,
         help: 'Open transport sessions, by server.',
         labelNames: ['server'] as const,
+        registers,
+      }),
+      partitionLagSeconds: new promClient.Gauge({
+        name: `${prefix}partition_lag_seconds`,
+        help: 'Age of the oldest entry of a partition not yet committed, in seconds (0 when caught up).',
+        labelNames: ['pipeline', 'partition'] as const,
+        registers,
+      }),
+      commitLatencySeconds: new promClient.Histogram({
+        name: `${prefix}commit_latency_seconds`,
+        help: 'Time of one batch commit of a partitioned pipeline (outputs, states, position), in seconds.',
+        labelNames: ['pipeline'] as const,
+        buckets: b,
+        registers,
+      }),
+      rebalancesTotal: new promClient.Counter({
+        name: `${prefix}rebalances_total`,
+        help: 'Lease rounds in which a worker of a partitioned pipeline acquired, lost or gave back partitions.',
+        labelNames: ['pipeline'] as const,
+        registers,
+      }),
+      leaseLossesTotal: new promClient.Counter({
+        name: `${prefix}lease_losses_total`,
+        help: 'Partitions a worker lost without giving them back (lease expired and taken, or a fenced commit).',
+        labelNames: ['pipeline'] as const,
         registers,
       }),
     }
@@ -231,6 +268,50 @@ export class MidstreamMetrics {
     )
   }
 
+  /**
+   * Sets `partition_lag_seconds{pipeline,partition}` to `ms` milliseconds (finite, >= 0): how long the
+   * oldest entry of the partition not yet committed has waited, 0 when the partition is caught up.
+   *
+   * ```ts
+   * m.setPartitionLag('orders', 3, 1250) // midstream_partition_lag_seconds{pipeline="orders",partition="3"} 1.25
+   * ```
+   */
+  setPartitionLag(pipeline: string, partition: number, ms: number): void {
+    const fn = 'MidstreamMetrics.setPartitionLag'
+    this.collectors.partitionLagSeconds.set(
+      {
+        pipeline: labelValue(fn, 'pipeline', pipeline),
+        partition: String(checkInteger(fn, 'partition', partition, { min: 0 })),
+      },
+      checkMilliseconds(fn, 'lag', ms) / MS_PER_SECOND,
+    )
+  }
+
+  /** Observes one batch commit that took `ms` milliseconds (finite, >= 0) in `commit_latency_seconds{pipeline}`. */
+  observeCommitLatency(pipeline: string, ms: number): void {
+    const fn = 'MidstreamMetrics.observeCommitLatency'
+    this.collectors.commitLatencySeconds.observe(
+      { pipeline: labelValue(fn, 'pipeline', pipeline) },
+      checkMilliseconds(fn, 'latency', ms) / MS_PER_SECOND,
+    )
+  }
+
+  /** Adds one to `rebalances_total{pipeline}`: a lease round that changed what the worker holds. */
+  countRebalance(pipeline: string): void {
+    this.collectors.rebalancesTotal.inc({
+      pipeline: labelValue('MidstreamMetrics.countRebalance', 'pipeline', pipeline),
+    })
+  }
+
+  /** Adds `count` (a non-negative integer, default 1) to `lease_losses_total{pipeline}`: partitions lost, not given back. */
+  countLeaseLoss(pipeline: string, count = 1): void {
+    const fn = 'MidstreamMetrics.countLeaseLoss'
+    this.collectors.leaseLossesTotal.inc(
+      { pipeline: labelValue(fn, 'pipeline', pipeline) },
+      checkInteger(fn, 'count', count, { min: 0 }),
+    )
+  }
+
   /** Sets `transport_sessions{server}` to `count` open sessions (a non-negative integer). */
   setTransportSessions(server: string, count: number): void {
     const fn = 'MidstreamMetrics.setTransportSessions'
@@ -247,7 +328,10 @@ export class MidstreamMetrics {
  * `matches_total{pipeline,pattern}`, `verdicts_total{pipeline,formula,verdict}`,
  * `dropped_total{pipeline,reason}`, `drifts_total{pipeline,detector}`; histograms
  * `lateness_seconds{pipeline}` and `element_latency_seconds{pipeline,stage}`; gauge
- * `transport_sessions{server}`, every name prefixed with `prefix`.
+ * `transport_sessions{server}`; for partitioned pipelines (`runPartitioned`) gauge
+ * `partition_lag_seconds{pipeline,partition}`, histogram `commit_latency_seconds{pipeline}`, counters
+ * `rebalances_total{pipeline}` and `lease_losses_total{pipeline}` (dead letters count in
+ * `dropped_total` with reason `'not JSON'` or `'pipeline error'`); every name prefixed with `prefix`.
  *
  * Throws a `TypeError`/`RangeError` naming a bad option, and `MetricsRegistrationError` when the
  * registry already holds one of the names.

@@ -104,7 +104,14 @@ export interface SlidingPermutationEntropySnapshot extends SnapshotHeader {
   /** The layout's version (1). */
   readonly version: number
   /** The constructor's arguments. */
-  readonly options: { readonly order: number; readonly delay: number; readonly window: number }
+  readonly options: {
+    /** The pattern order (values per ordinal pattern). */
+    readonly order: number
+    /** The delay between a pattern's values, in samples. */
+    readonly delay: number
+    /** Patterns per window. */
+    readonly window: number
+  }
   /** Values pushed since construction or the last `reset`. */
   readonly pushed: number
   /** The last min(pushed, (order - 1) delay + 1) values, oldest first, as base64 float64 bytes. */

@@ -30,6 +30,7 @@ const guides = [
   'comparison',
   'learning',
   'llm-streams',
+  'redis',
   'scheduler',
   'sinks-and-dashboards',
   'temporal-logic',

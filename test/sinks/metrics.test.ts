@@ -103,12 +103,16 @@ describe('metrics', () => {
       .map(metric => (metric as unknown as { name: string }).name)
       .sort()
     expect(names).toEqual([
+      'midstream_commit_latency_seconds',
       'midstream_drifts_total',
       'midstream_dropped_total',
       'midstream_element_latency_seconds',
       'midstream_elements_total',
       'midstream_lateness_seconds',
+      'midstream_lease_losses_total',
       'midstream_matches_total',
+      'midstream_partition_lag_seconds',
+      'midstream_rebalances_total',
       'midstream_transport_sessions',
       'midstream_verdicts_total',
     ])
@@ -200,6 +204,33 @@ describe('metrics', () => {
     expect(sampleValue(s, 'midstream_element_latency_seconds_bucket', { stage: 'parse', le: '0.0025' })).toBe(2)
     expect(sampleValue(s, 'midstream_element_latency_seconds_bucket', { stage: 'parse', le: '0.001' })).toBe(0)
     expect(sampleValue(s, 'midstream_transport_sessions', { server: 'edge-1' })).toBe(2)
+  })
+
+  it('records the partitioned-pipeline collectors (lag, commit latency, rebalances, lease losses)', async () => {
+    const m = metrics()
+    m.setPartitionLag('orders', 3, 1250)
+    m.setPartitionLag('orders', 4, 10)
+    m.setPartitionLag('orders', 4, 0) // caught up
+    m.observeCommitLatency('orders', 2)
+    m.observeCommitLatency('orders', 0.5)
+    m.countRebalance('orders')
+    m.countRebalance('orders')
+    m.countLeaseLoss('orders', 3)
+    m.countLeaseLoss('orders')
+    const s = await scrape(m)
+    expect(sampleValue(s, 'midstream_partition_lag_seconds', { pipeline: 'orders', partition: '3' })).toBe(1.25)
+    expect(sampleValue(s, 'midstream_partition_lag_seconds', { pipeline: 'orders', partition: '4' })).toBe(0)
+    expect(sampleValue(s, 'midstream_commit_latency_seconds_count', { pipeline: 'orders' })).toBe(2)
+    expect(sampleValue(s, 'midstream_commit_latency_seconds_sum', { pipeline: 'orders' })).toBeCloseTo(0.0025, 12)
+    expect(sampleValue(s, 'midstream_commit_latency_seconds_bucket', { pipeline: 'orders', le: '0.001' })).toBe(1)
+    expect(sampleValue(s, 'midstream_rebalances_total', { pipeline: 'orders' })).toBe(2)
+    expect(sampleValue(s, 'midstream_lease_losses_total', { pipeline: 'orders' })).toBe(4)
+    expect(() => m.setPartitionLag('orders', -1, 0)).toThrow(
+      /^MidstreamMetrics\.setPartitionLag: partition must be an integer >= 0, got -1$/,
+    )
+    expect(() => m.setPartitionLag('orders', 0, NaN)).toThrow(/lag must be a finite number >= 0 \(ms\), got NaN/)
+    expect(() => m.observeCommitLatency('', 1)).toThrow(/label pipeline must not be empty/)
+    expect(() => m.countLeaseLoss('orders', 0.5)).toThrow(RangeError)
   })
 
   it.skipIf(!promtoolAvailable)('passes `promtool check metrics` without lint problems', async () => {
