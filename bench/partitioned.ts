@@ -18,7 +18,9 @@
  *  a. throughput, entries/s: N entries preloaded (ids 1-0 .. N-0) under another name, the workers started
  *     and their leases settled, then the stream RENAMEd into the input; from the RENAME to the commit of
  *     the last output (the output entry id's ms part, Redis' clock on this machine), with 1 and with 2
- *     workers; the baseline from its first XREADGROUP to its last XACK reply (it reports it);
+ *     workers; the baseline from its first XREADGROUP to its last XACK reply (it reports it); beside
+ *     each, the CPU time redis-server and the workers (or the loop) used over the run, per 1 000 entries
+ *     (from /proc, and the loop's `process.cpuUsage`), and their sum over the wall time (cores kept busy);
  *  b. end-to-end latency at a paced rate (XADD with server ids, so the input id's ms part is the XADD
  *     time): a reader on its own connection does blocking XREADs on the 8 output streams and takes, per
  *     output, the time it read it minus its `input` id's ms part (+0-1 ms from the id's whole ms); the
@@ -39,16 +41,17 @@
  * paced measurement), _REPEATS (3, throughput runs per configuration; the median is printed).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { redisPartitionKeys, redisPipelineKeys } from '../redis/broker'
 import { openRedis, type RedisLink, readStreamReply } from '../redis/connection'
 import {
+  countOutputs,
   outputStream,
   produce,
   readOutputs,
   startWorker,
   type WorkerProcess,
-  waitForOutputs,
 } from '../test/support/partitionedHarness'
 import { oracleOutputs, type Reading, type WorkloadOutput, workloadReadings } from '../test/support/partitionedWorkload'
 import { type RedisServer, startRedis } from '../test/support/redisServer'
@@ -147,9 +150,9 @@ function leaseHolders(link: RedisLink): Promise<(string | null)[]> {
   )
 }
 
-/** The baseline loop's process: resolves `done` with the ms it reports (with `stopAfter`). */
+/** The baseline loop's process: `done` resolves with the wall and CPU ms it reports (with `stopAfter`). */
 interface LoopProcess {
-  readonly done: Promise<number>
+  readonly done: Promise<{ ms: number; cpuMs: number }>
   stop(): Promise<void>
 }
 
@@ -175,11 +178,11 @@ async function startLoop(url: string, stopAfter?: number): Promise<LoopProcess> 
     err += chunk
   })
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
-  const done = new Promise<number>((resolve, reject) => {
+  const done = new Promise<{ ms: number; cpuMs: number }>((resolve, reject) => {
     child.stdout?.on('data', chunk => {
       out += chunk
-      const m = /done ([\d.]+)/.exec(out)
-      if (m !== null) resolve(Number(m[1]))
+      const m = /done ([\d.]+) \d+ ([\d.]+)/.exec(out)
+      if (m !== null) resolve({ ms: Number(m[1]), cpuMs: Number(m[2]) })
     })
     void exited.then(() => reject(new Error(`baseline loop exited: ${err}`)))
   })
@@ -203,51 +206,92 @@ async function startLoop(url: string, stopAfter?: number): Promise<LoopProcess> 
 
 // ---------------------------------------------------------------- a. throughput
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (NaN where there is none). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return NaN
+  }
+}
+/** Linux' USER_HZ, the unit of /proc/<pid>/stat's times (100 on every common platform). */
+const CLOCK_TICKS = 100
+
+/** One throughput run: entries/s, the oracle check, and the CPU the processes used meanwhile. */
 interface Throughput {
   readonly rate: number
   readonly same: boolean
+  readonly wallMs: number
+  readonly redisCpuMs: number
+  /** Our workers' CPU, or the baseline loop's. */
+  readonly workCpuMs: number
+  /** Ours: when the router had moved the last entry into its partition (ms from the start, +-20 ms). */
+  readonly routedMs?: number
+}
+
+/**
+ * Polls (every 20 ms) until the bench pipeline's outputs reach `expected`; resolves with the time the
+ * router's cursor reached `lastId` (every entry routed). Throws after 10 minutes.
+ */
+async function waitForAll(link: RedisLink, lastId: string, expected: number): Promise<number> {
+  const cursorKey = redisPipelineKeys({ name: NAME, output: OUTPUT }).cursor
+  const deadline = Date.now() + 600_000
+  let routedAt = NaN
+  for (;;) {
+    if (Number.isNaN(routedAt) && (await link.send(cursorKey, ['GET', cursorKey])) === lastId) routedAt = Date.now()
+    if ((await countOutputs(link, OUTPUT, NAME, PARTITIONS)) >= expected) return routedAt
+    if (Date.now() > deadline) throw new Error(`the outputs did not all arrive within 10 minutes`)
+    await sleep(20)
+  }
 }
 
 /** Ours: preloaded entries RENAMEd into the input of settled workers; until the last output's commit. */
 async function throughputOurs(
+  server: RedisServer,
   link: RedisLink,
-  url: string,
   workers: number,
   readings: readonly Reading[],
   oracle: Map<string, WorkloadOutput[]>,
 ): Promise<Throughput> {
   await link.send(undefined, ['FLUSHALL'])
   await produce(link, 'staging', readings, { chunk: 1_000 })
-  const procs = await startWorkers(link, url, workers, `t${workers}`)
+  const procs = await startWorkers(link, server.url, workers, `t${workers}`)
   try {
+    const workCpu = () => procs.reduce((sum, w) => sum + cpuMs(w.child.pid), 0)
+    const [redis0, work0] = [cpuMs(server.pid()), workCpu()]
     const t0 = Date.now()
     await link.send(undefined, ['RENAME', 'staging', INPUT])
-    const target = { output: OUTPUT, name: NAME, partitions: PARTITIONS }
-    if (!(await waitForOutputs(link, target, totalOf(oracle), 600_000)))
-      throw new Error(`${workers} worker(s): the outputs did not all arrive`)
-    const ms = (await lastOutputMs(link, OUTPUT, NAME)) - t0
+    const routedAt = await waitForAll(link, `${readings.length}-0`, totalOf(oracle))
+    const [redisCpuMs, workCpuMs] = [cpuMs(server.pid()) - redis0, workCpu() - work0]
+    const wallMs = (await lastOutputMs(link, OUTPUT, NAME)) - t0
     const { perKey } = await readOutputs(link, OUTPUT, NAME, PARTITIONS)
-    return { rate: readings.length / (ms / 1000), same: sameOutputs(perKey, oracle) }
+    const same = sameOutputs(perKey, oracle)
+    return { rate: readings.length / (wallMs / 1000), same, wallMs, redisCpuMs, workCpuMs, routedMs: routedAt - t0 }
   } finally {
     await stopAll(procs)
   }
 }
 
-/** The baseline: preloaded entries, a consumer group at 0, the loop's own figure. */
+/** The baseline: preloaded entries, a consumer group at 0, the loop's own figures (time, CPU). */
 async function throughputBaseline(
+  server: RedisServer,
   link: RedisLink,
-  url: string,
   readings: readonly Reading[],
   oracle: Map<string, WorkloadOutput[]>,
 ): Promise<Throughput> {
   await link.send(undefined, ['FLUSHALL'])
   await produce(link, BASE_INPUT, readings, { chunk: 1_000 })
   await link.send(BASE_INPUT, ['XGROUP', 'CREATE', BASE_INPUT, 'g', '0'])
-  const loop = await startLoop(url, readings.length)
+  const redis0 = cpuMs(server.pid())
+  const loop = await startLoop(server.url, readings.length)
   try {
-    const ms = await loop.done
+    const { ms: wallMs, cpuMs: workCpuMs } = await loop.done
+    const redisCpuMs = cpuMs(server.pid()) - redis0
     const { perKey } = await readOutputs(link, BASE_OUTPUT, BASE, PARTITIONS)
-    return { rate: readings.length / (ms / 1000), same: sameOutputs(perKey, oracle) }
+    const same = sameOutputs(perKey, oracle)
+    return { rate: readings.length / (wallMs / 1000), same, wallMs, redisCpuMs, workCpuMs }
   } finally {
     await loop.stop()
   }
@@ -264,27 +308,28 @@ async function lastOutputMs(link: RedisLink, output: string, name: string): Prom
   return last
 }
 
-async function throughput(
-  link: RedisLink,
-  url: string,
-): Promise<{ base: number[]; one: number[]; two: number[]; same: boolean[] }> {
+/** Every run of a configuration. */
+type Row = Throughput[]
+
+/** REPEATS rounds of the three configurations, interleaved (baseline, 1 worker, 2 workers, baseline, ...). */
+async function throughput(server: RedisServer, link: RedisLink): Promise<[Row, Row, Row]> {
   const readings = workloadReadings(ENTRIES, KEYS, SEED)
   const oracle = oracleOutputs(readings)
-  const figures = { base: [] as number[], one: [] as number[], two: [] as number[], same: [true, true, true] }
+  const rows: [Row, Row, Row] = [[], [], []]
   for (let r = 0; r < REPEATS; r++) {
-    const runs: [number, () => Promise<Throughput>][] = [
-      [0, () => throughputBaseline(link, url, readings, oracle)],
-      [1, () => throughputOurs(link, url, 1, readings, oracle)],
-      [2, () => throughputOurs(link, url, 2, readings, oracle)],
+    const runs: (() => Promise<Throughput>)[] = [
+      () => throughputBaseline(server, link, readings, oracle),
+      () => throughputOurs(server, link, 1, readings, oracle),
+      () => throughputOurs(server, link, 2, readings, oracle),
     ]
-    for (const [row, run] of runs) {
-      const { rate, same } = await run()
-      progress(`throughput run ${r + 1}, ${['baseline', '1 worker', '2 workers'][row]}: ${fmt(rate)} entries/s`)
-      ;[figures.base, figures.one, figures.two][row].push(rate)
-      figures.same[row] &&= same
+    for (const [row, run] of runs.entries()) {
+      rows[row].push(await run())
+      progress(
+        `throughput run ${r + 1}, ${['baseline', '1 worker', '2 workers'][row]}: ${fmt(rows[row][r].rate)} entries/s`,
+      )
     }
   }
-  return figures
+  return rows
 }
 
 // ---------------------------------------------------------------- b, c. paced load: latency, takeover
@@ -461,7 +506,7 @@ async function main(): Promise<void> {
   const link = await openRedis('bench', server.url)
   progress(`redis-server on ${server.url}, appendonly off; ${ENTRIES} entries, ${KEYS} keys, ${PARTITIONS} partitions`)
   try {
-    const t = await throughput(link, server.url)
+    const t = await throughput(server, link)
     const count = Math.round(RATE * SECONDS)
     const pacedReadings = workloadReadings(count, KEYS, SEED + 1)
     const latency: [string, Paced][] = []
@@ -489,24 +534,48 @@ async function main(): Promise<void> {
   }
 }
 
-function report(
-  t: { base: number[]; one: number[]; two: number[]; same: boolean[] },
-  latency: [string, Paced][],
-  takeovers: Paced[],
-): void {
+const yes = (b: boolean) => (b ? 'yes' : 'NO')
+
+function reportThroughput(t: [Row, Row, Row]): void {
+  const rates = t.map(row => row.map(r => r.rate))
   const range = (xs: number[]) => (xs.length > 1 ? `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}` : '-')
-  const yes = (b: boolean) => (b ? 'yes' : 'NO')
-  const [base, one, two] = [median(t.base), median(t.one), median(t.two)]
+  const [base, one, two] = rates.map(median)
+  // CPU per 1 000 entries and cores kept busy, over all runs of a configuration
+  const per1000 = (row: Row, pick: (r: Throughput) => number) =>
+    fmt((row.reduce((sum, r) => sum + pick(r), 0) / (row.length * ENTRIES)) * 1000)
+  const busy = (row: Row) =>
+    fmt(row.reduce((sum, r) => sum + r.redisCpuMs + r.workCpuMs, 0) / row.reduce((sum, r) => sum + r.wallMs, 0))
   console.log(
-    `\na. throughput: ${ENTRIES} entries preloaded, ${KEYS} keys, ${PARTITIONS} partitions, batch / COUNT ${BATCH}, lease ${LEASE_MS} ms; median of ${REPEATS} run(s)\n`,
+    `\na. throughput: ${fmt(ENTRIES)} entries preloaded, ${KEYS} keys, ${PARTITIONS} partitions, batch / COUNT ${BATCH}, lease ${LEASE_MS} ms; median of ${REPEATS} run(s)\n`,
   )
+  const labels = [
+    'baseline: node-redis loop, at-least-once, 1 process',
+    'runPartitioned on Redis, 1 worker',
+    'runPartitioned on Redis, 2 workers',
+  ]
   printTable(
-    ['pipeline', 'entries/s', 'range', 'vs baseline', 'same outputs as the oracle'],
     [
-      ['baseline: node-redis loop, at-least-once, 1 process', fmt(base), range(t.base), '1x', yes(t.same[0])],
-      ['runPartitioned on Redis, 1 worker', fmt(one), range(t.one), ratio(one / base), yes(t.same[1])],
-      ['runPartitioned on Redis, 2 workers', fmt(two), range(t.two), ratio(two / base), yes(t.same[2])],
+      'pipeline',
+      'entries/s',
+      'range',
+      'vs baseline',
+      'CPU ms / 1 000 entries: redis-server',
+      'the loop / workers',
+      'cores busy',
+      'all routed at, % of the run',
+      'same outputs as the oracle',
     ],
+    t.map((row, i) => [
+      labels[i],
+      fmt(median(rates[i])),
+      range(rates[i]),
+      ratio(median(rates[i]) / base),
+      per1000(row, r => r.redisCpuMs),
+      per1000(row, r => r.workCpuMs),
+      busy(row),
+      i === 0 ? '-' : `${fmt(median(row.map(r => (100 * (r.routedMs ?? NaN)) / r.wallMs)))} %`,
+      yes(row.every(r => r.same)),
+    ]),
   )
   console.log('')
   printTable(
@@ -526,6 +595,10 @@ function report(
       ],
     ],
   )
+}
+
+function report(t: [Row, Row, Row], latency: [string, Paced][], takeovers: Paced[]): void {
+  reportThroughput(t)
   console.log(
     `\nb. end-to-end latency, XADD to the output read back, paced at ${fmt(RATE)} entries/s for ${SECONDS} s (first ${WARMUP_MS} ms left out), ms\n`,
   )

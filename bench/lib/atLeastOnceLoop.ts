@@ -9,8 +9,9 @@
  *
  *   node --import tsx bench/lib/atLeastOnceLoop.ts '<json of LoopArguments>'
  *
- * Prints `ready` once connected; with `stopAfter`, prints `done <ms> <entries>` after acknowledging
- * that many entries (ms from its first XREADGROUP to the last acknowledgement) and exits; otherwise
+ * Prints `ready` once connected; with `stopAfter`, prints `done <ms> <entries> <cpu ms>` after
+ * acknowledging that many entries (wall and CPU ms from its first XREADGROUP to the last
+ * acknowledgement) and exits; otherwise
  * runs until SIGTERM. Not a benchmark file itself: bench/lib is not run by `npm run bench`.
  */
 import { createClient } from 'redis'
@@ -77,6 +78,7 @@ async function main(args: LoopArguments): Promise<void> {
   process.stdout.write('ready\n')
   let acked = 0
   const started = performance.now()
+  const cpu = process.cpuUsage()
   while (!stopping) {
     const entries = entriesOf(
       await client.sendCommand([
@@ -115,7 +117,8 @@ async function main(args: LoopArguments): Promise<void> {
     await Promise.all(sends)
     acked += ids.length
     if (args.stopAfter !== undefined && acked >= args.stopAfter) {
-      process.stdout.write(`done ${performance.now() - started} ${acked}\n`)
+      const used = process.cpuUsage(cpu)
+      process.stdout.write(`done ${performance.now() - started} ${acked} ${(used.user + used.system) / 1000}\n`)
       break
     }
   }
