@@ -16,9 +16,12 @@ export type { AttractorWindowCarried, AttractorWindowSnapshot, AttractorWindowSn
 // ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'
 export { ltlVerdicts, type VerdictChange } from './ltlVerdicts'
+export type { LtlGuardSnapshot } from './ltlGuard'
+export type { LtlVerdictsOptions, LtlVerdictsSnapshot } from './ltlVerdicts'
 
 // ---- learning ----
 export { metaLearn, type Observation } from './metaLearn'
+export type { MetaLearnConfig, MetaLearnSnapshot } from './metaLearn'
 
 // ---- scheduling and time ----
 export { type EventTimeOptions, eventTime } from './eventTime'

@@ -6,11 +6,15 @@ import {
   MONITOR_OPTIONS,
   type Monitor,
   type MonitorOptions,
+  type MonitorSnapshot,
   type Verdict,
   type Violation,
 } from '../src/ltl/monitor'
+import { checkSnapshot, SnapshotError, type SnapshotHeader } from '../src/snapshot'
 import { checkClock, checkOneOf, checkOptions } from '../src/validate'
+import { attachState, checkStateOption } from './internal/attachState'
 import { subscribeLinked } from './internal/subscribeLinked'
+import type { OperatorState } from './state'
 
 /**
  * A stream broke a temporal rule: which formula, and the event (index, value, time) that decided it.
@@ -62,7 +66,30 @@ export interface LtlGuardOptions<T> extends MonitorOptions<T> {
   readonly time?: (event: T) => number
   /** Stamps events with `scheduler.now()` when there is no `time`. */
   readonly scheduler?: SchedulerLike
+  /**
+   * A handle from `operatorState()`: each subscription starts from its snapshot (the formulas'
+   * monitors as they were) and the handle hands out the current one. For a run that resumes
+   * exactly, take the times from the data (`time`), not from a scheduler.
+   */
+  readonly state?: OperatorState<LtlGuardSnapshot>
 }
+
+/**
+ * `ltlGuard`'s snapshot: each formula's monitor, by the formula's name (its text, or the record's key).
+ * @see ltlGuard
+ */
+export interface LtlGuardSnapshot extends SnapshotHeader {
+  /** Always `'ltlGuard'`. */
+  readonly kind: 'ltlGuard'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The formulas' names, in order; a guard of other formulas refuses the snapshot. */
+  readonly names: readonly string[]
+  /** Each formula's monitor. */
+  readonly monitors: readonly MonitorSnapshot[]
+}
+
+const GUARD_SNAPSHOT_VERSION = 1
 
 /** What `onViolation: 'annotate'` emits: the event and each formula's verdict after it. */
 export interface Annotated<T> {
@@ -73,7 +100,7 @@ export interface Annotated<T> {
 }
 
 /** The option names `ltlGuard` accepts. */
-const GUARD_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'onViolation', 'time', 'scheduler']
+const GUARD_OPTIONS: readonly string[] = [...MONITOR_OPTIONS, 'onViolation', 'time', 'scheduler', 'state']
 const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
 
 /**
@@ -90,6 +117,10 @@ const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
  * subscription. Source errors pass through; a throwing predicate or `time` errors the stream, and
  * so does a bad or decreasing timestamp. Bad formulas or options throw at call time.
  *
+ * With a `state` handle, a subscription continues from the handle's snapshot (a `LtlGuardSnapshot`),
+ * as if the events before it had come through this subscription; a snapshot of other formulas, of
+ * another operator, or taken after the stream completed errors the subscription with a `SnapshotError`.
+ *
  * ```ts
  * tokens$.pipe(ltlGuard('G (toolCall -> F[0,2s] toolResult) && G !leak', {
  *   atoms: { toolCall: (t) => t.type === 'tool_call', toolResult: (t) => t.type === 'tool_result', leak: (t) => /sk-[A-Za-z0-9]{20}/.test(t.text) },
@@ -97,7 +128,7 @@ const ON_VIOLATION = ['error', 'complete', 'annotate'] as const
  * }))
  * ```
  * @param specs One formula (text or tree), a list of them, or a record of them by name.
- * @param options `atoms`, `closedWorld` (as `createMonitor`), `onViolation`, and the clock: `time` or `scheduler`.
+ * @param options `atoms`, `closedWorld` (as `createMonitor`), `onViolation`, the clock (`time` or `scheduler`), and `state`.
  * @see ltlVerdicts
  * @see createMonitor
  */
@@ -118,6 +149,7 @@ export function ltlGuard<T>(
   const { onViolation = 'error', time, scheduler, atoms, closedWorld } = checkOptions(fn, options, GUARD_OPTIONS)
   checkOneOf(fn, 'onViolation', onViolation, ON_VIOLATION)
   checkClock(fn, time, scheduler)
+  const state = checkStateOption<LtlGuardSnapshot>(fn, options?.state)
   const named = namedSpecs(specs)
   // translated once now, so that a bad formula or a missing atom throws at call time; each
   // subscription takes fresh monitors that share the translation
@@ -127,6 +159,14 @@ export function ltlGuard<T>(
   return source =>
     new Observable<T | Annotated<T>>(subscriber => {
       const monitors: Monitor<T>[] = factories.map(make => make())
+      const capture = (): LtlGuardSnapshot => ({
+        kind: fn,
+        version: GUARD_SNAPSHOT_VERSION,
+        names: [...names],
+        monitors: monitors.map(m => m.snapshot()),
+      })
+      const restore = (snapshot: LtlGuardSnapshot): void => restoreMonitors(fn, snapshot, names, monitors)
+      if (!attachState(fn, state, subscriber, restore, capture)) return
       const violated = (): Violation | null => {
         for (const m of monitors) if (m.violation !== null) return m.violation
         return null
@@ -168,6 +208,48 @@ export function ltlGuard<T>(
       })
       return () => subscription.unsubscribe()
     })
+}
+
+/**
+ * Restores `monitors` (of the formulas `names`) from `ltlGuard`'s snapshot; a snapshot of other
+ * formulas or of a completed stream is a `SnapshotError` naming `fn`.
+ */
+function restoreMonitors<T>(
+  fn: string,
+  snapshot: LtlGuardSnapshot,
+  names: readonly string[],
+  monitors: ReadonlyArray<Monitor<T>>,
+): void {
+  const s = checkSnapshot<LtlGuardSnapshot>(fn, snapshot, fn, GUARD_SNAPSHOT_VERSION)
+  const same =
+    Array.isArray(s.names) &&
+    Array.isArray(s.monitors) &&
+    s.monitors.length === names.length &&
+    s.names.length === names.length &&
+    s.names.every((name, k) => name === names[k])
+  if (!same)
+    throw new SnapshotError(
+      `${fn}: the snapshot guards the formulas ${JSON.stringify(s.names) ?? describeValue(s.names)}, this operator ${JSON.stringify(names)}`,
+    )
+  s.monitors.forEach((m, k) => restoreMonitor(fn, names[k], monitors[k], m))
+}
+
+/**
+ * Restores one operator's monitor, with errors that name the operator and the formula; a monitor
+ * snapshot taken after the stream completed (finished under LTLf) cannot continue.
+ * @internal
+ */
+export function restoreMonitor<T>(fn: string, name: string, monitor: Monitor<T>, snapshot: MonitorSnapshot): void {
+  try {
+    monitor.restore(snapshot)
+  } catch (error) {
+    if (!(error instanceof SnapshotError)) throw error
+    throw new SnapshotError(`${fn}: formula ${JSON.stringify(name)}: ${error.message}`)
+  }
+  if (snapshot.finished)
+    throw new SnapshotError(
+      `${fn}: formula ${JSON.stringify(name)}: the snapshot was taken after the stream completed (the formula is finished); a finished run cannot continue`,
+    )
 }
 
 function namedSpecs(specs: unknown): Array<[string, LtlSpec]> {

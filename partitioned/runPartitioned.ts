@@ -1,4 +1,6 @@
 import { from, Observable, type ObservableInput, type Subscription } from 'rxjs'
+import { createRedisBroker } from '../redis/broker'
+import { checkRedisConnection, openRedis, type RedisConnection } from '../redis/connection'
 import type { MidstreamMetrics } from '../sinks/metrics'
 import { describeValue } from '../src/errors'
 import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } from '../src/validate'
@@ -10,16 +12,18 @@ import { type PartitionedOutput, PartitionWorker, reasonLabel } from './runner'
 /** `runPartitioned`'s options; an unknown name is a `TypeError` at call time. */
 export interface RunPartitionedOptions<T, R> {
   /**
-   * Where the partitions live. Not wired yet: leave it out to run in-process, or give `broker`.
-   * TODO(lead): a Redis URL or client; `runPartitioned` then calls `openRedis` + `createRedisBroker`.
+   * The Redis server (a `redis://` / `rediss://` URL, `{ rootNodes }` of a Redis Cluster, or a node-redis
+   * client): the partitions then live there and any number of workers, in any process, share them.
+   * Leave it out to run in-process.
    */
-  redis?: unknown
+  redis?: RedisConnection
   /** The pipeline's name: part of every stream and key it owns (no `{` or `}`). Also the metrics' `pipeline` label. */
   name: string
   /**
    * In-process (no `redis`, no `broker`): the values, any `ObservableInput` (array, Observable, async
-   * iterable); the run completes when it completed and every value was committed. With `broker`: the
-   * name of the input stream, and the run lasts until unsubscribed.
+   * iterable); the run completes when it completed and every value was committed. With `redis` or
+   * `broker`: the name of the input stream users append to (an entry's `value` field holds the value as
+   * JSON, as `redisSink` writes it), and the run lasts until unsubscribed.
    */
   input: ObservableInput<T> | string
   /** How many partitions (an integer in [1, 16384]; fixed for a name). */
@@ -75,9 +79,12 @@ const METRICS_METHODS = ['setPartitionLag', 'observeCommitLatency', 'countRebala
  *
  * Subscribing runs a worker. Emits `{ key, value, inputId, partition }` for each output, after the
  * batch that produced it was committed (in-process: every output; with a shared broker: the outputs
- * of the partitions this worker held). Without `redis` or `broker` the values of `input` go through an
+ * of the partitions this worker held). With `redis`, every worker started with the same `name`, in
+ * any process on any machine, shares the partitions through leases (a worker that stops or dies
+ * hands its partitions over within about `leaseMs`); a connection or broker error is retried, so
+ * a run rides out a Redis restart. Without `redis` or `broker` the values of `input` go through an
  * in-process broker and the Observable completes when `input` completed and everything was
- * committed; with `broker` it runs until unsubscribed. Unsubscribing stops reading, drops the batch
+ * committed; with `redis` or `broker` it runs until unsubscribed. Unsubscribing stops reading, drops the batch
  * not yet committing, releases the leases and closes the broker it opened. The broker's output
  * stream is the record: a worker emits what it committed, but a commit that landed while its reply
  * was lost and the lease moved on is in the output stream without being emitted by anyone.
@@ -93,6 +100,12 @@ const METRICS_METHODS = ['setPartitionLag', 'observeCommitLatency', 'countRebala
  * are retried with backoff. Bad options throw a `TypeError`/`RangeError` naming the option and value.
  *
  * ```ts
+ * // the same pipeline in every worker process; add workers to go faster, kill any of them
+ * runPartitioned({
+ *   redis: 'redis://127.0.0.1:6379', name: 'orders', input: 'orders', partitions: 8, output: 'totals',
+ *   key: o => o.user, pipeline: (orders$, ctx) => orders$.pipe(checkpointedScan((sum, o) => sum + o.amount, 0, { state: ctx.state('sum') })),
+ * }).subscribe()
+ * // in-process, on an array (the same code without a server):
  * runPartitioned({
  *   name: 'orders', input: orders, partitions: 8, output: 'totals', key: o => o.user,
  *   pipeline: (orders$, ctx) => orders$.pipe(checkpointedScan((sum, o) => sum + o.amount, 0, { state: ctx.state('sum') })),
@@ -103,7 +116,7 @@ export function runPartitioned<T, R>(options: RunPartitionedOptions<T, R>): Obse
   const o = checkRunOptions(options)
   return new Observable<PartitionedOutput<R>>(subscriber => {
     const memory =
-      o.broker === undefined
+      o.broker === undefined && o.redis === undefined
         ? new MemoryBroker({
             name: o.name,
             input: 'input',
@@ -114,25 +127,31 @@ export function runPartitioned<T, R>(options: RunPartitionedOptions<T, R>): Obse
             onDeadLetter: letter => o.metrics?.countDropped(o.name, reasonLabel(letter.reason)),
           })
         : undefined
-    const broker = o.broker ?? (memory as MemoryBroker)
     let inputDone = false
-    const worker = new PartitionWorker<T, R>(broker, {
-      name: o.name,
-      workerId: o.workerId,
-      pipeline: o.pipeline,
-      batchSize: o.batchSize,
-      leaseMs: o.leaseMs,
-      blockMs: o.blockMs,
-      metrics: o.metrics,
-      emit: output => subscriber.next(output),
-      fail: error => subscriber.error(error),
-      progress: () => {
-        // every entry committed, and every commit's reply in (its outputs emitted)
-        if (inputDone && memory !== undefined && memory.pending() === 0 && !worker.committing) subscriber.complete()
-      },
-    })
+    let worker: PartitionWorker<T, R> | undefined
+    const start = (broker: PartitionBroker): void => {
+      const running = new PartitionWorker<T, R>(broker, {
+        name: o.name,
+        workerId: o.workerId,
+        pipeline: o.pipeline,
+        batchSize: o.batchSize,
+        leaseMs: o.leaseMs,
+        blockMs: o.blockMs,
+        metrics: o.metrics,
+        emit: output => subscriber.next(output),
+        fail: error => subscriber.error(error),
+        progress: () => {
+          // every entry committed, and every commit's reply in (its outputs emitted)
+          if (inputDone && memory !== undefined && memory.pending() === 0 && !running.committing) subscriber.complete()
+        },
+      })
+      worker = running
+      running.start()
+    }
     let feed: Subscription | undefined
-    if (memory !== undefined)
+    let ownBroker: Promise<PartitionBroker | undefined> | undefined
+    if (memory !== undefined) {
+      ownBroker = Promise.resolve(memory)
       feed = from(options.input as ObservableInput<T>).subscribe({
         next: value => memory.append(value),
         error: error => subscriber.error(error),
@@ -141,13 +160,45 @@ export function runPartitioned<T, R>(options: RunPartitionedOptions<T, R>): Obse
           if (memory.pending() === 0) subscriber.complete()
         },
       })
-    if (!subscriber.closed) worker.start()
+      if (!subscriber.closed) start(memory)
+    } else if (o.redis !== undefined) {
+      ownBroker = openRedisBroker(o).then(
+        broker => {
+          if (!subscriber.closed) start(broker)
+          return broker
+        },
+        (error: unknown) => {
+          subscriber.error(error)
+          return undefined
+        },
+      )
+    } else start(o.broker as PartitionBroker)
     return () => {
       feed?.unsubscribe()
-      const stopped = worker.stop()
-      if (memory !== undefined) void stopped.then(() => memory.close())
+      const stopped = worker?.stop() ?? Promise.resolve()
+      // a broker this run opened is closed once the worker has released its leases
+      if (ownBroker !== undefined)
+        void Promise.all([stopped, ownBroker]).then(([, broker]) => broker?.close().catch(() => undefined))
     }
   })
+}
+
+/** Connects to Redis and builds the broker of the run's pipeline (closing the connection if that fails). */
+async function openRedisBroker<T, R>(o: ReturnType<typeof checkRunOptions<T, R>>): Promise<PartitionBroker> {
+  const link = await openRedis(FN, o.redis as RedisConnection)
+  try {
+    return await createRedisBroker(link, {
+      name: o.name,
+      input: o.input as string,
+      output: o.output,
+      partitions: o.partitions,
+      key: o.key as (value: unknown) => string | number,
+      leaseMs: o.leaseMs,
+    })
+  } catch (error) {
+    await link.close().catch(() => undefined)
+    throw error
+  }
 }
 
 /** The options checked, with defaults. */
@@ -171,14 +222,13 @@ function checkRunOptions<T, R>(options: RunPartitionedOptions<T, R>) {
   const leaseMs = checkNumber(FN, 'leaseMs', options.leaseMs ?? 10_000, { min: 1 })
   const blockMs = checkNumber(FN, 'blockMs', options.blockMs ?? Math.min(1000, leaseMs / 3), { min: 0 })
   const workerId = checkString(FN, 'workerId', options.workerId ?? `${name}-${globalThis.crypto.randomUUID()}`)
-  const { redis, broker, metrics, input } = options
-  if (redis !== undefined)
-    throw new TypeError(
-      `${FN}: the redis option is not available yet, got ${describeValue(redis)}; run in-process or pass broker`,
-    )
+  const { broker, metrics, input } = options
+  const redis = options.redis === undefined ? undefined : checkRedisConnection(FN, options.redis)
+  if (redis !== undefined && broker !== undefined) throw new TypeError(`${FN}: give redis or broker, not both`)
   if (metrics !== undefined && !hasMethods(metrics, METRICS_METHODS))
     throw new TypeError(`${FN}: metrics must come from metrics() (midstream/sinks), got ${describeValue(metrics)}`)
-  if (broker !== undefined) {
+  if (redis !== undefined) checkString(FN, 'input (the input stream name, with redis)', input)
+  else if (broker !== undefined) {
     if (!hasMethods(broker, BROKER_METHODS))
       throw new TypeError(
         `${FN}: broker must be a PartitionBroker (${BROKER_METHODS.join(', ')}), got ${describeValue(broker)}`,
@@ -198,7 +248,21 @@ function checkRunOptions<T, R>(options: RunPartitionedOptions<T, R>) {
         `${FN}: input must be the values (an array, an Observable, an async iterable), got ${describeValue(input)}`,
       )
     }
-  return { name, partitions, key, pipeline, output, batchSize, leaseMs, blockMs, workerId, metrics, broker }
+  return {
+    name,
+    partitions,
+    key,
+    pipeline,
+    output,
+    batchSize,
+    leaseMs,
+    blockMs,
+    workerId,
+    metrics,
+    broker,
+    redis,
+    input,
+  }
 }
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {

@@ -57,6 +57,9 @@ export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
 // ---- temporal logic: formulas, parser, monitors ----
 export { type Formula, foldFormula, formatLtl, formulaChildren, type Interval, ltl, walkFormula } from './ltl/formula'
 export { createMonitor, type Monitor, type MonitorOptions, type Verdict, type Violation } from './ltl/monitor'
+export { type MonitorSnapshot, monitorFromSnapshot } from './ltl/monitor'
+export type { PastEvaluatorSnapshot } from './ltl/past'
+export type { ResidualSnapshot } from './ltl/residual'
 export { LtlSyntaxError, parseLtl } from './ltl/parse'
 
 // ---- learning: online learners, drift detectors, selection, meta-learning ----
@@ -76,6 +79,13 @@ export {
   OnlineLogisticRegression,
   RunningStats,
 } from './learn/learners'
+export type {
+  GaussianNaiveBayesSnapshot,
+  MovingAverageForecasterSnapshot,
+  OnlineLinearRegressionSnapshot,
+  OnlineLogisticRegressionSnapshot,
+  RunningStatsSnapshot,
+} from './learn/learners'
 export {
   type LearningTask,
   type LevelSummary,
@@ -86,6 +96,7 @@ export {
   type MetaState,
   type MetaStep,
 } from './learn/metaLearner'
+export type { MetaLearnerSnapshot } from './learn/metaLearner'
 export {
   PageHinkley,
   type PageHinkleyMode,

@@ -1,7 +1,8 @@
 import { describeValue } from '../errors'
 import type { Formula } from '../ltl/formula'
-import { compileMonitor, type Monitor } from '../ltl/monitor'
+import { compileMonitor, type Monitor, type MonitorSnapshot } from '../ltl/monitor'
 import { containsPast } from '../ltl/past'
+import { checkSnapshot, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import {
   checkFunction,
   checkInteger,
@@ -11,10 +12,20 @@ import {
   checkPositive,
   checkString,
 } from '../validate'
-import { ADWIN } from './adwin'
+import { ADWIN, type ADWINSnapshot } from './adwin'
 import type { OnlineLearner } from './learners'
-import { PageHinkley } from './pageHinkley'
-import { EXP3, Hedge, ThompsonSampling, UCB1 } from './selection'
+import { PageHinkley, type PageHinkleySnapshot } from './pageHinkley'
+import {
+  EXP3,
+  type EXP3Snapshot,
+  Hedge,
+  type HedgeSnapshot,
+  ThompsonSampling,
+  type ThompsonSamplingSnapshot,
+  UCB1,
+  type UCB1Snapshot,
+} from './selection'
+import { checkSameOptions, snapshotFloats, snapshotInteger, snapshotOptions } from './snapshotFields'
 
 /** What a `MetaLearner` predicts: a class label, or a number. */
 export type LearningTask = 'classification' | 'regression'
@@ -136,6 +147,91 @@ export interface MetaStep<P> {
     readonly refused: string[]
   }
 }
+
+/**
+ * `MetaLearner.snapshot()`: the config's behaviour-setting options (checked on restore), each candidate's
+ * own snapshot, the selector's, the detector's and the safety monitors' snapshots, and the levels'
+ * counters and running losses, floats bit for bit.
+ */
+export interface MetaLearnerSnapshot extends SnapshotHeader {
+  /** Always `'MetaLearner'`. */
+  readonly kind: 'MetaLearner'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The options of the config that wrote it; a `MetaLearner` with other options refuses the snapshot. */
+  readonly config: {
+    /** `task`. */
+    readonly task: LearningTask
+    /** `selector`, default filled in. */
+    readonly selector: string
+    /** `detector`, default filled in. */
+    readonly detector: string
+    /** `onDrift`, default filled in. */
+    readonly onDrift: string
+    /** `maxDepth`, default filled in. */
+    readonly maxDepth: number
+    /** `period`, default filled in. */
+    readonly period: number
+    /** `maxModificationsPerWindow`, null for no limit. */
+    readonly maxModificationsPerWindow: number | null
+    /** `modificationWindow`, default filled in. */
+    readonly modificationWindow: number
+    /** `seed`, default filled in. */
+    readonly seed: number
+    /** The rules' names, in order. */
+    readonly rules: readonly string[]
+  }
+  /** The candidates in the order level 1 weighs them: name and the learner's own snapshot. */
+  readonly candidates: ReadonlyArray<{
+    /** The candidate's name, a key of `config.candidates`. */
+    readonly name: string
+    /** What the learner's `snapshot()` returned. */
+    readonly learner: SnapshotHeader
+  }>
+  /** The selector's snapshot. */
+  readonly selector: HedgeSnapshot | UCB1Snapshot | EXP3Snapshot | ThompsonSamplingSnapshot
+  /** The drift detector's snapshot, null without one. */
+  readonly detector: ADWINSnapshot | PageHinkleySnapshot | null
+  /** One snapshot per safety constraint, in order. */
+  readonly safety: readonly MonitorSnapshot[]
+  /** Inputs stepped so far. */
+  readonly index: number
+  /** Rule applications refused so far. */
+  readonly refusals: number
+  /** Inputs at which rules applied within the modification window. */
+  readonly appliedAt: readonly number[]
+  /** The candidate each level favours, since when, and the level-1 and level-2 event counters. */
+  readonly levels: {
+    /** Level 0: the candidate with the least recent loss, and since which input. */
+    readonly best0: string
+    /** Level 0: since which input. */
+    readonly since0: number
+    /** Level 1: the candidate weighed most. */
+    readonly best1: string
+    /** Level 1: since which input. */
+    readonly since1: number
+    /** Level 1: drifts detected. */
+    readonly drifts: number
+    /** Level 1: input of the last drift, -1 if none. */
+    readonly lastDrift: number
+    /** Level 2: input of the last adjustment. */
+    readonly since2: number
+    /** Level 2: adjustments made. */
+    readonly adjustments: number
+  }
+  /**
+   * Base64 float64: the target's count, mean and m2 (regression loss), the ensemble's recent loss, the
+   * learning rate, level 2's period loss and previous regret.
+   */
+  readonly state: string
+  /** Base64 float64: each candidate's recent loss. */
+  readonly recent: string
+  /** Base64 float64: each candidate's loss summed over level 2's current period. */
+  readonly periodBest: string
+}
+
+/** The layout version of `MetaLearnerSnapshot`. */
+const META_SNAPSHOT_VERSION = 1
 
 /** The option names a `MetaLearnerConfig` may hold. */
 const CONFIG_OPTIONS: readonly string[] = [
@@ -259,7 +355,8 @@ export class MetaLearner<X, Y, P> {
   private learners: Array<OnlineLearner<X, Y, P>> = []
   private selector!: Hedge | UCB1 | EXP3 | ThompsonSampling
   private detector: ADWIN | PageHinkley | null
-  private readonly safety: Monitor<Record<string, boolean>>[]
+  private safety: Monitor<Record<string, boolean>>[]
+  private readonly safetyFactories: Array<() => Monitor<Record<string, boolean>>>
   private readonly loss: (prediction: P, y: Y) => number
   private readonly target = { count: 0, mean: 0, m2: 0 }
   private recent: number[] = []
@@ -297,6 +394,7 @@ export class MetaLearner<X, Y, P> {
       (config.task === 'classification'
         ? (p: P, y: Y) => ((p as unknown) === y ? 0 : 1)
         : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
+    this.safetyFactories = safety
     this.safety = safety.map(make => make())
     this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
     this.learners = this.factories.map(make => make())
@@ -309,10 +407,7 @@ export class MetaLearner<X, Y, P> {
   step(x: X, y?: Y): MetaStep<P> {
     const index = this.index++
     const n = this.names.length
-    if (this.buffer.length !== n)
-      (this.buffer = new Float64Array(n)),
-        (this.losses = new Float64Array(n)),
-        (this.predictions = new Array<P | undefined>(n).fill(undefined))
+    this.fitScratch(n)
     const predictions = this.predictions
     for (let i = 0; i < n; i++) predictions[i] = this.learners[i].predict(x)
     const weights = this.selector.weightsInto(this.buffer)
@@ -346,6 +441,8 @@ export class MetaLearner<X, Y, P> {
     }
     this.track(index)
     this.modify(index, drift, applied, refused)
+    // a rule may have added or removed a candidate: the scratch must fit the new selector
+    this.fitScratch(this.names.length)
     const after = this.selector.weightsInto(this.buffer)
     const named: Record<string, number> = {}
     for (let i = 0; i < this.names.length; i++) named[this.names[i]] = after[i]
@@ -358,6 +455,14 @@ export class MetaLearner<X, Y, P> {
       levels: this.summaries(),
       modifications: { applied, refused },
     }
+  }
+
+  /** Sizes the per-step scratch arrays for `n` candidates (a no-op while their number stays). */
+  private fitScratch(n: number): void {
+    if (this.buffer.length === n) return
+    this.buffer = new Float64Array(n)
+    this.losses = new Float64Array(n)
+    this.predictions = new Array<P | undefined>(n).fill(undefined)
   }
 
   private combine(predictions: Array<P | undefined>, weights: Float64Array, chosen: number): P | undefined {
@@ -557,8 +662,10 @@ export class MetaLearner<X, Y, P> {
     return (this.summaryCache = s2 === null ? [s0, s1] : [s0, s1, s2])
   }
 
-  private makeSelector(): Hedge | UCB1 | EXP3 | ThompsonSampling {
-    const n = this.names.length
+  private makeSelector(
+    n = this.names.length,
+    learningRate = this.learningRate,
+  ): Hedge | UCB1 | EXP3 | ThompsonSampling {
     const seed = this.config.seed ?? 1
     switch (this.config.selector ?? 'hedge') {
       case 'ucb1':
@@ -568,9 +675,275 @@ export class MetaLearner<X, Y, P> {
       case 'thompson':
         return new ThompsonSampling(n, { seed })
       default:
-        return new Hedge(n, { learningRate: this.learningRate, seed })
+        return new Hedge(n, { learningRate, seed })
     }
   }
+
+  /**
+   * The learner's whole state as a JSON-safe object: each candidate's own `snapshot()`, the selector's,
+   * the detector's and the safety monitors' snapshots, and the levels' counters and running losses, bit
+   * for bit. `restore` (or `MetaLearner.fromSnapshot`) on a `MetaLearner` of the same config continues
+   * exactly as this one would, provided the config's functions (loss, rules) are pure: they are not saved.
+   *
+   * A candidate whose learner lacks `snapshot()` or `restore()` (a user's own `OnlineLearner`) is a
+   * `TypeError` naming it; midstream's learners have both.
+   *
+   * ```ts
+   * const saved = JSON.stringify(meta.snapshot())
+   * const again = MetaLearner.fromSnapshot(config, JSON.parse(saved))
+   * ```
+   */
+  snapshot(): MetaLearnerSnapshot {
+    const candidates = this.names.map((name, i) => {
+      const learner = this.learners[i]
+      if (typeof learner.snapshot !== 'function' || typeof learner.restore !== 'function')
+        throw new TypeError(
+          `MetaLearner.snapshot: candidate ${JSON.stringify(name)} has no snapshot() and restore(); its learner needs both for the MetaLearner to be snapshotted`,
+        )
+      return { name, learner: learner.snapshot() }
+    })
+    const { level0: l0, level1: l1, level2: l2, target: t } = this
+    return {
+      kind: 'MetaLearner',
+      version: META_SNAPSHOT_VERSION,
+      config: this.configSummary(),
+      candidates,
+      selector: this.selector.snapshot(),
+      detector: this.detector?.snapshot() ?? null,
+      safety: this.snapshotSafety(),
+      index: this.index,
+      refusals: this.refusals,
+      appliedAt: [...this.appliedAt],
+      levels: {
+        best0: l0.best,
+        since0: l0.since,
+        best1: l1.best,
+        since1: l1.since,
+        drifts: l1.drifts,
+        lastDrift: l1.lastDrift,
+        since2: l2.since,
+        adjustments: l2.adjustments,
+      },
+      state: encodeFloat64([
+        t.count,
+        t.mean,
+        t.m2,
+        this.ensembleRecent,
+        this.learningRate,
+        l2.periodLoss,
+        l2.previousRegret,
+      ]),
+      recent: encodeFloat64(this.recent),
+      periodBest: encodeFloat64(l2.periodBest),
+    }
+  }
+
+  /**
+   * Puts this learner in the state `snapshot` describes (from `snapshot()` of a `MetaLearner` with the
+   * same config, possibly through JSON): each candidate is made fresh by its factory in
+   * `config.candidates` and restored in place with its saved snapshot. A snapshot of another kind or
+   * version, of a config with other options, rules or safety constraints, naming a candidate that
+   * `config.candidates` does not (one a rule added), or damaged, is a `SnapshotError` naming both
+   * sides; a candidate's learner without `restore()` is a `TypeError`. On any error the learner is
+   * unchanged.
+   *
+   * ```ts
+   * const meta = new MetaLearner(config)
+   * meta.restore(JSON.parse(saved))
+   * ```
+   */
+  restore(snapshot: MetaLearnerSnapshot): void {
+    const fn = 'MetaLearner.restore'
+    const s = checkSnapshot<MetaLearnerSnapshot>(fn, snapshot, 'MetaLearner', META_SNAPSHOT_VERSION)
+    this.checkConfig(fn, s)
+    const { names, factories, learners } = this.restoreCandidates(fn, s)
+    const n = names.length
+    const values = snapshotFloats(fn, 'state', s.state, 7)
+    const [targetCount, targetMean, targetM2, ensembleRecent, learningRate, periodLoss, previousRegret] = values
+    if (!Number.isSafeInteger(targetCount) || targetCount < 0)
+      throw new SnapshotError(`${fn}: the target count must be an integer >= 0, got ${describeValue(targetCount)}`)
+    if (!(learningRate > 0 && learningRate < Infinity))
+      throw new SnapshotError(
+        `${fn}: the learning rate must be a finite number > 0, got ${describeValue(learningRate)}`,
+      )
+    const recent = Array.from(snapshotFloats(fn, 'recent', s.recent, n))
+    const periodBest = new Float64Array(snapshotFloats(fn, 'periodBest', s.periodBest, n))
+    const selector = this.makeSelector(n, learningRate)
+    restoreSelector(fn, selector, s.selector)
+    const detector = this.restoreDetector(fn, s.detector)
+    const safety = this.restoreSafety(fn, s.safety)
+    const index = snapshotInteger(fn, 'index', s.index, 0, Number.MAX_SAFE_INTEGER)
+    const refusals = snapshotInteger(fn, 'refusals', s.refusals, 0, Number.MAX_SAFE_INTEGER)
+    if (!Array.isArray(s.appliedAt))
+      throw new SnapshotError(`${fn}: appliedAt must be an array, got ${describeValue(s.appliedAt)}`)
+    const appliedAt = s.appliedAt.map((at, i) => snapshotInteger(fn, `appliedAt[${i}]`, at, 0, index))
+    const levels = readLevels(fn, s.levels, index)
+    // every field checked: take them all
+    this.names.splice(0, this.names.length, ...names)
+    this.factories.splice(0, this.factories.length, ...factories)
+    this.learners = learners
+    this.selector = selector
+    this.detector = detector
+    this.safety = safety
+    Object.assign(this.target, { count: targetCount, mean: targetMean, m2: targetM2 })
+    this.recent = recent
+    this.ensembleRecent = ensembleRecent
+    this.index = index
+    this.learningRate = learningRate
+    this.level0 = { best: levels.best0, since: levels.since0 }
+    this.level1 = { best: levels.best1, since: levels.since1, drifts: levels.drifts, lastDrift: levels.lastDrift }
+    this.level2 = { since: levels.since2, adjustments: levels.adjustments, periodLoss, periodBest, previousRegret }
+    this.appliedAt.splice(0, this.appliedAt.length, ...appliedAt)
+    this.refusals = refusals
+    this.summaryCache = []
+  }
+
+  /**
+   * A learner of `config` in the state `snapshot` describes: `new MetaLearner(config)` then `restore`.
+   * A bad config throws as the constructor; a snapshot that does not fit it as `restore`.
+   *
+   * ```ts
+   * const meta = MetaLearner.fromSnapshot(config, JSON.parse(saved))
+   * ```
+   */
+  static fromSnapshot<X, Y, P>(
+    config: MetaLearnerConfig<X, Y, P>,
+    snapshot: MetaLearnerSnapshot,
+  ): MetaLearner<X, Y, P> {
+    const meta = new MetaLearner(config)
+    meta.restore(snapshot)
+    return meta
+  }
+
+  /** The safety monitors' snapshots. */
+  private snapshotSafety(): MonitorSnapshot[] {
+    return this.safety.map(monitor => monitor.snapshot())
+  }
+
+  /** Fresh safety monitors (this one's are untouched until the whole snapshot is read) in the snapshot's state. */
+  private restoreSafety(fn: string, saved: readonly MonitorSnapshot[]): Monitor<Record<string, boolean>>[] {
+    if (!Array.isArray(saved) || saved.length !== this.safetyFactories.length)
+      throw new SnapshotError(
+        `${fn}: the snapshot holds ${Array.isArray(saved) ? saved.length : describeValue(saved)} safety monitors, this MetaLearner has ${this.safetyFactories.length}`,
+      )
+    return this.safetyFactories.map((make, i) => {
+      const monitor = make()
+      monitor.restore(saved[i])
+      return monitor
+    })
+  }
+
+  /** The config's options that shape the run, defaults filled in: what a snapshot is checked against. */
+  private configSummary(): MetaLearnerSnapshot['config'] {
+    const c = this.config
+    const cap = c.maxModificationsPerWindow ?? Infinity
+    return {
+      task: c.task,
+      selector: c.selector ?? 'hedge',
+      detector: c.detector ?? 'adwin',
+      onDrift: c.onDrift ?? 'reset',
+      maxDepth: c.maxDepth ?? 3,
+      period: c.period ?? DEFAULT_PERIOD,
+      maxModificationsPerWindow: cap === Infinity ? null : cap,
+      modificationWindow: c.modificationWindow ?? DEFAULT_MODIFICATION_WINDOW,
+      seed: c.seed ?? 1,
+      rules: (c.rules ?? []).map(rule => rule.name),
+    }
+  }
+
+  /** A `SnapshotError` naming both values when the snapshot's config differs from this learner's. */
+  private checkConfig(fn: string, s: MetaLearnerSnapshot): void {
+    const { rules, ...mine } = this.configSummary()
+    const saved = snapshotOptions(fn, s.config)
+    const { rules: savedRules, ...savedRest } = saved
+    checkSameOptions(fn, 'MetaLearner', savedRest, mine)
+    if (
+      !Array.isArray(savedRules) ||
+      savedRules.length !== rules.length ||
+      savedRules.some((name, i) => name !== rules[i])
+    )
+      throw new SnapshotError(
+        `${fn}: the snapshot's rules are ${describeValue(JSON.stringify(savedRules))}, this MetaLearner's are ${JSON.stringify(JSON.stringify(rules))}`,
+      )
+  }
+
+  /** Fresh learners from the config's factories, restored from the snapshot's candidates. */
+  private restoreCandidates(
+    fn: string,
+    s: MetaLearnerSnapshot,
+  ): { names: string[]; factories: Array<() => OnlineLearner<X, Y, P>>; learners: Array<OnlineLearner<X, Y, P>> } {
+    const saved = s.candidates
+    if (!Array.isArray(saved) || saved.length === 0)
+      throw new SnapshotError(`${fn}: candidates must be a non-empty array, got ${describeValue(saved)}`)
+    const known = this.config.candidates
+    const names: string[] = []
+    const factories: Array<() => OnlineLearner<X, Y, P>> = []
+    const learners: Array<OnlineLearner<X, Y, P>> = []
+    saved.forEach((candidate, i) => {
+      const name = candidate?.name
+      if (typeof name !== 'string')
+        throw new SnapshotError(`${fn}: candidate #${i} has name ${describeValue(name)}, not a string`)
+      if (names.includes(name)) throw new SnapshotError(`${fn}: candidate ${JSON.stringify(name)} appears twice`)
+      if (!Object.hasOwn(known, name))
+        throw new SnapshotError(
+          `${fn}: the snapshot has candidate ${JSON.stringify(name)}, which config.candidates (${Object.keys(known).join(', ')}) does not name; a candidate a rule added cannot be restored`,
+        )
+      const make = known[name]
+      const learner = make()
+      if (typeof learner.restore !== 'function')
+        throw new TypeError(`${fn}: candidate ${JSON.stringify(name)} has a learner without restore()`)
+      learner.restore(candidate.learner)
+      names.push(name)
+      factories.push(make)
+      learners.push(learner)
+    })
+    return { names, factories, learners }
+  }
+
+  /** The detector the config names, in the snapshot's state. */
+  private restoreDetector(fn: string, saved: MetaLearnerSnapshot['detector']): ADWIN | PageHinkley | null {
+    const kind = this.config.detector ?? 'adwin'
+    if (kind === 'none') {
+      if (saved !== null) throw new SnapshotError(`${fn}: detector must be null without a detector`)
+      return null
+    }
+    if (kind === 'adwin') {
+      const adwin = new ADWIN()
+      adwin.restore(saved as ADWINSnapshot)
+      return adwin
+    }
+    const ph = PageHinkley.fromSnapshot(saved as PageHinkleySnapshot)
+    checkSameOptions(fn, 'PageHinkley', ph.snapshot().options, new PageHinkley().snapshot().options)
+    return ph
+  }
+}
+
+/** Restores `selector` (made by `makeSelector`) in place from the snapshot's. */
+function restoreSelector(
+  fn: string,
+  selector: Hedge | UCB1 | EXP3 | ThompsonSampling,
+  saved: MetaLearnerSnapshot['selector'],
+): void {
+  if (saved === null || typeof saved !== 'object')
+    throw new SnapshotError(`${fn}: selector must be a snapshot, got ${describeValue(saved)}`)
+  if (selector instanceof Hedge) selector.restore(saved as HedgeSnapshot)
+  else if (selector instanceof UCB1) selector.restore(saved as UCB1Snapshot)
+  else if (selector instanceof EXP3) selector.restore(saved as EXP3Snapshot)
+  else selector.restore(saved as ThompsonSamplingSnapshot)
+}
+
+/** The snapshot's level counters, each checked. */
+function readLevels(fn: string, levels: unknown, index: number): MetaLearnerSnapshot['levels'] {
+  if (levels === null || typeof levels !== 'object' || Array.isArray(levels))
+    throw new SnapshotError(`${fn}: levels must be an object, got ${describeValue(levels)}`)
+  const l = levels as Record<string, unknown>
+  for (const name of ['best0', 'best1'])
+    if (typeof l[name] !== 'string')
+      throw new SnapshotError(`${fn}: levels.${name} must be a string, got ${describeValue(l[name])}`)
+  for (const name of ['since0', 'since1', 'since2', 'drifts', 'adjustments'])
+    snapshotInteger(fn, `levels.${name}`, l[name], 0, Number.MAX_SAFE_INTEGER)
+  snapshotInteger(fn, 'levels.lastDrift', l.lastDrift, -1, index)
+  return l as unknown as MetaLearnerSnapshot['levels']
 }
 
 function argmax(values: ArrayLike<number>): number {

@@ -1,9 +1,11 @@
 import { describeValue } from '../errors'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkBoolean, checkOptions } from '../validate'
 import { checkFormula, type Formula, formatLtl } from './formula'
 import { parseFormula } from './parse'
-import { PastEvaluator } from './past'
+import { PastEvaluator, type PastEvaluatorSnapshot } from './past'
 import { abstractNegation, abstractUntimed, holdsAtEnd, progress } from './progress'
+import { decodeResidual, encodeResidual, originTerms, type ResidualSnapshot } from './residual'
 import { satisfiable } from './satisfiable'
 import {
   VERDICT_FALSE as IMPORTED_FALSE,
@@ -81,6 +83,88 @@ export interface Monitor<E> {
   readonly text: string
   /** Events stepped so far. */
   readonly index: number
+  /**
+   * The monitor's state as a JSON-safe object: the formula (as `formatLtl` writes it), the future
+   * obligation left (the residual, with its pending metric deadlines exact), the past operators'
+   * memory, the verdict and the counters. `restore` on a monitor of the same formula continues
+   * exactly as this one would. The deciding event of a violation is user data and is not kept: a
+   * restored violation has `event` undefined.
+   *
+   * ```ts
+   * const saved = JSON.stringify(monitor.snapshot())
+   * createMonitor(sameFormula, sameOptions).restore(JSON.parse(saved)) // continues where `monitor` was
+   * ```
+   */
+  snapshot(): MonitorSnapshot
+  /**
+   * Puts this monitor in the state of `snapshot` (from `snapshot()` of a monitor of the same formula,
+   * possibly through JSON, in another process). A snapshot of another kind or version, of another
+   * formula (both named in the message), or damaged, is a `SnapshotError`, and the monitor is unchanged.
+   */
+  restore(snapshot: MonitorSnapshot): void
+}
+
+/** The layout version of `MonitorSnapshot`. */
+const MONITOR_SNAPSHOT_VERSION = 1
+
+/**
+ * `Monitor.snapshot()`: a monitor's run state, JSON-safe and exact.
+ * @see Monitor.snapshot
+ */
+export interface MonitorSnapshot extends SnapshotHeader {
+  /** Always `'LtlMonitor'`. */
+  readonly kind: 'LtlMonitor'
+  /** The layout's version (1). */
+  readonly version: number
+  /** The formula monitored, as `formatLtl` writes it; a monitor of another formula refuses the snapshot. */
+  readonly formula: string
+  /** Events stepped. */
+  readonly index: number
+  /** Whether `finish()` was called. */
+  readonly finished: boolean
+  /** The verdict (LTL3, or LTLf once finished). */
+  readonly verdict: Verdict
+  /** Where the formula became false (the event itself is not kept), or null. */
+  readonly violation: {
+    /** The deciding event's index (-1: no trace satisfies the formula). */
+    readonly index: number
+    /** Whether the violation has a timestamp (kept in `times`). */
+    readonly timed: boolean
+    /** Whether the formula failed only at the end of the trace. */
+    readonly atEnd: boolean
+  } | null
+  /** The previous event's time and the violation's time (base64 float64: -Infinity before any timed event). */
+  readonly times: string
+  /** The future obligation left. */
+  readonly residual: ResidualSnapshot
+  /** The past operators' memory, when the formula has any. */
+  readonly past: PastEvaluatorSnapshot | null
+}
+
+const VERDICTS: readonly Verdict[] = ['true', 'false', 'unknown']
+
+/**
+ * A monitor of `spec` in the state of `snapshot` (from `Monitor.snapshot()`, possibly through JSON):
+ * `createMonitor(spec, options)` then `restore(snapshot)`. Bad formulas or options throw as in
+ * `createMonitor`; a snapshot of another formula, kind or version, or a damaged one, is a `SnapshotError`.
+ *
+ * ```ts
+ * const m = createMonitor('G (req -> F ack)', { closedWorld: true })
+ * m.step({ req: true })
+ * const saved = JSON.stringify(m.snapshot())
+ * const again = monitorFromSnapshot('G (req -> F ack)', JSON.parse(saved), { closedWorld: true })
+ * again.step({ ack: true }) // continues as m would
+ * ```
+ * @see Monitor.snapshot
+ */
+export function monitorFromSnapshot<E = unknown>(
+  spec: string | Formula,
+  snapshot: MonitorSnapshot,
+  options?: MonitorOptions<E>,
+): Monitor<E> {
+  const monitor = compileMonitor<E>('monitorFromSnapshot', spec, options)()
+  monitor.restore(snapshot)
+  return monitor
 }
 
 /**
@@ -275,6 +359,81 @@ class LtlMonitor<E> implements Monitor<E> {
         : null
   }
 
+  snapshot(): MonitorSnapshot {
+    const v = this.violation
+    return {
+      kind: 'LtlMonitor',
+      version: MONITOR_SNAPSHOT_VERSION,
+      formula: formatLtl(this.formula),
+      index: this.events,
+      finished: this.finished,
+      verdict: this.state,
+      violation: v === null ? null : { index: v.index, timed: v.timestamp !== undefined, atEnd: v.atEnd },
+      times: encodeFloat64([this.lastTime, v?.timestamp ?? 0]),
+      residual: encodeResidual(this.current, this.origin()),
+      past: this.past?.snapshot() ?? null,
+    }
+  }
+
+  restore(snapshot: MonitorSnapshot): void {
+    const fn = 'Monitor.restore'
+    const s = checkSnapshot<MonitorSnapshot>(fn, snapshot, 'LtlMonitor', MONITOR_SNAPSHOT_VERSION)
+    const formula = formatLtl(this.formula)
+    if (s.formula !== formula)
+      throw new SnapshotError(
+        `${fn}: the snapshot is of formula ${describeValue(s.formula)}, this monitor's is ${JSON.stringify(formula)}`,
+      )
+    if (!Number.isInteger(s.index) || s.index < 0)
+      throw new SnapshotError(`${fn}: index must be an integer >= 0, got ${describeValue(s.index)}`)
+    if (typeof s.finished !== 'boolean')
+      throw new SnapshotError(`${fn}: finished must be a boolean, got ${describeValue(s.finished)}`)
+    if (!VERDICTS.includes(s.verdict))
+      throw new SnapshotError(`${fn}: verdict must be 'true', 'false' or 'unknown', got ${describeValue(s.verdict)}`)
+    const times = decodeFloat64(fn, 'times', s.times)
+    if (times.length !== 2) throw new SnapshotError(`${fn}: times holds ${times.length} values, expected 2`)
+    const v = s.violation
+    if (
+      v !== null &&
+      (v === undefined ||
+        typeof v !== 'object' ||
+        !Number.isInteger(v.index) ||
+        v.index < -1 ||
+        typeof v.timed !== 'boolean' ||
+        typeof v.atEnd !== 'boolean')
+    )
+      throw new SnapshotError(`${fn}: violation must be null or { index, timed, atEnd }, got ${describeValue(v)}`)
+    if ((s.past === null) !== (this.past === null))
+      throw new SnapshotError(`${fn}: past must be ${this.past === null ? 'null' : 'a PastEvaluator snapshot'}`)
+    const current = decodeResidual(fn, this.table, this.origin(), s.residual)
+    // the past evaluator checks its part before changing anything; then nothing below can throw
+    if (s.past !== null) this.past?.restore(s.past)
+    this.current = current
+    this.events = s.index
+    this.finished = s.finished
+    this.state = s.verdict
+    this.lastTime = times[0]
+    this.violation =
+      v === null
+        ? null
+        : {
+            formula: this.text,
+            index: v.index,
+            event: undefined,
+            timestamp: v.timed ? times[1] : undefined,
+            atEnd: v.atEnd,
+          }
+  }
+
+  /** The formula's timed terms, numbered for snapshots (computed once per plan). */
+  private origin(): readonly Term[] {
+    let terms = ORIGINS.get(this.initial)
+    if (terms === undefined) {
+      terms = originTerms(this.initial)
+      ORIGINS.set(this.initial, terms)
+    }
+    return terms
+  }
+
   /** Each atom's value on `event`, into `atomValues`. */
   private readAtoms(event: E): void {
     const values = this.atomValues
@@ -306,6 +465,9 @@ class LtlMonitor<E> implements Monitor<E> {
     return t.verdict === VERDICT_TRUE ? 'true' : t.verdict === VERDICT_FALSE ? 'false' : 'unknown'
   }
 }
+
+/** The timed terms of each translated formula, by its initial term, for snapshots. */
+const ORIGINS = new WeakMap<Term, readonly Term[]>()
 
 function readRecord(event: unknown, name: string): boolean {
   return event !== null && typeof event === 'object' && (event as Record<string, unknown>)[name] === true

@@ -1,4 +1,5 @@
 import { describeValue } from '../errors'
+import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkBoolean, checkOptions } from '../validate'
 import { checkBound, type Formula, foldNodes, type Interval, walkNodes } from './formula'
 
@@ -122,6 +123,30 @@ class WitnessRuns {
     this.head = head
     this.count = count
     return count > 0 && time - buf[head << 1] >= lower ? 1 : 0
+  }
+
+  /** The runs, oldest first, as [start, end] pairs appended to `out`; returns how many. */
+  save(out: number[]): number {
+    for (let k = 0; k < this.count; k++) {
+      const at = ((this.head + k) & this.mask) << 1
+      out.push(this.buf[at], this.buf[at + 1])
+    }
+    return this.count
+  }
+
+  /** Replaces the runs with `count` pairs of `times` from pair index `from` (as `save` wrote them). */
+  load(times: Float64Array, from: number, count: number): void {
+    let capacity = 4
+    while (capacity < count) capacity <<= 1
+    this.buf = times.slice(from << 1, (from + count) << 1)
+    if (this.buf.length < capacity << 1) {
+      const buf = new Float64Array(capacity << 1)
+      buf.set(this.buf)
+      this.buf = buf
+    }
+    this.mask = capacity - 1
+    this.head = 0
+    this.count = count
   }
 
   private grow(head: number, count: number): void {
@@ -384,6 +409,29 @@ function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly Wit
   }
 }
 
+/** The layout version of `PastEvaluatorSnapshot`. */
+const PAST_SNAPSHOT_VERSION = 1
+
+/** `PastEvaluator.snapshot()`: the memory of every past operator, bit for bit. */
+export interface PastEvaluatorSnapshot extends SnapshotHeader {
+  /** Always `'PastEvaluator'`. */
+  readonly kind: 'PastEvaluator'
+  /** The layout's version (1). */
+  readonly version: number
+  /** Compiled nodes, to refuse a snapshot of another formula. */
+  readonly size: number
+  /** Whether an event has been seen (Y is false at the first one). */
+  readonly started: boolean
+  /** Per node, '1' or '0': for Y the operand's value at the last event, for O/H/S their own value there. */
+  readonly memory: string
+  /** Latest witness time per [0, b] bounded node (base64 float64; -Infinity for none). */
+  readonly last: string
+  /** Number of witness runs per [a, b] bounded node. */
+  readonly runs: readonly number[]
+  /** The runs' [start, end] times, node after node (base64 float64). */
+  readonly runTimes: string
+}
+
 /** Options for `PastEvaluator`. */
 export interface PastEvaluatorOptions {
   /**
@@ -478,8 +526,10 @@ export class PastEvaluator {
       throw new RangeError(
         `PastEvaluator.step: out has length ${out.length}, there are ${this.program.roots.length} roots`,
       )
-    if (this.kernel !== undefined) this.kernel(atoms, time, out)
-    else this.interpret(atoms, time, out)
+    if (this.kernel !== undefined) {
+      this.kernel(atoms, time, out)
+      this.started = 1
+    } else this.interpret(atoms, time, out)
   }
 
   /** Forgets all events, as if freshly constructed. */
@@ -494,6 +544,87 @@ export class PastEvaluator {
     for (let n = 0; n < op.length; n++) if (op[n] === HISTORICALLY) this.now[n] = this.state[n] = 1
     this.last.fill(-Infinity)
     for (const r of this.runs) r.clear()
+  }
+
+  /**
+   * The evaluator's state as a JSON-safe object (the memory bit of every Y/O/H/S node, the latest
+   * witness times, the witness runs, bit for bit); `restore` puts it back into an evaluator of the
+   * same formulas. Generated and interpreted evaluators write and read the same snapshot.
+   */
+  snapshot(): PastEvaluatorSnapshot {
+    const { op, left } = this.program
+    let memory = ''
+    for (let n = 0; n < this.size; n++) {
+      // the generated kernel keeps it in `state`; the interpreter in `now`, the values of the last event
+      let bit = 0
+      if (this.kernel !== undefined) bit = op[n] >= PREVIOUS && op[n] <= SINCE ? this.state[n] : 0
+      else if (op[n] === PREVIOUS) bit = this.started & this.now[left[n]]
+      else if (op[n] > PREVIOUS && op[n] <= SINCE) bit = this.now[n]
+      memory += bit === 0 ? '0' : '1'
+    }
+    const times: number[] = []
+    const runs = this.runs.map(r => r.save(times))
+    return {
+      kind: 'PastEvaluator',
+      version: PAST_SNAPSHOT_VERSION,
+      size: this.size,
+      started: this.started === 1,
+      memory,
+      last: encodeFloat64(this.last),
+      runs,
+      runTimes: encodeFloat64(times),
+    }
+  }
+
+  /**
+   * Puts back the state of `snapshot` (from `snapshot()` of an evaluator of the same formulas,
+   * possibly through JSON). Another kind or version, or a snapshot whose layout does not fit this
+   * program (another formula), is a `SnapshotError`; the evaluator is unchanged then.
+   */
+  restore(snapshot: PastEvaluatorSnapshot): void {
+    const fn = 'PastEvaluator.restore'
+    const s = checkSnapshot<PastEvaluatorSnapshot>(fn, snapshot, 'PastEvaluator', PAST_SNAPSHOT_VERSION)
+    const { op, left, lastCount, runsCount } = this.program
+    if (s.size !== this.size)
+      throw new SnapshotError(
+        `${fn}: the snapshot has ${describeValue(s.size)} nodes, this evaluator ${this.size}: another formula`,
+      )
+    if (typeof s.started !== 'boolean')
+      throw new SnapshotError(`${fn}: started must be a boolean, got ${describeValue(s.started)}`)
+    if (typeof s.memory !== 'string' || s.memory.length !== this.size || !/^[01]*$/.test(s.memory))
+      throw new SnapshotError(`${fn}: memory must be ${this.size} characters 0 or 1, got ${describeValue(s.memory)}`)
+    const last = decodeFloat64(fn, 'last', s.last)
+    if (last.length !== lastCount)
+      throw new SnapshotError(`${fn}: last holds ${last.length} times, this evaluator needs ${lastCount}`)
+    const times = decodeFloat64(fn, 'runTimes', s.runTimes)
+    if (!Array.isArray(s.runs) || s.runs.length !== runsCount)
+      throw new SnapshotError(`${fn}: runs must list ${runsCount} counts, got ${describeValue(s.runs)}`)
+    let pairs = 0
+    for (const count of s.runs) {
+      if (!Number.isInteger(count) || count < 0)
+        throw new SnapshotError(`${fn}: a run count must be an integer >= 0, got ${describeValue(count)}`)
+      pairs += count
+    }
+    if (pairs * 2 !== times.length)
+      throw new SnapshotError(`${fn}: runTimes holds ${times.length} times, the counts need ${pairs * 2}`)
+    this.reset()
+    this.last.set(last)
+    let from = 0
+    s.runs.forEach((count, k) => {
+      this.runs[k].load(times, from, count)
+      from += count
+    })
+    if (!s.started) return
+    // both representations, so the snapshot reads the same whichever runs
+    this.started = 1
+    this.now.fill(0)
+    for (let n = 0; n < this.size; n++) {
+      const bit = s.memory.charCodeAt(n) - 48
+      if (op[n] < PREVIOUS || op[n] > SINCE) continue
+      this.state[n] = bit
+      if (op[n] === PREVIOUS) this.now[left[n]] = bit
+      else this.now[n] = bit
+    }
   }
 
   private interpret(atoms: Uint8Array, time: number, out: Uint8Array): void {

@@ -195,3 +195,20 @@ describe('MetaLearner mechanics', () => {
     expect(() => new MetaLearner({ ...ok, maxDepth: 4 as never })).toThrow(/maxDepth must be 2 or 3, got 4/)
   })
 })
+
+describe('MetaLearner rules that add candidates', () => {
+  it('the step that adds a candidate reports its weight, and the next steps weigh it too', () => {
+    const meta = new MetaLearner<X, number, number>({
+      task: 'classification',
+      candidates: { naiveBayes },
+      rules: [{ name: 'grow', when: s => s.index === 1, apply: c => c.addCandidate('plain', logistic(0.5)) }],
+    })
+    const x: X = [1, 2, 3]
+    expect(Object.keys(meta.step(x, 1).weights)).toEqual(['naiveBayes'])
+    const added = meta.step(x, 0)
+    expect(added.modifications.applied).toEqual(['grow'])
+    // the selector restarts from equal weights on the new set
+    expect(added.weights).toEqual({ naiveBayes: 0.5, plain: 0.5 })
+    expect(Object.keys(meta.step(x, 1).weights)).toEqual(['naiveBayes', 'plain'])
+  })
+})
