@@ -59,6 +59,9 @@ interface ProcessedBatch<R> {
   readonly emitted: PartitionedOutput<R>[]
 }
 
+/** Bounds of the entries the router moves per round (see `#routeCount`). */
+const ROUTE_MIN = 2_000
+const ROUTE_MAX = 10_000
 const BACKOFF_START_MS = 20
 const BACKOFF_MAX_MS = 2000
 /** The pause after an empty read when reads do not block, so an idle worker does not spin. */
@@ -170,11 +173,19 @@ export class PartitionWorker<T, R> {
     if (acquired.length > 0 || lost.length > 0 || surplus.length > 0) this.#s.metrics?.countRebalance(this.#s.name)
   }
 
+  /**
+   * Entries per routing round: routing costs a few round trips per round whatever its size, and one
+   * router feeds every worker's partitions, so it moves several batches at a time to stay ahead.
+   */
+  get #routeCount(): number {
+    return Math.min(ROUTE_MAX, Math.max(this.#s.batchSize, ROUTE_MIN))
+  }
+
   async #routerLoop(): Promise<void> {
     this.#routing = true
     try {
       while (!this.#stopped && this.#router) {
-        const moved = await this.#retry(() => this.#broker.route(this.#s.workerId, this.#s.batchSize, this.#s.blockMs))
+        const moved = await this.#retry(() => this.#broker.route(this.#s.workerId, this.#routeCount, this.#s.blockMs))
         if (moved === undefined) return
         this.#s.progress()
         if (moved === 0 && this.#s.blockMs === 0) await this.#sleep(IDLE_MS)

@@ -304,9 +304,15 @@ describe('runPartitioned options', () => {
     [{ blockMs: Number.NaN }, /^runPartitioned: blockMs must be a finite number >= 0, got NaN$/],
     [{ workerId: '' }, /^runPartitioned: workerId must not be empty$/],
     [{ metrics: {} }, /^runPartitioned: metrics must come from metrics\(\)/],
+    [{ redis: 'redis://localhost' }, /^runPartitioned: input \(the input stream name, with redis\) must be a string/],
+    [{ redis: 'http://localhost', input: 'in' }, /^runPartitioned: redis must be a redis:\/\/ or rediss:\/\/ URL/],
     [
-      { redis: 'redis://localhost' },
-      /^runPartitioned: the redis option is not available yet, got "redis:\/\/localhost"/,
+      {
+        redis: 'redis://localhost',
+        input: 'in',
+        broker: new MemoryBroker({ name: 'x', input: 'in', output: 'o', partitions: 4, key: String, leaseMs: 1000 }),
+      },
+      /^runPartitioned: give redis or broker, not both/,
     ],
     [{ input: 'orders' }, /^runPartitioned: input "orders" is a stream name, which needs redis or broker/],
     [{ input: 42 }, /^runPartitioned: input must be the values .*got 42$/],
