@@ -145,7 +145,8 @@ interface AnyClient {
 /**
  * Opens a link for `fn` (the public function's name, for errors): connects a new client or cluster
  * from a URL or options, or duplicates the caller's client. Rejects with a `TypeError` for a bad
- * option and with node-redis' error when the server cannot be reached.
+ * option, and with node-redis' error when the server cannot be reached for 5 s (a server that is
+ * starting gets that long); once connected, node-redis reconnects after an outage by itself.
  */
 export async function openRedis(fn: string, redis: RedisConnection): Promise<RedisLink> {
   const connection = checkRedisConnection(fn, redis)
@@ -167,17 +168,29 @@ export async function openRedis(fn: string, redis: RedisConnection): Promise<Red
   return connect(client as unknown as AnyClient, false)
 }
 
+/** How long a first connection may keep failing before `openRedis` gives up (later outages are retried for ever). */
+const FIRST_CONNECT_MS = 5_000
+
 async function connect(client: AnyClient, cluster: boolean): Promise<RedisLink> {
-  // node-redis emits 'error' on every failed reconnect; without a listener Node would crash the process
-  let lastError: unknown
+  // node-redis emits 'error' on every failed (re)connect and retries for ever; without a listener Node
+  // would crash the process. A server that cannot be reached at all is reported, not waited for.
+  const started = Date.now()
+  let giveUp: ((error: unknown) => void) | undefined
   client.on('error', error => {
-    lastError = error
+    if (giveUp !== undefined && Date.now() - started >= FIRST_CONNECT_MS) giveUp(error)
   })
   try {
-    await client.connect()
+    await new Promise<void>((resolve, reject) => {
+      giveUp = reject
+      client.connect().then(() => resolve(), reject)
+    })
   } catch (error) {
+    giveUp = undefined
+    client.destroy?.()
     await shut(client)
-    throw error ?? lastError
+    throw error
+  } finally {
+    giveUp = undefined
   }
   return new NodeRedisLink(client, cluster)
 }

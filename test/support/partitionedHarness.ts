@@ -214,6 +214,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultOutcome> 
   const log: string[] = []
   const appliedAt: number[] = []
   const respawns: Promise<void>[] = []
+  const replacing: (Promise<void> | undefined)[] = []
   const workers: WorkerProcess[] = []
   let generation = 0
   const start = (slot: number) =>
@@ -236,6 +237,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultOutcome> 
     for (const fault of pending) {
       if (!(await waitForOutputs(link, target, Math.floor(fault.at * s.expectedTotal), deadline - Date.now()))) break
       const slot = fault.worker % workers.length
+      await replacing[slot] // a slot whose worker is being replaced gets the fault once the new one runs
       appliedAt.push(await countOutputs(link, target.output, target.name, target.partitions))
       log.push(`${fault.kind} ${fault.kind === 'redis' ? '' : workers[slot].id} at ${fault.at.toFixed(2)}`)
       if (fault.kind === 'kill') {
@@ -243,11 +245,10 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultOutcome> 
         killed.kill('SIGKILL')
         await killed.exited
         // the replacement starts in the background (a Node process takes a second or two): faults go on meanwhile
-        respawns.push(
-          start(slot).then(worker => {
-            workers[slot] = worker
-          }),
-        )
+        replacing[slot] = start(slot).then(worker => {
+          workers[slot] = worker
+        })
+        respawns.push(replacing[slot])
       } else if (fault.kind === 'pause') {
         workers[slot].kill('SIGSTOP')
         await new Promise(resolve => setTimeout(resolve, s.leaseMs * 1.5))
