@@ -229,8 +229,25 @@ function classifyEmbedded(
 ): DynamicsReport {
   const n = x.length
   const delay = settings.delay ?? known.delay ?? embeddingDelay(x)
-  const dimension =
-    settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })
+  let dimension: number
+  try {
+    dimension =
+      settings.dimension ?? known.dimension ?? estimateDimension(x, delay, { maxDimension: settings.maxDimension })
+  } catch (error) {
+    // a short window whose estimated delay leaves too few vectors for the false-neighbour count
+    if (!(error instanceof RangeError)) throw error
+    return {
+      regime: 'unknown',
+      lyapunov: Number.NaN,
+      k01: Number.NaN,
+      permutationEntropy: pe,
+      dimension: Number.NaN,
+      delay,
+      stable: false,
+      confidence: 0,
+      reason: `no embedding dimension: ${error.message}`,
+    }
+  }
   const embedded = { dimension, delay, permutationEntropy: pe }
   // once per delay, but keep 300 samples: on fewer the test's few lags make a regular series look diffusive
   const subsample = Math.max(1, Math.min(delay, Math.floor(n / ZERO_ONE_SAMPLES)))
