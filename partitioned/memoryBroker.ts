@@ -1,4 +1,4 @@
-import { describeValue } from '../src/errors'
+import { describeValue, errorMessage } from '../src/errors'
 import { checkFunction, checkInteger, checkMilliseconds, checkOptions, checkString } from '../src/validate'
 import type {
   Assignment,
@@ -343,13 +343,13 @@ export class MemoryBroker implements PartitionBroker {
     try {
       value = JSON.parse(entry.value)
     } catch (error) {
-      return dead(`not JSON: ${messageOf(error)}`)
+      return dead(`not JSON: ${errorMessage(error)}`)
     }
     let key: unknown
     try {
       key = this.config.key(value)
     } catch (error) {
-      return dead(`key threw: ${messageOf(error)}`)
+      return dead(`key threw: ${errorMessage(error)}`)
     }
     if (typeof key === 'string') return key
     if (typeof key === 'number' && Number.isFinite(key)) return String(key)
@@ -421,8 +421,4 @@ function indexAfter(entries: readonly PartitionEntry[], afterId: string): number
     else hi = mid
   }
   return lo
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : describeValue(error)
 }

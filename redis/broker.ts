@@ -15,7 +15,7 @@ import type {
   PartitionLease,
 } from '../partitioned/broker'
 import { fnv1a32, partitionOf } from '../partitioned/partitionOf'
-import { describeValue } from '../src/errors'
+import { describeValue, errorMessage } from '../src/errors'
 import {
   ACQUIRE_LEASE,
   ADVANCE_CURSOR,
@@ -380,13 +380,13 @@ class RedisBroker implements PartitionBroker {
     try {
       parsed = JSON.parse(value)
     } catch (error) {
-      return dead(`not JSON: ${messageOf(error)}`)
+      return dead(`not JSON: ${errorMessage(error)}`)
     }
     let key: unknown
     try {
       key = this.#config.key(parsed)
     } catch (error) {
-      return dead(`key threw: ${messageOf(error)}`)
+      return dead(`key threw: ${errorMessage(error)}`)
     }
     if (typeof key !== 'string' && !(typeof key === 'number' && Number.isFinite(key)))
       return dead(`key must return a string or a finite number, got ${describeValue(key)}`)
@@ -527,8 +527,4 @@ function readRange(reply: unknown): (readonly [string, readonly string[]])[] {
 function field(fields: readonly string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]
   return undefined
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : describeValue(error)
 }

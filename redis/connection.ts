@@ -265,3 +265,16 @@ export function readStreamReply(reply: unknown): [stream: string, entries: Strea
     ]),
   ])
 }
+
+/**
+ * Whether `error` is Redis' error reply to a command (node-redis' `ErrorReply`, found by name so that
+ * a second copy of the package still counts) rather than a connection failure.
+ * @internal
+ */
+export function isErrorReply(error: unknown): boolean {
+  for (let p = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); p !== null; ) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true
+    p = Object.getPrototypeOf(p)
+  }
+  return false
+}

@@ -7,7 +7,7 @@ import { Observable, type OperatorFunction } from 'rxjs'
 import { partitionOf } from '../partitioned/partitionOf'
 import { describeValue } from '../src/errors'
 import { checkFunction, checkInteger, checkOptions, checkString } from '../src/validate'
-import { checkRedisConnection, openRedis, type RedisConnection, type RedisLink } from './connection'
+import { checkRedisConnection, isErrorReply, openRedis, type RedisConnection, type RedisLink } from './connection'
 
 /** Options of `redisSink`; each is checked at the call. */
 export interface RedisSinkOptions<T> {
@@ -218,10 +218,3 @@ function sinkError(
 }
 
 /** Whether `error` is Redis' own error reply (node-redis' `ErrorReply`), not a connection failure. */
-function isErrorReply(error: unknown): boolean {
-  for (let p = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); p !== null; ) {
-    if ((p as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true
-    p = Object.getPrototypeOf(p)
-  }
-  return false
-}

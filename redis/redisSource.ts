@@ -5,10 +5,11 @@
  * @module
  */
 import { Observable, type Subscriber } from 'rxjs'
-import { describeValue } from '../src/errors'
+import { describeValue, errorMessage } from '../src/errors'
 import { checkFunction, checkInteger, checkOneOf, checkOptions, checkString } from '../src/validate'
 import {
   checkRedisConnection,
+  isErrorReply,
   openRedis,
   type RedisConnection,
   type RedisLink,
@@ -221,17 +222,6 @@ function parseValueField(fields: Readonly<Record<string, string>>): unknown {
 }
 
 /** Whether `error` is Redis' own error reply (node-redis' `ErrorReply`), not a connection failure. */
-function isErrorReply(error: unknown): boolean {
-  for (let p = error === null || typeof error !== 'object' ? null : Object.getPrototypeOf(error); p !== null; ) {
-    if ((p as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') return true
-    p = Object.getPrototypeOf(p)
-  }
-  return false
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : describeValue(error)
-}
 
 function isOpen(link: RedisLink): boolean {
   return (link.client as { isOpen?: boolean }).isOpen === true
@@ -343,7 +333,7 @@ class GroupReader<T> {
         try {
           await link.send(stream, ['XGROUP', 'CREATE', stream, group, start, 'MKSTREAM'])
         } catch (error) {
-          if (!messageOf(error).startsWith('BUSYGROUP')) throw error
+          if (!errorMessage(error).startsWith('BUSYGROUP')) throw error
         }
       })
       const reader = await openRedis(FN, this.settings.redis)
@@ -353,7 +343,7 @@ class GroupReader<T> {
       const code = isErrorReply(error) ? 'command' : 'connect'
       throw new RedisSourceError(
         code,
-        `${FN}: cannot ${code === 'command' ? 'create group' : 'connect for'} ${describeValue(group)} on stream ${describeValue(stream)}: ${messageOf(error)}`,
+        `${FN}: cannot ${code === 'command' ? 'create group' : 'connect for'} ${describeValue(group)} on stream ${describeValue(stream)}: ${errorMessage(error)}`,
         stream,
         undefined,
         { cause: error },
@@ -424,7 +414,7 @@ class GroupReader<T> {
         if (isErrorReply(error))
           throw new RedisSourceError(
             'command',
-            `${FN}: ${what} on stream ${describeValue(stream)} refused: ${messageOf(error)}`,
+            `${FN}: ${what} on stream ${describeValue(stream)} refused: ${errorMessage(error)}`,
             stream,
             undefined,
             {
@@ -434,7 +424,7 @@ class GroupReader<T> {
         if (!(await reconnecting()))
           throw new RedisSourceError(
             'connection',
-            `${FN}: connection lost while reading stream ${describeValue(stream)}: ${messageOf(error)}`,
+            `${FN}: connection lost while reading stream ${describeValue(stream)}: ${errorMessage(error)}`,
             stream,
             undefined,
             {
@@ -459,7 +449,7 @@ class GroupReader<T> {
       try {
         value = this.settings.parse(fields, id)
       } catch (error) {
-        await this.#invalid({ id, reason: messageOf(error), fields })
+        await this.#invalid({ id, reason: errorMessage(error), fields })
         continue
       }
       this.#outstanding.add(id)
@@ -512,7 +502,7 @@ class GroupReader<T> {
     } catch (error) {
       throw new RedisSourceError(
         'callback',
-        `${FN}: onSkip threw for entry ${entry.id}: ${messageOf(error)}`,
+        `${FN}: onSkip threw for entry ${entry.id}: ${errorMessage(error)}`,
         stream,
         entry.id,
         {
@@ -530,7 +520,7 @@ class GroupReader<T> {
     } catch (error) {
       throw new RedisSourceError(
         'ack',
-        `${FN}: cannot acknowledge entry ${id} of stream ${describeValue(stream)}: ${messageOf(error)}`,
+        `${FN}: cannot acknowledge entry ${id} of stream ${describeValue(stream)}: ${errorMessage(error)}`,
         stream,
         id,
         {

@@ -41,3 +41,8 @@ export function describeValue(value: unknown): string {
     return Object.prototype.toString.call(value)
   }
 }
+
+/** An error's message, or a description of a thrown value that is not an `Error`. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : describeValue(error)
+}
