@@ -282,6 +282,7 @@ describe('runPartitioned: several workers on one broker', () => {
  */
 class FlakyBroker implements PartitionBroker {
   failures = 0
+  #calls = 0
   readonly #random: () => number
 
   constructor(
@@ -297,7 +298,10 @@ class FlakyBroker implements PartitionBroker {
   }
 
   async #call<V>(op: () => Promise<V>): Promise<V> {
-    const roll = this.#random()
+    // the second call always loses its reply and the third is always refused, so that a short input
+    // (a handful of calls) still meets both kinds of error; after that the seed decides
+    const call = ++this.#calls
+    const roll = call === 2 ? this.rate * 0.75 : call === 3 ? 0 : this.#random()
     if (roll < this.rate / 2) {
       this.failures++
       throw new Error('connection lost before the call')
