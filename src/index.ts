@@ -72,6 +72,13 @@ export {
   type KSWINSnapshot,
 } from './learn/kswin'
 export {
+  type HoeffdingAdaptiveTreeOptions,
+  type HoeffdingAdaptiveTreeSnapshot,
+  HoeffdingAdaptiveTree,
+  type HoeffdingTreeNodeSnapshot,
+  type LeafPrediction,
+} from './learn/hoeffdingTree'
+export {
   GaussianNaiveBayes,
   MovingAverageForecaster,
   type OnlineLearner,

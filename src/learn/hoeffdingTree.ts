@@ -218,11 +218,9 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
 
   /** Learns from `x` and its class `y`. */
   learn(x: ArrayLike<number>, y: C): void {
-    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree.learn')
+    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree')
     if (typeof y !== 'string' && !(typeof y === 'number' && Number.isFinite(y)))
-      throw new RangeError(
-        `HoeffdingAdaptiveTree.learn: y must be a string or a finite number, got ${describeValue(y)}`,
-      )
+      throw new RangeError(`HoeffdingAdaptiveTree: y must be a string or a finite number, got ${describeValue(y)}`)
     let c = this.labelIndex.get(y)
     if (c === undefined) c = this.addClass(y)
     this.root = this.learnNode(this.root, x, c)
@@ -231,7 +229,7 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
 
   /** The probability of each class seen so far (empty before the first example). */
   predictProba(x: ArrayLike<number>): Map<C, number> {
-    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree.predictProba')
+    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree')
     const p = this.votes(x)
     let sum = 0
     for (let c = 0; c < p.length; c++) sum += p[c]
@@ -242,7 +240,7 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
 
   /** The most probable class; undefined before the first example. */
   predict(x: ArrayLike<number>): C | undefined {
-    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree.predict')
+    checkFeatures(x, this.dimension, 'HoeffdingAdaptiveTree')
     const p = this.votes(x)
     if (p.length === 0) return undefined
     return this.labels[argmax(p, p.length)]

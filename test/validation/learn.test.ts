@@ -3,6 +3,7 @@ import {
   EXP3,
   GaussianNaiveBayes,
   Hedge,
+  HoeffdingAdaptiveTree,
   KSWIN,
   MetaLearner,
   MovingAverageForecaster,
@@ -97,6 +98,26 @@ describe('learners: bad arguments are typed errors that start with the class nam
     expectRefused(() => new GaussianNaiveBayes(1, { floor: 1 } as never), TypeError, 'GaussianNaiveBayes', '"floor"')
     expectRefused(() => new GaussianNaiveBayes(1).learn([1, 2], 'a'), RangeError, 'GaussianNaiveBayes', 'features')
     expectRefused(() => new MovingAverageForecaster(0), RangeError, 'MovingAverageForecaster', 'window')
+    const tree = 'HoeffdingAdaptiveTree'
+    expectRefused(() => new HoeffdingAdaptiveTree(0), RangeError, tree, 'dimension')
+    expectRefused(() => new HoeffdingAdaptiveTree(2, { delta: 0 }), RangeError, tree, 'delta')
+    expectRefused(() => new HoeffdingAdaptiveTree(2, { gracePeriod: '200' as never }), TypeError, tree, 'gracePeriod')
+    expectRefused(
+      () => new HoeffdingAdaptiveTree(2, { driftWindowThreshold: -1 }),
+      RangeError,
+      tree,
+      'driftWindowThreshold',
+    )
+    expectRefused(() => new HoeffdingAdaptiveTree(2, { driftDelta: 2 }), RangeError, tree, 'driftDelta')
+    expectRefused(
+      () => new HoeffdingAdaptiveTree(2, { leafPrediction: 'nbayes' as never }),
+      RangeError,
+      tree,
+      '"nbayes"',
+    )
+    expectRefused(() => new HoeffdingAdaptiveTree(2, { grace: 1 } as never), TypeError, tree, '"grace"')
+    expectRefused(() => new HoeffdingAdaptiveTree(2).learn([1, 2, 3], 0), RangeError, tree, 'features')
+    expectRefused(() => new HoeffdingAdaptiveTree(2).learn([1, 2], {} as never), RangeError, tree, 'y')
   })
 })
 

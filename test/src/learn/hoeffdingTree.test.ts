@@ -257,7 +257,7 @@ describe('HoeffdingAdaptiveTree bad input', () => {
     expect(() => new HoeffdingAdaptiveTree(2, { grace: 3 } as never)).toThrow(TypeError)
     const tree = new HoeffdingAdaptiveTree<number>(2)
     expect(tree.predict([1, 2])).toBeUndefined()
-    expect(() => tree.learn([1], 0)).toThrow(/HoeffdingAdaptiveTree.learn: x must have 2 features/)
+    expect(() => tree.learn([1], 0)).toThrow(/HoeffdingAdaptiveTree: x must have 2 features/)
     expect(() => tree.learn([1, Number.NaN], 0)).toThrow(/feature 1/)
     expect(() => tree.learn([1, 2], Number.NaN as never)).toThrow(/y must be a string or a finite number/)
     expect(() => tree.predict([1, 2, 3])).toThrow(RangeError)
