@@ -66,7 +66,7 @@ export interface MetaState {
   readonly chosen: string
   /** Level 1's weight of each candidate. */
   readonly weights: Readonly<Record<string, number>>
-  /** Whether level 1 detected a drift at this input. */
+  /** Whether level 1 detected a drift (a rise of the ensemble's loss) at this input. */
   readonly drift: boolean
   /** Recent (exponentially weighted) loss of each candidate and of the ensemble. */
   readonly recentLoss: Readonly<Record<string, number>>
@@ -105,7 +105,7 @@ export interface MetaLearnerConfig<X, Y, P> {
   readonly selector?: 'hedge' | 'ucb1' | 'exp3' | 'thompson'
   /** Hedge's initial learning rate (level 2 adapts it). Default 2. */
   readonly learningRate?: number
-  /** Level 1 drift detector on the ensemble's loss. Default 'adwin'. */
+  /** Level 1 drift detector on the ensemble's loss; only a rise of the loss counts as drift. Default 'adwin'. */
   readonly detector?: 'adwin' | 'page-hinkley' | 'none'
   /** On drift: reset the candidates and the selector, or only the selector's weights. Default 'reset'. */
   readonly onDrift?: 'reset' | 'reweigh'
@@ -135,7 +135,7 @@ export interface MetaStep<P> {
   readonly chosen: string
   /** Level 1's weights after learning from this input. */
   readonly weights: Record<string, number>
-  /** Whether level 1 detected a drift at this input. */
+  /** Whether level 1 detected a drift (a rise of the ensemble's loss) at this input. */
   readonly drift: boolean
   /** What each level believes. */
   readonly levels: LevelSummary[]
@@ -330,6 +330,9 @@ const RATE_DOWN = 0.75
 const MIN_LEARNING_RATE = 0.05
 const MAX_LEARNING_RATE = 64
 
+/** Level 1's Page-Hinkley: River's defaults, watching increases of the loss only. */
+const LEVEL1_PAGE_HINKLEY = { mode: 'up' } as const
+
 const RECENT = 0.01 // weight of the newest loss in the recent-loss averages (about 100 inputs)
 
 /**
@@ -396,7 +399,8 @@ export class MetaLearner<X, Y, P> {
         : (p: P, y: Y) => this.squaredLoss(p as unknown as number, y as unknown as number))
     this.safetyFactories = safety
     this.safety = safety.map(make => make())
-    this.detector = detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley() : null
+    this.detector =
+      detector === 'adwin' ? new ADWIN() : detector === 'page-hinkley' ? new PageHinkley(LEVEL1_PAGE_HINKLEY) : null
     this.learners = this.factories.map(make => make())
     this.recent = this.names.map(() => 0)
     this.selector = this.makeSelector()
@@ -432,10 +436,7 @@ export class MetaLearner<X, Y, P> {
       for (const l of this.learners) l.learn(x, y)
       if (this.selector instanceof Hedge) this.selector.update(losses)
       else this.selector.update(chosen, 1 - losses[chosen])
-      if (this.detector !== null) {
-        this.detector.update(ensembleLoss)
-        drift = this.detector.driftDetected
-      }
+      if (this.detector !== null) drift = this.detectRise(this.detector, ensembleLoss)
       if (drift) this.onDrift(index)
       if ((this.config.maxDepth ?? 3) === 3) this.tune(index, ensembleLoss, losses)
     }
@@ -455,6 +456,22 @@ export class MetaLearner<X, Y, P> {
       levels: this.summaries(),
       modifications: { applied, refused },
     }
+  }
+
+  /**
+   * Feeds the ensemble's loss to the detector; true when it detected a change and the loss rose (an
+   * ADWIN cut whose newer window has the higher mean; Page-Hinkley watching increases). A fall of the
+   * loss, a learner getting better, is no drift to react to: resetting then would throw away the
+   * learner that got better (River's Hoeffding Adaptive Tree ignores falls the same way).
+   */
+  private detectRise(detector: ADWIN | PageHinkley, loss: number): boolean {
+    if (detector instanceof PageHinkley) {
+      detector.update(loss) // in mode 'up'
+      return detector.driftDetected
+    }
+    const before = detector.estimation
+    detector.update(loss)
+    return detector.driftDetected && detector.estimation > before
   }
 
   /** Sizes the per-step scratch arrays for `n` candidates (a no-op while their number stays). */
@@ -913,7 +930,7 @@ export class MetaLearner<X, Y, P> {
       return adwin
     }
     const ph = PageHinkley.fromSnapshot(saved as PageHinkleySnapshot)
-    checkSameOptions(fn, 'PageHinkley', ph.snapshot().options, new PageHinkley().snapshot().options)
+    checkSameOptions(fn, 'PageHinkley', ph.snapshot().options, new PageHinkley(LEVEL1_PAGE_HINKLEY).snapshot().options)
     return ph
   }
 }

@@ -5,6 +5,7 @@ import { GaussianNaiveBayes, type OnlineLearner, OnlineLogisticRegression } from
 import { MetaLearner, type MetaLearnerConfig, type MetaRule } from '../../../src/learn/metaLearner'
 import { Hedge } from '../../../src/learn/selection'
 import { createMonitor } from '../../../src/ltl/monitor'
+import { rng } from '../../support/rng'
 import { seaConcepts } from '../../support/sea'
 
 type X = [number, number, number]
@@ -242,6 +243,44 @@ describe('MetaLearner mechanics', () => {
     expect(last!.levels[1]).toMatchObject({ level: 1, events: drifts })
     expect(last!.levels[2].belief).toMatch(/^learning rate \d/)
     expect(Object.keys(last!.weights)).toEqual(Object.keys(seaCandidates))
+  })
+
+  for (const detector of ['adwin', 'page-hinkley'] as const)
+    it(`level 1 (${detector}) reports a rise of the loss as drift, and a fall (a learner getting better) never`, () => {
+      // a learner right on the first 1 500 inputs and wrong on the next 1 500, and one the other way round
+      const scripted = (wrongFrom: number, wrongTo: number) => (): OnlineLearner<number, number, number> => {
+        let t = 0
+        return { predict: () => (t >= wrongFrom && t < wrongTo ? 1 : 0), learn: () => void t++ }
+      }
+      const driftsOf = (make: () => OnlineLearner<number, number, number>) => {
+        const meta = new MetaLearner<number, number, number>({
+          task: 'classification',
+          candidates: { only: make },
+          detector,
+        })
+        const at: number[] = []
+        for (let i = 0; i < 3000; i++) if (meta.step(i, 0).drift) at.push(i)
+        return at
+      }
+      expect(driftsOf(scripted(1500, 3000)).length).toBeGreaterThan(0)
+      expect(driftsOf(scripted(1500, 3000))[0]).toBeGreaterThanOrEqual(1500)
+      expect(driftsOf(scripted(0, 1500))).toEqual([])
+    })
+
+  it('so a tree that starts at chance on an XOR concept and then learns it is not reset by its own progress', () => {
+    const random = rng(3)
+    const tree = (): OnlineLearner<X, number, number | undefined> => new HoeffdingAdaptiveTree<number>(3)
+    const meta = new MetaLearner<X, number, number | undefined>({ task: 'classification', candidates: { tree } })
+    let right = 0
+    for (let i = 0; i < 20_000; i++) {
+      const x: X = [10 * random(), 10 * random(), 10 * random()]
+      let y = x[0] > 5 !== x[1] > 5 ? 1 : 0
+      if (random() < 0.1) y = 1 - y
+      if (meta.step(x, y).prediction === y && i >= 10_000) right++
+    }
+    // ceiling 90 %; a linear model, or a tree reset whenever its error falls, stays near 50 %
+    expect(right / 10_000).toBeGreaterThanOrEqual(0.8)
+    expect(right / 10_000).toBeLessThanOrEqual(0.9 + 0.009)
   })
 
   it('regression: weighted average of the candidates, loss scaled by the target variance', () => {
