@@ -255,3 +255,28 @@ printTable(
   ['candidates', 'prequential', 'seeds >= 88.5', 'windows', 'windows >= 88', 'seeds meeting the goal'],
   seedRows,
 )
+
+await yieldTurn()
+
+// the tree's share where a linear model cannot follow: an XOR concept (label 1 when exactly one of
+// x1 > 5, x2 > 5), 10 % label noise, 20 000 examples, accuracy over the last 10 000
+const xorRandom = rng(3)
+const xor = Array.from({ length: 20_000 }, () => {
+  const x: X = [10 * xorRandom(), 10 * xorRandom(), 10 * xorRandom()]
+  const label = x[0] > 5 !== x[1] > 5 ? 1 : 0
+  return { x, y: xorRandom() < 0.1 ? 1 - label : label }
+})
+const xorRows: string[][] = []
+for (const [name, config] of sets.slice(1)) {
+  let right = 0
+  from(xor)
+    .pipe(metaLearn(config))
+    .subscribe(step => {
+      if (step.index >= 10_000 && step.prediction === xor[step.index].y) right++
+    })
+  xorRows.push([name, ((100 * right) / 10_000).toFixed(2)])
+}
+console.log(
+  '\nXOR concept (x1 > 5 xor x2 > 5, 10 % label noise, ceiling 90 %) through metaLearn, accuracy % over examples 10 000-20 000\n',
+)
+printTable(['candidates', 'accuracy'], xorRows)
