@@ -77,6 +77,7 @@ export {
   HoeffdingAdaptiveTree,
   type HoeffdingTreeNodeSnapshot,
   type LeafPrediction,
+  type TreeSplit,
 } from './learn/hoeffdingTree'
 export {
   GaussianNaiveBayes,

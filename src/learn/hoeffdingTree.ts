@@ -45,6 +45,14 @@ const MIN_BRANCH_FRACTION = 0.01
 const GAUSS = 5
 const SNAPSHOT_VERSION = 1
 
+/** A branch's test: `x[feature] <= threshold` goes left. */
+export interface TreeSplit {
+  /** Index of the feature tested. */
+  readonly feature: number
+  /** The threshold; values at or below it go left. */
+  readonly threshold: number
+}
+
 interface LeafNode {
   readonly leaf: true
   /** Weight of each class seen here, inherited from the split that made the leaf, then counted. */
@@ -211,7 +219,7 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
   }
 
   /** The root's split as `{ feature, threshold }` (`x[feature] <= threshold` goes left), or null while the root is a leaf. */
-  get rootSplit(): { feature: number; threshold: number } | null {
+  get rootSplit(): TreeSplit | null {
     const r = this.root
     return r.leaf ? null : { feature: r.feature, threshold: r.threshold }
   }
