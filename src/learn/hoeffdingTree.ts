@@ -59,8 +59,12 @@ interface LeafNode {
   counts: Float64Array
   /** Per (class, feature): count, mean, m2, min, max of the feature over that class's examples. */
   gauss: Float64Array
-  /** Total weight at the last split attempt. */
-  lastAttempt: number
+  /**
+   * Examples since the last split attempt (or since the leaf was made). River compares the leaf's
+   * weight with its weight at the last attempt, the same number with unit weights, but a float
+   * difference of fractional inherited weights can round either side of the grace period.
+   */
+  sinceAttempt: number
   /** Examples the majority class and naive Bayes predicted right here (naive Bayes adaptive). */
   mcCorrect: number
   nbCorrect: number
@@ -378,10 +382,9 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
     leaf.error.update(this.lastPrediction === c ? 0 : 1)
     counts[c]++
     for (let f = 0; f < this.dimension; f++) updateGaussian(leaf.gauss, (c * this.dimension + f) * GAUSS, x[f])
-    const weight = total + 1
-    if (weight - leaf.lastAttempt < this.gracePeriod) return leaf
-    leaf.lastAttempt = weight
-    return this.attemptSplit(leaf, weight) ?? leaf
+    if (++leaf.sinceAttempt < this.gracePeriod) return leaf
+    leaf.sinceAttempt = 0
+    return this.attemptSplit(leaf, total + 1) ?? leaf
   }
 
   /**
@@ -474,15 +477,13 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
   }
 
   private newLeaf(counts: Float64Array): LeafNode {
-    let weight = 0
-    for (let c = 0; c < counts.length; c++) weight += counts[c]
     const gauss = new Float64Array(this.labels.length * this.dimension * GAUSS)
     for (let at = 0; at < gauss.length; at += GAUSS) (gauss[at + 3] = Infinity), (gauss[at + 4] = -Infinity)
     return {
       leaf: true,
       counts,
       gauss,
-      lastAttempt: weight,
+      sinceAttempt: 0,
       mcCorrect: 0,
       nbCorrect: 0,
       error: new ADWIN({ delta: this.driftDelta }),
@@ -600,8 +601,12 @@ export class HoeffdingAdaptiveTree<C extends string | number = string | number>
     const counts = snapshotFloats(fn, `${path}.counts`, s.counts, k)
     if (s.leaf === true) {
       const gauss = snapshotFloats(fn, `${path}.gauss`, s.gauss, k * this.dimension * GAUSS)
-      const [lastAttempt, mcCorrect, nbCorrect] = snapshotFloats(fn, `${path}.state`, s.state, 3)
-      return { leaf: true, counts, gauss, lastAttempt, mcCorrect, nbCorrect, error }
+      const [sinceAttempt, mcCorrect, nbCorrect] = snapshotFloats(fn, `${path}.state`, s.state, 3)
+      if (!Number.isSafeInteger(sinceAttempt) || sinceAttempt < 0 || sinceAttempt >= this.gracePeriod)
+        throw new SnapshotError(
+          `${fn}: ${path}.state holds ${describeValue(sinceAttempt)} examples since the last attempt, not an integer in [0, ${this.gracePeriod})`,
+        )
+      return { leaf: true, counts, gauss, sinceAttempt, mcCorrect, nbCorrect, error }
     }
     if (s.leaf !== false) throw new SnapshotError(`${fn}: ${path}.leaf must be a boolean, got ${describeValue(s.leaf)}`)
     const feature = snapshotInteger(fn, `${path}.feature`, s.feature, 0, this.dimension - 1)
@@ -628,7 +633,7 @@ export type HoeffdingTreeNodeSnapshot =
       readonly counts: string
       /** Per (class, feature): count, mean, m2, min, max. */
       readonly gauss: string
-      /** Weight at the last split attempt, examples majority class and naive Bayes got right. */
+      /** Examples since the last split attempt, examples majority class and naive Bayes got right. */
       readonly state: string
       /** The leaf's error detector. */
       readonly error: ADWINSnapshot
@@ -690,7 +695,7 @@ function snapshotNode(node: TreeNode): HoeffdingTreeNodeSnapshot {
       leaf: true,
       counts: encodeFloat64(node.counts),
       gauss: encodeFloat64(node.gauss),
-      state: encodeFloat64([node.lastAttempt, node.mcCorrect, node.nbCorrect]),
+      state: encodeFloat64([node.sinceAttempt, node.mcCorrect, node.nbCorrect]),
       error: node.error.snapshot(),
     }
   return {

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { HoeffdingAdaptiveTree } from '../../../src/learn/hoeffdingTree'
-import { SnapshotError } from '../../../src/snapshot'
+import { decodeFloat64, SnapshotError } from '../../../src/snapshot'
 import { rotatingHyperplane } from '../../support/hyperplane'
 import { rng } from '../../support/rng'
 import { seaConcepts } from '../../support/sea'
@@ -26,10 +26,14 @@ function bits(weights: number[]): number {
   return h
 }
 
-type Decision = { split: false } | { split: true; feature: number; threshold: number } | { ambiguous: true }
+type Decision =
+  | { split: false }
+  | { split: true; feature: number; threshold: number; left: number[]; right: number[] }
+  | { ambiguous: true }
 
 /**
- * What a Hoeffding tree's root must decide after seeing `rows`: per class and feature the two-pass mean,
+ * What a Hoeffding tree's leaf must decide after seeing `rows` (and inheriting the class weights
+ * `inherited` from the split that made it): the class weights are inherited + counted; per class and feature the two-pass mean,
  * sample variance, min and max; `splitPoints` thresholds evenly spaced in (min, max); class weights on
  * each side from the normal CDF; information gain (-Infinity unless both sides hold > 1 % of the
  * weight); not splitting is a candidate of merit 0; split when best - second > eps = sqrt(R^2 ln(1/delta) / 2n)
@@ -39,17 +43,17 @@ function oracle(
   rows: Array<{ x: number[]; y: number }>,
   classes: number,
   o: { delta: number; tau: number; splitPoints: number },
+  inherited: number[] = new Array(classes).fill(0),
 ): Decision {
-  const n = rows.length
-  const counts = Array.from({ length: classes }, (_, c) => rows.filter(r => r.y === c).length)
+  const counts = Array.from({ length: classes }, (_, c) => inherited[c] + rows.filter(r => r.y === c).length)
+  const n = counts.reduce((a, b) => a + b, 0)
   const present = counts.filter(w => w > 0).length
   if (present < 2) return { split: false }
   const dimension = rows[0].x.length
   const near = (a: number, b: number) =>
     Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b))
-  const candidates: Array<{ merit: number; feature: number; threshold: number }> = [
-    { merit: 0, feature: -1, threshold: 0 },
-  ]
+  type Candidate = { merit: number; feature: number; threshold: number; left: number[]; right: number[] }
+  const candidates: Candidate[] = [{ merit: 0, feature: -1, threshold: 0, left: [], right: [] }]
   for (let f = 0; f < dimension; f++) {
     const stats = counts.map((_, c) => {
       const xs = rows.filter(r => r.y === c).map(r => r.x[f])
@@ -60,7 +64,7 @@ function oracle(
     const seen = stats.filter(s => s.n > 0)
     const min = Math.min(...seen.map(s => s.min))
     const max = Math.max(...seen.map(s => s.max))
-    let best = { merit: -Infinity, feature: f, threshold: Number.NaN }
+    let best: Candidate = { merit: -Infinity, feature: f, threshold: Number.NaN, left: [], right: [] }
     for (let i = 1; i <= o.splitPoints; i++) {
       const threshold = min + ((max - min) / (o.splitPoints + 1)) * i
       if (!(min < threshold && threshold < max)) continue
@@ -77,7 +81,7 @@ function oracle(
           ? bits(counts) - (l * bits(left) + r * bits(right)) / (l + r)
           : -Infinity
       if (merit > best.merit && near(merit, best.merit)) return { ambiguous: true }
-      if (merit > best.merit) best = { merit, feature: f, threshold }
+      if (merit > best.merit) best = { merit, feature: f, threshold, left, right }
     }
     candidates.push(best)
   }
@@ -91,14 +95,14 @@ function oracle(
   const gap = first.merit - second.merit
   if (near(gap, epsilon) || near(epsilon, o.tau)) return { ambiguous: true }
   if ((gap > epsilon || epsilon < o.tau) && first.feature >= 0)
-    return { split: true, feature: first.feature, threshold: first.threshold }
+    return { split: true, feature: first.feature, threshold: first.threshold, left: first.left, right: first.right }
   return { split: false }
 }
 
-describe('HoeffdingAdaptiveTree: the Hoeffding bound decides the root split exactly as the oracle', () => {
+describe('HoeffdingAdaptiveTree: the Hoeffding bound decides the splits exactly as the oracle', () => {
   test.prop(
     [
-      fc.integer({ min: 1, max: 400 }),
+      fc.integer({ min: 1, max: 800 }),
       fc.integer({ min: 0, max: 2 ** 31 }),
       fc.integer({ min: 5, max: 60 }),
       fc.double({ min: 1e-7, max: 0.9, noNaN: true }),
@@ -109,7 +113,7 @@ describe('HoeffdingAdaptiveTree: the Hoeffding bound decides the root split exac
     ],
     { numRuns: 120 },
   )(
-    'no split before the first attempt the oracle approves; then the same feature and threshold',
+    'the root, then each of its children (starting from the weights the split estimated), split at the first attempt the oracle approves, on the same feature and threshold',
     (length, seed, gracePeriod, delta, tau, classes, noiseLevel, splitPoints) => {
       // classes by x0 + 0.3 x1 (x1 skewed), a fraction noiseLevel of labels random: some streams split early, others never
       const random = rng(seed)
@@ -120,27 +124,57 @@ describe('HoeffdingAdaptiveTree: the Hoeffding bound decides the root split exac
         return { x, y }
       })
       const tree = new HoeffdingAdaptiveTree<number>(2, { gracePeriod, delta, tau, splitPoints })
-      let checked = false
-      for (let t = 1; t <= rows.length; t++) {
-        tree.learn(rows[t - 1].x, rows[t - 1].y)
-        // classes are numbered as first seen: remap the oracle's labels the same way
-        const order: number[] = []
-        for (const r of rows.slice(0, t)) if (!order.includes(r.y)) order.push(r.y)
-        const seen = rows.slice(0, t).map(r => ({ x: r.x, y: order.indexOf(r.y) }))
-        const decision: Decision =
-          t % gracePeriod === 0 ? oracle(seen, order.length, { delta, tau, splitPoints }) : { split: false }
-        if ('ambiguous' in decision) return
-        const split = tree.rootSplit
-        if (!decision.split) {
-          expect(split, `no split at ${t}`).toBeNull()
+      const o = { delta, tau, splitPoints }
+      // the oracle's tree: the root's rows until it splits, then each child's inherited weights and rows
+      const root = { rows: [] as typeof rows, lastAttempt: 0 }
+      let split: { feature: number; threshold: number } | null = null
+      let children: Array<{ inherited: number[]; rows: typeof rows; lastAttempt: number; done: boolean }> = []
+      for (const row of rows) {
+        tree.learn(row.x, row.y)
+        const saved = tree.snapshot().root
+        if (split === null) {
+          root.rows.push(row)
+          const decision: Decision =
+            root.rows.length - root.lastAttempt >= gracePeriod ? oracle(root.rows, classes, o) : { split: false }
+          if (root.rows.length - root.lastAttempt >= gracePeriod) root.lastAttempt = root.rows.length
+          if ('ambiguous' in decision) return
+          if (!decision.split) {
+            expect(saved.leaf, `no root split at ${root.rows.length}`).toBe(true)
+            continue
+          }
+          expect(tree.rootSplit?.feature, `root split feature at ${root.rows.length}`).toBe(decision.feature)
+          expect(tree.rootSplit?.threshold).toBeCloseTo(decision.threshold, 9)
+          split = { feature: decision.feature, threshold: decision.threshold }
+          children = [decision.left, decision.right].map(inherited => ({
+            inherited,
+            rows: [],
+            lastAttempt: 0,
+            done: false,
+          }))
           continue
         }
-        expect(split?.feature, `split feature at ${t}`).toBe(decision.feature)
-        expect(split?.threshold).toBeCloseTo(decision.threshold, 9)
-        checked = true
-        break
+        // the root must stay (an alternate replacing it within a few hundred examples ends the check)
+        if (saved.leaf || saved.feature !== split.feature) return
+        const side = row.x[split.feature] <= split.threshold ? 0 : 1
+        const child = children[side]
+        if (child.done) continue
+        child.rows.push(row)
+        const weight = child.inherited.reduce((a, b) => a + b, 0) + child.rows.length
+        if (child.rows.length - child.lastAttempt < gracePeriod) continue
+        child.lastAttempt = child.rows.length
+        const decision = oracle(child.rows, classes, o, child.inherited)
+        if ('ambiguous' in decision) {
+          child.done = true
+          continue
+        }
+        const node = side === 0 ? saved.left : saved.right
+        expect(!node.leaf, `split of child ${side} at weight ${weight}`).toBe(decision.split)
+        if (decision.split && !node.leaf) {
+          expect(node.feature).toBe(decision.feature)
+          expect(decodeFloat64('test', 'threshold', node.threshold)[0]).toBeCloseTo(decision.threshold, 9)
+          child.done = true
+        }
       }
-      if (!checked) expect(tree.rootSplit).toBeNull()
     },
   )
 
