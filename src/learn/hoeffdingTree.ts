@@ -137,8 +137,9 @@ function entropy(w: Float64Array, from: number, k: number): number {
  * sampling (off by default there), `max_depth`, memory management and leaf deactivation.
  *
  * Class labels are strings or finite numbers, learned as they appear; features are a fixed number of
- * finite numbers. Per example, learning costs O(depth · features · classes), and no allocation
- * beyond new nodes and new classes.
+ * finite numbers. Per example, learning and `predict` cost O(depth · features · classes) and allocate
+ * nothing (scratch arrays are reused); a split attempt, once per `gracePeriod` examples at a leaf,
+ * allocates a few small arrays, and new nodes and new classes allocate theirs. `predictProba` returns a new Map.
  *
  * ```ts
  * const tree = new HoeffdingAdaptiveTree<number>(3)
