@@ -3,7 +3,7 @@ import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type Snapsh
 import { checkBoolean, checkOptions } from '../validate'
 import { checkFormula, type Formula, formatLtl } from './formula'
 import { parseFormula } from './parse'
-import { PastEvaluator, type PastEvaluatorSnapshot } from './past'
+import { PastEvaluator, type PastEvaluatorSnapshot, type PastSource } from './past'
 import { abstractNegation, abstractUntimed, holdsAtEnd, progress } from './progress'
 import { decodeResidual, encodeResidual, originTerms, type ResidualSnapshot } from './residual'
 import { satisfiable } from './satisfiable'
@@ -223,6 +223,7 @@ export function compileMonitor<E>(
   fn: string,
   spec: string | Formula,
   options: MonitorOptions<E> | undefined,
+  generateCode = true,
 ): () => Monitor<E> {
   let formula: Formula
   let text: string
@@ -240,12 +241,18 @@ export function compileMonitor<E>(
     throw new TypeError(`${fn}: atoms must be a record of predicates, got ${describeValue(atoms)}`)
   checkBoolean(fn, 'closedWorld', closedWorld)
   const plan = planMonitor<E>(fn, formula, text, atoms, closedWorld)
-  return () => new LtlMonitor<E>(plan)
+  // one generated step per formula, bound to each monitor's state (undefined: the interpreted step)
+  const factory = generateCode ? generateStep(plan) : undefined
+  return () => new LtlMonitor<E>(plan, factory)
 }
 
 class LtlMonitor<E> implements Monitor<E> {
   readonly formula: Formula
   readonly text: string
+  /** The generated step where `new Function` is allowed, else `stepInterpreted`; both give the same verdicts. */
+  readonly step: (event: E, timestamp?: number) => Verdict
+  /** True if `step` runs code generated for the formula. */
+  readonly generated: boolean
   private readonly table: TermTable
   private readonly initial: Term
   private current: Term
@@ -262,7 +269,7 @@ class LtlMonitor<E> implements Monitor<E> {
   private finished = false
   violation: Violation | null = null
 
-  constructor(plan: MonitorPlan<E>) {
+  constructor(plan: MonitorPlan<E>, factory: StepFactory<E> | undefined) {
     this.formula = plan.formula
     this.text = plan.text
     this.table = plan.table
@@ -278,6 +285,24 @@ class LtlMonitor<E> implements Monitor<E> {
     this.state = this.verdictOf(this.initial)
     if (this.state === 'false')
       this.violation = { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false }
+    // the past kernel's memory must be this monitor's generated one (a CSP may forbid it for the evaluator only)
+    const memory = this.past?.memory() ?? null
+    const bound =
+      factory !== undefined && (this.past === null || this.past.generated)
+        ? factory(
+            this,
+            plan.predicates,
+            memory?.S,
+            memory?.L,
+            memory?.R,
+            memory?.E,
+            this.table,
+            this.table.terms,
+            progress,
+          )
+        : undefined
+    this.step = bound ?? this.stepInterpreted
+    this.generated = bound !== undefined
   }
 
   get verdict(): Verdict {
@@ -288,34 +313,46 @@ class LtlMonitor<E> implements Monitor<E> {
     return this.events
   }
 
-  step(event: E, timestamp?: number): Verdict {
-    if (this.finished)
-      throw new Error(
-        `Monitor.step: the monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`,
-      )
+  /** `step` without generated code: the same work through the predicate array and the valuation loop. */
+  private stepInterpreted(event: E, timestamp?: number): Verdict {
+    if (this.finished) this.refuseFinished()
     const index = this.events++
-    if (this.timed || timestamp !== undefined) {
-      if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-        throw new TypeError(
-          `Monitor.step: event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`,
-        )
-      }
-      if (timestamp < this.lastTime)
-        throw new RangeError(
-          `Monitor.step: event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`,
-        )
-      this.lastTime = timestamp
-    }
+    const time = this.timed || timestamp !== undefined ? this.checkTime(index, timestamp) : index
     this.readAtoms(event)
-    if (this.past !== null) this.past.step(this.atomValues, timestamp ?? index, this.pastValues)
-    const bits = this.valuation()
+    if (this.past !== null) this.past.step(this.atomValues, time, this.pastValues)
     // progression goes on after a decision: finish() reads LTLf from the residual
-    this.current = progress(this.table, this.current, bits, timestamp ?? index)
-    if (this.state === 'unknown') {
-      this.state = this.verdictOf(this.current)
-      if (this.state === 'false') this.violation = { formula: this.text, index, event, timestamp, atEnd: false }
-    }
+    const next = progress(this.table, this.current, this.valuation(), time)
+    this.current = next
+    if (this.state === 'unknown' && next.verdict !== VERDICT_UNKNOWN) this.judge(next, event, index, timestamp)
     return this.state
+  }
+
+  /** Throws: `step` after `finish()`. */
+  private refuseFinished(): never {
+    throw new Error(
+      `Monitor.step: the monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`,
+    )
+  }
+
+  /** Checks event #`index`'s timestamp (finite, not before the previous one) and returns it. */
+  private checkTime(index: number, timestamp: number | undefined): number {
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+      throw new TypeError(
+        `Monitor.step: event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`,
+      )
+    }
+    if (timestamp < this.lastTime)
+      throw new RangeError(
+        `Monitor.step: event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`,
+      )
+    this.lastTime = timestamp
+    return timestamp
+  }
+
+  /** While the verdict is 'unknown': the verdict of the residual `next`, reached at event #`index`. */
+  private judge(next: Term, event: E, index: number, timestamp: number | undefined): void {
+    this.state = this.verdictOf(next)
+    if (this.state === 'false') this.violation = { formula: this.text, index, event, timestamp, atEnd: false }
   }
 
   peek(event: E, timestamp?: number): Verdict {
@@ -463,6 +500,91 @@ class LtlMonitor<E> implements Monitor<E> {
       else t.verdict = VERDICT_UNKNOWN
     }
     return t.verdict === VERDICT_TRUE ? 'true' : t.verdict === VERDICT_FALSE ? 'false' : 'unknown'
+  }
+}
+
+/**
+ * A generated step, bound to one monitor: `factory(monitor, predicates, S, L, R, E, table,
+ * table.terms, progress)`, the middle four the memory of the monitor's past evaluator (see
+ * `PastEvaluator.memory`), undefined without past operators.
+ */
+type StepFactory<E> = (
+  self: LtlMonitor<E>,
+  predicates: ReadonlyArray<((event: E) => boolean) | null>,
+  S: Uint8Array | undefined,
+  L: Float64Array | undefined,
+  R: unknown,
+  E: PastEvaluator | undefined,
+  table: TermTable,
+  terms: readonly Term[],
+  progressTerm: typeof progress,
+) => (event: E, timestamp?: number) => Verdict
+
+/** Up to this many propositions an untimed residual's successors are an Int32Array (`progress`'s array memo). */
+const ARRAY_MEMO_PROPOSITIONS = 12
+
+/**
+ * Writes the monitor's step for one formula as a single JavaScript function: each atom's predicate
+ * called at its own call site (so V8 inlines each, where a loop over the predicate array makes one
+ * call site that sees them all), the past kernel inline on those values, the valuation as one
+ * expression, and the residual's successor read from its memo, with `progress` only for a
+ * valuation not seen yet or a timed residual. Nothing is allocated on that path. It does what
+ * `stepInterpreted` does, in the same order. Returns undefined where `new Function` is forbidden
+ * (CSP), or for a past part too large to inline (it runs the past kernel's own chunks then).
+ */
+function generateStep<E>(plan: MonitorPlan<E>): StepFactory<E> | undefined {
+  const evaluator = plan.pastRoots.length > 0 ? new PastEvaluator(plan.pastRoots, plan.atomIndex) : null
+  const past = evaluator === null ? null : evaluator.source()
+  if (past === undefined) return undefined
+  const timed = plan.initial.timed || (evaluator?.timed ?? false)
+  const lines: string[] = []
+  const bind: string[] = []
+  plan.predicates.forEach((predicate, k) => {
+    if (predicate !== null) {
+      bind.push(`const P${k} = P[${k}]`)
+      lines.push(`const a${k} = P${k}(event) ? 1 : 0`)
+    } else {
+      const name = JSON.stringify(plan.atomNames[k])
+      lines.push(`const a${k} = event !== null && typeof event === 'object' && event[${name}] === true ? 1 : 0`)
+    }
+  })
+  if (past !== null) lines.push(...past.body)
+  const bits = plan.propositions.map((p, k) => {
+    const value = p.atom >= 0 ? `a${p.atom}` : (past as PastSource).roots[p.past]
+    return k === 0 ? value : `(${value} << ${k})`
+  })
+  lines.push(`const bits = ${bits.length === 0 ? '0' : bits.join(' | ')}`)
+  if (plan.propositions.length <= ARRAY_MEMO_PROPOSITIONS) {
+    // an untimed residual's memo: successor id per valuation, -1 while not computed; timed ones have none
+    lines.push(
+      'const from = self.current',
+      'const memo = from.next',
+      'const id = memo === null ? -1 : memo[bits]',
+      'const next = id >= 0 ? TERMS[id] : PROGRESS(TABLE, from, bits, time)',
+    )
+  } else lines.push('const next = PROGRESS(TABLE, self.current, bits, time)')
+  lines.push(
+    'self.current = next',
+    `if (self.state === 'unknown' && next.verdict !== ${VERDICT_UNKNOWN}) self.judge(next, event, index, timestamp)`,
+    'return self.state',
+  )
+  const time = timed
+    ? 'self.checkTime(index, timestamp)'
+    : 'timestamp === undefined ? index : self.checkTime(index, timestamp)'
+  const source = `'use strict'
+return function bindStep(self, P, S, L, R, E, TABLE, TERMS, PROGRESS) {
+${bind.join('\n')}
+${past?.bind ?? ''}return function step(event, timestamp) {
+  if (self.finished) self.refuseFinished()
+  const index = self.events++
+  const time = ${time}
+  ${lines.join('\n  ')}
+}
+}`
+  try {
+    return new Function(source)() as StepFactory<E>
+  } catch {
+    return undefined
   }
 }
 
