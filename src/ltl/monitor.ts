@@ -1,6 +1,7 @@
 import { describeValue } from '../errors'
 import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkBoolean, checkOptions } from '../validate'
+import { MAX_DENSE_PROPOSITIONS, ResidualAutomaton } from './automaton'
 import { checkFormula, type Formula, formatLtl } from './formula'
 import { parseFormula } from './parse'
 import { PastEvaluator, type PastEvaluatorSnapshot, type PastSource } from './past'
@@ -243,7 +244,11 @@ export function compileMonitor<E>(
   const plan = planMonitor<E>(fn, formula, text, atoms, closedWorld)
   // one generated step per formula, bound to each monitor's state (undefined: the interpreted step)
   const factory = generateCode ? generateStep(plan) : undefined
-  return () => new LtlMonitor<E>(plan, factory)
+  const automaton =
+    factory !== undefined && plan.propositions.length <= MAX_DENSE_PROPOSITIONS
+      ? new ResidualAutomaton(plan.propositions.length)
+      : null
+  return () => new LtlMonitor<E>(plan, factory, automaton)
 }
 
 class LtlMonitor<E> implements Monitor<E> {
@@ -255,7 +260,11 @@ class LtlMonitor<E> implements Monitor<E> {
   readonly generated: boolean
   private readonly table: TermTable
   private readonly initial: Term
+  /** The residual (the obligation left) when `stateIndex` is -1; else stale, and the automaton's state holds it. */
   private current: Term
+  /** The residual's state in `automaton`, or -1 (no automaton, or a timed residual). */
+  private stateIndex = -1
+  private readonly automaton: ResidualAutomaton | null
   private readonly atomNames: readonly string[]
   private readonly predicates: ReadonlyArray<((event: E) => boolean) | null>
   private readonly atomValues: Uint8Array
@@ -269,12 +278,14 @@ class LtlMonitor<E> implements Monitor<E> {
   private finished = false
   violation: Violation | null = null
 
-  constructor(plan: MonitorPlan<E>, factory: StepFactory<E> | undefined) {
+  constructor(plan: MonitorPlan<E>, factory: StepFactory<E> | undefined, automaton: ResidualAutomaton | null) {
     this.formula = plan.formula
     this.text = plan.text
     this.table = plan.table
     this.initial = plan.initial
     this.current = this.initial
+    this.automaton = automaton
+    this.stateIndex = automaton?.stateOf(this.initial) ?? -1
     this.atomNames = plan.atomNames
     this.predicates = plan.predicates
     this.propositions = plan.propositions
@@ -289,17 +300,7 @@ class LtlMonitor<E> implements Monitor<E> {
     const memory = this.past?.memory() ?? null
     const bound =
       factory !== undefined && (this.past === null || this.past.generated)
-        ? factory(
-            this,
-            plan.predicates,
-            memory?.S,
-            memory?.L,
-            memory?.R,
-            memory?.E,
-            this.table,
-            this.table.terms,
-            progress,
-          )
+        ? factory(this, plan.predicates, memory?.S, memory?.L, memory?.R, automaton)
         : undefined
     this.step = bound ?? this.stepInterpreted
     this.generated = bound !== undefined
@@ -321,10 +322,56 @@ class LtlMonitor<E> implements Monitor<E> {
     this.readAtoms(event)
     if (this.past !== null) this.past.step(this.atomValues, time, this.pastValues)
     // progression goes on after a decision: finish() reads LTLf from the residual
-    const next = progress(this.table, this.current, this.valuation(), time)
+    return this.advance(this.valuation(), time, event, index, timestamp)
+  }
+
+  /**
+   * Progresses the residual by the valuation `bits` of event #`index` at `time`, records the
+   * transition in the automaton, and judges the new residual while the verdict is 'unknown'; returns
+   * the verdict. The generated step calls it for a transition not in the automaton yet.
+   */
+  private advance(bits: number, time: number, event: E, index: number, timestamp: number | undefined): Verdict {
+    const from = this.stateIndex
+    // progression goes on after a decision: finish() reads LTLf from the residual
+    const next = progress(this.table, this.residual(), bits, time)
     this.current = next
     if (this.state === 'unknown' && next.verdict !== VERDICT_UNKNOWN) this.judge(next, event, index, timestamp)
+    const automaton = this.automaton
+    if (automaton !== null) {
+      const to = automaton.stateOf(next)
+      if (from >= 0 && to >= 0) automaton.link(from, bits, to, next.verdict)
+      this.stateIndex = to
+    }
     return this.state
+  }
+
+  /**
+   * While the verdict is 'unknown': `judge` for the automaton's transition from state `from` under
+   * `bits` to `to`, whose entry then carries the verdict code (the generated step calls it).
+   */
+  judgeTransition(
+    from: number,
+    bits: number,
+    to: number,
+    event: E,
+    index: number,
+    timestamp: number | undefined,
+  ): void {
+    const automaton = this.automaton as ResidualAutomaton
+    const next = automaton.states[to]
+    this.judge(next, event, index, timestamp)
+    automaton.link(from, bits, to, next.verdict)
+  }
+
+  /** The obligation left for the rest of the trace. */
+  private residual(): Term {
+    return this.stateIndex >= 0 ? (this.automaton as ResidualAutomaton).states[this.stateIndex] : this.current
+  }
+
+  /** Makes `t` the residual. */
+  private setResidual(t: Term): void {
+    this.current = t
+    this.stateIndex = this.automaton?.stateOf(t) ?? -1
   }
 
   /** Throws: `step` after `finish()`. */
@@ -369,14 +416,14 @@ class LtlMonitor<E> implements Monitor<E> {
       )
     }
     this.readAtoms(event)
-    return this.verdictOf(progress(this.table, this.current, this.valuation(), timestamp ?? this.events))
+    return this.verdictOf(progress(this.table, this.residual(), this.valuation(), timestamp ?? this.events))
   }
 
   finish(): Verdict {
     if (!this.finished) {
       this.finished = true
       const decided = this.state
-      this.state = holdsAtEnd(this.current) ? 'true' : 'false'
+      this.state = holdsAtEnd(this.residual()) ? 'true' : 'false'
       if (this.state === 'false' && decided !== 'false')
         this.violation = { formula: this.text, index: this.events, event: undefined, timestamp: undefined, atEnd: true }
     }
@@ -384,7 +431,7 @@ class LtlMonitor<E> implements Monitor<E> {
   }
 
   reset(): void {
-    this.current = this.initial
+    this.setResidual(this.initial)
     this.events = 0
     this.lastTime = -Infinity
     this.finished = false
@@ -407,7 +454,7 @@ class LtlMonitor<E> implements Monitor<E> {
       verdict: this.state,
       violation: v === null ? null : { index: v.index, timed: v.timestamp !== undefined, atEnd: v.atEnd },
       times: encodeFloat64([this.lastTime, v?.timestamp ?? 0]),
-      residual: encodeResidual(this.current, this.origin()),
+      residual: encodeResidual(this.residual(), this.origin()),
       past: this.past?.snapshot() ?? null,
     }
   }
@@ -444,7 +491,7 @@ class LtlMonitor<E> implements Monitor<E> {
     const current = decodeResidual(fn, this.table, this.origin(), s.residual)
     // the past evaluator checks its part before changing anything; then nothing below can throw
     if (s.past !== null) this.past?.restore(s.past)
-    this.current = current
+    this.setResidual(current)
     this.events = s.index
     this.finished = s.finished
     this.state = s.verdict
@@ -504,9 +551,9 @@ class LtlMonitor<E> implements Monitor<E> {
 }
 
 /**
- * A generated step, bound to one monitor: `factory(monitor, predicates, S, L, R, E, table,
- * table.terms, progress)`, the middle four the memory of the monitor's past evaluator (see
- * `PastEvaluator.memory`), undefined without past operators.
+ * A generated step, bound to one monitor: `factory(monitor, predicates, S, L, R, automaton)`,
+ * `S`, `L`, `R` the memory of the monitor's past evaluator (see `PastEvaluator.memory`), undefined
+ * without past operators.
  */
 type StepFactory<E> = (
   self: LtlMonitor<E>,
@@ -514,14 +561,8 @@ type StepFactory<E> = (
   S: Uint8Array | undefined,
   L: Float64Array | undefined,
   R: unknown,
-  E: PastEvaluator | undefined,
-  table: TermTable,
-  terms: readonly Term[],
-  progressTerm: typeof progress,
+  automaton: ResidualAutomaton | null,
 ) => (event: E, timestamp?: number) => Verdict
-
-/** Up to this many propositions an untimed residual's successors are an Int32Array (`progress`'s array memo). */
-const ARRAY_MEMO_PROPOSITIONS = 12
 
 /**
  * Writes the monitor's step for one formula as a single JavaScript function: each atom's predicate
@@ -542,7 +583,7 @@ function generateStep<E>(plan: MonitorPlan<E>): StepFactory<E> | undefined {
   plan.predicates.forEach((predicate, k) => {
     if (predicate !== null) {
       bind.push(`const P${k} = P[${k}]`)
-      lines.push(`const a${k} = P${k}(event) ? 1 : 0`)
+      lines.push(`const x${k} = P${k}(event)`, `const a${k} = x${k} === true ? 1 : x${k} === false ? 0 : x${k} ? 1 : 0`)
     } else {
       const name = JSON.stringify(plan.atomNames[k])
       lines.push(`const a${k} = event !== null && typeof event === 'object' && event[${name}] === true ? 1 : 0`)
@@ -554,28 +595,26 @@ function generateStep<E>(plan: MonitorPlan<E>): StepFactory<E> | undefined {
     return k === 0 ? value : `(${value} << ${k})`
   })
   lines.push(`const bits = ${bits.length === 0 ? '0' : bits.join(' | ')}`)
-  if (plan.propositions.length <= ARRAY_MEMO_PROPOSITIONS) {
-    // an untimed residual's memo: successor id per valuation, -1 while not computed; timed ones have none
+  if (plan.propositions.length <= MAX_DENSE_PROPOSITIONS) {
+    // one load per event: the transition's entry in the automaton, the successor state and the verdict
+    // code of its residual (-1: progression has not computed it yet, or no state: a timed residual)
     lines.push(
-      'const from = self.current',
-      'const memo = from.next',
-      'const id = memo === null ? -1 : memo[bits]',
-      'const next = id >= 0 ? TERMS[id] : PROGRESS(TABLE, from, bits, time)',
+      'const from = self.stateIndex',
+      `const entry = from >= 0 ? A.succ[(from << ${plan.propositions.length}) | bits] : -1`,
+      'if (entry < 0) return self.advance(bits, time, event, index, timestamp)',
+      'self.stateIndex = entry >> 2',
+      `if ((entry & 3) !== ${VERDICT_UNKNOWN} && self.state === 'unknown') self.judgeTransition(from, bits, entry >> 2, event, index, timestamp)`,
+      'return self.state',
     )
-  } else lines.push('const next = PROGRESS(TABLE, self.current, bits, time)')
-  lines.push(
-    'self.current = next',
-    `if (self.state === 'unknown' && next.verdict !== ${VERDICT_UNKNOWN}) self.judge(next, event, index, timestamp)`,
-    'return self.state',
-  )
+  } else lines.push('return self.advance(bits, time, event, index, timestamp)')
   const time = timed
     ? 'self.checkTime(index, timestamp)'
     : 'timestamp === undefined ? index : self.checkTime(index, timestamp)'
   const source = `'use strict'
-return function bindStep(self, P, S, L, R, E, TABLE, TERMS, PROGRESS) {
+return function bindStep(self, P, S, L, R, A) {
 ${bind.join('\n')}
 ${past?.bind ?? ''}return function step(event, timestamp) {
-  if (self.finished) self.refuseFinished()
+  if (self.finished === true) self.refuseFinished()
   const index = self.events++
   const time = ${time}
   ${lines.join('\n  ')}

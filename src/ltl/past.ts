@@ -495,8 +495,7 @@ export class PastEvaluator {
   // interpreter: values of every node at this event and at the previous one, swapped per event
   private now: Uint8Array
   private prev: Uint8Array
-  private started = 0
-  // generated kernel: per-node memory of Y/O/H/S
+  // per-node memory of Y/O/H/S for the generated kernel, then (at index size) 1 once an event was seen, for both
   private readonly state: Uint8Array
   private readonly last: Float64Array
   private readonly runs: WitnessRuns[]
@@ -516,7 +515,7 @@ export class PastEvaluator {
     this.timed = this.program.timed
     this.now = new Uint8Array(this.size)
     this.prev = new Uint8Array(this.size)
-    this.state = new Uint8Array(this.size)
+    this.state = new Uint8Array(this.size + 1)
     this.last = new Float64Array(this.program.lastCount)
     this.runs = Array.from({ length: this.program.runsCount }, () => new WitnessRuns())
     this.reset()
@@ -540,7 +539,7 @@ export class PastEvaluator {
       )
     if (this.kernel !== undefined) {
       this.kernel(atoms, time, out)
-      this.started = 1
+      this.state[this.size] = 1
     } else this.interpret(atoms, time, out)
   }
 
@@ -564,8 +563,8 @@ export class PastEvaluator {
           k => `a${k}`,
         ),
       )
-    // E is this evaluator: snapshot() reads whether an event was seen
-    body.push('E.started = 1')
+    // snapshot() reads whether an event was seen
+    body.push(`S[${size}] = 1`)
     return { bind: runsBindings(p, 0, size), body, roots: Array.from(p.roots, root => `v${root}`) }
   }
 
@@ -577,15 +576,13 @@ export class PastEvaluator {
     readonly S: Uint8Array
     readonly L: Float64Array
     readonly R: readonly WitnessRuns[]
-    readonly E: PastEvaluator
   } {
-    return { S: this.state, L: this.last, R: this.runs, E: this }
+    return { S: this.state, L: this.last, R: this.runs }
   }
 
   /** Forgets all events, as if freshly constructed. */
   reset(): void {
     const op = this.program.op
-    this.started = 0
     this.now.fill(0)
     this.prev.fill(0)
     this.state.fill(0)
@@ -608,7 +605,7 @@ export class PastEvaluator {
       // the generated kernel keeps it in `state`; the interpreter in `now`, the values of the last event
       let bit = 0
       if (this.kernel !== undefined) bit = op[n] >= PREVIOUS && op[n] <= SINCE ? this.state[n] : 0
-      else if (op[n] === PREVIOUS) bit = this.started & this.now[left[n]]
+      else if (op[n] === PREVIOUS) bit = this.state[this.size] & this.now[left[n]]
       else if (op[n] > PREVIOUS && op[n] <= SINCE) bit = this.now[n]
       memory += bit === 0 ? '0' : '1'
     }
@@ -618,7 +615,7 @@ export class PastEvaluator {
       kind: 'PastEvaluator',
       version: PAST_SNAPSHOT_VERSION,
       size: this.size,
-      started: this.started === 1,
+      started: this.state[this.size] === 1,
       memory,
       last: encodeFloat64(this.last),
       runs,
@@ -666,7 +663,7 @@ export class PastEvaluator {
     })
     if (!s.started) return
     // both representations, so the snapshot reads the same whichever runs
-    this.started = 1
+    this.state[this.size] = 1
     this.now.fill(0)
     for (let n = 0; n < this.size; n++) {
       const bit = s.memory.charCodeAt(n) - 48
@@ -685,7 +682,7 @@ export class PastEvaluator {
     const { op, left, right, lower, upper, slot, roots } = this.program
     const last = this.last
     const runs = this.runs
-    const started = this.started
+    const started = this.state[this.size]
     const size = op.length
     for (let n = 0; n < size; n++) {
       // literal case labels: V8 compiles a switch over small integer literals to a jump table, over
@@ -765,7 +762,7 @@ export class PastEvaluator {
         }
       }
     }
-    this.started = 1
+    this.state[this.size] = 1
     for (let r = 0; r < roots.length; r++) out[r] = now[roots[r]]
   }
 }
