@@ -583,7 +583,7 @@ function generateStep<E>(plan: MonitorPlan<E>): StepFactory<E> | undefined {
   plan.predicates.forEach((predicate, k) => {
     if (predicate !== null) {
       bind.push(`const P${k} = P[${k}]`)
-      lines.push(`const x${k} = P${k}(event)`, `const a${k} = x${k} === true ? 1 : x${k} === false ? 0 : x${k} ? 1 : 0`)
+      lines.push(`const a${k} = P${k}(event) ? 1 : 0`)
     } else {
       const name = JSON.stringify(plan.atomNames[k])
       lines.push(`const a${k} = event !== null && typeof event === 'object' && event[${name}] === true ? 1 : 0`)
