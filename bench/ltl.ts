@@ -561,7 +561,7 @@ function feedResponseInterpreted(m: Monitor<Job>, pool: readonly Job[]): Verdict
   const rows = runs.map((c, k) => {
     const hand = runs.findIndex(h => h.formula === c.formula)
     return [
-      `\`${c.formula}\``,
+      `\`${c.formula.replaceAll('|', '\\|')}\``,
       c.label,
       perSecond(N, ms[k]),
       nsPerEvent(N, ms[k]),
@@ -577,7 +577,15 @@ function feedResponseInterpreted(m: Monitor<Job>, pool: readonly Job[]): Verdict
     `${N.toLocaleString('en-US')} per run, median of 15 runs timed in turn; "vs hand-written": its time per event over ours; verdict after the last event / after finish()`,
   )
   console.log()
-  printTable(['formula', 'evaluator', 'M events/s', 'ns/event', 'vs hand-written', 'goal', 'verdict'], rows)
+  printTable(['formula', 'evaluator', 'M events/s', 'ns/event', 'vs hand-written', 'goal', 'verdict'], rows, [
+    'l',
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+  ])
   console.log()
 }
 await yieldTurn()
