@@ -1,9 +1,10 @@
 import { describeValue } from '../errors'
 import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkBoolean, checkOptions } from '../validate'
+import { MAX_DENSE_PROPOSITIONS, ResidualAutomaton } from './automaton'
 import { checkFormula, type Formula, formatLtl } from './formula'
 import { parseFormula } from './parse'
-import { PastEvaluator, type PastEvaluatorSnapshot } from './past'
+import { PastEvaluator, type PastEvaluatorSnapshot, type PastSource } from './past'
 import { abstractNegation, abstractUntimed, holdsAtEnd, progress } from './progress'
 import { decodeResidual, encodeResidual, originTerms, type ResidualSnapshot } from './residual'
 import { satisfiable } from './satisfiable'
@@ -223,6 +224,7 @@ export function compileMonitor<E>(
   fn: string,
   spec: string | Formula,
   options: MonitorOptions<E> | undefined,
+  generateCode = true,
 ): () => Monitor<E> {
   let formula: Formula
   let text: string
@@ -240,15 +242,29 @@ export function compileMonitor<E>(
     throw new TypeError(`${fn}: atoms must be a record of predicates, got ${describeValue(atoms)}`)
   checkBoolean(fn, 'closedWorld', closedWorld)
   const plan = planMonitor<E>(fn, formula, text, atoms, closedWorld)
-  return () => new LtlMonitor<E>(plan)
+  // one generated step per formula, bound to each monitor's state (undefined: the interpreted step)
+  const factory = generateCode ? generateStep(plan) : undefined
+  const automaton =
+    factory !== undefined && plan.propositions.length <= MAX_DENSE_PROPOSITIONS
+      ? new ResidualAutomaton(plan.propositions.length)
+      : null
+  return () => new LtlMonitor<E>(plan, factory, automaton)
 }
 
 class LtlMonitor<E> implements Monitor<E> {
   readonly formula: Formula
   readonly text: string
+  /** The generated step where `new Function` is allowed, else `stepInterpreted`; both give the same verdicts. */
+  readonly step: (event: E, timestamp?: number) => Verdict
+  /** True if `step` runs code generated for the formula. */
+  readonly generated: boolean
   private readonly table: TermTable
   private readonly initial: Term
+  /** The residual (the obligation left) when `stateIndex` is -1; else stale, and the automaton's state holds it. */
   private current: Term
+  /** The residual's state in `automaton`, or -1 (no automaton, or a timed residual). */
+  private stateIndex = -1
+  private readonly automaton: ResidualAutomaton | null
   private readonly atomNames: readonly string[]
   private readonly predicates: ReadonlyArray<((event: E) => boolean) | null>
   private readonly atomValues: Uint8Array
@@ -262,12 +278,14 @@ class LtlMonitor<E> implements Monitor<E> {
   private finished = false
   violation: Violation | null = null
 
-  constructor(plan: MonitorPlan<E>) {
+  constructor(plan: MonitorPlan<E>, factory: StepFactory<E> | undefined, automaton: ResidualAutomaton | null) {
     this.formula = plan.formula
     this.text = plan.text
     this.table = plan.table
     this.initial = plan.initial
     this.current = this.initial
+    this.automaton = automaton
+    this.stateIndex = automaton?.stateOf(this.initial) ?? -1
     this.atomNames = plan.atomNames
     this.predicates = plan.predicates
     this.propositions = plan.propositions
@@ -278,6 +296,14 @@ class LtlMonitor<E> implements Monitor<E> {
     this.state = this.verdictOf(this.initial)
     if (this.state === 'false')
       this.violation = { formula: this.text, index: -1, event: undefined, timestamp: undefined, atEnd: false }
+    // the past kernel's memory must be this monitor's generated one (a CSP may forbid it for the evaluator only)
+    const memory = this.past?.memory() ?? null
+    const bound =
+      factory !== undefined && (this.past === null || this.past.generated)
+        ? factory(this, plan.predicates, memory?.S, memory?.L, memory?.R, automaton)
+        : undefined
+    this.step = bound ?? this.stepInterpreted
+    this.generated = bound !== undefined
   }
 
   get verdict(): Verdict {
@@ -288,34 +314,92 @@ class LtlMonitor<E> implements Monitor<E> {
     return this.events
   }
 
-  step(event: E, timestamp?: number): Verdict {
-    if (this.finished)
-      throw new Error(
-        `Monitor.step: the monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`,
-      )
+  /** `step` without generated code: the same work through the predicate array and the valuation loop. */
+  private stepInterpreted(event: E, timestamp?: number): Verdict {
+    if (this.finished) this.refuseFinished()
     const index = this.events++
-    if (this.timed || timestamp !== undefined) {
-      if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
-        throw new TypeError(
-          `Monitor.step: event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`,
-        )
-      }
-      if (timestamp < this.lastTime)
-        throw new RangeError(
-          `Monitor.step: event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`,
-        )
-      this.lastTime = timestamp
-    }
+    const time = this.timed || timestamp !== undefined ? this.checkTime(index, timestamp) : index
     this.readAtoms(event)
-    if (this.past !== null) this.past.step(this.atomValues, timestamp ?? index, this.pastValues)
-    const bits = this.valuation()
+    if (this.past !== null) this.past.step(this.atomValues, time, this.pastValues)
     // progression goes on after a decision: finish() reads LTLf from the residual
-    this.current = progress(this.table, this.current, bits, timestamp ?? index)
-    if (this.state === 'unknown') {
-      this.state = this.verdictOf(this.current)
-      if (this.state === 'false') this.violation = { formula: this.text, index, event, timestamp, atEnd: false }
+    return this.advance(this.valuation(), time, event, index, timestamp)
+  }
+
+  /**
+   * Progresses the residual by the valuation `bits` of event #`index` at `time`, records the
+   * transition in the automaton, and judges the new residual while the verdict is 'unknown'; returns
+   * the verdict. The generated step calls it for a transition not in the automaton yet.
+   */
+  private advance(bits: number, time: number, event: E, index: number, timestamp: number | undefined): Verdict {
+    const from = this.stateIndex
+    // progression goes on after a decision: finish() reads LTLf from the residual
+    const next = progress(this.table, this.residual(), bits, time)
+    this.current = next
+    if (this.state === 'unknown' && next.verdict !== VERDICT_UNKNOWN) this.judge(next, event, index, timestamp)
+    const automaton = this.automaton
+    if (automaton !== null) {
+      const to = automaton.stateOf(next)
+      if (from >= 0 && to >= 0) automaton.link(from, bits, to, next.verdict)
+      this.stateIndex = to
     }
     return this.state
+  }
+
+  /**
+   * While the verdict is 'unknown': `judge` for the automaton's transition from state `from` under
+   * `bits` to `to`, whose entry then carries the verdict code (the generated step calls it).
+   */
+  judgeTransition(
+    from: number,
+    bits: number,
+    to: number,
+    event: E,
+    index: number,
+    timestamp: number | undefined,
+  ): void {
+    const automaton = this.automaton as ResidualAutomaton
+    const next = automaton.states[to]
+    this.judge(next, event, index, timestamp)
+    automaton.link(from, bits, to, next.verdict)
+  }
+
+  /** The obligation left for the rest of the trace. */
+  private residual(): Term {
+    return this.stateIndex >= 0 ? (this.automaton as ResidualAutomaton).states[this.stateIndex] : this.current
+  }
+
+  /** Makes `t` the residual. */
+  private setResidual(t: Term): void {
+    this.current = t
+    this.stateIndex = this.automaton?.stateOf(t) ?? -1
+  }
+
+  /** Throws: `step` after `finish()`. */
+  private refuseFinished(): never {
+    throw new Error(
+      `Monitor.step: the monitor for ${JSON.stringify(this.text)} has finished; reset() it to start again`,
+    )
+  }
+
+  /** Checks event #`index`'s timestamp (finite, not before the previous one) and returns it. */
+  private checkTime(index: number, timestamp: number | undefined): number {
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+      throw new TypeError(
+        `Monitor.step: event #${index}: ${JSON.stringify(this.text)} has time bounds, so step needs a finite timestamp (ms), got ${describeValue(timestamp)}`,
+      )
+    }
+    if (timestamp < this.lastTime)
+      throw new RangeError(
+        `Monitor.step: event #${index}: timestamp ${timestamp} is before the previous one (${this.lastTime})`,
+      )
+    this.lastTime = timestamp
+    return timestamp
+  }
+
+  /** While the verdict is 'unknown': the verdict of the residual `next`, reached at event #`index`. */
+  private judge(next: Term, event: E, index: number, timestamp: number | undefined): void {
+    this.state = this.verdictOf(next)
+    if (this.state === 'false') this.violation = { formula: this.text, index, event, timestamp, atEnd: false }
   }
 
   peek(event: E, timestamp?: number): Verdict {
@@ -332,14 +416,14 @@ class LtlMonitor<E> implements Monitor<E> {
       )
     }
     this.readAtoms(event)
-    return this.verdictOf(progress(this.table, this.current, this.valuation(), timestamp ?? this.events))
+    return this.verdictOf(progress(this.table, this.residual(), this.valuation(), timestamp ?? this.events))
   }
 
   finish(): Verdict {
     if (!this.finished) {
       this.finished = true
       const decided = this.state
-      this.state = holdsAtEnd(this.current) ? 'true' : 'false'
+      this.state = holdsAtEnd(this.residual()) ? 'true' : 'false'
       if (this.state === 'false' && decided !== 'false')
         this.violation = { formula: this.text, index: this.events, event: undefined, timestamp: undefined, atEnd: true }
     }
@@ -347,7 +431,7 @@ class LtlMonitor<E> implements Monitor<E> {
   }
 
   reset(): void {
-    this.current = this.initial
+    this.setResidual(this.initial)
     this.events = 0
     this.lastTime = -Infinity
     this.finished = false
@@ -370,7 +454,7 @@ class LtlMonitor<E> implements Monitor<E> {
       verdict: this.state,
       violation: v === null ? null : { index: v.index, timed: v.timestamp !== undefined, atEnd: v.atEnd },
       times: encodeFloat64([this.lastTime, v?.timestamp ?? 0]),
-      residual: encodeResidual(this.current, this.origin()),
+      residual: encodeResidual(this.residual(), this.origin()),
       past: this.past?.snapshot() ?? null,
     }
   }
@@ -407,7 +491,7 @@ class LtlMonitor<E> implements Monitor<E> {
     const current = decodeResidual(fn, this.table, this.origin(), s.residual)
     // the past evaluator checks its part before changing anything; then nothing below can throw
     if (s.past !== null) this.past?.restore(s.past)
-    this.current = current
+    this.setResidual(current)
     this.events = s.index
     this.finished = s.finished
     this.state = s.verdict
@@ -463,6 +547,83 @@ class LtlMonitor<E> implements Monitor<E> {
       else t.verdict = VERDICT_UNKNOWN
     }
     return t.verdict === VERDICT_TRUE ? 'true' : t.verdict === VERDICT_FALSE ? 'false' : 'unknown'
+  }
+}
+
+/**
+ * A generated step, bound to one monitor: `factory(monitor, predicates, S, L, R, automaton)`,
+ * `S`, `L`, `R` the memory of the monitor's past evaluator (see `PastEvaluator.memory`), undefined
+ * without past operators.
+ */
+type StepFactory<E> = (
+  self: LtlMonitor<E>,
+  predicates: ReadonlyArray<((event: E) => boolean) | null>,
+  S: Uint8Array | undefined,
+  L: Float64Array | undefined,
+  R: unknown,
+  automaton: ResidualAutomaton | null,
+) => (event: E, timestamp?: number) => Verdict
+
+/**
+ * Writes the monitor's step for one formula as a single JavaScript function: each atom's predicate
+ * called at its own call site (so V8 inlines each, where a loop over the predicate array makes one
+ * call site that sees them all), the past kernel inline on those values, the valuation as one
+ * expression, and the residual's successor read from its memo, with `progress` only for a
+ * valuation not seen yet or a timed residual. Nothing is allocated on that path. It does what
+ * `stepInterpreted` does, in the same order. Returns undefined where `new Function` is forbidden
+ * (CSP), or for a past part too large to inline (it runs the past kernel's own chunks then).
+ */
+function generateStep<E>(plan: MonitorPlan<E>): StepFactory<E> | undefined {
+  const evaluator = plan.pastRoots.length > 0 ? new PastEvaluator(plan.pastRoots, plan.atomIndex) : null
+  const past = evaluator === null ? null : evaluator.source()
+  if (past === undefined) return undefined
+  const timed = plan.initial.timed || (evaluator?.timed ?? false)
+  const lines: string[] = []
+  const bind: string[] = []
+  plan.predicates.forEach((predicate, k) => {
+    if (predicate !== null) {
+      bind.push(`const P${k} = P[${k}]`)
+      lines.push(`const a${k} = P${k}(event) ? 1 : 0`)
+    } else {
+      const name = JSON.stringify(plan.atomNames[k])
+      lines.push(`const a${k} = event !== null && typeof event === 'object' && event[${name}] === true ? 1 : 0`)
+    }
+  })
+  if (past !== null) lines.push(...past.body)
+  const bits = plan.propositions.map((p, k) => {
+    const value = p.atom >= 0 ? `a${p.atom}` : (past as PastSource).roots[p.past]
+    return k === 0 ? value : `(${value} << ${k})`
+  })
+  lines.push(`const bits = ${bits.length === 0 ? '0' : bits.join(' | ')}`)
+  if (plan.propositions.length <= MAX_DENSE_PROPOSITIONS) {
+    // one load per event: the transition's entry in the automaton, the successor state and the verdict
+    // code of its residual (-1: progression has not computed it yet, or no state: a timed residual)
+    lines.push(
+      'const from = self.stateIndex',
+      `const entry = from >= 0 ? A.succ[(from << ${plan.propositions.length}) | bits] : -1`,
+      'if (entry < 0) return self.advance(bits, time, event, index, timestamp)',
+      'self.stateIndex = entry >> 2',
+      `if ((entry & 3) !== ${VERDICT_UNKNOWN} && self.state === 'unknown') self.judgeTransition(from, bits, entry >> 2, event, index, timestamp)`,
+      'return self.state',
+    )
+  } else lines.push('return self.advance(bits, time, event, index, timestamp)')
+  const time = timed
+    ? 'self.checkTime(index, timestamp)'
+    : 'timestamp === undefined ? index : self.checkTime(index, timestamp)'
+  const source = `'use strict'
+return function bindStep(self, P, S, L, R, A) {
+${bind.join('\n')}
+${past?.bind ?? ''}return function step(event, timestamp) {
+  if (self.finished === true) self.refuseFinished()
+  const index = self.events++
+  const time = ${time}
+  ${lines.join('\n  ')}
+}
+}`
+  try {
+    return new Function(source)() as StepFactory<E>
+  } catch {
+    return undefined
   }
 }
 

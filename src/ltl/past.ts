@@ -301,13 +301,74 @@ type Kernel = (atoms: Uint8Array, time: number, out: Uint8Array) => void
  */
 const CHUNK_NODES = 200
 
+/** `x` as a JavaScript literal. */
+const literal = (x: number): string => (x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : String(x))
+
+/**
+ * One node's step as a JavaScript statement that declares the local `v${n}`: `ref(m)` is the
+ * expression of node m's value at this event, `atom(k)` that of atom k (0 or 1). Temporal memory
+ * lives in `S` (own previous value; for Y the operand's previous value), `L` (latest witness time)
+ * and `R${slot}` (a `WitnessRuns`); the event's time is `time`.
+ */
+function nodeSource(p: Program, n: number, ref: (m: number) => string, atom: (k: number) => string): string {
+  const a = ref(p.left[n])
+  const b = ref(p.right[n])
+  const k = p.slot[n]
+  const lo = literal(p.lower[n])
+  const hi = literal(p.upper[n])
+  switch (p.op[n]) {
+    case TRUE:
+      return `const v${n} = 1`
+    case FALSE:
+      return `const v${n} = 0`
+    case ATOM:
+      return `const v${n} = ${atom(p.left[n])}`
+    case NOT:
+      return `const v${n} = ${a} ^ 1`
+    case AND:
+      return `const v${n} = ${a} & ${b}`
+    case OR:
+      return `const v${n} = ${a} | ${b}`
+    case IMPLIES:
+      return `const v${n} = (${a} ^ 1) | ${b}`
+    case IFF:
+      return `const v${n} = ${a} ^ ${b} ^ 1`
+    case PREVIOUS:
+      return `const v${n} = S[${n}]; S[${n}] = ${a}`
+    case ONCE:
+      return `const v${n} = ${a} | S[${n}]; S[${n}] = v${n}`
+    case HISTORICALLY:
+      return `const v${n} = ${a} & S[${n}]; S[${n}] = v${n}`
+    case SINCE:
+      return `const v${n} = ${b} | (${a} & S[${n}]); S[${n}] = v${n}`
+    case ONCE_LAST:
+      return `if (${a} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
+    case HISTORICALLY_LAST:
+      return `if (${a} === 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 0 : 1`
+    case SINCE_LAST:
+      return `if (${a} === 0) L[${k}] = -Infinity; if (${b} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
+    case ONCE_RUNS:
+      return `const v${n} = R${k}.update(${a}, time, ${lo}, ${hi})`
+    case HISTORICALLY_RUNS:
+      return `const v${n} = R${k}.update(${a} ^ 1, time, ${lo}, ${hi}) ^ 1`
+    default:
+      return `if (${a} === 0) R${k}.clear(); const v${n} = R${k}.update(${b}, time, ${lo}, ${hi})`
+  }
+}
+
+/** Declarations `const R${k} = R[k]` of the runs the nodes [from, to) use, so the step reads them from its closure. */
+function runsBindings(p: Program, from: number, to: number): string {
+  let bind = ''
+  for (let n = from; n < to; n++) if (p.op[n] >= ONCE_RUNS) bind += `const R${p.slot[n]} = R[${p.slot[n]}]\n`
+  return bind
+}
+
 /**
  * Writes the program as straight-line JavaScript: each node's value is a local, each temporal
- * node's memory a slot of `S` (own previous value; for Y the operand's previous value), `L`
- * (latest witness time) or a `WitnessRuns`. V8 keeps the locals in registers, which an
- * interpreter over node arrays cannot. Large programs are cut into functions of CHUNK_NODES nodes
- * that pass the values a later chunk reads through `V`. Returns undefined where `new Function` is
- * forbidden (CSP).
+ * node's memory a slot of `S`, `L` or a `WitnessRuns` (see `nodeSource`). V8 keeps the locals in
+ * registers, which an interpreter over node arrays cannot. Large programs are cut into functions
+ * of CHUNK_NODES nodes that pass the values a later chunk reads through `V`. Returns undefined
+ * where `new Function` is forbidden (CSP).
  */
 function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly WitnessRuns[]): Kernel | undefined {
   const size = p.op.length
@@ -319,82 +380,19 @@ function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly Wit
     for (const m of [p.left[n], p.right[n]]) if (m >= 0 && p.op[n] !== ATOM && chunkOf(m) < chunkOf(n)) exported[m] = 1
   }
   for (const root of p.roots) if (chunkOf(root) < lastChunk) exported[root] = 1
-  const num = (x: number): string => (x === Infinity ? 'Infinity' : String(x))
+  const atom = (k: number): string => `-atoms[${k}] >>> 31`
 
   const sources: string[] = []
   for (let c = 0; c <= lastChunk; c++) {
     const lines: string[] = []
-    const used = new Set<number>()
     const ref = (m: number): string => (chunkOf(m) === c ? `v${m}` : `V[${m}]`)
-    for (let n = c * CHUNK_NODES; n < Math.min(size, (c + 1) * CHUNK_NODES); n++) {
-      const a = ref(p.left[n])
-      const b = ref(p.right[n])
-      const k = p.slot[n]
-      const lo = num(p.lower[n])
-      const hi = num(p.upper[n])
-      if (p.op[n] >= ONCE_RUNS) used.add(k)
-      let body: string
-      switch (p.op[n]) {
-        case TRUE:
-          body = `const v${n} = 1`
-          break
-        case FALSE:
-          body = `const v${n} = 0`
-          break
-        case ATOM:
-          body = `const v${n} = -atoms[${p.left[n]}] >>> 31`
-          break
-        case NOT:
-          body = `const v${n} = ${a} ^ 1`
-          break
-        case AND:
-          body = `const v${n} = ${a} & ${b}`
-          break
-        case OR:
-          body = `const v${n} = ${a} | ${b}`
-          break
-        case IMPLIES:
-          body = `const v${n} = (${a} ^ 1) | ${b}`
-          break
-        case IFF:
-          body = `const v${n} = ${a} ^ ${b} ^ 1`
-          break
-        case PREVIOUS:
-          body = `const v${n} = S[${n}]; S[${n}] = ${a}`
-          break
-        case ONCE:
-          body = `const v${n} = ${a} | S[${n}]; S[${n}] = v${n}`
-          break
-        case HISTORICALLY:
-          body = `const v${n} = ${a} & S[${n}]; S[${n}] = v${n}`
-          break
-        case SINCE:
-          body = `const v${n} = ${b} | (${a} & S[${n}]); S[${n}] = v${n}`
-          break
-        case ONCE_LAST:
-          body = `if (${a} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
-          break
-        case HISTORICALLY_LAST:
-          body = `if (${a} === 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 0 : 1`
-          break
-        case SINCE_LAST:
-          body = `if (${a} === 0) L[${k}] = -Infinity; if (${b} !== 0) L[${k}] = time; const v${n} = time - L[${k}] <= ${hi} ? 1 : 0`
-          break
-        case ONCE_RUNS:
-          body = `const v${n} = R${k}.update(${a}, time, ${lo}, ${hi})`
-          break
-        case HISTORICALLY_RUNS:
-          body = `const v${n} = R${k}.update(${a} ^ 1, time, ${lo}, ${hi}) ^ 1`
-          break
-        default:
-          body = `if (${a} === 0) R${k}.clear(); const v${n} = R${k}.update(${b}, time, ${lo}, ${hi})`
-          break
-      }
-      lines.push(`  ${body}`)
+    const to = Math.min(size, (c + 1) * CHUNK_NODES)
+    for (let n = c * CHUNK_NODES; n < to; n++) {
+      lines.push(`  ${nodeSource(p, n, ref, atom)}`)
       if (exported[n] !== 0) lines.push(`  V[${n}] = v${n}`)
     }
     if (c === lastChunk) p.roots.forEach((root, r) => lines.push(`  out[${r}] = ${ref(root)}`))
-    const bind = [...used].map(k => `const R${k} = R[${k}]\n`).join('')
+    const bind = runsBindings(p, c * CHUNK_NODES, to)
     sources.push(`'use strict'\n${bind}return function pastStep${c}(atoms, time, out) {\n${lines.join('\n')}\n}`)
   }
   try {
@@ -407,6 +405,20 @@ function generate(p: Program, S: Uint8Array, L: Float64Array, runs: readonly Wit
   } catch {
     return undefined
   }
+}
+
+/**
+ * A past program as code for a caller that writes its own step function (`createMonitor` does, to
+ * call the atoms' predicates and run the past kernel in one function): `bind` declares the runs
+ * from `R` (once per closure), `body` runs every node for the event at `time` with atom k's value
+ * (0 or 1) in the local `a${k}`, and `roots[r]` is root r's value after it. The memory arrays are
+ * named `S`, `L` and `R`: pass `PastEvaluator.memory()` for them.
+ * @internal
+ */
+export interface PastSource {
+  readonly bind: string
+  readonly body: readonly string[]
+  readonly roots: readonly string[]
 }
 
 /** The layout version of `PastEvaluatorSnapshot`. */
@@ -483,8 +495,7 @@ export class PastEvaluator {
   // interpreter: values of every node at this event and at the previous one, swapped per event
   private now: Uint8Array
   private prev: Uint8Array
-  private started = 0
-  // generated kernel: per-node memory of Y/O/H/S
+  // per-node memory of Y/O/H/S for the generated kernel, then (at index size) 1 once an event was seen, for both
   private readonly state: Uint8Array
   private readonly last: Float64Array
   private readonly runs: WitnessRuns[]
@@ -504,7 +515,7 @@ export class PastEvaluator {
     this.timed = this.program.timed
     this.now = new Uint8Array(this.size)
     this.prev = new Uint8Array(this.size)
-    this.state = new Uint8Array(this.size)
+    this.state = new Uint8Array(this.size + 1)
     this.last = new Float64Array(this.program.lastCount)
     this.runs = Array.from({ length: this.program.runsCount }, () => new WitnessRuns())
     this.reset()
@@ -528,14 +539,50 @@ export class PastEvaluator {
       )
     if (this.kernel !== undefined) {
       this.kernel(atoms, time, out)
-      this.started = 1
+      this.state[this.size] = 1
     } else this.interpret(atoms, time, out)
+  }
+
+  /**
+   * The kernel as code for a caller that generates its own step function (see `PastSource`), or
+   * undefined when this evaluator interprets or its program is cut into chunks. The body marks the
+   * evaluator as started, as `step` does.
+   * @internal
+   */
+  source(): PastSource | undefined {
+    const p = this.program
+    const size = p.op.length
+    if (this.kernel === undefined || size > CHUNK_NODES) return undefined
+    const body: string[] = []
+    for (let n = 0; n < size; n++)
+      body.push(
+        nodeSource(
+          p,
+          n,
+          m => `v${m}`,
+          k => `a${k}`,
+        ),
+      )
+    // snapshot() reads whether an event was seen
+    body.push(`S[${size}] = 1`)
+    return { bind: runsBindings(p, 0, size), body, roots: Array.from(p.roots, root => `v${root}`) }
+  }
+
+  /**
+   * The memory the code of `source()` runs on, under the names it uses.
+   * @internal
+   */
+  memory(): {
+    readonly S: Uint8Array
+    readonly L: Float64Array
+    readonly R: readonly WitnessRuns[]
+  } {
+    return { S: this.state, L: this.last, R: this.runs }
   }
 
   /** Forgets all events, as if freshly constructed. */
   reset(): void {
     const op = this.program.op
-    this.started = 0
     this.now.fill(0)
     this.prev.fill(0)
     this.state.fill(0)
@@ -558,7 +605,7 @@ export class PastEvaluator {
       // the generated kernel keeps it in `state`; the interpreter in `now`, the values of the last event
       let bit = 0
       if (this.kernel !== undefined) bit = op[n] >= PREVIOUS && op[n] <= SINCE ? this.state[n] : 0
-      else if (op[n] === PREVIOUS) bit = this.started & this.now[left[n]]
+      else if (op[n] === PREVIOUS) bit = this.state[this.size] & this.now[left[n]]
       else if (op[n] > PREVIOUS && op[n] <= SINCE) bit = this.now[n]
       memory += bit === 0 ? '0' : '1'
     }
@@ -568,7 +615,7 @@ export class PastEvaluator {
       kind: 'PastEvaluator',
       version: PAST_SNAPSHOT_VERSION,
       size: this.size,
-      started: this.started === 1,
+      started: this.state[this.size] === 1,
       memory,
       last: encodeFloat64(this.last),
       runs,
@@ -616,7 +663,7 @@ export class PastEvaluator {
     })
     if (!s.started) return
     // both representations, so the snapshot reads the same whichever runs
-    this.started = 1
+    this.state[this.size] = 1
     this.now.fill(0)
     for (let n = 0; n < this.size; n++) {
       const bit = s.memory.charCodeAt(n) - 48
@@ -635,7 +682,7 @@ export class PastEvaluator {
     const { op, left, right, lower, upper, slot, roots } = this.program
     const last = this.last
     const runs = this.runs
-    const started = this.started
+    const started = this.state[this.size]
     const size = op.length
     for (let n = 0; n < size; n++) {
       // literal case labels: V8 compiles a switch over small integer literals to a jump table, over
@@ -715,7 +762,7 @@ export class PastEvaluator {
         }
       }
     }
-    this.started = 1
+    this.state[this.size] = 1
     for (let r = 0; r < roots.length; r++) out[r] = now[roots[r]]
   }
 }
