@@ -118,7 +118,7 @@ const DEFAULT_SAMPLE_TIMING_EVERY = 64
  * `MAX_READ_STRIDE`), sized so that about `READ_INTERVAL_MS` passes between readings: due
  * delayed tasks are promoted, and the yield to the host is decided, at that granularity.
  */
-const MAX_READ_STRIDE = 64
+const MAX_READ_STRIDE = 256
 /** The time the drain lets pass between clock readings while runs are short (10 us). */
 const READ_INTERVAL_MS = 0.01
 
@@ -258,10 +258,12 @@ export class SchedulerCore {
   /** Zero-delay untimed releases left before the next timed one. */
   private untilTimed = 0
   /**
-   * The running task when it has queued itself again with no delay: ready, but held out of the
-   * ready queue, since it usually runs next (a chain) and then costs no heap push and pop.
+   * 1 when the running task has queued itself again with no delay: it is ready, but held out of
+   * the ready queue (state Ready, heapIndex -1), since it usually runs next (a chain) and then
+   * costs no heap push and pop. A count rather than a reference: storing a young task into the
+   * long-lived core on every run would cost a write barrier each time.
    */
-  private held: CoreTask | undefined = undefined
+  private held = 0
   /** How many untimed runs the drain lets pass between clock readings (1 to MAX_READ_STRIDE). */
   private readStride = 1
   /** Start of the timed run in progress, and its deadline read before it ran (runTask to recordRun). */
@@ -344,11 +346,14 @@ export class SchedulerCore {
     if (delayMs > 0) {
       this.release(task, now)
     } else {
-      // ready at once, but kept in hand: the drain runs it next unless queued work comes first
-      this.setDeadline(task)
+      // ready at once, but kept in hand: the drain runs it next unless queued work comes first.
+      // Without a deadline the ready key is the one it ran with (it has no period).
       task.state = TaskState.Ready
-      task.heapKey = readyKey(this.policy, task.level, task.deadlineAt, task.cost, task.period)
-      this.held = task
+      if (task.relativeDeadline !== Infinity) {
+        this.setDeadline(task)
+        task.heapKey = readyKey(this.policy, task.level, task.deadlineAt, task.cost, task.period)
+      }
+      this.held = 1
     }
     return true
   }
@@ -356,7 +361,7 @@ export class SchedulerCore {
   /** Removes a pending task (or stops a periodic one); returns whether anything was cancelled. */
   cancel(task: CoreTask): boolean {
     if (task.state === TaskState.Delayed) this.timeline.remove(task)
-    else if (task === this.held) this.held = undefined
+    else if (task.state === TaskState.Ready && task.heapIndex < 0) this.held = 0
     else if (task.state === TaskState.Ready) this.readyQueue.remove(task)
     else if (!(task.state === TaskState.Running && task.period > 0)) return false
     task.state = TaskState.Cancelled
@@ -367,7 +372,7 @@ export class SchedulerCore {
 
   /** Counts, queue sizes and latency percentiles (see `SchedulerStats`). */
   stats(): SchedulerStats {
-    const ready = this.readyQueue.size + (this.held === undefined ? 0 : 1)
+    const ready = this.readyQueue.size + this.held
     const delayed = this.timeline.size
     return {
       policy: this.policy,
@@ -389,12 +394,16 @@ export class SchedulerCore {
   }
 
   private queueSize(): number {
-    return this.timeline.size + this.readyQueue.size + (this.held === undefined ? 0 : 1)
+    return this.timeline.size + this.readyQueue.size + this.held
   }
 
-  /** Whether a release is timed: always when delayed, periodic or with a deadline, else one in `sampleTimingEvery`. */
+  /**
+   * Whether a release is timed: always when delayed, periodic, with a deadline or queued from
+   * outside a drain (where a clock reading is small beside the event that queued it); a
+   * zero-delay task queued by a running task, one in `sampleTimingEvery`.
+   */
   private isTimed(delayMs: number, relativeDeadline: number, period: number): boolean {
-    if (delayMs > 0 || relativeDeadline !== Infinity || period > 0) return true
+    if (delayMs > 0 || relativeDeadline !== Infinity || period > 0 || !this.draining) return true
     if (--this.untilTimed > 0) return false
     this.untilTimed = this.sampleTimingEvery
     return true
@@ -451,6 +460,7 @@ export class SchedulerCore {
     const readyQueue = this.readyQueue
     const clock = this.clock
     let t = clock.now()
+    let task: CoreTask | undefined
     // whether t was read after the last run; the reading before it, and the runs since
     let fresh = true
     let readAt = t
@@ -458,7 +468,7 @@ export class SchedulerCore {
     const yieldAt = t + this.yieldAfterMs
     try {
       this.promoteDue(t)
-      let task = readyQueue.pop()
+      task = readyQueue.pop()
       while (task !== undefined) {
         const timed = task.timed
         if (timed && !fresh) {
@@ -478,33 +488,38 @@ export class SchedulerCore {
           fresh = false
         }
         if (task.state === TaskState.Running) this.finishRun(task, t)
-        const held = this.held
-        this.held = undefined
+        const held = this.held === 1
         if (fresh) {
           this.promoteDue(t)
-          if (t >= yieldAt && (readyQueue.size > 0 || held !== undefined)) {
-            if (held !== undefined) readyQueue.push(held)
+          if (t >= yieldAt && (readyQueue.size > 0 || held)) {
+            this.releaseHeld(task)
             this.drainHandle = this.timer.setTimer(this.drain, NEXT_TURN_MS)
             break
           }
         }
-        if (held === undefined) task = readyQueue.pop()
+        if (!held) task = readyQueue.pop()
         else {
           const head = readyQueue.peek()
-          if (head === undefined || before(held, head)) task = held
+          if (head === undefined || before(task, head)) this.held = 0
           else {
-            readyQueue.push(held)
+            this.releaseHeld(task)
             task = readyQueue.pop()
           }
         }
       }
     } finally {
-      // only when onTaskError threw: the held task goes back to the queue
-      if (this.held !== undefined) readyQueue.push(this.held)
-      this.held = undefined
+      // only when onTaskError threw: the held task (the one that ran) goes back to the queue
+      if (task !== undefined) this.releaseHeld(task)
       this.draining = false
       this.arm()
     }
+  }
+
+  /** Moves the held task (`task`, when one is held) into the ready queue. */
+  private releaseHeld(task: CoreTask): void {
+    if (this.held === 0) return
+    this.held = 0
+    this.readyQueue.push(task)
   }
 
   /** Runs one task that starts at `start` (a clock reading when `timed`), counting what it does. */
