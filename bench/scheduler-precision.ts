@@ -4,8 +4,9 @@
  * For each delay (0.1, 1, 5 ms) and each scheduler, tasks are measured one at a time: read the
  * clock, schedule a task `delay` ahead, and in the task read the clock again; lateness = start -
  * (schedule time + delay), both readings from `performance.now()`. Samples are interleaved
- * round-robin across the schedulers so that load changes on a shared machine hit all of them
- * alike, and one event-loop turn passes between samples. The first samples are a warm-up and
+ * round-robin across the schedulers (in an order that rotates every sample, so each follows each
+ * other equally often) so that load changes on a shared machine hit all of them alike, and one
+ * event-loop turn passes between samples. The first samples are a warm-up and
  * are dropped. CPU cost is `process.cpuUsage()` (user + system) spent per task, waiting included:
  * the fine timer busy-waits during its last `fineWindowMs` (in slices of 0.1 ms with an event-loop
  * turn between them) and spins for the last `spinWindowMs`, so it trades CPU for precision.
@@ -119,7 +120,11 @@ for (const delay of DELAYS_MS) {
   const gcCount = candidates.map(() => 0)
   for (let i = -WARMUP; i < SAMPLES; i++) {
     if (i === 0) for (const c of candidates) c.stats?.reset()
-    for (let k = 0; k < candidates.length; k++) {
+    // the order rotates every sample: on a loaded machine the OS treats a process that has just
+    // slept (after a coarse timer) better than one that has just spun, so a fixed order favours
+    // whichever candidate follows the sleepers
+    for (let j = 0; j < candidates.length; j++) {
+      const k = (i + WARMUP + j) % candidates.length
       await yieldTurn()
       const gcBefore = gcs
       const s = await sampleOnce(candidates[k], delay)
