@@ -19,6 +19,8 @@
  * between the 'fine' scheduler's p99 and the busy-wait's p99 is what the scheduler adds. The
  * garbage collections that happened during each candidate's samples are counted
  * (`PerformanceObserver` 'gc' entries), since a GC pause inside the wait is one cause of a tail.
+ * The 'fine' hybrid timer is also measured alone (`setTimer` straight from the caller, no
+ * scheduler core, action or drain), to tell the timer's tail from the scheduler's.
  *
  * Run: npx tsx bench/scheduler-precision.ts   (SAMPLES=n and DELAYS=0.1,1,5 change the sample count
  * and the delays; QUICK=1 is 300 samples at 1 ms only)
@@ -26,6 +28,7 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { asyncScheduler } from 'rxjs'
 import { createNanoScheduler, type NanoScheduler } from '../index'
+import { createHybridTimer, createPlatformClock } from '../src/scheduler/index'
 import { fmt, machineLine, printTable, ratio, summary, yieldTurn } from './lib/report'
 
 interface Candidate {
@@ -44,6 +47,9 @@ const statsOf = (s: NanoScheduler) => ({
 const nanoFine = createNanoScheduler()
 const nanoCoarse = createNanoScheduler({ precision: 'coarse' })
 
+const bareClock = createPlatformClock()
+const bareTimer = createHybridTimer(bareClock)
+
 const candidates: Candidate[] = [
   { name: "NanoScheduler 'fine'", schedule: (run, d) => void nanoFine.schedule(run, d), stats: statsOf(nanoFine) },
   {
@@ -52,6 +58,9 @@ const candidates: Candidate[] = [
     stats: statsOf(nanoCoarse),
   },
   { name: 'rxjs asyncScheduler', schedule: (run, d) => void asyncScheduler.schedule(run, d) },
+  // the 'fine' timer without the scheduler around it: what the scheduler's own path adds is the
+  // difference between this row and the first
+  { name: "hybrid timer 'fine' alone", schedule: (run, d) => void bareTimer.setTimer(run, d) },
   {
     name: 'busy-wait loop (the limit)',
     schedule: (run, d) => {
@@ -62,6 +71,7 @@ const candidates: Candidate[] = [
   },
 ]
 const BUSY = candidates.length - 1
+const TIMER_ALONE = candidates.length - 2
 
 // VARIANTS=1 adds 'fine' schedulers with other windows, to find what holds the tail: a longer
 // final spin (fewer event-loop turns near the due time) and a longer or shorter fine window
@@ -180,6 +190,7 @@ const p99 = (d: number, k: number) => p99s.get(`${d}/${candidates[k].name}`)!
 const ratioRows = DELAYS_MS.map(d => [
   `${d} ms`,
   fmt(p99(d, BUSY)),
+  fmt(p99(d, TIMER_ALONE)),
   fmt(p99(d, 0)),
   fmt(p99(d, 0) - p99(d, BUSY)),
   ratio(p99(d, 2) / p99(d, 0)),
@@ -189,6 +200,7 @@ printTable(
   [
     'delay',
     'busy-wait p99 (us)',
+    "'fine' timer alone p99 (us)",
     "'fine' p99 (us)",
     "gap: 'fine' - busy-wait (us)",
     "asyncScheduler p99 / 'fine' p99",
