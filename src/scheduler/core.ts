@@ -343,7 +343,9 @@ export class SchedulerCore {
     task.due = delayMs > 0 ? now + delayMs : now
     task.seq = this.seq++
     this.counts.scheduled++
-    if (delayMs > 0) {
+    if (delayMs > 0 || this.held === 1) {
+      // delayed, or another task is held already (a drain run from inside a task: virtual time
+      // moved by a task): queued as any other
       this.release(task, now)
     } else {
       // ready at once, but kept in hand: the drain runs it next unless queued work comes first.
@@ -361,7 +363,7 @@ export class SchedulerCore {
   /** Removes a pending task (or stops a periodic one); returns whether anything was cancelled. */
   cancel(task: CoreTask): boolean {
     if (task.state === TaskState.Delayed) this.timeline.remove(task)
-    else if (task.state === TaskState.Ready && task.heapIndex < 0) this.held = 0
+    else if (isHeld(task)) this.held = 0
     else if (task.state === TaskState.Ready) this.readyQueue.remove(task)
     else if (!(task.state === TaskState.Running && task.period > 0)) return false
     task.state = TaskState.Cancelled
@@ -488,7 +490,7 @@ export class SchedulerCore {
           fresh = false
         }
         if (task.state === TaskState.Running) this.finishRun(task, t)
-        const held = this.held === 1
+        const held = isHeld(task)
         if (fresh) {
           this.promoteDue(t)
           if (t >= yieldAt && (readyQueue.size > 0 || held)) {
@@ -515,9 +517,9 @@ export class SchedulerCore {
     }
   }
 
-  /** Moves the held task (`task`, when one is held) into the ready queue. */
+  /** Moves `task` into the ready queue if it is the held task. */
   private releaseHeld(task: CoreTask): void {
-    if (this.held === 0) return
+    if (!isHeld(task)) return
     this.held = 0
     this.readyQueue.push(task)
   }
@@ -589,6 +591,11 @@ export class SchedulerCore {
     this.wakeAt = due
     if (head !== undefined) this.wakeHandle = this.timer.setTimer(this.wake, due - this.clock.now())
   }
+}
+
+/** Whether `task` is the core's held task: ready, but in no heap (see `SchedulerCore.held`). */
+function isHeld(task: CoreTask): boolean {
+  return task.state === TaskState.Ready && task.heapIndex < 0
 }
 
 /** The names of `TaskOptions`, for `checkOptions`. @internal */

@@ -208,3 +208,36 @@ describe('sampled timing and the held task', () => {
     expect(() => createVirtualNanoScheduler({ sampleTimingEvery: '8' as unknown as number })).toThrow(TypeError)
   })
 })
+
+it('a drain run from inside a task (virtual time moved by the task) loses no held task', () => {
+  const time = new VirtualTime(0)
+  const core = new SchedulerCore(time, time, { yieldAfterMs: Infinity })
+  const ran: string[] = []
+  let aRuns = 0
+  let cRuns = 0
+  core.schedule({ run: () => ran.push('B') }, { delay: 1 }) // arms the wake-up at 1
+  const a = core.schedule({
+    run: () => {
+      ran.push('A')
+      if (++aRuns === 1) {
+        core.requeue(a, 0) // held
+        time.advanceBy(1) // the wake-up drains inside this run
+      }
+    },
+  })
+  const c = core.schedule(
+    {
+      run: () => {
+        ran.push('C')
+        if (++cRuns === 1) core.requeue(c, 0) // another task requeues itself in the inner drain
+      },
+    },
+    { delay: 1 },
+  )
+  time.advanceBy(0)
+  time.flush()
+  expect(ran.filter(x => x === 'A')).toHaveLength(2)
+  expect(ran.filter(x => x === 'C')).toHaveLength(2)
+  expect(ran.filter(x => x === 'B')).toHaveLength(1)
+  expect(core.stats()).toMatchObject({ scheduled: 5, completed: 5, queueSize: 0 })
+})
