@@ -110,7 +110,7 @@ export class NanoScheduler implements SchedulerLike {
     checkFunction(fn, 'run', spec.run, false)
     const t = resolveTaskOptions(fn, spec, TASK_SPEC_NAMES)
     const core = this.core
-    const task = core.enqueue(spec, core.clock.now(), t.delay, t.level, t.relativeDeadline, t.period, t.cost)
+    const task = core.enqueue(spec, t.delay, t.level, t.relativeDeadline, t.period, t.cost)
     return new Subscription(() => void core.cancel(task))
   }
 
@@ -157,14 +157,13 @@ class NanoAction<T> extends Subscription implements SchedulerAction<T>, Runnable
       checkNumber('NanoScheduler.schedule', 'delay', delay)
     this.state = state
     const core = this.core
-    const now = core.clock.now()
     const task = this.task
     if (task !== null) {
-      if (core.requeue(task, now, delay)) return this
+      if (core.requeue(task, delay)) return this
       core.cancel(task)
     }
     const lane = this.lane
-    this.task = core.enqueue(this, now, delay, lane.level, lane.relativeDeadline, 0, lane.cost)
+    this.task = core.enqueue(this, delay, lane.level, lane.relativeDeadline, 0, lane.cost)
     return this
   }
 
@@ -226,8 +225,8 @@ export function createNanoScheduler(options: NanoSchedulerOptions = {}): NanoSch
 }
 
 function pickCoreOptions(options: SchedulerCoreOptions): SchedulerCoreOptions {
-  const { policy, maxQueueSize, onTaskError, yieldAfterMs } = options
-  return { policy, maxQueueSize, onTaskError, yieldAfterMs }
+  const { policy, maxQueueSize, onTaskError, yieldAfterMs, sampleTimingEvery } = options
+  return { policy, maxQueueSize, onTaskError, yieldAfterMs, sampleTimingEvery }
 }
 
 /** A `NanoScheduler` on virtual time, with the controls of `VirtualTime`. */

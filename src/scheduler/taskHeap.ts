@@ -98,6 +98,7 @@ export class TaskHeap<T extends HeapEntry> {
   }
 }
 
-function before(a: HeapEntry, b: HeapEntry): boolean {
+/** Whether `a` runs before `b`: the smaller key, and among equal keys the smaller sequence. */
+export function before(a: HeapEntry, b: HeapEntry): boolean {
   return a.heapKey < b.heapKey || (a.heapKey === b.heapKey && a.seq < b.seq)
 }
