@@ -62,8 +62,11 @@ const RENDER_OPTION_NAMES: readonly string[] = [
 const RENDERERS: readonly DashboardRenderer[] = ['worker', 'process', 'inline']
 /** `refreshMs` when none is given. */
 const DEFAULT_REFRESH_MS = 100
-/** How long `stop()` waits for the renderer's last frame before ending its thread or process. */
-const STOP_GRACE_MS = 2000
+/**
+ * How long `stop()` waits for the renderer's last frame before ending its thread or process. A
+ * renderer answers within a frame; this covers one still starting (seconds on a loaded machine).
+ */
+const STOP_GRACE_MS = 15_000
 const DEFAULT_COLUMNS = 80
 const DEFAULT_ROWS = 24
 

@@ -89,6 +89,7 @@ function main(): void {
   let stdout: RendererStdout | undefined
   let view: MountedDashboard | undefined
   let failed = false
+  let closed = false
   const fail = (error: unknown) => {
     if (failed) return
     failed = true
@@ -100,7 +101,16 @@ function main(): void {
       output === 'forward'
         ? (chunk: string | Uint8Array) =>
             link.send({ type: 'write', chunk: typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString() })
-        : (chunk: string | Uint8Array) => writeAll(output.fd, chunk)
+        : (chunk: string | Uint8Array) => {
+            if (closed) return
+            try {
+              writeAll(output.fd, chunk)
+            } catch (error) {
+              // the terminal or pipe went away (EPIPE, EIO): nothing more can be drawn; say so once
+              closed = true
+              fail(error)
+            }
+          }
     stdout = new RendererStdout(sink, m.first.columns, m.first.rows, m.isTTY)
     view = mountDashboard(m.first.snapshot, m.first.columns, {
       stdout: stdout as unknown as NodeJS.WriteStream,
