@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs'
 import { format } from 'node:util'
 import { describeValue } from '../../src/errors'
 import { checkFunction, checkInteger, checkOneOf, checkOptions, checkPositive, checkString } from '../../src/validate'
@@ -213,6 +214,39 @@ function forwardConsole(link: () => RendererLink): () => void {
   }
 }
 
+const SHOW_CURSOR = '\x1b[?25h'
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+/**
+ * ink hides the cursor and shows it again on exit, but a worker thread never sees the signals that
+ * end the process, and a child renderer may be ended before it can (measured: Ctrl-C left it hidden
+ * with either): while a renderer draws on a terminal, this thread shows the cursor on those signals
+ * (and on exit), then lets a signal nobody else listens for end the process as it would have.
+ * Returns the undo.
+ */
+function showCursorOnExit(fd: number): () => void {
+  const show = () => {
+    try {
+      writeSync(fd, SHOW_CURSOR)
+    } catch {
+      // the terminal is gone
+    }
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    show()
+    if (process.listenerCount(signal) > 1) return // the application handles it
+    undo()
+    process.kill(process.pid, signal)
+  }
+  const undo = () => {
+    process.off('exit', show)
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal)
+  }
+  process.on('exit', show)
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal)
+  return undo
+}
+
 function renderElsewhere(
   model: DashboardModel,
   settings: Settings,
@@ -230,6 +264,7 @@ function renderElsewhere(
     stopped = true
     clearInterval(timer)
     restoreConsole()
+    void link.exited.then(restoreCursorWatch)
     link.send({ type: 'stop' })
     const grace = setTimeout(() => link.end(), STOP_GRACE_MS)
     grace.unref()
@@ -247,6 +282,8 @@ function renderElsewhere(
   }
   const link: RendererLink = startRenderer(place, fd, { message: onMessage, failed: fail })
   const restoreConsole = settings.patchConsole ? forwardConsole(() => link) : () => undefined
+  const restoreCursorWatch =
+    fd !== undefined && stdout.isTTY === true ? showCursorOnExit(fd) : () => undefined
   link.send({
     type: 'start',
     first,

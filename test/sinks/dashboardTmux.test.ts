@@ -75,6 +75,44 @@ describe('terminal dashboard end to end', () => {
     60_000,
   )
 
+  test.skipIf(!hasTmux).each(['worker', 'process', 'inline'] as const)(
+    "Ctrl-C while the '%s' renderer draws: the process ends and the cursor ink hid is shown again",
+    async renderer => {
+      const name = `midstream-dashboard-int-${process.pid}-${Date.now()}`
+      const socket = join(tmpdir(), `${name}.sock`)
+      const tmux = (...args: string[]) => run('tmux', ['-S', socket, ...args], { cwd: root })
+      // a shell in the pane, so that it outlives the demo and the cursor flag can be read after
+      await tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', '-c', root, 'bash --norc --noprofile')
+      try {
+        await tmux(
+          'send-keys',
+          '-t',
+          name,
+          `env -u CI -u FORCE_COLOR -u NO_COLOR DASHBOARD_DEMO_MS=60000 DASHBOARD_RENDERER=${renderer} node --import tsx ${demo}`,
+          'Enter',
+        )
+        const cursor = async () => (await tmux('display-message', '-p', '-t', name, '#{cursor_flag}')).stdout.trim()
+        const deadline = Date.now() + 40_000
+        while (Date.now() < deadline && !/readings \d+\/s/.test((await tmux('capture-pane', '-p', '-t', name)).stdout))
+          await sleep(250)
+        expect(await cursor()).toBe('0') // ink hid it while drawing
+        await tmux('send-keys', '-t', name, 'C-c')
+        const gone = Date.now() + 10_000
+        while (
+          Date.now() < gone &&
+          (await tmux('display-message', '-p', '-t', name, '#{pane_current_command}')).stdout.trim() !== 'bash'
+        )
+          await sleep(100)
+        expect((await tmux('display-message', '-p', '-t', name, '#{pane_current_command}')).stdout.trim()).toBe('bash')
+        expect(await cursor()).toBe('1')
+      } finally {
+        await tmux('kill-server').catch(() => undefined) // our private server only
+        rmSync(socket, { force: true })
+      }
+    },
+    60_000,
+  )
+
   test.each(['worker', 'process', 'inline'] as const)(
     "'%s' renderer: the demo stops its interval, the renderer draws its last frame and leaves: the process exits by itself, nothing left behind",
     async renderer => {
