@@ -14,7 +14,7 @@
  * Figures per configuration, over a measuring window after a warm-up (the renderer started and
  * drawing): the pipeline thread's busy share of wall time (ELU), its CPU (Linux: /proc/self/task/<pid>/stat),
  * the whole process's CPU (process.cpuUsage: every thread, the worker's included), the child's CPU
- * (Linux: /proc/<child>/stat) and frames drawn per second. Configurations run interleaved, ROUNDS
+ * (Linux: /proc/<child>/stat), frames drawn per second and how late the pipeline's 10 ms ticks fired (p99, max). Configurations run interleaved, ROUNDS
  * times; medians are printed.
  *
  * Run: npm run bench -- dashboard   (DASHBOARD_BENCH_SECONDS / _ROUNDS to change sizes)
@@ -24,7 +24,7 @@ import { EventEmitter } from 'node:events'
 import { openSync, readFileSync, writeSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Subject } from 'rxjs'
-import { fmt, machineLine, median, printTable } from './lib/report'
+import { fmt, machineLine, median, printTable, summary } from './lib/report'
 
 process.env.FORCE_COLOR ??= '1' // before ink loads (below), and copied into the worker and the child
 const { DashboardModel, dashboardSink } = await import('../sinks/index')
@@ -77,10 +77,12 @@ interface Sample {
   processCpu: number // share of one core, every thread of this process
   childCpu: number // share of one core, child processes
   framesPerS: number
+  tickLateP99: number // ms a 10 ms tick of the pipeline fired late, p99
+  tickLateMax: number
 }
 
-/** The pipeline at 2 000 events/s into `model`; returns its stop. */
-function runPipeline(model: InstanceType<typeof DashboardModel>): () => void {
+/** The pipeline at 2 000 events/s into `model`; `lateness` receives each tick's lateness (ms). */
+function runPipeline(model: InstanceType<typeof DashboardModel>, lateness: number[]): () => void {
   const events = new Subject<{ i: number; t: number; late: number }>()
   const channels = ['readings', 'tokens', 'alerts', 'acks']
   const sub = events
@@ -113,6 +115,7 @@ function runPipeline(model: InstanceType<typeof DashboardModel>): () => void {
   const timer = setInterval(() => {
     const t = performance.now()
     const late = t - due
+    lateness.push(late)
     due = t + TICK_MS
     for (let k = 0; k < EVENTS_PER_TICK; k++) events.next({ i: i++, t: Date.now(), late })
   }, TICK_MS)
@@ -124,7 +127,8 @@ function runPipeline(model: InstanceType<typeof DashboardModel>): () => void {
 
 async function measure(renderer: Renderer | 'none'): Promise<Sample> {
   const model = new DashboardModel({ points: 240 })
-  const stopPipeline = runPipeline(model)
+  const lateness: number[] = []
+  const stopPipeline = runPipeline(model, lateness)
   const terminal = new NullTerminal()
   const ui =
     renderer === 'none'
@@ -140,6 +144,7 @@ async function measure(renderer: Renderer | 'none'): Promise<Sample> {
   // the renderer has started once it takes frames (it is sent one only after it took the last)
   while (ui !== undefined && ui.frames() < 3) await new Promise(r => setTimeout(r, 50))
   const frames0 = ui?.frames() ?? 0
+  lateness.length = 0
   const elu0 = performance.eventLoopUtilization()
   const cpu0 = process.cpuUsage()
   const main0 = mainThreadCpu()
@@ -155,6 +160,8 @@ async function measure(renderer: Renderer | 'none'): Promise<Sample> {
     processCpu: (cpu.user + cpu.system) / 1e6 / wall,
     childCpu: (childrenCpu() - child0) / wall,
     framesPerS: ((ui?.frames() ?? 0) - frames0) / wall,
+    tickLateP99: summary(lateness).p99,
+    tickLateMax: summary(lateness).max,
   }
   stopPipeline()
   ui?.stop()
@@ -194,6 +201,7 @@ printTable(
     'process CPU (all threads)',
     'child process CPU',
     'frames/s',
+    'pipeline tick lateness p99 / max',
   ],
   CONFIGS.map(({ label }) => {
     const fps = pick(label, 'framesPerS')
@@ -206,6 +214,7 @@ printTable(
       pct(pick(label, 'processCpu')),
       pct(pick(label, 'childCpu')),
       fmt(fps),
+      `${fmt(pick(label, 'tickLateP99'))} / ${fmt(pick(label, 'tickLateMax'))} ms`,
     ]
   }),
 )

@@ -39,7 +39,10 @@ function rendererModule(): RendererModule {
   const built = join(here, 'terminalRenderer.js')
   if (existsSync(built)) return { file: built, tsx: undefined }
   const source = join(here, 'terminalRenderer.ts')
-  if (!existsSync(source)) throw new Error(`renderDashboard: the renderer module is missing (looked for ${built})`)
+  if (!existsSync(source))
+    throw new Error(
+      `renderDashboard: the renderer module is missing (looked for ${built}): ship it beside this code, or pass renderer: 'inline'`,
+    )
   const tsx = dirname(createRequire(import.meta.url).resolve('tsx/package.json'))
   return { file: source, tsx }
 }

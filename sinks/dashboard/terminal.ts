@@ -282,8 +282,7 @@ function renderElsewhere(
   }
   const link: RendererLink = startRenderer(place, fd, { message: onMessage, failed: fail })
   const restoreConsole = settings.patchConsole ? forwardConsole(() => link) : () => undefined
-  const restoreCursorWatch =
-    fd !== undefined && stdout.isTTY === true ? showCursorOnExit(fd) : () => undefined
+  const restoreCursorWatch = fd !== undefined && stdout.isTTY === true ? showCursorOnExit(fd) : () => undefined
   link.send({
     type: 'start',
     first,
