@@ -70,7 +70,9 @@ export default defineConfig([
   {
     // ESM only: it loads ink (ESM only, with top-level await) with a top-level await of its own
     ...shared,
-    entry: { terminal: 'sinks/terminal.ts' },
+    // terminalRenderer: the module renderDashboard runs in a worker thread or child process; it is
+    // found beside the code that starts it (dist/), so it must keep this name
+    entry: { terminal: 'sinks/terminal.ts', terminalRenderer: 'sinks/dashboard/terminalRenderer.ts' },
     format: ['esm'],
     platform: 'neutral',
   },

@@ -7,6 +7,7 @@ export {
   Dashboard,
   type DashboardHandle,
   type DashboardProps,
+  type DashboardRenderer,
   formatNumber,
   type RenderDashboardOptions,
   renderDashboard,

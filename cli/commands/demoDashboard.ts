@@ -16,7 +16,7 @@ export interface DemoDashboardOptions extends Pick<DemoOptions, 'precisionSample
   stdout?: NodeJS.WriteStream
   /** Pause after each section so the dashboard shows it, in ms; default 500. */
   pauseMs?: number
-  /** Dashboard refresh period in ms; default 250 (a frame of this dashboard costs tens of ms). */
+  /** Dashboard refresh period in ms; default 100 (ink draws in a worker thread: a frame costs the demo a snapshot). */
   refreshMs?: number
 }
 
@@ -31,7 +31,7 @@ export async function runDemoWithDashboard(options: DemoDashboardOptions = {}): 
   const model = new DashboardModel({ points: 125, matches: 8 })
   const ui = renderDashboard(model, {
     title: DASHBOARD_TITLE,
-    refreshMs: options.refreshMs ?? 250,
+    refreshMs: options.refreshMs ?? 100,
     stdout: options.stdout,
     now: () => Date.now(),
   })
@@ -46,6 +46,7 @@ export async function runDemoWithDashboard(options: DemoDashboardOptions = {}): 
     })
   } finally {
     ui.stop()
+    await ui.closed() // the renderer's last frame is out before the summary below
   }
   print('')
   print(`${DASHBOARD_TITLE}: ${ui.frames()} dashboard frames`)

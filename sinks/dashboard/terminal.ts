@@ -1,20 +1,16 @@
-import type * as React from 'react'
+import { writeSync } from 'node:fs'
+import { format } from 'node:util'
 import { describeValue } from '../../src/errors'
-import { checkFunction, checkInteger, checkOptions, checkPositive, checkString } from '../../src/validate'
-import type { DashboardModel, DashboardSnapshot, SeriesSnapshot } from './model'
-import { Box, createElement, plot, render, Text } from './terminalPeers'
+import { checkFunction, checkInteger, checkOneOf, checkOptions, checkPositive, checkString } from '../../src/validate'
+import type { DashboardModel, DashboardSnapshot } from './model'
+import { type RendererLink, startRenderer } from './rendererHost'
+import { CONSOLE_METHODS, type FrameMessage, type FromRenderer, rendererError } from './rendererProtocol'
+import { type MountedDashboard, mountDashboard } from './view'
 
-/** Props of the `Dashboard` component: a pure function of a snapshot. */
-export interface DashboardProps {
-  /** What to draw. */
-  readonly snapshot: DashboardSnapshot
-  /** Terminal width in columns. Default 80. */
-  readonly columns?: number
-  /** Heading above the panels. Default `'midstream'`. */
-  readonly title?: string
-  /** Rows per sparkline. Default 4. */
-  readonly chartHeight?: number
-}
+export { Dashboard, type DashboardProps, formatNumber, sparkline } from './view'
+
+/** Where `renderDashboard` runs ink: a worker thread, a child process, or the pipeline's own thread. */
+export type DashboardRenderer = 'worker' | 'process' | 'inline'
 
 /** `renderDashboard`'s options. */
 export interface RenderDashboardOptions {
@@ -32,13 +28,26 @@ export interface RenderDashboardOptions {
    * taken at the latest time the model saw and a tick renders only when the model changed.
    */
   readonly now?: () => number
-  /** Route console.* above the dashboard (ink's patchConsole). Default false. */
+  /**
+   * Route console.* above the dashboard (ink's patchConsole). Default false. With a `worker` or
+   * `process` renderer the pipeline's console calls are formatted and sent to it.
+   */
   readonly patchConsole?: boolean
   /**
-   * Called when a refresh throws (the model's `snapshot` or `now`); the dashboard stops first.
-   * Default: the message is written to stderr. Never an uncaught exception in the timer.
+   * Called when a refresh throws (the model's `snapshot` or `now`), the dashboard fails to render, or
+   * its renderer thread or process fails or exits; the dashboard stops first. Default: the message is
+   * written to stderr. Never an uncaught exception in the pipeline.
    */
   readonly onError?: (error: unknown) => void
+  /**
+   * Where ink runs. Default `'worker'`: a worker thread that writes to the terminal's file
+   * descriptor itself, so the pipeline's event loop pays only for a snapshot and one `postMessage`
+   * per frame (ink costs 14-19 ms per frame; bench/dashboard.ts). `'process'`: a child process
+   * (the same, plus its own memory and start-up; it leaves when its parent does). `'inline'`: the
+   * pipeline's own thread, as a plain `render` would. A stream without a file descriptor (a test's
+   * capture) gets the renderer's output written back through the pipeline's thread.
+   */
+  readonly renderer?: DashboardRenderer
 }
 
 const RENDER_OPTION_NAMES: readonly string[] = [
@@ -49,240 +58,250 @@ const RENDER_OPTION_NAMES: readonly string[] = [
   'now',
   'patchConsole',
   'onError',
+  'renderer',
 ]
+const RENDERERS: readonly DashboardRenderer[] = ['worker', 'process', 'inline']
 /** `refreshMs` when none is given. */
 const DEFAULT_REFRESH_MS = 100
-/** ink's frame-rate cap is set above the refresh rate so its throttle never drops a frame. */
-const MIN_MAX_FPS = 30
-/** ink's frame-rate cap is twice the refresh rate, for the same reason. */
-const FPS_HEADROOM = 2
-const MS_PER_SECOND = 1000
+/**
+ * How long `stop()` waits for the renderer's last frame before ending its thread or process. A
+ * renderer answers within a frame; this covers one still starting (seconds on a loaded machine).
+ */
+const STOP_GRACE_MS = 15_000
+const DEFAULT_COLUMNS = 80
+const DEFAULT_ROWS = 24
 
 /** What `renderDashboard` returns. */
 export interface DashboardHandle {
-  /** Clears the interval and unmounts; idempotent. */
+  /** Clears the interval and unmounts (the renderer draws its last frame and exits); idempotent. */
   stop(): void
-  /** Frames rendered so far (the first render included). */
+  /** Frames drawn or handed to the renderer so far (the first included). */
   frames(): number
+  /**
+   * Settles once the renderer has drawn its last frame and its worker thread or child process has
+   * exited after `stop()` (or a failure); at once for `renderer: 'inline'`.
+   */
+  closed(): Promise<void>
 }
 
-const h = createElement
-
-/** Compact number: 3 significant digits below 1000, integers above. */
-export function formatNumber(x: number | undefined): string {
-  if (x === undefined || Number.isNaN(x)) return '-'
-  const a = Math.abs(x)
-  if (a >= 1000 || Number.isInteger(x)) return x.toFixed(0)
-  if (a >= 1) return x.toFixed(2)
-  if (a === 0) return '0'
-  return x.toPrecision(3)
+interface Settings {
+  readonly refreshMs: number
+  readonly now: (() => number) | undefined
+  readonly onError: (error: unknown) => void
+  readonly title: string | undefined
+  readonly chartHeight: number | undefined
+  readonly patchConsole: boolean
+  readonly stdout: NodeJS.WriteStream
 }
 
-const LABEL_WIDTH = 9
-
-/** The asciichart rows of a series, `height` rows, at most `columns` wide. */
-export function sparkline(values: readonly number[], columns: number, height: number): string[] {
-  const width = Math.max(4, columns - LABEL_WIDTH - 3)
-  if (values.length === 0)
-    return Array.from({ length: height }, (_, i) => (i === height >> 1 ? ' '.repeat(LABEL_WIDTH) + '  (no data)' : ''))
-  const shown = values.length > width ? values.slice(values.length - width) : values.slice()
-  if (shown.length === 1) shown.push(shown[0])
-  let min = Infinity
-  let max = -Infinity
-  for (const v of shown) {
-    if (v < min) min = v
-    if (v > max) max = v
+function settingsOf(fn: string, model: DashboardModel, options: RenderDashboardOptions): Settings {
+  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
+    throw new TypeError(`${fn}: model must be a DashboardModel, got ${describeValue(model)}`)
+  checkOptions(fn, options, RENDER_OPTION_NAMES)
+  if (options.title !== undefined) checkString(fn, 'title', options.title, true)
+  if (options.chartHeight !== undefined) checkInteger(fn, 'chartHeight', options.chartHeight, { min: 1 })
+  return {
+    refreshMs: checkPositive(fn, 'refreshMs', options.refreshMs ?? DEFAULT_REFRESH_MS),
+    now: checkFunction<() => number>(fn, 'now', options.now),
+    onError:
+      checkFunction<(error: unknown) => void>(fn, 'onError', options.onError) ??
+      ((error: unknown) =>
+        process.stderr.write(`${fn}: ${error instanceof Error ? error.message : describeValue(error)}\n`)),
+    title: options.title,
+    chartHeight: options.chartHeight,
+    patchConsole: options.patchConsole ?? false,
+    stdout: options.stdout ?? process.stdout,
   }
-  if (min === max) {
-    // a flat series: asciichart would draw one row; give it a range so the height stays fixed
-    const pad = Math.abs(min) / 10 || 1
-    min -= pad
-    max += pad
+}
+
+/** Takes frames from the model: knows whether one is due (the model, the width or the height changed, or a clock is given). */
+function framer(model: DashboardModel, settings: Settings) {
+  const { stdout, now } = settings
+  const columnsOf = () => (stdout.columns > 0 ? stdout.columns : DEFAULT_COLUMNS)
+  const rowsOf = () => (stdout.rows > 0 ? stdout.rows : DEFAULT_ROWS)
+  let frames = 0
+  let shown: FrameMessage | undefined
+  return {
+    due: () =>
+      now !== undefined ||
+      shown === undefined ||
+      model.version !== shown.snapshot.version ||
+      columnsOf() !== shown.columns ||
+      rowsOf() !== shown.rows,
+    take: (): FrameMessage => {
+      const snapshot: DashboardSnapshot = model.snapshot(now?.())
+      shown = { type: 'frame', snapshot, columns: columnsOf(), rows: rowsOf() }
+      frames++
+      return shown
+    },
+    count: () => frames,
   }
-  const rows = plot(shown, {
-    height: Math.max(1, height - 1),
-    offset: 2,
-    min,
-    max,
-    format: (x: number) => formatNumber(x).slice(0, LABEL_WIDTH).padStart(LABEL_WIDTH),
-  }).split('\n')
-  while (rows.length < height) rows.push('')
-  return rows.slice(0, height)
 }
 
-function section(label: string, width: number): React.ReactElement {
-  const rule = Math.max(0, width - label.length - 4)
-  return h(Text, { dimColor: true, wrap: 'truncate' }, `── ${label} ${'─'.repeat(rule)}`)
-}
-
-function seriesBlock(s: SeriesSnapshot, columns: number, height: number): React.ReactElement {
-  const rows = sparkline(s.values, columns, height)
-  return h(
-    Box,
-    { key: `series:${s.name}`, flexDirection: 'column' },
-    h(
-      Text,
-      { wrap: 'truncate' },
-      h(Text, { bold: true, color: 'cyan' }, s.name),
-      `  last ${formatNumber(s.last)}  min ${formatNumber(s.min)}  max ${formatNumber(s.max)}  (${s.total} pts)`,
-    ),
-    // one Text per chart (rows are already cut to the width): ink's per-node text measuring dominates a frame
-    h(Text, null, rows.join('\n')),
-  )
-}
-
-const verdictColor = { true: 'green', false: 'red', unknown: 'yellow' } as const
-
-/** The dashboard's layout, a pure function of a snapshot (usable with ink's `render`/`renderToString`). */
-export function Dashboard(props: DashboardProps): React.ReactElement {
-  const { snapshot: s, title = 'midstream' } = props
-  const columns = Math.max(20, props.columns ?? 80)
-  const height = Math.max(2, props.chartHeight ?? 4)
-  const half = Math.max(10, Math.floor((columns - 1) / 2))
-  const L = s.lateness
-
-  const matches =
-    s.matches.length === 0
-      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
-      : s.matches.map((m, i) =>
-          h(
-            Text,
-            { key: i, wrap: 'truncate' },
-            h(Text, { color: 'magenta' }, m.pattern),
-            ` [${m.start}..${m.end}] d=${formatNumber(m.distance)}${m.time === undefined || s.timeMs === undefined ? '' : ` ${formatNumber(s.timeMs - m.time)} ms ago`}`,
-          ),
-        )
-
-  const verdicts =
-    s.verdicts.length === 0
-      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
-      : s.verdicts.map(v =>
-          h(
-            Text,
-            { key: v.formula, wrap: 'truncate' },
-            h(Text, { color: verdictColor[v.verdict], bold: true }, v.verdict.padEnd(7)),
-            ` ${v.formula}`,
-            h(Text, { dimColor: true }, ` (${v.changes} changes${v.index === undefined ? '' : `, @${v.index}`})`),
-          ),
-        )
-
-  const rates =
-    s.rates.length === 0
-      ? h(Text, { dimColor: true }, '(none yet)')
-      : h(
-          Text,
-          { wrap: 'wrap' },
-          ...s.rates.flatMap((r, i) => [
-            i > 0 ? '   ' : '',
-            h(Text, { key: r.channel, color: 'cyan' }, r.channel),
-            ` ${formatNumber(r.rate)}/s (${r.total})`,
-          ]),
-        )
-
-  return h(
-    Box,
-    { flexDirection: 'column', width: columns },
-    h(
-      Text,
-      { wrap: 'truncate' },
-      h(Text, { bold: true, inverse: true }, ` ${title} `),
-      h(Text, { dimColor: true }, `  v${s.version}`),
-    ),
-    section('series', columns),
-    ...(s.series.length === 0
-      ? [h(Text, { key: 'none', dimColor: true }, '(none yet)')]
-      : s.series.map(x => seriesBlock(x, columns, height))),
-    h(
-      Box,
-      { flexDirection: 'row' },
-      h(
-        Box,
-        { flexDirection: 'column', width: half, marginRight: 1 },
-        section(`matches (last ${s.matches.length})`, half),
-        ...matches,
-      ),
-      h(Box, { flexDirection: 'column', width: half }, section('verdicts', half), ...verdicts),
-    ),
-    section('lateness', columns),
-    h(
-      Text,
-      { wrap: 'truncate' },
-      `p50 ${formatNumber(L.p50)} ms   p99 ${formatNumber(L.p99)} ms   max ${formatNumber(L.max)} ms   (${L.count} samples)`,
-    ),
-    section('rates', columns),
-    rates,
-  )
+/** Calls `onError` once, after stopping; an `onError` that throws has nowhere left to go. */
+function reporter(onError: (error: unknown) => void, stop: () => void): (error: unknown) => void {
+  let reported = false
+  return error => {
+    stop()
+    if (reported) return
+    reported = true
+    try {
+      onError(error)
+    } catch {
+      // the dashboard is already stopped
+    }
+  }
 }
 
 /**
  * Draws `model` in the terminal with ink and keeps it current from one `setInterval` of
- * `refreshMs`: a tick re-renders only when the model changed (or the terminal was resized, or a
- * `now` clock is given), so a burst of writes between ticks costs one frame; ink skips writing a
- * frame identical to the last one.
- * `stop()` clears the interval and unmounts, leaving no timer behind.
+ * `refreshMs`: a tick takes a snapshot only when the model changed (or the terminal was resized, or
+ * a `now` clock is given), so a burst of writes between ticks costs one frame. By default ink runs
+ * in a worker thread (`renderer`), which gets the snapshot and writes to the terminal itself: the
+ * pipeline's event loop pays for `model.snapshot()` and one `postMessage` per frame, not for ink
+ * (bench/dashboard.ts measures both). A frame is sent only once the renderer took the previous one,
+ * so a slow terminal never queues snapshots. `stop()` clears the interval and has the renderer draw
+ * its last frame and exit, leaving no timer, thread or process behind (`closed()` settles then).
  *
  * ```ts
  * const ui = renderDashboard(model, { title: 'cpu', now: () => Date.now() })
  * // ... later
  * ui.stop()
+ * await ui.closed()
  * ```
  */
 export function renderDashboard(model: DashboardModel, options: RenderDashboardOptions = {}): DashboardHandle {
   const fn = 'renderDashboard'
-  if (model === null || typeof model !== 'object' || typeof model.snapshot !== 'function')
-    throw new TypeError(`${fn}: model must be a DashboardModel, got ${describeValue(model)}`)
-  checkOptions(fn, options, RENDER_OPTION_NAMES)
-  const refreshMs = checkPositive(fn, 'refreshMs', options.refreshMs ?? DEFAULT_REFRESH_MS)
-  const now = checkFunction<() => number>(fn, 'now', options.now)
-  const onError =
-    checkFunction<(error: unknown) => void>(fn, 'onError', options.onError) ??
-    ((error: unknown) =>
-      process.stderr.write(`renderDashboard: ${error instanceof Error ? error.message : describeValue(error)}\n`))
-  if (options.title !== undefined) checkString(fn, 'title', options.title, true)
-  if (options.chartHeight !== undefined) checkInteger(fn, 'chartHeight', options.chartHeight, { min: 1 })
-  const stdout = options.stdout ?? process.stdout
-  const columnsOf = () => (stdout.columns > 0 ? stdout.columns : 80)
+  const settings = settingsOf(fn, model, options)
+  const place = checkOneOf(fn, 'renderer', options.renderer ?? 'worker', RENDERERS)
+  return place === 'inline' ? renderInline(model, settings) : renderElsewhere(model, settings, place)
+}
 
-  let frames = 0
-  let shownVersion = -1
-  let shownColumns = -1
-  const element = () => {
-    const snapshot = model.snapshot(now?.())
-    shownVersion = snapshot.version
-    shownColumns = columnsOf()
-    frames++
-    return h(Dashboard, { snapshot, columns: shownColumns, title: options.title, chartHeight: options.chartHeight })
-  }
-
-  const instance = render(element(), {
-    stdout,
-    patchConsole: options.patchConsole ?? false,
-    exitOnCtrlC: false,
-    // our interval sets the pace: ink's own throttle must not delay a frame
-    maxFps: Math.max(MIN_MAX_FPS, Math.ceil((FPS_HEADROOM * MS_PER_SECOND) / refreshMs)),
-    // ink 6.8's incrementalRendering garbles the screen in tmux (frames pile up); the full redraw is clean
-    incrementalRendering: false,
-  })
+function renderInline(model: DashboardModel, settings: Settings): DashboardHandle {
+  const frames = framer(model, settings)
+  const first = frames.take()
   let stopped = false
   const stop = (): void => {
     if (stopped) return
     stopped = true
     clearInterval(timer)
-    instance.unmount()
+    view.unmount()
   }
+  const fail = reporter(settings.onError, stop)
+  const view: MountedDashboard = mountDashboard(first.snapshot, first.columns, {
+    ...settings,
+    onRenderError: fail,
+  })
   const timer = setInterval(() => {
-    if (now === undefined && model.version === shownVersion && columnsOf() === shownColumns) return
+    if (!frames.due()) return
     try {
-      instance.rerender(element())
+      const frame = frames.take()
+      view.show(frame.snapshot, frame.columns)
     } catch (error) {
-      stop()
-      try {
-        onError(error)
-      } catch {
-        // an onError that throws has nowhere left to go: the dashboard is already stopped
-      }
+      fail(error)
     }
-  }, refreshMs)
+  }, settings.refreshMs)
+  return { stop, frames: frames.count, closed: () => Promise.resolve() }
+}
 
-  return { stop, frames: () => frames }
+/** Sends the pipeline's console calls to the renderer (which prints them above the dashboard); returns the undo. */
+function forwardConsole(link: () => RendererLink): () => void {
+  const originals = CONSOLE_METHODS.map(method => [method, console[method]] as const)
+  for (const method of CONSOLE_METHODS)
+    console[method] = (...args: unknown[]) => link().send({ type: 'console', method, text: format(...args) })
+  return () => {
+    for (const [method, original] of originals) console[method] = original
+  }
+}
+
+const SHOW_CURSOR = '\x1b[?25h'
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+/**
+ * ink hides the cursor and shows it again on exit, but a worker thread never sees the signals that
+ * end the process, and a child renderer may be ended before it can (measured: Ctrl-C left it hidden
+ * with either): while a renderer draws on a terminal, this thread shows the cursor on those signals
+ * (and on exit), then lets a signal nobody else listens for end the process as it would have.
+ * Returns the undo.
+ */
+function showCursorOnExit(fd: number): () => void {
+  const show = () => {
+    try {
+      writeSync(fd, SHOW_CURSOR)
+    } catch {
+      // the terminal is gone
+    }
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    show()
+    if (process.listenerCount(signal) > 1) return // the application handles it
+    undo()
+    process.kill(process.pid, signal)
+  }
+  const undo = () => {
+    process.off('exit', show)
+    for (const signal of ENDING_SIGNALS) process.off(signal, onSignal)
+  }
+  process.on('exit', show)
+  for (const signal of ENDING_SIGNALS) process.on(signal, onSignal)
+  return undo
+}
+
+function renderElsewhere(
+  model: DashboardModel,
+  settings: Settings,
+  place: Exclude<DashboardRenderer, 'inline'>,
+): DashboardHandle {
+  const { stdout } = settings
+  const frames = framer(model, settings)
+  const first = frames.take()
+  const given = (stdout as { fd?: unknown }).fd
+  const fd = typeof given === 'number' ? given : undefined
+  let waiting = true // for the renderer to take the last frame sent
+  let stopped = false
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    clearInterval(timer)
+    restoreConsole()
+    void link.exited.then(restoreCursorWatch)
+    link.send({ type: 'stop' })
+    const grace = setTimeout(() => link.end(), STOP_GRACE_MS)
+    grace.unref()
+    void link.exited.then(() => clearTimeout(grace))
+  }
+  const fail = reporter(settings.onError, () => {
+    stop()
+    link.end()
+  })
+  const onMessage = (m: FromRenderer): void => {
+    if (m.type === 'drawn') waiting = false
+    else if (m.type === 'write') stdout.write(m.chunk)
+    else if (m.type === 'error') fail(rendererError(m))
+    else if (m.type === 'stopped') link.end() // the last frame is out
+  }
+  const link: RendererLink = startRenderer(place, fd, { message: onMessage, failed: fail })
+  const restoreConsole = settings.patchConsole ? forwardConsole(() => link) : () => undefined
+  const restoreCursorWatch = fd !== undefined && stdout.isTTY === true ? showCursorOnExit(fd) : () => undefined
+  link.send({
+    type: 'start',
+    first,
+    refreshMs: settings.refreshMs,
+    title: settings.title,
+    chartHeight: settings.chartHeight,
+    patchConsole: settings.patchConsole,
+    // a child process gets the descriptor as its own stdout
+    output: fd === undefined ? 'forward' : { fd: place === 'process' ? 1 : fd },
+    isTTY: stdout.isTTY === true,
+  })
+  const timer = setInterval(() => {
+    if (waiting || !frames.due()) return
+    try {
+      link.send(frames.take())
+      waiting = true
+    } catch (error) {
+      fail(error)
+    }
+  }, settings.refreshMs)
+  return { stop, frames: frames.count, closed: () => link.exited }
 }

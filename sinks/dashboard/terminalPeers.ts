@@ -15,12 +15,12 @@ const [asciichart, ink, react] = await importPeers<[typeof AsciichartPackage, ty
 )
 
 /** asciichart's `plot`. */
-export const plot = asciichart.plot
+export const plot: typeof AsciichartPackage.plot = asciichart.plot
 /** ink's `Box`. */
-export const Box = ink.Box
+export const Box: typeof InkPackage.Box = ink.Box
 /** ink's `Text`. */
-export const Text = ink.Text
+export const Text: typeof InkPackage.Text = ink.Text
 /** ink's `render`. */
-export const render = ink.render
+export const render: typeof InkPackage.render = ink.render
 /** React's `createElement`. */
-export const createElement = react.createElement
+export const createElement: typeof ReactPackage.createElement = react.createElement

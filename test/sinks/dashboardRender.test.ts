@@ -108,12 +108,12 @@ describe('Dashboard component (ink-testing-library)', () => {
   })
 })
 
-describe('renderDashboard', () => {
+describe("renderDashboard, renderer 'inline' (ink on this thread)", () => {
   test('renders at the fixed rate, not per update: 10 000 writes in one period cost one frame (fake timers)', () => {
     vi.useFakeTimers()
     const model = new DashboardModel()
     const out = new FakeStdout()
-    const ui = renderDashboard(model, { refreshMs: 100, stdout: asStream(out), title: 'rate test' })
+    const ui = renderDashboard(model, { refreshMs: 100, stdout: asStream(out), title: 'rate test', renderer: 'inline' })
     try {
       expect(ui.frames()).toBe(1)
       vi.advanceTimersByTime(1000) // nothing changed: no frames
@@ -147,7 +147,12 @@ describe('renderDashboard', () => {
   test('real timers: frames() grows by one after a burst, the output shows the update, stop() leaves no interval', async () => {
     const model = new DashboardModel()
     const out = new FakeStdout()
-    const ui = renderDashboard(model, { refreshMs: 50, stdout: asStream(out), title: 'real timers' })
+    const ui = renderDashboard(model, {
+      refreshMs: 50,
+      stdout: asStream(out),
+      title: 'real timers',
+      renderer: 'inline',
+    })
     try {
       const f0 = ui.frames()
       for (let i = 0; i < 10_000; i++) model.series('burst').push(i, i)
@@ -172,7 +177,7 @@ describe('renderDashboard', () => {
     model.count('c', 5, 0)
     let now = 0
     const out = new FakeStdout()
-    const ui = renderDashboard(model, { refreshMs: 100, stdout: asStream(out), now: () => now })
+    const ui = renderDashboard(model, { refreshMs: 100, stdout: asStream(out), now: () => now, renderer: 'inline' })
     try {
       expect(out.writes.join('')).toContain('c 5/s')
       now = 2000
@@ -183,7 +188,7 @@ describe('renderDashboard', () => {
       ui.stop()
     }
     const out2 = new FakeStdout()
-    const ui2 = renderDashboard(model, { refreshMs: 100, stdout: asStream(out2), title: 'wide' })
+    const ui2 = renderDashboard(model, { refreshMs: 100, stdout: asStream(out2), title: 'wide', renderer: 'inline' })
     try {
       vi.advanceTimersByTime(300)
       expect(ui2.frames()).toBe(1)
@@ -224,6 +229,7 @@ describe('renderDashboard', () => {
     const ui = renderDashboard(model, {
       refreshMs: 100,
       stdout: asStream(new FakeStdout()),
+      renderer: 'inline',
       now: () => {
         if (++calls > 1) throw failure
         return 0
