@@ -185,7 +185,7 @@ describe('attractorWindow with offload', () => {
     expect(own.stats()).toMatchObject({ users: 1, threads: 2 })
     for (const x of xs) b.next(x)
     b.complete()
-    await new Promise(resolve => sb.add(resolve))
+    await new Promise<void>(resolve => sb.add(() => resolve()))
     expect(rb).toEqual(await all(from(xs).pipe(attractorWindow(opts))))
     expect(ra).toEqual([])
     expect(own.stats()).toMatchObject({ users: 0, threads: 0 })
