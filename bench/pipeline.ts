@@ -32,9 +32,17 @@ import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { render, renderToString } from 'ink'
 import * as React from 'react'
-import { filter, firstValueFrom, lastValueFrom, map, type Observable, Subject, share, tap } from 'rxjs'
+import { filter, firstValueFrom, from, lastValueFrom, map, type Observable, Subject, share, tap, toArray } from 'rxjs'
 import WebSocket, { WebSocketServer } from 'ws'
-import { type Annotated, attractorWindow, dtwMatch, ltlGuard } from '../index'
+import {
+  type Annotated,
+  type AttractorWindowReport,
+  attractorWindow,
+  dtwMatch,
+  ltlGuard,
+  type OffloadPool,
+} from '../index'
+import { type WorkerPool, workerPool } from '../offload/index'
 import { DashboardModel, dashboardSink, metrics, prometheusSink } from '../sinks/index'
 import { Dashboard, formatNumber, sparkline } from '../sinks/terminal'
 import {
@@ -96,6 +104,8 @@ interface Sink {
   windowMs: number[]
   /** Regime -> windows classified so. */
   regimes: Record<string, number>
+  /** Resolves when every branch completed (with offload, the attractor windows come after the last event). */
+  finished: Promise<void>
 }
 
 function makeSink(expected: number): { sink: Sink; arrive: (e: Ev) => void; fail: (error: unknown) => void } {
@@ -110,6 +120,7 @@ function makeSink(expected: number): { sink: Sink; arrive: (e: Ev) => void; fail
     windows: 0,
     windowMs: [],
     regimes: {},
+    finished: Promise.resolve(),
   }
   const arrive = (e: Ev): void => {
     sink.latency[e.i] = performance.now() - e.t
@@ -127,6 +138,8 @@ interface Stage {
   attractor: boolean
   /** attractorWindow's hop (window 500); default 250. */
   hop?: number
+  /** A pool that runs attractorWindow's analyses (its `offload` option); default in-thread. */
+  offload?: OffloadPool
   ltl: boolean
   sinks: boolean
 }
@@ -168,10 +181,18 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
   // branch 2: dynamics per window
   if (stage.attractor) {
     let entered = 0
+    let attractorDone!: () => void
+    sink.finished = new Promise<void>(resolve => (attractorDone = resolve))
     source
       .pipe(
         tap(() => (entered = performance.now())),
-        attractorWindow<Ev>({ window: 500, hop: stage.hop ?? 250, select: e => e.x, time: e => e.t }),
+        attractorWindow<Ev>({
+          window: 500,
+          hop: stage.hop ?? 250,
+          select: e => e.x,
+          time: e => e.t,
+          offload: stage.offload,
+        }),
         stage.sinks
           ? dashboardSink(model!, {
               series: {
@@ -186,9 +207,11 @@ function subscribePipeline(source: Observable<Ev>, expected: number, stage: Stag
         next: w => {
           sink.regimes[w.regime] = (sink.regimes[w.regime] ?? 0) + 1
           sink.windows++
-          sink.windowMs.push(performance.now() - entered)
+          // in-thread: the turn of the event that completed the window; offloaded: that event's send to the report
+          sink.windowMs.push(performance.now() - (stage.offload ? (w.endTime ?? 0) : entered))
         },
         error: fail,
+        complete: () => attractorDone(),
       })
   }
   // main branch: the guard, metrics and the dashboard feed
@@ -292,9 +315,13 @@ async function runOurs(pair: Pair, stage: Stage, total: number, rate: number | n
     await paced(e => subject.next(e), rate, total)
     subject.complete()
   }
-  await withTimeout(sink.done, `${JSON.stringify(stage)}: ${total} events (${sink.count} arrived)`)
+  await withTimeout(
+    sink.done,
+    `${JSON.stringify({ ...stage, offload: !!stage.offload })}: ${total} events (${sink.count} arrived)`,
+  )
   const seconds = (performance.now() - t0) / 1000
   await withTimeout(sent, 'send acknowledged')
+  await withTimeout(sink.finished, 'every branch completed') // offloaded windows still in the pool
   return {
     seconds,
     latency: sink.latency,
@@ -435,11 +462,25 @@ async function e2eFigures(configs: { label: string; run: Run }[]): Promise<void>
 
 const pair = await openPair(cert, key)
 const plain = await openPlain(cert, key)
+// the pools are held for the whole section, as an application holds one: each run's subscription
+// acquires and releases them too, but their threads start once, not per run
+const oneWorker = workerPool({ workers: 1 })
+const twoWorkers = workerPool({ workers: 2 })
+oneWorker.acquire()
+twoWorkers.acquire()
 try {
   await e2eFigures([
     {
       label: 'demo pipeline (dtwMatch + attractorWindow 500/250 + ltlGuard + metrics + dashboard), midstream WS',
       run: (total, rate) => runOurs(pair, FULL, total, rate),
+    },
+    {
+      label: '  same, attractorWindow offloaded: workerPool({ workers: 1 })',
+      run: (total, rate) => runOurs(pair, { ...FULL, offload: oneWorker }, total, rate),
+    },
+    {
+      label: '  same, attractorWindow offloaded: workerPool({ workers: 2 })',
+      run: (total, rate) => runOurs(pair, { ...FULL, offload: twoWorkers }, total, rate),
     },
     {
       label: '  same, attractorWindow lighter: window 500, hop 500 (no overlap)',
@@ -462,6 +503,60 @@ try {
   pair.client.close()
   await withTimeout(pair.server.close(), 'server close', 10_000).catch((error: Error) => progress(error.message))
   await plain.close()
+  oneWorker.release()
+  twoWorkers.release()
+}
+
+// ---------------------------------------------------------------- run: attractor analyses per second
+
+const ANALYSIS_VALUES = 12_000 // 47 windows of 500, hop 250, per stream
+
+/**
+ * Windows per second through attractorWindow (500/250) over the logistic series, `streams` operators
+ * fed at once from arrays, until every report is out: median of 3 runs after a warm-up.
+ */
+async function analysesPerSecond(pool: WorkerPool | undefined, streams: number, reestimateEvery?: number) {
+  pool?.acquire()
+  const xs = Array.from(XS.subarray(0, ANALYSIS_VALUES))
+  const once_ = async (): Promise<{ seconds: number; windows: number; reports: AttractorWindowReport[] }> => {
+    const t0 = performance.now()
+    const runs = Array.from({ length: streams }, () =>
+      lastValueFrom(
+        from(xs).pipe(attractorWindow({ window: 500, hop: 250, reestimateEvery, offload: pool }), toArray()),
+      ),
+    )
+    const reports = await Promise.all(runs)
+    return { seconds: (performance.now() - t0) / 1000, windows: reports.flat().length, reports: reports[0] }
+  }
+  await once_()
+  const rates: number[] = []
+  let reports: AttractorWindowReport[] = []
+  for (let r = 0; r < 3; r++) {
+    const run = await once_()
+    rates.push(run.windows / run.seconds)
+    reports = run.reports
+    await yieldTurn()
+  }
+  pool?.release()
+  return { rate: median(rates), reports }
+}
+
+const analysisRows: { label: string; rates: number[]; same: boolean }[] = []
+for (const [label, streams, reestimateEvery] of [
+  ['one stream, embedding carried (reestimateEvery 2, the default): windows in turn', 1, undefined],
+  ['one stream, reestimateEvery 1: windows independent', 1, 1],
+  ['two streams at once (two operators, one pool)', 2, undefined],
+] as [string, number, number | undefined][]) {
+  const inThread = await analysesPerSecond(undefined, streams, reestimateEvery)
+  const rates = [inThread.rate]
+  let same = true
+  for (const workers of [1, 2]) {
+    const result = await analysesPerSecond(workerPool({ workers }), streams, reestimateEvery)
+    rates.push(result.rate)
+    same &&= JSON.stringify(result.reports) === JSON.stringify(inThread.reports)
+  }
+  analysisRows.push({ label, rates, same })
+  progress(`analyses per second: ${label}: done`)
 }
 
 // ---------------------------------------------------------------- run: per operator, in memory
@@ -636,7 +731,7 @@ progress('dashboard: done')
 
 // ---------------------------------------------------------------- print
 
-const [ours, oursLight, oursNoAttr, bareOurs, barePlain] = e2e
+const [ours, oursOne, oursTwo, oursLight, oursNoAttr, bareOurs, barePlain] = e2e
 const us = (x: number) => `${fmt(x)} us`
 const windowFigure = (r: E2E) =>
   r.windowMs.length === 0
@@ -664,7 +759,7 @@ printTable(
     'vs baseline (a)',
     'p50 latency at full speed',
     'matches / windows (paced run)',
-    'attractor window analysis mean / max',
+    'attractor window: analysis turn (in-thread) or send -> report (offloaded), mean / max',
   ],
   e2e.map(r => [
     r.label,
@@ -675,7 +770,7 @@ printTable(
     spread(r),
     ratio(r.rate / bareOurs.rate),
     `${fmt(r.loadedP50 / 1000)} ms`,
-    r === ours || r === oursLight || r === oursNoAttr
+    r === ours || r === oursOne || r === oursTwo || r === oursLight || r === oursNoAttr
       ? `${r.matches} / ${r.windows}${r.windows > 0 ? ` (${regimes(r)})` : ''}`
       : '-',
     windowFigure(r),
@@ -687,6 +782,35 @@ console.log(
     `hop 500: p50 +${us(oursLight.latency.p50 - bareOurs.latency.p50)}, p99 +${us(oursLight.latency.p99 - bareOurs.latency.p99)}; ` +
     `without attractorWindow: p50 +${us(oursNoAttr.latency.p50 - bareOurs.latency.p50)}, p99 +${us(oursNoAttr.latency.p99 - bareOurs.latency.p99)}. ` +
     `midstream WS transport vs plain ws (both bare): p50 ${us(bareOurs.latency.p50)} vs ${us(barePlain.latency.p50)}, throughput ${ratio(bareOurs.rate / barePlain.rate)}`,
+)
+console.log()
+console.log(
+  `goal (p99 of the demo pipeline <= 1.5x bare RxJS over the same transport, same run): in-thread ${ratio(ours.latency.p99 / bareOurs.latency.p99)}; ` +
+    `attractorWindow offloaded, 1 worker ${ratio(oursOne.latency.p99 / bareOurs.latency.p99)}, 2 workers ${ratio(oursTwo.latency.p99 / bareOurs.latency.p99)}`,
+)
+console.log()
+console.log(
+  `### 1b. attractorWindow (window 500, hop 250) analyses per second, in memory: ${fmt(ANALYSIS_VALUES)} values per stream fed from an array, until every report is out, median of 3 runs after a warm-up; offloaded reports checked equal to the in-thread ones\n`,
+)
+printTable(
+  [
+    'analyses',
+    'in-thread windows/s',
+    '1 worker',
+    '2 workers',
+    '1 worker / in-thread',
+    '2 workers / in-thread',
+    'same reports',
+  ],
+  analysisRows.map(r => [
+    r.label,
+    fmt(r.rates[0]),
+    fmt(r.rates[1]),
+    fmt(r.rates[2]),
+    ratio(r.rates[1] / r.rates[0]),
+    ratio(r.rates[2] / r.rates[0]),
+    r.same ? 'yes' : 'NO',
+  ]),
 )
 console.log()
 console.log(
