@@ -185,13 +185,24 @@ export interface AttractorWindowReport extends DynamicsReport {
  * pass through. Bad input: a value that is not a finite number errors the stream with a `TypeError`
  * naming its source index, or with `onInvalid: 'skip'` is dropped, counted in `skipped` and passed
  * to `onSkip`. A throwing `select`/`time`/`onSkip` errors the stream. Bad options throw at call time.
- * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window);
- * put `scheduleOn` in front to keep it off a latency-sensitive path.
+ * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window),
+ * unless an `offload` pool is given.
+ *
+ * Off the event loop: with `offload: workerPool()` (from `midstream/offload`, Node worker threads)
+ * each window due is copied into a `Float64Array` transferred to a worker, and the reports (exactly
+ * the in-thread ones) are emitted in order as the pool returns them, asynchronously. Windows are
+ * analysed one at a time per operator while one may reuse the embedding of the one before
+ * (`reestimateEvery` > 1), in parallel with `reestimateEvery: 1`. Completion and a source error
+ * wait for the windows due before them. Unsubscribing cancels the windows still queued (a running
+ * one is stopped); a worker that throws errors the stream with an `OffloadError` whose message
+ * carries the worker's error (its `cause`). The pool is acquired while subscribed and released at
+ * the end: the last user's release closes its threads.
  *
  * Checkpoints: with `state: operatorState()` the handle's `snapshot()` gives, between elements, a
  * JSON-safe `AttractorWindowSnapshot`; an operator started from it (in this process or another)
  * continues with exactly the reports the uninterrupted run gives: same windows, indices, times,
- * skipped counts and figures. A snapshot of another operator or version, a damaged one, or one taken
+ * skipped counts and figures. With `offload`, windows still in the pool are part of the snapshot
+ * (`pending`) and an operator restored from it, with a pool or without, reports them first. A snapshot of another operator or version, a damaged one, or one taken
  * with other options (window, hop, classifier options, timing) errors the subscription with a
  * `SnapshotError` naming the difference.
  *
@@ -203,9 +214,13 @@ export interface AttractorWindowReport extends DynamicsReport {
  * const state = operatorState<AttractorWindowSnapshot>(saved)
  * sensor$.pipe(attractorWindow({ window: 1000, hop: 250, state })).subscribe(report)
  * // between elements: store(JSON.stringify(state.snapshot()))
+ *
+ * // off the event loop (Node): one pool shared by every operator given it
+ * import { workerPool } from 'midstream/offload'
+ * const pool = workerPool({ workers: 2 })
+ * sensor$.pipe(attractorWindow({ window: 500, hop: 250, offload: pool })).subscribe(report)
  * ```
- * @see classifyDynamics, which each report is; scheduleOn to move the analysis off the source's turn;
- * operatorState for checkpoints.
+ * @see classifyDynamics, which each report is; workerPool for `offload`; operatorState for checkpoints.
  */
 export function attractorWindow<T = number>(
   options: AttractorWindowOptions<T>,
