@@ -22,14 +22,17 @@ interface Entry<W, R> {
   readonly item: W
   state: 'waiting' | 'running' | 'done'
   result?: R
+  // one per task: a pool listens on each task's signal, and one signal shared by many tasks in
+  // flight would collect more listeners than Node allows without a warning
+  controller?: AbortController
 }
 
 /** @internal */
 export class OrderedOffload<W, R> {
   private readonly entries: Entry<W, R>[] = []
-  private readonly controller = new AbortController()
   private running = 0
   private failed = false
+  private closed = false
 
   constructor(
     /** One task in flight at a time, each dispatched after the previous one is emitted. */
@@ -47,15 +50,15 @@ export class OrderedOffload<W, R> {
   }
 
   add(item: W): void {
-    if (this.failed || this.controller.signal.aborted) return
+    if (this.failed || this.closed) return
     this.entries.push({ item, state: 'waiting' })
     this.dispatch()
   }
 
   /** Cancels every task: queued ones are dropped, running ones stopped; nothing more is emitted. */
   close(): void {
-    this.controller.abort()
-    this.entries.length = 0
+    this.closed = true
+    for (const entry of this.entries) entry.controller?.abort()
   }
 
   private dispatch(): void {
@@ -67,7 +70,8 @@ export class OrderedOffload<W, R> {
   }
 
   private start(entry: Entry<W, R>): void {
-    const { signal } = this.controller
+    entry.controller = new AbortController()
+    const { signal } = entry.controller
     entry.state = 'running'
     this.running++
     let task: Promise<R>
@@ -79,14 +83,16 @@ export class OrderedOffload<W, R> {
     task.then(
       result => {
         this.running--
-        if (signal.aborted || this.failed) return
+        entry.controller = undefined
+        if (this.closed || this.failed) return
         entry.state = 'done'
         entry.result = result
         this.flush()
       },
       error => {
         this.running--
-        if (signal.aborted || this.failed) return
+        entry.controller = undefined
+        if (this.closed || this.failed) return
         this.failed = true
         this.close()
         this.handlers.fail(error)
@@ -96,12 +102,12 @@ export class OrderedOffload<W, R> {
 
   /** Emits the finished entries at the head, then dispatches what may go next. */
   private flush(): void {
-    const { entries, controller } = this
-    while (entries.length > 0 && entries[0].state === 'done' && !controller.signal.aborted) {
+    const { entries } = this
+    while (entries.length > 0 && entries[0].state === 'done' && !this.closed) {
       const entry = entries.shift() as Entry<W, R>
       this.handlers.emit(entry.item, entry.result as R)
     }
-    if (controller.signal.aborted) return
+    if (this.closed) return
     if (entries.length === 0) this.handlers.drained()
     else this.dispatch()
   }
