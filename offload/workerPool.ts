@@ -73,19 +73,22 @@ export function workerPool(options: WorkerPoolOptions = {}): WorkerPool {
   let pool: TinypoolType | null = null
   let users = 0
   let completedBefore = 0 // tasks finished by threads already closed
+  const queue = new TaskQueue(workers)
   return {
     workers,
     acquire() {
       users++
       pool ??= new Tinypool({ filename: WORKER, minThreads: workers, maxThreads: workers })
+      queue.pool = pool
     },
     release() {
       if (users === 0) throw new Error(`${FN}: release() without a matching acquire()`)
       if (--users > 0 || pool === null) return
       const closing = pool
       pool = null
+      queue.pool = null
       completedBefore += closing.completed
-      // destroy() stops the threads; a task still queued was cancelled by its user already
+      // stops the threads; the tasks of the users that released the pool were cancelled by them
       closing.destroy().catch(() => undefined)
     },
     run<K extends OffloadTask['kind']>(
@@ -96,15 +99,84 @@ export function workerPool(options: WorkerPoolOptions = {}): WorkerPool {
         return Promise.reject(new Error(`${FN}: run() while no one holds the pool (call acquire() first)`))
       if (typeof task !== 'object' || task === null)
         return Promise.reject(new TypeError(`${FN}: a task must be an object, got ${describeValue(task)}`))
-      return pool.run(task, { transferList: [...transfer], signal }) as Promise<OffloadResults[K]>
+      return queue.run(task, [...transfer], signal) as Promise<OffloadResults[K]>
     },
     stats() {
       return {
         users,
         threads: pool?.threads.length ?? 0,
-        queued: pool?.queueSize ?? 0,
+        queued: queue.waiting,
         completed: completedBefore + (pool?.completed ?? 0),
       }
     },
+  }
+}
+
+interface QueuedTask {
+  readonly task: OffloadTask
+  readonly transfer: ArrayBuffer[]
+  readonly signal: AbortSignal
+  settle(error: unknown, result?: unknown): void
+}
+
+/**
+ * The pool's own queue in front of tinypool: at most one task per thread is handed to tinypool, so
+ * a cancelled task still waiting is simply dropped here, and one already running is left to finish
+ * (its result discarded). Aborting a running task in tinypool would terminate its thread, which
+ * costs a new thread's startup and fails tasks that other users just sent to it.
+ */
+class TaskQueue {
+  pool: TinypoolType | null = null
+  private readonly queued: QueuedTask[] = []
+  private running = 0
+
+  constructor(private readonly threads: number) {}
+
+  get waiting(): number {
+    return this.queued.length
+  }
+
+  run(task: OffloadTask, transfer: ArrayBuffer[], signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.queued.indexOf(entry)
+        if (at >= 0) this.queued.splice(at, 1)
+        entry.settle(signal.reason)
+      }
+      let settled = false
+      const entry: QueuedTask = {
+        task,
+        transfer,
+        signal,
+        settle(error, result) {
+          if (settled) return
+          settled = true
+          signal.removeEventListener('abort', onAbort)
+          if (error === undefined) resolve(result)
+          else reject(error)
+        },
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.queued.push(entry)
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    while (this.running < this.threads && this.queued.length > 0 && this.pool !== null) {
+      const entry = this.queued.shift() as QueuedTask
+      this.running++
+      this.pool
+        .run(entry.task, { transferList: entry.transfer })
+        .then(
+          result => entry.settle(undefined, result),
+          error => entry.settle(error ?? new Error(`${FN}: a task failed without an error`)),
+        )
+        .finally(() => {
+          this.running--
+          this.pump()
+        })
+    }
   }
 }

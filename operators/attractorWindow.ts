@@ -193,8 +193,8 @@ export interface AttractorWindowReport extends DynamicsReport {
  * the in-thread ones) are emitted in order as the pool returns them, asynchronously. Windows are
  * analysed one at a time per operator while one may reuse the embedding of the one before
  * (`reestimateEvery` > 1), in parallel with `reestimateEvery: 1`. Completion and a source error
- * wait for the windows due before them. Unsubscribing cancels the windows still queued (a running
- * one is stopped); a worker that throws errors the stream with an `OffloadError` whose message
+ * wait for the windows due before them. Unsubscribing cancels the windows still queued (one already
+ * running finishes in its worker, unused); a worker that throws errors the stream with an `OffloadError` whose message
  * carries the worker's error (its `cause`). The pool is acquired while subscribed and released at
  * the end: the last user's release closes its threads.
  *
@@ -301,15 +301,23 @@ function subscribeOffloaded<T>(
   subscriber: Subscriber<AttractorWindowReport>,
 ): (() => void) | undefined {
   let windows = new SlidingWindows(resolved)
-  const reader = new ElementReader(FN, resolved.elements, subscriber, invalidNumber)
   // with reestimateEvery 1 no window reuses another's embedding: they are independent
   const serial = resolved.reestimateEvery > 1
+  // how the input ended (completion, a source error, a bad element), passed on after the windows due before it
   let ended: { error: unknown } | 'complete' | null = null
+  let subscription: { unsubscribe(): void } | undefined
   const end = (): void => {
     if (ended === null || !queue.empty) return
     if (ended === 'complete') subscriber.complete()
     else subscriber.error(ended.error)
   }
+  const stop = (how: { error: unknown } | 'complete'): void => {
+    if (ended !== null) return
+    ended = how
+    subscription?.unsubscribe() // a bad element: no more input (in a synchronous burst, next ignores the rest)
+    end()
+  }
+  const reader = new ElementReader(FN, resolved.elements, { error: error => stop({ error }) }, invalidNumber)
   const queue = new OrderedOffload<DueWindow, WindowAnalysis>(serial, {
     run(due, signal) {
       const values = due.values.slice() // transferred; due.values stays for snapshots
@@ -330,15 +338,16 @@ function subscribeOffloaded<T>(
   for (const due of restored) queue.add(due)
   const observer: Partial<Observer<T>> = {
     next(item) {
-      if (!reader.read(item)) return
+      if (ended !== null || !reader.read(item)) return
       if (windows.push(reader.value as number, reader.time)) queue.add(windows.due(reader.skipped, false))
     },
-    error: error => ((ended = { error }), end()),
-    complete: () => ((ended = 'complete'), end()),
+    error: error => stop({ error }),
+    complete: () => stop('complete'),
   }
-  const subscription = subscribeLinked(subscriber, source, observer)
+  subscription = subscribeLinked(subscriber, source, observer)
+  if (ended !== null) subscription.unsubscribe()
   return () => {
-    subscription.unsubscribe()
+    subscription?.unsubscribe()
     queue.close()
     pool.release()
   }

@@ -55,7 +55,7 @@ export class OrderedOffload<W, R> {
     this.dispatch()
   }
 
-  /** Cancels every task: queued ones are dropped, running ones stopped; nothing more is emitted. */
+  /** Cancels every task: queued ones are dropped, running ones abandoned (the pool may let them finish); nothing more is emitted. */
   close(): void {
     this.closed = true
     for (const entry of this.entries) entry.controller?.abort()

@@ -13,7 +13,7 @@ const FN = 'findMatchesOffloaded'
  * Bad input (the pool, the series, the query, the options, the signal) throws at the call, as
  * `findMatches` would but with messages that start with `findMatchesOffloaded: `. A search that
  * fails in the worker rejects with an `OffloadError` carrying the worker's error; an aborted
- * `signal` rejects with its reason and drops the task (or stops the worker running it).
+ * `signal` rejects with its reason and drops the task (a search already running finishes in its worker, unused).
  *
  * ```ts
  * import { workerPool } from 'midstream/offload'

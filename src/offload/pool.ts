@@ -36,7 +36,7 @@ export interface OffloadResults {
   readonly findMatches: Match[]
 }
 
-/** How a task is sent: the buffers to transfer, and a signal that cancels it (queued: dropped; running: stopped). */
+/** How a task is sent: the buffers to transfer, and a signal that cancels it (queued: dropped; running: abandoned, the promise rejecting at once). */
 export interface OffloadRunOptions {
   readonly transfer: readonly ArrayBuffer[]
   readonly signal: AbortSignal

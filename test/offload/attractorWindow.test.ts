@@ -131,6 +131,26 @@ describe('attractorWindow with offload', () => {
     expect(seen).toEqual(expected)
   })
 
+  it('a bad element errors the stream after the windows due before it, as in-thread', async () => {
+    const xs: number[] = [...g.logistic(300, 3.9, 6), Number.NaN, ...g.logistic(100, 3.5, 6)]
+    const opts = { ...small, window: 60, hop: 20 }
+    const outcome = (offload?: OffloadPool) =>
+      new Promise<{ reports: AttractorWindowReport[]; error: unknown }>(resolve => {
+        const reports: AttractorWindowReport[] = []
+        from(xs)
+          .pipe(attractorWindow({ ...opts, offload }))
+          .subscribe({
+            next: r => reports.push(r),
+            error: error => resolve({ reports, error }),
+            complete: () => resolve({ reports, error: null }),
+          })
+      })
+    const inThread = await outcome()
+    expect(inThread.reports).toHaveLength(13)
+    expect(String(inThread.error)).toBe('TypeError: attractorWindow: element #300 must be a finite number, got NaN')
+    expect(await outcome(pool)).toEqual(inThread)
+  })
+
   it("errors the stream with an OffloadError that keeps the worker's error when the worker throws", async () => {
     // a pool that sends the real worker a task it refuses: the worker's runOffloadTask throws a TypeError
     const refused: OffloadPool = {
