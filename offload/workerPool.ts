@@ -18,6 +18,9 @@ const WORKER = import.meta.url.endsWith('.ts')
   : new URL('./offload-worker.js', import.meta.url).href
 
 const FN = 'workerPool'
+// a thread inherits the process's Node options, but --input-type (node --input-type=module -e ...) is
+// refused for a worker's script file
+const WORKER_EXEC_ARGV = process.execArgv.filter(arg => !arg.startsWith('--input-type'))
 
 /** Options of `workerPool`; an unknown name is a `TypeError`. */
 export interface WorkerPoolOptions {
@@ -78,7 +81,7 @@ export function workerPool(options: WorkerPoolOptions = {}): WorkerPool {
     workers,
     acquire() {
       users++
-      pool ??= new Tinypool({ filename: WORKER, minThreads: workers, maxThreads: workers })
+      pool ??= new Tinypool({ filename: WORKER, minThreads: workers, maxThreads: workers, execArgv: WORKER_EXEC_ARGV })
       queue.pool = pool
     },
     release() {
