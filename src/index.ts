@@ -31,7 +31,13 @@ export {
 export { Spring, type SpringMatch, type SpringOptions, type SpringSnapshot } from './compare/spring'
 
 // ---- attractors: embedding, delay and dimension, chaos measures ----
-export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
+export {
+  type ClassifyOptions,
+  type ClassifySettings,
+  classifyDynamics,
+  type DynamicsReport,
+  type Regime,
+} from './attractor/classifyDynamics'
 export { delayEmbed, type Embedding } from './attractor/embedding'
 export {
   type DelayMethod,

@@ -9,9 +9,13 @@ import { type ClassifySettings, classifyWith, type DynamicsReport, type Regime }
 
 /** The embedding reused while the regime holds: estimated on one window, used by `uses` windows so far. */
 export interface CarriedEmbedding {
+  /** Embedding delay, in samples. */
   readonly delay: number
+  /** Embedding dimension. */
   readonly dimension: number
+  /** The regime of the window it was estimated on. */
   readonly regime: Regime
+  /** Windows that have used it. */
   readonly uses: number
 }
 
@@ -29,7 +33,9 @@ export interface WindowAnalysisInput {
 
 /** A window's report and the embedding to carry to the next window. */
 export interface WindowAnalysis {
+  /** The window's `classifyDynamics` report. */
   readonly report: DynamicsReport
+  /** The embedding the next window carries, or null. */
   readonly carried: CarriedEmbedding | null
 }
 

@@ -11,19 +11,23 @@ import { describeValue } from '../errors'
 
 /** One window of `attractorWindow`, analysed by `analyseWindow`. */
 export interface AttractorWindowTask {
+  /** Always `'attractorWindow'`. */
   readonly kind: 'attractorWindow'
   /** The window's values, oldest first (transferred). */
   readonly values: Float64Array
+  /** What the analysis needs besides the values. */
   readonly input: WindowAnalysisInput
 }
 
 /** A `findMatches` search over a series at rest. */
 export interface FindMatchesTask {
+  /** Always `'findMatches'`. */
   readonly kind: 'findMatches'
   /** The searched series (transferred). */
   readonly series: Float64Array
   /** The query (transferred). */
   readonly query: Float64Array
+  /** The search's options. */
   readonly options: FindMatchesOptions
 }
 
@@ -32,13 +36,17 @@ export type OffloadTask = AttractorWindowTask | FindMatchesTask
 
 /** The result of each task kind. */
 export interface OffloadResults {
+  /** A window's report and the embedding carried on. */
   readonly attractorWindow: WindowAnalysis
+  /** What `findMatches` returns. */
   readonly findMatches: Match[]
 }
 
 /** How a task is sent: the buffers to transfer, and a signal that cancels it (queued: dropped; running: abandoned, the promise rejecting at once). */
 export interface OffloadRunOptions {
+  /** Buffers of the task to transfer (they are detached here). */
   readonly transfer: readonly ArrayBuffer[]
+  /** Cancels the task. */
   readonly signal: AbortSignal
 }
 
@@ -50,8 +58,11 @@ export interface OffloadRunOptions {
  * error the task threw (or an abort error once its signal aborts).
  */
 export interface OffloadPool {
+  /** Registers a user: the pool starts its threads for the first one. */
   acquire(): void
+  /** Unregisters a user: the last one's release closes the threads. */
   release(): void
+  /** Runs `task` off this thread: resolves with its result, rejects with its error or the abort reason. */
   run<K extends OffloadTask['kind']>(
     task: Extract<OffloadTask, { kind: K }>,
     options: OffloadRunOptions,
