@@ -45,6 +45,7 @@ export default defineConfig([
       'terminal.require': 'sinks/terminal.require.ts',
       testing: 'testing/index.ts',
       redis: 'redis/index.ts',
+      offload: 'offload/index.ts',
     },
     // one type-checking program writes the declarations of every entry, those of the two builds below too
     dts: {
@@ -57,6 +58,7 @@ export default defineConfig([
         terminal: 'sinks/terminal.ts',
         testing: 'testing/index.ts',
         redis: 'redis/index.ts',
+        offload: 'offload/index.ts',
       },
     },
     platform: 'neutral',
@@ -66,6 +68,14 @@ export default defineConfig([
     entry: { 'sources.browser': 'sources/browser.ts' },
     platform: 'neutral',
     esbuildPlugins: [browserPeers],
+  },
+  {
+    // the script each worker thread of midstream/offload's pool runs; tinypool loads it with import()
+    ...shared,
+    entry: { 'offload-worker': 'offload/worker.ts' },
+    format: ['esm'],
+    platform: 'node',
+    dts: false,
   },
   {
     // ESM only: it loads ink (ESM only, with top-level await) with a top-level await of its own

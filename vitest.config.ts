@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^midstream\/terminal$/, replacement: here('./sinks/terminal.ts') },
       { find: /^midstream\/testing$/, replacement: here('./testing/index.ts') },
       { find: /^midstream\/redis$/, replacement: here('./redis/index.ts') },
+      { find: /^midstream\/offload$/, replacement: here('./offload/index.ts') },
       { find: /^midstream$/, replacement: here('./index.ts') },
     ],
   },

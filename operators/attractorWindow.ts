@@ -1,16 +1,21 @@
-import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
+import { Observable, type Observer, type OperatorFunction, type SchedulerLike, type Subscriber } from 'rxjs'
 import {
   CLASSIFY_OPTIONS,
   type ClassifyOptions,
   type ClassifySettings,
-  classifyWith,
   type DynamicsReport,
-  type KnownWindowFacts,
   type Regime,
   resolveClassifyOptions,
 } from '../src/attractor/classifyDynamics'
 import { SlidingPermutationEntropy, type SlidingPermutationEntropySnapshot } from '../src/attractor/permutationEntropy'
+import {
+  analyseWindow,
+  type CarriedEmbedding,
+  type WindowAnalysis,
+  type WindowAnalysisInput,
+} from '../src/attractor/windowAnalysis'
 import { describeValue } from '../src/errors'
+import { checkOffloadPool, OffloadError, type OffloadPool } from '../src/offload/pool'
 import { checkSnapshot, decodeFloat64, encodeFloat64, SnapshotError, type SnapshotHeader } from '../src/snapshot'
 import { checkInteger, checkOptions } from '../src/validate'
 import { attachState, checkStateOption } from './internal/attachState'
@@ -21,6 +26,7 @@ import {
   type ElementSettings,
   invalidNumber,
 } from './internal/elementReader'
+import { OrderedOffload } from './internal/orderedOffload'
 import { subscribeLinked } from './internal/subscribeLinked'
 import type { OperatorState } from './state'
 
@@ -52,6 +58,13 @@ export interface AttractorWindowOptions<T> extends ClassifyOptions {
    * window, hop, reestimateEvery, classifier options and timing (with or without times).
    */
   readonly state?: OperatorState<AttractorWindowSnapshot>
+  /**
+   * A pool that runs each window's analysis off this thread, e.g. `workerPool()` from
+   * `midstream/offload` (Node worker threads), so the event loop is free while a window is
+   * classified. The reports are exactly the in-thread ones, in the same order, emitted when the
+   * pool has them (asynchronously). The pool is acquired while subscribed and released at the end.
+   */
+  readonly offload?: OffloadPool
 }
 
 /** The options an `attractorWindow` snapshot records, which a restoring operator must share (`null`: not given). */
@@ -122,6 +135,25 @@ export interface AttractorWindowSnapshot extends SnapshotHeader {
   readonly entropy: SlidingPermutationEntropySnapshot
   /** The embedding being reused, or `null`. */
   readonly carried: AttractorWindowCarried | null
+  /**
+   * Windows due but not yet reported (an `offload` pool was analysing them), oldest first: an
+   * operator restored from the snapshot reports them first. Always empty without `offload`.
+   */
+  readonly pending: readonly AttractorWindowPendingSnapshot[]
+}
+
+/** A window of an `attractorWindow` snapshot that was due but not yet reported. */
+export interface AttractorWindowPendingSnapshot {
+  /** Index of the window's first value. */
+  readonly start: number
+  /** The window's values, oldest first, as base64 float64 bytes. */
+  readonly values: string
+  /** Time of its first and last values, or `null` for an operator without times. */
+  readonly times: readonly [number, number] | null
+  /** Its permutation entropy. */
+  readonly permutationEntropy: number
+  /** Elements dropped by `onInvalid: 'skip'` when it was due. */
+  readonly skipped: number
 }
 
 /** One window's `classifyDynamics` report, with where the window lies in the stream. */
@@ -153,13 +185,24 @@ export interface AttractorWindowReport extends DynamicsReport {
  * pass through. Bad input: a value that is not a finite number errors the stream with a `TypeError`
  * naming its source index, or with `onInvalid: 'skip'` is dropped, counted in `skipped` and passed
  * to `onSkip`. A throwing `select`/`time`/`onSkip` errors the stream. Bad options throw at call time.
- * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window);
- * put `scheduleOn` in front to keep it off a latency-sensitive path.
+ * Analysis runs synchronously in the arriving value's turn (about 20 ms per 1 000-value window),
+ * unless an `offload` pool is given.
+ *
+ * Off the event loop: with `offload: workerPool()` (from `midstream/offload`, Node worker threads)
+ * each window due is copied into a `Float64Array` transferred to a worker, and the reports (exactly
+ * the in-thread ones) are emitted in order as the pool returns them, asynchronously. Windows are
+ * analysed one at a time per operator while one may reuse the embedding of the one before
+ * (`reestimateEvery` > 1), in parallel with `reestimateEvery: 1`. Completion and a source error
+ * wait for the windows due before them. Unsubscribing cancels the windows still queued (one already
+ * running finishes in its worker, unused); a worker that throws errors the stream with an `OffloadError` whose message
+ * carries the worker's error (its `cause`). The pool is acquired while subscribed and released at
+ * the end: the last user's release closes its threads.
  *
  * Checkpoints: with `state: operatorState()` the handle's `snapshot()` gives, between elements, a
  * JSON-safe `AttractorWindowSnapshot`; an operator started from it (in this process or another)
  * continues with exactly the reports the uninterrupted run gives: same windows, indices, times,
- * skipped counts and figures. A snapshot of another operator or version, a damaged one, or one taken
+ * skipped counts and figures. With `offload`, windows still in the pool are part of the snapshot
+ * (`pending`) and an operator restored from it, with a pool or without, reports them first. A snapshot of another operator or version, a damaged one, or one taken
  * with other options (window, hop, classifier options, timing) errors the subscription with a
  * `SnapshotError` naming the difference.
  *
@@ -171,48 +214,143 @@ export interface AttractorWindowReport extends DynamicsReport {
  * const state = operatorState<AttractorWindowSnapshot>(saved)
  * sensor$.pipe(attractorWindow({ window: 1000, hop: 250, state })).subscribe(report)
  * // between elements: store(JSON.stringify(state.snapshot()))
+ *
+ * // off the event loop (Node): one pool shared by every operator given it
+ * import { workerPool } from 'midstream/offload'
+ * const pool = workerPool({ workers: 2 })
+ * sensor$.pipe(attractorWindow({ window: 500, hop: 250, offload: pool })).subscribe(report)
  * ```
- * @see classifyDynamics, which each report is; scheduleOn to move the analysis off the source's turn;
- * operatorState for checkpoints.
+ * @see classifyDynamics, which each report is; workerPool for `offload`; operatorState for checkpoints.
  */
 export function attractorWindow<T = number>(
   options: AttractorWindowOptions<T>,
 ): OperatorFunction<T, AttractorWindowReport> {
   const resolved = resolveAttractorWindow(options)
   return source =>
-    new Observable<AttractorWindowReport>(subscriber => {
-      let windows: SlidingWindows<T> | null = new SlidingWindows(resolved)
-      const reader = new ElementReader(FN, resolved.elements, subscriber, invalidNumber)
-      const capture = (): AttractorWindowSnapshot => {
-        // attachState detaches the handle before the teardown below clears the windows
-        if (windows === null) throw new Error(`${FN}: internal error: state captured after teardown`)
-        return windows.snapshot(reader)
-      }
-      const restore = (snapshot: AttractorWindowSnapshot): void => {
-        windows = SlidingWindows.fromSnapshot(resolved, snapshot, reader)
-      }
-      if (!attachState(FN, resolved.state, subscriber, restore, capture)) return
-      const subscription = subscribeLinked(subscriber, source, {
-        next(item) {
-          if (!reader.read(item) || windows === null) return
-          if (!windows.push(reader.value as number, reader.time)) return
-          let report: AttractorWindowReport
-          try {
-            report = windows.analyse(reader.skipped)
-          } catch (error) {
-            subscriber.error(error) // not expected: values and options were checked
-            return
-          }
-          subscriber.next(report)
-        },
-        error: error => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      })
-      return () => {
-        subscription.unsubscribe()
-        windows = null
-      }
-    })
+    new Observable<AttractorWindowReport>(subscriber =>
+      resolved.offload === undefined
+        ? subscribeInThread(resolved, source, subscriber)
+        : subscribeOffloaded(resolved, resolved.offload, source, subscriber),
+    )
+}
+
+/** One subscription analysing each window in the arriving value's turn. */
+function subscribeInThread<T>(
+  resolved: AttractorWindowSettings<T>,
+  source: Observable<T>,
+  subscriber: Subscriber<AttractorWindowReport>,
+): (() => void) | undefined {
+  let windows: SlidingWindows<T> | null = new SlidingWindows(resolved)
+  const reader = new ElementReader(FN, resolved.elements, subscriber, invalidNumber)
+  const capture = (): AttractorWindowSnapshot => {
+    // attachState detaches the handle before the teardown below clears the windows
+    if (windows === null) throw new Error(`${FN}: internal error: state captured after teardown`)
+    return windows.snapshot(reader, [])
+  }
+  let restored: DueWindow[] = []
+  const restore = (snapshot: AttractorWindowSnapshot): void => {
+    ;({ windows, pending: restored } = SlidingWindows.fromSnapshot(resolved, snapshot, reader))
+  }
+  if (!attachState(FN, resolved.state, subscriber, restore, capture)) return
+  // windows an offloaded run had due but not reported: first, as that run would have
+  for (const due of restored) {
+    if (subscriber.closed || windows === null) return
+    const report = inThreadReport(windows, due, subscriber)
+    if (report === undefined) return
+    subscriber.next(report)
+  }
+  const subscription = subscribeLinked(subscriber, source, {
+    next(item) {
+      if (!reader.read(item) || windows === null) return
+      if (!windows.push(reader.value as number, reader.time)) return
+      const report = inThreadReport(windows, windows.due(reader.skipped, true), subscriber)
+      if (report !== undefined) subscriber.next(report)
+    },
+    error: error => subscriber.error(error),
+    complete: () => subscriber.complete(),
+  })
+  return () => {
+    subscription.unsubscribe()
+    windows = null
+  }
+}
+
+/** The report of `due`, analysed here; a throw (not expected: values and options were checked) errors `subscriber`. */
+function inThreadReport<T>(
+  windows: SlidingWindows<T>,
+  due: DueWindow,
+  subscriber: Subscriber<AttractorWindowReport>,
+): AttractorWindowReport | undefined {
+  try {
+    return windows.finish(due, analyseWindow(due.values, windows.inputFor(due, true)))
+  } catch (error) {
+    subscriber.error(error)
+    return undefined
+  }
+}
+
+/**
+ * One subscription whose windows `pool` analyses: due windows are queued in order (one at a time
+ * when a window's embedding may come from the one before), reported in order, and the source's end
+ * waits for the windows due before it.
+ */
+function subscribeOffloaded<T>(
+  resolved: AttractorWindowSettings<T>,
+  pool: OffloadPool,
+  source: Observable<T>,
+  subscriber: Subscriber<AttractorWindowReport>,
+): (() => void) | undefined {
+  let windows = new SlidingWindows(resolved)
+  // with reestimateEvery 1 no window reuses another's embedding: they are independent
+  const serial = resolved.reestimateEvery > 1
+  // how the input ended (completion, a source error, a bad element), passed on after the windows due before it
+  let ended: { error: unknown } | 'complete' | null = null
+  let subscription: { unsubscribe(): void } | undefined
+  const end = (): void => {
+    if (ended === null || !queue.empty) return
+    if (ended === 'complete') subscriber.complete()
+    else subscriber.error(ended.error)
+  }
+  const stop = (how: { error: unknown } | 'complete'): void => {
+    if (ended !== null) return
+    ended = how
+    subscription?.unsubscribe() // a bad element: no more input (in a synchronous burst, next ignores the rest)
+    end()
+  }
+  const reader = new ElementReader(FN, resolved.elements, { error: error => stop({ error }) }, invalidNumber)
+  const queue = new OrderedOffload<DueWindow, WindowAnalysis>(serial, {
+    run(due, signal) {
+      const values = due.values.slice() // transferred; due.values stays for snapshots
+      const input = windows.inputFor(due, serial)
+      return pool.run({ kind: 'attractorWindow', values, input }, { transfer: [values.buffer], signal })
+    },
+    emit: (due, analysis) => subscriber.next(windows.finish(due, analysis)),
+    fail: error => subscriber.error(new OffloadError(FN, error)),
+    drained: end,
+  })
+  let restored: DueWindow[] = []
+  const restore = (snapshot: AttractorWindowSnapshot): void => {
+    ;({ windows, pending: restored } = SlidingWindows.fromSnapshot(resolved, snapshot, reader))
+  }
+  const capture = (): AttractorWindowSnapshot => windows.snapshot(reader, queue.pending())
+  if (!attachState(FN, resolved.state, subscriber, restore, capture)) return
+  pool.acquire()
+  for (const due of restored) queue.add(due)
+  const observer: Partial<Observer<T>> = {
+    next(item) {
+      if (ended !== null || !reader.read(item)) return
+      if (windows.push(reader.value as number, reader.time)) queue.add(windows.due(reader.skipped, false))
+    },
+    error: error => stop({ error }),
+    complete: () => stop('complete'),
+  }
+  subscription = subscribeLinked(subscriber, source, observer)
+  if (ended !== null) subscription.unsubscribe()
+  return () => {
+    subscription?.unsubscribe()
+    queue.close()
+    pool.release()
+  }
 }
 
 const FN = 'attractorWindow'
@@ -223,9 +361,10 @@ const ATTRACTOR_WINDOW_OPTIONS = [
   'scheduler',
   'reestimateEvery',
   'state',
+  'offload',
   ...ELEMENT_OPTIONS,
 ]
-const VERSION = 1
+const VERSION = 2 // 2: pending windows (offload)
 const REGIMES: readonly Regime[] = ['fixed-point', 'limit-cycle', 'chaotic', 'noise']
 
 interface AttractorWindowSettings<T> {
@@ -235,6 +374,17 @@ interface AttractorWindowSettings<T> {
   readonly classify: ClassifySettings
   readonly elements: ElementSettings<T>
   readonly state: OperatorState<AttractorWindowSnapshot> | undefined
+  readonly offload: OffloadPool | undefined
+}
+
+/** A window that is due: its values in order and what its report needs besides the analysis. */
+interface DueWindow {
+  readonly values: Float64Array
+  readonly permutationEntropy: number
+  readonly start: number
+  readonly startTime: number | undefined
+  readonly endTime: number | undefined
+  readonly skipped: number
 }
 
 function resolveAttractorWindow<T>(options: AttractorWindowOptions<T>): AttractorWindowSettings<T> {
@@ -252,7 +402,8 @@ function resolveAttractorWindow<T>(options: AttractorWindowOptions<T>): Attracto
     },
   )
   const state = checkStateOption<AttractorWindowSnapshot>(FN, options.state)
-  return { window, hop, reestimateEvery, classify, elements: checkElementOptions(FN, options), state }
+  const offload = checkOffloadPool(FN, options.offload)
+  return { window, hop, reestimateEvery, classify, elements: checkElementOptions(FN, options), state, offload }
 }
 
 /**
@@ -265,8 +416,8 @@ class SlidingWindows<T> {
   private readonly ordered: Float64Array
   private entropy: SlidingPermutationEntropy
   private kept = 0
-  // the embedding of the last window that needed one, reused while its regime holds
-  private carried: { delay: number; dimension: number; regime: Regime; uses: number } | null = null
+  // the embedding of the last window reported that needed one, reused while its regime holds
+  private carried: CarriedEmbedding | null = null
 
   constructor(private readonly settings: AttractorWindowSettings<T>) {
     const { window, classify, elements } = settings
@@ -287,8 +438,8 @@ class SlidingWindows<T> {
     return this.kept >= window && (this.kept - window) % hop === 0
   }
 
-  /** The state as a snapshot, with the reader's counters. */
-  snapshot(reader: ElementReader<T>): AttractorWindowSnapshot {
+  /** The state as a snapshot, with the reader's counters and the windows due but not reported. */
+  snapshot(reader: ElementReader<T>, pending: readonly DueWindow[]): AttractorWindowSnapshot {
     const { kept, settings } = this
     const { window } = settings
     const from = neededFrom(kept, settings)
@@ -318,18 +469,26 @@ class SlidingWindows<T> {
               regime: carried.regime as Exclude<Regime, 'unknown'>,
               uses: carried.uses,
             },
+      pending: pending.map(due => ({
+        start: due.start,
+        values: encodeFloat64(due.values),
+        times: due.startTime === undefined ? null : [due.startTime, due.endTime as number],
+        permutationEntropy: due.permutationEntropy,
+        skipped: due.skipped,
+      })),
     }
   }
 
   /**
-   * Windows in the state `snapshot` describes, for an operator with `settings`; sets the reader's
-   * counters. Throws a `SnapshotError` for another kind or version, other options, or damaged fields.
+   * Windows in the state `snapshot` describes, for an operator with `settings`, and the windows it
+   * had due but not reported; sets the reader's counters. Throws a `SnapshotError` for another kind
+   * or version, other options, or damaged fields.
    */
   static fromSnapshot<T>(
     settings: AttractorWindowSettings<T>,
     snapshot: AttractorWindowSnapshot,
     reader: ElementReader<T>,
-  ): SlidingWindows<T> {
+  ): { windows: SlidingWindows<T>; pending: DueWindow[] } {
     const s = checkSnapshot<AttractorWindowSnapshot>(FN, snapshot, FN, VERSION)
     checkSameOptions(s.options, snapshotOptions(settings))
     const seen = snapshotCount('seen', s.seen)
@@ -363,43 +522,60 @@ class SlidingWindows<T> {
     w.entropy = entropy
     w.kept = kept
     w.carried = s.carried === null ? null : checkCarried(s.carried, settings.reestimateEvery)
+    const pending = checkPending(s.pending, settings, kept, skipped)
     reader.seen = seen
     reader.skipped = skipped
-    return w
+    return { windows: w, pending }
   }
 
-  /** The report of the last `window` values. */
-  analyse(skipped: number): AttractorWindowReport {
-    const { window, classify, reestimateEvery } = this.settings
-    const { kept, values, ordered } = this
+  /**
+   * The window of the last `window` values, due now: its values in order (in a buffer reused from
+   * window to window with `reuse`, else a new one) and its place in the stream.
+   */
+  due(skipped: number, reuse: boolean): DueWindow {
+    const { window } = this.settings
+    const { kept, values, times } = this
     const head = kept % window // the oldest value's slot
+    const ordered = reuse ? this.ordered : new Float64Array(window)
     ordered.set(values.subarray(head), 0)
     ordered.set(values.subarray(0, head), window - head)
-    const known: KnownWindowFacts = { permutationEntropy: this.entropy.value() }
-    const carried = this.carried
-    let report =
-      carried !== null && carried.uses < reestimateEvery
-        ? classifyWith(ordered, classify, { ...known, delay: carried.delay, dimension: carried.dimension })
-        : null
-    if (report !== null && report.regime !== carried?.regime) report = null
-    if (report === null) {
-      report = classifyWith(ordered, classify, known)
-      // an embedding is worth carrying only where it led to a verdict
-      this.carried =
-        Number.isNaN(report.delay) || report.regime === 'unknown'
-          ? null
-          : { delay: report.delay, dimension: report.dimension, regime: report.regime, uses: 0 }
-    }
-    if (this.carried !== null) this.carried.uses++
-    const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = {
-      ...report,
+    return {
+      values: ordered,
+      permutationEntropy: this.entropy.value(),
       start: kept - window,
-      end: kept - 1,
+      startTime: times === null ? undefined : times[head],
+      endTime: times === null ? undefined : times[(kept - 1) % window],
       skipped,
     }
-    if (this.times !== null) {
-      out.startTime = this.times[head]
-      out.endTime = this.times[(kept - 1) % window]
+  }
+
+  /**
+   * What the analysis of `due` needs besides its values. The embedding carried is the one left by
+   * the windows reported so far: with `carry` false (windows analysed out of order because none
+   * reuses another's embedding, `reestimateEvery` 1) none, which gives the same analysis.
+   */
+  inputFor(due: DueWindow, carry: boolean): WindowAnalysisInput {
+    const { classify, reestimateEvery } = this.settings
+    return {
+      classify,
+      permutationEntropy: due.permutationEntropy,
+      carried: carry ? this.carried : null,
+      reestimateEvery,
+    }
+  }
+
+  /** The report of `due` from its analysis, which also leaves the embedding the next window carries. */
+  finish(due: DueWindow, analysis: WindowAnalysis): AttractorWindowReport {
+    this.carried = analysis.carried
+    const out: { -readonly [K in keyof AttractorWindowReport]: AttractorWindowReport[K] } = {
+      ...analysis.report,
+      start: due.start,
+      end: due.start + this.settings.window - 1,
+      skipped: due.skipped,
+    }
+    if (due.startTime !== undefined) {
+      out.startTime = due.startTime
+      out.endTime = due.endTime
     }
     return out
   }
@@ -474,10 +650,7 @@ function snapshotSeries(field: string, text: unknown, length: number): Float64Ar
 }
 
 /** The carried embedding of a snapshot, checked. */
-function checkCarried(
-  carried: unknown,
-  reestimateEvery: number,
-): { delay: number; dimension: number; regime: Regime; uses: number } {
+function checkCarried(carried: unknown, reestimateEvery: number): CarriedEmbedding {
   const c = carried as Partial<AttractorWindowCarried> | null
   const integer = (v: unknown, min: number, max: number) =>
     typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
@@ -495,4 +668,49 @@ function checkCarried(
     )
   const { delay, dimension, regime, uses } = c as AttractorWindowCarried
   return { delay, dimension, regime, uses }
+}
+
+/**
+ * The pending windows of a snapshot, checked: an array (oldest first) of windows that started
+ * before the next one due, each with `window` finite values and times as the operator has them.
+ */
+function checkPending<T>(
+  pending: unknown,
+  settings: AttractorWindowSettings<T>,
+  kept: number,
+  skipped: number,
+): DueWindow[] {
+  if (!Array.isArray(pending))
+    throw new SnapshotError(`${FN}: the snapshot's pending must be an array, got ${describeValue(pending)}`)
+  const { window, elements } = settings
+  const next = neededFrom(kept, settings)
+  return pending.map((p: Partial<AttractorWindowPendingSnapshot> | null, i): DueWindow => {
+    const field = `pending[${i}]`
+    if (p === null || typeof p !== 'object')
+      throw new SnapshotError(`${FN}: the snapshot's ${field} must be an object, got ${describeValue(p)}`)
+    const start = snapshotCount(`${field}.start`, p.start)
+    const before = snapshotCount(`${field}.skipped`, p.skipped)
+    if (start + window > kept || start >= next || before > skipped)
+      throw new SnapshotError(
+        `${FN}: the snapshot's ${field} (start ${start}, ${before} skipped) is not a window due before the next one (${next}) of ${kept} kept, ${skipped} skipped`,
+      )
+    const times = p.times
+    const timed = Array.isArray(times) && times.length === 2 && Number.isFinite(times[0]) && Number.isFinite(times[1])
+    if (elements.timed ? !timed : times !== null)
+      throw new SnapshotError(
+        `${FN}: the snapshot's ${field}.times must be ${elements.timed ? '[start, end] finite times' : 'null for an operator without times'}, got ${describeValue(times)}`,
+      )
+    if (typeof p.permutationEntropy !== 'number' || !Number.isFinite(p.permutationEntropy))
+      throw new SnapshotError(
+        `${FN}: the snapshot's ${field}.permutationEntropy must be a finite number, got ${describeValue(p.permutationEntropy)}`,
+      )
+    return {
+      values: snapshotSeries(`${field}.values`, p.values, window),
+      permutationEntropy: p.permutationEntropy,
+      start,
+      startTime: timed ? (times as number[])[0] : undefined,
+      endTime: timed ? (times as number[])[1] : undefined,
+      skipped: before,
+    }
+  })
 }

@@ -11,7 +11,12 @@ export { type DtwMatchEvent, type DtwMatchOptions, type DtwMatchSnapshot, type D
 
 // ---- attractors ----
 export { type AttractorWindowOptions, type AttractorWindowReport, attractorWindow } from './attractorWindow'
-export type { AttractorWindowCarried, AttractorWindowSnapshot, AttractorWindowSnapshotOptions } from './attractorWindow'
+export type {
+  AttractorWindowCarried,
+  AttractorWindowPendingSnapshot,
+  AttractorWindowSnapshot,
+  AttractorWindowSnapshotOptions,
+} from './attractorWindow'
 
 // ---- temporal logic ----
 export { type Annotated, type LtlGuardOptions, type LtlSpec, LtlViolationError, ltlGuard } from './ltlGuard'

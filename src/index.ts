@@ -31,7 +31,13 @@ export {
 export { Spring, type SpringMatch, type SpringOptions, type SpringSnapshot } from './compare/spring'
 
 // ---- attractors: embedding, delay and dimension, chaos measures ----
-export { type ClassifyOptions, classifyDynamics, type DynamicsReport, type Regime } from './attractor/classifyDynamics'
+export {
+  type ClassifyOptions,
+  type ClassifySettings,
+  classifyDynamics,
+  type DynamicsReport,
+  type Regime,
+} from './attractor/classifyDynamics'
 export { delayEmbed, type Embedding } from './attractor/embedding'
 export {
   type DelayMethod,
@@ -53,6 +59,25 @@ export { type LyapunovOptions, type LyapunovResult, lyapunovRosenstein } from '.
 export { ordinalPatternCounts, permutationEntropy, SlidingPermutationEntropy } from './attractor/permutationEntropy'
 export type { SlidingPermutationEntropySnapshot } from './attractor/permutationEntropy'
 export { type ZeroOneTestOptions, zeroOneTest } from './attractor/zeroOneTest'
+export {
+  analyseWindow,
+  type CarriedEmbedding,
+  type WindowAnalysis,
+  type WindowAnalysisInput,
+} from './attractor/windowAnalysis'
+
+// ---- offloading: heavy analyses in a pool off the caller's thread (the Node pool: midstream/offload) ----
+export { findMatchesOffloaded } from './offload/findMatchesOffloaded'
+export {
+  type AttractorWindowTask,
+  type FindMatchesTask,
+  OffloadError,
+  type OffloadPool,
+  type OffloadResults,
+  type OffloadRunOptions,
+  type OffloadTask,
+} from './offload/pool'
+export { runOffloadTask } from './offload/runTask'
 
 // ---- temporal logic: formulas, parser, monitors ----
 export { type Formula, foldFormula, formatLtl, formulaChildren, type Interval, ltl, walkFormula } from './ltl/formula'

@@ -74,7 +74,7 @@ export class ElementReader<T> {
   constructor(
     private readonly fn: string,
     private readonly settings: ElementSettings<T>,
-    private readonly subscriber: Subscriber<unknown>,
+    private readonly subscriber: Pick<Subscriber<unknown>, 'error'>,
     private readonly invalid: (value: unknown) => string | null,
   ) {}
 

@@ -54,13 +54,21 @@ export interface ClassifyOptions {
 
 /** Options after defaults and checks, so an operator validates once and classifies many windows. */
 export interface ClassifySettings {
+  /** Sampling interval. */
   readonly dt: number
+  /** Embedding dimension, or undefined to estimate it. */
   readonly dimension: number | undefined
+  /** Embedding delay, or undefined to estimate it. */
   readonly delay: number | undefined
+  /** Largest dimension tried by the estimate. */
   readonly maxDimension: number
+  /** Fewest values judged. */
   readonly minLength: number
+  /** Permutation-entropy order. */
   readonly order: number
+  /** Frequencies of the 0-1 test. */
   readonly cCount: number
+  /** Seed of the 0-1 test's frequencies. */
   readonly seed: number
 }
 

@@ -131,8 +131,8 @@ function resolveSearch(
   series: ArrayLike<number>,
   query: ArrayLike<number>,
   options: FindMatchesOptions,
+  fn = 'findMatches',
 ): SearchSettings {
-  const fn = 'findMatches'
   checkFiniteSeries(fn, 'series', series)
   checkFiniteSeries(fn, 'query', query)
   checkOptions(fn, options, FIND_MATCHES_OPTIONS)
@@ -152,6 +152,20 @@ function resolveSearch(
   const squared = checkOneOf(fn, 'cost', options.cost ?? 'squared', COSTS) === 'squared'
   const normalize = checkBoolean(fn, 'normalize', options.normalize ?? false)
   return { m, k, threshold, w, zone, squared, normalize }
+}
+
+/**
+ * Checks `findMatches`' input as `findMatches` does, with errors that start with `fn`: for callers
+ * that run the search elsewhere (a worker) and must reject bad input at the call.
+ * @internal
+ */
+export function checkFindMatchesInput(
+  fn: string,
+  series: ArrayLike<number>,
+  query: ArrayLike<number>,
+  options: FindMatchesOptions,
+): void {
+  resolveSearch(series, query, options, fn)
 }
 
 /** A number that is not NaN (Infinity allowed: no threshold). */

@@ -18,6 +18,7 @@ const entries: Record<string, string[]> = {
   'midstream/testing': ['timedStream', 'runTimed', 'timedSource'],
   'midstream/sources': [],
   'midstream/sinks': [],
+  'midstream/offload': ['workerPool'],
 }
 
 describe('the built package', () => {
@@ -76,6 +77,44 @@ describe('the built package', () => {
     expect(r.code).toBe(0)
     expect(r.out.trim()).toBe('cancelled []')
   })
+
+  it.each([
+    [
+      'ESM',
+      'module',
+      "import { attractorWindow, findMatches, findMatchesOffloaded } from 'midstream'; import { workerPool } from 'midstream/offload'; import { from, lastValueFrom, toArray } from 'rxjs'",
+    ],
+    [
+      'CommonJS',
+      'commonjs',
+      "const { attractorWindow, findMatches, findMatchesOffloaded } = require('midstream'); const { workerPool } = require('midstream/offload'); const { from, lastValueFrom, toArray } = require('rxjs')",
+    ],
+  ])(
+    'offloads to dist/offload-worker.js from %s, with the in-thread results, and exits by itself',
+    (_, type, imports) => {
+      const script = `${imports}
+      ;(async () => {
+        const xs = []
+        for (let i = 0, x = 0.3; i < 600; i++, x = (i < 300 ? 3.5 : 3.9) * x * (1 - x)) xs.push(x)
+        const pool = workerPool({ workers: 2 })
+        const opts = { window: 100, hop: 50, minLength: 50, cCount: 16 }
+        const off = await lastValueFrom(from(xs).pipe(attractorWindow({ ...opts, offload: pool }), toArray()))
+        const here = await lastValueFrom(from(xs).pipe(attractorWindow(opts), toArray()))
+        const matches = await findMatchesOffloaded(pool, xs, xs.slice(400, 420), { k: 2 })
+        console.log(JSON.stringify({
+          windows: off.length,
+          same: JSON.stringify(off) === JSON.stringify(here),
+          matches: JSON.stringify(matches) === JSON.stringify(findMatches(xs, xs.slice(400, 420), { k: 2 })),
+          threads: pool.stats().threads,
+        }))
+      })()`
+      // a worker thread left running would keep the process alive: the spawn timeout would kill it (code null)
+      const r = node([`--input-type=${type}`, '-e', script])
+      expect(r.err).toBe('')
+      expect(r.code).toBe(0)
+      expect(JSON.parse(r.out)).toEqual({ windows: 11, same: true, matches: true, threads: 0 })
+    },
+  )
 
   it('ships dist and the README, without the command, which ships in its own package named midstream-cli', () => {
     const packed = (workspace?: string) =>

@@ -124,9 +124,10 @@ describe('a project that installs the packed library and rxjs', () => {
     ['midstream/sinks', ['prom-client', 'ws'], true],
     ['midstream/sources', ['eventsource-parser', 'ws'], true],
     ['midstream/terminal', ['asciichart', 'ink', 'react'], false],
+    ['midstream/offload', ['tinypool'], true],
   ]
   describe.each(missing)('%s without its peers', (entry, peers, commonJs) => {
-    const expected = `${entry} needs the optional peer dependencies ${peers
+    const expected = `${entry} needs the optional peer ${peers.length === 1 ? 'dependency' : 'dependencies'} ${peers
       .map(p => `"${p}"`)
       .join(', ')
       .replace(/, ([^,]+)$/, ' and $1')}: npm install ${peers.join(' ')}`

@@ -104,7 +104,7 @@ describe('attractorWindow snapshots', () => {
     const xs = g.logistic(130, 3.9, 7)
     for (let i = 0; i < 120; i++) input.next(xs[i])
     expect(reports).toHaveLength(2)
-    expect(state.snapshot()).toMatchObject({ kind: 'attractorWindow', version: 1, kept: 120, seen: 120, values: '' })
+    expect(state.snapshot()).toMatchObject({ kind: 'attractorWindow', version: 2, kept: 120, seen: 120, values: '' })
     for (let i = 120; i < 130; i++) input.next(xs[i])
     const live = state.snapshot() as AttractorWindowSnapshot
     // 10 values of the next window, 8 bytes each, in base64
@@ -143,9 +143,14 @@ describe('attractorWindow snapshots', () => {
     expect(other.snapshot()).toEqual({ kind: 'dtwMatch', version: 1 })
     const state = operatorState<AttractorWindowSnapshot>()
     await all(from([1, 2, 3]).pipe(attractorWindow({ window: 200, state })))
-    const newer = operatorState({ ...(state.snapshot() as AttractorWindowSnapshot), version: 2 })
+    const newer = operatorState({ ...(state.snapshot() as AttractorWindowSnapshot), version: 3 })
     await expect(all(from([1]).pipe(attractorWindow({ window: 200, state: newer })))).rejects.toThrow(
-      /attractorWindow has version 2, this version reads 1/,
+      /attractorWindow has version 3, this version reads 2/,
+    )
+    // version 1 had no pending windows: read as 2 it would drop windows in flight, so it is refused
+    const older = operatorState({ ...(state.snapshot() as AttractorWindowSnapshot), version: 1 })
+    await expect(all(from([1]).pipe(attractorWindow({ window: 200, state: older })))).rejects.toThrow(
+      /attractorWindow has version 1, this version reads 2/,
     )
   })
 
