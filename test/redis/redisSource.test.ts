@@ -346,5 +346,5 @@ describe('redisSource and lost connections', () => {
       await client.close().catch(() => {})
       await server.stop()
     }
-  })
+  }, 90_000) // a restart with AOF replay, and node-redis' reconnect backoff, under a full suite's load
 })
