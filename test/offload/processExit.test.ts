@@ -5,7 +5,6 @@ import { expect, it } from 'vitest'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 it('a process that offloaded analyses to a worker pool exits by itself: the last user closed the threads', () => {
-  const started = Date.now()
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/offloadExit.ts'], {
     cwd: root,
     encoding: 'utf8',
@@ -19,5 +18,5 @@ it('a process that offloaded analyses to a worker pool exits by itself: the last
     matches: 3,
     stats: { users: 0, threads: 0, queued: 0, completed: 12 },
   })
-  expect(Date.now() - started).toBeLessThan(90_000)
+  expect(r.signal).toBeNull() // not killed by the timeout
 }, 120_000)
