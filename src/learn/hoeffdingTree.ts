@@ -133,7 +133,7 @@ function entropy(w: Float64Array, from: number, k: number): number {
  *
  * Predictions follow River: each leaf's class distribution (naive Bayes or class counts, per
  * `leafPrediction`) divided by its sum times the leaf's squared error rate, summed over the leaf the
- * example reaches and those it reaches in alternate subtrees. Not implemented: River's bootstrap
+ * example reaches and those it reaches in alternate subtrees. Left out, as options River has and this tree does not: River's bootstrap
  * sampling (off by default there), `max_depth`, memory management and leaf deactivation.
  *
  * Class labels are strings or finite numbers, learned as they appear; features are a fixed number of
