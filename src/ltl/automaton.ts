@@ -1,4 +1,4 @@
-import type { Term } from './terms'
+import { type Term, VERDICT_UNKNOWN } from './terms'
 
 /**
  * Up to this many propositions a formula's residuals get a dense successor table (2^10 entries,
@@ -51,4 +51,67 @@ export class ResidualAutomaton {
     succ.set(this.succ)
     this.succ = succ
   }
+}
+
+/**
+ * A complete automaton small enough to hold in constants: `transitions` packs the successor of
+ * every (state, valuation) pair, `bitsPerState` bits each at `((state << width) | valuation) *
+ * bitsPerState`, and bit s of `decided` is set when state s has a decided LTL3 verdict. The
+ * generated step then computes the successor with a shift and a mask, where a table read would put
+ * a load on the path that carries the state from one event to the next.
+ */
+export interface ClosedAutomaton {
+  readonly states: number
+  readonly bitsPerState: 1 | 2
+  readonly transitions: number
+  readonly decided: number
+}
+
+/**
+ * Explores every state reachable from `initial` under every valuation, linking each transition in
+ * `automaton`, while the result still fits in 32 bits of constants (2 states with up to 4
+ * propositions, or 4 states with up to 2); returns it, or null when it does not fit or reaches a
+ * timed residual (the automaton then keeps what was explored, and goes on being built lazily).
+ * `successor` progresses a residual; `verdictCode` computes and memoises its LTL3 verdict code.
+ */
+export function closeAutomaton(
+  automaton: ResidualAutomaton,
+  initial: Term,
+  successor: (t: Term, valuation: number) => Term,
+  verdictCode: (t: Term) => number,
+): ClosedAutomaton | null {
+  const width = automaton.width
+  const maxStates = width <= 2 ? 4 : width <= 4 ? 2 : 0
+  if (maxStates === 0 || automaton.stateOf(initial) !== 0) return null
+  const order: Term[] = [initial]
+  const number = new Map<Term, number>([[initial, 0]])
+  const successors: number[] = []
+  for (let s = 0; s < order.length; s++) {
+    for (let v = 0; v < 1 << width; v++) {
+      const next = successor(order[s], v)
+      if (next.timed) return null
+      let to = number.get(next)
+      if (to === undefined) {
+        if (order.length === maxStates) return null
+        to = order.length
+        order.push(next)
+        number.set(next, to)
+      }
+      successors.push(to)
+    }
+  }
+  // number the states in `automaton` as here (the first state is `initial`, 0 in both)
+  for (const t of order) if (automaton.stateOf(t) !== number.get(t)) return null
+  const bitsPerState = order.length <= 2 ? 1 : 2
+  let transitions = 0
+  let decided = 0
+  order.forEach((t, s) => {
+    if (verdictCode(t) !== VERDICT_UNKNOWN) decided |= 1 << s
+    for (let v = 0; v < 1 << width; v++) {
+      const to = successors[(s << width) | v]
+      automaton.link(s, v, to, verdictCode(order[to]))
+      transitions |= to << (((s << width) | v) * bitsPerState)
+    }
+  })
+  return { states: order.length, bitsPerState, transitions: transitions >>> 0, decided }
 }

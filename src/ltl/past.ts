@@ -359,7 +359,7 @@ function nodeSource(p: Program, n: number, ref: (m: number) => string, atom: (k:
 /** Declarations `const R${k} = R[k]` of the runs the nodes [from, to) use, so the step reads them from its closure. */
 function runsBindings(p: Program, from: number, to: number): string {
   let bind = ''
-  for (let n = from; n < to; n++) if (p.op[n] >= ONCE_RUNS) bind += `const R${p.slot[n]} = R[${p.slot[n]}]\n`
+  for (let n = from; n < to; n++) if (p.op[n] >= ONCE_RUNS) bind += `var R${p.slot[n]} = R[${p.slot[n]}]\n`
   return bind
 }
 
@@ -545,27 +545,29 @@ export class PastEvaluator {
 
   /**
    * The kernel as code for a caller that generates its own step function (see `PastSource`), or
-   * undefined when this evaluator interprets or its program is cut into chunks. The body marks the
-   * evaluator as started, as `step` does.
+   * undefined when this evaluator interprets or its program is cut into chunks. An atom node is
+   * the caller's local `a<k>` itself (no copy: the step's bytecode stays small enough for V8 to
+   * inline it). The body does not mark the evaluator as started, as `step` does: the caller calls
+   * `markStarted` before `snapshot()`.
    * @internal
    */
   source(): PastSource | undefined {
     const p = this.program
     const size = p.op.length
     if (this.kernel === undefined || size > CHUNK_NODES) return undefined
+    const ref = (m: number): string => (p.op[m] === ATOM ? `a${p.left[m]}` : `v${m}`)
     const body: string[] = []
-    for (let n = 0; n < size; n++)
-      body.push(
-        nodeSource(
-          p,
-          n,
-          m => `v${m}`,
-          k => `a${k}`,
-        ),
-      )
-    // snapshot() reads whether an event was seen
-    body.push(`S[${size}] = 1`)
-    return { bind: runsBindings(p, 0, size), body, roots: Array.from(p.roots, root => `v${root}`) }
+    for (let n = 0; n < size; n++) if (p.op[n] !== ATOM) body.push(nodeSource(p, n, ref, k => `a${k}`))
+    return { bind: runsBindings(p, 0, size), body, roots: Array.from(p.roots, ref) }
+  }
+
+  /**
+   * Records whether an event has been seen, for `snapshot()`, where a caller runs `source()`'s
+   * code instead of `step`.
+   * @internal
+   */
+  markStarted(started: boolean): void {
+    this.state[this.size] = started ? 1 : 0
   }
 
   /**

@@ -177,3 +177,86 @@ describe('createMonitor: the generated step, edge cases', () => {
     }
   })
 })
+
+/** The number of states of the closed automaton the monitor's step runs from constants (0: none). */
+const closedStates = (m: Monitor<unknown>): number => (m as unknown as { closedStates: number }).closedStates
+
+describe('createMonitor: small automata closed into constants', () => {
+  test.prop(
+    [formulaArb(['p', 'q'], 4, { future: true, past: true }), fc.array(valuation, { maxLength: 12 }), fc.nat()],
+    {
+      numRuns: 200,
+    },
+  )('give the interpreted verdicts, snapshots and LTLf verdict, across a snapshot at any event', (f, trace, cut) => {
+    const monitors = pair(f)
+    if (monitors === null) return
+    const [generated, interpreted] = monitors
+    const k = trace.length === 0 ? 0 : cut % (trace.length + 1)
+    const head = trace.slice(0, k).map(e => [generated.step(e), interpreted.step(e)])
+    const resumed = compileMonitor<Valuation>('test', f, options)()
+    resumed.restore(JSON.parse(JSON.stringify(generated.snapshot())))
+    const tail = trace.slice(k).map(e => [resumed.step(e), interpreted.step(e)])
+    for (const [ours, theirs] of [...head, ...tail]) expect(ours, formatLtl(f)).toBe(theirs)
+    expect(resumed.snapshot()).toEqual(interpreted.snapshot())
+    expect(resumed.finish()).toBe(interpreted.finish())
+  })
+
+  it("the issue's two formulas close, and the 7-atom one equals a hand-written evaluator at every event", () => {
+    type Job = Record<'req' | 'busy' | 'grant' | 'pending' | 'ack' | 'err' | 'fault', boolean>
+    const names = ['req', 'busy', 'grant', 'pending', 'ack', 'err', 'fault'] as const
+    const jobAtoms = Object.fromEntries(names.map(n => [n, (e: Job) => e[n]]))
+    const seven = compileMonitor<Job>(
+      'test',
+      'G ((req && !busy) -> (O grant || (pending S (ack && !err)) || Y ack || H !fault))',
+      { atoms: jobAtoms },
+    )()
+    const response = compileMonitor<Job>('test', 'G (req -> F grant)', { atoms: jobAtoms })()
+    expect(closedStates(seven)).toBe(2)
+    expect(closedStates(response)).toBe(2)
+    // the oracle: the four past operators as four booleans
+    let once = false
+    let since = false
+    let lastAck = false
+    let noFault = true
+    let verdict: Verdict = 'unknown'
+    let seed = 11
+    const coin = (p: number) => (seed = (seed * 16807) % 2147483647) / 2147483647 < p
+    for (let i = 0; i < 2000; i++) {
+      const e: Job = {
+        req: coin(0.3),
+        busy: coin(0.3),
+        grant: coin(0.0005),
+        pending: coin(0.3),
+        ack: coin(0.1),
+        err: coin(0.2),
+        fault: coin(0.01),
+      }
+      once ||= e.grant
+      since = (e.ack && !e.err) || (e.pending && since)
+      noFault &&= !e.fault
+      if (verdict === 'unknown' && e.req && !e.busy && !once && !since && !lastAck && !noFault) verdict = 'false'
+      lastAck = e.ack
+      expect(seven.step(e), `event #${i}`).toBe(verdict)
+    }
+    expect(verdict).toBe('false')
+    expect(() => seven.finish()).not.toThrow()
+    expect(() => seven.step({} as Job)).toThrow(/has finished/)
+    seven.reset()
+    expect(seven.step({ req: true, busy: false, grant: true } as Job)).toBe('unknown')
+  })
+
+  it('a restored residual the closed automaton does not reach runs on the table step, as the interpreted one', () => {
+    for (const p of [true, false]) {
+      const generated = compileMonitor<Valuation>('test', 'G (p -> F q)', options)()
+      const interpreted = compileMonitor<Valuation>('test', 'G (p -> F q)', options, false)()
+      expect(closedStates(generated)).toBeGreaterThan(0)
+      // the residual "p now", which no trace of G (p -> F q) reaches
+      const saved = { ...generated.snapshot(), residual: { nodes: [['p', 0]], root: 0, times: '' } }
+      for (const m of [generated, interpreted]) m.restore(saved)
+      const e = { p, q: false, r: false }
+      expect(generated.step(e)).toBe(p ? 'true' : 'false')
+      expect(interpreted.step(e)).toBe(p ? 'true' : 'false')
+      expect(generated.snapshot()).toEqual(interpreted.snapshot())
+    }
+  })
+})
