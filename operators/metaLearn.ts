@@ -76,7 +76,7 @@ export interface Observation<X, Y> {
  */
 export function metaLearn<X, Y, P>(config: MetaLearnConfig<X, Y, P>): OperatorFunction<Observation<X, Y>, MetaStep<P>> {
   const { learnerConfig, handle } = splitConfig(config)
-  checkMetaLearnerConfig(FN, learnerConfig) // a bad config throws now
+  checkMetaLearnerConfig(FN, learnerConfig, ['state']) // a bad config throws now
   const state = checkStateOption<MetaLearnSnapshot>(FN, handle)
   return source =>
     new Observable<MetaStep<P>>(subscriber => {

@@ -95,7 +95,7 @@ export interface MetaRule {
 
 /** The configuration of a `MetaLearner` (and of `metaLearn`). Unknown option names are refused. */
 export interface MetaLearnerConfig<X, Y, P> {
-  /** Classification (labels, 0/1 loss by default) or regression (numbers, scaled squared loss). */
+  /** Classification (labels, 0/1 loss by default) or regression (numbers, scaled squared loss; a prediction that is not a finite number, such as a forecaster's NaN before its first value, has loss 1). */
   readonly task: LearningTask
   /** Level 0: named factories of online learners. */
   readonly candidates: Readonly<Record<string, () => OnlineLearner<X, Y, P>>>
@@ -271,12 +271,14 @@ const MIN_PERIOD = 10
 export function checkMetaLearnerConfig<X, Y, P>(
   fn: string,
   config: MetaLearnerConfig<X, Y, P>,
+  /** Option names the caller took out of `config` before (named in the unknown-option message). */
+  callerOptions: readonly string[] = [],
 ): {
   learningRate: number
   detector: 'adwin' | 'page-hinkley' | 'none'
   safety: Array<() => Monitor<Record<string, boolean>>>
 } {
-  checkOptions(fn, config, CONFIG_OPTIONS, true)
+  checkOptions(fn, config, callerOptions.length === 0 ? CONFIG_OPTIONS : [...CONFIG_OPTIONS, ...callerOptions], true)
   checkOneOf(fn, 'task', config.task, TASKS)
   const { candidates } = config
   if (candidates === null || typeof candidates !== 'object' || Array.isArray(candidates))
@@ -516,6 +518,8 @@ export class MetaLearner<X, Y, P> {
     t.mean += delta / t.count
     t.m2 += delta * (y - t.mean)
     const variance = t.count > 1 ? t.m2 / t.count : 1
+    // NaN: no prediction yet (a forecaster before its first value), the worst loss
+    if (!Number.isFinite(p)) return 1
     return Math.min(1, (p - y) ** 2 / (4 * (variance > 0 ? variance : 1)))
   }
 

@@ -82,6 +82,10 @@ describe('metaLearn', () => {
 
   it('a bad config throws at call time', () => {
     expect(() => metaLearn({ task: 'classification', candidates: {} })).toThrow(/at least one learner factory/)
+    // the unknown-option message names every option metaLearn takes, its state handle included
+    expect(() => metaLearn({ ...config, bogus: 1 } as unknown as typeof config)).toThrow(
+      /metaLearn: unknown option "bogus"; known options: task, .*seed, state$/,
+    )
     expect(() => metaLearn({ ...config, safety: ['G (reset ->'] })).toThrow(/LtlSyntaxError|column/)
   })
 })

@@ -1,7 +1,12 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { HoeffdingAdaptiveTree } from '../../../src/learn/hoeffdingTree'
-import { GaussianNaiveBayes, type OnlineLearner, OnlineLogisticRegression } from '../../../src/learn/learners'
+import {
+  GaussianNaiveBayes,
+  MovingAverageForecaster,
+  type OnlineLearner,
+  OnlineLogisticRegression,
+} from '../../../src/learn/learners'
 import { MetaLearner, type MetaLearnerConfig, type MetaRule } from '../../../src/learn/metaLearner'
 import { Hedge } from '../../../src/learn/selection'
 import { createMonitor } from '../../../src/ltl/monitor'
@@ -326,4 +331,28 @@ describe('MetaLearner rules that add candidates', () => {
     expect(added.weights).toEqual({ naiveBayes: 0.5, plain: 0.5 })
     expect(Object.keys(meta.step(x, 1).weights)).toEqual(['naiveBayes', 'plain'])
   })
+})
+
+describe('MetaLearner regression with forecasters that predict NaN before their first value', () => {
+  test.prop([fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 60 })])(
+    'runs: the first step has loss 1 for every candidate, then the ensemble is the weighted mean of the moving averages',
+    ys => {
+      const meta = new MetaLearner<undefined, number, number>({
+        task: 'regression',
+        candidates: { last: () => new MovingAverageForecaster(1), mean3: () => new MovingAverageForecaster(3) },
+      })
+      ys.forEach((y, i) => {
+        const step = meta.step(undefined, y)
+        const last = i === 0 ? Number.NaN : ys[i - 1]
+        const window = ys.slice(Math.max(0, i - 3), i)
+        const mean3 = i === 0 ? Number.NaN : window.reduce((a, b) => a + b, 0) / window.length
+        if (i === 0) expect(step.prediction).toBeNaN()
+        else {
+          // a weighted mean of the two forecasts lies between them
+          expect(step.prediction).toBeGreaterThanOrEqual(Math.min(last, mean3) - 1e-9)
+          expect(step.prediction).toBeLessThanOrEqual(Math.max(last, mean3) + 1e-9)
+        }
+      })
+    },
+  )
 })
