@@ -21,10 +21,16 @@ export interface RedisSinkOptions<T> {
   partitions?: number
   /** The partition key of a value (with `partitions`). */
   key?: (value: T) => string | number
+  /**
+   * Most XADDs sent (or waiting for the connection) whose reply has not come back; one more is a
+   * `RedisSinkError('overflow')`, since a source faster than Redis would otherwise grow memory without
+   * bound. Default 10 000.
+   */
+  maxInFlight?: number
 }
 
 /** Why `redisSink` failed (`RedisSinkError.code`). */
-export type RedisSinkErrorCode = 'connect' | 'command' | 'connection' | 'value' | 'key'
+export type RedisSinkErrorCode = 'connect' | 'command' | 'connection' | 'value' | 'key' | 'overflow'
 
 /** A failure of `redisSink`: which stream, which input (its index), and the underlying error as `cause`. */
 export class RedisSinkError extends Error {
@@ -34,7 +40,8 @@ export class RedisSinkError extends Error {
     /**
      * `'connect'`: the connection could not be opened; `'command'`: Redis refused the XADD (e.g. WRONGTYPE);
      * `'connection'`: the connection dropped with the XADD unanswered (it may or may not be in the stream);
-     * `'value'`: the value has no JSON text (`undefined`, a function, a BigInt, a cycle); `'key'`: `key` threw.
+     * `'value'`: the value has no JSON text (`undefined`, a function, a BigInt, a cycle); `'key'`: `key` threw;
+     * `'overflow'`: `maxInFlight` XADDs were awaiting Redis' reply when another value came.
      */
     readonly code: RedisSinkErrorCode,
     message: string,
@@ -56,7 +63,11 @@ interface Settings<T> {
   readonly maxLen?: number
   readonly partitions?: number
   readonly key?: (value: T) => string | number
+  readonly maxInFlight: number
 }
+
+/** `maxInFlight` when none is given. */
+const DEFAULT_MAX_IN_FLIGHT = 10_000
 
 /**
  * The stream `redisSink` writes a value with key `key` to, with `partitions` partitions: `<stream>:<p>`,
@@ -83,9 +94,10 @@ export function partitionStream(stream: string, key: string | number, partitions
  *
  * Completes when the source completed and every XADD was acknowledged (all ids emitted). Errors with
  * `RedisSinkError`: `'value'` for a value without JSON text and `'key'` when `key` throws (at that value,
- * nothing after it is written), `'connect'`, `'command'` (Redis refused an XADD) and `'connection'` (the
+ * nothing after it is written), `'connect'`, `'command'` (Redis refused an XADD), `'connection'` (the
  * connection dropped with XADDs unanswered: they are not retried, since a retry could write an entry
- * twice). A source error is passed on at once. Unsubscribing closes the connection after the replies
+ * twice) and `'overflow'` (a value came while `maxInFlight` XADDs awaited their reply: slow the source
+ * down, e.g. with `concatMap` on the ids, or raise the bound). A source error is passed on at once. Unsubscribing closes the connection after the replies
  * of the XADDs already sent. Bad options throw at call time (`TypeError` / `RangeError` naming the value).
  *
  * ```ts
@@ -97,6 +109,7 @@ export function redisSink<T>(options: RedisSinkOptions<T>): OperatorFunction<T, 
   return source =>
     new Observable<string>(subscriber => {
       let index = 0
+      let inFlight = 0
       let failed = false
       const link = openRedis(FN, settings.redis)
       // every id is emitted from this chain, so in input order, whatever order the replies settle in
@@ -114,6 +127,11 @@ export function redisSink<T>(options: RedisSinkOptions<T>): OperatorFunction<T, 
       const subscription = source.subscribe({
         next: value => {
           if (failed) return
+          if (inFlight >= settings.maxInFlight) {
+            const bound = new RangeError(`${settings.maxInFlight} XADDs await Redis' reply (maxInFlight)`)
+            fail(sinkError('overflow', settings.stream, index, bound))
+            return
+          }
           let xadd: Promise<string>
           try {
             xadd = append(settings, link, value, index++)
@@ -121,7 +139,11 @@ export function redisSink<T>(options: RedisSinkOptions<T>): OperatorFunction<T, 
             fail(error)
             return
           }
-          xadd.catch(() => {}) // the error is handled in order, by the chain
+          inFlight++
+          xadd.then(
+            () => inFlight--,
+            () => {}, // the error is handled in order, by the chain
+          )
           emitted = emitted.then(async () => {
             const id = await xadd
             if (!failed) subscriber.next(id)
@@ -145,7 +167,7 @@ export function redisSink<T>(options: RedisSinkOptions<T>): OperatorFunction<T, 
 }
 
 function checkSinkOptions<T>(options: RedisSinkOptions<T>): Settings<T> {
-  checkOptions(FN, options, ['redis', 'stream', 'maxLen', 'partitions', 'key'], true)
+  checkOptions(FN, options, ['redis', 'stream', 'maxLen', 'partitions', 'key', 'maxInFlight'], true)
   const key = checkFunction<(value: T) => string | number>(FN, 'key', options.key)
   const partitions =
     options.partitions === undefined
@@ -161,6 +183,10 @@ function checkSinkOptions<T>(options: RedisSinkOptions<T>): Settings<T> {
     maxLen: options.maxLen === undefined ? undefined : checkInteger(FN, 'maxLen', options.maxLen, { min: 1 }),
     partitions,
     key,
+    maxInFlight:
+      options.maxInFlight === undefined
+        ? DEFAULT_MAX_IN_FLIGHT
+        : checkInteger(FN, 'maxInFlight', options.maxInFlight, { min: 1 }),
   }
 }
 
@@ -208,9 +234,11 @@ function sinkError(
       ? 'cannot connect'
       : code === 'key'
         ? `key threw for input ${index}`
-        : code === 'value'
-          ? `input ${index} cannot be written as JSON`
-          : `XADD of input ${index} ${code === 'command' ? 'refused' : 'lost with the connection'}`
+        : code === 'overflow'
+          ? `input ${index} came with too many XADDs in flight`
+          : code === 'value'
+            ? `input ${index} cannot be written as JSON`
+            : `XADD of input ${index} ${code === 'command' ? 'refused' : 'lost with the connection'}`
   const reason = cause instanceof Error ? cause.message : describeValue(cause)
   return new RedisSinkError(code, `${FN}: ${what} (stream ${describeValue(stream)}): ${reason}`, stream, index, {
     cause,

@@ -92,6 +92,28 @@ describe('redisSink against a real redis-server', () => {
     expect((await entries(client, 'bad-value')).map(([, v]) => v)).toEqual([1, 2])
   })
 
+  it('errors with RedisSinkError("overflow") when a value comes with maxInFlight XADDs unanswered, after sending those', async () => {
+    // a synchronous burst: every value arrives before the connection is open, so none is answered yet
+    const burst = Array.from({ length: 50 }, (_, i) => i)
+    const error = await lastValueFrom(
+      from(burst).pipe(redisSink({ redis: server.url, stream: 'overflow', maxInFlight: 10 }), toArray()),
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RedisSinkError)
+    expect(error).toMatchObject({ code: 'overflow', index: 10, stream: 'overflow' })
+    expect((error as Error).message).toMatch(/^redisSink: input 10 came with too many XADDs in flight .*maxInFlight/)
+    await new Promise(resolve => setTimeout(resolve, 50))
+    expect((await entries(client, 'overflow')).map(([, v]) => v)).toEqual(burst.slice(0, 10))
+    // paced by the ids (one XADD at a time), the same source never overflows a bound of 1
+    const ids = await lastValueFrom(
+      from(burst).pipe(
+        concatMap(v => from([v]).pipe(redisSink({ redis: client, stream: 'paced', maxInFlight: 1 }))),
+        toArray(),
+      ),
+    )
+    expect(ids).toHaveLength(burst.length)
+    expect(() => redisSink({ redis: server.url, stream: 's', maxInFlight: 0 })).toThrow(/redisSink: maxInFlight/)
+  })
+
   it('errors with RedisSinkError("key") when key throws, and ("command") when Redis refuses the XADD', async () => {
     const keyError = await lastValueFrom(
       from([{ k: 'a' }, { k: 'b' }]).pipe(
