@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
-import { config, lastValueFrom, map, type Observable, take, toArray } from 'rxjs'
+import { config, from, lastValueFrom, map, type Observable, take, toArray } from 'rxjs'
 import { afterEach, describe, expect } from 'vitest'
 import { fromAsyncIterable } from '../../../src/bridges/fromAsyncIterable'
 
@@ -221,6 +221,19 @@ describe('fromAsyncIterable', () => {
 })
 
 describe('fromAsyncIterable edge cases', () => {
+  test('unlike RxJS from(), which waits for the pending next() before calling return(), it returns at once', async () => {
+    const ours = new Recording([1], [], { stallAt: 1, signal: new AbortController().signal }) // never resolves
+    const theirs = new Recording([1], [], { stallAt: 1, signal: new AbortController().signal })
+    const a = fromAsyncIterable(ours).subscribe()
+    const b = from(theirs).subscribe()
+    await expect.poll(() => [ours.calls.length, theirs.calls.length], { interval: 1 }).toEqual([2, 2])
+    a.unsubscribe()
+    b.unsubscribe()
+    for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
+    expect(ours.calls).toEqual(['next', 'next', 'return'])
+    expect(theirs.calls).toEqual(['next', 'next']) // the documented difference: a stalled producer is never released
+  })
+
   test('an already aborted signal: the function is never called, the error is the reason', async () => {
     const outer = new AbortController()
     outer.abort(new Error('too late'))
