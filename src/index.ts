@@ -164,7 +164,7 @@ export {
 export type { Policy, Priority, PriorityName } from './scheduler/policy'
 export type { Precision } from './scheduler/timer'
 
-// ---- bridges: pull-based sources as Observables ----
+// ---- bridges: between Observables and async iterables ----
 export { type AsyncIterableSource, type FromAsyncIterableOptions, fromAsyncIterable } from './bridges/fromAsyncIterable'
 
 // ---- errors ----
