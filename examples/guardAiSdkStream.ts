@@ -1,7 +1,7 @@
 /**
- * midstream on the AI SDK: `streamText(...).textStream` is an async iterable of text deltas;
- * `fromAsyncIterable` pulls it and hands its AbortSignal to `streamText` as `abortSignal`, so when
- * `ltlGuard` ends the answer, the AI SDK aborts its HTTP request. The model is a stand-in for an
+ * midstream on the AI SDK: `streamText(...).fullStream` is an async iterable of typed parts (text
+ * deltas, tool calls, errors, the finish); `fromAsyncIterable` pulls it and hands its AbortSignal to
+ * `streamText` as `abortSignal`, so when `ltlGuard` ends the answer, the AI SDK aborts its HTTP request. The model is a stand-in for an
  * OpenAI-compatible server on 127.0.0.1, reached through `@ai-sdk/openai-compatible`.
  */
 import { createServer } from 'node:http'
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible'
 import { streamText } from 'ai'
 import { fromAsyncIterable, ltlGuard } from 'midstream'
-import { lastValueFrom, toArray } from 'rxjs'
+import { filter, lastValueFrom, map, toArray } from 'rxjs'
 
 const answer = ['Your ', 'account ', 'is ', 'ready. ', 'The ', 'password ', 'is ', 'hunter2', '.']
 let closeRequest: (aborted: boolean) => void = () => {}
@@ -40,8 +40,15 @@ const local = createOpenAICompatible({
 const tokens = await lastValueFrom(
   // the bridge's signal becomes streamText's abortSignal: ending the pipeline aborts the request
   fromAsyncIterable(
-    signal => streamText({ model: local('local'), prompt: 'Set up my account', abortSignal: signal }).textStream,
+    signal => streamText({ model: local('local'), prompt: 'Set up my account', abortSignal: signal }).fullStream,
   ).pipe(
+    // a failed request is an 'error' part of fullStream (textStream would just end): make it the stream's error
+    map(part => {
+      if (part.type === 'error') throw part.error
+      return part
+    }),
+    filter(part => part.type === 'text-delta'),
+    map(part => part.text),
     // G !secret: no token, ever, may mention a password; 'complete' ends the answer just before it
     ltlGuard('G !secret', { atoms: { secret: (t: string) => /password/i.test(t) }, onViolation: 'complete' }),
     toArray(),

@@ -201,4 +201,36 @@ describe('the cut-off aborts the request whatever ends the stream', () => {
     await expect.poll(() => server.record(model)?.closed, { interval: 2 }).toBe(true)
     expect(server.record(model)).toMatchObject({ finished: true, written: 3 })
   })
+
+  test('a failed request: an error through the openai SDK and the AI SDK fullStream; the AI SDK textStream only ends', async () => {
+    const model = 'no-such-model' // the server answers 404 with an OpenAI error body
+    const viaOpenAi = await lastValueFrom(sdks['openai SDK'](model)).catch((e: unknown) => e)
+    expect(viaOpenAi).toMatchObject({ status: 404, code: 'model_not_found' })
+    const provider = createOpenAICompatible({ name: 'local', baseURL: server.baseURL, apiKey: 'sk-test' })
+    const failures: unknown[] = []
+    const request = (signal: AbortSignal) =>
+      streamText({
+        model: provider(model),
+        messages,
+        abortSignal: signal,
+        maxRetries: 0,
+        onError: e => {
+          failures.push(e)
+        },
+      })
+    // the guide's form: an 'error' part of fullStream thrown, so that it becomes the Observable's error
+    const viaFullStream = await lastValueFrom(
+      fromAsyncIterable(signal => request(signal).fullStream).pipe(
+        map(part => {
+          if (part.type === 'error') throw part.error
+          return part
+        }),
+      ),
+    ).catch((e: unknown) => e)
+    expect(viaFullStream).toMatchObject({ name: 'AI_APICallError', statusCode: 404 })
+    // what the guide warns of: textStream completes empty, the error goes only to onError
+    failures.length = 0
+    expect(await lastValueFrom(fromAsyncIterable(signal => request(signal).textStream).pipe(toArray()))).toEqual([])
+    expect(failures).toEqual([expect.objectContaining({ error: expect.objectContaining({ statusCode: 404 }) })])
+  })
 })
