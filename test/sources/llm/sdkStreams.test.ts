@@ -145,6 +145,41 @@ describe.each(Object.keys(sdks))('ltlGuard, dtwMatch and the metrics on the %s',
   )
 })
 
+/** Token texts that stress the wire: JSON escapes, multi-byte characters, SSE syntax inside the content. */
+const tokenText = fc.string({
+  unit: fc.constantFrom('a', 'Z', ' ', '\n', '"', '\\', 'é', '€', '😀', 'data: ', '\r\n', '[DONE]', '{', '}'),
+  minLength: 1,
+  maxLength: 6,
+})
+
+describe.each(Object.keys(sdks))('any text on the %s', name => {
+  test.prop(
+    [
+      fc.array(tokenText, { maxLength: 12 }),
+      fc.option(fc.nat(), { nil: undefined }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+    ],
+    { numRuns: 12 },
+  )('reaches the guard token for token, and the guard stops at the banned one', async (texts, bannedAt, cuts) => {
+    const tokens = [...texts]
+    if (bannedAt !== undefined) tokens.splice(bannedAt % (tokens.length + 1), 0, 'BANNED', 'after')
+    const k = bannedAt === undefined ? tokens.length : tokens.indexOf('BANNED')
+    const model = server.answer({ tokens, cuts, holdAfter: bannedAt === undefined ? undefined : k })
+    const passed = await lastValueFrom(
+      sdks[name](model).pipe(
+        filter(text => text !== ''),
+        ltlGuard('G !banned', { atoms: { banned: (t: string) => t === 'BANNED' }, onViolation: 'complete' }),
+        toArray(),
+      ),
+    )
+    expect(passed).toEqual(tokens.slice(0, k))
+    if (bannedAt !== undefined) {
+      await expect.poll(() => server.record(model)?.socketClosed, { interval: 2 }).toBe(true)
+      expect(server.record(model)).toMatchObject({ finished: false, written: k + 1 })
+    }
+  })
+})
+
 describe('the cut-off aborts the request whatever ends the stream', () => {
   const tokens = ['12 ', '13 ', '11 ', 'Sure! ', 'Here ', 'is ', 'more']
 
