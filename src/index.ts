@@ -164,6 +164,9 @@ export {
 export type { Policy, Priority, PriorityName } from './scheduler/policy'
 export type { Precision } from './scheduler/timer'
 
+// ---- bridges: between Observables and async iterables ----
+export { type AsyncIterableSource, type FromAsyncIterableOptions, fromAsyncIterable } from './bridges/fromAsyncIterable'
+
 // ---- errors ----
 export { BufferOverflowError, QueueFullError } from './errors'
 export { SnapshotError, type SnapshotHeader } from './snapshot'
