@@ -107,13 +107,22 @@ export function analysisPlan(
             >,
         ),
       record: (result, channel, model, m) => {
-        const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
+        const match = result as {
+          pattern: string
+          start: number
+          end: number
+          distance: number
+          startTime?: number
+          endTime?: number
+        }
         model.match({
           pattern: match.pattern,
           start: match.start,
           end: match.end,
           distance: match.distance,
           time: match.endTime,
+          startTime: match.startTime,
+          series: channel,
         })
         m.countMatch(channel, match.pattern)
       },
@@ -133,9 +142,14 @@ export function analysisPlan(
             }) as OperatorFunction<unknown, unknown>,
         ),
       record: (result, channel, model) => {
-        const report = result as { regime: string; lyapunov: number }
-        model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true')
-        if (Number.isFinite(report.lyapunov)) model.series(`${channel} lyapunov`).push(report.lyapunov, Date.now())
+        const report = result as { regime: string; lyapunov: number; startTime?: number; endTime?: number }
+        model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true', undefined, report.endTime)
+        // the window's own times when the channel has event times: a wall-clock time here would put
+        // the dashboard's clock (its rate window) in another epoch than the channel's data
+        if (report.startTime !== undefined && report.endTime !== undefined)
+          model.regime(channel, report.regime, report.startTime, report.endTime)
+        if (Number.isFinite(report.lyapunov))
+          model.series(`${channel} lyapunov`).push(report.lyapunov, report.endTime ?? Date.now())
       },
     }
   }
@@ -160,8 +174,8 @@ export function analysisPlan(
             }) as OperatorFunction<unknown, unknown>,
         ),
       record: (result, channel, model, m) => {
-        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number }
-        model.verdict(formula, change.verdict, change.index)
+        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number; timestamp?: number }
+        model.verdict(formula, change.verdict, change.index, change.timestamp)
         m.countVerdict(channel, formula, change.verdict)
       },
     }
