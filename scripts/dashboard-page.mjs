@@ -3,8 +3,14 @@
 // `<file>.ts?bundle` becomes `export default "<the minified IIFE>"`. So the page, uPlot among it,
 // ships inside dist/sinks.js (and .cjs) and is served from the package: no CDN, no file to find
 // beside the bundle at run time, the same in ESM, CommonJS and vitest (which runs the sources).
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { build } from 'esbuild'
+
+// uPlot is MIT-licensed: its notice travels with the copy the page carries
+const uplot = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('uplot/package.json'), 'utf8'))
+const NOTICE = `/*! uPlot ${uplot.version} (c) Leon Sorokin, MIT License, https://github.com/leeoniya/uPlot */`
 
 const SUFFIX = /\?bundle$/
 
@@ -21,6 +27,7 @@ export async function bundlePage(entry) {
     logLevel: 'silent',
     loader: { '.css': 'text' },
     legalComments: 'inline',
+    banner: { js: NOTICE },
   })
   return result.outputFiles[0].text
 }
