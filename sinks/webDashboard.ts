@@ -117,10 +117,14 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
   const welcome = (response: ServerResponse): void => {
     const snapshot = snapshotOrError()
     if (typeof snapshot === 'string') response.write(snapshot)
-    else
-      response.write(
-        `data: ${JSON.stringify({ ...snapshot, series: snapshot.series.map(s => seriesSince(s, 0)) })}\n\n`,
-      )
+    else {
+      const message: DashboardMessage = {
+        ...snapshot,
+        series: snapshot.series.map(s => seriesSince(s, 0)),
+        welcome: true,
+      }
+      response.write(`data: ${JSON.stringify(message)}\n\n`)
+    }
     sent++
   }
 

@@ -12,6 +12,8 @@ export interface SeriesDelta extends SeriesSnapshot {
 /** What `webDashboard` sends a page on its event stream: a snapshot whose series carry only new points. */
 export interface DashboardMessage extends Omit<DashboardSnapshot, 'series'> {
   readonly series: readonly SeriesDelta[]
+  /** Set on a page's first message after (re)connecting: its series start at the oldest point the model keeps. */
+  readonly welcome?: true
 }
 
 /** The points of `series` at positions `from` and later (those the model still keeps). */

@@ -472,7 +472,7 @@ function receive(message: DashboardMessage): void {
     `${message.series.length} series, ${message.verdicts.length} formulas, ${message.rates.length} channels`
   for (const s of message.series) {
     const view = seriesView(s.name)
-    if (view.history.merge(s) > 0) view.dirty = true
+    if (view.history.merge(s, message.welcome === true) > 0) view.dirty = true
   }
   for (const m of message.matches)
     keep(matches, `${m.series}\u0000${m.pattern}\u0000${m.start}\u0000${m.end}`, m, MATCH_HISTORY)

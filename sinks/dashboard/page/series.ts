@@ -20,10 +20,14 @@ export class SeriesHistory {
     this.values = new Float64Array(capacity)
   }
 
-  /** Appends the delta's points not held yet; returns how many were new. */
-  merge(delta: SeriesDelta): number {
+  /**
+   * Appends the delta's points not held yet; returns how many were new. A `welcome` (the first
+   * message after connecting) starts at the oldest point the model keeps: on a first connection
+   * the points before it are none of the page's business, on a reconnection they were missed.
+   */
+  merge(delta: SeriesDelta, welcome = false): number {
     const skip = Math.max(0, this.next - delta.from)
-    if (delta.from > this.next && this.next > 0) this.missed += delta.from - this.next
+    if (delta.from > this.next && !(welcome && this.next === 0)) this.missed += delta.from - this.next
     const cap = this.times.length
     let added = 0
     for (let i = skip; i < delta.values.length; i++) {
