@@ -145,7 +145,11 @@ describe.skipIf(!hasChromium)('web dashboard in headless chromium', () => {
       await lastValueFrom(client.send('readings', from(readings)))
       await page.goto(server.addresses.dashboard)
       await page.waitForFunction(
-        () => window.__dashboard?.series.readings?.next === 4000 && window.__dashboard.matches.length === 5,
+        // the analyses run behind the ingest: wait for all of their results too
+        () =>
+          window.__dashboard?.series.readings?.next === 4000 &&
+          window.__dashboard.matches.length === 5 &&
+          window.__dashboard.regimes.length === 15, // windows of 500 every 250 over 4 000 readings
         undefined,
         { timeout: 20_000 },
       )
@@ -173,7 +177,7 @@ describe.skipIf(!hasChromium)('web dashboard in headless chromium', () => {
         expect(start).toBeLessThanOrEqual(spikeAt[i] * 10)
         expect(end).toBeGreaterThanOrEqual(spikeAt[i] * 10)
       }
-      expect(held.regimes.length).toBe(15) // windows of 500 every 250 over 4 000 readings
+      for (const [start, end] of held.regimes) expect(end - start).toBe(4990) // 500 readings 10 ms apart
       expect(held.missed).toBe(0)
       const shots = process.env.MIDSTREAM_SCREENSHOTS ?? dir
       mkdirSync(shots, { recursive: true })
