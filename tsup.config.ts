@@ -2,7 +2,6 @@ import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
-import { pageBundleEsbuild } from './scripts/dashboard-page.mjs'
 
 // The integrations (ws, prom-client, ink, ...) are optional peer dependencies: tsup leaves every
 // dependency and peer dependency of package.json out of the bundle, so they stay imports.
@@ -14,8 +13,6 @@ const shared = {
   external: ['rxjs', 'fast-check', 'midstream'],
   // the peer loader (sources/peers/require.ts) needs import.meta.url in the CommonJS build too
   shims: true,
-  // the web dashboard's page script (uPlot inside) is bundled and inlined as text: see scripts/dashboard-page.mjs
-  esbuildPlugins: [pageBundleEsbuild],
 }
 
 // The three builds below run at once, so none of them may clean the output folder (tsup's `clean`
@@ -70,7 +67,7 @@ export default defineConfig([
     ...shared,
     entry: { 'sources.browser': 'sources/browser.ts' },
     platform: 'neutral',
-    esbuildPlugins: [browserPeers, pageBundleEsbuild],
+    esbuildPlugins: [browserPeers],
   },
   {
     // the script each worker thread of midstream/offload's pool runs; tinypool loads it with import()

@@ -1,12 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
-import { pageBundleVite } from './scripts/dashboard-page.mjs'
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
 export default defineConfig({
-  // the web dashboard's page script, bundled as the build bundles it (scripts/dashboard-page.mjs)
-  plugins: [pageBundleVite()],
   resolve: {
     alias: [
       { find: /^midstream\/scheduler$/, replacement: here('./src/scheduler/index.ts') },

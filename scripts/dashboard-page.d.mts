@@ -1,9 +1,8 @@
-import type { Plugin as EsbuildPlugin } from 'esbuild'
-import type { Plugin as VitePlugin } from 'vite'
-
-/** The browser bundle of `entry` (an absolute path), minified, as text. */
-export function bundlePage(entry: string): Promise<string>
-/** esbuild (tsup) plugin: `import page from './x.ts?bundle'`. */
-export const pageBundleEsbuild: EsbuildPlugin
-/** vite (vitest) plugin doing the same. */
-export function pageBundleVite(): VitePlugin
+/** sinks/dashboard/page/main.ts, the page's entry. */
+export const entry: string
+/** sinks/dashboard/page/script.generated.ts, where the bundle is written. */
+export const output: string
+/** The page's browser bundle, minified, as text. */
+export function bundlePage(): Promise<string>
+/** The text of script.generated.ts. */
+export function generatedModule(): Promise<string>

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeValue } from '../src/errors'
 import { checkInteger, checkNumber, checkOptions, checkString } from '../src/validate'
 import type { DashboardModel, DashboardSnapshot } from './dashboard/model'
-import pageScript from './dashboard/page/main.ts?bundle'
+import { dashboardPageScript } from './dashboard/page/script.generated'
 import { type DashboardMessage, seriesSince } from './dashboard/webProtocol'
 
 /** `webDashboard`'s options. */
@@ -145,7 +145,7 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
             'x-content-type-options': 'nosniff',
             'cache-control': 'no-cache',
           })
-          .end(html ? page : pageScript)
+          .end(html ? page : dashboardPageScript)
         return true
       }
       if (clients.size >= maxClients) {

@@ -1,8 +1,10 @@
 // The web dashboard page's kernels, in Node: min/max decimation per pixel column against a brute
 // force, and the page's series history fed by the server's deltas against the plain list of every
 // point pushed.
+import { readFileSync } from 'node:fs'
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
+import { generatedModule, output } from '../../scripts/dashboard-page.mjs'
 import { DashboardModel } from '../../sinks/dashboard/model'
 import { minMaxDecimate } from '../../sinks/dashboard/page/decimate'
 import { SeriesHistory } from '../../sinks/dashboard/page/series'
@@ -153,4 +155,8 @@ describe('the page history fed by deltas', () => {
     expect(seriesSince(snap, 4)).toMatchObject({ from: 4, values: [4], times: [4] })
     expect(seriesSince(snap, 9)).toMatchObject({ from: 5, values: [], times: [] })
   })
+})
+
+test('the committed page script is the bundle of the page sources and uPlot (else: node scripts/dashboard-page.mjs)', async () => {
+  expect(readFileSync(output, 'utf8') === (await generatedModule())).toBe(true)
 })
