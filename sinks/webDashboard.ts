@@ -88,17 +88,8 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
       sent++
     }
   }
-  // the model is the caller's: a snapshot that throws reaches the pages as an error event and the
-  // next tick tries again, never an uncaught exception in a timer that ends the process
-  const snapshotOrError = (): DashboardSnapshot | string => {
-    try {
-      return model.snapshot()
-    } catch (error) {
-      return `event: error\ndata: ${JSON.stringify(error instanceof Error ? error.message : describeValue(error))}\n\n`
-    }
-  }
   const broadcast = (): void => {
-    const snapshot = snapshotOrError()
+    const snapshot = snapshotOrError(model)
     if (typeof snapshot === 'string') return send(snapshot)
     if (snapshot.version === lastVersion) return
     lastVersion = snapshot.version
@@ -115,16 +106,12 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
   // a page that just connected gets everything the model keeps; the broadcasts after it may repeat
   // some of those points (they start where the last broadcast ended): the page skips what it has
   const welcome = (response: ServerResponse): void => {
-    const snapshot = snapshotOrError()
-    if (typeof snapshot === 'string') response.write(snapshot)
-    else {
-      const message: DashboardMessage = {
-        ...snapshot,
-        series: snapshot.series.map(s => seriesSince(s, 0)),
-        welcome: true,
-      }
-      response.write(`data: ${JSON.stringify(message)}\n\n`)
-    }
+    const snapshot = snapshotOrError(model)
+    const message: DashboardMessage | string =
+      typeof snapshot === 'string'
+        ? snapshot
+        : { ...snapshot, series: snapshot.series.map(s => seriesSince(s, 0)), welcome: true }
+    response.write(typeof message === 'string' ? message : `data: ${JSON.stringify(message)}\n\n`)
     sent++
   }
 
@@ -136,18 +123,8 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
         response.writeHead(405, { allow: 'GET' }).end()
         return true
       }
-      if (path === '/' || path === '/dashboard.js') {
-        const html = path === '/'
-        response
-          .writeHead(200, {
-            'content-type': html ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8',
-            'content-security-policy': CONTENT_SECURITY_POLICY,
-            'x-content-type-options': 'nosniff',
-            'cache-control': 'no-cache',
-          })
-          .end(html ? page : dashboardPageScript)
-        return true
-      }
+      if (path === '/') return serveFile(response, 'text/html; charset=utf-8', page)
+      if (path === '/dashboard.js') return serveFile(response, 'text/javascript; charset=utf-8', dashboardPageScript)
       if (clients.size >= maxClients) {
         response.writeHead(503, { 'content-type': 'text/plain' }).end(`more than ${maxClients} dashboard pages\n`)
         return true
@@ -183,6 +160,28 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
       clients.clear()
     },
   }
+}
+
+// The model is the caller's: a snapshot that throws reaches the pages as an error event and the next
+// tick tries again, never an uncaught exception in a timer that ends the process.
+function snapshotOrError(model: Pick<DashboardModel, 'snapshot'>): DashboardSnapshot | string {
+  try {
+    return model.snapshot()
+  } catch (error) {
+    return `event: error\ndata: ${JSON.stringify(error instanceof Error ? error.message : describeValue(error))}\n\n`
+  }
+}
+
+function serveFile(response: ServerResponse, contentType: string, body: string): true {
+  response
+    .writeHead(200, {
+      'content-type': contentType,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    })
+    .end(body)
+  return true
 }
 
 function escapeHtml(text: string): string {
