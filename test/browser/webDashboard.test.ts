@@ -153,7 +153,8 @@ describe.skipIf(!hasChromium)('web dashboard in headless chromium', () => {
         undefined,
         { timeout: 20_000 },
       )
-      await page.evaluate(() => new Promise(requestAnimationFrame))
+      // two frames: a chart drawn for the first time is drawn again once uPlot has laid it out
+      for (let frame = 0; frame < 3; frame++) await page.evaluate(() => new Promise(requestAnimationFrame))
       const probe = await probeChart(
         page,
         'readings',

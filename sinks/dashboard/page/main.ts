@@ -60,6 +60,8 @@ interface SeriesView {
   xs: Float64Array
   ys: Float64Array
   dirty: boolean
+  /** The pixel columns the drawn data was decimated to. */
+  columns: number
 }
 
 /** What tests read back from the page (`window.__dashboard`). */
@@ -92,6 +94,7 @@ const latenessSamples: { time: number; p50: number; p99: number; max: number }[]
 let latest: DashboardMessage | undefined
 let epoch = false
 let drawPending = false
+let matchesChanged = true
 const state: DashboardPageState = {
   messages: 0,
   draws: 0,
@@ -191,6 +194,7 @@ function seriesView(name: string): SeriesView {
     xs: new Float64Array(2 * columns),
     ys: new Float64Array(2 * columns),
     dirty: true,
+    columns: 0,
   }
   views.set(name, view)
   state.series[name] = view.history
@@ -229,7 +233,7 @@ function createSeriesChart(name: string, view: SeriesView): uPlot {
       legend: { show: false },
       hooks: {
         drawClear: [u => drawMatchSpans(u, name)],
-        draw: [u => drawRegimeBand(u, name)],
+        draw: [u => drawRegimeBand(u, name), u => relayout(u, view)],
       },
     },
     [[], []],
@@ -246,9 +250,18 @@ function drawSeries(name: string, view: SeriesView): void {
   view.chart ??= createSeriesChart(name, view)
   const [t0, t1] = h.range()
   const columns = Math.min(view.xs.length / 2, Math.max(1, Math.round(view.chart.bbox.width || chartWidth(view.panel))))
+  view.columns = columns
   const n = minMaxDecimate(h.times, h.values, h.head, h.size, t0, t1, columns, view.scratch, view.xs, view.ys)
   view.chart.setData([view.xs.slice(0, n), view.ys.slice(0, n)] as unknown as uPlot.AlignedData)
   regimeLegend(name, view)
+}
+
+// uPlot lays a chart out after its data is set (the axes' labels decide the plot's width): when the
+// plot turns out narrower or wider than the columns decimated for, the series is decimated again
+function relayout(u: uPlot, view: SeriesView): void {
+  if (Math.round(u.bbox.width) === view.columns || u.bbox.width === 0) return
+  view.dirty = true
+  scheduleDraw()
 }
 
 /** The time range of every series held (and the latest snapshot's time). */
@@ -277,11 +290,15 @@ function drawVerdicts(): void {
   const rowHeight = 22
   const width = Math.max(200, target.clientWidth)
   const dpr = devicePixelRatio
-  canvas.width = width * dpr
-  canvas.height = rowHeight * verdictTimelines.size * dpr
-  canvas.style.height = `${rowHeight * verdictTimelines.size}px`
+  // resizing a canvas reallocates it: only when its size changed
+  if (canvas.width !== width * dpr || canvas.height !== rowHeight * verdictTimelines.size * dpr) {
+    canvas.width = width * dpr
+    canvas.height = rowHeight * verdictTimelines.size * dpr
+    canvas.style.height = `${rowHeight * verdictTimelines.size}px`
+  }
   const ctx = canvas.getContext('2d') as CanvasRenderingContext2D
-  ctx.scale(dpr, dpr)
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+  ctx.clearRect(0, 0, width, rowHeight * verdictTimelines.size)
   // the same time range as the series (a verdict is known from when it was reported to now)
   let [tMin, tMax] = dataRange()
   for (const line of verdictTimelines.values())
@@ -423,7 +440,8 @@ function draw(): void {
     }
   if (views.size === 0) emptyNote($('series'), 'no series yet')
   drawVerdicts()
-  drawMatches()
+  if (matchesChanged) drawMatches()
+  matchesChanged = false
   drawRates(latest.rates)
   drawLateness(latest.lateness)
   state.draws++
@@ -435,9 +453,12 @@ function scheduleDraw(): void {
   requestAnimationFrame(draw)
 }
 
-function keep<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+/** Adds `key` (dropping the oldest beyond `limit`); true when it was new. */
+function keep<K, V>(map: Map<K, V>, key: K, value: V, limit: number): boolean {
+  if (map.has(key)) return false
   map.set(key, value)
   if (map.size > limit) map.delete(map.keys().next().value as K)
+  return true
 }
 
 function trim<T>(list: T[], limit: number): void {
@@ -474,10 +495,13 @@ function receive(message: DashboardMessage): void {
     const view = seriesView(s.name)
     if (view.history.merge(s, message.welcome === true) > 0) view.dirty = true
   }
+  let added = false
   for (const m of message.matches)
-    keep(matches, `${m.series}\u0000${m.pattern}\u0000${m.start}\u0000${m.end}`, m, MATCH_HISTORY)
-  for (const r of message.regimes) keep(regimes, `${r.series}\u0000${r.startTime}`, r, REGIME_HISTORY)
-  if (message.matches.length > 0 || message.regimes.length > 0) for (const view of views.values()) view.dirty = true
+    if (keep(matches, `${m.series}\u0000${m.pattern}\u0000${m.start}\u0000${m.end}`, m, MATCH_HISTORY))
+      matchesChanged = added = true
+  for (const r of message.regimes) if (keep(regimes, `${r.series}\u0000${r.startTime}`, r, REGIME_HISTORY)) added = true
+  // new spans or bands: every chart redraws (a chart's data may not have changed)
+  if (added) for (const view of views.values()) view.dirty = true
   mergeVerdicts(message.verdicts, message.timeMs)
   if (message.timeMs !== undefined && message.rates.length > 0) {
     rateSamples.push({ time: message.timeMs, rates: new Map(message.rates.map(r => [r.channel, r.rate])) })
