@@ -21,7 +21,7 @@ import { svgWebDashboard } from './lib/svgWebDashboard'
 
 const WARMUP_MS = 2000
 const MEASURE_MS = 6000
-const ROUNDS = 2
+const ROUNDS = 3
 const RATES = [2000, 20_000]
 /** The dashboard's snapshot interval: its default, and one that makes the page redraw 20 times a second. */
 const INTERVALS_MS = [250, 50]
