@@ -11,6 +11,7 @@ export interface SeriesDelta extends SeriesSnapshot {
 
 /** What `webDashboard` sends a page on its event stream: a snapshot whose series carry only new points. */
 export interface DashboardMessage extends Omit<DashboardSnapshot, 'series'> {
+  /** Every series, in the order first written, each with the points new to this message. */
   readonly series: readonly SeriesDelta[]
   /** Set on a page's first message after (re)connecting: its series start at the oldest point the model keeps. */
   readonly welcome?: true
