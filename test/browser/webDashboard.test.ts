@@ -113,6 +113,13 @@ describe.skipIf(!hasChromium)('web dashboard in headless chromium', () => {
       expect(await page.textContent('#rates')).toContain('readings')
       // no scheduler fed the model: the lateness panel says so instead of an empty chart
       expect(await page.textContent('#lateness-panel')).toContain('without a scheduler')
+      // once a scheduler reports lateness, the panel shows its percentiles (nearest rank) and a chart
+      model.lateness(1.5)
+      model.lateness(3)
+      model.lateness(0.5)
+      await page.waitForFunction(() => document.querySelector('#lateness')?.textContent?.includes('3 samples'))
+      expect(await page.textContent('#lateness')).toContain('p50 1.500   p99 3.000   max 3.000')
+      expect(await page.evaluate(() => window.__dashboard.charts['scheduler lateness'].data[2])).toEqual([3])
     } finally {
       await page.close()
       await server.close()
