@@ -1,6 +1,7 @@
 /** midstream/sinks: where results go. */
 
 export {
+  type DashboardMessage,
   DashboardModel,
   type DashboardModelOptions,
   type DashboardSinkOptions,
@@ -11,6 +12,8 @@ export {
   type MatchSnapshot,
   nearestRank,
   type RateSnapshot,
+  type RegimeSnapshot,
+  type SeriesDelta,
   type SeriesHandle,
   type SeriesSnapshot,
   tapCount,

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describeValue } from '../src/errors'
 import { checkInteger, checkNumber, checkOptions, checkString } from '../src/validate'
 import type { DashboardModel, DashboardSnapshot } from './dashboard/model'
+import { dashboardPageScript } from './dashboard/page/script.generated'
+import { type DashboardMessage, seriesSince } from './dashboard/webProtocol'
 
 /** `webDashboard`'s options. */
 export interface WebDashboardOptions {
@@ -11,11 +13,16 @@ export interface WebDashboardOptions {
   intervalMs?: number
   /** Pages connected at once (default 32); one more gets HTTP 503. */
   maxClients?: number
+  /** Points each page keeps per series (default 20 000): its charts span them, decimated min/max per pixel column. */
+  historyPoints?: number
 }
 
 /** What `webDashboard` returns: a request handler to mount, and its counters. */
 export interface WebDashboard {
-  /** Serves GET / (the page) and GET /events (Server-Sent Events of snapshots); returns false for other paths. */
+  /**
+   * Serves GET / (the page), GET /dashboard.js (its script, uPlot inside) and GET /events
+   * (Server-Sent Events of snapshots); returns false for other paths.
+   */
   handle(request: IncomingMessage, response: ServerResponse): boolean
   /** Pages connected now. */
   readonly clients: number
@@ -25,7 +32,7 @@ export interface WebDashboard {
   close(): void
 }
 
-const OPTION_NAMES: readonly string[] = ['title', 'intervalMs', 'maxClients']
+const OPTION_NAMES: readonly string[] = ['title', 'intervalMs', 'maxClients', 'historyPoints']
 const DEFAULT_TITLE = 'midstream'
 /** How often pages get a snapshot by default, ms. */
 const DEFAULT_INTERVAL_MS = 250
@@ -33,12 +40,23 @@ const DEFAULT_INTERVAL_MS = 250
 const MIN_INTERVAL_MS = 10
 /** Pages connected at once by default. */
 const DEFAULT_MAX_CLIENTS = 32
+/** Points a page keeps per series by default. */
+const DEFAULT_HISTORY_POINTS = 20_000
+const PATHS: ReadonlySet<string> = new Set(['/', '/dashboard.js', '/events'])
+// scripts only from this server (the page's own, uPlot inside it); uPlot sizes its elements with
+// style attributes and the page adds uPlot's stylesheet, hence inline styles
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'"
 
 /**
- * A live web dashboard for a DashboardModel: a self-contained page (no scripts from elsewhere) that
- * draws each series as a line chart and lists matches, verdicts, scheduler lateness and channel
- * rates, fed by Server-Sent Events. One timer for all pages; a snapshot goes out only when the
- * model changed. `midstream serve` mounts it beside /metrics.
+ * A live web dashboard for a DashboardModel: a self-contained page (its script, uPlot included, is
+ * served from here: no CDN, works offline) that draws each series as a uPlot chart with time and
+ * value axes, decimated min/max per pixel column (a one-sample spike always shows), the matches'
+ * spans shaded and the regimes as a band under it; a verdict timeline per formula, channel rates
+ * and scheduler lateness (a panel without data says so). Fed by Server-Sent Events: a page's first
+ * message carries what the model keeps, later ones only the points pushed since, so each page keeps
+ * a history of `historyPoints` per series, longer than the model's. One timer for all pages; a
+ * message goes out only when the model changed. `midstream serve` mounts it beside /metrics.
  *
  * ```ts
  * const dashboard = webDashboard(model)
@@ -53,11 +71,16 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
   const title = checkString(fn, 'title', options.title ?? DEFAULT_TITLE, true)
   const intervalMs = checkNumber(fn, 'intervalMs', options.intervalMs ?? DEFAULT_INTERVAL_MS, { min: MIN_INTERVAL_MS })
   const maxClients = checkInteger(fn, 'maxClients', options.maxClients ?? DEFAULT_MAX_CLIENTS, { min: 1 })
+  const historyPoints = checkInteger(fn, 'historyPoints', options.historyPoints ?? DEFAULT_HISTORY_POINTS, {
+    min: 2,
+  })
   const clients = new Set<ServerResponse>()
   let timer: ReturnType<typeof setInterval> | null = null
   let lastVersion = -1
   let sent = 0
-  const page = renderPage(title)
+  // per series, the position of the first point the next broadcast has to carry
+  const sentUpTo = new Map<string, number>()
+  const page = renderPage(title, historyPoints)
 
   const send = (message: string): void => {
     for (const client of clients) {
@@ -65,39 +88,43 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
       sent++
     }
   }
-  const broadcast = (force: boolean): void => {
-    // the model is the caller's: a snapshot that throws reaches the pages as an error event and
-    // the next tick tries again, never an uncaught exception in a timer that ends the process
-    let snapshot: DashboardSnapshot
-    try {
-      snapshot = model.snapshot()
-    } catch (error) {
-      send(`event: error\ndata: ${JSON.stringify(error instanceof Error ? error.message : describeValue(error))}\n\n`)
-      return
-    }
-    if (!force && snapshot.version === lastVersion) return
+  const broadcast = (): void => {
+    const snapshot = snapshotOrError(model)
+    if (typeof snapshot === 'string') return send(snapshot)
+    if (snapshot.version === lastVersion) return
     lastVersion = snapshot.version
-    send(`data: ${JSON.stringify(snapshot)}\n\n`)
+    const message: DashboardMessage = {
+      ...snapshot,
+      series: snapshot.series.map(series => {
+        const delta = seriesSince(series, sentUpTo.get(series.name) ?? 0)
+        sentUpTo.set(series.name, series.total)
+        return delta
+      }),
+    }
+    send(`data: ${JSON.stringify(message)}\n\n`)
+  }
+  // a page that just connected gets everything the model keeps; the broadcasts after it may repeat
+  // some of those points (they start where the last broadcast ended): the page skips what it has
+  const welcome = (response: ServerResponse): void => {
+    const snapshot = snapshotOrError(model)
+    const message: DashboardMessage | string =
+      typeof snapshot === 'string'
+        ? snapshot
+        : { ...snapshot, series: snapshot.series.map(s => seriesSince(s, 0)), welcome: true }
+    response.write(typeof message === 'string' ? message : `data: ${JSON.stringify(message)}\n\n`)
+    sent++
   }
 
   return {
     handle(request, response) {
       const path = (request.url ?? '/').split('?')[0]
-      if (path !== '/' && path !== '/events') return false
+      if (!PATHS.has(path)) return false
       if (request.method !== 'GET') {
         response.writeHead(405, { allow: 'GET' }).end()
         return true
       }
-      if (path === '/') {
-        response
-          .writeHead(200, {
-            'content-type': 'text/html; charset=utf-8',
-            'content-security-policy':
-              "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
-          })
-          .end(page)
-        return true
-      }
+      if (path === '/') return serveFile(response, 'text/html; charset=utf-8', page)
+      if (path === '/dashboard.js') return serveFile(response, 'text/javascript; charset=utf-8', dashboardPageScript)
       if (clients.size >= maxClients) {
         response.writeHead(503, { 'content-type': 'text/plain' }).end(`more than ${maxClients} dashboard pages\n`)
         return true
@@ -116,9 +143,8 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
           timer = null
         }
       })
-      lastVersion = -1
-      broadcast(true)
-      timer ??= setInterval(() => broadcast(false), intervalMs)
+      welcome(response)
+      timer ??= setInterval(broadcast, intervalMs)
       return true
     },
     get clients() {
@@ -136,64 +162,49 @@ export function webDashboard(model: Pick<DashboardModel, 'snapshot'>, options: W
   }
 }
 
+// The model is the caller's: a snapshot that throws reaches the pages as an error event and the next
+// tick tries again, never an uncaught exception in a timer that ends the process.
+function snapshotOrError(model: Pick<DashboardModel, 'snapshot'>): DashboardSnapshot | string {
+  try {
+    return model.snapshot()
+  } catch (error) {
+    return `event: error\ndata: ${JSON.stringify(error instanceof Error ? error.message : describeValue(error))}\n\n`
+  }
+}
+
+function serveFile(response: ServerResponse, contentType: string, body: string): true {
+  response
+    .writeHead(200, {
+      'content-type': contentType,
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    })
+    .end(body)
+  return true
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }
 
-// The page builds its DOM with textContent only (snapshot strings never become markup).
-function renderPage(title: string): string {
+// The page: its panels' frames; the script (sinks/dashboard/page/main.ts) fills them, building its
+// DOM with textContent only (snapshot strings never become markup).
+function renderPage(title: string, historyPoints: number): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:16px;background:#111;color:#ddd}
-h1{font-size:18px;margin:0 0 12px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}
-.panel{background:#1b1b1b;border:1px solid #333;border-radius:6px;padding:8px}
-.panel h2{font-size:13px;margin:0 0 6px;color:#aaa}
-svg{width:100%;height:120px;background:#151515}
-polyline{fill:none;stroke:#4fc3f7;stroke-width:1.5}
-.true{color:#66bb6a}.false{color:#ef5350}.unknown{color:#ffca28}
-table{border-collapse:collapse;width:100%}td{padding:2px 6px;border-bottom:1px solid #2a2a2a}
-</style></head>
-<body data-frames="0"><h1>${escapeHtml(title)}</h1>
-<div class="grid" id="series"></div>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body data-history="${historyPoints}"><h1>${escapeHtml(title)}</h1>
+<p id="status">connecting…</p>
+<div id="series"></div>
 <div class="grid">
-<div class="panel"><h2>verdicts</h2><table id="verdicts"></table></div>
-<div class="panel"><h2>matches</h2><table id="matches"></table></div>
-<div class="panel"><h2>scheduler lateness (ms)</h2><div id="lateness"></div></div>
-<div class="panel"><h2>channel rates (per second)</h2><table id="rates"></table></div>
+<section class="panel" id="verdicts-panel"><h2>verdicts</h2><div id="verdicts"></div></section>
+<section class="panel" id="matches-panel"><h2>matches</h2><table id="matches"></table></section>
+<section class="panel" id="rates-panel"><h2>channel rates (per second)</h2><div id="rates-chart"></div><table id="rates"></table></section>
+<section class="panel" id="lateness-panel"><h2>scheduler lateness (ms)</h2><div id="lateness-chart"></div><p id="lateness"></p></section>
 </div>
-<script>
-const $ = (id) => document.getElementById(id)
-const fmt = (v) => v === undefined || v === null ? '-' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3)
-function row(table, cells, cls) {
-  const tr = document.createElement('tr')
-  for (const text of cells) { const td = document.createElement('td'); td.textContent = String(text); if (cls) td.className = cls; tr.appendChild(td) }
-  table.appendChild(tr)
-}
-function chart(s) {
-  let panel = document.querySelector('[data-series="' + CSS.escape(s.name) + '"]')
-  if (!panel) {
-    panel = document.createElement('div'); panel.className = 'panel'; panel.dataset.series = s.name
-    const h = document.createElement('h2'); panel.appendChild(h)
-    const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg'); svg.setAttribute('viewBox', '0 0 400 100'); svg.setAttribute('preserveAspectRatio', 'none')
-    svg.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'polyline'))
-    panel.appendChild(svg); $('series').appendChild(panel)
-  }
-  panel.querySelector('h2').textContent = s.name + '  last ' + fmt(s.last) + '  (' + s.total + ' points)'
-  const lo = s.min ?? 0, hi = s.max ?? 1, span = hi - lo || 1, n = s.values.length
-  const points = s.values.map((v, i) => (n < 2 ? 0 : (i * 400) / (n - 1)).toFixed(1) + ',' + (100 - ((v - lo) / span) * 96 - 2).toFixed(1))
-  panel.querySelector('polyline').setAttribute('points', points.join(' '))
-}
-function render(snap) {
-  for (const s of snap.series) chart(s)
-  const v = $('verdicts'); v.replaceChildren(); for (const x of snap.verdicts) row(v, [x.formula, x.verdict, 'changes ' + x.changes], x.verdict)
-  const m = $('matches'); m.replaceChildren(); for (const x of snap.matches.slice(-8)) row(m, [x.pattern, x.start + '-' + x.end, 'd=' + fmt(x.distance)])
-  const l = snap.lateness; $('lateness').textContent = 'p50 ' + fmt(l.p50) + '   p99 ' + fmt(l.p99) + '   max ' + fmt(l.max) + '   (' + l.total + ' samples)'
-  const r = $('rates'); r.replaceChildren(); for (const x of snap.rates) row(r, [x.channel, fmt(x.rate), 'total ' + x.total])
-  document.body.dataset.frames = String(Number(document.body.dataset.frames) + 1)
-}
-new EventSource('events').onmessage = (e) => render(JSON.parse(e.data))
-</script></body></html>
+<script src="dashboard.js"></script>
+</body></html>
 `
 }

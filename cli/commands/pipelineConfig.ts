@@ -106,17 +106,7 @@ export function analysisPlan(
               unknown
             >,
         ),
-      record: (result, channel, model, m) => {
-        const match = result as { pattern: string; start: number; end: number; distance: number; endTime?: number }
-        model.match({
-          pattern: match.pattern,
-          start: match.start,
-          end: match.end,
-          distance: match.distance,
-          time: match.endTime,
-        })
-        m.countMatch(channel, match.pattern)
-      },
+      record: recordMatch,
     }
   }
   if ('attractorWindow' in analysis) {
@@ -132,11 +122,7 @@ export function analysisPlan(
               state: state as never,
             }) as OperatorFunction<unknown, unknown>,
         ),
-      record: (result, channel, model) => {
-        const report = result as { regime: string; lyapunov: number }
-        model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true')
-        if (Number.isFinite(report.lyapunov)) model.series(`${channel} lyapunov`).push(report.lyapunov, Date.now())
-      },
+      record: recordRegime,
     }
   }
   if ('ltl' in analysis) {
@@ -160,8 +146,8 @@ export function analysisPlan(
             }) as OperatorFunction<unknown, unknown>,
         ),
       record: (result, channel, model, m) => {
-        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number }
-        model.verdict(formula, change.verdict, change.index)
+        const change = result as { verdict: 'true' | 'false' | 'unknown'; index: number; timestamp?: number }
+        model.verdict(formula, change.verdict, change.index, change.timestamp)
         m.countVerdict(channel, formula, change.verdict)
       },
     }
@@ -169,6 +155,40 @@ export function analysisPlan(
   throw new CliError(
     `config ${at}: an analysis is one of dtwMatch, attractorWindow, ltl; got ${JSON.stringify(Object.keys(analysis ?? {}))}`,
   )
+}
+
+/** Records a `dtwMatch` event: in the model with its span and channel, and in the metrics. */
+function recordMatch(result: unknown, channel: string, model: DashboardModel, m: ReturnType<typeof metrics>): void {
+  const match = result as {
+    pattern: string
+    start: number
+    end: number
+    distance: number
+    startTime?: number
+    endTime?: number
+  }
+  model.match({
+    pattern: match.pattern,
+    start: match.start,
+    end: match.end,
+    distance: match.distance,
+    time: match.endTime,
+    startTime: match.startTime,
+    series: channel,
+  })
+  m.countMatch(channel, match.pattern)
+}
+
+/** Records an `attractorWindow` report: the regime as a verdict and a band, lambda as a series. */
+function recordRegime(result: unknown, channel: string, model: DashboardModel): void {
+  const report = result as { regime: string; lyapunov: number; startTime?: number; endTime?: number }
+  model.verdict(`${channel} regime`, report.regime === 'chaotic' ? 'false' : 'true', undefined, report.endTime)
+  // the window's own times when the channel has event times: a wall-clock time here would put the
+  // dashboard's clock (its rate window) in another epoch than the channel's data
+  if (report.startTime !== undefined && report.endTime !== undefined)
+    model.regime(channel, report.regime, report.startTime, report.endTime)
+  if (Number.isFinite(report.lyapunov))
+    model.series(`${channel} lyapunov`).push(report.lyapunov, report.endTime ?? Date.now())
 }
 
 function truthy(read: (x: unknown) => unknown): (event: unknown) => boolean {

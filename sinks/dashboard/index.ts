@@ -8,8 +8,10 @@ export {
   type MatchSnapshot,
   nearestRank,
   type RateSnapshot,
+  type RegimeSnapshot,
   type SeriesHandle,
   type SeriesSnapshot,
   type VerdictSnapshot,
 } from './model'
 export { type DashboardSinkOptions, dashboardSink, tapCount, tapSeries } from './operators'
+export type { DashboardMessage, SeriesDelta } from './webProtocol'

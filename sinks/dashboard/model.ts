@@ -21,6 +21,8 @@ export interface DashboardModelOptions {
   readonly rateBuckets?: number
   /** Most distinct series, formulas and channels each (a new name beyond it is a RangeError). Default 64. */
   readonly maxNames?: number
+  /** Regime segments kept (the most recent ones). Default 64. */
+  readonly regimes?: number
 }
 
 /** A match as `dtwMatch` emits it (extra fields are ignored). */
@@ -37,6 +39,10 @@ export interface MatchInfo {
   readonly time?: number
   /** Time of the match's last element, ms (`dtwMatch` events carry it). */
   readonly endTime?: number
+  /** Time of the match's first element, ms (`dtwMatch` events carry it); lets a chart shade the span. */
+  readonly startTime?: number
+  /** The series the match was found in, when known (a chart of that name shades it). */
+  readonly series?: string
 }
 
 export interface SeriesSnapshot {
@@ -67,6 +73,22 @@ export interface MatchSnapshot {
   readonly distance: number
   /** When it was found, ms; undefined when no time was known. */
   readonly time: number | undefined
+  /** Time of the match's first element, ms; undefined when not given. */
+  readonly startTime: number | undefined
+  /** The series it was found in; undefined when not given. */
+  readonly series: string | undefined
+}
+
+/** A stretch of time a series spent in one regime (`attractorWindow`'s window report). */
+export interface RegimeSnapshot {
+  /** The series (channel) it describes. */
+  readonly series: string
+  /** The regime's name ('chaotic', 'periodic', ...). */
+  readonly regime: string
+  /** Time of the window's first value, ms. */
+  readonly startTime: number
+  /** Time of the window's last value, ms. */
+  readonly endTime: number
 }
 
 export interface VerdictSnapshot {
@@ -80,6 +102,10 @@ export interface VerdictSnapshot {
   readonly changes: number
   /** How many verdicts were reported. */
   readonly updates: number
+  /** When the latest verdict was reported, ms: as given, else the latest time the model had seen. */
+  readonly time: number | undefined
+  /** When the formula got its current verdict (its last change, or its first report), ms, likewise. */
+  readonly since: number | undefined
 }
 
 export interface LatenessSnapshot {
@@ -121,6 +147,8 @@ export interface DashboardSnapshot {
   readonly lateness: LatenessSnapshot
   /** Every channel's rate. */
   readonly rates: readonly RateSnapshot[]
+  /** The last `regimes` regime segments, oldest first. */
+  readonly regimes: readonly RegimeSnapshot[]
 }
 
 /** A handle to one named series. */
@@ -138,6 +166,7 @@ const MODEL_OPTION_NAMES: readonly string[] = [
   'rateWindowMs',
   'rateBuckets',
   'maxNames',
+  'regimes',
 ]
 /** Defaults of `DashboardModelOptions`. */
 const DEFAULT_POINTS = 240
@@ -146,6 +175,7 @@ const DEFAULT_LATENESS_WINDOW = 1024
 const DEFAULT_RATE_WINDOW_MS = 1000
 const DEFAULT_RATE_BUCKETS = 10
 const DEFAULT_MAX_NAMES = 64
+const DEFAULT_REGIMES = 64
 const MS_PER_SECOND = 1000
 
 /** Nearest-rank percentile of an ascending array (p in (0, 100]). */
@@ -288,8 +318,18 @@ export class DashboardModel {
   private matchSize = 0
   private readonly verdictByFormula = new Map<
     string,
-    { verdict: Verdict; index: number | undefined; changes: number; updates: number }
+    {
+      verdict: Verdict
+      index: number | undefined
+      changes: number
+      updates: number
+      time: number | undefined
+      since: number | undefined
+    }
   >()
+  private readonly regimeRing: (RegimeSnapshot | undefined)[]
+  private regimeHead = 0
+  private regimeSize = 0
   private readonly lateRing: Float64Array
   private lateHead = 0
   private lateSize = 0
@@ -315,6 +355,7 @@ export class DashboardModel {
     this.rateWindowMs = windowMs
     this.bucketMs = windowMs / this.rateBuckets
     this.matchRing = new Array(this.maxMatches).fill(undefined)
+    this.regimeRing = new Array(positive('regimes', DEFAULT_REGIMES)).fill(undefined)
   }
 
   /** Increases with every write. */
@@ -354,14 +395,19 @@ export class DashboardModel {
     const distance = checkNumber(fn, 'match distance', info.distance)
     const given = info.time ?? info.endTime
     const time = given === undefined ? this.latestTime : checkNumber(fn, 'match time', given)
-    this.matchRing[this.matchHead] = Object.freeze({ pattern, start, end, distance, time })
+    const startTime = info.startTime === undefined ? undefined : checkNumber(fn, 'match startTime', info.startTime)
+    const series = info.series === undefined ? undefined : checkString(fn, 'match series', info.series)
+    this.matchRing[this.matchHead] = Object.freeze({ pattern, start, end, distance, time, startTime, series })
     this.matchHead = (this.matchHead + 1) % this.maxMatches
     if (this.matchSize < this.maxMatches) this.matchSize++
     this.touch(given === undefined ? undefined : time)
   }
 
-  /** Records a formula's current verdict (`true`/`false` booleans are accepted too). */
-  verdict(formula: string, verdict: Verdict | boolean, index?: number): void {
+  /**
+   * Records a formula's current verdict (`true`/`false` booleans are accepted too), reached at event
+   * `index` and time `timeMs` (default: the latest time seen), both optional.
+   */
+  verdict(formula: string, verdict: Verdict | boolean, index?: number, timeMs?: number): void {
     const fn = 'DashboardModel.verdict'
     checkString(fn, 'formula', formula)
     const v = verdict === true ? 'true' : verdict === false ? 'false' : verdict
@@ -370,20 +416,42 @@ export class DashboardModel {
         `${fn}: verdict for ${JSON.stringify(formula)} must be 'true', 'false' or 'unknown', got ${describeValue(verdict)}`,
       )
     if (index !== undefined) checkNumber(fn, 'verdict index', index)
+    if (timeMs !== undefined) checkNumber(fn, 'verdict timeMs', timeMs)
+    const time = timeMs ?? this.latestTime
     const entry = this.verdictByFormula.get(formula)
     if (entry === undefined) {
       if (this.verdictByFormula.size >= this.maxNames)
         throw new RangeError(
           `${fn}: too many formulas: ${this.maxNames} already (options.maxNames), cannot add ${JSON.stringify(formula)}`,
         )
-      this.verdictByFormula.set(formula, { verdict: v, index, changes: 0, updates: 1 })
+      this.verdictByFormula.set(formula, { verdict: v, index, changes: 0, updates: 1, time, since: time })
     } else {
-      if (entry.verdict !== v) entry.changes++
+      if (entry.verdict !== v) {
+        entry.changes++
+        entry.since = time
+      }
       entry.verdict = v
       entry.index = index
       entry.updates++
+      entry.time = time
     }
-    this.touch()
+    this.touch(timeMs)
+  }
+
+  /**
+   * Records that `series` was in `regime` from `startMs` to `endMs` (an `attractorWindow` report's
+   * window); keeps the last `regimes`.
+   */
+  regime(series: string, regime: string, startMs: number, endMs: number): void {
+    const fn = 'DashboardModel.regime'
+    checkString(fn, 'series', series)
+    checkString(fn, `regime of ${JSON.stringify(series)}`, regime)
+    checkNumber(fn, `startMs of ${JSON.stringify(series)}`, startMs)
+    checkNumber(fn, `endMs of ${JSON.stringify(series)}`, endMs, { min: startMs })
+    this.regimeRing[this.regimeHead] = Object.freeze({ series, regime, startTime: startMs, endTime: endMs })
+    this.regimeHead = (this.regimeHead + 1) % this.regimeRing.length
+    if (this.regimeSize < this.regimeRing.length) this.regimeSize++
+    this.touch(endMs)
   }
 
   /** Records a scheduler lateness sample (ms; negative means early). */
@@ -429,14 +497,19 @@ export class DashboardModel {
 
     const series = [...this.seriesByName.values()].map(s => s.snapshot())
 
-    const matches: MatchSnapshot[] = []
-    for (let i = this.matchSize; i >= 1; i--) {
-      const m = this.matchRing[(this.matchHead - i + this.maxMatches) % this.maxMatches]
-      if (m !== undefined) matches.push(m)
-    }
+    const matches = oldestFirst(this.matchRing, this.matchHead, this.matchSize)
+    const regimes = oldestFirst(this.regimeRing, this.regimeHead, this.regimeSize)
 
     const verdicts = [...this.verdictByFormula].map(([formula, e]) =>
-      Object.freeze({ formula, verdict: e.verdict, index: e.index, changes: e.changes, updates: e.updates }),
+      Object.freeze({
+        formula,
+        verdict: e.verdict,
+        index: e.index,
+        changes: e.changes,
+        updates: e.updates,
+        time: e.time,
+        since: e.since,
+      }),
     )
 
     const sample =
@@ -469,9 +542,21 @@ export class DashboardModel {
       verdicts: Object.freeze(verdicts),
       lateness,
       rates: Object.freeze(rates),
+      regimes: Object.freeze(regimes),
     })
     this.cached = snap
     this.cachedAt = now
     return snap
   }
+}
+
+/** The `size` newest entries of a ring whose next write goes to `head`, oldest first. */
+function oldestFirst<T>(ring: readonly (T | undefined)[], head: number, size: number): T[] {
+  const out: T[] = []
+  const n = ring.length
+  for (let i = size; i >= 1; i--) {
+    const entry = ring[(head - i + n) % n]
+    if (entry !== undefined) out.push(entry)
+  }
+  return out
 }

@@ -73,7 +73,7 @@ function feedModel<T>(
     const m = match?.(value)
     if (m !== undefined) model.match(m.time === undefined && m.endTime === undefined ? { ...m, time: t } : m)
     const v = verdicts?.(value)
-    if (v !== undefined) for (const formula of Object.keys(v)) model.verdict(formula, v[formula], index)
+    if (v !== undefined) for (const formula of Object.keys(v)) model.verdict(formula, v[formula], index, t)
     const l = lateness?.(value)
     if (l !== undefined) model.lateness(l)
     index++

@@ -95,6 +95,10 @@ describe('midstream serve', () => {
     expect(text).toMatch(/midstream_verdicts_total\{[^}]*verdict="false"[^}]*\} 1/)
     const page = await fetch(addresses.dashboard)
     expect(page.headers.get('content-type')).toContain('text/html')
+    // the page's script, uPlot inside, comes from the built package itself (no CDN)
+    const script = await fetch(addresses.dashboard + 'dashboard.js')
+    expect(script.headers.get('content-type')).toContain('text/javascript')
+    expect((await script.text()).startsWith('/*! uPlot 1.6.32 (c) Leon Sorokin, MIT License')).toBe(true)
     // the first snapshot on the event stream carries the channel's series
     const controller = new AbortController()
     const events = await fetch(addresses.dashboard + 'events', { signal: controller.signal })

@@ -44,6 +44,38 @@ describe('the built package', () => {
     })
   })
 
+  it.each([
+    ['import', "const { webDashboard, DashboardModel } = await import('midstream/sinks')"],
+    ['require', "const { webDashboard, DashboardModel } = require('midstream/sinks')"],
+  ])('serves the web dashboard page with uPlot inside, from the package itself (%s)', (kind, load) => {
+    const script = `
+      ${load}
+      const http = require('node:http')
+      const dashboard = webDashboard(new DashboardModel())
+      const server = http.createServer((q, r) => dashboard.handle(q, r) || r.writeHead(404).end())
+      server.listen(0, '127.0.0.1', async () => {
+        const base = 'http://127.0.0.1:' + server.address().port + '/'
+        const page = await (await fetch(base)).text()
+        const js = await (await fetch(base + 'dashboard.js')).text()
+        console.log(JSON.stringify({ page: page.includes('<script src="dashboard.js">'), js: js.slice(0, 40), size: js.length }))
+        server.close()
+      })`
+    const r = node(
+      kind === 'import'
+        ? [
+            '--input-type=module',
+            '-e',
+            `import http from 'node:http'\n${script.replace("const http = require('node:http')", '')}`,
+          ]
+        : ['-e', script],
+    )
+    expect(r.err).toBe('')
+    const out = JSON.parse(r.out)
+    expect(out.page).toBe(true)
+    expect(out.js).toBe('/*! uPlot 1.6.32 (c) Leon Sorokin, MIT L')
+    expect(out.size).toBeGreaterThan(50_000) // uPlot alone is 51 KB minified
+  })
+
   it('works end to end from CommonJS: a scheduler in real time runs an RxJS timer', () => {
     const script = `
       const { createNanoScheduler } = require('midstream')

@@ -227,3 +227,67 @@ describe('bad input', () => {
     expect(model.version).toBe(0) // nothing bad was recorded
   })
 })
+
+describe('regimes, match spans and verdict times (what the web dashboard draws)', () => {
+  test.prop([
+    fc.integer({ min: 1, max: 10 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('a', 'b'),
+        fc.constantFrom('chaotic', 'limit-cycle'),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.nat(1000),
+      ),
+      { maxLength: 40 },
+    ),
+  ])('keeps the last `regimes` segments, oldest first', (regimes, reports) => {
+    const model = new DashboardModel({ regimes })
+    for (const [series, regime, start, length] of reports) model.regime(series, regime, start, start + length)
+    expect(model.snapshot().regimes).toEqual(
+      reports
+        .slice(-regimes)
+        .map(([series, regime, start, length]) => ({ series, regime, startTime: start, endTime: start + length })),
+    )
+  })
+
+  test('a verdict records when it was reported and since when it holds; matches keep their start time and series', () => {
+    const model = new DashboardModel()
+    model.verdict('G a', 'unknown', 0, 10)
+    model.verdict('G a', 'unknown', 1, 20)
+    model.verdict('G a', 'false', 2, 30)
+    model.verdict('G a', 'false', 3, 40)
+    expect(model.snapshot().verdicts[0]).toMatchObject({ verdict: 'false', time: 40, since: 30, changes: 1 })
+    // without a time: the latest the model has seen (40 above)
+    model.verdict('F b', true)
+    expect(model.snapshot().verdicts[1]).toMatchObject({ time: 40, since: 40 })
+    model.match({ pattern: 'p', start: 3, end: 7, distance: 0.5, startTime: 31, endTime: 35, series: 'cpu' })
+    expect(model.snapshot().matches[0]).toEqual({
+      pattern: 'p',
+      start: 3,
+      end: 7,
+      distance: 0.5,
+      time: 35,
+      startTime: 31,
+      series: 'cpu',
+    })
+  })
+
+  test('bad regimes, match spans and verdict times are typed errors naming the value', () => {
+    const model = new DashboardModel()
+    expect(() => model.regime('cpu', 'chaotic', 10, 5)).toThrow(
+      /^DashboardModel\.regime: endMs of "cpu" must be a finite number >= 10, got 5$/,
+    )
+    expect(() => model.regime('cpu', 'chaotic', Number.NaN, 5)).toThrow(/DashboardModel\.regime: startMs of "cpu"/)
+    expect(() => model.regime('', 'chaotic', 0, 5)).toThrow(/^DashboardModel\.regime: series must not be empty$/)
+    expect(() => model.match({ pattern: 'p', start: 0, end: 1, distance: 0, startTime: Number.NaN })).toThrow(
+      /DashboardModel\.match: match startTime/,
+    )
+    expect(() => model.match({ pattern: 'p', start: 0, end: 1, distance: 0, series: 3 as never })).toThrow(
+      /DashboardModel\.match: match series must be a string, got 3/,
+    )
+    expect(() => model.verdict('G a', true, 0, Number.POSITIVE_INFINITY)).toThrow(
+      /DashboardModel\.verdict: verdict timeMs/,
+    )
+    expect(() => new DashboardModel({ regimes: 0 })).toThrow(RangeError)
+  })
+})

@@ -283,7 +283,10 @@ describe('operators', () => {
     expect(s.series[1].values).toEqual(input.map(r => r.cpu * 2))
     expect(s.rates.find(r => r.channel === 'readings')?.total).toBe(20)
     expect(s.matches).toEqual([{ pattern: 'p', start: 1, end: 5, distance: 0.1, time: 50 }])
-    expect(s.verdicts).toEqual([{ formula: 'G a', verdict: 'true', index: 19, changes: 1, updates: 20 }])
+    // reported at each value's time (190 the last), true since the 11th value (time 100)
+    expect(s.verdicts).toEqual([
+      { formula: 'G a', verdict: 'true', index: 19, changes: 1, updates: 20, time: 190, since: 100 },
+    ])
     expect(s.lateness.max).toBe(2)
   })
 
