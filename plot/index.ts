@@ -8,3 +8,4 @@
 export type { Figure, FigureOptions } from './figure'
 export { type Decimated, decimateMinMax } from '../src/plot/decimate'
 export { type MatchesFigureOptions, type MatchSpan, plotMatches } from './plotMatches'
+export { type MarbleRow, type MarblesFigureOptions, plotMarbles } from './plotMarbles'
