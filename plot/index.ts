@@ -11,3 +11,4 @@ export { type MatchesFigureOptions, type MatchSpan, plotMatches } from './plotMa
 export { type MarbleRow, type MarblesFigureOptions, plotMarbles } from './plotMarbles'
 export { type AlignmentFigureOptions, plotAlignment, plotCostMatrix } from './plotAlignment'
 export { base64, encodePng } from '../src/plot/png'
+export { plotVerdicts, type VerdictsFigureOptions } from './plotVerdicts'

@@ -39,3 +39,14 @@ export function linear(value: number, domain: [number, number], range: [number, 
 
 /** A rect's numeric attribute. */
 export const num = (el: Element, name: string): number => Number(el.getAttribute(name))
+
+/** The x scale's inverse (pixels to data), read from the x axis' tick labels (their positions and numbers). */
+export function xFromAxis(root: Element): (px: number) => number {
+  const ticks = Array.from(root.querySelectorAll('[aria-label="x-axis tick label"] text')).map(t => {
+    const x = Number(/translate\(([-\d.e]+),/.exec(t.getAttribute('transform') ?? '')?.[1])
+    return [x, Number((t.textContent ?? '').replace(/,/g, '').replace('−', '-'))] as const
+  })
+  expect(ticks.length).toBeGreaterThanOrEqual(2)
+  const [[p0, v0], [p1, v1]] = [ticks[0], ticks[ticks.length - 1]]
+  return px => v0 + ((px - p0) / (p1 - p0)) * (v1 - v0)
+}
