@@ -12,3 +12,4 @@ export { type MarbleRow, type MarblesFigureOptions, plotMarbles } from './plotMa
 export { type AlignmentFigureOptions, plotAlignment, plotCostMatrix } from './plotAlignment'
 export { base64, encodePng } from '../src/plot/png'
 export { plotVerdicts, type VerdictsFigureOptions } from './plotVerdicts'
+export { type PhasePortraitOptions, plotDivergence, plotPhasePortrait } from './plotPhasePortrait'

@@ -1,4 +1,5 @@
-import { bandHalfWidth, dtwPath, type WarpingPath } from '../src/compare/dtw'
+import { dtwPath, type WarpingPath } from 'midstream'
+import { bandHalfWidth } from '../src/compare/dtw'
 import { base64, encodePng } from '../src/plot/png'
 import { checkInteger, checkOneOf } from '../src/validate'
 import { drawFigure, type Figure, type FigureOptions, figureFrame, MARGIN, Plot } from './figure'

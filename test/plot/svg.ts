@@ -42,8 +42,18 @@ export const num = (el: Element, name: string): number => Number(el.getAttribute
 
 /** The x scale's inverse (pixels to data), read from the x axis' tick labels (their positions and numbers). */
 export function xFromAxis(root: Element): (px: number) => number {
-  const ticks = Array.from(root.querySelectorAll('[aria-label="x-axis tick label"] text')).map(t => {
-    const x = Number(/translate\(([-\d.e]+),/.exec(t.getAttribute('transform') ?? '')?.[1])
+  return fromAxis(root, 'x')
+}
+
+/** The y scale's inverse (pixels to data), read from the y axis' tick labels. */
+export function yFromAxis(root: Element): (px: number) => number {
+  return fromAxis(root, 'y')
+}
+
+function fromAxis(root: Element, axis: 'x' | 'y'): (px: number) => number {
+  const ticks = Array.from(root.querySelectorAll(`[aria-label="${axis}-axis tick label"] text`)).map(t => {
+    const [, tx, ty] = /translate\(([-\d.e]+),([-\d.e]+)\)/.exec(t.getAttribute('transform') ?? '') ?? []
+    const x = Number(axis === 'x' ? tx : ty)
     return [x, Number((t.textContent ?? '').replace(/,/g, '').replace('−', '-'))] as const
   })
   expect(ticks.length).toBeGreaterThanOrEqual(2)
