@@ -13,3 +13,4 @@ export { type AlignmentFigureOptions, plotAlignment, plotCostMatrix } from './pl
 export { base64, encodePng } from '../src/plot/png'
 export { plotVerdicts, type VerdictsFigureOptions } from './plotVerdicts'
 export { type PhasePortraitOptions, plotDivergence, plotPhasePortrait } from './plotPhasePortrait'
+export { plotRegimes, plotZeroOneWalk, type ZeroOneWalkOptions, zeroOneWalk } from './plotRegimes'
