@@ -21,7 +21,7 @@ const logistic = (): OnlineLearner<number[], 0 | 1, 0 | 1> => {
 }
 
 describe('plotMetaLearn', async () => {
-  const steps: MetaStep<0 | 1>[] = await lastValueFrom(
+  const steps: MetaStep<0 | 1 | undefined>[] = await lastValueFrom(
     from(observations).pipe(
       metaLearn({
         task: 'classification',
