@@ -48,12 +48,26 @@ function weightShares<P>(steps: readonly MetaStep<P>[]): WeightPoint[] {
   return points
 }
 
-/** Running accuracy over the last `window` steps: the fraction whose prediction equals the target. */
+/**
+ * Running accuracy over the last `window` steps: the fraction whose prediction equals
+ * (`Object.is`) the target `targets[step.index]`. A `window` that is not an integer >= 1 is a
+ * `RangeError` naming `runningAccuracy`.
+ *
+ * ```ts
+ * runningAccuracy(steps, observations.map(o => o.y), 100).accuracy // one value per step
+ * ```
+ */
 export function runningAccuracy<P>(
   steps: readonly MetaStep<P>[],
   targets: ArrayLike<unknown>,
   window: number,
-): { index: Int32Array; accuracy: Float64Array } {
+): {
+  /** Each step's `index`. */
+  index: Int32Array
+  /** The share of correct predictions among the step and the `window - 1` before it (fewer at the start). */
+  accuracy: Float64Array
+} {
+  checkInteger('runningAccuracy', 'window', window, { min: 1 })
   const hits = new Uint8Array(steps.length)
   const index = new Int32Array(steps.length)
   const accuracy = new Float64Array(steps.length)

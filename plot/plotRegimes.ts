@@ -120,8 +120,23 @@ export interface ZeroOneWalkOptions extends FigureOptions {
 /**
  * The translation variables of the 0-1 test for chaos at one frequency c: with phi the series
  * minus its mean, p(n) = sum_{j=1..n} phi(j) cos(j c) and q(n) = sum_{j=1..n} phi(j) sin(j c).
+ * An empty series or a NaN, or c outside (0, pi): a `RangeError` or `TypeError` naming `zeroOneWalk`.
+ *
+ * ```ts
+ * const { p, q } = zeroOneWalk([1, -1, 1, -1], Math.PI / 2)
+ * ```
  */
-export function zeroOneWalk(series: ArrayLike<number>, c: number): { p: Float64Array; q: Float64Array } {
+export function zeroOneWalk(
+  series: ArrayLike<number>,
+  c: number,
+): {
+  /** p(n) for n = 1..N, at index n - 1. */
+  p: Float64Array
+  /** q(n) for n = 1..N, at index n - 1. */
+  q: Float64Array
+} {
+  checkPlotSeries('zeroOneWalk', 'series', series)
+  checkNumber('zeroOneWalk', 'c', c, { above: 0, below: Math.PI })
   const n = series.length
   let mean = 0
   for (let i = 0; i < n; i++) mean += series[i]

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors'
 import { checkInteger } from '../validate'
 
 /** CRC-32 (IEEE, reflected, polynomial 0xEDB88320) lookup table, built on first use. */
@@ -98,8 +99,17 @@ function writeZlibStored(out: Uint8Array, view: DataView, at: number, rgb: Uint8
   view.setUint32(at, ((b << 16) | a) >>> 0)
 }
 
-/** Base64 of bytes, with `btoa` (browsers, Node >= 16, Deno). */
+/**
+ * Base64 of bytes, with `btoa` (browsers, Node >= 16, Deno), for data URLs. Anything but a
+ * `Uint8Array` is a `TypeError` naming `base64`.
+ *
+ * ```ts
+ * `data:image/png;base64,${base64(encodePng(rgb, width, height))}`
+ * ```
+ */
 export function base64(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`base64: bytes must be a Uint8Array, got ${describeValue(bytes)}`)
   let binary = ''
   for (let i = 0; i < bytes.length; i += 0x8000)
     binary += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 0x8000)))

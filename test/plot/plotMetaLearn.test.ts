@@ -75,3 +75,9 @@ describe('plotMetaLearn', async () => {
     )
   })
 })
+
+describe('runningAccuracy', () => {
+  it('names itself on a bad window', () => {
+    expect(() => runningAccuracy([], [], 0)).toThrow(/^runningAccuracy: window must be an integer >= 1/)
+  })
+})

@@ -129,3 +129,10 @@ describe('plotZeroOneWalk', () => {
     expect(() => plotZeroOneWalk([])).toThrow(new RangeError('plotZeroOneWalk: series must not be empty'))
   })
 })
+
+describe('zeroOneWalk and runningAccuracy', () => {
+  it('name themselves on bad input', () => {
+    expect(() => zeroOneWalk([], 1)).toThrow(new RangeError('zeroOneWalk: series must not be empty'))
+    expect(() => zeroOneWalk([1, 2], 0)).toThrow(/^zeroOneWalk: c must be/)
+  })
+})

@@ -29,6 +29,7 @@ describe('encodePng', () => {
 
   it('names itself on bad input', () => {
     expect(() => encodePng(new Uint8Array(3), 0, 1)).toThrow(/^encodePng: width must be an integer >= 1/)
+    expect(() => base64([1, 2] as never)).toThrow('base64: bytes must be a Uint8Array, got 1,2')
     expect(() => encodePng(new Uint8Array(4), 1, 1)).toThrow(
       'encodePng: rgb must be a Uint8Array of width * height * 3 = 3 bytes',
     )
