@@ -1,4 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
+import { Window } from 'happy-dom'
 import { dtwMatch, findMatches } from 'midstream'
 import { plotMatches } from 'midstream/plot'
 import { from, lastValueFrom, toArray } from 'rxjs'
@@ -68,6 +69,17 @@ describe('plotMatches', () => {
     const labels = mark(parseSvg(plotMatches(series, events).svg), 'match-label', 'text').map(t => t.textContent)
     expect(labels.every(l => l?.startsWith('bump d='))).toBe(true)
     expect(labels).toHaveLength(2)
+  })
+
+  it('draws in the document it is given (happy-dom here), and its markup is that element', () => {
+    const document = new Window().document as unknown as Document
+    const figure = plotMatches([0, 1, 0], [{ start: 0, end: 1, distance: 0 }], { document })
+    expect(figure.element.ownerDocument).toBe(document)
+    expect(figure.svg).toBe(figure.element.outerHTML)
+    expect(mark(parseSvg(figure.svg), 'match-span', 'rect')).toHaveLength(1)
+    expect(() => plotMatches([1], [], { document: {} as Document })).toThrow(
+      /^plotMatches: document must be a DOM Document/,
+    )
   })
 
   it('names itself and the value on bad input', () => {
