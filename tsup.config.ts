@@ -46,6 +46,7 @@ export default defineConfig([
       testing: 'testing/index.ts',
       redis: 'redis/index.ts',
       offload: 'offload/index.ts',
+      plot: 'plot/index.ts',
     },
     // one type-checking program writes the declarations of every entry, those of the two builds below too
     dts: {
@@ -59,13 +60,15 @@ export default defineConfig([
         testing: 'testing/index.ts',
         redis: 'redis/index.ts',
         offload: 'offload/index.ts',
+        plot: 'plot/index.ts',
       },
     },
     platform: 'neutral',
   },
   {
     ...shared,
-    entry: { 'sources.browser': 'sources/browser.ts' },
+    // midstream/plot's browser build: Plot imported plainly, the page's document instead of linkedom
+    entry: { 'sources.browser': 'sources/browser.ts', 'plot.browser': 'plot/index.ts' },
     platform: 'neutral',
     esbuildPlugins: [browserPeers],
   },

@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^midstream\/testing$/, replacement: here('./testing/index.ts') },
       { find: /^midstream\/redis$/, replacement: here('./redis/index.ts') },
       { find: /^midstream\/offload$/, replacement: here('./offload/index.ts') },
+      { find: /^midstream\/plot$/, replacement: here('./plot/index.ts') },
       { find: /^midstream$/, replacement: here('./index.ts') },
     ],
   },

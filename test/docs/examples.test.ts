@@ -30,6 +30,7 @@ const guides = [
   'comparison',
   'learning',
   'llm-streams',
+  'plot',
   'redis',
   'scheduler',
   'sinks-and-dashboards',
@@ -131,6 +132,17 @@ const oracles: Record<string, (out: string) => void> = {
     expect(out).toContain('priority: alarm, sensor, render, backup, log (missed deadlines: 1)')
     expect(out).toContain('edf: sensor, backup, render, alarm, log (missed deadlines: 0)')
     expect(out).toContain('llf: sensor, render, backup, alarm, log (missed deadlines: 0)')
+  },
+  'examples/drawFigures.ts': out => {
+    // planted at 800 and 3100 (7 samples each); the spike of height 5 is the series' maximum, drawn at the frame's top (20 px)
+    expect(out).toContain('matches at 800..806, 3100..3106')
+    const drawn = Number(/drawn with (\d+) points/.exec(out)?.[1])
+    expect(drawn).toBeLessThanOrEqual(4 * (600 - 50 - 20))
+    expect(out).toContain('the highest at y = 20 px')
+    const [, links, bound] = /warping path: (\d+) links \(at most (\d+)\)/.exec(out) ?? []
+    expect(Number(links)).toBeLessThanOrEqual(Number(bound))
+    expect(bound).toBe('16') // 7 + 10 - 1
+    expect(out).toContain('output: 1@2 3@6, complete at 12') // odd values, 2 ms later; completion at 12
   },
   'examples/findShape.ts': out => {
     // planted at t = 40..44 and, each sample twice, at t = 120..129

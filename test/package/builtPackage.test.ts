@@ -19,6 +19,7 @@ const entries: Record<string, string[]> = {
   'midstream/sources': [],
   'midstream/sinks': [],
   'midstream/offload': ['workerPool'],
+  'midstream/plot': ['plotMatches', 'plotMarbles', 'plotAlignment', 'plotCostMatrix', 'plotVerdicts', 'decimateMinMax'],
 }
 
 describe('the built package', () => {
@@ -74,6 +75,17 @@ describe('the built package', () => {
     expect(out.page).toBe(true)
     expect(out.js).toBe('/*! uPlot 1.6.32 (c) Leon Sorokin, MIT L')
     expect(out.size).toBeGreaterThan(50_000) // uPlot alone is 51 KB minified
+  })
+
+  it.each([
+    ['ESM', ['--input-type=module', '-e', "import { plotMatches } from 'midstream/plot'; FIGURE"]],
+    ['CommonJS', ['--input-type=commonjs', '-e', "const { plotMatches } = require('midstream/plot'); FIGURE"]],
+  ])('draws a figure from %s in Node with linkedom, with no document given', (_, args) => {
+    const figure =
+      'const f = plotMatches([0, 1, 5, 1, 0], [{ start: 1, end: 3, distance: 0.5 }]); console.log(JSON.stringify([f.svg.slice(0, 4), f.svg.includes("match-span")]))'
+    const r = node(args.map(a => a.replace('FIGURE', figure)))
+    expect(r.err).toBe('')
+    expect(JSON.parse(r.out)).toEqual(['<svg', true])
   })
 
   it('works end to end from CommonJS: a scheduler in real time runs an RxJS timer', () => {

@@ -125,6 +125,8 @@ describe('a project that installs the packed library and rxjs', () => {
     ['midstream/sources', ['eventsource-parser', 'ws'], true],
     ['midstream/terminal', ['asciichart', 'ink', 'react'], false],
     ['midstream/offload', ['tinypool'], true],
+    // linkedom is loaded on the first figure drawn without a document, and named then
+    ['midstream/plot', ['@observablehq/plot'], true],
   ]
   describe.each(missing)('%s without its peers', (entry, peers, commonJs) => {
     const expected = `${entry} needs the optional peer ${peers.length === 1 ? 'dependency' : 'dependencies'} ${peers
