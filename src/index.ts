@@ -164,6 +164,15 @@ export {
 export type { Policy, Priority, PriorityName } from './scheduler/policy'
 export type { Precision } from './scheduler/timer'
 
+// ---- bridges: Observables read by pulling ----
+export {
+  type BufferedAsyncIterator,
+  ObservableAsyncIterable,
+  type OverflowPolicy,
+  type ToAsyncIterableOptions,
+  toAsyncIterable,
+} from './bridges/toAsyncIterable'
+
 // ---- errors ----
 export { BufferOverflowError, QueueFullError } from './errors'
 export { SnapshotError, type SnapshotHeader } from './snapshot'
