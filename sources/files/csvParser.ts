@@ -40,28 +40,35 @@ export interface ParsedRecord {
   readonly line: number
 }
 
-/** The result of one call: the records found and the offset where the unparsed rest starts. */
+/** The result of one call: the records found, the offset where the unparsed rest starts, and the error that stopped it. */
 export interface ParseResult {
   readonly records: ParsedRecord[]
   readonly rest: number
+  readonly error?: CsvSyntaxError
 }
 
 /**
  * Parses the whole records of `text`; the rest (an incomplete last record, unless `atEnd`) starts at
- * the offset returned. Throws `CsvSyntaxError` on malformed input.
+ * the offset returned. Malformed input stops it with a `CsvSyntaxError` in `error`, the records
+ * before it returned.
  */
 export function parseRecords(text: string, cursor: CsvCursor, grammar: CsvGrammar, atEnd: boolean): ParseResult {
   const records: ParsedRecord[] = []
   const parser = new RecordParser(text, grammar, atEnd)
   let pos = 0
-  while (pos < text.length) {
-    parser.line = cursor.line
-    parser.lineStart = pos
-    const fields = parser.record(pos)
-    if (fields === null) break
-    if (fields !== SKIPPED) records.push({ fields, line: cursor.line })
-    pos = parser.pos
-    cursor.line = parser.line
+  try {
+    while (pos < text.length) {
+      parser.line = cursor.line
+      parser.lineStart = pos
+      const fields = parser.record(pos)
+      if (fields === null) break
+      if (fields !== SKIPPED) records.push({ fields, line: cursor.line })
+      pos = parser.pos
+      cursor.line = parser.line
+    }
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error
+    return { records, rest: pos, error }
   }
   return { records, rest: pos }
 }

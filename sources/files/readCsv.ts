@@ -1,7 +1,8 @@
 import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
 import { describeValue } from '../../src/errors'
 import { checkBoolean, checkOptions } from '../../src/validate'
-import { type CsvCursor, type CsvGrammar, CsvSyntaxError, type ParsedRecord, parseRecords } from './csvParser'
+import { BatchedRecords, type ParseChunk } from './batchedRecords'
+import { type CsvCursor, type CsvGrammar, type ParsedRecord, parseRecords } from './csvParser'
 import {
   FileReadError,
   inputName,
@@ -9,8 +10,6 @@ import {
   type NumberedRecord,
   type ReaderOptions,
   type TextInput,
-  textChunks,
-  throwIfAborted,
 } from './textChunks'
 
 const FN = 'readCsv'
@@ -139,7 +138,7 @@ class CsvIterable extends AsyncIterableX<string[] | CsvRecord | NumberedRecord<s
   }
 
   [Symbol.asyncIterator](signal?: AbortSignal) {
-    return csvRecords(this, iterationSignals(this.signal, signal))
+    return new BatchedRecords(FN, this.input, this.file, iterationSignals(this.signal, signal), csvParser(this))
   }
 
   /** Shapes a parsed record for the consumer; `names` is null while the header is still to come. */
@@ -160,44 +159,34 @@ class CsvIterable extends AsyncIterableX<string[] | CsvRecord | NumberedRecord<s
   }
 }
 
-async function* csvRecords(reader: CsvIterable, signals: readonly AbortSignal[]) {
-  const { input, file, grammar, header, numbered } = reader
+type CsvItem = string[] | CsvRecord | NumberedRecord<string[] | CsvRecord>
+
+/** The parser of one reading: RFC 4180 records, shaped by the header, counting lines across chunks. */
+function csvParser(reader: CsvIterable): ParseChunk<CsvItem> {
+  const { file, grammar, header, numbered } = reader
   let names: readonly string[] | null = typeof header === 'boolean' ? null : header
   let headerPending = header === true
   const cursor: CsvCursor = { line: 1 }
-  const parse = (text: string, atEnd: boolean) => {
+  return (text, atEnd) => {
+    // the records before a malformed one are handed out first
+    const parsed = parseRecords(text, cursor, grammar, atEnd)
+    const records: CsvItem[] = []
     try {
-      return parseRecords(text, cursor, grammar, atEnd)
-    } catch (error) {
-      if (!(error instanceof CsvSyntaxError)) throw error
-      throw new FileReadError(FN, file, error.line, error.column, error.reason)
-    }
-  }
-  let carry = ''
-  let atEnd = false
-  const chunks = textChunks(FN, input, file, signals)
-  try {
-    // the last round parses what is left after the file's end (an unterminated last record)
-    for (let next = await chunks.next(); !atEnd; next = atEnd ? next : await chunks.next()) {
-      atEnd = next.done === true
-      const text = atEnd ? carry : carry === '' ? (next.value as string) : carry + next.value
-      if (text === '') continue
-      const parsed = parse(text, atEnd)
-      carry = parsed.rest === 0 ? text : text.slice(parsed.rest)
       for (const record of parsed.records) {
         if (headerPending) {
           headerPending = false
           names = headerNames(record, file)
           continue
         }
-        throwIfAborted(signals)
         const value = reader.shape(record, names)
-        yield numbered ? { line: record.line, value } : value
+        records.push(numbered ? { line: record.line, value } : value)
       }
+    } catch (error) {
+      return { records, rest: 0, error }
     }
-  } finally {
-    // a break in the consumer's loop, or an error: the file is closed
-    await chunks.return()
+    const e = parsed.error
+    if (e !== undefined) return { records, rest: 0, error: new FileReadError(FN, file, e.line, e.column, e.reason) }
+    return { records, rest: parsed.rest }
   }
 }
 

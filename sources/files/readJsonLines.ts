@@ -1,5 +1,6 @@
 import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
 import { checkBoolean, checkOptions } from '../../src/validate'
+import { BatchedRecords, type ParseChunk } from './batchedRecords'
 import { jsonErrorOffset } from './jsonErrorOffset'
 import {
   FileReadError,
@@ -8,8 +9,6 @@ import {
   type NumberedRecord,
   type ReaderOptions,
   type TextInput,
-  textChunks,
-  throwIfAborted,
 } from './textChunks'
 
 const FN = 'readJsonLines'
@@ -62,54 +61,53 @@ class JsonLinesIterable<T> extends AsyncIterableX<T | NumberedRecord<T>> {
     super()
   }
 
-  [Symbol.asyncIterator](signal?: AbortSignal): AsyncGenerator<T | NumberedRecord<T>, void, undefined> {
-    return jsonLines<T>(this.input, this.file, this.numbered, iterationSignals(this.signal, signal))
+  [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterableIterator<T | NumberedRecord<T>> {
+    const parse = jsonLinesParser<T>(this.file, this.numbered)
+    return new BatchedRecords(FN, this.input, this.file, iterationSignals(this.signal, signal), parse)
   }
 }
 
-/** Parses one line; a malformed one is a `FileReadError` at the first bad character, a blank one `undefined`. */
-function parseLine(text: string, file: string, line: number): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) }
-  } catch (error) {
-    if (text.trim() === '') return undefined
-    const column = jsonErrorOffset(text) + 1
-    const at = column > text.length ? 'end of line' : JSON.stringify(text.slice(column - 1, column + 19))
-    throw new FileReadError(FN, file, line, column, `malformed JSON at ${at}: ${(error as Error).message}`, {
-      cause: error,
-    })
-  }
+/** The error for a malformed line: the column of its first bad character, found by a grammar scan. */
+function malformed(text: string, file: string, line: number, error: unknown): FileReadError {
+  const column = jsonErrorOffset(text) + 1
+  const at = column > text.length ? 'end of line' : JSON.stringify(text.slice(column - 1, column + 19))
+  return new FileReadError(FN, file, line, column, `malformed JSON at ${at}: ${(error as Error).message}`, {
+    cause: error,
+  })
 }
 
-async function* jsonLines<T>(
-  input: TextInput,
-  file: string,
-  numbered: boolean,
-  signals: readonly AbortSignal[],
-): AsyncGenerator<T | NumberedRecord<T>, void, undefined> {
-  let carry = ''
+/** The parser of one reading: splits each chunk into lines and parses them, counting lines across chunks. */
+function jsonLinesParser<T>(file: string, numbered: boolean): ParseChunk<T | NumberedRecord<T>> {
   let line = 0
-  for await (const chunk of textChunks(FN, input, file, signals)) {
-    const text = carry === '' ? chunk : carry + chunk
-    let start = 0
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      line++
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
-      if (end > start) {
-        const parsed = parseLine(text.slice(start, end), file, line)
-        if (parsed !== undefined) {
-          throwIfAborted(signals)
-          yield numbered ? { line, value: parsed.value as T } : (parsed.value as T)
-        }
-      }
-      start = nl + 1
-    }
-    carry = start === 0 ? text : text.slice(start)
-  }
-  if (carry !== '') {
+  const parseOne = (text: string, start: number, end: number, records: (T | NumberedRecord<T>)[]): void => {
     line++
-    const end = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length
-    const parsed = parseLine(carry.slice(0, end), file, line)
-    if (parsed !== undefined) yield numbered ? { line, value: parsed.value as T } : (parsed.value as T)
+    if (end > start && text.charCodeAt(end - 1) === 13) end--
+    if (end === start) return
+    const lineText = text.slice(start, end)
+    let value: T
+    try {
+      value = JSON.parse(lineText)
+    } catch (error) {
+      if (lineText.trim() === '') return // a blank line
+      throw malformed(lineText, file, line, error)
+    }
+    records.push(numbered ? { line, value } : value)
+  }
+  return (text, atEnd) => {
+    const records: (T | NumberedRecord<T>)[] = []
+    let start = 0
+    try {
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        parseOne(text, start, nl, records)
+        start = nl + 1
+      }
+      if (atEnd && start < text.length) {
+        parseOne(text, start, text.length, records)
+        start = text.length
+      }
+    } catch (error) {
+      return { records, rest: start, error }
+    }
+    return { records, rest: start }
   }
 }
