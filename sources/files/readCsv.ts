@@ -1,6 +1,7 @@
-import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
+import type { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
 import { describeValue } from '../../src/errors'
 import { checkBoolean, checkOptions } from '../../src/validate'
+import { loadReaderIterable } from '../peers/ix'
 import { BatchedRecords, type ParseChunk } from './batchedRecords'
 import { type CsvCursor, type CsvGrammar, type ParsedRecord, parseRecords } from './csvParser'
 import {
@@ -98,8 +99,12 @@ export function readCsv(
   }
   const header = o.header ?? false
   if (typeof header !== 'boolean') checkColumnNames(header, 'header')
-  const numbered = checkBoolean(FN, 'numbered', o.numbered ?? false)
-  return new CsvIterable(input, file, grammar, header, numbered, o.signal)
+  const reading: CsvReading = { file, grammar, header, numbered: checkBoolean(FN, 'numbered', o.numbered ?? false) }
+  const ReaderIterable = loadReaderIterable()
+  return new ReaderIterable(
+    (signal?: AbortSignal) =>
+      new BatchedRecords(FN, input, file, iterationSignals(o.signal, signal), csvParser(reading)),
+  )
 }
 
 function character(name: string, value: unknown): number {
@@ -125,45 +130,36 @@ function checkColumnNames(names: unknown, where: string): readonly string[] {
   return names
 }
 
-class CsvIterable extends AsyncIterableX<string[] | CsvRecord | NumberedRecord<string[] | CsvRecord>> {
-  constructor(
-    readonly input: TextInput,
-    readonly file: string,
-    readonly grammar: CsvGrammar,
-    readonly header: boolean | readonly string[],
-    readonly numbered: boolean,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    super()
-  }
+/** What one reading needs to know. */
+interface CsvReading {
+  readonly file: string
+  readonly grammar: CsvGrammar
+  readonly header: boolean | readonly string[]
+  readonly numbered: boolean
+}
 
-  [Symbol.asyncIterator](signal?: AbortSignal) {
-    return new BatchedRecords(FN, this.input, this.file, iterationSignals(this.signal, signal), csvParser(this))
-  }
-
-  /** Shapes a parsed record for the consumer; `names` is null while the header is still to come. */
-  shape(record: ParsedRecord, names: readonly string[] | null): string[] | CsvRecord {
-    if (names === null) return record.fields
-    const fields = record.fields
-    if (fields.length !== names.length)
-      throw new FileReadError(
-        FN,
-        this.file,
-        record.line,
-        1,
-        `the record has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header ${names.length}`,
-      )
-    const row: CsvRecord = {}
-    for (let i = 0; i < names.length; i++) row[names[i]] = fields[i]
-    return row
-  }
+/** Shapes a parsed record for the consumer; `names` is null while the header is still to come (or there is none). */
+function shape(record: ParsedRecord, names: readonly string[] | null, file: string): string[] | CsvRecord {
+  if (names === null) return record.fields
+  const fields = record.fields
+  if (fields.length !== names.length)
+    throw new FileReadError(
+      FN,
+      file,
+      record.line,
+      1,
+      `the record has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header ${names.length}`,
+    )
+  const row: CsvRecord = {}
+  for (let i = 0; i < names.length; i++) row[names[i]] = fields[i]
+  return row
 }
 
 type CsvItem = string[] | CsvRecord | NumberedRecord<string[] | CsvRecord>
 
 /** The parser of one reading: RFC 4180 records, shaped by the header, counting lines across chunks. */
-function csvParser(reader: CsvIterable): ParseChunk<CsvItem> {
-  const { file, grammar, header, numbered } = reader
+function csvParser(reading: CsvReading): ParseChunk<CsvItem> {
+  const { file, grammar, header, numbered } = reading
   let names: readonly string[] | null = typeof header === 'boolean' ? null : header
   let headerPending = header === true
   const cursor: CsvCursor = { line: 1 }
@@ -178,7 +174,7 @@ function csvParser(reader: CsvIterable): ParseChunk<CsvItem> {
           names = headerNames(record, file)
           continue
         }
-        const value = reader.shape(record, names)
+        const value = shape(record, names, file)
         records.push(numbered ? { line: record.line, value } : value)
       }
     } catch (error) {

@@ -1,5 +1,6 @@
-import { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
+import type { AsyncIterableX } from 'ix/asynciterable/asynciterablex'
 import { checkBoolean, checkOptions } from '../../src/validate'
+import { loadReaderIterable } from '../peers/ix'
 import { BatchedRecords, type ParseChunk } from './batchedRecords'
 import { jsonErrorOffset } from './jsonErrorOffset'
 import {
@@ -48,23 +49,11 @@ export function readJsonLines<T = unknown>(
   const o = checkOptions(FN, options, ['signal', 'name', 'numbered'])
   const file = inputName(FN, input, o.name, o.signal)
   const numbered = checkBoolean(FN, 'numbered', o.numbered ?? false)
-  return new JsonLinesIterable<T>(input, file, numbered, o.signal)
-}
-
-class JsonLinesIterable<T> extends AsyncIterableX<T | NumberedRecord<T>> {
-  constructor(
-    private readonly input: TextInput,
-    private readonly file: string,
-    private readonly numbered: boolean,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    super()
-  }
-
-  [Symbol.asyncIterator](signal?: AbortSignal): AsyncIterableIterator<T | NumberedRecord<T>> {
-    const parse = jsonLinesParser<T>(this.file, this.numbered)
-    return new BatchedRecords(FN, this.input, this.file, iterationSignals(this.signal, signal), parse)
-  }
+  const ReaderIterable = loadReaderIterable()
+  return new ReaderIterable(
+    (signal?: AbortSignal) =>
+      new BatchedRecords(FN, input, file, iterationSignals(o.signal, signal), jsonLinesParser<T>(file, numbered)),
+  )
 }
 
 /** The error for a malformed line: the column of its first bad character, found by a grammar scan. */
