@@ -28,6 +28,7 @@ const guides = [
   'attractors',
   'command',
   'comparison',
+  'files',
   'learning',
   'llm-streams',
   'redis',
@@ -77,11 +78,11 @@ describe('the docs', () => {
     }
   })
 
-  it('show examples that import only public entry points, rxjs, fast-check and Node built-ins', () => {
+  it('show examples that import only public entry points, rxjs, ix, fast-check and Node built-ins', () => {
     for (const file of exampleFiles()) {
       const text = readFileSync(join(root, file), 'utf8')
       for (const [, from] of text.matchAll(/^import [^']*'([^']+)'/gm)) {
-        expect(from, `${file} imports ${from}`).toMatch(/^(midstream(\/\w+)?|rxjs|fast-check|node:\w+)$/)
+        expect(from, `${file} imports ${from}`).toMatch(/^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+)$/)
       }
     }
   })
