@@ -82,7 +82,9 @@ describe('the docs', () => {
     for (const file of exampleFiles()) {
       const text = readFileSync(join(root, file), 'utf8')
       for (const [, from] of text.matchAll(/^import [^']*'([^']+)'/gm)) {
-        expect(from, `${file} imports ${from}`).toMatch(/^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+)$/)
+        expect(from, `${file} imports ${from}`).toMatch(
+          /^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+)$/,
+        )
       }
     }
   })
