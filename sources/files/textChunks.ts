@@ -21,7 +21,9 @@ export interface ReaderOptions {
 
 /** A record with the 1-based line of the file it starts on. */
 export interface NumberedRecord<T> {
+  /** The 1-based line of the file on which the record starts. */
   readonly line: number
+  /** The record. */
   readonly value: T
 }
 
@@ -38,7 +40,9 @@ export class FileReadError extends Error {
     readonly reader: string,
     /** The input as named in the message: a quoted path, or the `name` option. */
     readonly file: string,
+    /** The 1-based line where the malformed record goes wrong; undefined when the file could not be read. */
     readonly line: number | undefined,
+    /** The 1-based column (in characters of that line); undefined when the file could not be read. */
     readonly column: number | undefined,
     /** What is wrong, without the position. */
     readonly reason: string,
