@@ -16,10 +16,15 @@ let readerIterable: ReaderIterableClass | undefined
 
 /** The class the readers return, built on ix's `AsyncIterableX` once ix is loaded. */
 export function loadReaderIterable(): ReaderIterableClass {
-  if (readerIterable !== undefined) return readerIterable
+  readerIterable ??= buildReaderIterable(requireFromHere)
+  return readerIterable
+}
+
+/** Builds the readers' class on the `AsyncIterableX` that `load` gives; a missing ix is a `MissingPeerError`. */
+export function buildReaderIterable(load: (id: string) => unknown): ReaderIterableClass {
   let ix: { AsyncIterableX: abstract new <T>() => AsyncIterableX<T> }
   try {
-    ix = requireFromHere('ix/asynciterable/asynciterablex')
+    ix = load('ix/asynciterable/asynciterablex') as typeof ix
   } catch (error) {
     if (unresolvedPackage(error) === 'ix')
       throw new MissingPeerError('midstream/sources (the file readers)', ['ix'], { cause: error })
@@ -33,6 +38,5 @@ export function loadReaderIterable(): ReaderIterableClass {
       return this.iterate(signal)
     }
   }
-  readerIterable = ReaderIterable as ReaderIterableClass
-  return readerIterable
+  return ReaderIterable as ReaderIterableClass
 }

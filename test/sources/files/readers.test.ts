@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import { FileReadError, readCsv, readJsonLines } from 'midstream/sources'
 import { afterAll, describe, expect, it } from 'vitest'
+import { buildReaderIterable } from '../../../sources/peers/ix'
 
 const dir = mkdtempSync(join(tmpdir(), 'midstream-readers-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -355,5 +356,24 @@ describe('readCsv', () => {
     expect(() => readCsv('x', { header: 'yes' as never })).toThrow(
       'readCsv: header must be true, false or a non-empty array',
     )
+  })
+})
+
+describe('the readers without ix', () => {
+  it('name the missing optional peer, and let any other failure through', () => {
+    const missing = () => {
+      throw Object.assign(new Error("Cannot find module 'ix/asynciterable/asynciterablex'"), {
+        code: 'MODULE_NOT_FOUND',
+      })
+    }
+    expect(() => buildReaderIterable(missing)).toThrow(
+      'midstream/sources (the file readers) needs the optional peer dependency "ix": npm install ix',
+    )
+    const broken = new SyntaxError('Unexpected token')
+    expect(() =>
+      buildReaderIterable(() => {
+        throw broken
+      }),
+    ).toThrow(broken)
   })
 })
