@@ -1,6 +1,6 @@
 /**
  * JSON-lines and CSV files read record by record: `readJsonLines` and `readCsv` stream a file of any
- * size in 256 KB chunks, hand out IxJS `AsyncIterableX` sequences (ix operators chain on them, and
+ * size in 64 KB chunks, hand out IxJS `AsyncIterableX` sequences (ix operators chain on them, and
  * RxJS's `from` turns them into Observables), and name the file, line and column of a bad record.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

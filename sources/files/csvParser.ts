@@ -79,11 +79,16 @@ class RecordParser {
   pos = 0
   line = 1
   lineStart = 0
+  private readonly delimiterChar: string
+  private readonly quoteChar: string
   constructor(
     private readonly text: string,
     private readonly g: CsvGrammar,
     private readonly atEnd: boolean,
-  ) {}
+  ) {
+    this.delimiterChar = String.fromCharCode(g.delimiter)
+    this.quoteChar = String.fromCharCode(g.quote)
+  }
 
   /** One record from `start`: its fields, `SKIPPED` (blank or comment line), or null when incomplete. */
   record(start: number): string[] | null {
@@ -141,28 +146,43 @@ class RecordParser {
     return true
   }
 
+  /** Next offsets of a line feed, a carriage return and a quote at or after the last asked-for place (the text's length for none). */
+  private readonly found = [-1, -1, -1]
+
+  /** `text.indexOf(char, from)`, remembered until `from` passes it: a record's fields ask again and again. */
+  private nextOf(slot: number, char: string, from: number): number {
+    let at = this.found[slot]
+    if (at < from) {
+      at = this.text.indexOf(char, from)
+      if (at === -1) at = this.text.length
+      this.found[slot] = at
+    }
+    return at
+  }
+
   private unquoted(): string | null {
     const text = this.text
-    const { delimiter, quote } = this.g
     const start = this.pos
-    let i = start
-    while (i < text.length) {
-      const c = text.charCodeAt(i)
-      if (c === delimiter || c === LF || c === CR) break
-      if (c === quote) {
-        this.pos = i
-        throw this.error('a quote inside an unquoted field (quote the whole field and double the quote)')
-      }
-      i++
+    // the field ends at the first delimiter or line break: found with indexOf, not a loop per character
+    let end = text.indexOf(this.delimiterChar, start)
+    if (end === -1) end = text.length
+    const lf = this.nextOf(0, '\n', start)
+    if (lf < end) end = lf
+    const cr = this.nextOf(1, '\r', start)
+    if (cr < end) end = cr
+    const quote = this.nextOf(2, this.quoteChar, start)
+    if (quote < end) {
+      this.pos = quote
+      throw this.error('a quote inside an unquoted field (quote the whole field and double the quote)')
     }
-    if (i === text.length && !this.atEnd) return null
-    this.pos = i
-    return text.slice(start, i)
+    if (end === text.length && !this.atEnd) return null
+    this.pos = end
+    return text.slice(start, end)
   }
 
   private quoted(): string | null {
     const text = this.text
-    const quote = String.fromCharCode(this.g.quote)
+    const quote = this.quoteChar
     const open = { line: this.line, column: this.pos - this.lineStart + 1 }
     let value = ''
     let from = this.pos + 1

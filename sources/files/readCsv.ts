@@ -40,7 +40,7 @@ export type CsvRecord = Record<string, string>
 
 /**
  * Reads a CSV file (RFC 4180: fields quoted with `"` may hold delimiters, quotes written twice and
- * line breaks) as an IxJS `AsyncIterableX` of records, streamed: the file is read in 256 KB chunks
+ * line breaks) as an IxJS `AsyncIterableX` of records, streamed: the file is read in 64 KB chunks
  * and parsed as it comes, so its size does not matter. Lines may end in `\n`, `\r\n` or `\r`; a
  * byte-order mark and (unless `skipEmptyLines: false`) empty lines are skipped.
  *

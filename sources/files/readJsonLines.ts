@@ -22,7 +22,7 @@ export interface ReadJsonLinesOptions extends ReaderOptions {
 
 /**
  * Reads a JSON-lines file (one JSON value per line) as an IxJS `AsyncIterableX` of the parsed
- * values, streamed: the file is read in 256 KB chunks and split into lines as it comes, so its size
+ * values, streamed: the file is read in 64 KB chunks and split into lines as it comes, so its size
  * does not matter. Lines may end in `\n` or `\r\n`; a byte-order mark and blank lines are skipped.
  *
  * Emits: each line's value, in file order (with `numbered: true`, `{ line, value }`). Completes at
