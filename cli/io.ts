@@ -1,13 +1,11 @@
 /**
- * Input handling shared by the `midstream` commands: reading files (whole, or line by line as a
- * stream), parsing numeric series, and the one error type a command throws for bad input. Every
+ * Input handling shared by the `midstream` commands: reading files (whole, or streamed record by
+ * record through midstream's readers), parsing numeric series, and the one error type a command throws for bad input. Every
  * error here carries a message meant for a person at a terminal: the file, the line, the value.
  */
-import { createReadStream } from 'node:fs'
 import { open, readFile, stat } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
-import type { Readable } from 'node:stream'
 import { InvalidArgumentError } from 'commander'
+import { FileReadError, readCsv } from 'midstream/sources'
 
 /**
  * Bad usage or bad input: printed as its message alone (no stack) on stderr, and the process exits
@@ -71,35 +69,42 @@ export async function readText(path: string, what = 'file'): Promise<string> {
   }
 }
 
-/** One line of a file with its 1-based number. */
-export interface NumberedLine {
-  readonly text: string
-  readonly line: number
+/**
+ * What a reader of `midstream/sources` (`readJsonLines`, `readCsv`) is handed for `path`: standard
+ * input for `-`, else the path, checked first so that a missing file is named as the commands name it.
+ */
+export async function readerInput(path: string, what = 'file'): Promise<string | NodeJS.ReadableStream> {
+  await checkReadable(path, what)
+  return path === '-' ? process.stdin : path
 }
 
 /**
- * The lines of a file, pulled one at a time (node:readline over a read stream), so a huge file is
- * never held in memory. Stopping the iteration early (`break`, `return`) closes the file.
+ * A reader's error as a `CliError`: a malformed record with the file, line and column; a file that
+ * could not be read as `readText` words it. Anything else is rethrown.
  */
-export async function* readLines(path: string, what = 'file'): AsyncGenerator<NumberedLine, void, undefined> {
-  await checkReadable(path, what)
-  const input: Readable = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' })
-  let failure: unknown = null
-  input.on('error', error => {
-    failure = error
-  })
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  let line = 0
+export function readerError(error: unknown, path: string, what = 'file'): never {
+  if (error instanceof FileReadError) {
+    if (error.line === undefined) throw unreadable(path, what, error.cause ?? error)
+    throw new CliError(`${describeFile(path)}, line ${error.line}, column ${error.column}: ${error.reason}`)
+  }
+  throw error
+}
+
+/** The first character of a file other than white space and a byte-order mark ('' for none or standard input). */
+export async function firstCharacter(path: string): Promise<string> {
+  if (path === '-') return ''
+  const handle = await open(path, 'r')
   try {
-    for await (const text of lines) {
-      if (failure !== null) break
-      line++
-      yield { text, line }
-    }
-    if (failure !== null) throw unreadable(path, what, failure)
+    const buffer = Buffer.alloc(4096)
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
+    return (
+      buffer
+        .toString('utf8', 0, bytesRead)
+        .replace(/^\uFEFF/, '')
+        .trimStart()[0] ?? ''
+    )
   } finally {
-    lines.close()
-    if (input !== process.stdin) input.destroy()
+    await handle.close()
   }
 }
 
@@ -157,6 +162,35 @@ export function parseSeries(text: string, path: string): Float64Array {
       throw new CliError(`${name}, line ${k + 1}: not a number: ${preview(cell)}`)
     }
     values.push(x)
+  }
+  return Float64Array.from(values)
+}
+
+/**
+ * A numeric series from a file, as `parseSeries` reads it, but streamed where it can be: a file of
+ * numbers, one per line or as the first column of CSV, is read by midstream's CSV reader record by
+ * record (never held whole as text); a JSON array (or standard input) is read whole.
+ */
+export async function readSeries(path: string, what = 'series'): Promise<Float64Array> {
+  const input = await readerInput(path, what)
+  if (path === '-' || (await firstCharacter(path)) === '[') return parseSeries(await readText(path, what), path)
+  const name = describeFile(path)
+  const values: number[] = []
+  let firstContent = true
+  try {
+    for await (const { value: fields, line } of readCsv(input, { numbered: true, name, comment: '#' })) {
+      const cell = fields[0]
+      const trimmed = cell.trim()
+      if ((fields.length === 1 && trimmed === '') || trimmed.startsWith('#')) continue
+      const x = parseNumber(cell)
+      const header = firstContent && fields.length > 1
+      firstContent = false
+      if (x !== undefined) values.push(x)
+      // a CSV header: the first non-blank row of a file with columns
+      else if (!header) throw new CliError(`${name}, line ${line}: not a number: ${preview(cell)}`)
+    }
+  } catch (error) {
+    readerError(error, path, what)
   }
   return Float64Array.from(values)
 }

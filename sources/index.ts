@@ -12,6 +12,9 @@ export {
   type TransportLimits,
   TransportSession,
 } from '../src/transport/session'
+export { type CsvRecord, type ReadCsvOptions, readCsv } from './files/readCsv'
+export { type ReadJsonLinesOptions, readJsonLines } from './files/readJsonLines'
+export { FileReadError, type NumberedRecord, type ReaderOptions, type TextInput } from './files/textChunks'
 export {
   type LlmChunk,
   LlmError,

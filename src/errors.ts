@@ -19,15 +19,22 @@ export class QueueFullError extends Error {
   }
 }
 
-/** Thrown by `scheduleOn` when more values wait for the scheduler than its `bufferLimit` allows. */
+/**
+ * Thrown by `scheduleOn` when more values wait for the scheduler than its `bufferLimit` allows, and
+ * by `toAsyncIterable` when more values wait for the consumer than its `highWaterMark` allows.
+ */
 export class BufferOverflowError extends Error {
   /** The error's name, for logs and `instanceof`-free checks. */
   override readonly name = 'BufferOverflowError'
   constructor(
     /** The limit that was passed. */
     readonly bufferLimit: number,
+    /** The public name of what was called, which starts the message. */
+    caller = 'scheduleOn',
+    /** Who the buffered values wait for. */
+    waitingFor = 'the scheduler',
   ) {
-    super(`scheduleOn: buffer overflow: more than ${bufferLimit} values waiting for the scheduler`)
+    super(`${caller}: buffer overflow: more than ${bufferLimit} values waiting for ${waitingFor}`)
   }
 }
 

@@ -166,6 +166,13 @@ export type { Precision } from './scheduler/timer'
 
 // ---- bridges: between Observables and async iterables ----
 export { type AsyncIterableSource, type FromAsyncIterableOptions, fromAsyncIterable } from './bridges/fromAsyncIterable'
+export {
+  type BufferedAsyncIterator,
+  ObservableAsyncIterable,
+  type OverflowPolicy,
+  type ToAsyncIterableOptions,
+  toAsyncIterable,
+} from './bridges/toAsyncIterable'
 
 // ---- errors ----
 export { BufferOverflowError, QueueFullError } from './errors'

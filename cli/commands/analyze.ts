@@ -3,7 +3,7 @@
  * cycle, chaos, noise) with `classifyDynamics` and prints its indicators.
  */
 import { classifyDynamics, type DynamicsReport } from 'midstream'
-import { CliError, describeFile, out, parseSeries, readText, toJson } from '../io'
+import { CliError, describeFile, out, readSeries, toJson } from '../io'
 
 export interface AnalyzeOptions {
   minLength?: number
@@ -16,7 +16,7 @@ function figure(x: number): string {
 }
 
 export async function runAnalyze(seriesPath: string, options: AnalyzeOptions): Promise<number> {
-  const series = parseSeries(await readText(seriesPath, 'series'), seriesPath)
+  const series = await readSeries(seriesPath, 'series')
   if (series.length === 0) throw new CliError(`${describeFile(seriesPath)}: no numbers in the series`)
   let report: DynamicsReport
   try {

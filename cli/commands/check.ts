@@ -3,7 +3,8 @@
  * line by line, and reports the LTLf verdict of the finished trace (or the first violation).
  */
 import { createMonitor, type Formula, LtlSyntaxError, type Monitor, parseLtl, walkFormula } from 'midstream'
-import { CliError, describeFile, out, preview, readLines, toJson } from '../io'
+import { readJsonLines } from 'midstream/sources'
+import { CliError, describeFile, out, preview, readerError, readerInput, toJson } from '../io'
 
 export interface CheckOptions {
   atoms?: string
@@ -88,6 +89,34 @@ function parseFormula(text: string): Formula {
   }
 }
 
+/** Steps the monitor over one event; 'violated' when this event made the verdict false. */
+function stepEvent(
+  monitor: Monitor<unknown>,
+  event: object,
+  line: number,
+  tracePath: string,
+  timePath: string[] | undefined,
+  timeField: string | undefined,
+): 'violated' | 'stepped' {
+  let timestamp: number | undefined
+  if (timePath !== undefined) {
+    const t = field(event, timePath)
+    if (typeof t !== 'number' || !Number.isFinite(t)) {
+      throw new CliError(
+        `${describeFile(tracePath)}, line ${line}: field '${timeField}' must be a finite number (ms), got ${t === undefined ? 'nothing' : preview(JSON.stringify(t))}`,
+      )
+    }
+    timestamp = t
+  }
+  const before = monitor.verdict
+  try {
+    monitor.step(event, timestamp)
+  } catch (error) {
+    throw new CliError(`${describeFile(tracePath)}, line ${line}: ${(error as Error).message}`)
+  }
+  return before !== 'false' && monitor.verdict === 'false' ? 'violated' : 'stepped'
+}
+
 export async function runCheck(formulaText: string, tracePath: string, options: CheckOptions): Promise<number> {
   const formula = parseFormula(formulaText)
   const atomsUsed = new Set<string>()
@@ -119,40 +148,24 @@ export async function runCheck(formulaText: string, tracePath: string, options: 
   let violationLine = -1
   // an LTL3 'false' is final for formulas without X, so the rest of the trace need not be read
   const stopOnFalse = !facts.next
-  for await (const { text, line } of readLines(tracePath, 'trace')) {
-    if (text.trim() === '') continue
-    let event: unknown
-    try {
-      event = JSON.parse(text)
-    } catch (error) {
-      throw new CliError(`${describeFile(tracePath)}, line ${line}: malformed JSON: ${(error as Error).message}`)
-    }
-    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      throw new CliError(
-        `${describeFile(tracePath)}, line ${line}: an event must be a JSON object, got ${preview(text)}`,
-      )
-    }
-    let timestamp: number | undefined
-    if (timePath !== undefined) {
-      const t = field(event, timePath)
-      if (typeof t !== 'number' || !Number.isFinite(t)) {
+  // streamed by midstream's JSON-lines reader: blank lines skipped, a malformed line named with its column
+  const trace = readJsonLines(await readerInput(tracePath, 'trace'), { numbered: true, name: describeFile(tracePath) })
+  try {
+    for await (const { value: event, line } of trace) {
+      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
         throw new CliError(
-          `${describeFile(tracePath)}, line ${line}: field '${timeField}' must be a finite number (ms), got ${t === undefined ? 'nothing' : preview(JSON.stringify(t))}`,
+          `${describeFile(tracePath)}, line ${line}: an event must be a JSON object, got ${preview(JSON.stringify(event))}`,
         )
       }
-      timestamp = t
+      const step = stepEvent(monitor, event, line, tracePath, timePath, timeField)
+      events++
+      if (step === 'violated') {
+        violationLine = line
+        if (stopOnFalse) break
+      }
     }
-    const before = monitor.verdict
-    try {
-      monitor.step(event, timestamp)
-    } catch (error) {
-      throw new CliError(`${describeFile(tracePath)}, line ${line}: ${(error as Error).message}`)
-    }
-    events++
-    if (before !== 'false' && monitor.verdict === 'false') {
-      violationLine = line
-      if (stopOnFalse) break
-    }
+  } catch (error) {
+    readerError(error, tracePath, 'trace')
   }
   const ltl3 = monitor.verdict
   const verdict = monitor.finish()

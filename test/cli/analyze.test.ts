@@ -93,6 +93,13 @@ describe('midstream analyze', () => {
 
   it('reports bad input in one message with exit code 2 and no stack trace', { timeout: MANY_RUNS_MS }, () => {
     expectUsageError(run('analyze', file('bad.txt', '0.1\n0.2\n\n0.3x\n')), 'line 4', '0.3x')
+    // CSV read as CSV: a quoted field may hold a line break, so the bad value's line is where its record starts
+    expectUsageError(
+      run('analyze', file('bad.csv', 'v,note\n1,"two\nlines"\n2,ok\nx,"bad"\n')),
+      'line 5',
+      'not a number: "x"',
+    )
+    expectUsageError(run('analyze', file('open.csv', 'v,note\n1,"never closed\n')), 'line 2, column 3', 'never closed')
     expectUsageError(run('analyze', join(workspace.dir, 'absent.txt')), 'absent.txt')
     expectUsageError(run('analyze', file('ok.txt', '1\n2\n'), '--min-length', '5'), '--min-length')
     expectUsageError(run('analyze', file('ok2.txt', '1\n2\n'), '--verbose'), "unknown option '--verbose'")

@@ -146,9 +146,13 @@ describe('midstream check', () => {
     )
     expectUsageError(
       run('check', 'G !a', file('malformed.jsonl', '{"a":false}\n\n{"a": tru}\n'), '--closed-world'),
-      'line 3',
+      'line 3, column 10',
       'malformed JSON',
     )
+    // a trace saved on Windows: a byte-order mark and CRLF line ends, the line numbers unchanged
+    const crlf = run('check', 'G !a', file('crlf.jsonl', '\ufeff{"a":false}\r\n\r\n{"a":true}\r\n'), '--closed-world')
+    expect(crlf.code).toBe(1)
+    expect(crlf.stdout).toContain('violated by event 1 (line 3 ')
     expectUsageError(run('check', 'G !a', file('scalar.jsonl', '{"a":false}\n42\n'), '--closed-world'), 'line 2')
 
     const syntax = run('check', 'G (a ->\n  F b', good, '--closed-world')

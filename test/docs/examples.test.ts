@@ -28,6 +28,7 @@ const guides = [
   'attractors',
   'command',
   'comparison',
+  'files',
   'learning',
   'llm-streams',
   'plot',
@@ -78,12 +79,12 @@ describe('the docs', () => {
     }
   })
 
-  it('show examples that import only public entry points, rxjs, fast-check, Node built-ins and the LLM SDKs', () => {
+  it('show examples that import only public entry points, rxjs, ix, fast-check, Node built-ins and the LLM SDKs', () => {
     for (const file of exampleFiles()) {
       const text = readFileSync(join(root, file), 'utf8')
       for (const [, from] of text.matchAll(/^import [^']*'([^']+)'/gm)) {
         expect(from, `${file} imports ${from}`).toMatch(
-          /^(midstream(\/\w+)?|rxjs|fast-check|node:\w+|openai|ai|@ai-sdk\/openai-compatible)$/,
+          /^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+|openai|ai|@ai-sdk\/openai-compatible)$/,
         )
       }
     }
