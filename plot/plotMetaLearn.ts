@@ -1,7 +1,8 @@
 import type { MetaStep } from 'midstream'
 import { describeValue } from '../src/errors'
+import { decimateMinMax } from '../src/plot/decimate'
 import { checkInteger } from '../src/validate'
-import { drawFigure, type Figure, type FigureOptions, figureFrame, Plot } from './figure'
+import { drawFigure, type Figure, type FigureOptions, figureFrame, MARGIN, Plot } from './figure'
 
 /** Options of `plotMetaLearn`. */
 export interface MetaLearnFigureOptions extends FigureOptions {
@@ -37,6 +38,32 @@ function checkSteps<P>(fn: string, steps: readonly MetaStep<P>[]): void {
 }
 
 /** Each candidate's share of the weights (w / sum of w) at each step. */
+/**
+ * The weight points of each candidate decimated min/max per pixel column (`decimateMinMax`), so a
+ * long stream draws a few points a column (a 50 000-step stream drew 1.9 MB of SVG before) and a
+ * one-step swing still shows.
+ */
+function decimateShares(points: readonly WeightPoint[], columns: number): WeightPoint[] {
+  const byCandidate = new Map<string, WeightPoint[]>()
+  for (const p of points) {
+    let list = byCandidate.get(p.candidate)
+    if (list === undefined) byCandidate.set(p.candidate, (list = []))
+    list.push(p)
+  }
+  const kept: WeightPoint[] = []
+  for (const list of byCandidate.values()) {
+    const { index } = decimateMinMax(
+      list.map(p => p.share),
+      columns,
+    )
+    for (const k of index) kept.push(list[k])
+  }
+  return kept
+}
+
+/** Room for the candidates' labels at the lines' ends. */
+const RIGHT_MARGIN = 90
+
 function weightShares<P>(steps: readonly MetaStep<P>[]): WeightPoint[] {
   const points: WeightPoint[] = []
   for (const s of steps) {
@@ -107,7 +134,8 @@ export function plotMetaLearn<P>(steps: readonly MetaStep<P>[], options?: MetaLe
     if (targets === null || typeof targets.length !== 'number' || targets.length < needed)
       throw new RangeError(`${fn}: targets must hold one target per step (${needed}), got ${describeValue(targets)}`)
   }
-  const weights = weightShares(steps)
+  const columns = Math.max(1, frame.width - MARGIN.left - RIGHT_MARGIN)
+  const weights = decimateShares(weightShares(steps), columns)
   const last = steps[steps.length - 1]
   const drifts = steps.filter(s => s.drift).map(s => s.index)
   const marks = [
@@ -127,7 +155,10 @@ export function plotMetaLearn<P>(steps: readonly MetaStep<P>[], options?: MetaLe
     ),
   ]
   if (targets !== undefined) {
-    const { index, accuracy } = runningAccuracy(steps, targets, window)
+    const running = runningAccuracy(steps, targets, window)
+    const kept = decimateMinMax(running.accuracy, columns).index
+    const index = Array.from(kept, k => running.index[k])
+    const accuracy = Array.from(kept, k => running.accuracy[k])
     marks.push(
       Plot.line(index, { x: index, y: accuracy, stroke: 'black', strokeDasharray: '5 3', className: 'accuracy' }),
       Plot.text([`accuracy over ${window} steps (dashed)`], { frameAnchor: 'top-right', dy: -12, className: 'title' }),
@@ -136,6 +167,6 @@ export function plotMetaLearn<P>(steps: readonly MetaStep<P>[], options?: MetaLe
   return drawFigure(frame, marks, {
     x: { label: 'step' },
     y: { domain: [0, 1], label: 'weight share' },
-    marginRight: 90,
+    marginRight: RIGHT_MARGIN,
   })
 }
