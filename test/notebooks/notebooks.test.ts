@@ -137,6 +137,8 @@ const expected: Record<string, { figures: number; numbers: Record<string, string
   '02-finding-shapes.ipynb': {
     figures: 3,
     numbers: {
+      'values read from the file': '4000',
+      'same as written': 'true',
       matches: '5',
       'found at': '400, 1200, 2000, 2800, 3403',
       'stream matches': '5',
