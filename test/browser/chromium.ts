@@ -5,8 +5,8 @@ import { type Browser, chromium } from 'playwright-core'
 export const CHROMIUM = '/usr/bin/chromium'
 export const hasChromium = existsSync(CHROMIUM)
 
-/** A headless chromium with no network chatter of its own (no sandbox: tests run as root in CI). */
-export function launchChromium(): Promise<Browser> {
+/** A headless chromium with no network chatter of its own (no sandbox: tests run as root in CI), with `extraArgs` after the usual flags. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -18,6 +18,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   })
 }

@@ -3,18 +3,17 @@
 // which draws figures in the page's own document; the browser rasterises them and the test reads
 // the pixels: the planted spike's maximum is drawn, the cost matrix's embedded PNG is decoded.
 // Needs `npm run build` first and /usr/bin/chromium (elsewhere the suite is skipped).
-import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchChromium } from './chromium'
 import type { PlotPageResult } from './page/plotPage'
 
-const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const entry = fileURLToPath(new URL('./page/plotPage.ts', import.meta.url))
 
-describe.skipIf(!existsSync(CHROMIUM))('midstream/plot in headless chromium', () => {
+describe.skipIf(!hasChromium)('midstream/plot in headless chromium', () => {
   let browser: Browser
   let result: PlotPageResult
   let inputs: string[] = []
@@ -34,7 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('midstream/plot in headless chromium', ()
       tsconfigRaw: {},
     })
     inputs = Object.keys(bundle.metafile.inputs)
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+    browser = await launchChromium()
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', error => errors.push(error.message))

@@ -5,24 +5,23 @@
 // certificate errors. Needs `npm run build` first (`npm test` builds before vitest) and
 // /usr/bin/chromium (.ci/run installs it; elsewhere the suite is skipped).
 import { createHash, createPublicKey } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { map, range } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDevCertificate, type TransportServer, type TransportSession, wsServer } from '../../sources/index'
+import { hasChromium, launchChromium } from './chromium'
 import type { PageResult } from './page/main'
 
-const CHROMIUM = '/usr/bin/chromium'
 const TOKEN = 'let-me-in-7f3a'
 const COUNT = 1000
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const entry = fileURLToPath(new URL('./page/main.ts', import.meta.url))
 
-describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over the WebSocket fallback', () => {
+describe.skipIf(!hasChromium)('a browser page receives a stream over the WebSocket fallback', () => {
   let server: TransportServer
   let http: Server
   let browser: Browser
@@ -88,20 +87,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a browser page receives a stream over th
     })
     pageBase = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--ignore-certificate-errors-spki-list=${spkiHash}`,
-      ],
-    })
+    browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spkiHash}`])
   }, 60_000)
 
   afterAll(async () => {
