@@ -18,7 +18,7 @@ import {
   PageHinkley,
 } from '../index'
 import { rng } from '../test/support/rng'
-import { seaConcepts } from '../test/support/sea'
+import { pairedLearners, seaConcepts } from '../test/support/sea'
 import { fmt, machineLine, printTable, time as timeMedian, yieldTurn } from './lib/report'
 
 /** Median ms of 5 runs after one warm-up run. */
@@ -173,35 +173,12 @@ const before: SeaConfig = {
     naiveBayes,
   },
 }
-/**
- * Paired learners (Bach & Maloof 2008) under the MetaLearner: a reactive logistic regression (about
- * 1 000 examples of memory) beside a stable one (about 5 000) and the tree; when the stable one's
- * recent loss exceeds the reactive one's by 0.03, a rule restarts the stable learner and the weights
- * (at most once per 2 000 inputs), on top of the ADWIN reset on the ensemble's loss.
- */
-const paired = (candidates: SeaConfig['candidates']): SeaConfig => ({
-  task: 'classification',
-  candidates,
-  rules: [
-    {
-      name: 'restartStable',
-      when: s => s.recentLoss.stable - s.recentLoss.reactive > 0.03,
-      apply: c => {
-        c.resetCandidate('stable')
-        c.resetSelector()
-      },
-      events: ['reset'],
-    },
-  ],
-  maxModificationsPerWindow: 1,
-  modificationWindow: 2000,
-})
 const reactive = logistic(1, 0.001, 'centred')
 const stable = logistic(1, 0.0002, 'centred')
 const sets: Array<[string, SeaConfig]> = [
   ['before: 3 logistic regressions (x / 10) and naive Bayes', before],
-  ['HoeffdingAdaptiveTree with paired logistic regressions ((x - 5) / 5)', paired({ reactive, stable, tree })],
-  ['the same without the tree', paired({ reactive, stable })],
+  ['HoeffdingAdaptiveTree with paired logistic regressions ((x - 5) / 5)', pairedLearners({ reactive, stable, tree })],
+  ['the same without the tree', pairedLearners({ reactive, stable })],
   [
     'HoeffdingAdaptiveTree alone (River defaults, naive Bayes adaptive leaves)',
     { task: 'classification', candidates: { tree } },

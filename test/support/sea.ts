@@ -1,3 +1,4 @@
+import type { MetaLearnerConfig } from '../../src/learn/metaLearner'
 import { rng } from './rng'
 
 /**
@@ -22,4 +23,32 @@ export function seaConcepts(
     }
   }
   return out
+}
+
+/**
+ * Paired learners (Bach & Maloof 2008) under the MetaLearner: `candidates` must hold a `reactive` and
+ * a `stable` learner; when the stable one's recent loss exceeds the reactive one's by 0.03, a rule
+ * restarts the stable learner and the weights (at most once per 2 000 inputs), on top of the ADWIN
+ * reset on the ensemble's loss. The set bench/learn.ts measures on SEA.
+ */
+export function pairedLearners<X, Y, P>(
+  candidates: MetaLearnerConfig<X, Y, P>['candidates'],
+): MetaLearnerConfig<X, Y, P> {
+  return {
+    task: 'classification',
+    candidates,
+    rules: [
+      {
+        name: 'restartStable',
+        when: s => s.recentLoss.stable - s.recentLoss.reactive > 0.03,
+        apply: c => {
+          c.resetCandidate('stable')
+          c.resetSelector()
+        },
+        events: ['reset'],
+      },
+    ],
+    maxModificationsPerWindow: 1,
+    modificationWindow: 2000,
+  }
 }

@@ -11,7 +11,7 @@ import { MetaLearner, type MetaLearnerConfig, type MetaRule } from '../../../src
 import { Hedge } from '../../../src/learn/selection'
 import { createMonitor } from '../../../src/ltl/monitor'
 import { rng } from '../../support/rng'
-import { seaConcepts } from '../../support/sea'
+import { pairedLearners, seaConcepts } from '../../support/sea'
 
 type X = [number, number, number]
 /** Logistic regression on the SEA features scaled to [0, 1], thresholded at 0.5. */
@@ -64,23 +64,11 @@ const centred = (averaging: number) => (): OnlineLearner<X, number, number | und
   }
 }
 /** bench/learn.ts's set: paired learners (a reactive and a stable logistic regression) and the tree. */
-const pairedWithTree: MetaLearnerConfig<X, number, number | undefined> = {
-  task: 'classification',
-  candidates: { reactive: centred(0.001), stable: centred(0.0002), tree: () => new HoeffdingAdaptiveTree<number>(3) },
-  rules: [
-    {
-      name: 'restartStable',
-      when: s => s.recentLoss.stable - s.recentLoss.reactive > 0.03,
-      apply: c => {
-        c.resetCandidate('stable')
-        c.resetSelector()
-      },
-      events: ['reset'],
-    },
-  ],
-  maxModificationsPerWindow: 1,
-  modificationWindow: 2000,
-}
+const pairedWithTree = pairedLearners<X, number, number | undefined>({
+  reactive: centred(0.001),
+  stable: centred(0.0002),
+  tree: () => new HoeffdingAdaptiveTree<number>(3),
+})
 
 describe('MetaLearner with a HoeffdingAdaptiveTree among the candidates (issue 15 goal: SEA, 12 500 per concept)', () => {
   for (const seed of [1, 2, 3]) {
