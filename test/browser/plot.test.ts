@@ -4,10 +4,9 @@
 // the pixels: the planted spike's maximum is drawn, the cost matrix's embedded PNG is decoded.
 // Needs `npm run build` first and /usr/bin/chromium (elsewhere the suite is skipped).
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasChromium, launchChromium } from './chromium'
+import { bundlePage, hasChromium, launchChromium } from './chromium'
 import type { PlotPageResult } from './page/plotPage'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -19,26 +18,14 @@ describe.skipIf(!hasChromium)('midstream/plot in headless chromium', () => {
   let inputs: string[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [entry],
-      absWorkingDir: root,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      // not the repository's tsconfig.json: its `paths` would map midstream/plot to the TypeScript sources
-      tsconfigRaw: {},
-    })
-    inputs = Object.keys(bundle.metafile.inputs)
+    const bundle = await bundlePage(entry, root)
+    inputs = bundle.inputs
     browser = await launchChromium()
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', error => errors.push(error.message))
     await page.setContent('<!doctype html><meta charset="utf-8"><body></body>')
-    await page.addScriptTag({ content: bundle.outputFiles[0].text, type: 'module' })
+    await page.addScriptTag({ content: bundle.script, type: 'module' })
     await page.waitForFunction(() => window.__plot !== undefined, undefined, { timeout: 30_000 })
     result = (await page.evaluate(() => window.__plot)) as PlotPageResult
     expect(errors).toEqual([])

@@ -8,12 +8,11 @@ import { createHash, createPublicKey } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import type { Browser } from 'playwright-core'
 import { map, range } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDevCertificate, type TransportServer, type TransportSession, wsServer } from '../../sources/index'
-import { hasChromium, launchChromium } from './chromium'
+import { bundlePage, hasChromium, launchChromium } from './chromium'
 import type { PageResult } from './page/main'
 
 const TOKEN = 'let-me-in-7f3a'
@@ -55,21 +54,9 @@ describe.skipIf(!hasChromium)('a browser page receives a stream over the WebSock
     })
 
     // the page script: the package's browser entry as a user's bundler sees it, rxjs bundled in
-    const bundle = await build({
-      entryPoints: [entry],
-      absWorkingDir: root,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      // not the repository's tsconfig.json: its `paths` would map midstream/sources to the TypeScript sources
-      tsconfigRaw: {},
-    })
-    bundleInputs = Object.keys(bundle.metafile.inputs)
-    const script = bundle.outputFiles[0]!.text
+    const bundle = await bundlePage(entry, root)
+    bundleInputs = bundle.inputs
+    const script = bundle.script
     const html =
       '<!doctype html><meta charset="utf-8"><title>midstream ws fallback</title><script type="module" src="/main.js"></script>'
 
