@@ -47,6 +47,7 @@ export default defineConfig([
       redis: 'redis/index.ts',
       offload: 'offload/index.ts',
       plot: 'plot/index.ts',
+      media: 'media/index.ts',
     },
     // one type-checking program writes the declarations of every entry, those of the two builds below too
     dts: {
@@ -61,6 +62,7 @@ export default defineConfig([
         redis: 'redis/index.ts',
         offload: 'offload/index.ts',
         plot: 'plot/index.ts',
+        media: 'media/index.ts',
       },
     },
     platform: 'neutral',

@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^midstream\/redis$/, replacement: here('./redis/index.ts') },
       { find: /^midstream\/offload$/, replacement: here('./offload/index.ts') },
       { find: /^midstream\/plot$/, replacement: here('./plot/index.ts') },
+      { find: /^midstream\/media$/, replacement: here('./media/index.ts') },
       { find: /^midstream$/, replacement: here('./index.ts') },
     ],
   },
