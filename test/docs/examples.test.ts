@@ -31,6 +31,7 @@ const guides = [
   'files',
   'learning',
   'llm-streams',
+  'media',
   'plot',
   'redis',
   'scheduler',
