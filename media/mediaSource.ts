@@ -82,9 +82,15 @@ export interface MediaSourceOptions {
   readonly inputOptions?: readonly string[]
   /** Called with the PID of each ffmpeg started (for logs and tests). */
   readonly onSpawn?: (pid: number) => void
+  /**
+   * A live input that gives no output for this long (ms) counts as broken: ffmpeg is stopped and the
+   * stream errors (code `'stream'`, or `'input'` before any output) or, with `reconnect`, re-opens it.
+   * Default `Infinity` (wait forever: an RTMP player waits for a publisher that went away to come back).
+   */
+  readonly stallTimeoutMs?: number
 }
 
-const OPTIONS = ['audio', 'video', 'ffmpegPath', 'reconnect', 'inputOptions', 'onSpawn']
+const OPTIONS = ['audio', 'video', 'ffmpegPath', 'reconnect', 'inputOptions', 'onSpawn', 'stallTimeoutMs']
 const AUDIO_OPTIONS = ['sampleRate', 'channels', 'frameMs']
 const VIDEO_OPTIONS = ['fps', 'width', 'height', 'luma']
 const RECONNECT_OPTIONS = ['maxAttempts', 'initialDelayMs', 'maxDelayMs', 'onReconnect']
@@ -98,6 +104,7 @@ interface Settings {
   readonly reconnecting: boolean
   readonly inputOptions: readonly string[]
   readonly onSpawn: ((pid: number) => void) | undefined
+  readonly stallTimeoutMs: number
 }
 
 /**
@@ -171,6 +178,7 @@ function resolveSettings(input: unknown, options: MediaSourceOptions | undefined
     reconnecting,
     inputOptions: [...inputOptions],
     onSpawn: checkFunction(FN, 'onSpawn', o.onSpawn),
+    stallTimeoutMs: checkMilliseconds(FN, 'stallTimeoutMs', o.stallTimeoutMs ?? Infinity, true),
   }
 }
 
@@ -225,6 +233,8 @@ class MediaRun {
   private attempt = 0
   private droppedVideoBytes = 0
   private hadOutput = false
+  private watchdog: ReturnType<typeof setTimeout> | undefined
+  private stall: MediaSourceError | undefined
 
   constructor(
     private readonly settings: Settings,
@@ -245,6 +255,7 @@ class MediaRun {
     const proc = spawnFfmpeg(mediaSourceArgs(s), { ffmpegPath: s.ffmpegPath, extraPipes: s.video === null ? 0 : 1 })
     this.proc = proc
     if (proc.pid > 0 && s.onSpawn !== undefined && !this.call(() => s.onSpawn?.(proc.pid))) return
+    if (s.stallTimeoutMs !== Infinity) this.watchdog = setTimeout(() => this.stalled(proc), s.stallTimeoutMs)
     if (this.framer !== null) this.read(proc.outputs[1], chunk => this.onAudio(chunk))
     if (this.summary !== null) this.read(proc.outputs[3], chunk => this.onVideo(chunk))
     proc.closed.then(exit => this.ended(proc, exit))
@@ -254,6 +265,7 @@ class MediaRun {
     out?.on('data', (chunk: Buffer) => {
       if (this.closed) return
       this.hadOutput = true
+      this.watchdog?.refresh()
       use(chunk)
     })
   }
@@ -308,11 +320,25 @@ class MediaRun {
     return (this.framer?.droppedBytes ?? 0) + this.droppedVideoBytes
   }
 
+  /** No output for `stallTimeoutMs`: stop this ffmpeg; `ended` then treats it as a break. */
+  private stalled(proc: FfmpegProcess): void {
+    if (this.closed || proc !== this.proc) return
+    const ms = this.settings.stallTimeoutMs
+    this.stall = new MediaSourceError(`${FN}: no output for ${ms} ms: the input stalled`, {
+      code: this.hadOutput ? 'stream' : 'input',
+      stderr: proc.stderrLines(),
+    })
+    void proc.stop()
+  }
+
   /** ffmpeg of one attempt has exited and its pipes are drained: complete, error, or try again. */
   private ended(proc: FfmpegProcess, exit: FfmpegExit): void {
-    if (this.closed || proc !== this.proc || proc.stopping) return
+    clearTimeout(this.watchdog)
+    this.watchdog = undefined
+    if (this.closed || proc !== this.proc || (proc.stopping && this.stall === undefined)) return
     const s = this.settings
-    const error = ffmpegError(FN, exit, proc.stderrLines(), this.hadOutput, s.ffmpegPath)
+    const error = this.stall ?? ffmpegError(FN, exit, proc.stderrLines(), this.hadOutput, s.ffmpegPath)
+    this.stall = undefined
     if (error !== null && error.code === 'ffmpeg-missing') return this.subscriber.error(error)
     if (!s.reconnecting) {
       if (error !== null) return this.subscriber.error(error)
@@ -360,6 +386,8 @@ class MediaRun {
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timer = undefined
+    clearTimeout(this.watchdog)
+    this.watchdog = undefined
     const proc = this.proc
     if (proc !== undefined) void proc.stop()
   }
