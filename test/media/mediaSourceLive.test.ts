@@ -188,6 +188,35 @@ describe('mediaSource: RTMP from nginx-rtmp', () => {
   })
 })
 
+describe('mediaSource: RTSP', () => {
+  it('mediaSource listens (-rtsp_flags listen) and an ffmpeg publishes to it over TCP: the 440 Hz tone', async () => {
+    const url = `rtsp://127.0.0.1:${await freePort()}/live`
+    const pids: number[] = []
+    const source = mediaSource(url, { inputOptions: ['-rtsp_flags', 'listen'], onSpawn: pid => pids.push(pid) })
+    const frames = firstValueFrom(source.pipe(filter(isAudioFrame), take(60), toArray()))
+    // ffmpeg's RTSP listener binds once it runs: the publisher retries until it is accepted
+    let audio: AudioFrame[] | undefined
+    void frames.then(got => (audio = got))
+    while (audio === undefined) {
+      const publisher = spawn(
+        'ffmpeg',
+        [
+          ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'sine=f=440:r=16000'],
+          ...['-c:a', 'aac', '-f', 'rtsp', '-rtsp_transport', 'tcp', url],
+        ],
+        { stdio: 'ignore' },
+      )
+      publishers.push(publisher)
+      await Promise.race([new Promise(resolve => publisher.once('exit', resolve)), frames])
+      if (audio === undefined) await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    const got = audio as AudioFrame[]
+    got.forEach((f, i) => expect([f.index, f.ptsMs, f.samples.length]).toEqual([i, i * 20, 320]))
+    expect(crossingsPerSecond(concat(got.slice(5).map(f => f.samples)), 16000)).toBeCloseTo(880, -1)
+    await waitGone(pids[0])
+  })
+})
+
 /** Serves `root` over http on 127.0.0.1 (files only, no listing). */
 async function serveDirectory(root: string): Promise<{ server: Server; url: string }> {
   const http = createServer((req, res) => {
