@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { filter, take } from 'rxjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -118,6 +119,28 @@ describe('mediaSource: lavfi and files, against decodePcm of the same input', ()
       expect(f.luma).toEqual(new Uint8Array(stdout.subarray(i * 768, (i + 1) * 768)))
       expect(f.meanLuma).toBeCloseTo((f.luma as Uint8Array).reduce((s, y) => s + y, 0) / 768, 10)
     })
+  })
+})
+
+describe('mediaSource: stdin', () => {
+  it('raw f32le fed on stdin comes back bit for bit, in frames of 20 ms, whatever the chunking', async () => {
+    const samples = Float32Array.from({ length: 16000 + 123 }, (_, i) => Math.sin(i / 5) * (i % 7) * 0.1)
+    const bytes = Buffer.from(samples.buffer)
+    const chunks = [bytes.subarray(0, 5), bytes.subarray(5, 9999), bytes.subarray(9999)]
+    const source = mediaSource('pipe:0', {
+      inputOptions: ['-f', 'f32le', '-ar', '16000', '-ac', '1'],
+      stdin: Readable.from(chunks),
+    })
+    const { values, error } = await collectAll(source)
+    expect(error).toBeUndefined()
+    const frames = audioOf(values)
+    expectFraming(frames, samples.length, 320, 16000, 1)
+    expect(concat(frames.map(f => f.samples))).toEqual(samples)
+  })
+
+  it('stdin with reconnect, or not a stream: errors at the call', () => {
+    expect(() => mediaSource('pipe:0', { stdin: Readable.from([]), reconnect: true })).toThrow(RangeError)
+    expect(() => mediaSource('pipe:0', { stdin: 'abc' as never })).toThrow(/stdin must be a readable stream/)
   })
 })
 
