@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { fc, test } from '@fast-check/vitest'
 import { filter, take } from 'rxjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -135,6 +136,35 @@ describe('mediaSource: stdin', () => {
     expect(error).toBeUndefined()
     const frames = audioOf(values)
     expectFraming(frames, samples.length, 320, 16000, 1)
+    expect(concat(frames.map(f => f.samples))).toEqual(samples)
+  })
+
+  test.prop(
+    [
+      fc.record({
+        sampleRate: fc.constantFrom(8000, 16000, 48000),
+        channels: fc.integer({ min: 1, max: 2 }),
+        frameMs: fc.constantFrom(5, 10, 20, 32),
+      }),
+      fc.integer({ min: 1, max: 6000 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+    ],
+    { numRuns: 4 },
+  )('any format, length and chunking: the frames of a brute-force split of the samples fed', async (audio, n, cuts) => {
+    const samples = Float32Array.from({ length: n * audio.channels }, (_, i) => Math.sin(i * 0.37) * 0.9)
+    const bytes = Buffer.from(samples.buffer)
+    const points = [...new Set(cuts.map(c => c % bytes.length))].sort((a, b) => a - b)
+    const chunks = [0, ...points].map((from, i, all) => bytes.subarray(from, all[i + 1] ?? bytes.length))
+    const source = mediaSource('pipe:0', {
+      audio,
+      inputOptions: ['-f', 'f32le', '-ar', String(audio.sampleRate), '-ac', String(audio.channels)],
+      stdin: Readable.from(chunks),
+    })
+    const { values, error } = await collectAll(source)
+    expect(error).toBeUndefined()
+    const frames = audioOf(values)
+    const perFrame = Math.round((audio.frameMs * audio.sampleRate) / 1000)
+    expectFraming(frames, n, perFrame, audio.sampleRate, audio.channels)
     expect(concat(frames.map(f => f.samples))).toEqual(samples)
   })
 
