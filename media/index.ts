@@ -8,3 +8,13 @@
 
 // ---- frames: what the sources emit and the analyses read ----
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
+
+// ---- analyses: audio levels, loudness (EBU R 128), silence (also exported by the root entry) ----
+export { type AudioLevel, type AudioLevelOptions, audioLevel } from '../operators/audioLevel'
+export { type LoudnessOptions, type LoudnessReading, type LoudnessSnapshot, loudness } from '../operators/loudness'
+export { type SilenceOptions, type SilenceSnapshot, silence } from '../operators/silence'
+export { type BlockLevels, blockLevels } from '../src/media/audioLevel'
+export { kWeighting, LoudnessMeter, loudnessChannelWeights } from '../src/media/loudness'
+export type { LoudnessMeterOptions, LoudnessMeterSnapshot } from '../src/media/loudness'
+export { SilenceDetector, type SilenceEvent } from '../src/media/silence'
+export type { SilenceDetectorOptions, SilenceDetectorSnapshot, SilenceEnd, SilenceStart } from '../src/media/silence'

@@ -3,8 +3,8 @@ import type { MediaFrame } from '../src/media/frames'
 import { SilenceDetector, type SilenceDetectorSnapshot, type SilenceEvent } from '../src/media/silence'
 import { checkSnapshot, SnapshotError, type SnapshotHeader } from '../src/snapshot'
 import { checkBoolean, checkNumber, checkOptions } from '../src/validate'
-import { invalidAudioFrame } from './internal/audioFrames'
 import { attachState, checkStateOption } from './internal/attachState'
+import { invalidAudioFrame } from './internal/audioFrames'
 import { subscribeLinked } from './internal/subscribeLinked'
 import type { OperatorState } from './state'
 
@@ -75,7 +75,9 @@ export function silence(options?: SilenceOptions): OperatorFunction<MediaFrame, 
         const mine = { noiseDb, durationMs, perChannel }
         for (const key of ['noiseDb', 'durationMs', 'perChannel'] as const)
           if (!Object.is(restored[key], mine[key]))
-            throw new SnapshotError(`${FN}: the snapshot was taken with ${key} ${restored[key]}, this operator has ${mine[key]}`)
+            throw new SnapshotError(
+              `${FN}: the snapshot was taken with ${key} ${restored[key]}, this operator has ${mine[key]}`,
+            )
         detector = restored
       }
       if (!attachState(FN, state, subscriber, restore, capture)) return

@@ -61,7 +61,12 @@ export function blockLevels(samples: ArrayLike<number>, channels: number): Block
     channelRmsDb[c] = decibels(frames === 0 ? 0 : Math.sqrt(sum / frames))
     channelPeakDb[c] = decibels(max)
   }
-  return { rmsDb: decibels(frames === 0 ? 0 : Math.sqrt(total / samples.length)), peakDb: decibels(peak), channelRmsDb, channelPeakDb }
+  return {
+    rmsDb: decibels(frames === 0 ? 0 : Math.sqrt(total / samples.length)),
+    peakDb: decibels(peak),
+    channelRmsDb,
+    channelPeakDb,
+  }
 }
 
 /** 20 log10(amplitude): `-Infinity` for 0 (and for an empty block). */

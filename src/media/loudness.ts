@@ -4,9 +4,9 @@
  * @module
  */
 import { describeValue } from '../errors'
+import { snapshotFloats, snapshotInteger } from '../learn/snapshotFields'
 import { checkSnapshot, encodeFloat64, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkInteger, checkNumber } from '../validate'
-import { snapshotFloats, snapshotInteger } from '../learn/snapshotFields'
 
 /** The coefficients of one biquad, `a0` normalised to 1: y = b0 x + b1 x[-1] + b2 x[-2] - a1 y[-1] - a2 y[-2]. */
 export interface Biquad {
@@ -197,7 +197,9 @@ function binOf(loudness: number): number {
  *   -70 LUFS (absolute gate), then those above the relative gate 10 LU under their mean; `null` until a
  *   block passes the absolute gate;
  * - `range`: the loudness range (LRA, EBU Tech 3342): short-term values every 100 ms, gated at -70
- *   LUFS and 20 LU under their mean, 95th minus 10th percentile; `null` until one short-term value passes.
+ *   LUFS and 20 LU under their mean, 95th minus 10th percentile (nearest rank: the value of rank
+ *   round(p n), as ffmpeg's `ebur128` takes it; libebur128 takes rank round(p (n - 1)) + 1, which
+ *   differs by one value while the values are few); `null` until one short-term value passes.
  * Silence reads `-Infinity` (BS.1770's logarithm of zero).
  *
  * Cost: the two biquads per channel per sample (transposed direct form II, float64), nothing
@@ -378,8 +380,9 @@ export class LoudnessMeter {
     const gate = h.gateBin(-20)
     let n = 0
     for (let i = gate; i < HIST_SIZE; i++) n += h.counts[i]
-    const low = this.percentileBin(gate, Math.round((n - 1) * 0.1))
-    const high = this.percentileBin(gate, Math.round((n - 1) * 0.95))
+    // nearest rank round(p n) (1-based, at least 1), as ffmpeg's ebur128 ranks them
+    const low = this.percentileBin(gate, Math.max(1, Math.floor(0.1 * n + 0.5)) - 1)
+    const high = this.percentileBin(gate, Math.max(1, Math.floor(0.95 * n + 0.5)) - 1)
     return (high - low) / HIST_GRAIN
   }
 
@@ -469,7 +472,9 @@ function checkWeights(fn: string, weights: unknown, channels: number): readonly 
     return [...DEFAULT_WEIGHTS[channels]]
   }
   if (!Array.isArray(weights) || weights.length !== channels)
-    throw new TypeError(`${fn}: weights must be an array of ${channels} numbers (one per channel), got ${describeValue(weights)}`)
+    throw new TypeError(
+      `${fn}: weights must be an array of ${channels} numbers (one per channel), got ${describeValue(weights)}`,
+    )
   weights.forEach((w, k) => checkNumber(fn, `weights[${k}]`, w, { min: 0 }))
   return [...weights]
 }

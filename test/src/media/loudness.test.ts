@@ -61,7 +61,8 @@ describe('kWeighting', () => {
       return 20 * Math.log10(h(shelf) * h(highPass))
     }
     const at48 = gainAt(48000, 1000)
-    for (const rate of [8000, 16000, 22050, 44100, 96000]) expect(Math.abs(gainAt(rate, 1000) - at48)).toBeLessThan(0.05)
+    for (const rate of [8000, 16000, 22050, 44100, 96000])
+      expect(Math.abs(gainAt(rate, 1000) - at48)).toBeLessThan(0.05)
     expect(gainAt(48000, 10000)).toBeCloseTo(4, 0) // the shelf: about +4 dB at high frequencies
   })
 
@@ -75,7 +76,8 @@ describe('LoudnessMeter', () => {
     const rate = 48000
     const samples = new Float32Array(2 * rate * 4)
     const a = 10 ** (-23 / 20)
-    for (let i = 0; i < rate * 4; i++) samples[2 * i] = samples[2 * i + 1] = a * Math.sin((2 * Math.PI * 1000 * i) / rate)
+    for (let i = 0; i < rate * 4; i++)
+      samples[2 * i] = samples[2 * i + 1] = a * Math.sin((2 * Math.PI * 1000 * i) / rate)
     const meter = new LoudnessMeter({ sampleRate: rate, channels: 2 })
     const readings = run(meter, samples)
     expect(readings).toHaveLength(40)
@@ -108,8 +110,12 @@ describe('LoudnessMeter', () => {
 
   it('uses the BS.1770 channel weights: the LFE is left out, surrounds weigh 1.41', () => {
     expect(loudnessChannelWeights(6)).toEqual([1, 1, 1, 0, 1.41, 1.41])
-    expect(() => new LoudnessMeter({ sampleRate: 48000, channels: 4 })).toThrow(/LoudnessMeter: no default channel weights for 4/)
-    expect(() => new LoudnessMeter({ sampleRate: 48000, channels: 2, weights: [1] })).toThrow(/weights must be an array of 2/)
+    expect(() => new LoudnessMeter({ sampleRate: 48000, channels: 4 })).toThrow(
+      /LoudnessMeter: no default channel weights for 4/,
+    )
+    expect(() => new LoudnessMeter({ sampleRate: 48000, channels: 2, weights: [1] })).toThrow(
+      /weights must be an array of 2/,
+    )
   })
 
   test.prop([fc.array(fc.nat({ max: 2 * 16000 * 5 }), { maxLength: 12 }), fc.integer({ min: 1, max: 2 ** 31 })], {
@@ -140,8 +146,12 @@ describe('LoudnessMeter', () => {
     run(meter, noise(16000, 7))
     const good = meter.snapshot()
     expect(() => LoudnessMeter.fromSnapshot({ ...good, kind: 'ADWIN' } as never)).toThrow(SnapshotError)
-    expect(() => LoudnessMeter.fromSnapshot({ ...good, inStep: 5000 })).toThrow(/inStep must be an integer in \[0, 1599\]/)
-    expect(() => LoudnessMeter.fromSnapshot({ ...good, blockBins: [1] })).toThrow(/blockBins must be an array of \[bin, count\] pairs/)
+    expect(() => LoudnessMeter.fromSnapshot({ ...good, inStep: 5000 })).toThrow(
+      /inStep must be an integer in \[0, 1599\]/,
+    )
+    expect(() => LoudnessMeter.fromSnapshot({ ...good, blockBins: [1] })).toThrow(
+      /blockBins must be an array of \[bin, count\] pairs/,
+    )
   })
 })
 
@@ -173,7 +183,10 @@ function bruteForce(x: Float32Array, rate: number): { integrated: number; range:
   const integrated = lufs(mean(m.filter(e => lufs(e) > relative)))
   const s = blocks(30).filter(e => lufs(e) > -70)
   const lraGate = lufs(mean(s)) - 20
-  const kept = s.map(lufs).filter(l => l > lraGate).sort((a, b) => a - b)
-  const at = (q: number): number => kept[Math.round((kept.length - 1) * q)]
+  const kept = s
+    .map(lufs)
+    .filter(l => l > lraGate)
+    .sort((a, b) => a - b)
+  const at = (q: number): number => kept[Math.max(1, Math.round(kept.length * q)) - 1] // nearest rank round(q n)
   return { integrated, range: at(0.95) - at(0.1), ungated: lufs(mean(blocks(4))) }
 }
