@@ -17,7 +17,7 @@
  */
 
 // ---- media analyses: audio levels, loudness (EBU R 128), silence; operators over AudioFrames and their kernels ----
-export { type AudioLevel, type AudioLevelOptions, audioLevel } from './operators/audioLevel'
+export { type AudioLevel, type AudioLevelOptions, audioLevel, type ChannelLevel } from './operators/audioLevel'
 // ---- operators: comparison, attractors, temporal logic, learning, scheduling ----
 export * from './operators/index'
 export { type LoudnessOptions, type LoudnessReading, type LoudnessSnapshot, loudness } from './operators/loudness'

@@ -10,7 +10,7 @@
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
 
 // ---- analyses: audio levels, loudness (EBU R 128), silence (also exported by the root entry) ----
-export { type AudioLevel, type AudioLevelOptions, audioLevel } from '../operators/audioLevel'
+export { type AudioLevel, type AudioLevelOptions, audioLevel, type ChannelLevel } from '../operators/audioLevel'
 export { type LoudnessOptions, type LoudnessReading, type LoudnessSnapshot, loudness } from '../operators/loudness'
 export { type SilenceOptions, type SilenceSnapshot, silence } from '../operators/silence'
 export { type BlockLevels, blockLevels } from '../src/media/audioLevel'

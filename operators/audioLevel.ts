@@ -5,6 +5,14 @@ import { checkOptions } from '../src/validate'
 import { invalidAudioFrame } from './internal/audioFrames'
 import { subscribeLinked } from './internal/subscribeLinked'
 
+/** The level of one channel of a frame. */
+export interface ChannelLevel {
+  /** RMS of the channel, dBFS. */
+  readonly rmsDb: number
+  /** Largest |sample| of the channel, dBFS. */
+  readonly peakDb: number
+}
+
 /** The level of one audio frame. */
 export interface AudioLevel {
   /** The frame's `index`. */
@@ -16,7 +24,7 @@ export interface AudioLevel {
   /** Largest |sample| over all channels, dBFS (`-Infinity` for digital silence). */
   readonly peakDb: number
   /** Per channel, only when the frame has more than one. */
-  readonly perChannel?: ReadonlyArray<{ readonly rmsDb: number; readonly peakDb: number }>
+  readonly perChannel?: ReadonlyArray<ChannelLevel>
 }
 
 /** Options of `audioLevel` (none yet; an unknown name is a `TypeError`). */

@@ -10,10 +10,15 @@ import { checkInteger, checkNumber } from '../validate'
 
 /** The coefficients of one biquad, `a0` normalised to 1: y = b0 x + b1 x[-1] + b2 x[-2] - a1 y[-1] - a2 y[-2]. */
 export interface Biquad {
+  /** Feed-forward coefficient of x[n]. */
   readonly b0: number
+  /** Feed-forward coefficient of x[n-1]. */
   readonly b1: number
+  /** Feed-forward coefficient of x[n-2]. */
   readonly b2: number
+  /** Feedback coefficient of y[n-1]. */
   readonly a1: number
+  /** Feedback coefficient of y[n-2]. */
   readonly a2: number
 }
 
@@ -102,10 +107,15 @@ export interface LoudnessMeterOptions {
 
 /** `LoudnessMeter.snapshot()`: options, filter states, the step's partial sums, the block ring, both histograms. */
 export interface LoudnessMeterSnapshot extends SnapshotHeader {
+  /** Always `'LoudnessMeter'`. */
   readonly kind: 'LoudnessMeter'
+  /** The layout's version (1). */
   readonly version: number
+  /** Samples per second per channel. */
   readonly sampleRate: number
+  /** Interleaved channels. */
   readonly channels: number
+  /** Weight per channel. */
   readonly weights: readonly number[]
   /** Steps completed (100 ms each). */
   readonly steps: number
@@ -117,9 +127,11 @@ export interface LoudnessMeterSnapshot extends SnapshotHeader {
   readonly ring: string
   /** Non-empty bins of the gating histogram: [bin, count] pairs, and their energy sums (base64). */
   readonly blockBins: readonly number[]
+  /** The energy sum of each of those bins, base64 float64. */
   readonly blockEnergies: string
   /** Likewise for the short-term (LRA) histogram. */
   readonly shortBins: readonly number[]
+  /** The energy sum of each of those bins, base64 float64. */
   readonly shortEnergies: string
 }
 
@@ -225,8 +237,11 @@ function binOf(loudness: number): number {
  * EBU Tech 3342 (2016, loudness range).
  */
 export class LoudnessMeter {
+  /** Samples per second per channel. */
   readonly sampleRate: number
+  /** Interleaved channels. */
   readonly channels: number
+  /** Weight per channel (BS.1770's G). */
   readonly weights: readonly number[]
   /** True when the last `process` call ended on a step boundary (new readings). */
   stepped = false

@@ -9,6 +9,7 @@ import { checkBoolean, checkInteger, checkNumber } from '../validate'
 
 /** A silence began (`durationMs` after its start, when it had lasted long enough to count). */
 export interface SilenceStart {
+  /** Always `'start'`. */
   readonly type: 'start'
   /** When the silence began, ms from the stream's start. */
   readonly startMs: number
@@ -18,6 +19,7 @@ export interface SilenceStart {
 
 /** A silence ended: at the first loud sample, or at the end of the stream. */
 export interface SilenceEnd {
+  /** Always `'end'`. */
   readonly type: 'end'
   /** When the silence began, ms. */
   readonly startMs: number
@@ -50,12 +52,19 @@ export interface SilenceDetectorOptions {
 
 /** `SilenceDetector.snapshot()`: the options and, per counter, the silent run and the open silence's start. */
 export interface SilenceDetectorSnapshot extends SnapshotHeader {
+  /** Always `'SilenceDetector'`. */
   readonly kind: 'SilenceDetector'
+  /** The layout's version (1). */
   readonly version: number
+  /** Samples per second per channel. */
   readonly sampleRate: number
+  /** Interleaved channels. */
   readonly channels: number
+  /** Noise floor, dBFS. */
   readonly noiseDb: number
+  /** Shortest silence reported, ms. */
   readonly durationMs: number
+  /** Whether each channel has its own silences. */
   readonly perChannel: boolean
   /** Silent samples in a row, per counter (one, or one per channel with `perChannel`). */
   readonly run: readonly number[]
@@ -86,10 +95,15 @@ export interface SilenceDetectorSnapshot extends SnapshotHeader {
  * References: ffmpeg 5.1, libavfilter/af_silencedetect.c (`update`, `uninit`).
  */
 export class SilenceDetector {
+  /** Samples per second per channel. */
   readonly sampleRate: number
+  /** Interleaved channels. */
   readonly channels: number
+  /** Noise floor, dBFS. */
   readonly noiseDb: number
+  /** Shortest silence reported, ms. */
   readonly durationMs: number
+  /** Whether each channel has its own silences. */
   readonly perChannel: boolean
   private readonly noise: number
   /** Silent samples needed per counter. */
