@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import { from, lastValueFrom, Subject, toArray } from 'rxjs'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type AudioLevel, audioLevel, blockLevels, dtwMatch } from '../../index'
+import { type AudioLevel, audioLevel, blockLevels, dtwMatch, LtlViolationError, ltlGuard } from '../../index'
 import type { MediaFrame } from '../../src/media/frames'
 import { decodePcm, runFfmpeg } from '../support/ffmpeg'
 import { framesOf, sine } from './frames'
@@ -131,6 +131,25 @@ describe('audioLevel as a series', () => {
     expect(matches[0].start).toBeLessThan(110)
     expect(Math.abs(matches[0].end - 129)).toBeLessThanOrEqual(1)
     expect(Math.abs((matches[0].endTime as number) - 2580)).toBeLessThanOrEqual(20)
+  })
+
+  it('ltlGuard watches levels: G (loud -> F[0,1s] !loud) holds for a 0.5 s burst, fails for a 2 s one', async () => {
+    const rate = 8000
+    const burst = (seconds: number): Float32Array => {
+      const x = new Float32Array(rate * 4)
+      x.set(sine(0.5, 440, rate, seconds), rate) // loud from 1 s on
+      return x
+    }
+    const guard = (seconds: number) =>
+      lastValueFrom(
+        from(framesOf(burst(seconds), rate, 1, 20)).pipe(
+          audioLevel(),
+          ltlGuard('G (loud -> F[0,1s] !loud)', { atoms: { loud: l => l.rmsDb > -20 }, time: l => l.ptsMs }),
+          toArray(),
+        ),
+      )
+    expect(await guard(0.5)).toHaveLength(200)
+    await expect(guard(2)).rejects.toBeInstanceOf(LtlViolationError)
   })
 
   it('stops its source on unsubscription and errors on a broken frame, naming it', async () => {
