@@ -30,3 +30,13 @@ export {
 } from './mediaSource'
 export { PcmFramer, type PcmFrameEmit, type PcmFramerOptions, type PcmFramerSnapshot } from '../src/media/pcmFramer'
 export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from '../src/media/videoSummary'
+
+// ---- analyses: audio levels, loudness (EBU R 128), silence (also exported by the root entry) ----
+export { type AudioLevel, type AudioLevelOptions, audioLevel, type ChannelLevel } from '../operators/audioLevel'
+export { type LoudnessOptions, type LoudnessReading, type LoudnessSnapshot, loudness } from '../operators/loudness'
+export { type SilenceOptions, type SilenceSnapshot, silence } from '../operators/silence'
+export { type BlockLevels, blockLevels } from '../src/media/audioLevel'
+export { kWeighting, LoudnessMeter, loudnessChannelWeights } from '../src/media/loudness'
+export type { LoudnessMeterOptions, LoudnessMeterSnapshot } from '../src/media/loudness'
+export { SilenceDetector, type SilenceEvent } from '../src/media/silence'
+export type { SilenceDetectorOptions, SilenceDetectorSnapshot, SilenceEnd, SilenceStart } from '../src/media/silence'
