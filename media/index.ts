@@ -8,3 +8,18 @@
 
 // ---- frames: what the sources emit and the analyses read ----
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
+
+// ---- voice activity and freezes ----
+export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } from '../operators/freeze'
+export {
+  type VoiceActivityEvent,
+  type VoiceActivityOperatorOptions,
+  type VoiceActivityOperatorSnapshot,
+  voiceActivity,
+} from '../operators/voiceActivity'
+export { FreezeDetector, type FreezeDetectorOptions, type FreezeDetectorSnapshot } from '../src/media/freeze'
+export {
+  type VoiceActivityOptions,
+  type VoiceActivitySnapshot,
+  VoiceActivityDetector,
+} from '../src/media/voiceActivity'

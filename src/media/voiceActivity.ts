@@ -1,5 +1,11 @@
 import { describeValue } from '../errors'
-import { checkSameOptions, snapshotBoolean, snapshotFloats, snapshotInteger, snapshotOptions } from '../learn/snapshotFields'
+import {
+  checkSameOptions,
+  snapshotBoolean,
+  snapshotFloats,
+  snapshotInteger,
+  snapshotOptions,
+} from '../learn/snapshotFields'
 import { checkSnapshot, encodeFloat64, type SnapshotHeader } from '../snapshot'
 import { Fft } from '../stats/fft'
 import { checkNumber, checkOptions } from '../validate'
@@ -315,6 +321,15 @@ export class VoiceActivityDetector {
   private options(): Required<VoiceActivityOptions> {
     const { sampleRate, thresholdDb, flatnessDb, minEnergyDb, hangoverMs, lookbackMs } = this
     const { floorRiseDbPerSecond, floorFollowMs } = this
-    return { sampleRate, thresholdDb, flatnessDb, minEnergyDb, hangoverMs, lookbackMs, floorRiseDbPerSecond, floorFollowMs }
+    return {
+      sampleRate,
+      thresholdDb,
+      flatnessDb,
+      minEnergyDb,
+      hangoverMs,
+      lookbackMs,
+      floorRiseDbPerSecond,
+      floorFollowMs,
+    }
   }
 }
