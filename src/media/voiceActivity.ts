@@ -38,7 +38,7 @@ export interface VoiceActivitySnapshot extends SnapshotHeader {
   readonly version: number
   /** The options, defaults filled in. */
   readonly options: Required<VoiceActivityOptions>
-  /** Noise floor (dB), samples seen, end of the last voiced frame, start of the loud run, end of the last loud frame (samples; -1: none), base64 float64. */
+  /** Noise floor (dB), samples seen, end of the last voiced frame, start of the loud run, end of the last loud frame, last onset and offset (samples; -1: none), base64 float64. */
   readonly state: string
   /** Whether the detector is inside speech (hangover included). */
   readonly speech: boolean
@@ -74,12 +74,14 @@ const EPSILON = 1e-12
  * in dB: about -2.5 dB for white noise, far below for voiced speech, whose power sits in harmonics.
  * A frame is **loud** when `E >= floor + thresholdDb` and `E >= minEnergyDb`, and **voiced** when it
  * is loud and its flatness is at most `flatnessDb`. Speech starts at a voiced frame and lasts until
- * `hangoverMs` have passed since the end of the last voiced one.
+ * `hangoverMs` have passed since the end of the last frame that was voiced, or loud within speech.
  *
  * The noise floor starts at the first frame's energy, drops at once to any quieter frame, follows
  * frames that are not voiced with time constant `floorFollowMs`, and rises by at most
- * `floorRiseDbPerSecond` while frames are voiced (a minimum-statistics tracker in the spirit of
- * Martin 2001). It therefore assumes the stream opens on background, not on speech.
+ * `floorRiseDbPerSecond` while frames are voiced, or loud within speech (a minimum-statistics
+ * tracker in the spirit of Martin 2001). It therefore assumes the stream opens on background, not
+ * on speech; and a background that jumps by more than `thresholdDb` during speech keeps speech on
+ * until the floor has caught up (at `floorRiseDbPerSecond`) or a quieter frame drops it.
  *
  * Edges: an onset is dated back to the start of the run of loud frames just before the voiced frame
  * that started speech, at most `lookbackMs` back (a leading "s" or "f" is loud but flat); an offset
@@ -205,7 +207,8 @@ export class VoiceActivityDetector {
     const floor = this.noiseFloorDb
     const seconds = n / this.sampleRate
     if (e <= floor) this.noiseFloorDb = e
-    else if (this.voiced) this.noiseFloorDb = Math.min(e, floor + this.floorRiseDbPerSecond * seconds)
+    else if (this.voiced || (this.speech && this.loud))
+      this.noiseFloorDb = Math.min(e, floor + this.floorRiseDbPerSecond * seconds)
     else this.noiseFloorDb = floor + (e - floor) * (1 - Math.exp((-1000 * seconds) / this.floorFollowMs))
   }
 
@@ -287,6 +290,8 @@ export class VoiceActivityDetector {
         this.lastVoicedEnd,
         this.loudRunStart,
         this.lastLoudEnd,
+        this.onsetSample,
+        this.offsetSample,
       ]),
       speech: this.speech,
       started: this.started,
@@ -306,11 +311,18 @@ export class VoiceActivityDetector {
     const s = checkSnapshot<VoiceActivitySnapshot>(fn, snapshot, 'VoiceActivityDetector', VAD_SNAPSHOT_VERSION)
     const detector = new VoiceActivityDetector(snapshotOptions(fn, s.options) as unknown as VoiceActivityOptions)
     checkSameOptions(fn, 'VoiceActivityDetector', snapshotOptions(fn, s.options), { ...detector.options() })
-    const [floor, seen, lastVoicedEnd, loudRunStart, lastLoudEnd] = snapshotFloats(fn, 'state', s.state, 5)
+    const [floor, seen, lastVoicedEnd, loudRunStart, lastLoudEnd, onset, offset] = snapshotFloats(
+      fn,
+      'state',
+      s.state,
+      7,
+    )
     detector.samplesSeen = snapshotInteger(fn, 'samplesSeen', seen, 0, Number.MAX_SAFE_INTEGER)
     detector.lastVoicedEnd = snapshotInteger(fn, 'lastVoicedEnd', lastVoicedEnd, -1, seen)
     detector.loudRunStart = snapshotInteger(fn, 'loudRunStart', loudRunStart, -1, seen)
     detector.lastLoudEnd = snapshotInteger(fn, 'lastLoudEnd', lastLoudEnd, -1, seen)
+    detector.onsetSample = snapshotInteger(fn, 'onsetSample', onset, -1, seen)
+    detector.offsetSample = snapshotInteger(fn, 'offsetSample', offset, -1, seen)
     detector.speech = snapshotBoolean(fn, 'speech', s.speech)
     detector.started = snapshotBoolean(fn, 'started', s.started)
     detector.noiseFloorDb = floor
