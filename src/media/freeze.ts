@@ -29,6 +29,8 @@ export interface FreezeDetectorSnapshot extends SnapshotHeader {
   readonly referenceMs: number | null
   /** Whether a freeze has been reported and not yet ended. */
   readonly frozen: boolean
+  /** `startMs` and `endMs` of the last freeze reported (null: none). */
+  readonly last: readonly [number | null, number | null]
   /** The reference luma plane (`pushLuma` only): width, height, and its bytes zero-padded to a multiple of 8 as base64 float64; else null. */
   readonly reference: { readonly width: number; readonly height: number; readonly bytes: string } | null
 }
@@ -179,6 +181,7 @@ export class FreezeDetector {
       options: { noise, durationMs },
       referenceMs: Number.isNaN(this.referenceMs) ? null : this.referenceMs,
       frozen: this.frozen,
+      last: [Number.isNaN(this.startMs) ? null : this.startMs, Number.isNaN(this.endMs) ? null : this.endMs],
       reference: bytes,
     }
   }
@@ -199,6 +202,13 @@ export class FreezeDetector {
       throw new SnapshotError(`${fn}: referenceMs must be null or a finite number, got ${describeValue(s.referenceMs)}`)
     detector.referenceMs = s.referenceMs ?? Number.NaN
     detector.frozen = snapshotBoolean(fn, 'frozen', s.frozen)
+    const last = s.last
+    if (!Array.isArray(last) || last.length !== 2 || last.some(t => t !== null && !Number.isFinite(t)))
+      throw new SnapshotError(
+        `${fn}: last must be [startMs, endMs], finite numbers or null, got ${describeValue(last)}`,
+      )
+    detector.startMs = last[0] ?? Number.NaN
+    detector.endMs = last[1] ?? Number.NaN
     if (s.reference !== null) {
       const r = s.reference
       if (r === undefined || typeof r !== 'object')

@@ -110,15 +110,18 @@ describe('voiceActivity on espeak-ng sentences with planted silences', () => {
       map(e => ({ kind: 'speech' as const, t: e.ptsMs })),
     )
     const atoms = {
-      speech: (e: { kind: string }) => e.kind === 'speech',
-      response: (e: { kind: string }) => e.kind === 'response',
+      speech: (e: { kind: string; t: number }) => e.kind === 'speech',
+      response: (e: { kind: string; t: number }) => e.kind === 'response',
     }
     const withResponses = async (delayMs: (k: number) => number) => {
       const speech = await firstValueFrom(onsets.pipe(toArray()))
       const responses = speech.map((s, k) => ({ kind: 'response' as const, t: s.t + delayMs(k) }))
-      const timeline = [...speech, ...responses].sort((a, b) => a.t - b.t)
+      const timeline: Array<{ kind: string; t: number }> = [...speech, ...responses].sort((a, b) => a.t - b.t)
       return firstValueFrom(
-        from(timeline).pipe(ltlGuard('G (speech -> F[0,2s] response)', { atoms, time: e => e.t }), toArray()),
+        from(timeline).pipe(
+          ltlGuard('G (speech -> F[0,2s] response)', { atoms, time: (e: { t: number }) => e.t }),
+          toArray(),
+        ),
       ).then(
         events => ({ passed: events.length, error: null as unknown }),
         error => ({ passed: -1, error }),
