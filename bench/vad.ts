@@ -16,6 +16,7 @@
  *
  * Run: npx tsx bench/vad.ts
  */
+// @ts-expect-error the package ships no type declarations (its interface is `Fvad` below)
 import fvadModule from '@echogarden/fvad-wasm'
 import { VoiceActivityDetector } from '../index'
 import { framesOf, SENTENCES, type SpeechFixture, speechFixture } from '../test/support/speech'
