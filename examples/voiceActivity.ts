@@ -1,11 +1,12 @@
 /**
  * Voice activity and freezes over media frames, on generated signals (no ffmpeg needed): a voiced
  * sound (a 140 Hz harmonic complex) planted in quiet noise at known times, cut into 20 ms audio
- * frames; and a video summary whose picture stands still for 3 s. In a live pipeline the frames
+ * frames, its onsets then checked with temporal logic (every onset answered within 2 s); and a
+ * video summary whose picture stands still for 3 s. In a live pipeline the frames
  * come from `mediaSource` (midstream/media).
  */
-import { type AudioFrame, freeze, type VideoFrame, voiceActivity } from 'midstream'
-import { filter, from, lastValueFrom, toArray } from 'rxjs'
+import { type AudioFrame, freeze, ltlGuard, type VideoFrame, voiceActivity } from 'midstream'
+import { filter, from, lastValueFrom, map, merge, toArray } from 'rxjs'
 
 const RATE = 16000
 /** Speech-like bursts, [start, end) in ms. */
@@ -41,6 +42,27 @@ const transitions = await lastValueFrom(
   ),
 )
 for (const e of transitions) console.log(`${e.transition} at ${e.edgeMs} ms (reported with the frame at ${e.ptsMs} ms)`)
+
+// Every onset must be answered within 2 s: the agent's answers (here at fixed times; the third is late)
+type Turn = { kind: 'speech' | 'response'; t: number }
+const speech$ = from(transitions).pipe(
+  filter(e => e.transition === 'onset'),
+  map((e): Turn => ({ kind: 'speech', t: e.edgeMs as number })),
+)
+const responses$ = from([1300, 3400, 6500]).pipe(map((t): Turn => ({ kind: 'response', t })))
+const timeline = await lastValueFrom(merge(speech$, responses$).pipe(toArray()))
+timeline.sort((a, b) => a.t - b.t)
+from(timeline)
+  .pipe(
+    ltlGuard('G (speech -> F[0,2s] response)', {
+      atoms: { speech: (e: Turn) => e.kind === 'speech', response: (e: Turn) => e.kind === 'response' },
+      time: (e: Turn) => e.t,
+    }),
+  )
+  .subscribe({
+    next: e => console.log(`  ${e.kind} at ${e.t} ms: ok`),
+    error: (error: Error) => console.log(`  ${error.message}`),
+  })
 
 // 10 frames a second; the picture stands still from 2 s to 5 s (motion 0), else moves a little
 const video: VideoFrame[] = Array.from({ length: 80 }, (_, index) => {
