@@ -17,7 +17,12 @@ export {
   type VoiceActivityOperatorSnapshot,
   voiceActivity,
 } from '../operators/voiceActivity'
-export { FreezeDetector, type FreezeDetectorOptions, type FreezeDetectorSnapshot } from '../src/media/freeze'
+export {
+  FreezeDetector,
+  type FreezeDetectorOptions,
+  type FreezeDetectorSnapshot,
+  type FreezeReferenceSnapshot,
+} from '../src/media/freeze'
 export {
   type VoiceActivityOptions,
   type VoiceActivitySnapshot,

@@ -179,6 +179,11 @@ export { BufferOverflowError, QueueFullError } from './errors'
 export { SnapshotError, type SnapshotHeader } from './snapshot'
 
 // ---- media: voice activity and freeze kernels ----
-export { FreezeDetector, type FreezeDetectorOptions, type FreezeDetectorSnapshot } from './media/freeze'
+export {
+  FreezeDetector,
+  type FreezeDetectorOptions,
+  type FreezeDetectorSnapshot,
+  type FreezeReferenceSnapshot,
+} from './media/freeze'
 export { type VoiceActivityOptions, type VoiceActivitySnapshot, VoiceActivityDetector } from './media/voiceActivity'
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from './media/frames'

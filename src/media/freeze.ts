@@ -32,7 +32,17 @@ export interface FreezeDetectorSnapshot extends SnapshotHeader {
   /** `startMs` and `endMs` of the last freeze reported (null: none). */
   readonly last: readonly [number | null, number | null]
   /** The reference luma plane (`pushLuma` only): width, height, and its bytes zero-padded to a multiple of 8 as base64 float64; else null. */
-  readonly reference: { readonly width: number; readonly height: number; readonly bytes: string } | null
+  readonly reference: FreezeReferenceSnapshot | null
+}
+
+/** The reference luma plane in a `FreezeDetectorSnapshot`. */
+export interface FreezeReferenceSnapshot {
+  /** Picture width. */
+  readonly width: number
+  /** Picture height. */
+  readonly height: number
+  /** The `width * height` bytes, zero-padded to a multiple of 8, as base64 float64 (`encodeFloat64`). */
+  readonly bytes: string
 }
 
 const FREEZE_OPTIONS: readonly string[] = ['noise', 'durationMs']
@@ -64,7 +74,9 @@ const FREEZE_SNAPSHOT_VERSION = 1
  * ffmpeg-filters manual.
  */
 export class FreezeDetector {
+  /** Largest MAFD (0..1) that counts as the same picture. */
   readonly noise: number
+  /** How long (ms) a picture must stay to be a freeze. */
   readonly durationMs: number
   /** After a `push` that returned true: whether it started a freeze. */
   started = false
@@ -169,7 +181,7 @@ export class FreezeDetector {
   /** The detector's state as a JSON-safe object; `FreezeDetector.fromSnapshot` rebuilds it. */
   snapshot(): FreezeDetectorSnapshot {
     const { noise, durationMs, reference } = this
-    let bytes: { width: number; height: number; bytes: string } | null = null
+    let bytes: FreezeReferenceSnapshot | null = null
     if (reference !== null) {
       const padded = new Uint8Array(Math.ceil(reference.length / 8) * 8)
       padded.set(reference)

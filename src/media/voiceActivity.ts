@@ -103,13 +103,21 @@ const EPSILON = 1e-12
  * statistics", IEEE Trans. Speech Audio Process. 9(5), 2001.
  */
 export class VoiceActivityDetector {
+  /** Samples per second per channel. */
   readonly sampleRate: number
+  /** Energy above the noise floor (dB) that makes a frame loud. */
   readonly thresholdDb: number
+  /** Spectral flatness (dB) at or below which a loud frame is voiced. */
   readonly flatnessDb: number
+  /** Energy (dBFS) below which a frame is never speech. */
   readonly minEnergyDb: number
+  /** How long (ms) speech goes on after its last voiced frame. */
   readonly hangoverMs: number
+  /** How far back (ms) an onset may reach over loud frames. */
   readonly lookbackMs: number
+  /** Largest rise of the noise floor during speech, dB per second. */
   readonly floorRiseDbPerSecond: number
+  /** Time constant (ms) with which the floor follows frames that are not speech. */
   readonly floorFollowMs: number
 
   /** Energy of the last frame, dBFS (mean square). */
