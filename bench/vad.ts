@@ -128,7 +128,7 @@ for (const [name, fx] of fixtures) {
 }
 console.log(`\naccuracy, ${FRAME_MS} ms frames, ${SENTENCES.length} sentences per track`)
 printTable(
-  ['track', 'detector', 'onsets found', 'false onsets', 'mean |err| ms', 'max |err| ms', 'frames right'],
+  ['track', 'detector', 'onsets found', 'false onsets', 'mean onset error ms', 'max onset error ms', 'frames right'],
   rows,
   ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
 )
