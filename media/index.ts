@@ -40,3 +40,20 @@ export { kWeighting, LoudnessMeter, loudnessChannelWeights } from '../src/media/
 export type { LoudnessMeterOptions, LoudnessMeterSnapshot } from '../src/media/loudness'
 export { SilenceDetector, type SilenceEvent } from '../src/media/silence'
 export type { SilenceDetectorOptions, SilenceDetectorSnapshot, SilenceEnd, SilenceStart } from '../src/media/silence'
+
+// ---- voice activity and freezes ----
+export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } from '../operators/freeze'
+  type VoiceActivityEvent,
+  type VoiceActivityOperatorOptions,
+  type VoiceActivityOperatorSnapshot,
+  voiceActivity,
+} from '../operators/voiceActivity'
+  FreezeDetector,
+  type FreezeDetectorOptions,
+  type FreezeDetectorSnapshot,
+  type FreezeReferenceSnapshot,
+} from '../src/media/freeze'
+  type VoiceActivityOptions,
+  type VoiceActivitySnapshot,
+  VoiceActivityDetector,
+} from '../src/media/voiceActivity'

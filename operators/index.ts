@@ -35,3 +35,12 @@ export { type ScheduleOnOptions, scheduleOn } from './scheduleOn'
 // ---- checkpoints: state handles, a user's own state ----
 export { type CheckpointedScanOptions, type CheckpointedScanSnapshot, checkpointedScan } from './checkpointedScan'
 export { OperatorState, operatorState } from './state'
+
+// ---- media: voice activity and freezes (over MediaFrames) ----
+export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } from './freeze'
+export {
+  type VoiceActivityEvent,
+  type VoiceActivityOperatorOptions,
+  type VoiceActivityOperatorSnapshot,
+  voiceActivity,
+} from './voiceActivity'

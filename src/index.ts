@@ -181,3 +181,12 @@ export { SnapshotError, type SnapshotHeader } from './snapshot'
 // ---- media (sources): PCM framing and per-frame video summaries, as mediaSource uses them ----
 export { type PcmFrameEmit, PcmFramer, type PcmFramerOptions, type PcmFramerSnapshot } from './media/pcmFramer'
 export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from './media/videoSummary'
+// ---- media: voice activity and freeze kernels ----
+export {
+  FreezeDetector,
+  type FreezeDetectorOptions,
+  type FreezeDetectorSnapshot,
+  type FreezeReferenceSnapshot,
+} from './media/freeze'
+export { type VoiceActivityOptions, type VoiceActivitySnapshot, VoiceActivityDetector } from './media/voiceActivity'
+export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from './media/frames'

@@ -32,6 +32,7 @@ export interface VideoFrame {
   /** Size of the analysed picture (the source's `video.width` x `video.height`). */
   readonly width: number
   /** Height of the analysed picture, pixels. */
+  /** Height of the analysed picture (the source's `video.height`). */
   readonly height: number
   /** Mean luma (Y) of the frame, 0..255. */
   readonly meanLuma: number
