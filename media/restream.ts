@@ -1,0 +1,421 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { Observable, type Subscriber } from 'rxjs'
+import { describeValue, errorMessage } from '../src/errors'
+import { checkBoolean, checkInteger, checkMilliseconds, checkOptions, checkString } from '../src/validate'
+import { type ProgressBlock, ProgressReader, teeFailure } from './restreamProgress'
+import { type ResolvedOutput, type RestreamOutput, resolveOutput, teeArgument } from './teeMuxer'
+
+/** How `restream` restarts ffmpeg when a live input is lost. Times in ms. */
+export interface RestreamReconnectOptions {
+  /** Wait before the first restart. Default 500. */
+  readonly initialDelayMs?: number
+  /** The cap of the doubling wait. Default 10 000. */
+  readonly maxDelayMs?: number
+  /** Restarts in a row without progress before giving up with a `RestreamError`. Default Infinity. */
+  readonly maxAttempts?: number
+  /** A run whose output time has not advanced for this long is stopped and restarted (a stalled input). Default 5000. */
+  readonly stallMs?: number
+}
+
+/** `restream`'s options; an unknown name is a `TypeError` at the call. */
+export interface RestreamOptions {
+  /** Remux without re-encoding (`-c copy`): the input's codecs must suit every output. Default false: H.264 (libx264 ultrafast, zerolatency) + AAC. */
+  readonly copy?: boolean
+  /** The ffmpeg binary. Default `'ffmpeg'` (on the PATH). */
+  readonly ffmpegPath?: string
+  /** ffmpeg options placed before `-i` (`['-re', '-f', 'lavfi']`, `['-t', '3']`, `['-rw_timeout', '5000000']`). */
+  readonly inputOptions?: readonly string[]
+  /** ffmpeg options placed after the codec options and before `-f tee` (`['-b:v', '2M']`, `['-t', '10']`). */
+  readonly outputOptions?: readonly string[]
+  /** A keyframe at least every this many ms when encoding (players join at keyframes; HLS cuts there). Default 1000. */
+  readonly keyframeMs?: number
+  /** Audio bitrate when encoding, bit/s. Default 128 000. */
+  readonly audioBitrate?: number
+  /** How often ffmpeg reports progress (`-stats_period`), ms. Default 500. */
+  readonly progressMs?: number
+  /**
+   * Restart ffmpeg when it exits or stalls (a live input lost): `true` for the defaults or the
+   * backoff's settings. With reconnect, an input that ends is treated as lost too. Default false.
+   */
+  readonly reconnect?: boolean | RestreamReconnectOptions
+  /** After an unsubscribe, how long ffmpeg gets to write its trailers (SIGINT) before SIGKILL. Default 3000. */
+  readonly stopTimeoutMs?: number
+}
+
+/** The state of one output in a health value. */
+export interface RestreamOutputHealth {
+  /** Its position in `outputs`. */
+  readonly index: number
+  /** Its `name` (default: its address). */
+  readonly name: string
+  /** The address of this run (a file output gets `-<run>` before its extension after a restart). */
+  readonly target: string
+  /** `'failed'` once ffmpeg's tee gave it up (the others go on); `'up'` otherwise. */
+  readonly state: 'up' | 'failed'
+  /** ffmpeg's line about the failure (`Slave muxer #1 failed: Connection refused, continuing with 2/3 slaves.`). */
+  readonly error?: string
+}
+
+/** What a `restream` emits: the latest progress of the running ffmpeg and the state of every output. */
+export interface RestreamHealth extends Omit<ProgressBlock, 'progress'> {
+  /** `'running'` while ffmpeg runs, `'reconnecting'` while waiting to restart it, `'ended'` on the last value of a finished input. */
+  readonly state: 'running' | 'reconnecting' | 'ended'
+  /** Why this value was emitted: a progress block, an output failed, a restart is due, or the input ended. */
+  readonly event: 'progress' | 'output' | 'reconnecting' | 'end'
+  /** The process id of the ffmpeg of this run (undefined while reconnecting). */
+  readonly pid?: number
+  /** ffmpeg runs so far minus one: 0 on the first run, +1 per restart. */
+  readonly run: number
+  /** Restarts in a row without progress (0 while healthy); `maxAttempts` caps it. */
+  readonly attempt: number
+  /** While reconnecting: the wait before the restart, ms. */
+  readonly retryInMs?: number
+  /** While reconnecting: why (ffmpeg's last line, or that the output time stalled). */
+  readonly reason?: string
+  /** Every output, in the order given. */
+  readonly outputs: readonly RestreamOutputHealth[]
+}
+
+/** ffmpeg could not be started, exited with an error, or reconnecting gave up. Carries ffmpeg's own last lines. */
+export class RestreamError extends Error {
+  /** The error's name, for logs. */
+  override readonly name = 'RestreamError'
+  constructor(
+    message: string,
+    /** `'spawn'` (no ffmpeg at that path), `'exit'` (ffmpeg failed), `'gave-up'` (reconnect's `maxAttempts` reached). */
+    readonly reason: 'spawn' | 'exit' | 'gave-up',
+    /** ffmpeg's last stderr lines, oldest first. */
+    readonly ffmpegLines: readonly string[] = [],
+    /** ffmpeg's exit code (null when killed by a signal). */
+    readonly exitCode: number | null = null,
+  ) {
+    super(message)
+  }
+}
+
+interface Settings {
+  readonly input: string
+  readonly outputs: readonly ResolvedOutput[]
+  readonly copy: boolean
+  readonly ffmpegPath: string
+  readonly inputOptions: readonly string[]
+  readonly outputOptions: readonly string[]
+  readonly keyframeMs: number
+  readonly audioBitrate: number
+  readonly progressMs: number
+  readonly reconnect: Required<RestreamReconnectOptions> | undefined
+  readonly stopTimeoutMs: number
+}
+
+const FN = 'restream'
+const OPTION_NAMES = [
+  'copy',
+  'ffmpegPath',
+  'inputOptions',
+  'outputOptions',
+  'keyframeMs',
+  'audioBitrate',
+  'progressMs',
+  'reconnect',
+  'stopTimeoutMs',
+]
+const RECONNECT_NAMES = ['initialDelayMs', 'maxDelayMs', 'maxAttempts', 'stallMs']
+/** ffmpeg stderr lines kept for errors. */
+const TAIL_LINES = 8
+
+function checkArgs(name: string, value: unknown): readonly string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.some(a => typeof a !== 'string' || a.includes('\0')))
+    throw new TypeError(`${FN}: ${name} must be an array of strings, got ${describeValue(value)}`)
+  return [...value]
+}
+
+function checkReconnect(value: unknown): Required<RestreamReconnectOptions> | undefined {
+  if (value === undefined || value === false) return undefined
+  const options = (value === true ? {} : value) as RestreamReconnectOptions
+  checkOptions(`${FN}: reconnect`, options, RECONNECT_NAMES, true)
+  const initialDelayMs = checkMilliseconds(FN, 'reconnect.initialDelayMs', options.initialDelayMs ?? 500)
+  const maxDelayMs = checkMilliseconds(FN, 'reconnect.maxDelayMs', options.maxDelayMs ?? 10_000)
+  if (maxDelayMs < initialDelayMs)
+    throw new RangeError(`${FN}: reconnect.maxDelayMs (${maxDelayMs}) must be >= initialDelayMs (${initialDelayMs})`)
+  const maxAttempts = options.maxAttempts ?? Infinity
+  if (maxAttempts !== Infinity) checkInteger(FN, 'reconnect.maxAttempts', maxAttempts, { min: 1 })
+  const stallMs = checkMilliseconds(FN, 'reconnect.stallMs', options.stallMs ?? 5000)
+  if (stallMs === 0) throw new RangeError(`${FN}: reconnect.stallMs must be > 0, got 0`)
+  return { initialDelayMs, maxDelayMs, maxAttempts, stallMs }
+}
+
+function resolveSettings(input: unknown, outputs: unknown, options: RestreamOptions): Settings {
+  checkString(FN, 'input', input)
+  if (!Array.isArray(outputs) || outputs.length === 0)
+    throw new TypeError(
+      `${FN}: outputs must be a non-empty array of { url | dir | file }, got ${describeValue(outputs)}`,
+    )
+  checkOptions(FN, options, OPTION_NAMES)
+  const resolved = outputs.map((o: RestreamOutput, i) => resolveOutput(FN, o, i))
+  const positive = (name: string, value: number) => {
+    if (checkMilliseconds(FN, name, value) === 0) throw new RangeError(`${FN}: ${name} must be > 0, got 0`)
+    return value
+  }
+  return {
+    input: input as string,
+    outputs: resolved,
+    copy: options.copy === undefined ? false : checkBoolean(FN, 'copy', options.copy),
+    ffmpegPath: checkString(FN, 'ffmpegPath', options.ffmpegPath ?? 'ffmpeg'),
+    inputOptions: checkArgs('inputOptions', options.inputOptions),
+    outputOptions: checkArgs('outputOptions', options.outputOptions),
+    keyframeMs: positive('keyframeMs', options.keyframeMs ?? 1000),
+    audioBitrate: checkInteger(FN, 'audioBitrate', options.audioBitrate ?? 128_000, { min: 8000 }),
+    progressMs: positive('progressMs', options.progressMs ?? 500),
+    reconnect: checkReconnect(options.reconnect),
+    stopTimeoutMs: checkMilliseconds(FN, 'stopTimeoutMs', options.stopTimeoutMs ?? 3000),
+  }
+}
+
+/** The outputs of run `run`: after a restart a file output gets `-<run>` before its extension, so nothing is overwritten; HLS appends to its playlist. */
+function outputsOfRun(outputs: readonly ResolvedOutput[], run: number): ResolvedOutput[] {
+  if (run === 0) return [...outputs]
+  return outputs.map(o => {
+    if (o.kind === 'file') return { ...o, target: o.target.replace(/(\.[A-Za-z0-9]+)?$/, `-${run}$1`) }
+    if (o.kind === 'dir') {
+      const flags = o.options.hls_flags === undefined ? '' : `${o.options.hls_flags}+`
+      return { ...o, options: { ...o.options, hls_flags: `${flags}append_list+discont_start` } }
+    }
+    return o
+  })
+}
+
+/** ffmpeg's arguments for one run. */
+export function restreamArgs(settings: Settings, outputs: readonly ResolvedOutput[]): string[] {
+  const s = settings
+  const codecs = s.copy
+    ? ['-c', 'copy']
+    : [
+        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
+        ...['-force_key_frames', `expr:gte(t,n_forced*${s.keyframeMs / 1000})`],
+        ...['-c:a', 'aac', '-b:a', String(s.audioBitrate)],
+        ...['-flags', '+global_header'],
+      ]
+  return [
+    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', '-y'],
+    ...['-progress', 'pipe:1', '-stats_period', String(s.progressMs / 1000)],
+    ...s.inputOptions,
+    ...['-i', s.input],
+    ...['-map', '0:v?', '-map', '0:a?'],
+    ...codecs,
+    ...s.outputOptions,
+    ...['-f', 'tee', teeArgument(outputs)],
+  ]
+}
+
+/**
+ * Restreams one input to several outputs (RTMP servers, HLS directories, files) with one ffmpeg and
+ * its `tee` muxer, and emits the health of the restream. Each output is a tee slave with
+ * `onfail=ignore` (unless `required`), so one output that fails (a server down, a full disk) is
+ * marked `failed` with ffmpeg's line about it while the others go on. Without `copy`, video is
+ * encoded with libx264 (ultrafast, zerolatency, a keyframe every `keyframeMs`) and audio with AAC.
+ *
+ * Emits a `RestreamHealth` on every `-progress` block of ffmpeg (every `progressMs`), when an
+ * output fails, when a restart is due (`reconnecting`), and a last one (`ended`) when a finite input
+ * ends; then completes. Errors with a `RestreamError` when ffmpeg cannot be started or exits with an
+ * error (carrying its last lines), or when `reconnect.maxAttempts` restarts in a row made no
+ * progress. With `reconnect`, a run that exits or whose output time stalls for `stallMs` is
+ * restarted after a doubling wait (`initialDelayMs` .. `maxDelayMs`); file outputs of a restarted
+ * run get `-<run>` before their extension and HLS playlists are appended to. Unsubscribing stops
+ * ffmpeg (SIGINT, so files get their trailers; SIGKILL after `stopTimeoutMs`). Bad arguments throw
+ * a `TypeError`/`RangeError` at the call, naming the value.
+ *
+ * ```ts
+ * restream('rtmp://ingest.local/live/show', [
+ *   { url: 'rtmp://a.example/live/key' },
+ *   { dir: '/var/www/hls' },
+ *   { file: '/rec/show.mkv' },
+ * ], { copy: true, reconnect: true }).subscribe(h => console.log(h.state, h.speed, h.outputs.map(o => o.state)))
+ * ```
+ */
+export function restream(
+  input: string,
+  outputs: readonly RestreamOutput[],
+  options: RestreamOptions = {},
+): Observable<RestreamHealth> {
+  const settings = resolveSettings(input, outputs, options)
+  return new Observable<RestreamHealth>(subscriber => {
+    const session = new RestreamSession(settings, subscriber)
+    session.start()
+    return () => session.stop()
+  })
+}
+
+/** One subscription's ffmpeg runs, restarts and health. */
+class RestreamSession {
+  private child: ChildProcess | undefined
+  private run = 0
+  private attempt = 0
+  private progressed = false
+  private lastOutTimeMs = -1
+  private stopped = false
+  private latest: Omit<ProgressBlock, 'progress'> = {}
+  private outputs: RestreamOutputHealth[] = []
+  private tail: string[] = []
+  private stallTimer: ReturnType<typeof setTimeout> | undefined
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private stalled = false
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly subscriber: Subscriber<RestreamHealth>,
+  ) {}
+
+  start(): void {
+    const outputs = outputsOfRun(this.settings.outputs, this.run)
+    this.outputs = outputs.map((o, index) => ({ index, name: o.name, target: o.target, state: 'up' }))
+    this.latest = {}
+    this.tail = []
+    this.progressed = false
+    this.stalled = false
+    this.lastOutTimeMs = -1
+    let child: ChildProcess
+    try {
+      child = spawn(this.settings.ffmpegPath, restreamArgs(this.settings, outputs), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    } catch (error) {
+      this.fail(new RestreamError(`${FN}: cannot start ${this.settings.ffmpegPath}: ${errorMessage(error)}`, 'spawn'))
+      return
+    }
+    this.child = child
+    const reader = new ProgressReader()
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', line => {
+      const block = reader.push(line)
+      if (block !== undefined && child === this.child) this.onProgress(block)
+    })
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', line => {
+      if (child === this.child) this.onStderr(line)
+    })
+    child.once('error', error => {
+      if (child !== this.child) return
+      const message = `${FN}: cannot start ffmpeg at ${describeValue(this.settings.ffmpegPath)}: ${errorMessage(error)}`
+      this.fail(new RestreamError(message, 'spawn'))
+    })
+    child.once('close', (code, signal) => {
+      if (child === this.child) this.onExit(code, signal)
+    })
+    this.armStallTimer()
+  }
+
+  private emit(event: RestreamHealth['event'], state: RestreamHealth['state'], extra: object = {}): void {
+    if (this.stopped) return
+    const pid = state === 'reconnecting' ? undefined : this.child?.pid
+    const health: RestreamHealth = {
+      ...this.latest,
+      state,
+      event,
+      pid,
+      run: this.run,
+      attempt: this.attempt,
+      outputs: this.outputs.map(o => ({ ...o })),
+      ...extra,
+    }
+    this.subscriber.next(health)
+  }
+
+  private onProgress(block: ProgressBlock): void {
+    const { progress: _, ...fields } = block
+    this.latest = fields
+    const outTime = block.outTimeMs ?? -1
+    if (outTime > this.lastOutTimeMs) {
+      this.lastOutTimeMs = outTime
+      if (outTime > 0) {
+        this.progressed = true
+        this.attempt = 0
+      }
+      this.armStallTimer()
+    }
+    this.emit('progress', 'running')
+  }
+
+  private onStderr(line: string): void {
+    this.tail.push(line)
+    if (this.tail.length > TAIL_LINES) this.tail.shift()
+    const failure = teeFailure(line)
+    const output = failure === undefined ? undefined : this.outputs[failure.index]
+    if (failure === undefined || output === undefined || output.state === 'failed') return
+    this.outputs[failure.index] = { ...output, state: 'failed', error: failure.line }
+    this.emit('output', 'running')
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.clearStallTimer()
+    if (this.stopped) return
+    const reconnect = this.settings.reconnect
+    if (reconnect === undefined) {
+      if (code === 0) {
+        this.emit('end', 'ended')
+        this.child = undefined
+        this.subscriber.complete()
+      } else this.fail(this.exitError(code, signal))
+      return
+    }
+    const reason = this.stalled
+      ? `no progress for ${reconnect.stallMs} ms`
+      : (this.tail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`)
+    if (!this.progressed) this.attempt++
+    else this.attempt = 1
+    if (this.attempt > reconnect.maxAttempts) {
+      const message = `${FN}: gave up after ${reconnect.maxAttempts} restarts without progress: ${reason}`
+      this.fail(new RestreamError(message, 'gave-up', this.tail, code))
+      return
+    }
+    const delay = Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** (this.attempt - 1))
+    this.emit('reconnecting', 'reconnecting', { retryInMs: delay, reason })
+    this.child = undefined
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.run++
+      this.start()
+    }, delay)
+  }
+
+  private exitError(code: number | null, signal: NodeJS.Signals | null): RestreamError {
+    const last = this.tail.at(-1) ?? '(no message)'
+    const how = code === null ? `was killed by ${signal}` : `exited with ${code}`
+    return new RestreamError(`${FN}: ffmpeg ${how}: ${last}`, 'exit', [...this.tail], code)
+  }
+
+  private armStallTimer(): void {
+    const reconnect = this.settings.reconnect
+    if (reconnect === undefined) return
+    this.clearStallTimer()
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined
+      this.stalled = true
+      this.child?.kill('SIGKILL')
+    }, reconnect.stallMs)
+  }
+
+  private clearStallTimer(): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer)
+    this.stallTimer = undefined
+  }
+
+  private fail(error: RestreamError): void {
+    if (this.stopped) return
+    this.subscriber.error(error)
+    this.stop()
+  }
+
+  /** Stops everything: timers, and ffmpeg (SIGINT, then SIGKILL after `stopTimeoutMs`). */
+  stop(): void {
+    this.stopped = true
+    this.clearStallTimer()
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    const child = this.child
+    this.child = undefined
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGINT')
+    const killer = setTimeout(() => child.kill('SIGKILL'), this.settings.stopTimeoutMs)
+    child.once('exit', () => clearTimeout(killer))
+  }
+}
