@@ -16,6 +16,8 @@ export interface RestreamReconnectOptions {
   readonly maxAttempts?: number
   /** A run whose output time has not advanced for this long is stopped and restarted (a stalled input). Default 5000. */
   readonly stallMs?: number
+  /** A run that has made no progress this long after its start (connecting, probing the input) is stopped and restarted. Default 15 000. */
+  readonly startMs?: number
 }
 
 /** `restream`'s options; an unknown name is a `TypeError` at the call. */
@@ -120,7 +122,7 @@ const OPTION_NAMES = [
   'reconnect',
   'stopTimeoutMs',
 ]
-const RECONNECT_NAMES = ['initialDelayMs', 'maxDelayMs', 'maxAttempts', 'stallMs']
+const RECONNECT_NAMES = ['initialDelayMs', 'maxDelayMs', 'maxAttempts', 'stallMs', 'startMs']
 /** ffmpeg stderr lines kept for errors. */
 const TAIL_LINES = 8
 
@@ -142,8 +144,10 @@ function checkReconnect(value: unknown): Required<RestreamReconnectOptions> | un
   const maxAttempts = options.maxAttempts ?? Infinity
   if (maxAttempts !== Infinity) checkInteger(FN, 'reconnect.maxAttempts', maxAttempts, { min: 1 })
   const stallMs = checkMilliseconds(FN, 'reconnect.stallMs', options.stallMs ?? 5000)
-  if (stallMs === 0) throw new RangeError(`${FN}: reconnect.stallMs must be > 0, got 0`)
-  return { initialDelayMs, maxDelayMs, maxAttempts, stallMs }
+  const startMs = checkMilliseconds(FN, 'reconnect.startMs', options.startMs ?? 15_000)
+  if (stallMs === 0 || startMs === 0)
+    throw new RangeError(`${FN}: reconnect.${stallMs === 0 ? 'stallMs' : 'startMs'} must be > 0, got 0`)
+  return { initialDelayMs, maxDelayMs, maxAttempts, stallMs, startMs }
 }
 
 function resolveSettings(input: unknown, outputs: unknown, options: RestreamOptions): Settings {
@@ -220,8 +224,8 @@ export function restreamArgs(settings: Settings, outputs: readonly ResolvedOutpu
  * output fails, when a restart is due (`reconnecting`), and a last one (`ended`) when a finite input
  * ends; then completes. Errors with a `RestreamError` when ffmpeg cannot be started or exits with an
  * error (carrying its last lines), or when `reconnect.maxAttempts` restarts in a row made no
- * progress. With `reconnect`, a run that exits or whose output time stalls for `stallMs` is
- * restarted after a doubling wait (`initialDelayMs` .. `maxDelayMs`); file outputs of a restarted
+ * progress. With `reconnect`, a run that exits, makes no progress within `startMs` of its start, or
+ * whose output time stalls for `stallMs` is restarted after a doubling wait (`initialDelayMs` .. `maxDelayMs`); file outputs of a restarted
  * run get `-<run>` before their extension and HLS playlists are appended to. Unsubscribing stops
  * ffmpeg (SIGINT, so files get their trailers; SIGKILL after `stopTimeoutMs`). Bad arguments throw
  * a `TypeError`/`RangeError` at the call, naming the value.
@@ -358,7 +362,7 @@ class RestreamSession {
       return
     }
     const reason = this.stalled
-      ? `no progress for ${reconnect.stallMs} ms`
+      ? `no progress for ${this.progressed ? reconnect.stallMs : reconnect.startMs} ms`
       : (this.tail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`)
     if (!this.progressed) this.attempt++
     else this.attempt = 1
@@ -387,11 +391,14 @@ class RestreamSession {
     const reconnect = this.settings.reconnect
     if (reconnect === undefined) return
     this.clearStallTimer()
-    this.stallTimer = setTimeout(() => {
-      this.stallTimer = undefined
-      this.stalled = true
-      this.child?.kill('SIGKILL')
-    }, reconnect.stallMs)
+    this.stallTimer = setTimeout(
+      () => {
+        this.stallTimer = undefined
+        this.stalled = true
+        this.child?.kill('SIGKILL')
+      },
+      this.progressed ? reconnect.stallMs : reconnect.startMs,
+    )
   }
 
   private clearStallTimer(): void {
