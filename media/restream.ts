@@ -1,8 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { Observable, type Subscriber } from 'rxjs'
-import { describeValue, errorMessage } from '../src/errors'
+import { describeValue } from '../src/errors'
 import { checkBoolean, checkInteger, checkMilliseconds, checkOptions, checkString } from '../src/validate'
+import {
+  type FfmpegExit,
+  type FfmpegProcess,
+  ffmpegError,
+  ffmpegMessageLine,
+  MediaSourceError,
+  spawnFfmpeg,
+} from './ffmpeg'
 import { type ProgressBlock, ProgressReader, teeFailure } from './restreamProgress'
 import { type ResolvedOutput, type RestreamOutput, resolveOutput, teeArgument } from './teeMuxer'
 
@@ -12,7 +19,7 @@ export interface RestreamReconnectOptions {
   readonly initialDelayMs?: number
   /** The cap of the doubling wait. Default 10 000. */
   readonly maxDelayMs?: number
-  /** Restarts in a row without progress before giving up with a `RestreamError`. Default Infinity. */
+  /** Restarts in a row without progress before giving up with a `MediaSourceError` (code `'stream'`). Default Infinity. */
   readonly maxAttempts?: number
   /** A run whose output time has not advanced for this long is stopped and restarted (a stalled input). Default 5000. */
   readonly stallMs?: number
@@ -41,7 +48,7 @@ export interface RestreamOptions {
    * backoff's settings. With reconnect, an input that ends is treated as lost too. Default false.
    */
   readonly reconnect?: boolean | RestreamReconnectOptions
-  /** After an unsubscribe, how long ffmpeg gets to write its trailers (SIGINT) before SIGKILL. Default 3000. */
+  /** After an unsubscribe, how long ffmpeg gets to write its trailers (SIGTERM) before SIGKILL. Default 3000. */
   readonly stopTimeoutMs?: number
 }
 
@@ -79,23 +86,6 @@ export interface RestreamHealth extends Omit<ProgressBlock, 'progress'> {
   readonly outputs: readonly RestreamOutputHealth[]
 }
 
-/** ffmpeg could not be started, exited with an error, or reconnecting gave up. Carries ffmpeg's own last lines. */
-export class RestreamError extends Error {
-  /** The error's name, for logs. */
-  override readonly name = 'RestreamError'
-  constructor(
-    message: string,
-    /** `'spawn'` (no ffmpeg at that path), `'exit'` (ffmpeg failed), `'gave-up'` (reconnect's `maxAttempts` reached). */
-    readonly reason: 'spawn' | 'exit' | 'gave-up',
-    /** ffmpeg's last stderr lines, oldest first. */
-    readonly ffmpegLines: readonly string[] = [],
-    /** ffmpeg's exit code (null when killed by a signal). */
-    readonly exitCode: number | null = null,
-  ) {
-    super(message)
-  }
-}
-
 interface Settings {
   readonly input: string
   readonly outputs: readonly ResolvedOutput[]
@@ -123,8 +113,6 @@ const OPTION_NAMES = [
   'stopTimeoutMs',
 ]
 const RECONNECT_NAMES = ['initialDelayMs', 'maxDelayMs', 'maxAttempts', 'stallMs', 'startMs']
-/** ffmpeg stderr lines kept for errors. */
-const TAIL_LINES = 8
 
 function checkArgs(name: string, value: unknown): readonly string[] {
   if (value === undefined) return []
@@ -190,8 +178,8 @@ function outputsOfRun(outputs: readonly ResolvedOutput[], run: number): Resolved
   })
 }
 
-/** ffmpeg's arguments for one run. */
-export function restreamArgs(settings: Settings, outputs: readonly ResolvedOutput[]): string[] {
+/** ffmpeg's arguments for one run (`spawnFfmpeg` adds `-hide_banner -loglevel error -nostdin`: tee's failure lines are errors). */
+function restreamArgs(settings: Settings, outputs: readonly ResolvedOutput[]): string[] {
   const s = settings
   const codecs = s.copy
     ? ['-c', 'copy']
@@ -202,7 +190,7 @@ export function restreamArgs(settings: Settings, outputs: readonly ResolvedOutpu
         ...['-flags', '+global_header'],
       ]
   return [
-    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', '-y'],
+    ...['-nostats', '-y'],
     ...['-progress', 'pipe:1', '-stats_period', String(s.progressMs / 1000)],
     ...s.inputOptions,
     ...['-i', s.input],
@@ -222,12 +210,13 @@ export function restreamArgs(settings: Settings, outputs: readonly ResolvedOutpu
  *
  * Emits a `RestreamHealth` on every `-progress` block of ffmpeg (every `progressMs`), when an
  * output fails, when a restart is due (`reconnecting`), and a last one (`ended`) when a finite input
- * ends; then completes. Errors with a `RestreamError` when ffmpeg cannot be started or exits with an
- * error (carrying its last lines), or when `reconnect.maxAttempts` restarts in a row made no
- * progress. With `reconnect`, a run that exits, makes no progress within `startMs` of its start, or
+ * ends; then completes. Errors with a `MediaSourceError` carrying ffmpeg's own line: code
+ * `'ffmpeg-missing'` when ffmpeg cannot be started, `'input'` when it fails before any progress (the
+ * input cannot be read, or every output failed), `'stream'` when it fails later or when
+ * `reconnect.maxAttempts` restarts in a row made no progress. With `reconnect`, a run that exits, makes no progress within `startMs` of its start, or
  * whose output time stalls for `stallMs` is restarted after a doubling wait (`initialDelayMs` .. `maxDelayMs`); file outputs of a restarted
  * run get `-<run>` before their extension and HLS playlists are appended to. Unsubscribing stops
- * ffmpeg (SIGINT, so files get their trailers; SIGKILL after `stopTimeoutMs`). Bad arguments throw
+ * ffmpeg (SIGTERM, so files get their trailers; SIGKILL after `stopTimeoutMs`). Bad arguments throw
  * a `TypeError`/`RangeError` at the call, naming the value.
  *
  * ```ts
@@ -253,15 +242,17 @@ export function restream(
 
 /** One subscription's ffmpeg runs, restarts and health. */
 class RestreamSession {
-  private child: ChildProcess | undefined
+  private ff: FfmpegProcess | undefined
   private run = 0
   private attempt = 0
+  /** This run has advanced its output time. */
   private progressed = false
+  /** Some run has. */
+  private everProgressed = false
   private lastOutTimeMs = -1
   private stopped = false
   private latest: Omit<ProgressBlock, 'progress'> = {}
   private outputs: RestreamOutputHealth[] = []
-  private tail: string[] = []
   private stallTimer: ReturnType<typeof setTimeout> | undefined
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private stalled = false
@@ -275,42 +266,32 @@ class RestreamSession {
     const outputs = outputsOfRun(this.settings.outputs, this.run)
     this.outputs = outputs.map((o, index) => ({ index, name: o.name, target: o.target, state: 'up' }))
     this.latest = {}
-    this.tail = []
     this.progressed = false
     this.stalled = false
     this.lastOutTimeMs = -1
-    let child: ChildProcess
-    try {
-      child = spawn(this.settings.ffmpegPath, restreamArgs(this.settings, outputs), {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    } catch (error) {
-      this.fail(new RestreamError(`${FN}: cannot start ${this.settings.ffmpegPath}: ${errorMessage(error)}`, 'spawn'))
-      return
-    }
-    this.child = child
+    const ff: FfmpegProcess = spawnFfmpeg(restreamArgs(this.settings, outputs), {
+      ffmpegPath: this.settings.ffmpegPath,
+      onStderrLine: line => {
+        if (ff === this.ff) this.onStderr(line)
+      },
+    })
+    this.ff = ff
     const reader = new ProgressReader()
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', line => {
-      const block = reader.push(line)
-      if (block !== undefined && child === this.child) this.onProgress(block)
-    })
-    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', line => {
-      if (child === this.child) this.onStderr(line)
-    })
-    child.once('error', error => {
-      if (child !== this.child) return
-      const message = `${FN}: cannot start ffmpeg at ${describeValue(this.settings.ffmpegPath)}: ${errorMessage(error)}`
-      this.fail(new RestreamError(message, 'spawn'))
-    })
-    child.once('close', (code, signal) => {
-      if (child === this.child) this.onExit(code, signal)
+    const stdout = ff.outputs[1]
+    if (stdout !== undefined)
+      createInterface({ input: stdout }).on('line', line => {
+        const block = reader.push(line)
+        if (block !== undefined && ff === this.ff) this.onProgress(block)
+      })
+    void ff.closed.then(exit => {
+      if (ff === this.ff) this.onExit(ff, exit)
     })
     this.armStallTimer()
   }
 
   private emit(event: RestreamHealth['event'], state: RestreamHealth['state'], extra: object = {}): void {
     if (this.stopped) return
-    const pid = state === 'reconnecting' ? undefined : this.child?.pid
+    const pid = state === 'reconnecting' || this.ff === undefined ? undefined : this.ff.pid
     const health: RestreamHealth = {
       ...this.latest,
       state,
@@ -332,6 +313,7 @@ class RestreamSession {
       this.lastOutTimeMs = outTime
       if (outTime > 0) {
         this.progressed = true
+        this.everProgressed = true
         this.attempt = 0
       }
       this.armStallTimer()
@@ -340,8 +322,6 @@ class RestreamSession {
   }
 
   private onStderr(line: string): void {
-    this.tail.push(line)
-    if (this.tail.length > TAIL_LINES) this.tail.shift()
     const failure = teeFailure(line)
     const output = failure === undefined ? undefined : this.outputs[failure.index]
     if (failure === undefined || output === undefined || output.state === 'failed') return
@@ -349,31 +329,33 @@ class RestreamSession {
     this.emit('output', 'running')
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(ff: FfmpegProcess, exit: FfmpegExit): void {
     this.clearStallTimer()
     if (this.stopped) return
+    const lines = ff.stderrLines()
     const reconnect = this.settings.reconnect
-    if (reconnect === undefined) {
-      if (code === 0) {
+    if (exit.spawnError !== undefined || reconnect === undefined) {
+      if (exit.spawnError === undefined && exit.code === 0) {
         this.emit('end', 'ended')
-        this.child = undefined
+        this.ff = undefined
         this.subscriber.complete()
-      } else this.fail(this.exitError(code, signal))
+      } else this.fail(this.exitError(exit, lines))
       return
     }
     const reason = this.stalled
       ? `no progress for ${this.progressed ? reconnect.stallMs : reconnect.startMs} ms`
-      : (this.tail.at(-1) ?? `ffmpeg exited with ${code ?? signal}`)
-    if (!this.progressed) this.attempt++
-    else this.attempt = 1
+      : (ffmpegMessageLine(lines) ?? `ffmpeg exited with ${exit.code ?? exit.signal}`)
+    this.attempt = this.progressed ? 1 : this.attempt + 1
     if (this.attempt > reconnect.maxAttempts) {
       const message = `${FN}: gave up after ${reconnect.maxAttempts} restarts without progress: ${reason}`
-      this.fail(new RestreamError(message, 'gave-up', this.tail, code))
+      this.fail(
+        new MediaSourceError(message, { code: 'stream', ffmpegMessage: reason, exitCode: exit.code, stderr: lines }),
+      )
       return
     }
     const delay = Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** (this.attempt - 1))
+    this.ff = undefined
     this.emit('reconnecting', 'reconnecting', { retryInMs: delay, reason })
-    this.child = undefined
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       this.run++
@@ -381,10 +363,20 @@ class RestreamSession {
     }, delay)
   }
 
-  private exitError(code: number | null, signal: NodeJS.Signals | null): RestreamError {
-    const last = this.tail.at(-1) ?? '(no message)'
-    const how = code === null ? `was killed by ${signal}` : `exited with ${code}`
-    return new RestreamError(`${FN}: ffmpeg ${how}: ${last}`, 'exit', [...this.tail], code)
+  /** The error for a run that failed: ffmpeg missing, or its exit code and own line. */
+  private exitError(exit: FfmpegExit, lines: readonly string[]): MediaSourceError {
+    const missing = ffmpegError(FN, exit, lines, false, this.settings.ffmpegPath)
+    if (exit.spawnError !== undefined && missing !== null) return missing
+    // the tee muxer's first line names the output that failed and why; ffmpeg's last line rarely does
+    const line =
+      lines.find(l => l.startsWith('[tee @'))?.replace(/^\[tee @ 0x[0-9a-f]+\]\s*/, '') ?? ffmpegMessageLine(lines)
+    const how = exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+    return new MediaSourceError(`${FN}: ffmpeg ${how}${line === undefined ? '' : `: ${line}`}`, {
+      code: this.everProgressed ? 'stream' : 'input',
+      ffmpegMessage: line,
+      exitCode: exit.code,
+      stderr: lines,
+    })
   }
 
   private armStallTimer(): void {
@@ -395,7 +387,7 @@ class RestreamSession {
       () => {
         this.stallTimer = undefined
         this.stalled = true
-        this.child?.kill('SIGKILL')
+        this.ff?.child.kill('SIGKILL')
       },
       this.progressed ? reconnect.stallMs : reconnect.startMs,
     )
@@ -406,23 +398,20 @@ class RestreamSession {
     this.stallTimer = undefined
   }
 
-  private fail(error: RestreamError): void {
+  private fail(error: MediaSourceError): void {
     if (this.stopped) return
     this.subscriber.error(error)
     this.stop()
   }
 
-  /** Stops everything: timers, and ffmpeg (SIGINT, then SIGKILL after `stopTimeoutMs`). */
+  /** Stops everything: timers, and ffmpeg (SIGTERM, so files get their trailers; SIGKILL after `stopTimeoutMs`). */
   stop(): void {
     this.stopped = true
     this.clearStallTimer()
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
     this.retryTimer = undefined
-    const child = this.child
-    this.child = undefined
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGINT')
-    const killer = setTimeout(() => child.kill('SIGKILL'), this.settings.stopTimeoutMs)
-    child.once('exit', () => clearTimeout(killer))
+    const ff = this.ff
+    this.ff = undefined
+    void ff?.stop(this.settings.stopTimeoutMs)
   }
 }

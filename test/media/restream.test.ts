@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import { filter, firstValueFrom, type Observable } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RestreamError, type RestreamHealth, restream } from '../../media/restream'
+import { MediaSourceError } from '../../media/ffmpeg'
+import { type RestreamHealth, restream } from '../../media/restream'
 import { ProgressReader, teeFailure } from '../../media/restreamProgress'
 import { runFfprobe } from '../support/ffmpeg'
 import { type RtmpServer, startRtmpServer } from '../support/nginxRtmp'
@@ -230,9 +231,9 @@ describe('restream: a live RTMP input that is lost reconnects', () => {
       [3, 50],
     ])
     expect(waits.map(v => v.run)).toEqual([0, 1, 2])
-    expect(run.error).toBeInstanceOf(RestreamError)
+    expect(run.error).toBeInstanceOf(MediaSourceError)
     expect(run.error).toMatchObject({
-      reason: 'gave-up',
+      code: 'stream',
       message: expect.stringMatching(/gave up after 3 restarts.*Connection refused/),
     })
   })
@@ -252,17 +253,17 @@ describe('restream: unsubscribing and errors', () => {
     expect(p.duration).toBeGreaterThanOrEqual(1)
   })
 
-  it('a missing ffmpeg, an unreadable input and all outputs failing are RestreamErrors with ffmpeg’s line', async () => {
+  it('a missing ffmpeg, an unreadable input and all outputs failing are MediaSourceErrors with ffmpeg’s line', async () => {
     const outputs = [{ file: join(root, 'e.mkv') }]
     const missing = await finish(restream('x', outputs, { ffmpegPath: join(root, 'no-ffmpeg') }))
     expect(missing.error).toMatchObject({
-      name: 'RestreamError',
-      reason: 'spawn',
+      name: 'MediaSourceError',
+      code: 'ffmpeg-missing',
       message: expect.stringMatching(/ENOENT/),
     })
     const unreadable = await finish(restream(join(root, 'absent.mp4'), outputs))
     expect(unreadable.error).toMatchObject({
-      reason: 'exit',
+      code: 'input',
       exitCode: 1,
       message: expect.stringMatching(/No such file or directory/),
     })
@@ -272,8 +273,8 @@ describe('restream: unsubscribing and errors', () => {
         inputOptions: ['-f', 'lavfi', '-t', '1'],
       }),
     )
-    expect(allFail.error).toMatchObject({ reason: 'exit' })
-    expect((allFail.error as RestreamError).ffmpegLines.join('\n')).toMatch(/All tee outputs failed/)
+    expect(allFail.error).toMatchObject({ code: 'input' })
+    expect((allFail.error as MediaSourceError).stderr.join('\n')).toMatch(/All tee outputs failed/)
   })
 
   it('a required output that fails stops the restream', async () => {
@@ -287,7 +288,10 @@ describe('restream: unsubscribing and errors', () => {
         },
       ),
     )
-    expect(run.error).toMatchObject({ reason: 'exit' })
+    expect(run.error).toMatchObject({
+      code: 'input',
+      ffmpegMessage: expect.stringMatching(/Connection refused|failed/),
+    })
   })
 
   const bad: [string, () => unknown, RegExp][] = [
