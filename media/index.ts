@@ -30,3 +30,24 @@ export {
 } from './mediaSource'
 export { PcmFramer, type PcmFrameEmit, type PcmFramerOptions, type PcmFramerSnapshot } from '../src/media/pcmFramer'
 export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from '../src/media/videoSummary'
+
+// ---- restreaming: one ingest to several outputs with its health (restream) ----
+export {
+  type RestreamHealth,
+  type RestreamOptions,
+  type RestreamOutputHealth,
+  type RestreamReconnectOptions,
+  restream,
+} from './restream'
+export { type ProgressBlock, ProgressReader, type TeeFailure, teeFailure } from './restreamProgress'
+export {
+  type DirOutput,
+  type FileOutput,
+  type ResolvedOutput,
+  type RestreamOutput,
+  resolveOutput,
+  type TeeOptionValue,
+  teeArgument,
+  teeEscape,
+  type UrlOutput,
+} from './teeMuxer'
