@@ -57,3 +57,24 @@ export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } fro
   type VoiceActivitySnapshot,
   VoiceActivityDetector,
 } from '../src/media/voiceActivity'
+
+// ---- restreaming: one ingest to several outputs with its health (restream) ----
+export {
+  type RestreamHealth,
+  type RestreamOptions,
+  type RestreamOutputHealth,
+  type RestreamReconnectOptions,
+  restream,
+} from './restream'
+export { type ProgressBlock, ProgressReader, type TeeFailure, teeFailure } from './restreamProgress'
+export {
+  type DirOutput,
+  type FileOutput,
+  type ResolvedOutput,
+  type RestreamOutput,
+  resolveOutput,
+  type TeeOptionValue,
+  teeArgument,
+  teeEscape,
+  type UrlOutput,
+} from './teeMuxer'
