@@ -8,3 +8,6 @@
 
 // ---- frames: what the sources emit and the analyses read ----
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
+
+// ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
+export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
