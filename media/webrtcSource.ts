@@ -44,6 +44,12 @@ export interface WebrtcSourceOptions {
   iceAdditionalHostAddresses?: string[]
   /** RTP packets held while ffmpeg starts (default 1000, about 20 s of Opus); later ones are counted in `onDrop`. */
   maxPendingPackets?: number
+  /**
+   * End the stream (as a close does) when no RTP packet has arrived for this long, in ms, once one
+   * has: for peers that vanish without closing, or that close without telling (werift does not send
+   * DTLS close_notify). Default 5000; ffmpeg gives up by itself after 10 s without packets.
+   */
+  idleMs?: number
   /** Called with the running count of RTP packets dropped because ffmpeg had not started yet (see `maxPendingPackets`). */
   onDrop?: (dropped: number) => void
 }
@@ -57,6 +63,7 @@ const KNOWN = [
   'iceServers',
   'iceAdditionalHostAddresses',
   'maxPendingPackets',
+  'idleMs',
   'onDrop',
 ] as const
 
@@ -85,6 +92,7 @@ export interface WebrtcSettings {
   readonly iceServers: { urls: string; username?: string; credential?: string }[]
   readonly iceAdditionalHostAddresses: string[] | undefined
   readonly maxPendingPackets: number
+  readonly idleMs: number
   readonly onDrop?: (dropped: number) => void
 }
 
@@ -123,6 +131,7 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
     iceServers,
     iceAdditionalHostAddresses: hosts,
     maxPendingPackets: checkInteger(FN, 'maxPendingPackets', options.maxPendingPackets ?? 1000, { min: 0 }),
+    idleMs: checkNumber(FN, 'idleMs', options.idleMs ?? 5000, { above: 0 }),
     onDrop: checkFunction(FN, 'onDrop', options.onDrop),
   }
 }
@@ -193,6 +202,8 @@ class WebrtcSession {
   private done = false
   private ending = false
   private lastError: string | undefined
+  private lastPacketAt = 0
+  private idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly framer: PcmFramer
 
   constructor(
@@ -264,7 +275,7 @@ class WebrtcSession {
     // RFC 7587 has Opus always in 2 channels: ffmpeg's decoder gives a mono sender's samples in both,
     // which -ac 1 would sum at +3 dB (its pan law); mono is their mean
     const downmix = channels === 1 ? ',pan=mono|c0=0.5*c0+0.5*c1' : ''
-    args.push('-vn', '-af', `aresample=async=1${downmix}`, '-ar', String(sampleRate))
+    args.push('-vn', '-af', `aresample=async=1:min_hard_comp=0.01${downmix}`, '-ar', String(sampleRate))
     args.push('-f', 'f32le', 'pipe:1')
     const ffmpeg = spawn(this.settings.ffmpegPath, args, { stdio: ['pipe', 'pipe', 'pipe'] })
     this.ffmpeg = ffmpeg
@@ -293,6 +304,13 @@ class WebrtcSession {
 
   private forward(packet: Buffer): void {
     if (this.done || this.ending) return
+    this.lastPacketAt = Date.now()
+    this.idleTimer ??= setInterval(
+      () => {
+        if (Date.now() - this.lastPacketAt >= this.settings.idleMs) this.end()
+      },
+      Math.max(10, this.settings.idleMs / 4),
+    )
     if (this.ready) this.send(packet)
     else if (this.pending.length < this.settings.maxPendingPackets) this.pending.push(packet)
     else {
@@ -317,6 +335,7 @@ class WebrtcSession {
   private end(): void {
     if (this.done || this.ending) return
     this.ending = true
+    clearInterval(this.idleTimer)
     const ffmpeg = this.ffmpeg
     if (ffmpeg === undefined || ffmpeg.exitCode !== null) {
       this.finish()
@@ -364,6 +383,7 @@ class WebrtcSession {
     if (this.done) return
     this.done = true
     this.pending = []
+    clearInterval(this.idleTimer)
     const socket = this.socket
     const socketClosed = new Promise<void>(resolve => {
       if (socket === undefined) resolve()

@@ -156,7 +156,7 @@ describe.skipIf(!hasChromium)('webrtcSource receives a browser microphone over W
     expect(goertzelAmplitude(frames[first + 10].samples, 1000, SAMPLE_RATE)).toBeCloseTo(0.5, 1)
 
     // nothing left: no ffmpeg child, no UDP socket of ours
-    expect(childProcesses('ffmpeg')).toEqual([])
+    expect(childProcesses('stream.sdp')).toEqual([])
     // (werift's close() resolves before Node has released its sockets' handles: waited for, up to 5 s)
     await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
   }, 30_000)

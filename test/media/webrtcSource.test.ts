@@ -1,0 +1,186 @@
+// webrtcSource without a browser: a werift peer sends Opus that ffmpeg's libopus encoded from a lavfi
+// graph with a planted 1 kHz tone (we offer, through `signal`); the tone is found with its planted
+// duration, losses and reordering on the way keep time true (ffmpeg's jitter buffer and
+// `aresample=async=1`), the sender's close completes the stream, unsubscribing leaves no ffmpeg and
+// no socket, and bad options, a missing ffmpeg and failing callbacks are typed errors.
+import { fc, test } from '@fast-check/vitest'
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
+import { describe, expect, it, vi } from 'vitest'
+import { type AudioFrame, WebrtcSourceError, webrtcSource } from '../../media/index'
+import { PcmFramer } from '../../media/webrtcSource'
+import { childProcesses, goertzelAmplitude, udpHandles, weriftSender } from './webrtcSupport'
+
+const SAMPLE_RATE = 16000
+const FRAME_MS = 20
+const FRAME = (SAMPLE_RATE * FRAME_MS) / 1000
+// 2 s: silence, 1 kHz at amplitude 0.5 from 0.5 s to 1.5 s, silence
+const TONE = 'aevalsrc=0.5*sin(2*PI*1000*t)*between(t\\,0.5\\,1.5):s=48000:d=2'
+
+function toneRun(frames: readonly AudioFrame[]): { first: number; last: number } {
+  const tone = frames.map(
+    frame => frame.samples.length === FRAME && goertzelAmplitude(frame.samples, 1000, SAMPLE_RATE) > 0.1,
+  )
+  return { first: tone.indexOf(true), last: tone.lastIndexOf(true) }
+}
+
+/**
+ * Receives `lavfi` from a werift sender until the sender, done, closes; returns the frames. werift
+ * closes without a DTLS close_notify, so the stream ends 300 ms after the last packet (`idleMs`).
+ */
+async function receive(options: Parameters<typeof weriftSender>[1] = {}) {
+  const sender = weriftSender(TONE, options)
+  const frames: AudioFrame[] = []
+  const completed = new Promise<void>((resolve, reject) =>
+    webrtcSource({
+      signal: sender.signal,
+      audio: { sampleRate: SAMPLE_RATE, frameMs: FRAME_MS },
+      idleMs: 300,
+    }).subscribe({
+      next: frame => frames.push(frame),
+      error: reject,
+      complete: resolve,
+    }),
+  )
+  await sender.sent
+  await sender.close()
+  await completed
+  return { frames, counts: sender.counts }
+}
+
+describe('webrtcSource with a werift peer sending ffmpeg-encoded Opus', () => {
+  it('finds the planted tone with its duration, and completes when the sender stops', async () => {
+    const udpBefore = udpHandles()
+    const { frames } = await receive()
+    frames.forEach((frame, i) => {
+      expect(frame.index).toBe(i)
+      expect(frame.ptsMs).toBeCloseTo(i * FRAME_MS, 6)
+    })
+    // all of the 2 s arrived (ffmpeg starts late: the packets meanwhile are held, not lost)
+    const total = frames.reduce((sum, frame) => sum + frame.samples.length, 0) / SAMPLE_RATE
+    expect(total).toBeCloseTo(2, 1)
+    const { first, last } = toneRun(frames)
+    // libopus' 6.5 ms look-ahead delays the tone a little; its duration is the planted 1 s within 2 frames
+    expect(first * FRAME_MS).toBeGreaterThanOrEqual(480)
+    expect(first * FRAME_MS).toBeLessThanOrEqual(560)
+    expect(Math.abs((last - first + 1) * FRAME_MS - 1000)).toBeLessThanOrEqual(2 * FRAME_MS)
+    expect(goertzelAmplitude(frames[first + 10].samples, 1000, SAMPLE_RATE)).toBeCloseTo(0.5, 1)
+    expect(childProcesses('stream.sdp')).toEqual([])
+    await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
+  }, 20_000)
+
+  it('keeps time through lost and reordered packets (the gaps are filled, the order restored)', async () => {
+    // every 9th packet lost, every 13th sent after its successor
+    const { frames, counts } = await receive({ drop: n => n % 9 === 4, swap: n => n % 13 === 6 })
+    expect(counts.dropped).toBeGreaterThanOrEqual(10)
+    // without the gap filling, 2 s less 11 % would arrive
+    const total = frames.reduce((sum, frame) => sum + frame.samples.length, 0) / SAMPLE_RATE
+    expect(total).toBeCloseTo(2, 1)
+    const { first, last } = toneRun(frames)
+    expect(first * FRAME_MS).toBeGreaterThanOrEqual(480)
+    expect(first * FRAME_MS).toBeLessThanOrEqual(560)
+    expect(Math.abs((last - first + 1) * FRAME_MS - 1000)).toBeLessThanOrEqual(2 * FRAME_MS)
+  }, 20_000)
+
+  it('unsubscribing closes the peer connection, the UDP socket and ffmpeg', async () => {
+    const udpBefore = udpHandles()
+    const sender = weriftSender(TONE)
+    const frames = await lastValueFrom(
+      webrtcSource({ signal: sender.signal, audio: { sampleRate: SAMPLE_RATE } }).pipe(take(5), toArray()),
+    )
+    expect(frames.map(frame => frame.index)).toEqual([0, 1, 2, 3, 4])
+    expect(childProcesses('stream.sdp')).toEqual([])
+    await sender.sent
+    await sender.close()
+    await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
+  }, 20_000)
+
+  it('a missing ffmpeg is a WebrtcSourceError naming it', async () => {
+    const sender = weriftSender(TONE)
+    const error = await firstValueFrom(
+      webrtcSource({ signal: sender.signal, ffmpegPath: '/nonexistent/ffmpeg' }),
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WebrtcSourceError)
+    expect((error as Error).message).toMatch(/^webrtcSource: cannot run ffmpeg \(\/nonexistent\/ffmpeg\)/)
+    await sender.close()
+  })
+})
+
+describe('webrtcSource signalling and options', () => {
+  it('a rejecting signal and a throwing answer are WebrtcSourceErrors', async () => {
+    const rejected = await firstValueFrom(webrtcSource({ signal: () => Promise.reject(new Error('no peer')) })).catch(
+      (e: unknown) => e,
+    )
+    expect(rejected).toBeInstanceOf(WebrtcSourceError)
+    expect((rejected as Error).message).toBe('webrtcSource: signal failed: no peer')
+    const notSdp = await firstValueFrom(webrtcSource({ signal: async () => 'hello' })).catch((e: unknown) => e)
+    expect((notSdp as Error).message).toBe(
+      'webrtcSource: signal must resolve an SDP answer (starting "v=0"), got "hello"',
+    )
+
+    // an offer from a real peer, answered by a callback that throws
+    const { RTCPeerConnection, useOPUS: opusCodec } = await import('werift')
+    const browser = new RTCPeerConnection({ codecs: { audio: [opusCodec()] } })
+    browser.addTransceiver('audio', { direction: 'sendonly' })
+    await browser.setLocalDescription(await browser.createOffer())
+    const thrown = await firstValueFrom(
+      webrtcSource({
+        offer: browser.localDescription?.sdp ?? '',
+        answer: () => {
+          throw new Error('socket gone')
+        },
+      }),
+    ).catch((e: unknown) => e)
+    expect((thrown as Error).message).toBe('webrtcSource: answer threw: socket gone')
+    await browser.close()
+  })
+
+  it('bad options are TypeErrors / RangeErrors at the call, naming the value', () => {
+    const signal = async () => 'v=0'
+    expect(() => webrtcSource(undefined as never)).toThrow(
+      new TypeError('webrtcSource: options must be an object, got undefined'),
+    )
+    expect(() => webrtcSource({} as never)).toThrow(/options need signal \(we offer\) or offer and answer/)
+    expect(() => webrtcSource({ signal, offer: 'v=0' })).toThrow(/either signal .* not both/)
+    expect(() => webrtcSource({ offer: 'hello', answer: () => undefined })).toThrow(
+      new RangeError('webrtcSource: offer must be an SDP (starting "v=0"), got "hello"'),
+    )
+    expect(() => webrtcSource({ offer: 'v=0' })).toThrow(
+      new TypeError('webrtcSource: answer must be a function, got undefined'),
+    )
+    expect(() => webrtcSource({ signal, audio: { channels: 3 } })).toThrow(
+      new RangeError('webrtcSource: audio.channels must be an integer in [1, 2], got 3'),
+    )
+    expect(() => webrtcSource({ signal, audio: { frameMs: 0 } })).toThrow(RangeError)
+    expect(() => webrtcSource({ signal, sampleRate: 16000 } as never)).toThrow(/unknown option "sampleRate"/)
+  })
+})
+
+describe('PcmFramer', () => {
+  // the oracle: the samples cut at multiples of the frame length, by hand
+  test.prop([
+    fc.array(fc.float({ noNaN: true, min: -1, max: 1 }), { maxLength: 400 }),
+    fc.array(fc.nat({ max: 1700 }), { maxLength: 8 }),
+    fc.constantFrom(1, 2),
+    fc.constantFrom(1, 2.5, 10),
+  ])('any chunking of the bytes gives the same frames', (values, cuts, channels, frameMs) => {
+    const samples = Float32Array.from(values.slice(0, values.length - (values.length % channels)))
+    const bytes = new Uint8Array(samples.buffer)
+    const framer = new PcmFramer(8000, channels, frameMs)
+    const frames: AudioFrame[] = []
+    const points = [...new Set(cuts.map(cut => Math.min(cut, bytes.length)))].sort((a, b) => a - b)
+    let from = 0
+    for (const point of [...points, bytes.length]) {
+      framer.push(bytes.subarray(from, point), frame => frames.push(frame))
+      from = point
+    }
+    framer.flush(frame => frames.push(frame))
+    const size = channels * Math.round(frameMs * 8)
+    const expected: number[][] = []
+    for (let i = 0; i < samples.length; i += size) expected.push(Array.from(samples.subarray(i, i + size)))
+    expect(frames.map(frame => Array.from(frame.samples))).toEqual(expected)
+    frames.forEach((frame, i) => {
+      expect(frame.index).toBe(i)
+      expect(frame.ptsMs).toBeCloseTo((i * size) / channels / 8, 9)
+    })
+  })
+})
