@@ -9,5 +9,27 @@
 // ---- frames: what the sources emit and the analyses read ----
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
 
+// ---- sources: mediaSource and the ffmpeg plumbing ----
+export {
+  type FfmpegExit,
+  type FfmpegProcess,
+  ffmpegError,
+  ffmpegMessageLine,
+  MediaSourceError,
+  type MediaSourceErrorCode,
+  type SpawnFfmpegOptions,
+  spawnFfmpeg,
+} from './ffmpeg'
+export {
+  type MediaAudioOptions,
+  type MediaReconnect,
+  type MediaReconnectOptions,
+  type MediaSourceOptions,
+  type MediaVideoOptions,
+  mediaSource,
+} from './mediaSource'
+export { PcmFramer, type PcmFrameEmit, type PcmFramerOptions, type PcmFramerSnapshot } from '../src/media/pcmFramer'
+export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from '../src/media/videoSummary'
+
 // ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
 export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'

@@ -15,6 +15,7 @@ import type * as WeriftPackage from 'werift'
 import { requirePeers } from '../sources/peers/require'
 import { describeValue, errorMessage } from '../src/errors'
 import type { AudioFrame } from '../src/media/frames'
+import { type PcmFrameEmit, PcmFramer } from '../src/media/pcmFramer'
 import { checkFunction, checkInteger, checkNumber, checkOptions, checkString } from '../src/validate'
 import { freeRtpPort, type RtpAudioStream, rtpAudioSdp } from './rtpSdp'
 
@@ -138,7 +139,7 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
 
 /**
  * Audio received over WebRTC, as `AudioFrame`s of exactly `audio.frameMs` (the last one may be
- * shorter) at `audio.sampleRate`, `audio.channels` interleaved, `ptsMs` counted from the first
+ * shorter; cut by the same `PcmFramer` as `mediaSource`'s) at `audio.sampleRate`, `audio.channels` interleaved, `ptsMs` counted from the first
  * sample ffmpeg decoded. Each subscription is one WebRTC session: it negotiates (the peer's `offer`
  * answered through `answer`, or our offer through `signal`), starts ffmpeg on the session's Opus RTP
  * (forwarded to a UDP port on 127.0.0.1, described to ffmpeg by an SDP file) and emits what ffmpeg
@@ -205,12 +206,16 @@ class WebrtcSession {
   private lastPacketAt = 0
   private idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly framer: PcmFramer
+  private readonly emit: PcmFrameEmit
 
   constructor(
     private readonly settings: WebrtcSettings,
     private readonly subscriber: Subscriber<AudioFrame>,
   ) {
-    this.framer = new PcmFramer(settings.sampleRate, settings.channels, settings.frameMs)
+    const { sampleRate, channels, frameMs } = settings
+    this.framer = new PcmFramer({ sampleRate, channels, frameMs })
+    this.emit = (samples, index, ptsMs) =>
+      subscriber.next({ kind: 'audio', index, ptsMs, sampleRate, channels, samples })
   }
 
   async start(): Promise<void> {
@@ -287,7 +292,7 @@ class WebrtcSession {
       ),
     )
     ffmpeg.stdin?.on('error', () => undefined)
-    ffmpeg.stdout?.on('data', (chunk: Buffer) => this.framer.push(chunk, frame => this.subscriber.next(frame)))
+    ffmpeg.stdout?.on('data', (chunk: Buffer) => this.framer.push(chunk, this.emit))
     readLines(ffmpeg, line => this.onStderr(line))
     ffmpeg.on('close', code => this.onExit(code))
   }
@@ -353,7 +358,7 @@ class WebrtcSession {
   private onExit(code: number | null): void {
     if (this.done) return
     if (this.ending || code === 0) {
-      this.framer.flush(frame => this.subscriber.next(frame))
+      this.framer.flush(this.emit)
       this.finish()
       return
     }
@@ -438,64 +443,4 @@ function readLines(child: ChildProcess, onLine: (line: string) => void): void {
   child.stderr?.on('end', () => {
     if (rest !== '') onLine(rest)
   })
-}
-
-/**
- * Cuts ffmpeg's `f32le` stdout (chunks of any length, not aligned to samples) into frames of exactly
- * `frameMs`; `flush` emits the shorter remainder at the end.
- * @internal
- */
-export class PcmFramer {
-  private readonly frameSamples: number
-  private buffer: Float32Array
-  private filled = 0
-  private readonly carry = new Uint8Array(4)
-  private carried = 0
-  private index = 0
-  private samplesBefore = 0
-
-  constructor(
-    private readonly sampleRate: number,
-    private readonly channels: number,
-    frameMs: number,
-  ) {
-    this.frameSamples = channels * Math.max(1, Math.round((frameMs * sampleRate) / 1000))
-    this.buffer = new Float32Array(this.frameSamples)
-  }
-
-  push(chunk: Uint8Array, emit: (frame: AudioFrame) => void): void {
-    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    let offset = 0
-    if (this.carried > 0) {
-      while (this.carried < 4 && offset < chunk.length) this.carry[this.carried++] = chunk[offset++]
-      if (this.carried < 4) return
-      this.carried = 0
-      this.put(new DataView(this.carry.buffer).getFloat32(0, true), emit)
-    }
-    for (; offset + 4 <= chunk.length; offset += 4) this.put(view.getFloat32(offset, true), emit)
-    while (offset < chunk.length) this.carry[this.carried++] = chunk[offset++]
-  }
-
-  flush(emit: (frame: AudioFrame) => void): void {
-    const whole = this.filled - (this.filled % this.channels)
-    if (whole > 0) this.emit(this.buffer.slice(0, whole), emit)
-    this.filled = 0
-  }
-
-  private put(sample: number, emit: (frame: AudioFrame) => void): void {
-    this.buffer[this.filled++] = sample
-    if (this.filled === this.frameSamples) {
-      const samples = this.buffer
-      this.buffer = new Float32Array(this.frameSamples)
-      this.filled = 0
-      this.emit(samples, emit)
-    }
-  }
-
-  private emit(samples: Float32Array, emit: (frame: AudioFrame) => void): void {
-    const { sampleRate, channels } = this
-    const ptsMs = (this.samplesBefore / sampleRate) * 1000
-    this.samplesBefore += samples.length / channels
-    emit({ kind: 'audio', index: this.index++, ptsMs, sampleRate, channels, samples })
-  }
 }

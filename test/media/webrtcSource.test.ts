@@ -7,7 +7,8 @@ import { fc, test } from '@fast-check/vitest'
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
 import { describe, expect, it, vi } from 'vitest'
 import { type AudioFrame, WebrtcSourceError, webrtcSource } from '../../media/index'
-import { PcmFramer } from '../../media/webrtcSource'
+import { checkWebrtcOptions } from '../../media/webrtcSource'
+import { describeValue } from '../../src/errors'
 import { childProcesses, goertzelAmplitude, udpHandles, weriftSender } from './webrtcSupport'
 
 const SAMPLE_RATE = 16000
@@ -155,32 +156,22 @@ describe('webrtcSource signalling and options', () => {
   })
 })
 
-describe('PcmFramer', () => {
-  // the oracle: the samples cut at multiples of the frame length, by hand
+describe('webrtcSource options (property)', () => {
+  const signal = async () => 'v=0'
   test.prop([
-    fc.array(fc.float({ noNaN: true, min: -1, max: 1 }), { maxLength: 400 }),
-    fc.array(fc.nat({ max: 1700 }), { maxLength: 8 }),
+    fc.integer({ min: 8000, max: 192000 }),
     fc.constantFrom(1, 2),
-    fc.constantFrom(1, 2.5, 10),
-  ])('any chunking of the bytes gives the same frames', (values, cuts, channels, frameMs) => {
-    const samples = Float32Array.from(values.slice(0, values.length - (values.length % channels)))
-    const bytes = new Uint8Array(samples.buffer)
-    const framer = new PcmFramer(8000, channels, frameMs)
-    const frames: AudioFrame[] = []
-    const points = [...new Set(cuts.map(cut => Math.min(cut, bytes.length)))].sort((a, b) => a - b)
-    let from = 0
-    for (const point of [...points, bytes.length]) {
-      framer.push(bytes.subarray(from, point), frame => frames.push(frame))
-      from = point
-    }
-    framer.flush(frame => frames.push(frame))
-    const size = channels * Math.round(frameMs * 8)
-    const expected: number[][] = []
-    for (let i = 0; i < samples.length; i += size) expected.push(Array.from(samples.subarray(i, i + size)))
-    expect(frames.map(frame => Array.from(frame.samples))).toEqual(expected)
-    frames.forEach((frame, i) => {
-      expect(frame.index).toBe(i)
-      expect(frame.ptsMs).toBeCloseTo((i * size) / channels / 8, 9)
-    })
+    fc.double({ min: 0.1, max: 10000, noNaN: true }),
+  ])('any valid audio shape is taken as given', (sampleRate, channels, frameMs) => {
+    const settings = checkWebrtcOptions({ signal, audio: { sampleRate, channels, frameMs } })
+    expect([settings.sampleRate, settings.channels, settings.frameMs]).toEqual([sampleRate, channels, frameMs])
   })
+  test.prop([fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 3 }), fc.double({ noInteger: true }))])(
+    'any other channel count is a RangeError naming it',
+    channels => {
+      expect(() => webrtcSource({ signal, audio: { channels } })).toThrow(
+        new RangeError(`webrtcSource: audio.channels must be an integer in [1, 2], got ${describeValue(channels)}`),
+      )
+    },
+  )
 })
