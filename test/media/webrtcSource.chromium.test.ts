@@ -92,7 +92,7 @@ describe.skipIf(!hasChromium)('webrtcSource receives a browser microphone over W
     ])
     page = await browser.newPage()
     await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`)
-  }, 30_000)
+  }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -159,5 +159,5 @@ describe.skipIf(!hasChromium)('webrtcSource receives a browser microphone over W
     expect(childProcesses('stream.sdp')).toEqual([])
     // (werift's close() resolves before Node has released its sockets' handles: waited for, up to 5 s)
     await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
-  }, 30_000)
+  }, 60_000)
 })

@@ -5,7 +5,7 @@
 // no socket, and bad options, a missing ffmpeg and failing callbacks are typed errors.
 import { fc, test } from '@fast-check/vitest'
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
-import { describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { type AudioFrame, WebrtcSourceError, webrtcSource } from '../../media/index'
 import { checkWebrtcOptions } from '../../media/webrtcSource'
 import { describeValue } from '../../src/errors'
@@ -14,8 +14,10 @@ import { childProcesses, goertzelAmplitude, udpHandles, weriftSender } from './w
 const SAMPLE_RATE = 16000
 const FRAME_MS = 20
 const FRAME = (SAMPLE_RATE * FRAME_MS) / 1000
-// 2 s: silence, 1 kHz at amplitude 0.5 from 0.5 s to 1.5 s, silence
-const TONE = 'aevalsrc=0.5*sin(2*PI*1000*t)*between(t\\,0.5\\,1.5):s=48000:d=2'
+// 1.6 s: silence, 1 kHz at amplitude 0.5 from 0.3 s to 1.3 s, silence
+const TONE = 'aevalsrc=0.5*sin(2*PI*1000*t)*between(t\\,0.3\\,1.3):s=48000:d=1.6'
+// 0.4 s of the same, for the tests that do not look at the tone
+const SHORT = 'aevalsrc=0.5*sin(2*PI*1000*t):s=48000:d=0.4'
 
 function toneRun(frames: readonly AudioFrame[]): { first: number; last: number } {
   const tone = frames.map(
@@ -26,7 +28,8 @@ function toneRun(frames: readonly AudioFrame[]): { first: number; last: number }
 
 /**
  * Receives `lavfi` from a werift sender until the sender, done, closes; returns the frames. werift
- * closes without a DTLS close_notify, so the stream ends 300 ms after the last packet (`idleMs`).
+ * closes without a DTLS close_notify, so the stream ends 1 s after the last packet (`idleMs`; shorter
+ * would risk ending early when a loaded machine stalls the event loop).
  */
 async function receive(options: Parameters<typeof weriftSender>[1] = {}) {
   const sender = weriftSender(TONE, options)
@@ -49,6 +52,9 @@ async function receive(options: Parameters<typeof weriftSender>[1] = {}) {
 }
 
 describe('webrtcSource with a werift peer sending ffmpeg-encoded Opus', () => {
+  // werift is large: loaded once before the tests, not within the first one's time
+  beforeAll(() => import('werift'), 60_000)
+
   it('finds the planted tone with its duration, and completes when the sender stops', async () => {
     const udpBefore = udpHandles()
     const { frames } = await receive()
@@ -56,35 +62,35 @@ describe('webrtcSource with a werift peer sending ffmpeg-encoded Opus', () => {
       expect(frame.index).toBe(i)
       expect(frame.ptsMs).toBeCloseTo(i * FRAME_MS, 6)
     })
-    // all of the 2 s arrived (ffmpeg starts late: the packets meanwhile are held, not lost)
+    // all of the 1.6 s arrived (ffmpeg starts late: the packets meanwhile are held, not lost)
     const total = frames.reduce((sum, frame) => sum + frame.samples.length, 0) / SAMPLE_RATE
-    expect(total).toBeCloseTo(2, 1)
+    expect(total).toBeCloseTo(1.6, 1)
     const { first, last } = toneRun(frames)
     // libopus' 6.5 ms look-ahead delays the tone a little; its duration is the planted 1 s within 2 frames
-    expect(first * FRAME_MS).toBeGreaterThanOrEqual(480)
-    expect(first * FRAME_MS).toBeLessThanOrEqual(560)
+    expect(first * FRAME_MS).toBeGreaterThanOrEqual(280)
+    expect(first * FRAME_MS).toBeLessThanOrEqual(360)
     expect(Math.abs((last - first + 1) * FRAME_MS - 1000)).toBeLessThanOrEqual(2 * FRAME_MS)
     expect(goertzelAmplitude(frames[first + 10].samples, 1000, SAMPLE_RATE)).toBeCloseTo(0.5, 1)
     expect(childProcesses('stream.sdp')).toEqual([])
     await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
-  }, 20_000)
+  }, 60_000)
 
   it('keeps time through lost and reordered packets (the gaps are filled, the order restored)', async () => {
     // every 9th packet lost, every 13th sent after its successor
     const { frames, counts } = await receive({ drop: n => n % 9 === 4, swap: n => n % 13 === 6 })
-    expect(counts.dropped).toBeGreaterThanOrEqual(10)
-    // without the gap filling, 2 s less 11 % would arrive
+    expect(counts.dropped).toBeGreaterThanOrEqual(8)
+    // without the gap filling, 1.6 s less 11 % would arrive
     const total = frames.reduce((sum, frame) => sum + frame.samples.length, 0) / SAMPLE_RATE
-    expect(total).toBeCloseTo(2, 1)
+    expect(total).toBeCloseTo(1.6, 1)
     const { first, last } = toneRun(frames)
-    expect(first * FRAME_MS).toBeGreaterThanOrEqual(480)
-    expect(first * FRAME_MS).toBeLessThanOrEqual(560)
+    expect(first * FRAME_MS).toBeGreaterThanOrEqual(280)
+    expect(first * FRAME_MS).toBeLessThanOrEqual(360)
     expect(Math.abs((last - first + 1) * FRAME_MS - 1000)).toBeLessThanOrEqual(2 * FRAME_MS)
-  }, 20_000)
+  }, 60_000)
 
   it('unsubscribing closes the peer connection, the UDP socket and ffmpeg', async () => {
     const udpBefore = udpHandles()
-    const sender = weriftSender(TONE)
+    const sender = weriftSender(SHORT)
     const frames = await lastValueFrom(
       webrtcSource({ signal: sender.signal, audio: { sampleRate: SAMPLE_RATE } }).pipe(take(5), toArray()),
     )
@@ -93,10 +99,10 @@ describe('webrtcSource with a werift peer sending ffmpeg-encoded Opus', () => {
     await sender.sent
     await sender.close()
     await vi.waitFor(() => expect(udpHandles()).toBeLessThanOrEqual(udpBefore), { timeout: 5000, interval: 50 })
-  }, 20_000)
+  }, 60_000)
 
-  it('a missing ffmpeg is a WebrtcSourceError naming it', async () => {
-    const sender = weriftSender(TONE)
+  it('a missing ffmpeg is a WebrtcSourceError naming it', { timeout: 60_000 }, async () => {
+    const sender = weriftSender(SHORT)
     const error = await firstValueFrom(
       webrtcSource({ signal: sender.signal, ffmpegPath: '/nonexistent/ffmpeg' }),
     ).catch((e: unknown) => e)
@@ -107,7 +113,7 @@ describe('webrtcSource with a werift peer sending ffmpeg-encoded Opus', () => {
 })
 
 describe('webrtcSource signalling and options', () => {
-  it('a rejecting signal and a throwing answer are WebrtcSourceErrors', async () => {
+  it('a rejecting signal and a throwing answer are WebrtcSourceErrors', { timeout: 60_000 }, async () => {
     const rejected = await firstValueFrom(webrtcSource({ signal: () => Promise.reject(new Error('no peer')) })).catch(
       (e: unknown) => e,
     )
