@@ -78,3 +78,6 @@ export {
   teeEscape,
   type UrlOutput,
 } from './teeMuxer'
+
+// ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
+export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
