@@ -8,3 +8,25 @@
 
 // ---- frames: what the sources emit and the analyses read ----
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
+
+// ---- barge-in: realtime voice agents ----
+export {
+  type BargeInEvent,
+  type BargeInGlueOptions,
+  type BargeInPlayer,
+  type BargeInStream,
+  bargeIn,
+  type RealtimeLink,
+  type SpeechSignal,
+} from './bargeIn'
+export {
+  BargeIn,
+  type BargeInCounts,
+  type BargeInDecision,
+  type BargeInInput,
+  type BargeInOptions,
+  type BargeInOverflow,
+  BargeInOverflowError,
+  type BargeInSnapshot,
+  type PlayedMs,
+} from '../src/media/bargeIn'
