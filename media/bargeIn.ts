@@ -165,17 +165,19 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
         Math.max(0, due - now()),
       )
     }
-    const step = (input: BargeInInput): void => guarded(() => act(machine.step(input, played)))
+    // the conversion runs inside too: a malformed event or signal errors the stream, never throws out
+    const step = (toInput: () => BargeInInput | null): void =>
+      guarded(() => {
+        const input = toInput()
+        if (input !== null) act(machine.step(input, played))
+      })
     const server = connection.events.subscribe({
-      next: event => {
-        const input = serverInput(event, now(), bytesPerMs, serverVad !== false)
-        if (input !== null) step(input)
-      },
+      next: event => step(() => serverInput(event, now(), bytesPerMs, serverVad !== false)),
       error: error => subscriber.error(error),
       complete: () => subscriber.complete(),
     })
     const local = interrupts?.subscribe({
-      next: signal => step(speechInput(signal, now())),
+      next: signal => step(() => speechInput(signal, now())),
       error: error => subscriber.error(error),
     })
     return () => {
