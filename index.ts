@@ -21,3 +21,16 @@ export * from './operators/index'
 
 // ---- kernels, the scheduler users create, errors ----
 export * from './src/index'
+
+// ---- media: barge-in (the kernel; the Realtime glue `bargeIn` is in midstream/media) ----
+export {
+  BargeIn,
+  type BargeInCounts,
+  type BargeInDecision,
+  type BargeInInput,
+  type BargeInOptions,
+  type BargeInOverflow,
+  BargeInOverflowError,
+  type BargeInSnapshot,
+  type PlayedMs,
+} from './src/media/bargeIn'
