@@ -25,12 +25,18 @@ export * from './src/index'
 // ---- media: barge-in (the kernel; the Realtime glue `bargeIn` is in midstream/media) ----
 export {
   BargeIn,
+  type BargeInAudio,
   type BargeInCounts,
   type BargeInDecision,
   type BargeInInput,
   type BargeInOptions,
   type BargeInOverflow,
   BargeInOverflowError,
+  type BargeInResponseCreated,
+  type BargeInResponseDone,
   type BargeInSnapshot,
+  type BargeInSpeechStarted,
+  type BargeInSpeechStopped,
+  type BargeInTruncation,
   type PlayedMs,
 } from './src/media/bargeIn'

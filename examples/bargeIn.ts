@@ -55,7 +55,7 @@ realtime.events.subscribe(event => {
 })
 const speech = new Subject<SpeechSignal>() // onsets and ends from a VAD, such as voiceActivity's
 const interruptions = bargeIn(realtime, { player, interrupts: speech, minSpeechMs: 200 })
-const first = firstValueFrom(interruptions)
+const first = firstValueFrom(interruptions.events)
 
 realtime.send({ type: 'response.create' })
 while (player.receivedMs < 600) await new Promise(resolve => setTimeout(resolve, 5))

@@ -21,12 +21,31 @@ export interface BargeInPlayer {
 }
 
 /** The user's speech: `true` / `{ speech: true }` (or any object without `speech`, such as `{ ptsMs }`) is an onset, `false` / `{ speech: false }` an end. */
-export type SpeechSignal = boolean | { readonly speech?: boolean; readonly ptsMs?: number; readonly seq?: number }
+export type SpeechSignal = boolean | SpeechEvent
+
+/** A speech onset or end as an object (a VAD's event). */
+export interface SpeechEvent {
+  /** False for a speech end; true or absent for an onset. */
+  readonly speech?: boolean
+  /** When the VAD heard it, on its own clock: not used (`bargeIn` times events by `scheduler`). */
+  readonly ptsMs?: number
+  /** The response the onset belongs to (`seq` of `bargeIn`'s result when it was heard); older ones are stale. */
+  readonly seq?: number
+}
 
 /** The part of a `RealtimeConnection` (`realtimeSource`) that `bargeIn` uses. */
 export interface RealtimeLink {
-  readonly events: Observable<{ readonly type: string; readonly [field: string]: unknown }>
-  send(event: { readonly type: string; readonly [field: string]: unknown }): void
+  /** The server's events, each with a string `type`. */
+  readonly events: Observable<RealtimeEventLike>
+  /** Sends a client event. */
+  send(event: RealtimeEventLike): void
+}
+
+/** A Realtime event of either side: its `type` and fields. */
+export interface RealtimeEventLike {
+  /** The event's name, such as `'response.cancel'`. */
+  readonly type: string
+  readonly [field: string]: unknown
 }
 
 /** Options of `bargeIn`: the rules of `BargeIn`, the player, and where speech comes from. */
@@ -37,8 +56,9 @@ export interface BargeInGlueOptions extends BargeInOptions {
   interrupts?: Observable<SpeechSignal>
   /** Also take the server's `input_audio_buffer.speech_started` / `speech_stopped` (default true). */
   serverVad?: boolean
-  /** Sample rate of the output audio (default 24000) and bytes per sample (default 2: PCM16; 1 for G.711). */
+  /** Sample rate of the output audio, Hz (default 24000, the Realtime API's PCM16). */
   sampleRate?: number
+  /** Bytes per sample of the output audio (default 2: PCM16; 1 for G.711). */
   bytesPerSample?: number
   /** The clock and timers for `minSpeechMs` (default `asyncScheduler`; a virtual one in tests). */
   scheduler?: SchedulerLike
@@ -47,12 +67,15 @@ export interface BargeInGlueOptions extends BargeInOptions {
 /** A barge-in that `bargeIn` acted on: the decision, the client events it sent, and the counts so far. */
 export interface BargeInEvent extends BargeInDecision {
   /** `response.cancel` (when the response still ran) and `conversation.item.truncate` (when audio arrived), in the order sent. */
-  readonly sent: readonly { readonly type: string; readonly [field: string]: unknown }[]
+  readonly sent: readonly RealtimeEventLike[]
+  /** The counts right after this barge-in. */
   readonly counts: BargeInCounts
 }
 
-/** `bargeIn`'s Observable, with the counts of its latest subscription. */
-export interface BargeInStream extends Observable<BargeInEvent> {
+/** What `bargeIn` returns: the barge-ins as an Observable, and the counts of its latest subscription. */
+export interface BargeInSession {
+  /** One `BargeInEvent` per barge-in; subscribing starts following the connection (each subscription on its own). */
+  readonly events: Observable<BargeInEvent>
   /** What became of onsets and audio in the latest subscription (all zero before one). */
   readonly counts: BargeInCounts
   /** Sequence number of the current response, to tag local onsets with (`{ speech: true, seq }`). */
@@ -82,20 +105,22 @@ const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.del
  * response, coalescing, stale onsets, the bounded queue of onsets waiting for confirmation) are the
  * `BargeIn` kernel's.
  *
+ * Returns `{ events, counts, seq }`; `events` emits a `BargeInEvent` per barge-in, after the player
+ * was stopped and the events sent.
+ *
  * Speech comes from the server's `input_audio_buffer.speech_started` / `speech_stopped` (unless
  * `serverVad: false`) and from `interrupts` (a local VAD), merged: the same speech reported by both is
- * coalesced. Emits a `BargeInEvent` per barge-in, after the player was stopped and the events sent.
- * Completes when the connection's events complete; errors with the connection's error, with a thrown
+ * coalesced. `events` completes when the connection's events complete; errors with the connection's error, with a thrown
  * `player` callback's error, or with a TypeError / RangeError naming a malformed server event or
  * signal (and `BargeInOverflowError` under `overflow: 'error'`). Unsubscribing cancels its timer and
  * both subscriptions (it does not close the connection). Bad options throw at the call.
  *
  * ```ts
  * const realtime = realtimeSource({ model: 'gpt-realtime', apiKey })
- * bargeIn(realtime, { player, minSpeechMs: 200 }).subscribe(b => console.log('barge-in at', b.truncate?.audioEndMs))
+ * bargeIn(realtime, { player, minSpeechMs: 200 }).events.subscribe(b => console.log('barge-in at', b.truncate?.audioEndMs))
  * ```
  */
-export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): BargeInStream {
+export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): BargeInSession {
   const fn = 'bargeIn'
   if (connection === null || typeof connection !== 'object' || typeof connection.send !== 'function')
     throw new TypeError(
@@ -121,7 +146,7 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
     1000
   const clock = checkScheduler(fn, 'scheduler', scheduler) ?? asyncScheduler
   let latest = new BargeIn(rules)
-  const stream = new Observable<BargeInEvent>(subscriber => {
+  const events = new Observable<BargeInEvent>(subscriber => {
     const machine = new BargeIn(rules)
     latest = machine
     let lastMs = 0
@@ -130,7 +155,7 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
     const act = (decision: BargeInDecision | null): void => {
       if (decision === null) return
       player.stop()
-      const sent: BargeInEvent['sent'][number][] = []
+      const sent: RealtimeEventLike[] = []
       if (decision.cancel) sent.push({ type: 'response.cancel', response_id: decision.responseId })
       if (decision.truncate !== null)
         sent.push({
@@ -186,15 +211,20 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
       local?.unsubscribe()
     }
   })
-  return Object.defineProperties(stream, {
-    counts: { get: () => ({ ...latest.counts }) },
-    seq: { get: () => latest.seq },
-  }) as BargeInStream
+  return {
+    events,
+    get counts() {
+      return { ...latest.counts }
+    },
+    get seq() {
+      return latest.seq
+    },
+  }
 }
 
 // A server event as the machine's input, or null for events it does not follow.
 function serverInput(
-  event: { readonly type: string; readonly [field: string]: unknown },
+  event: RealtimeEventLike,
   atMs: number,
   bytesPerMs: number,
   serverVad: boolean,

@@ -25,23 +25,65 @@ export interface BargeInOptions {
 
 /** An event the state machine reads; `atMs` is on one clock for all of them and never decreases. */
 export type BargeInInput =
-  /** The server began a response (`response.created`). */
-  | { readonly type: 'response.created'; readonly atMs: number; readonly responseId: string }
-  /** `ms` of the response's audio arrived for `itemId` (`response.output_audio.delta`). */
-  | {
-      readonly type: 'audio'
-      readonly atMs: number
-      readonly responseId: string
-      readonly itemId: string
-      readonly contentIndex: number
-      readonly ms: number
-    }
-  /** The server finished the response, completed or cancelled (`response.done`). */
-  | { readonly type: 'response.done'; readonly atMs: number; readonly responseId: string }
-  /** The user started speaking; `seq` is the response the onset belongs to (default: the current one). */
-  | { readonly type: 'speech.started'; readonly atMs: number; readonly seq?: number }
-  /** The user stopped speaking. */
-  | { readonly type: 'speech.stopped'; readonly atMs: number }
+  | BargeInResponseCreated
+  | BargeInAudio
+  | BargeInResponseDone
+  | BargeInSpeechStarted
+  | BargeInSpeechStopped
+
+/** The server began a response (`response.created`). */
+export interface BargeInResponseCreated {
+  /** The input's kind. */
+  readonly type: 'response.created'
+  /** When it happened, ms. */
+  readonly atMs: number
+  /** The response's id. */
+  readonly responseId: string
+}
+
+/** `ms` of the response's audio arrived for `itemId` (`response.output_audio.delta`). */
+export interface BargeInAudio {
+  /** The input's kind. */
+  readonly type: 'audio'
+  /** When it arrived, ms. */
+  readonly atMs: number
+  /** The response it belongs to; audio of another than the current one is counted in `foreignAudio`. */
+  readonly responseId: string
+  /** The assistant item it belongs to. */
+  readonly itemId: string
+  /** The item's content part. */
+  readonly contentIndex: number
+  /** Duration of the audio, ms. */
+  readonly ms: number
+}
+
+/** The server finished the response, completed or cancelled (`response.done`). */
+export interface BargeInResponseDone {
+  /** The input's kind. */
+  readonly type: 'response.done'
+  /** When it happened, ms. */
+  readonly atMs: number
+  /** The response's id. */
+  readonly responseId: string
+}
+
+/** The user started speaking. */
+export interface BargeInSpeechStarted {
+  /** The input's kind. */
+  readonly type: 'speech.started'
+  /** When speech began, ms. */
+  readonly atMs: number
+  /** The response the onset belongs to (default: the current one); an older one is stale. */
+  readonly seq?: number
+}
+
+/** The user stopped speaking. */
+export interface BargeInSpeechStopped {
+  /** The input's kind. */
+  readonly type: 'speech.stopped'
+  /** When speech ended, ms. */
+  readonly atMs: number
+}
 
 /** A barge-in: what to send and where the playback stood. */
 export interface BargeInDecision {
@@ -49,13 +91,24 @@ export interface BargeInDecision {
   readonly seq: number
   /** The interrupted response's id. */
   readonly responseId: string
-  /** When the interrupting speech began, and when it was confirmed (`onsetMs + minSpeechMs`). */
+  /** When the interrupting speech began. */
   readonly onsetMs: number
+  /** When it was confirmed: `onsetMs + minSpeechMs`. */
   readonly atMs: number
   /** The response is still in progress on the server: send `response.cancel`. */
   readonly cancel: boolean
-  /** The audio item to truncate (`conversation.item.truncate`), `audioEndMs` = played, whole ms; null when no audio arrived. */
-  readonly truncate: { readonly itemId: string; readonly contentIndex: number; readonly audioEndMs: number } | null
+  /** The audio item to truncate (`conversation.item.truncate`); null when no audio arrived. */
+  readonly truncate: BargeInTruncation | null
+}
+
+/** Where to truncate the interrupted answer's audio. */
+export interface BargeInTruncation {
+  /** The assistant item being played. */
+  readonly itemId: string
+  /** Its audio content part. */
+  readonly contentIndex: number
+  /** What the player played of it, whole ms (floored), at most the audio received. */
+  readonly audioEndMs: number
 }
 
 /** What became of the onsets and audio the machine saw; nothing is dropped without being counted here. */
@@ -80,19 +133,31 @@ export interface BargeInCounts {
 
 /** `BargeIn.snapshot()`: the options and the whole state, JSON-safe. */
 export interface BargeInSnapshot extends SnapshotHeader {
+  /** Always `'BargeIn'`. */
   readonly kind: 'BargeIn'
+  /** The options the machine was made with. */
   readonly options: Required<BargeInOptions>
+  /** Time of the last event or advance, null before any. */
   readonly nowMs: number | null
+  /** Sequence number of the current response. */
   readonly seq: number
+  /** The current response's id, null before the first. */
   readonly responseId: string | null
+  /** The current response still runs on the server. */
   readonly inProgress: boolean
+  /** The current response's audio item, null before its first audio. */
   readonly itemId: string | null
+  /** Its content part. */
   readonly contentIndex: number
+  /** Audio of the item received so far, ms. */
   readonly receivedMs: number
+  /** The current response had its barge-in. */
   readonly latched: boolean
+  /** The last onset that waited or fired (for coalescing), null after a speech end. */
   readonly lastOnsetMs: number | null
   /** Pending onsets, oldest first, as `[onsetMs, seq]`. */
   readonly pending: readonly (readonly [number, number])[]
+  /** The counts. */
   readonly counts: BargeInCounts
 }
 
@@ -160,10 +225,13 @@ export class BargeInOverflowError extends Error {
  * backchannels versus interruptions.
  */
 export class BargeIn {
-  /** The options in effect. */
+  /** Speech must last this long (ms) before it interrupts. */
   readonly minSpeechMs: number
+  /** Onsets within this many ms of the previous one are coalesced. */
   readonly coalesceMs: number
+  /** Onsets waiting for confirmation, at most. */
   readonly maxPending: number
+  /** What an onset beyond `maxPending` does. */
   readonly overflow: BargeInOverflow
   /** What became of onsets and audio so far. */
   readonly counts: BargeInCounts = {
@@ -282,7 +350,7 @@ export class BargeIn {
     }
   }
 
-  private audio(input: Extract<BargeInInput, { type: 'audio' }>): void {
+  private audio(input: BargeInAudio): void {
     const fn = 'BargeIn.step'
     const itemId = checkString(fn, 'itemId', input.itemId)
     const contentIndex = checkInteger(fn, 'contentIndex', input.contentIndex, { min: 0 })

@@ -101,9 +101,9 @@ async function rig(script: VoiceScript = STREAMING, names: 'ga' | 'beta' = 'ga')
   }
 }
 
-function collect(stream: ReturnType<typeof bargeIn>): BargeInEvent[] {
+function collect(session: ReturnType<typeof bargeIn>): BargeInEvent[] {
   const seen: BargeInEvent[] = []
-  const subscription: Subscription = stream.subscribe({ next: e => seen.push(e) })
+  const subscription: Subscription = session.events.subscribe({ next: e => seen.push(e) })
   cleanup.push(() => subscription.unsubscribe())
   return seen
 }
@@ -286,9 +286,9 @@ describe('bargeIn against the local Realtime server', () => {
       interrupts,
       minSpeechMs: 0,
     })
-    const failed = lastValueFrom(broken).catch((error: unknown) => error)
-    const quiet = bargeIn(realtime, { player, interrupts, minSpeechMs: 300 }).subscribe()
-    const completes = lastValueFrom(bargeIn(realtime, { player, minSpeechMs: 100 }).pipe(toArray()))
+    const failed = lastValueFrom(broken.events).catch((error: unknown) => error)
+    const quiet = bargeIn(realtime, { player, interrupts, minSpeechMs: 300 }).events.subscribe()
+    const completes = lastValueFrom(bargeIn(realtime, { player, minSpeechMs: 100 }).events.pipe(toArray()))
     realtime.send({ type: 'response.create' })
     await until(() => (session().responses[0]?.sentMs ?? 0) >= 100, 'audio')
     interrupts.next(true)
@@ -314,7 +314,7 @@ describe('bargeIn against the local Realtime server', () => {
     expect(() => bargeIn(realtime, { player, vad: true } as never)).toThrow(/unknown option "vad"/)
     expect(() => bargeIn(null as never, { player })).toThrow(/^bargeIn: connection must be a RealtimeConnection/)
     const interrupts = new Subject<SpeechSignal>()
-    const failed = lastValueFrom(bargeIn(realtime, { player, interrupts })).catch((error: unknown) => error)
+    const failed = lastValueFrom(bargeIn(realtime, { player, interrupts }).events).catch((error: unknown) => error)
     interrupts.next('yes' as never)
     expect(await failed).toMatchObject({ name: 'TypeError', message: expect.stringContaining('got "yes"') })
   })
