@@ -44,3 +44,21 @@ export {
   type SilenceEvent,
   type SilenceStart,
 } from './src/media/silence'
+
+// ---- media: barge-in (the kernel; the Realtime glue `bargeIn` is in midstream/media) ----
+  BargeIn,
+  type BargeInAudio,
+  type BargeInCounts,
+  type BargeInDecision,
+  type BargeInInput,
+  type BargeInOptions,
+  type BargeInOverflow,
+  BargeInOverflowError,
+  type BargeInResponseCreated,
+  type BargeInResponseDone,
+  type BargeInSnapshot,
+  type BargeInSpeechStarted,
+  type BargeInSpeechStopped,
+  type BargeInTruncation,
+  type PlayedMs,
+} from './src/media/bargeIn'

@@ -81,3 +81,31 @@ export {
 
 // ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
 export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
+
+// ---- barge-in: realtime voice agents ----
+  type BargeInEvent,
+  type BargeInGlueOptions,
+  type BargeInPlayer,
+  type BargeInSession,
+  type RealtimeEventLike,
+  type SpeechEvent,
+  bargeIn,
+  type RealtimeLink,
+  type SpeechSignal,
+} from './bargeIn'
+  BargeIn,
+  type BargeInCounts,
+  type BargeInDecision,
+  type BargeInAudio,
+  type BargeInInput,
+  type BargeInOptions,
+  type BargeInOverflow,
+  type BargeInResponseCreated,
+  type BargeInResponseDone,
+  BargeInOverflowError,
+  type BargeInSnapshot,
+  type BargeInSpeechStarted,
+  type BargeInSpeechStopped,
+  type BargeInTruncation,
+  type PlayedMs,
+} from '../src/media/bargeIn'
