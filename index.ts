@@ -18,13 +18,33 @@
 
 // ---- media analyses: audio levels, loudness (EBU R 128), silence; operators over AudioFrames and their kernels ----
 export { type AudioLevel, type AudioLevelOptions, audioLevel, type ChannelLevel } from './operators/audioLevel'
+
 // ---- operators: comparison, attractors, temporal logic, learning, scheduling ----
 export * from './operators/index'
 export { type LoudnessOptions, type LoudnessReading, type LoudnessSnapshot, loudness } from './operators/loudness'
 export { type SilenceOptions, type SilenceSnapshot, silence } from './operators/silence'
+
 // ---- kernels, the scheduler users create, errors ----
 export * from './src/index'
 export { type BlockLevels, blockLevels } from './src/media/audioLevel'
+// ---- media: barge-in (the kernel; the Realtime glue `bargeIn` is in midstream/media) ----
+export {
+  BargeIn,
+  type BargeInAudio,
+  type BargeInCounts,
+  type BargeInDecision,
+  type BargeInInput,
+  type BargeInOptions,
+  type BargeInOverflow,
+  BargeInOverflowError,
+  type BargeInResponseCreated,
+  type BargeInResponseDone,
+  type BargeInSnapshot,
+  type BargeInSpeechStarted,
+  type BargeInSpeechStopped,
+  type BargeInTruncation,
+  type PlayedMs,
+} from './src/media/bargeIn'
 export type { AudioFrame, MediaFrame, VideoFrame } from './src/media/frames'
 export {
   type Biquad,
@@ -44,21 +64,3 @@ export {
   type SilenceEvent,
   type SilenceStart,
 } from './src/media/silence'
-
-// ---- media: barge-in (the kernel; the Realtime glue `bargeIn` is in midstream/media) ----
-  BargeIn,
-  type BargeInAudio,
-  type BargeInCounts,
-  type BargeInDecision,
-  type BargeInInput,
-  type BargeInOptions,
-  type BargeInOverflow,
-  BargeInOverflowError,
-  type BargeInResponseCreated,
-  type BargeInResponseDone,
-  type BargeInSnapshot,
-  type BargeInSpeechStarted,
-  type BargeInSpeechStopped,
-  type BargeInTruncation,
-  type PlayedMs,
-} from './src/media/bargeIn'

@@ -43,16 +43,19 @@ export type { SilenceDetectorOptions, SilenceDetectorSnapshot, SilenceEnd, Silen
 
 // ---- voice activity and freezes ----
 export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } from '../operators/freeze'
+export {
   type VoiceActivityEvent,
   type VoiceActivityOperatorOptions,
   type VoiceActivityOperatorSnapshot,
   voiceActivity,
 } from '../operators/voiceActivity'
+export {
   FreezeDetector,
   type FreezeDetectorOptions,
   type FreezeDetectorSnapshot,
   type FreezeReferenceSnapshot,
 } from '../src/media/freeze'
+export {
   type VoiceActivityOptions,
   type VoiceActivitySnapshot,
   VoiceActivityDetector,
@@ -83,6 +86,7 @@ export {
 export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
 
 // ---- barge-in: realtime voice agents ----
+export {
   type BargeInEvent,
   type BargeInGlueOptions,
   type BargeInPlayer,
@@ -93,6 +97,7 @@ export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './web
   type RealtimeLink,
   type SpeechSignal,
 } from './bargeIn'
+export {
   BargeIn,
   type BargeInCounts,
   type BargeInDecision,

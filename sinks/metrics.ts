@@ -657,7 +657,9 @@ function restreamCollectors(registry: Registry, prefix: string): RestreamCollect
  * // midstream_restream_speed_ratio{restream="show"} 1.01 ...
  * ```
  */
-export function restreamMetrics<T extends RestreamHealthSample>(options: RestreamMetricsOptions): MonoTypeOperatorFunction<T> {
+export function restreamMetrics<T extends RestreamHealthSample>(
+  options: RestreamMetricsOptions,
+): MonoTypeOperatorFunction<T> {
   const fn = 'restreamMetrics'
   checkOptions(fn, options, RESTREAM_OPTION_NAMES, true)
   const label = labelValue(fn, 'restream', options.restream)

@@ -31,7 +31,6 @@ export interface VideoFrame {
   readonly ptsMs: number
   /** Size of the analysed picture (the source's `video.width` x `video.height`). */
   readonly width: number
-  /** Height of the analysed picture, pixels. */
   /** Height of the analysed picture (the source's `video.height`). */
   readonly height: number
   /** Mean luma (Y) of the frame, 0..255. */
