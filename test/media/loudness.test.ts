@@ -143,6 +143,10 @@ describe('loudness as an operator', () => {
       lastValueFrom(from([{ ...frames[0], channels: 4, samples: new Float32Array(8) }]).pipe(loudness())),
     ).rejects.toThrow(/loudness: LoudnessMeter: no default channel weights for 4/)
     expect(() => loudness({ gain: 2 } as never)).toThrow(/loudness: unknown option "gain"/)
+    expect(() => loudness({ weights: [1, -1] })).toThrow(/loudness: weights\[1\] must be a finite number >= 0, got -1/)
+    await expect(lastValueFrom(from([frames[0]]).pipe(loudness({ weights: [1, 1, 1] })))).rejects.toThrow(
+      /loudness: LoudnessMeter: weights must be an array of 2 numbers/,
+    )
     const subject = new Subject<MediaFrame>()
     const seen: LoudnessReading[] = []
     const sub = subject.pipe(loudness()).subscribe(r => seen.push(r))
