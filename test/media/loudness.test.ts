@@ -55,6 +55,15 @@ const CASES = [
     graph: 'aevalsrc=0.2*sin(2*PI*220*t)|0.05*sin(2*PI*3000*t)+0.02*sin(2*PI*60*t):s=44100',
   },
   {
+    // 5.1: L R C LFE Ls Rs, the LFE left out and the surrounds weighed 1.41 (ffmpeg's weights too)
+    name: '5.1',
+    rate: 48000,
+    channels: 6,
+    seconds: 4,
+    graph:
+      'aevalsrc=0.1*sin(2*PI*500*t)|0.05*sin(2*PI*700*t)|0.1*sin(2*PI*900*t)|0.5*sin(2*PI*50*t)|0.1*sin(2*PI*1100*t)|0.02*sin(2*PI*1300*t):s=48000:c=5.1',
+  },
+  {
     name: 'loud-quiet',
     rate: 48000,
     channels: 1,
