@@ -121,30 +121,7 @@ const AUDIO_DELTAS = new Set(['response.output_audio.delta', 'response.audio.del
  * ```
  */
 export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): BargeInSession {
-  const fn = 'bargeIn'
-  if (connection === null || typeof connection !== 'object' || typeof connection.send !== 'function')
-    throw new TypeError(
-      `${fn}: connection must be a RealtimeConnection (events and send), got ${describeValue(connection)}`,
-    )
-  checkOptions(fn, options, OPTION_NAMES, true)
-  const player = options.player
-  if (player === null || typeof player !== 'object')
-    throw new TypeError(`${fn}: player must be an object with playedMs and stop, got ${describeValue(player)}`)
-  checkFunction(fn, 'player.playedMs', player.playedMs, false)
-  checkFunction(fn, 'player.stop', player.stop, false)
-  const { interrupts, serverVad, sampleRate, bytesPerSample, scheduler } = options
-  const { minSpeechMs, coalesceMs, maxPending, overflow } = options
-  const rules: BargeInOptions = { minSpeechMs, coalesceMs, maxPending, overflow }
-  new BargeIn(rules) // the rules checked at the call
-  if (interrupts !== undefined && !(interrupts instanceof Observable))
-    throw new TypeError(`${fn}: interrupts must be an Observable, got ${describeValue(interrupts)}`)
-  if (serverVad !== undefined && typeof serverVad !== 'boolean')
-    throw new TypeError(`${fn}: serverVad must be a boolean, got ${describeValue(serverVad)}`)
-  const bytesPerMs =
-    (checkInteger(fn, 'sampleRate', sampleRate ?? 24000, { min: 1 }) *
-      checkInteger(fn, 'bytesPerSample', bytesPerSample ?? 2, { min: 1, max: 4 })) /
-    1000
-  const clock = checkScheduler(fn, 'scheduler', scheduler) ?? asyncScheduler
+  const { player, interrupts, serverVad, rules, bytesPerMs, clock } = checkGlueOptions(connection, options)
   let latest = new BargeIn(rules)
   const events = new Observable<BargeInEvent>(subscriber => {
     const machine = new BargeIn(rules)
@@ -186,7 +163,12 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
       const due = machine.nextDueMs()
       if (due === Number.POSITIVE_INFINITY || subscriber.closed) return
       timer = clock.schedule(
-        () => guarded(() => act(machine.advance(Math.max(now(), due), played))),
+        () =>
+          guarded(() => {
+            // a timer may fire a little early on the clock: the machine's time is the due time then
+            lastMs = Math.max(now(), due)
+            act(machine.advance(lastMs, played))
+          }),
         Math.max(0, due - now()),
       )
     }
@@ -220,6 +202,35 @@ export function bargeIn(connection: RealtimeLink, options: BargeInGlueOptions): 
       return latest.seq
     },
   }
+}
+
+// Every option checked at the call, each error naming it.
+function checkGlueOptions(connection: RealtimeLink, options: BargeInGlueOptions) {
+  const fn = 'bargeIn'
+  if (connection === null || typeof connection !== 'object' || typeof connection.send !== 'function')
+    throw new TypeError(
+      `${fn}: connection must be a RealtimeConnection (events and send), got ${describeValue(connection)}`,
+    )
+  checkOptions(fn, options, OPTION_NAMES, true)
+  const player = options.player
+  if (player === null || typeof player !== 'object')
+    throw new TypeError(`${fn}: player must be an object with playedMs and stop, got ${describeValue(player)}`)
+  checkFunction(fn, 'player.playedMs', player.playedMs, false)
+  checkFunction(fn, 'player.stop', player.stop, false)
+  const { interrupts, serverVad, sampleRate, bytesPerSample, scheduler } = options
+  const { minSpeechMs, coalesceMs, maxPending, overflow } = options
+  const rules: BargeInOptions = { minSpeechMs, coalesceMs, maxPending, overflow }
+  new BargeIn(rules) // the rules checked at the call
+  if (interrupts !== undefined && !(interrupts instanceof Observable))
+    throw new TypeError(`${fn}: interrupts must be an Observable, got ${describeValue(interrupts)}`)
+  if (serverVad !== undefined && typeof serverVad !== 'boolean')
+    throw new TypeError(`${fn}: serverVad must be a boolean, got ${describeValue(serverVad)}`)
+  const bytesPerMs =
+    (checkInteger(fn, 'sampleRate', sampleRate ?? 24000, { min: 1 }) *
+      checkInteger(fn, 'bytesPerSample', bytesPerSample ?? 2, { min: 1, max: 4 })) /
+    1000
+  const clock = checkScheduler(fn, 'scheduler', scheduler) ?? asyncScheduler
+  return { player, interrupts, serverVad, rules, bytesPerMs, clock }
 }
 
 // A server event as the machine's input, or null for events it does not follow.

@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs'
+import { describeValue } from '../src/errors'
 import type { AudioFrame, MediaFrame } from '../src/media/frames'
 import { LoudnessMeter, type LoudnessMeterSnapshot } from '../src/media/loudness'
 import { checkSnapshot, SnapshotError, type SnapshotHeader } from '../src/snapshot'
-import { checkOptions } from '../src/validate'
+import { checkNumber, checkOptions } from '../src/validate'
 import { attachState, checkStateOption } from './internal/attachState'
 import { invalidAudioFrame } from './internal/audioFrames'
 import { subscribeLinked } from './internal/subscribeLinked'
@@ -71,6 +72,11 @@ export function loudness(options?: LoudnessOptions): OperatorFunction<MediaFrame
   const o = checkOptions(FN, options, ['weights', 'state'])
   const state = checkStateOption<LoudnessSnapshot>(FN, o.state)
   const weights = o.weights
+  if (weights !== undefined) {
+    if (!Array.isArray(weights) || weights.length === 0)
+      throw new TypeError(`${FN}: weights must be a non-empty array of numbers, got ${describeValue(weights)}`)
+    weights.forEach((w, c) => checkNumber(FN, `weights[${c}]`, w, { min: 0 }))
+  }
   return source =>
     new Observable<LoudnessReading>(subscriber => {
       let meter: LoudnessMeter | null = null

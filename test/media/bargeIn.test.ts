@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { WebSocket } from 'ws'
 import { type BargeInEvent, bargeIn, type SpeechSignal } from '../../media/bargeIn'
 import { type RealtimeConnection, realtimeSource } from '../../sources/llm/realtimeSource'
+import { createVirtualNanoScheduler } from '../../src/scheduler/nanoScheduler'
 import {
   type FakeRealtimeServer,
   fakeRealtime,
@@ -162,26 +163,33 @@ describe('bargeIn against the local Realtime server', () => {
     expect(seen.map(e => e.cancel)).toEqual([false])
   })
 
-  it('backchannels shorter than minSpeechMs do not interrupt', async () => {
-    // a long answer (3 s, sent in 0.75 s): a confirmed onset would still find it playing
-    const { session, realtime, player, clientEvents } = await rig({ audioMs: 3000, chunkMs: CHUNK_MS, intervalMs: 5 })
+  it('backchannels shorter than minSpeechMs do not interrupt (virtual time)', async () => {
+    const { session, realtime, player, clientEvents } = await rig({ ...STREAMING, holdAfterMs: 1500 })
+    const scheduler = createVirtualNanoScheduler()
     const interrupts = new Subject<SpeechSignal>()
-    const stream = bargeIn(realtime, { player, interrupts, minSpeechMs: 400 })
-    collect(stream)
+    const barge = bargeIn(realtime, { player, interrupts, minSpeechMs: 150, scheduler })
+    const seen = collect(barge)
     realtime.send({ type: 'response.create' })
     await until(() => player.position('item_assistant_1') >= 40, 'playback')
-    session().speechStarted(100) // "mm-hm" heard by the server's VAD ...
+    // "mm-hm" heard by the server's VAD and by ours (coalesced), over after 149 ms
+    session().speechStarted(100)
     await until(() => player.seen.includes('input_audio_buffer.speech_started'), 'speech_started')
-    interrupts.next(true) // ... and by ours: one speech, coalesced
-    await sleep(20)
-    session().speechStopped(120)
-    await until(() => session().responses[0].status === 'completed', 'the answer to finish')
+    interrupts.next(true)
+    scheduler.advanceBy(149)
+    session().speechStopped(249)
     await until(() => player.seen.includes('input_audio_buffer.speech_stopped'), 'speech_stopped')
-    await sleep(450) // past when the onset would have been confirmed, the answer still playing
-    expect(player.position('item_assistant_1')).toBeLessThan(3000)
-    expect(bargeInEvents(clientEvents())).toEqual([])
-    expect(player.stops).toBe(0)
-    expect(stream.counts).toMatchObject({ backchannels: 1, coalesced: 1, bargeIns: 0 })
+    scheduler.advanceBy(1000)
+    expect(seen).toEqual([])
+    expect(barge.counts).toMatchObject({ backchannels: 1, coalesced: 1, bargeIns: 0 })
+    // speech lasting exactly minSpeechMs interrupts, at that moment
+    interrupts.next(true)
+    scheduler.advanceBy(149)
+    expect(seen).toEqual([])
+    scheduler.advanceBy(1)
+    expect(seen.map(e => [e.onsetMs, e.atMs, e.cancel])).toEqual([[1149, 1299, true]])
+    await until(() => session().sent.some(e => e.type === 'conversation.item.truncated'), 'the truncation')
+    expect(bargeInEvents(clientEvents()).map(e => e.type)).toEqual(['response.cancel', 'conversation.item.truncate'])
+    expect(player.stops).toBe(1)
   })
 
   it('coalesced, latched, stale: exactly one cancel and truncate per barge-in, each with its own item', async () => {
@@ -287,14 +295,16 @@ describe('bargeIn against the local Realtime server', () => {
       minSpeechMs: 0,
     })
     const failed = lastValueFrom(broken.events).catch((error: unknown) => error)
-    const quiet = bargeIn(realtime, { player, interrupts, minSpeechMs: 300 }).events.subscribe()
+    const virtual = createVirtualNanoScheduler()
+    const quiet = bargeIn(realtime, { player, interrupts, minSpeechMs: 300, scheduler: virtual }).events.subscribe()
     const completes = lastValueFrom(bargeIn(realtime, { player, minSpeechMs: 100 }).events.pipe(toArray()))
     realtime.send({ type: 'response.create' })
     await until(() => (session().responses[0]?.sentMs ?? 0) >= 100, 'audio')
     interrupts.next(true)
     expect(await failed).toMatchObject({ message: 'audio device gone' })
     quiet.unsubscribe() // its onset was waiting: no cancel may follow
-    await sleep(350)
+    virtual.advanceBy(10_000)
+    await sleep(50) // anything sent would have reached the server
     expect(bargeInEvents(clientEvents())).toEqual([])
     realtime.close()
     expect(await completes).toEqual([])

@@ -55,6 +55,15 @@ const CASES = [
     graph: 'aevalsrc=0.2*sin(2*PI*220*t)|0.05*sin(2*PI*3000*t)+0.02*sin(2*PI*60*t):s=44100',
   },
   {
+    // 5.1: L R C LFE Ls Rs, the LFE left out and the surrounds weighed 1.41 (ffmpeg's weights too)
+    name: '5.1',
+    rate: 48000,
+    channels: 6,
+    seconds: 4,
+    graph:
+      'aevalsrc=0.1*sin(2*PI*500*t)|0.05*sin(2*PI*700*t)|0.1*sin(2*PI*900*t)|0.5*sin(2*PI*50*t)|0.1*sin(2*PI*1100*t)|0.02*sin(2*PI*1300*t):s=48000:c=5.1',
+  },
+  {
     name: 'loud-quiet',
     rate: 48000,
     channels: 1,
@@ -143,6 +152,10 @@ describe('loudness as an operator', () => {
       lastValueFrom(from([{ ...frames[0], channels: 4, samples: new Float32Array(8) }]).pipe(loudness())),
     ).rejects.toThrow(/loudness: LoudnessMeter: no default channel weights for 4/)
     expect(() => loudness({ gain: 2 } as never)).toThrow(/loudness: unknown option "gain"/)
+    expect(() => loudness({ weights: [1, -1] })).toThrow(/loudness: weights\[1\] must be a finite number >= 0, got -1/)
+    await expect(lastValueFrom(from([frames[0]]).pipe(loudness({ weights: [1, 1, 1] })))).rejects.toThrow(
+      /loudness: LoudnessMeter: weights must be an array of 2 numbers/,
+    )
     const subject = new Subject<MediaFrame>()
     const seen: LoudnessReading[] = []
     const sub = subject.pipe(loudness()).subscribe(r => seen.push(r))
