@@ -219,7 +219,7 @@ function resolveVideo(video: MediaVideoOptions | false | undefined): Settings['v
 }
 
 /** ffmpeg's arguments for `settings`: one input, audio as f32le on pipe:1, video as gray rawvideo on pipe:3. */
-export function mediaSourceArgs(settings: Pick<Settings, 'input' | 'audio' | 'video' | 'inputOptions'>): string[] {
+function mediaSourceArgs(settings: Pick<Settings, 'input' | 'audio' | 'video' | 'inputOptions'>): string[] {
   const args = [...settings.inputOptions, '-i', settings.input]
   const { audio, video } = settings
   if (audio !== null) args.push('-ac', String(audio.channels), '-ar', String(audio.sampleRate))
