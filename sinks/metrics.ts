@@ -657,7 +657,9 @@ function restreamCollectors(registry: Registry, prefix: string): RestreamCollect
  * // midstream_restream_speed_ratio{restream="show"} 1.01 ...
  * ```
  */
-export function restreamMetrics<T extends RestreamHealthSample>(options: RestreamMetricsOptions): MonoTypeOperatorFunction<T> {
+export function restreamMetrics<T extends RestreamHealthSample>(
+  options: RestreamMetricsOptions,
+): MonoTypeOperatorFunction<T> {
   const fn = 'restreamMetrics'
   checkOptions(fn, options, RESTREAM_OPTION_NAMES, true)
   const label = labelValue(fn, 'restream', options.restream)
@@ -669,6 +671,8 @@ export function restreamMetrics<T extends RestreamHealthSample>(options: Restrea
     throw new TypeError(`${fn}: prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
   const c = restreamCollectors(registry, prefix)
   const l = { restream: label }
+  // counters start at 0 for this restream, so a rate over them is defined before the first event
+  for (const counter of [c.dropped, c.duplicated, c.restarts]) counter.inc(l, 0)
   let run = -1
   let dropped = 0
   let duplicated = 0

@@ -1,8 +1,8 @@
 import { type MonoTypeOperatorFunction, tap } from 'rxjs'
-import type { RestreamHealthSample } from '../metrics'
 import { describeValue } from '../../src/errors'
 import type { Verdict } from '../../src/ltl/monitor'
 import { checkFunction, checkOptions, checkString } from '../../src/validate'
+import type { RestreamHealthSample } from '../metrics'
 import type { DashboardModel, MatchInfo } from './model'
 
 const SINK_OPTION_NAMES: readonly string[] = ['series', 'count', 'match', 'verdicts', 'lateness', 'time']
