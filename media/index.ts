@@ -28,8 +28,7 @@ export {
   type MediaVideoOptions,
   mediaSource,
 } from './mediaSource'
-export { PcmFramer, type PcmFrameEmit, type PcmFramerOptions, type PcmFramerSnapshot } from '../src/media/pcmFramer'
-export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from '../src/media/videoSummary'
+// PcmFramer and VideoSummary, the browser-safe kernels mediaSource uses, are in the root entry (midstream)
 
 // ---- restreaming: one ingest to several outputs with its health (restream) ----
 export {

@@ -88,9 +88,15 @@ export interface MediaSourceOptions {
    * Default `Infinity` (wait forever: an RTMP player waits for a publisher that went away to come back).
    */
   readonly stallTimeoutMs?: number
+  /**
+   * Bytes to feed ffmpeg's stdin, for `input: 'pipe:0'` (e.g. raw PCM from a socket with
+   * `inputOptions: ['-f', 's16le', '-ar', '8000', '-ac', '1']`). Not with `reconnect` (a stream
+   * cannot be read twice). Ending it ends the input; an error on it is the stream's error.
+   */
+  readonly stdin?: NodeJS.ReadableStream
 }
 
-const OPTIONS = ['audio', 'video', 'ffmpegPath', 'reconnect', 'inputOptions', 'onSpawn', 'stallTimeoutMs']
+const OPTIONS = ['audio', 'video', 'ffmpegPath', 'reconnect', 'inputOptions', 'onSpawn', 'stallTimeoutMs', 'stdin']
 const AUDIO_OPTIONS = ['sampleRate', 'channels', 'frameMs']
 const VIDEO_OPTIONS = ['fps', 'width', 'height', 'luma']
 const RECONNECT_OPTIONS = ['maxAttempts', 'initialDelayMs', 'maxDelayMs', 'onReconnect']
@@ -105,6 +111,7 @@ interface Settings {
   readonly inputOptions: readonly string[]
   readonly onSpawn: ((pid: number) => void) | undefined
   readonly stallTimeoutMs: number
+  readonly stdin: NodeJS.ReadableStream | undefined
 }
 
 /**
@@ -179,7 +186,16 @@ function resolveSettings(input: unknown, options: MediaSourceOptions | undefined
     inputOptions: [...inputOptions],
     onSpawn: checkFunction(FN, 'onSpawn', o.onSpawn),
     stallTimeoutMs: checkMilliseconds(FN, 'stallTimeoutMs', o.stallTimeoutMs ?? Infinity, true),
+    stdin: resolveStdin(o.stdin, reconnecting),
   }
+}
+
+function resolveStdin(stdin: unknown, reconnecting: boolean): NodeJS.ReadableStream | undefined {
+  if (stdin === undefined) return undefined
+  if (stdin === null || typeof (stdin as NodeJS.ReadableStream).pipe !== 'function')
+    throw new TypeError(`${FN}: stdin must be a readable stream, got ${describeValue(stdin)}`)
+  if (reconnecting) throw new RangeError(`${FN}: stdin cannot be combined with reconnect (a stream is read once)`)
+  return stdin as NodeJS.ReadableStream
 }
 
 function resolveAudio(audio: MediaAudioOptions | false | undefined): Settings['audio'] {
@@ -203,7 +219,7 @@ function resolveVideo(video: MediaVideoOptions | false | undefined): Settings['v
 }
 
 /** ffmpeg's arguments for `settings`: one input, audio as f32le on pipe:1, video as gray rawvideo on pipe:3. */
-export function mediaSourceArgs(settings: Pick<Settings, 'input' | 'audio' | 'video' | 'inputOptions'>): string[] {
+function mediaSourceArgs(settings: Pick<Settings, 'input' | 'audio' | 'video' | 'inputOptions'>): string[] {
   const args = [...settings.inputOptions, '-i', settings.input]
   const { audio, video } = settings
   if (audio !== null) args.push('-ac', String(audio.channels), '-ar', String(audio.sampleRate))
@@ -252,13 +268,30 @@ class MediaRun {
     if (this.closed) return
     this.hadOutput = false
     const s = this.settings
-    const proc = spawnFfmpeg(mediaSourceArgs(s), { ffmpegPath: s.ffmpegPath, extraPipes: s.video === null ? 0 : 1 })
+    const proc = spawnFfmpeg(mediaSourceArgs(s), {
+      ffmpegPath: s.ffmpegPath,
+      extraPipes: s.video === null ? 0 : 1,
+      stdin: s.stdin !== undefined,
+    })
     this.proc = proc
+    if (s.stdin !== undefined && proc.stdin !== undefined) this.feed(s.stdin, proc)
     if (proc.pid > 0 && s.onSpawn !== undefined && !this.call(() => s.onSpawn?.(proc.pid))) return
     if (s.stallTimeoutMs !== Infinity) this.watchdog = setTimeout(() => this.stalled(proc), s.stallTimeoutMs)
     if (this.framer !== null) this.read(proc.outputs[1], chunk => this.onAudio(chunk))
     if (this.summary !== null) this.read(proc.outputs[3], chunk => this.onVideo(chunk))
     proc.closed.then(exit => this.ended(proc, exit))
+  }
+
+  /** Pipes the user's stream into ffmpeg's stdin; its error ends the stream, ffmpeg closing early is not one. */
+  private feed(stdin: NodeJS.ReadableStream, proc: FfmpegProcess): void {
+    const sink = proc.stdin as NonNullable<FfmpegProcess['stdin']>
+    sink.on('error', () => {}) // EPIPE when ffmpeg exits first: its exit says why
+    stdin.once('error', error => {
+      if (this.closed) return
+      this.subscriber.error(error)
+      this.close()
+    })
+    stdin.pipe(sink)
   }
 
   private read(out: Readable | undefined, use: (chunk: Buffer) => void): void {

@@ -7,6 +7,7 @@
 
 /** A block of PCM audio of exactly the source's `frameMs` (the last frame of a finite input may be shorter). */
 export interface AudioFrame {
+  /** Always `'audio'`. */
   readonly kind: 'audio'
   /** Frame number from the start of the stream: 0, 1, 2, ... (continues across reconnects). */
   readonly index: number
@@ -22,6 +23,7 @@ export interface AudioFrame {
 
 /** The summary of one video frame; the picture itself only when the source was asked for it (`video.luma`). */
 export interface VideoFrame {
+  /** Always `'video'`. */
   readonly kind: 'video'
   /** Frame number from the start of the stream (continues across reconnects). */
   readonly index: number
@@ -29,6 +31,7 @@ export interface VideoFrame {
   readonly ptsMs: number
   /** Size of the analysed picture (the source's `video.width` x `video.height`). */
   readonly width: number
+  /** Height of the analysed picture (the source's `video.height`). */
   readonly height: number
   /** Mean luma (Y) of the frame, 0..255. */
   readonly meanLuma: number

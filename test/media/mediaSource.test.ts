@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { fc, test } from '@fast-check/vitest'
 import { filter, take } from 'rxjs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -118,6 +120,57 @@ describe('mediaSource: lavfi and files, against decodePcm of the same input', ()
       expect(f.luma).toEqual(new Uint8Array(stdout.subarray(i * 768, (i + 1) * 768)))
       expect(f.meanLuma).toBeCloseTo((f.luma as Uint8Array).reduce((s, y) => s + y, 0) / 768, 10)
     })
+  })
+})
+
+describe('mediaSource: stdin', () => {
+  it('raw f32le fed on stdin comes back bit for bit, in frames of 20 ms, whatever the chunking', async () => {
+    const samples = Float32Array.from({ length: 16000 + 123 }, (_, i) => Math.sin(i / 5) * (i % 7) * 0.1)
+    const bytes = Buffer.from(samples.buffer)
+    const chunks = [bytes.subarray(0, 5), bytes.subarray(5, 9999), bytes.subarray(9999)]
+    const source = mediaSource('pipe:0', {
+      inputOptions: ['-f', 'f32le', '-ar', '16000', '-ac', '1'],
+      stdin: Readable.from(chunks),
+    })
+    const { values, error } = await collectAll(source)
+    expect(error).toBeUndefined()
+    const frames = audioOf(values)
+    expectFraming(frames, samples.length, 320, 16000, 1)
+    expect(concat(frames.map(f => f.samples))).toEqual(samples)
+  })
+
+  test.prop(
+    [
+      fc.record({
+        sampleRate: fc.constantFrom(8000, 16000, 48000),
+        channels: fc.integer({ min: 1, max: 2 }),
+        frameMs: fc.constantFrom(5, 10, 20, 32),
+      }),
+      fc.integer({ min: 1, max: 6000 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+    ],
+    { numRuns: 4 },
+  )('any format, length and chunking: the frames of a brute-force split of the samples fed', async (audio, n, cuts) => {
+    const samples = Float32Array.from({ length: n * audio.channels }, (_, i) => Math.sin(i * 0.37) * 0.9)
+    const bytes = Buffer.from(samples.buffer)
+    const points = [...new Set(cuts.map(c => c % bytes.length))].sort((a, b) => a - b)
+    const chunks = [0, ...points].map((from, i, all) => bytes.subarray(from, all[i + 1] ?? bytes.length))
+    const source = mediaSource('pipe:0', {
+      audio,
+      inputOptions: ['-f', 'f32le', '-ar', String(audio.sampleRate), '-ac', String(audio.channels)],
+      stdin: Readable.from(chunks),
+    })
+    const { values, error } = await collectAll(source)
+    expect(error).toBeUndefined()
+    const frames = audioOf(values)
+    const perFrame = Math.round((audio.frameMs * audio.sampleRate) / 1000)
+    expectFraming(frames, n, perFrame, audio.sampleRate, audio.channels)
+    expect(concat(frames.map(f => f.samples))).toEqual(samples)
+  })
+
+  it('stdin with reconnect, or not a stream: errors at the call', () => {
+    expect(() => mediaSource('pipe:0', { stdin: Readable.from([]), reconnect: true })).toThrow(RangeError)
+    expect(() => mediaSource('pipe:0', { stdin: 'abc' as never })).toThrow(/stdin must be a readable stream/)
   })
 })
 

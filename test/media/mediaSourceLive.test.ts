@@ -95,6 +95,37 @@ describe('mediaSource: RTMP from nginx-rtmp', () => {
     expect((error as MediaSourceError).ffmpegMessage).toMatch(/Connection refused/)
   })
 
+  it('reconnect gives up after maxAttempts failed attempts with the last error; a throwing onReconnect ends the stream', async () => {
+    const url = `rtmp://127.0.0.1:${await freePort()}/live/none`
+    const seen: MediaReconnect[] = []
+    const pids: number[] = []
+    const { values, error } = await collectAll(
+      mediaSource(url, {
+        reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 15, onReconnect: info => seen.push(info) },
+        onSpawn: pid => pids.push(pid),
+      }),
+    )
+    expect(values).toEqual([])
+    expect(seen.map(r => [r.attempt, r.delayMs])).toEqual([
+      [1, 10],
+      [2, 15],
+    ])
+    expect(pids.length).toBe(3)
+    expect((error as MediaSourceError).code).toBe('input')
+    expect((error as MediaSourceError).ffmpegMessage).toMatch(/Connection refused/)
+    const boom = new Error('boom')
+    const thrown = await collectAll(
+      mediaSource(url, {
+        reconnect: {
+          onReconnect: () => {
+            throw boom
+          },
+        },
+      }),
+    )
+    expect(thrown.error).toBe(boom)
+  })
+
   it('reconnect: the server is killed and started again; frames resume, index and ptsMs go on', async () => {
     const url = `${server.url}/again`
     publish(url)
