@@ -79,7 +79,9 @@ export class ProgressReader {
 
 /** A slave of ffmpeg's tee muxer that failed: its index in the tee argument and ffmpeg's line about it. */
 export interface TeeFailure {
+  /** The slave's position in the tee argument (the output's index in `restream`'s `outputs`). */
   readonly index: number
+  /** ffmpeg's line, without its `[tee @ 0x...]` prefix. */
   readonly line: string
 }
 

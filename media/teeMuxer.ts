@@ -30,6 +30,7 @@ interface OutputCommon {
 
 /** A network output: `rtmp://` and `rtmps://` default to `flv`, `srt://`, `udp://` and `tcp://` to `mpegts`, `rtsp://` to `rtsp`. */
 export interface UrlOutput extends OutputCommon {
+  /** The address: `rtmp://host/app/key`, `srt://host:port`, ... */
   readonly url: string
 }
 
@@ -43,6 +44,7 @@ export interface DirOutput extends OutputCommon {
 
 /** A file output; the format defaults from the extension (`.mp4`/`.mov`/`.m4a`, `.mkv`, `.flv`, `.ts`, `.webm`, `.nut`). */
 export interface FileOutput extends OutputCommon {
+  /** The file's path (overwritten if it exists). */
   readonly file: string
 }
 
@@ -51,12 +53,17 @@ export type RestreamOutput = UrlOutput | DirOutput | FileOutput
 
 /** An output with its muxer, address and options settled, as `restream` hands it to ffmpeg. */
 export interface ResolvedOutput {
+  /** Which kind of description it came from. */
   readonly kind: 'url' | 'dir' | 'file'
+  /** Its name in the health and metrics. */
   readonly name: string
+  /** The muxer. */
   readonly format: string
   /** The address given to the muxer (with `file:` for files and HLS playlists). */
   readonly target: string
+  /** The muxer's options, as strings (HLS defaults included). */
   readonly options: Readonly<Record<string, string>>
+  /** `onfail=abort` rather than `ignore`. */
   readonly required: boolean
 }
 

@@ -578,16 +578,31 @@ function labelValue(fn: string, name: string, value: unknown): string {
  * `restreamMetrics` reads; declared here so that `midstream/sinks` does not load the media entry.
  */
 export interface RestreamHealthSample {
+  /** `'running'`, `'reconnecting'` or `'ended'`: `restream_up` is 1 only while running. */
   readonly state: 'running' | 'reconnecting' | 'ended'
+  /** Why the value came; each `'reconnecting'` adds one to `restream_restarts_total`. */
   readonly event: 'progress' | 'output' | 'reconnecting' | 'end'
+  /** The ffmpeg run (0, 1, ... per restart): ffmpeg's frame totals start again at 0 in a new run. */
   readonly run: number
+  /** Frames per second. */
   readonly fps?: number
+  /** Output bitrate, kbit/s. */
   readonly bitrateKbps?: number
+  /** Processing speed relative to real time. */
   readonly speed?: number
+  /** Output time of the run, ms. */
   readonly outTimeMs?: number
+  /** Frames dropped in this run so far. */
   readonly dropFrames?: number
+  /** Frames duplicated in this run so far. */
   readonly dupFrames?: number
-  readonly outputs: readonly { readonly name: string; readonly state: 'up' | 'failed' }[]
+  /** Every output by name, with its state. */
+  readonly outputs: readonly {
+    /** The `output` label. */
+    readonly name: string
+    /** `'up'` or `'failed'`. */
+    readonly state: 'up' | 'failed'
+  }[]
 }
 
 /** `restreamMetrics`'s options. */
@@ -671,6 +686,8 @@ export function restreamMetrics<T extends RestreamHealthSample>(
     throw new TypeError(`${fn}: prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
   const c = restreamCollectors(registry, prefix)
   const l = { restream: label }
+  // counters start at 0 for this restream, so a rate over them is defined before the first event
+  for (const counter of [c.dropped, c.duplicated, c.restarts]) counter.inc(l, 0)
   let run = -1
   let dropped = 0
   let duplicated = 0
