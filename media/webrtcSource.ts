@@ -146,9 +146,9 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
  * decodes. Lost RTP packets are concealed as ffmpeg does (`aresample=async=1` fills the gap, so time
  * stays true), reordered ones are put back in order by ffmpeg's RTP jitter buffer.
  *
- * Completes when the peer connection closes (the browser's `pc.close()`, or ICE fails), after ffmpeg
- * has decoded what it received. Errors with a `WebrtcSourceError` when negotiation fails, the peer
- * offers no Opus audio, a signalling callback throws or rejects, or ffmpeg is missing or fails
+ * Completes when the peer connection closes (the browser's `pc.close()`) or no packet has come for
+ * `idleMs`, after ffmpeg has decoded what it received. Errors with a `WebrtcSourceError` when
+ * negotiation fails, the connection fails (ICE or DTLS), the peer offers no Opus audio, a signalling callback throws or rejects, or ffmpeg is missing or fails
  * (carrying ffmpeg's own error line). Unsubscribing closes the peer connection, the UDP socket and
  * ffmpeg. Bad options are a `TypeError` / `RangeError` at the call. Needs the optional peer
  * dependency `werift` (`npm install werift`) and ffmpeg on the PATH.
@@ -204,6 +204,7 @@ class WebrtcSession {
   private ending = false
   private lastError: string | undefined
   private lastPacketAt = 0
+  private received = 0
   private idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly framer: PcmFramer
   private readonly emit: PcmFrameEmit
@@ -229,18 +230,24 @@ class WebrtcSession {
     pc.onTrack.subscribe(track => {
       track.onReceiveRtp.subscribe(rtp => this.forward(rtp.serialize()))
     })
-    pc.connectionStateChange.subscribe(state => {
-      if (state === 'closed' || state === 'failed') this.end()
-    })
+    pc.connectionStateChange.subscribe(state => this.onState(state))
     await this.negotiate(pc)
     if (this.done) return
     // a browser's pc.close() sends a DTLS close_notify alert: werift closes the DTLS transport on
     // it but leaves the peer connection's state as it was, so the transports are watched too
-    for (const transport of pc.dtlsTransports)
-      transport.onStateChange.subscribe(state => {
-        if (state === 'closed' || state === 'failed') this.end()
-      })
+    for (const transport of pc.dtlsTransports) transport.onStateChange.subscribe(state => this.onState(state))
     await this.startFfmpeg(negotiatedOpus(pc))
+  }
+
+  /** A closed connection ends the stream; a failed one (ICE or DTLS) is an error. */
+  private onState(state: string): void {
+    if (state === 'closed') this.end()
+    else if (state === 'failed')
+      this.fail(
+        new WebrtcSourceError(
+          'the WebRTC connection failed (ICE or DTLS), after receiving ' + this.received + ' RTP packets',
+        ),
+      )
   }
 
   private async negotiate(pc: WeriftPackage.RTCPeerConnection): Promise<void> {
@@ -309,6 +316,7 @@ class WebrtcSession {
 
   private forward(packet: Buffer): void {
     if (this.done || this.ending) return
+    this.received++
     this.lastPacketAt = Date.now()
     this.idleTimer ??= setInterval(
       () => {
