@@ -32,4 +32,10 @@ export { PcmFramer, type PcmFrameEmit, type PcmFramerOptions, type PcmFramerSnap
 export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from '../src/media/videoSummary'
 
 // ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
-export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
+export {
+  type WebrtcAudioOptions,
+  type WebrtcIceServer,
+  WebrtcSourceError,
+  type WebrtcSourceOptions,
+  webrtcSource,
+} from './webrtcSource'

@@ -21,6 +21,26 @@ import { freeRtpPort, type RtpAudioStream, rtpAudioSdp } from './rtpSdp'
 
 const FN = 'webrtcSource'
 
+/** The frames `webrtcSource` emits; every field has a default. */
+export interface WebrtcAudioOptions {
+  /** Samples per second per channel (ffmpeg resamples Opus' 48 kHz). Default 16000. */
+  sampleRate?: number
+  /** 1 (the mean of Opus' two channels) or 2. Default 1. */
+  channels?: number
+  /** Frame duration in ms. Default 20. */
+  frameMs?: number
+}
+
+/** A STUN or TURN server, as in `RTCConfiguration.iceServers`. */
+export interface WebrtcIceServer {
+  /** The server's URL, e.g. `stun:stun.example.org:3478` or `turn:turn.example.org`. */
+  urls: string
+  /** TURN user name. */
+  username?: string
+  /** TURN password. */
+  credential?: string
+}
+
 /** Options of `webrtcSource`: one of the two signalling flows, and the shape of the frames. */
 export interface WebrtcSourceOptions {
   /**
@@ -35,12 +55,12 @@ export interface WebrtcSourceOptions {
    * however the application carries them (a WebSocket, an HTTP exchange, ...). Not with `offer`.
    */
   signal?: (offer: string) => Promise<string>
-  /** The frames: `sampleRate` (Hz, default 16000), `channels` (1 or 2, default 1), `frameMs` (default 20). */
-  audio?: { sampleRate?: number; channels?: number; frameMs?: number }
+  /** The frames: default 16 kHz mono in 20 ms. */
+  audio?: WebrtcAudioOptions
   /** The ffmpeg binary. Default `'ffmpeg'` (on the PATH). */
   ffmpegPath?: string
   /** ICE servers (STUN/TURN) for werift, as in `RTCConfiguration.iceServers`. Default none (host candidates). */
-  iceServers?: { urls: string; username?: string; credential?: string }[]
+  iceServers?: WebrtcIceServer[]
   /** Extra local addresses to offer as host candidates, e.g. `['127.0.0.1']` for a peer on the same machine. */
   iceAdditionalHostAddresses?: string[]
   /** RTP packets held while ffmpeg starts (default 1000, about 20 s of Opus); later ones are counted in `onDrop`. */
@@ -70,6 +90,7 @@ const KNOWN = [
 
 /** What ffmpeg or the WebRTC session failed with: the `webrtcSource` stream errors with one of these. */
 export class WebrtcSourceError extends Error {
+  /** Always `'WebrtcSourceError'`. */
   override readonly name = 'WebrtcSourceError'
   constructor(
     message: string,
@@ -90,7 +111,7 @@ export interface WebrtcSettings {
   readonly channels: number
   readonly frameMs: number
   readonly ffmpegPath: string
-  readonly iceServers: { urls: string; username?: string; credential?: string }[]
+  readonly iceServers: WebrtcIceServer[]
   readonly iceAdditionalHostAddresses: string[] | undefined
   readonly maxPendingPackets: number
   readonly idleMs: number
