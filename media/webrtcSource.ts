@@ -187,6 +187,15 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
  *     .pipe(audioLevel())
  *     .subscribe(level => console.log(level.rmsDb))
  * }).listen(8080)
+ *
+ * // the browser page
+ * const microphone = await navigator.mediaDevices.getUserMedia({ audio: true })
+ * const pc = new RTCPeerConnection()
+ * pc.addTransceiver(microphone.getAudioTracks()[0], { direction: 'sendonly' })
+ * await pc.setLocalDescription(await pc.createOffer())
+ * await new Promise(done => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && done()))
+ * const answer = await fetch('/whip', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp })
+ * await pc.setRemoteDescription({ type: 'answer', sdp: await answer.text() })
  * ```
  */
 export function webrtcSource(options: WebrtcSourceOptions): Observable<AudioFrame> {
