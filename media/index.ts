@@ -83,7 +83,13 @@ export {
 } from './teeMuxer'
 
 // ---- WebRTC in: audio from a browser over WebRTC (werift), decoded by ffmpeg ----
-export { WebrtcSourceError, type WebrtcSourceOptions, webrtcSource } from './webrtcSource'
+export {
+  type WebrtcAudioOptions,
+  type WebrtcIceServer,
+  WebrtcSourceError,
+  type WebrtcSourceOptions,
+  webrtcSource,
+} from './webrtcSource'
 
 // ---- barge-in: realtime voice agents ----
 export {

@@ -21,6 +21,26 @@ import { freeRtpPort, type RtpAudioStream, rtpAudioSdp } from './rtpSdp'
 
 const FN = 'webrtcSource'
 
+/** The frames `webrtcSource` emits; every field has a default. */
+export interface WebrtcAudioOptions {
+  /** Samples per second per channel (ffmpeg resamples Opus' 48 kHz). Default 16000. */
+  sampleRate?: number
+  /** 1 (the mean of Opus' two channels) or 2. Default 1. */
+  channels?: number
+  /** Frame duration in ms. Default 20. */
+  frameMs?: number
+}
+
+/** A STUN or TURN server, as in `RTCConfiguration.iceServers`. */
+export interface WebrtcIceServer {
+  /** The server's URL, e.g. `stun:stun.example.org:3478` or `turn:turn.example.org`. */
+  urls: string
+  /** TURN user name. */
+  username?: string
+  /** TURN password. */
+  credential?: string
+}
+
 /** Options of `webrtcSource`: one of the two signalling flows, and the shape of the frames. */
 export interface WebrtcSourceOptions {
   /**
@@ -35,12 +55,12 @@ export interface WebrtcSourceOptions {
    * however the application carries them (a WebSocket, an HTTP exchange, ...). Not with `offer`.
    */
   signal?: (offer: string) => Promise<string>
-  /** The frames: `sampleRate` (Hz, default 16000), `channels` (1 or 2, default 1), `frameMs` (default 20). */
-  audio?: { sampleRate?: number; channels?: number; frameMs?: number }
+  /** The frames: default 16 kHz mono in 20 ms. */
+  audio?: WebrtcAudioOptions
   /** The ffmpeg binary. Default `'ffmpeg'` (on the PATH). */
   ffmpegPath?: string
   /** ICE servers (STUN/TURN) for werift, as in `RTCConfiguration.iceServers`. Default none (host candidates). */
-  iceServers?: { urls: string; username?: string; credential?: string }[]
+  iceServers?: WebrtcIceServer[]
   /** Extra local addresses to offer as host candidates, e.g. `['127.0.0.1']` for a peer on the same machine. */
   iceAdditionalHostAddresses?: string[]
   /** RTP packets held while ffmpeg starts (default 1000, about 20 s of Opus); later ones are counted in `onDrop`. */
@@ -70,6 +90,7 @@ const KNOWN = [
 
 /** What ffmpeg or the WebRTC session failed with: the `webrtcSource` stream errors with one of these. */
 export class WebrtcSourceError extends Error {
+  /** Always `'WebrtcSourceError'`. */
   override readonly name = 'WebrtcSourceError'
   constructor(
     message: string,
@@ -90,7 +111,7 @@ export interface WebrtcSettings {
   readonly channels: number
   readonly frameMs: number
   readonly ffmpegPath: string
-  readonly iceServers: { urls: string; username?: string; credential?: string }[]
+  readonly iceServers: WebrtcIceServer[]
   readonly iceAdditionalHostAddresses: string[] | undefined
   readonly maxPendingPackets: number
   readonly idleMs: number
@@ -146,9 +167,9 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
  * decodes. Lost RTP packets are concealed as ffmpeg does (`aresample=async=1` fills the gap, so time
  * stays true), reordered ones are put back in order by ffmpeg's RTP jitter buffer.
  *
- * Completes when the peer connection closes (the browser's `pc.close()`, or ICE fails), after ffmpeg
- * has decoded what it received. Errors with a `WebrtcSourceError` when negotiation fails, the peer
- * offers no Opus audio, a signalling callback throws or rejects, or ffmpeg is missing or fails
+ * Completes when the peer connection closes (the browser's `pc.close()`) or no packet has come for
+ * `idleMs`, after ffmpeg has decoded what it received. Errors with a `WebrtcSourceError` when
+ * negotiation fails, the connection fails (ICE or DTLS), the peer offers no Opus audio, a signalling callback throws or rejects, or ffmpeg is missing or fails
  * (carrying ffmpeg's own error line). Unsubscribing closes the peer connection, the UDP socket and
  * ffmpeg. Bad options are a `TypeError` / `RangeError` at the call. Needs the optional peer
  * dependency `werift` (`npm install werift`) and ffmpeg on the PATH.
@@ -166,6 +187,15 @@ export function checkWebrtcOptions(options: WebrtcSourceOptions): WebrtcSettings
  *     .pipe(audioLevel())
  *     .subscribe(level => console.log(level.rmsDb))
  * }).listen(8080)
+ *
+ * // the browser page
+ * const microphone = await navigator.mediaDevices.getUserMedia({ audio: true })
+ * const pc = new RTCPeerConnection()
+ * pc.addTransceiver(microphone.getAudioTracks()[0], { direction: 'sendonly' })
+ * await pc.setLocalDescription(await pc.createOffer())
+ * await new Promise(done => pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && done()))
+ * const answer = await fetch('/whip', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp })
+ * await pc.setRemoteDescription({ type: 'answer', sdp: await answer.text() })
  * ```
  */
 export function webrtcSource(options: WebrtcSourceOptions): Observable<AudioFrame> {
@@ -204,6 +234,7 @@ class WebrtcSession {
   private ending = false
   private lastError: string | undefined
   private lastPacketAt = 0
+  private received = 0
   private idleTimer: ReturnType<typeof setInterval> | undefined
   private readonly framer: PcmFramer
   private readonly emit: PcmFrameEmit
@@ -229,18 +260,24 @@ class WebrtcSession {
     pc.onTrack.subscribe(track => {
       track.onReceiveRtp.subscribe(rtp => this.forward(rtp.serialize()))
     })
-    pc.connectionStateChange.subscribe(state => {
-      if (state === 'closed' || state === 'failed') this.end()
-    })
+    pc.connectionStateChange.subscribe(state => this.onState(state))
     await this.negotiate(pc)
     if (this.done) return
     // a browser's pc.close() sends a DTLS close_notify alert: werift closes the DTLS transport on
     // it but leaves the peer connection's state as it was, so the transports are watched too
-    for (const transport of pc.dtlsTransports)
-      transport.onStateChange.subscribe(state => {
-        if (state === 'closed' || state === 'failed') this.end()
-      })
+    for (const transport of pc.dtlsTransports) transport.onStateChange.subscribe(state => this.onState(state))
     await this.startFfmpeg(negotiatedOpus(pc))
+  }
+
+  /** A closed connection ends the stream; a failed one (ICE or DTLS) is an error. */
+  private onState(state: string): void {
+    if (state === 'closed') this.end()
+    else if (state === 'failed')
+      this.fail(
+        new WebrtcSourceError(
+          'the WebRTC connection failed (ICE or DTLS), after receiving ' + this.received + ' RTP packets',
+        ),
+      )
   }
 
   private async negotiate(pc: WeriftPackage.RTCPeerConnection): Promise<void> {
@@ -309,6 +346,7 @@ class WebrtcSession {
 
   private forward(packet: Buffer): void {
     if (this.done || this.ending) return
+    this.received++
     this.lastPacketAt = Date.now()
     this.idleTimer ??= setInterval(
       () => {

@@ -38,7 +38,7 @@ async function receive(options: Parameters<typeof weriftSender>[1] = {}) {
     webrtcSource({
       signal: sender.signal,
       audio: { sampleRate: SAMPLE_RATE, frameMs: FRAME_MS },
-      idleMs: 300,
+      idleMs: 1000,
     }).subscribe({
       next: frame => frames.push(frame),
       error: reject,
