@@ -186,4 +186,3 @@ export {
   type FreezeReferenceSnapshot,
 } from './media/freeze'
 export { type VoiceActivityOptions, type VoiceActivitySnapshot, VoiceActivityDetector } from './media/voiceActivity'
-export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from './media/frames'
