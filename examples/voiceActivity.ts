@@ -5,8 +5,7 @@
  * video summary whose picture stands still for 3 s. In a live pipeline the frames
  * come from `mediaSource` (midstream/media).
  */
-import { freeze, ltlGuard, voiceActivity } from 'midstream'
-import type { AudioFrame, VideoFrame } from 'midstream/media'
+import { type AudioFrame, freeze, ltlGuard, type VideoFrame, voiceActivity } from 'midstream'
 import { filter, from, lastValueFrom, map, merge, toArray } from 'rxjs'
 
 const RATE = 16000

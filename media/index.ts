@@ -10,5 +10,21 @@
 export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from '../src/media/frames'
 
 // ---- voice activity and freezes ----
-// voiceActivity, freeze and their kernels (VoiceActivityDetector, FreezeDetector) are pure and run in
-// browsers: they are exported from `midstream` (every name from one entry point only)
+export { type FreezeEvent, type FreezeOptions, type FreezeSnapshot, freeze } from '../operators/freeze'
+export {
+  type VoiceActivityEvent,
+  type VoiceActivityOperatorOptions,
+  type VoiceActivityOperatorSnapshot,
+  voiceActivity,
+} from '../operators/voiceActivity'
+export {
+  FreezeDetector,
+  type FreezeDetectorOptions,
+  type FreezeDetectorSnapshot,
+  type FreezeReferenceSnapshot,
+} from '../src/media/freeze'
+export {
+  type VoiceActivityOptions,
+  type VoiceActivitySnapshot,
+  VoiceActivityDetector,
+} from '../src/media/voiceActivity'

@@ -186,3 +186,4 @@ export {
   type FreezeReferenceSnapshot,
 } from './media/freeze'
 export { type VoiceActivityOptions, type VoiceActivitySnapshot, VoiceActivityDetector } from './media/voiceActivity'
+export { type AudioFrame, isAudioFrame, isVideoFrame, type MediaFrame, type VideoFrame } from './media/frames'

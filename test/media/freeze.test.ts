@@ -1,5 +1,5 @@
-import { type FreezeEvent, freeze } from 'midstream'
-import type { MediaFrame, VideoFrame } from 'midstream/media'
+import { type FreezeEvent, freeze, type MediaFrame, type VideoFrame } from 'midstream'
+import { freeze as fromMedia } from 'midstream/media'
 import { firstValueFrom, from, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { runFfmpeg } from '../support/ffmpeg'
@@ -154,6 +154,7 @@ describe('freeze as a stream operator', () => {
     expect(() => freeze({ noise: 2 })).toThrow(/^freeze: noise must be a finite number in \[0, 1\], got 2$/)
     expect(() => freeze({ duration: 2 } as never)).toThrow(TypeError)
     expect(() => freeze({ measure: 'chroma' } as never)).toThrow(/measure must be 'motion' or 'luma'/)
+    expect(fromMedia).toBe(freeze)
   })
 
   it('completes with the source, passes errors, and lets go of the source when unsubscribed', () => {

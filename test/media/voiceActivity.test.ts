@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
 import {
+  type AudioFrame,
   LtlViolationError,
   ltlGuard,
+  type MediaFrame,
   operatorState,
+  type VideoFrame,
   type VoiceActivityEvent,
   type VoiceActivityOperatorSnapshot,
   voiceActivity,
 } from 'midstream'
-import type { AudioFrame, MediaFrame, VideoFrame } from 'midstream/media'
+import { voiceActivity as fromMedia } from 'midstream/media'
 import { filter, firstValueFrom, from, map, type Observable, Subject, toArray } from 'rxjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runFfmpeg } from '../support/ffmpeg'
@@ -160,6 +163,8 @@ describe('voiceActivity as a stream operator', () => {
       expect([...head, ...tail]).toEqual(whole)
     },
   )
+
+  it('is the same operator from midstream/media', () => expect(fromMedia).toBe(voiceActivity))
 
   it('errors on a non-frame, a changed sample rate, a bad sample, naming the frame; bad options throw at once', async () => {
     await expect(run([{ kind: 'x' } as never])).rejects.toThrow(/voiceActivity: expected a MediaFrame, got/)
