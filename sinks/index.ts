@@ -13,6 +13,7 @@ export {
   nearestRank,
   type RateSnapshot,
   type RegimeSnapshot,
+  restreamDashboard,
   type SeriesDelta,
   type SeriesHandle,
   type SeriesSnapshot,
@@ -31,6 +32,9 @@ export {
   type PrometheusSinkKind,
   type PrometheusSinkOptions,
   prometheusSink,
+  type RestreamHealthSample,
+  type RestreamMetricsOptions,
+  restreamMetrics,
 } from './metrics'
 export { quicSink, type SinkOptions, sendTo, wsSink } from './transport'
 export { type WebDashboard, type WebDashboardOptions, webDashboard } from './webDashboard'

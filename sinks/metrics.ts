@@ -570,3 +570,135 @@ function isRegistry(value: unknown): value is Registry {
 function labelValue(fn: string, name: string, value: unknown): string {
   return checkString(fn, `label ${name}`, value)
 }
+
+// ---- restream health (midstream/media's `restream`) ----
+
+/**
+ * The fields of a `restream` health value (`RestreamHealth` from `midstream/media`) that
+ * `restreamMetrics` reads; declared here so that `midstream/sinks` does not load the media entry.
+ */
+export interface RestreamHealthSample {
+  readonly state: 'running' | 'reconnecting' | 'ended'
+  readonly event: 'progress' | 'output' | 'reconnecting' | 'end'
+  readonly run: number
+  readonly fps?: number
+  readonly bitrateKbps?: number
+  readonly speed?: number
+  readonly outTimeMs?: number
+  readonly dropFrames?: number
+  readonly dupFrames?: number
+  readonly outputs: readonly { readonly name: string; readonly state: 'up' | 'failed' }[]
+}
+
+/** `restreamMetrics`'s options. */
+export interface RestreamMetricsOptions {
+  /** The `restream` label: which restream these values are from. Required, non-empty. */
+  readonly restream: string
+  /** The prom-client registry to record on (e.g. `metrics().registry`). Required. */
+  readonly registry: Registry
+  /** Prepended to every name, as for `metrics`. Default `'midstream_'`. */
+  readonly prefix?: string
+}
+
+const RESTREAM_OPTION_NAMES: readonly string[] = ['restream', 'registry', 'prefix']
+
+interface RestreamCollectors {
+  up: Gauge<'restream'>
+  outputUp: Gauge<'restream' | 'output'>
+  bitrate: Gauge<'restream'>
+  fps: Gauge<'restream'>
+  speed: Gauge<'restream'>
+  outTime: Gauge<'restream'>
+  dropped: Counter<'restream'>
+  duplicated: Counter<'restream'>
+  restarts: Counter<'restream'>
+  outputFailures: Counter<'restream' | 'output'>
+}
+
+/** The restream collectors on `registry`, made on first use and shared by every restream label after. */
+function restreamCollectors(registry: Registry, prefix: string): RestreamCollectors {
+  const registers = [registry]
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> =>
+    (registry.getSingleMetric(prefix + name) as Gauge<L> | undefined) ??
+    new promClient.Gauge({ name: prefix + name, help, labelNames, registers })
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+    (registry.getSingleMetric(prefix + name) as Counter<L> | undefined) ??
+    new promClient.Counter({ name: prefix + name, help, labelNames, registers })
+  const r = ['restream'] as const
+  const ro = ['restream', 'output'] as const
+  return {
+    up: gauge('restream_up', 'Whether the restream runs (1) or is reconnecting or ended (0).', r),
+    outputUp: gauge('restream_output_up', 'Whether an output of a restream is up (1) or failed (0).', ro),
+    bitrate: gauge('restream_bitrate_bits_per_second', 'Output bitrate ffmpeg reports, in bit/s.', r),
+    fps: gauge('restream_frames_per_second', 'Frames per second ffmpeg encodes or copies.', r),
+    speed: gauge('restream_speed_ratio', 'Processing speed relative to real time (1 = live pace).', r),
+    outTime: gauge('restream_out_time_seconds', 'Output time reached by the current ffmpeg run, in seconds.', r),
+    dropped: counter('restream_frames_dropped_total', 'Frames ffmpeg dropped.', r),
+    duplicated: counter('restream_frames_duplicated_total', 'Frames ffmpeg duplicated to keep the rate.', r),
+    restarts: counter('restream_restarts_total', 'Restarts of ffmpeg after a lost or stalled input.', r),
+    outputFailures: counter('restream_output_failures_total', 'Outputs that failed while the others went on.', ro),
+  }
+}
+
+/**
+ * Records the health of a `restream` (from `midstream/media`) on Prometheus collectors and passes
+ * every value through: gauges `restream_up{restream}`, `restream_output_up{restream,output}`,
+ * `restream_bitrate_bits_per_second`, `restream_frames_per_second`, `restream_speed_ratio`,
+ * `restream_out_time_seconds`; counters `restream_frames_dropped_total`,
+ * `restream_frames_duplicated_total`, `restream_restarts_total{restream}` and
+ * `restream_output_failures_total{restream,output}` (every name prefixed). ffmpeg's dropped and
+ * duplicated frames are totals of its current run; the counters add their increases, across restarts.
+ * Several restreams share the collectors of one registry, told apart by the `restream` label.
+ * Emits each value; completes and errors with the source. Bad options throw a `TypeError` naming them.
+ *
+ * ```ts
+ * const registry = new Registry()
+ * restream(input, outputs).pipe(restreamMetrics({ restream: 'show', registry })).subscribe()
+ * // midstream_restream_speed_ratio{restream="show"} 1.01 ...
+ * ```
+ */
+export function restreamMetrics<T extends RestreamHealthSample>(
+  options: RestreamMetricsOptions,
+): MonoTypeOperatorFunction<T> {
+  const fn = 'restreamMetrics'
+  checkOptions(fn, options, RESTREAM_OPTION_NAMES, true)
+  const label = labelValue(fn, 'restream', options.restream)
+  const registry = options.registry
+  const prefix = options.prefix ?? 'midstream_'
+  if (!isRegistry(registry))
+    throw new TypeError(`${fn}: registry must be a prom-client Registry, got ${describeValue(registry)}`)
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix))
+    throw new TypeError(`${fn}: prefix must be empty or match [a-zA-Z_][a-zA-Z0-9_]*, got ${describeValue(prefix)}`)
+  const c = restreamCollectors(registry, prefix)
+  const l = { restream: label }
+  let run = -1
+  let dropped = 0
+  let duplicated = 0
+  let failed = new Set<number>()
+  return map((h: T) => {
+    if (h.run !== run) {
+      run = h.run
+      dropped = 0
+      duplicated = 0
+      failed = new Set()
+    }
+    c.up.set(l, h.state === 'running' ? 1 : 0)
+    if (h.event === 'reconnecting') c.restarts.inc(l)
+    if (h.bitrateKbps !== undefined) c.bitrate.set(l, h.bitrateKbps * 1000)
+    if (h.fps !== undefined) c.fps.set(l, h.fps)
+    if (h.speed !== undefined) c.speed.set(l, h.speed)
+    if (h.outTimeMs !== undefined) c.outTime.set(l, h.outTimeMs / MS_PER_SECOND)
+    if (h.dropFrames !== undefined && h.dropFrames > dropped) c.dropped.inc(l, h.dropFrames - dropped)
+    if (h.dupFrames !== undefined && h.dupFrames > duplicated) c.duplicated.inc(l, h.dupFrames - duplicated)
+    dropped = Math.max(dropped, h.dropFrames ?? 0)
+    duplicated = Math.max(duplicated, h.dupFrames ?? 0)
+    h.outputs.forEach((o, i) => {
+      c.outputUp.set({ restream: label, output: o.name }, o.state === 'up' ? 1 : 0)
+      if (o.state === 'failed' && !failed.has(i)) {
+        failed.add(i)
+        c.outputFailures.inc({ restream: label, output: o.name })
+      }
+    })
+    return h
+  })
+}

@@ -178,6 +178,10 @@ export {
 export { BufferOverflowError, QueueFullError } from './errors'
 export { SnapshotError, type SnapshotHeader } from './snapshot'
 
+// ---- media (sources): PCM framing and per-frame video summaries, as mediaSource uses them ----
+export { type PcmFrameEmit, PcmFramer, type PcmFramerOptions, type PcmFramerSnapshot } from './media/pcmFramer'
+export { VideoSummary, type VideoSummaryOptions, type VideoSummarySnapshot } from './media/videoSummary'
+
 // ---- media: voice activity and freeze kernels ----
 export {
   FreezeDetector,

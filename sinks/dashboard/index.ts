@@ -13,5 +13,5 @@ export {
   type SeriesSnapshot,
   type VerdictSnapshot,
 } from './model'
-export { type DashboardSinkOptions, dashboardSink, tapCount, tapSeries } from './operators'
+export { type DashboardSinkOptions, dashboardSink, restreamDashboard, tapCount, tapSeries } from './operators'
 export type { DashboardMessage, SeriesDelta } from './webProtocol'

@@ -2,6 +2,7 @@ import { type MonoTypeOperatorFunction, tap } from 'rxjs'
 import { describeValue } from '../../src/errors'
 import type { Verdict } from '../../src/ltl/monitor'
 import { checkFunction, checkOptions, checkString } from '../../src/validate'
+import type { RestreamHealthSample } from '../metrics'
 import type { DashboardModel, MatchInfo } from './model'
 
 const SINK_OPTION_NAMES: readonly string[] = ['series', 'count', 'match', 'verdicts', 'lateness', 'time']
@@ -99,4 +100,34 @@ export function tapCount<T>(
 ): MonoTypeOperatorFunction<T> {
   checkString('tapCount', 'channel', channel)
   return feedModel<T>('tapCount', model, { count: channel, time })
+}
+
+/**
+ * Feeds a dashboard from a `restream`'s health (`midstream/media`) and passes every value through:
+ * series `<name> fps`, `<name> speed`, `<name> kbit/s` (when ffmpeg reports a bitrate; not through
+ * its tee muxer) and `<name> out s` (output time of the current run), and counts `<name> restarts`
+ * on each reconnect and `<name> output failures` on each output that failed. Times are arrival
+ * times unless `time` is given. Emits each value; completes and errors with the source.
+ *
+ * ```ts
+ * restream(input, outputs).pipe(restreamDashboard(model, 'show')).subscribe()
+ * ```
+ */
+export function restreamDashboard<T extends RestreamHealthSample>(
+  model: DashboardModel,
+  name = 'restream',
+  time?: (value: T) => number,
+): MonoTypeOperatorFunction<T> {
+  checkString('restreamDashboard', 'name', name)
+  return feedModel<T>('restreamDashboard', model, {
+    series: {
+      [`${name} fps`]: h => h.fps,
+      [`${name} speed`]: h => h.speed,
+      [`${name} kbit/s`]: h => h.bitrateKbps,
+      [`${name} out s`]: h => (h.outTimeMs === undefined ? undefined : h.outTimeMs / 1000),
+    },
+    count: h =>
+      h.event === 'reconnecting' ? `${name} restarts` : h.event === 'output' ? `${name} output failures` : undefined,
+    time,
+  })
 }

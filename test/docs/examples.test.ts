@@ -31,6 +31,7 @@ const guides = [
   'files',
   'learning',
   'llm-streams',
+  'media',
   'plot',
   'redis',
   'scheduler',
@@ -79,12 +80,13 @@ describe('the docs', () => {
     }
   })
 
-  it('show examples that import only public entry points, rxjs, ix, fast-check, Node built-ins and the LLM SDKs', () => {
+  // `ws` is midstream's own optional peer (realtimeSource needs it): an example may run a stand-in server on it
+  it('show examples that import only public entry points, rxjs, ix, fast-check, Node built-ins, ws and the LLM SDKs', () => {
     for (const file of exampleFiles()) {
       const text = readFileSync(join(root, file), 'utf8')
       for (const [, from] of text.matchAll(/^import [^']*'([^']+)'/gm)) {
         expect(from, `${file} imports ${from}`).toMatch(
-          /^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+|openai|ai|@ai-sdk\/openai-compatible)$/,
+          /^(midstream(\/\w+)?|rxjs|ix\/asynciterable(\/operators)?|fast-check|node:\w+|ws|openai|ai|@ai-sdk\/openai-compatible)$/,
         )
       }
     }

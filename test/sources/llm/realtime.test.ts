@@ -1,61 +1,9 @@
 import { lastValueFrom, take, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type WebSocket, WebSocketServer } from 'ws'
 import { RealtimeError, realtimeSource } from '../../../sources/llm/realtimeSource'
+import { type FakeRealtimeServer, fakeRealtime } from '../../support/realtimeServer'
 
-interface FakeServer {
-  url: string
-  connections: Array<{
-    socket: WebSocket
-    at: number
-    received: unknown[]
-    headers: Record<string, string | string[] | undefined>
-    path: string
-  }>
-  close(): Promise<void>
-}
-
-/** A local server speaking the Realtime protocol's framing: JSON events both ways. */
-async function fakeRealtime(
-  onConnection: (socket: WebSocket, index: number) => void,
-  refuseFirst = 0,
-): Promise<FakeServer & { attempts: number[] }> {
-  const attempts: number[] = []
-  // the first `refuseFirst` upgrade requests are refused with HTTP 503 (the socket never opens)
-  const server = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
-    verifyClient: (_info: unknown, done: (ok: boolean, code?: number) => void) =>
-      done(attempts.push(performance.now()) > refuseFirst, 503),
-  })
-  await new Promise<void>(resolve => server.once('listening', () => resolve()))
-  const connections: FakeServer['connections'] = []
-  server.on('connection', (socket, request) => {
-    const entry = {
-      socket,
-      at: performance.now(),
-      received: [] as unknown[],
-      headers: request.headers,
-      path: request.url ?? '',
-    }
-    connections.push(entry)
-    socket.on('message', data => entry.received.push(JSON.parse(String(data))))
-    onConnection(socket, connections.length - 1)
-  })
-  const { port } = server.address() as { port: number }
-  return {
-    url: `ws://127.0.0.1:${port}/v1/realtime`,
-    attempts,
-    connections,
-    close: () =>
-      new Promise<void>(resolve => {
-        for (const client of server.clients) client.terminate()
-        server.close(() => resolve())
-      }),
-  }
-}
-
-let servers: FakeServer[] = []
+let servers: FakeRealtimeServer[] = []
 afterEach(async () => {
   await Promise.all(servers.map(s => s.close()))
   servers = []
