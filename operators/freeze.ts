@@ -87,7 +87,12 @@ export function freeze(options: FreezeOptions = {}): OperatorFunction<MediaFrame
   const detectorOptions: FreezeDetectorOptions = {}
   if (o.noise !== undefined) detectorOptions.noise = o.noise
   if (o.durationMs !== undefined) detectorOptions.durationMs = o.durationMs
-  new FreezeDetector(detectorOptions) // bad options throw now
+  try {
+    new FreezeDetector(detectorOptions) // bad options throw now
+  } catch (error) {
+    const message = (error as Error).message.replace(/^FreezeDetector: /, `${FN}: `)
+    throw error instanceof RangeError ? new RangeError(message) : new TypeError(message)
+  }
   const measure = checkOneOf(FN, 'measure', o.measure ?? 'motion', MEASURES)
   const state = checkStateOption<FreezeSnapshot>(FN, o.state)
   return source =>

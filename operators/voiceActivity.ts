@@ -98,7 +98,11 @@ export function voiceActivity(
   const { state: _state, ...detectorOptions } = o
   const state = checkStateOption<VoiceActivityOperatorSnapshot>(FN, o.state)
   // the options are checked now, with a placeholder rate, so that bad ones throw at call time
-  new VoiceActivityDetector({ ...detectorOptions, sampleRate: 16000 })
+  try {
+    new VoiceActivityDetector({ ...detectorOptions, sampleRate: 16000 })
+  } catch (error) {
+    throw renamed(error)
+  }
   return source =>
     new Observable<VoiceActivityEvent>(subscriber => {
       let detector: VoiceActivityDetector | null = null
@@ -129,6 +133,17 @@ export function voiceActivity(
         complete: () => subscriber.complete(),
       })
     })
+}
+
+/** The kernel's option error, of the same type, as this operator's. */
+function renamed(error: unknown): unknown {
+  if (!(error instanceof Error)) return error
+  const message = error.message.replace(/^VoiceActivityDetector: /, `${FN}: `)
+  return error instanceof RangeError
+    ? new RangeError(message)
+    : error instanceof TypeError
+      ? new TypeError(message)
+      : error
 }
 
 /** True for an audio frame, false for a video frame; a `TypeError` for anything else. */

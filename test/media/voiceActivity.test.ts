@@ -178,7 +178,7 @@ describe('voiceActivity as a stream operator', () => {
       /audio frame #2: .*sample 3 of the frame is NaN/,
     )
     await expect(run([{ ...tone(0, false), samples: [0, 1] } as never])).rejects.toThrow(TypeError)
-    expect(() => voiceActivity({ hangoverMs: -1 })).toThrow(/voiceActivity|hangoverMs/)
+    expect(() => voiceActivity({ hangoverMs: -1 })).toThrow(/^voiceActivity: hangoverMs must be .*got -1$/)
     expect(() => voiceActivity({ sampleRate: 1 } as never)).toThrow(TypeError)
     const state = operatorState({ kind: 'dtwMatch', version: 1 } as never)
     await expect(run([tone(0, false)], { state })).rejects.toThrow(/kind/)
