@@ -20,7 +20,17 @@ const entries: Record<string, string[]> = {
   'midstream/sinks': [],
   'midstream/offload': ['workerPool'],
   'midstream/plot': ['plotMatches', 'plotMarbles', 'plotAlignment', 'plotCostMatrix', 'plotVerdicts', 'decimateMinMax'],
-  'midstream/media': ['mediaSource', 'restream', 'webrtcSource', 'bargeIn', 'audioLevel', 'loudness', 'voiceActivity', 'freeze', 'silence'],
+  'midstream/media': [
+    'mediaSource',
+    'restream',
+    'webrtcSource',
+    'bargeIn',
+    'audioLevel',
+    'loudness',
+    'voiceActivity',
+    'freeze',
+    'silence',
+  ],
 }
 
 describe('the built package', () => {
