@@ -19,8 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { lastValueFrom, map, reduce } from 'rxjs'
-import { isAudioFrame, mediaSource, spawnFfmpeg } from '../media/index'
+import { ignoreElements, lastValueFrom, map, merge, reduce, share } from 'rxjs'
+import { audioLevel, isAudioFrame, mediaSource, spawnFfmpeg, voiceActivity } from '../media/index'
 import { runFfmpeg } from '../test/support/ffmpeg'
 import { fmt, machineLine, median, printTable, ratio, summary } from './lib/report'
 
@@ -71,12 +71,21 @@ async function ours(file: string): Promise<number> {
   return lastValueFrom(levels)
 }
 
+/** The issue's pipeline: mediaSource into audioLevel and voiceActivity (one ffmpeg, both analyses on every frame). */
+async function analysed(file: string): Promise<number> {
+  const frames = mediaSource(file).pipe(share())
+  return lastValueFrom(
+    merge(frames.pipe(audioLevel()), frames.pipe(voiceActivity())).pipe(reduce(count => count + 1, 0)),
+  )
+}
+
 async function throughput(file: string): Promise<void> {
   const rows: string[][] = []
   const cases: [string, () => Promise<unknown>][] = [
     ['ffmpeg -f null - (baseline: decoding alone)', () => ffmpegNull(file)],
     ['ffmpeg f32le into a Node pipe (baseline: + pipe)', () => ffmpegPipe(file)],
     ['mediaSource, 20 ms frames, RMS + peak per frame', () => ours(file)],
+    ['mediaSource + audioLevel + voiceActivity (the goal)', () => analysed(file)],
   ]
   const medians: number[] = []
   for (const [name, run] of cases) {
@@ -110,7 +119,11 @@ async function latency(): Promise<void> {
   const written: number[] = []
   const delays: number[] = []
   let firstOut: number | undefined
-  const source = mediaSource('pipe:0', { inputOptions: ['-f', 'f32le', '-ar', '16000', '-ac', '1'], stdin })
+  const frames = mediaSource('pipe:0', { inputOptions: ['-f', 'f32le', '-ar', '16000', '-ac', '1'], stdin }).pipe(
+    share(),
+  )
+  // audioLevel subscribes first, so it has read each frame when voiceActivity's event for it comes out
+  const source = merge(frames.pipe(audioLevel(), ignoreElements()), frames.pipe(voiceActivity()))
   const done = new Promise<void>((resolve, reject) =>
     source.subscribe({
       next: frame => {
@@ -136,7 +149,7 @@ async function latency(): Promise<void> {
   await done
   const s = summary(delays)
   console.log(
-    `\nlatency: a 20 ms block written to ffmpeg's stdin -> its frame out of mediaSource (${delays.length} frames)\n`,
+    `\nlatency: a 20 ms block written to ffmpeg's stdin -> its frame out of mediaSource, audioLevel and voiceActivity (${delays.length} frames)\n`,
   )
   printTable(['p50 ms', 'p99 ms', 'max ms', 'mean ms'], [[fmt(s.p50), fmt(s.p99), fmt(s.max), fmt(s.mean)]])
 }
@@ -146,7 +159,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'midstream-bench-media-'))
   try {
     const file = join(dir, 'tone.wav')
-    await runFfmpeg(['-f', 'lavfi', '-i', `sine=f=440:r=16000:d=${SECONDS}`, '-ac', '1', file])
+    // tone bursts (1 s on, 1 s off) over low noise, so the voice detector switches as it would on speech
+    const bursts = `aevalsrc=0.3*sin(2*PI*220*t)*lt(mod(t\\,2)\\,1)+0.003*(random(0)-0.5):s=16000:d=${SECONDS}`
+    await runFfmpeg(['-f', 'lavfi', '-i', bursts, '-ac', '1', file])
     await throughput(file)
     await latency()
   } finally {
