@@ -1,7 +1,6 @@
 import { describeValue } from '../errors'
-import { checkSnapshot, SnapshotError, type SnapshotHeader } from '../snapshot'
+import { checkSnapshot, decodeBytes, encodeBytes, SnapshotError, type SnapshotHeader } from '../snapshot'
 import { checkInteger, checkOptions } from '../validate'
-import { decodeBytes, encodeBytes } from './snapshotBytes'
 
 const FN = 'VideoSummary'
 const VERSION = 1
