@@ -25,9 +25,5 @@ export default defineConfig({
     env: { CI: '0', CONTINUOUS_INTEGRATION: '0' },
     testTimeout: 30_000,
     pool: 'forks',
-    // vitest runs availableParallelism - 1 files at once: one at a time on a 2-core machine, while most
-    // files wait on servers, child processes and real time. Two at once: the suite took 611 s instead
-    // of 915 s here (2 vCPU), every test passing
-    maxWorkers: 2,
   },
 })
