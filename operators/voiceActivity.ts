@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs'
 import { describeValue } from '../src/errors'
 import type { MediaFrame } from '../src/media/frames'
 import {
+  VAD_OPTIONS,
   VoiceActivityDetector,
   type VoiceActivityOptions,
   type VoiceActivitySnapshot,
@@ -54,16 +55,7 @@ export interface VoiceActivityOperatorSnapshot extends SnapshotHeader {
 
 const FN = 'voiceActivity'
 const SNAPSHOT_VERSION = 1
-const OPTIONS = [
-  'thresholdDb',
-  'flatnessDb',
-  'minEnergyDb',
-  'hangoverMs',
-  'lookbackMs',
-  'floorRiseDbPerSecond',
-  'floorFollowMs',
-  'state',
-]
+const OPTIONS = [...VAD_OPTIONS.filter(name => name !== 'sampleRate'), 'state']
 
 /**
  * Voice activity per audio frame: speech or not, with onset and offset transitions, from a
@@ -97,7 +89,7 @@ export function voiceActivity(
   const o = checkOptions(FN, options, OPTIONS)
   const { state: _state, ...detectorOptions } = o
   const state = checkStateOption<VoiceActivityOperatorSnapshot>(FN, o.state)
-  // the options are checked now, with a placeholder rate, so that bad ones throw at call time
+  // the options are checked now (with any valid rate: the frames bring the real one), so that bad ones throw at call time
   try {
     new VoiceActivityDetector({ ...detectorOptions, sampleRate: 16000 })
   } catch (error) {

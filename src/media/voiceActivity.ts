@@ -46,7 +46,8 @@ export interface VoiceActivitySnapshot extends SnapshotHeader {
   readonly started: boolean
 }
 
-const VAD_OPTIONS: readonly string[] = [
+/** The option names of `VoiceActivityDetector` (the operator takes the same, less `sampleRate`). @internal */
+export const VAD_OPTIONS: readonly string[] = [
   'sampleRate',
   'thresholdDb',
   'flatnessDb',
